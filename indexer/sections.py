@@ -1,0 +1,250 @@
+"""Document → sections: the unit we index and return.
+
+Plain text (the magazine layout of the seed)::
+
+    issue title                      ┐
+    ——subtitle                       │ front matter: one section, "编者按" when the note is signed
+    editor's note …  ——编者           ┘
+    **article title (may span lines)**   ┐
+    role line (广东省副省长、…)          │ article: title, byline (role + name), intro section "导语"
+    name line (王志忠)                   │
+    intro paragraphs …                  ┘
+    一、opening sentence。 …             numbered sections; title = opening sentence up to "。"
+    二、…
+    plain article title / byline / …     the next article
+    责任编辑 …                           closing lines: the last section
+
+Markdown: ``#`` … ``######`` headings start sections; the breadcrumb is the heading path.
+
+Every character of ``Document.text`` belongs to exactly one section, in order: sections are
+slices ``text[start_char:end_char]`` that tile the document (only the blank lines between them
+are left out).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from .documents import Document
+from .repair import CLOSING_LINE, SECTION_NUMBER, ends_sentence
+
+FRONT_TITLE = "编者按"
+INTRO_TITLE = "导语"
+MAX_TITLE_CHARS = 80
+
+_NAME = re.compile(r"^[\u4e00-\u9fff·]{2,6}$")
+_EDITOR_SIGNATURE = re.compile(r"^——\s*编\s*者\s*$")
+_MD_HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$")
+_MD_FENCE = re.compile(r"^(```|~~~)")
+
+
+@dataclass(frozen=True)
+class Section:
+    """A numbered part of an article (or the front matter, an intro, the closing lines).
+
+    Attributes:
+        section_id: ``f"{doc_id}-s{ordinal}"``: stable across rebuilds, URL-safe.
+        doc_id: the document's id.
+        ordinal: 0-based order in the document.
+        doc_title, article_title, author, title: the headings ("" when absent).
+        breadcrumb: document › article › section titles, empty levels left out.
+        text: ``document.text[start_char:end_char]`` (repaired text).
+        start_char, end_char: offsets (code points) into ``Document.text``.
+    """
+
+    section_id: str
+    doc_id: str
+    ordinal: int
+    doc_title: str
+    article_title: str
+    author: str
+    title: str
+    breadcrumb: tuple[str, ...]
+    text: str
+    start_char: int
+    end_char: int
+
+
+@dataclass
+class _Draft:
+    title: str
+    article_title: str
+    author: str
+    start: int
+    end: int
+
+
+def _paragraph_spans(text: str) -> list[tuple[int, int]]:
+    spans, pos = [], 0
+    for para in text.split("\n\n"):
+        if para.strip():
+            spans.append((pos, pos + len(para)))
+        pos += len(para) + 2
+    return spans
+
+
+def _short_line(p: str, limit: int = MAX_TITLE_CHARS) -> bool:
+    return "\n" not in p and 0 < len(p) <= limit and not ends_sentence(p)
+
+
+def _strip_emphasis(s: str) -> str:
+    return s.strip().strip("*").strip()
+
+
+def _heading_sentence(paragraph: str) -> str:
+    first = paragraph.split("。", 1)[0].strip()
+    return first if len(first) <= MAX_TITLE_CHARS else first[: MAX_TITLE_CHARS - 1] + "…"
+
+
+def _byline(paragraph: str) -> tuple[list[str], str, str] | None:
+    """``(title_lines, role, name)`` when the paragraph ends with a role line and a name line."""
+    lines = [ln.strip() for ln in paragraph.split("\n") if ln.strip()]
+    if len(lines) < 2:
+        return None
+    role, name = lines[-2], lines[-1]
+    if _NAME.match(name) and _short_line(role, 40) and "。" not in role:
+        return lines[:-2], role, name
+    return None
+
+
+def _article_starts(paras: list[str], first: int) -> dict[int, tuple[str, str]]:
+    """Map paragraph index → (article title, author) where an article begins."""
+    starts: dict[int, tuple[str, str]] = {}
+    for j in range(first, len(paras)):
+        found = _byline(paras[j])
+        if not found:
+            continue
+        title_lines, _role, name = found
+        if title_lines:
+            starts[j] = ("".join(_strip_emphasis(t) for t in title_lines), name)
+        elif j - 1 >= first and j - 1 not in starts and _short_line(paras[j - 1]):
+            starts[j - 1] = (_strip_emphasis(paras[j - 1]), name)
+        else:
+            starts[j] = ("", name)
+    return starts
+
+
+def _front_end(paras: list[str]) -> int:
+    """Index of the last front-matter paragraph (the editor's signature), or -1."""
+    for k, p in enumerate(paras[:8]):
+        if _EDITOR_SIGNATURE.match(p):
+            return k
+    return -1
+
+
+def _doc_title(document: Document, paras: list[str]) -> str:
+    if paras and _short_line(paras[0]) and not SECTION_NUMBER.match(paras[0]):
+        return _strip_emphasis(paras[0])
+    return PurePosixPath(document.path).stem
+
+
+def _text_drafts(document: Document, doc_title: str) -> list[_Draft]:
+    spans = _paragraph_spans(document.text)
+    paras = [document.text[a:b] for a, b in spans]
+    if not paras:
+        return []
+    front_end = _front_end(paras)
+    articles = _article_starts(paras, front_end + 1)
+    drafts: list[_Draft] = []
+    if front_end >= 0:
+        drafts.append(_Draft(FRONT_TITLE, "", "", spans[0][0], spans[front_end][1]))
+    article, author = "", ""
+    closing = len(paras)
+    while closing > 0 and CLOSING_LINE.match(paras[closing - 1]):
+        closing -= 1
+    for j in range(front_end + 1, len(paras)):
+        a, b = spans[j]
+        if j == closing:
+            drafts.append(_Draft(_heading_sentence(paras[j]), "", "", a, spans[-1][1]))
+            break
+        if j in articles:
+            article, author = articles[j]
+            drafts.append(_Draft(INTRO_TITLE, article, author, a, b))
+        elif SECTION_NUMBER.match(paras[j]) or not drafts:
+            title = _heading_sentence(paras[j]) if SECTION_NUMBER.match(paras[j]) else doc_title
+            drafts.append(_Draft(title, article, author, a, b))
+        else:
+            drafts[-1].end = b
+    return drafts
+
+
+def _markdown_drafts(document: Document, doc_title: str) -> list[_Draft]:
+    text = document.text
+    drafts: list[_Draft] = []
+    stack: list[tuple[int, str]] = []  # (level, heading) of the open headings
+    pos, fenced = 0, False
+    for line in text.split("\n"):
+        start, pos = pos, pos + len(line) + 1
+        if _MD_FENCE.match(line.strip()):
+            fenced = not fenced
+        m = None if fenced else _MD_HEADING.match(line)
+        if m:
+            level, heading = len(m.group(1)), m.group(2).strip()
+            while stack and stack[-1][0] >= level:
+                stack.pop()
+            stack.append((level, heading))
+            path = [h for _, h in stack]
+            if path and path[0] == doc_title:
+                path = path[1:]
+            article = path[0] if len(path) > 1 else ""
+            drafts.append(_Draft(heading, article, "", start, start + len(line)))
+        elif line.strip():
+            if not drafts:
+                drafts.append(_Draft(doc_title, "", "", start, start + len(line)))
+            drafts[-1].end = start + len(line)
+    return drafts
+
+
+def _markdown_title(document: Document) -> str:
+    for line in document.text.split("\n"):
+        m = _MD_HEADING.match(line)
+        if m:
+            return m.group(2).strip() if len(m.group(1)) == 1 else PurePosixPath(document.path).stem
+    return PurePosixPath(document.path).stem
+
+
+def document_title(document: Document) -> str:
+    """The document's title: the first short line of a text file, the first ``#`` heading of a
+    Markdown file, else the file name's stem."""
+    if document.kind == "markdown":
+        return _markdown_title(document)
+    return _doc_title(document, [document.text[a:b] for a, b in _paragraph_spans(document.text)])
+
+
+def split_sections(document: Document) -> list[Section]:
+    """Split a document into its sections, in order.
+
+    Args:
+        document: a decoded, repaired :class:`Document`.
+    Returns:
+        the sections; an empty document has none. Never raises for odd layouts: text whose
+        structure is not recognised becomes one section per numbered part, or one in all.
+    """
+    doc_title = document_title(document)
+    if document.kind == "markdown":
+        drafts = _markdown_drafts(document, doc_title)
+    else:
+        drafts = _text_drafts(document, doc_title)
+    sections = []
+    for ordinal, d in enumerate(drafts):
+        crumbs = tuple(c for c in (doc_title, d.article_title, d.title) if c)
+        if d.title == doc_title and not d.article_title:
+            crumbs = (doc_title,)
+        sections.append(
+            Section(
+                section_id=f"{document.doc_id}-s{ordinal}",
+                doc_id=document.doc_id,
+                ordinal=ordinal,
+                doc_title=doc_title,
+                article_title=d.article_title,
+                author=d.author,
+                title=d.title,
+                breadcrumb=crumbs,
+                text=document.text[d.start : d.end],
+                start_char=d.start,
+                end_char=d.end,
+            )
+        )
+    return sections
