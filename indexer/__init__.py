@@ -1,0 +1,34 @@
+"""Chinese full-text search: everything that is not HTTP.
+
+Data flows one way: files → documents → sections → analyzer → index → searcher → views.
+The public API below is all the web layer uses.
+"""
+
+from .indexing import (
+    BuildReport,
+    IndexBusyError,
+    IndexHandle,
+    IndexMissingError,
+    build,
+    is_current,
+    open_index,
+    read_meta,
+)
+from .query import MAX_QUERY_CHARS, ParsedQuery, QueryError, parse_query
+from .searcher import (
+    MAX_PER_PAGE,
+    DocumentSummary,
+    DocumentView,
+    Hit,
+    NotFoundError,
+    Page,
+    SearchSession,
+)
+from .sources import DocumentError
+
+__all__ = [
+    "BuildReport", "DocumentError", "DocumentSummary", "DocumentView", "Hit", "IndexBusyError",
+    "IndexHandle", "IndexMissingError", "MAX_PER_PAGE", "MAX_QUERY_CHARS", "NotFoundError", "Page",
+    "ParsedQuery", "QueryError", "SearchSession", "build", "is_current", "open_index",
+    "parse_query", "read_meta",
+]

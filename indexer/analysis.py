@@ -1,0 +1,159 @@
+"""Analysis: text → tokens, for the index and for queries alike.
+
+Two Whoosh tokenizers, both working on :func:`indexer.normalize.normalize`'s output and both
+keeping the Token contract of Whoosh (``whoosh/analysis/acore.py``, ``docs/source/analysis.rst``):
+``pos`` is an ordinal that rises by one per token, ``startchar``/``endchar`` are code-point
+offsets into the *original* text (so ``normalized(text[startchar:endchar]) == token.text``),
+``start_pos``/``start_char`` are honoured.
+
+* :class:`WordTokenizer` — word segmentation with jieba for Han runs (no HMM, so a string is cut
+  the same way wherever it stands), one token per run of other letters/digits, punctuation and
+  space skipped. Feeds the ``body``/``heading`` fields that BM25F ranks on.
+* :class:`CharTokenizer` — one token per normalized character, punctuation included, and one
+  ``" "`` token per significant space. Feeds the ``chars``/``heading_chars`` fields: a phrase
+  query over them is an exact substring test, so jieba's word boundaries can never hide a match
+  (``案`` inside ``积案``, ``武装警察`` inside ``中国人民武装警察部队``). This is the "second field
+  analyzed per character" remedy; unigrams (rather than bigrams) keep single-character queries
+  and the set-equality contract simple at the cost of longer position lists.
+
+Why not jieba's bundled ``ChineseAnalyzer`` (``jieba/analyse/analyzer.py``): its ``pos`` is a char
+offset with overlapping search-mode tokens (phrases never match), it drops digits and single
+Latin letters, stems English and removes stop words such as ``it``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import threading
+
+from whoosh.analysis import Token, Tokenizer
+
+from .normalize import NORMALIZATION_VERSION, normalize
+
+ANALYZER_VERSION = 1
+"""Bump on any change to tokenization; an index built with another version is rebuilt."""
+
+_HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]+")
+
+_jieba_lock = threading.Lock()
+_jieba_tokenizer = None
+
+
+def _jieba():
+    """This process's own ``jieba.Tokenizer`` (not the global one), loaded once, lazily."""
+    global _jieba_tokenizer
+    if _jieba_tokenizer is None:
+        with _jieba_lock:
+            if _jieba_tokenizer is None:
+                import jieba
+
+                jieba.setLogLevel(logging.WARNING)
+                tok = jieba.Tokenizer()
+                tok.initialize()
+                _jieba_tokenizer = tok
+    return _jieba_tokenizer
+
+
+def analysis_signature() -> dict:
+    """What produced an index's tokens: stored with the index and compared on open.
+
+    Returns a dict of ``analyzer``, ``normalization`` (ints), ``jieba`` (version string) and
+    ``dictionary`` (hex SHA-256 of jieba's main dictionary file).
+    """
+    import jieba
+
+    tok = jieba.Tokenizer()
+    with open(tok.get_dict_file().name, "rb") as fh:  # get_dict_file returns an open file
+        digest = hashlib.sha256(fh.read()).hexdigest()
+    return {
+        "analyzer": ANALYZER_VERSION,
+        "normalization": NORMALIZATION_VERSION,
+        "jieba": getattr(jieba, "__version__", "unknown"),
+        "dictionary": digest,
+    }
+
+
+def word_spans(text: str) -> list[tuple[int, int]]:
+    """Cut normalized ``text`` into words: ``[(start, end), …]`` offsets into ``text``.
+
+    Han runs are segmented by jieba (``cut(HMM=False)``, whose pieces cover the run end to end);
+    runs of other letters and digits are one word each; everything else is skipped.
+    """
+    spans: list[tuple[int, int]] = []
+    i, n = 0, len(text)
+    while i < n:
+        m = _HAN_RUN.match(text, i)
+        if m:
+            pos = i
+            for word in _jieba().cut(m.group(), HMM=False):
+                spans.append((pos, pos + len(word)))
+                pos += len(word)
+            i = m.end()
+        elif text[i].isalnum():
+            j = i + 1
+            while j < n and text[j].isalnum() and not _HAN_RUN.match(text, j):
+                j += 1
+            spans.append((i, j))
+            i = j
+        else:
+            i += 1
+    return spans
+
+
+class _NormalizingTokenizer(Tokenizer):
+    """Shared Token plumbing: subclasses say which normalized spans become tokens."""
+
+    def spans(self, text: str) -> list[tuple[int, int]]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def __eq__(self, other):
+        return other is not None and self.__class__ is other.__class__
+
+    def __hash__(self):
+        return hash(self.__class__.__name__)
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False,
+                 removestops=True, start_pos=0, start_char=0, tokenize=True, mode="",
+                 **kwargs):
+        norm = normalize(value)
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        pos = start_pos
+        for start, end in self.spans(norm.text):
+            token.text = norm.text[start:end]
+            token.boost = 1.0
+            token.stopped = False
+            if keeporiginal:
+                token.original = token.text
+            if positions:
+                token.pos = pos
+            if chars:
+                a, b = norm.span(start, end)
+                token.startchar, token.endchar = start_char + a, start_char + b
+            pos += 1
+            yield token
+
+
+class WordTokenizer(_NormalizingTokenizer):
+    """Normalized words (jieba for Han text); see :func:`word_spans`."""
+
+    def spans(self, text):
+        return word_spans(text)
+
+
+class CharTokenizer(_NormalizingTokenizer):
+    """Every normalized character is a token (a significant space is the token ``" "``)."""
+
+    def spans(self, text):
+        return [(i, i + 1) for i in range(len(text))]
+
+
+def word_analyzer() -> WordTokenizer:
+    """The analyzer of the word fields (``body``, ``heading``); no stop list, no stemming."""
+    return WordTokenizer()
+
+
+def char_analyzer() -> CharTokenizer:
+    """The analyzer of the character fields (``chars``, ``heading_chars``)."""
+    return CharTokenizer()

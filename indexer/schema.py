@@ -1,0 +1,62 @@
+"""The Whoosh schema: one index document per section, and the ranking constants.
+
+Fields:
+
+* stored only: ``section_id`` (unique key), ``doc_id``, ``path``, ``ordinal``, ``doc_title``,
+  ``article_title``, ``author``, ``title``, ``breadcrumb`` (titles joined by :data:`CRUMB_SEP`),
+  ``text`` (the repaired section text), ``sha256`` (of the source file: the manifest);
+* ``body`` / ``heading``: jieba words of the text / of the article and section titles, ranked
+  by BM25F;
+* ``chars`` / ``heading_chars``: one token per character, with positions, for exact substring
+  (phrase) matching.
+"""
+
+from __future__ import annotations
+
+from whoosh import scoring
+from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
+
+from .analysis import char_analyzer, word_analyzer
+
+CRUMB_SEP = "\x1f"
+"""Joins breadcrumb titles in the stored ``breadcrumb`` field (a character no title holds)."""
+
+# BM25F parameters (Robertson & Zaragoza, "The Probabilistic Relevance Framework: BM25 and
+# Beyond", 2009). K1: how fast repeated occurrences stop adding score; B: how much a long
+# section is penalised for its length.
+K1 = 1.2
+B = 0.75
+
+# Query-side boosts (multiplied into the optional ranking clauses in indexer/searcher.py).
+HEADING_BOOST = 3.0
+"""A query term found in the section or article title."""
+PHRASE_BOOST = 2.0
+"""The whole unquoted query found as one contiguous phrase in the text."""
+WORD_BOOST = 1.0
+"""A jieba word of the query found as a word of the body."""
+
+
+def make_schema() -> Schema:
+    """Return a new :class:`whoosh.fields.Schema` for section documents."""
+    return Schema(
+        section_id=ID(stored=True, unique=True),
+        doc_id=ID(stored=True),
+        path=ID(stored=True),
+        ordinal=NUMERIC(stored=True, sortable=True),
+        doc_title=STORED(),
+        article_title=STORED(),
+        author=STORED(),
+        title=STORED(),
+        breadcrumb=STORED(),
+        text=STORED(),
+        sha256=STORED(),
+        body=TEXT(analyzer=word_analyzer(), phrase=False),
+        heading=TEXT(analyzer=word_analyzer(), phrase=False),
+        chars=TEXT(analyzer=char_analyzer(), phrase=True),
+        heading_chars=TEXT(analyzer=char_analyzer(), phrase=True),
+    )
+
+
+def weighting() -> scoring.BM25F:
+    """The scoring model: BM25F with :data:`B` and :data:`K1`."""
+    return scoring.BM25F(B=B, K1=K1)
