@@ -23,6 +23,7 @@ Latin letters, stems English and removes stop words such as ``it``.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import re
@@ -56,6 +57,12 @@ def _jieba():
     return _jieba_tokenizer
 
 
+@functools.lru_cache(maxsize=1)
+def _dictionary_digest() -> str:
+    with _jieba().get_dict_file() as fh:  # jieba opens its bundled dict.txt for us
+        return hashlib.sha256(fh.read()).hexdigest()
+
+
 def analysis_signature() -> dict:
     """What produced an index's tokens: stored with the index and compared on open.
 
@@ -64,14 +71,11 @@ def analysis_signature() -> dict:
     """
     import jieba
 
-    tok = jieba.Tokenizer()
-    with open(tok.get_dict_file().name, "rb") as fh:  # get_dict_file returns an open file
-        digest = hashlib.sha256(fh.read()).hexdigest()
     return {
         "analyzer": ANALYZER_VERSION,
         "normalization": NORMALIZATION_VERSION,
         "jieba": getattr(jieba, "__version__", "unknown"),
-        "dictionary": digest,
+        "dictionary": _dictionary_digest(),
     }
 
 

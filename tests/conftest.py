@@ -1,0 +1,94 @@
+"""Fixtures, chained as in the Flask tutorial: corpus folder → built index → app → client.
+
+Indexes are built once per session into temporary folders; tests that change an index build
+their own copy.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+import waitress
+
+import indexer
+from webapp import create_app
+
+REPO = Path(__file__).resolve().parent.parent
+SEEDS = REPO / "seeds"
+CORPUS = Path(__file__).resolve().parent / "corpus"
+
+
+@pytest.fixture(scope="session")
+def seeds_dir() -> Path:
+    return SEEDS
+
+
+@pytest.fixture(scope="session")
+def corpus_dir() -> Path:
+    return CORPUS
+
+
+@pytest.fixture(scope="session")
+def seed_index(tmp_path_factory, seeds_dir) -> Path:
+    index_dir = tmp_path_factory.mktemp("seed-index")
+    indexer.build(seeds_dir, index_dir)
+    return index_dir
+
+
+@pytest.fixture(scope="session")
+def corpus_index(tmp_path_factory, corpus_dir) -> Path:
+    index_dir = tmp_path_factory.mktemp("corpus-index")
+    indexer.build(corpus_dir, index_dir)
+    return index_dir
+
+
+@pytest.fixture(scope="session")
+def seed_session(seed_index):
+    with indexer.SearchSession(indexer.open_index(seed_index)) as session:
+        yield session
+
+
+@pytest.fixture(scope="session")
+def corpus_session(corpus_index):
+    with indexer.SearchSession(indexer.open_index(corpus_index)) as session:
+        yield session
+
+
+def _app(seeds, index):
+    app = create_app({"TESTING": True, "SEEDS_DIR": str(seeds), "INDEX_DIR": str(index)})
+    return app
+
+
+@pytest.fixture(scope="session")
+def app(seeds_dir, seed_index):
+    return _app(seeds_dir, seed_index)
+
+
+@pytest.fixture(scope="session")
+def corpus_app(corpus_dir, corpus_index):
+    return _app(corpus_dir, corpus_index)
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture()
+def corpus_client(corpus_app):
+    return corpus_app.test_client()
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    """waitress on 127.0.0.1, a free port, in a thread; stopped at the end of the session."""
+    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{int(server.effective_port)}"
+    finally:
+        server.close()
+        thread.join(timeout=5)

@@ -1,0 +1,38 @@
+"""Ground truth, independent of the index: plain substring search over the section texts.
+
+Both sides use the one documented normalization (:func:`indexer.normalize.normalized`); the
+sections come from the document parser, never from the index under test.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from indexer.documents import read_document
+from indexer.normalize import normalized
+from indexer.sections import Section, split_sections
+from indexer.sources import DocumentError, scan
+
+
+def load_sections(folder: Path) -> list[Section]:
+    """Every section of every readable document under ``folder``."""
+    sections: list[Section] = []
+    for source in scan(folder).files:
+        try:
+            sections.extend(split_sections(read_document(source)))
+        except DocumentError:
+            continue
+    return sections
+
+
+def quoted(sections: list[Section], phrase: str) -> set[str]:
+    """Sections whose normalized text contains the normalized phrase."""
+    needle = normalized(phrase)
+    return {s.section_id for s in sections if needle in normalized(s.text)}
+
+
+def unquoted(sections: list[Section], query: str) -> set[str]:
+    """Sections containing every white-space-separated term (normalized) as a substring."""
+    terms = [normalized(t) for t in query.split()]
+    terms = [t for t in terms if t]
+    return {s.section_id for s in sections if all(t in normalized(s.text) for t in terms)}

@@ -1,0 +1,53 @@
+"""Blueprint ``document``: a whole document, opening at a section, with matches marked."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template, request
+
+import indexer
+
+from . import urls
+from .index_access import get_session
+from .params import ParamError, SearchParams, query_text
+
+bp = Blueprint("document", __name__)
+
+
+def _load(doc_id: str) -> tuple[str, indexer.DocumentView]:
+    try:
+        q = query_text(request.args)
+    except ParamError as exc:
+        abort(400, description=str(exc))
+    try:
+        parsed = indexer.parse_query(q) if q.strip() else None
+    except indexer.QueryError:
+        parsed = None  # a query with nothing to mark still shows the document
+    try:
+        return q, get_session().document(doc_id, parsed)
+    except indexer.NotFoundError:
+        abort(404, description="没有这个文档。")
+
+
+@bp.get("/doc/<doc_id>")
+def document(doc_id: str):
+    """The document ``doc_id``; each section is an anchor ``#<section_id>``."""
+    q, doc = _load(doc_id)
+    back = urls.search_url(SearchParams(q)) if q.strip() else None
+    return render_template("document.html", doc=doc, q=q, back_url=back,
+                           json_url=urls.doc_url(doc_id, q, fmt="json"))
+
+
+@bp.get("/doc/<doc_id>.json")
+def document_json(doc_id: str):
+    """``{"doc_id", "title", "source", "sections": [{"section_id", "title", "breadcrumb", "text"}]}``."""
+    _q, doc = _load(doc_id)
+    return {
+        "doc_id": doc.doc_id,
+        "title": doc.title,
+        "source": doc.path,
+        "sections": [
+            {"section_id": s.section_id, "title": s.title, "breadcrumb": list(s.breadcrumb),
+             "text": s.text, "match_count": s.match_count}
+            for s in doc.sections
+        ],
+    }

@@ -1,0 +1,56 @@
+"""Error pages: our JSON error shape ``{"error": "…"}`` for ``.json`` paths, HTML otherwise.
+
+No traceback or file path ever reaches a response; unexpected errors are logged and answered
+with a short 500 message.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from werkzeug.exceptions import HTTPException
+
+import indexer
+
+_MESSAGES = {
+    400: "请求有误。",
+    404: "没有这个页面。",
+    405: "不支持这种请求方法。",
+    503: "索引还没有建好。",
+}
+
+
+def _wants_json() -> bool:
+    return request.path.endswith(".json")
+
+
+def error_response(code: int, message: str):
+    """Render an error in the format the path asks for."""
+    if _wants_json():
+        return {"error": message}, code
+    return render_template("error.html", code=code, message=message), code
+
+
+def init_app(app: Flask) -> None:
+    """Register the handlers."""
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        message = exc.description if exc.code in (400, 404) and exc.description else None
+        if exc.code == 404 and message and message.startswith("The requested URL"):
+            message = None
+        response = error_response(exc.code or 500, message or _MESSAGES.get(exc.code, exc.name))
+        if exc.code == 405:
+            body, code = response
+            headers = {"Allow": ", ".join(exc.valid_methods or [])}
+            return body, code, headers
+        return response
+
+    @app.errorhandler(indexer.IndexMissingError)
+    def index_missing(exc):
+        app.logger.error("index missing: %s", exc)
+        return error_response(503, "索引还没有建好：请先运行 python -m indexer。")
+
+    @app.errorhandler(Exception)
+    def unexpected(exc):
+        app.logger.exception("unexpected error")
+        return error_response(500, "服务器内部错误。")

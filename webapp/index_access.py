@@ -1,0 +1,55 @@
+"""One search session per request, closed at teardown (as ``get_db`` in the Flask tutorial).
+
+The opened index is kept between requests and reopened when the live generation changes, so
+a rebuild shows on the next request without a restart.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from flask import Flask, current_app, g
+
+import indexer
+
+_lock = threading.Lock()
+
+
+def _handle() -> indexer.IndexHandle:
+    ext = current_app.extensions
+    index_dir = current_app.config["INDEX_DIR"]
+    handle = ext.get("zhsearch.handle")
+    if handle is None or not indexer.is_current(index_dir, handle.generation):
+        with _lock:
+            handle = ext.get("zhsearch.handle")
+            if handle is None or not indexer.is_current(index_dir, handle.generation):
+                handle = indexer.open_index(index_dir)
+                ext["zhsearch.handle"] = handle
+    return handle
+
+
+def get_session() -> indexer.SearchSession:
+    """This request's :class:`indexer.SearchSession` (opened on first use).
+
+    Raises:
+        indexer.IndexMissingError: no index has been built in ``INDEX_DIR``.
+    """
+    if "search_session" not in g:
+        g.search_session = indexer.SearchSession(_handle())
+    return g.search_session
+
+
+def index_meta() -> dict:
+    """The live index's metadata (build time, documents, sections, failed files)."""
+    return _handle().meta
+
+
+def close_session(exc=None) -> None:
+    session = g.pop("search_session", None)
+    if session is not None:
+        session.close()
+
+
+def init_app(app: Flask) -> None:
+    """Close the request's session at teardown."""
+    app.teardown_appcontext(close_session)

@@ -1,0 +1,69 @@
+"""Query string → typed parameters, or a :class:`ParamError` with a message for a person."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from werkzeug.datastructures import MultiDict
+
+from indexer import MAX_PER_PAGE
+
+DEFAULT_PER_PAGE = 10
+MAX_PAGE = 1000
+"""Pages beyond this are refused: nobody reads them, and they would cost the most."""
+
+
+class ParamError(ValueError):
+    """A bad request parameter; ``str(err)`` is the message shown with the 400."""
+
+
+def _one(args: MultiDict, name: str) -> str | None:
+    values = args.getlist(name)
+    if len(values) > 1:
+        raise ParamError(f"参数 {name} 只能给一次（收到 {len(values)} 个）。")
+    return values[0] if values else None
+
+
+def _int(args: MultiDict, name: str, default: int, low: int, high: int) -> int:
+    raw = _one(args, name)
+    if raw is None or raw == "":
+        return default
+    raw = raw.strip()
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 9:
+        raise ParamError(f"参数 {name} 必须是 {low} 到 {high} 之间的整数，收到的是 {raw[:20]!r}。")
+    value = int(raw)
+    if not low <= value <= high:
+        raise ParamError(f"参数 {name} 必须是 {low} 到 {high} 之间的整数，收到的是 {value}。")
+    return value
+
+
+@dataclass(frozen=True)
+class SearchParams:
+    """``q`` (query text, may be empty), ``page`` (1-based) and ``per_page``."""
+
+    q: str
+    page: int = 1
+    per_page: int = DEFAULT_PER_PAGE
+
+    @classmethod
+    def from_args(cls, args: MultiDict) -> "SearchParams":
+        """Read ``q``, ``page``, ``per_page``; unknown parameters are ignored.
+
+        Raises:
+            ParamError: a parameter is repeated, not a whole number, or out of range.
+        """
+        q = _one(args, "q") or ""
+        return cls(
+            q=q,
+            page=_int(args, "page", 1, 1, MAX_PAGE),
+            per_page=_int(args, "per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE),
+        )
+
+
+def query_text(args: MultiDict) -> str:
+    """The optional ``q`` of a document view ("" when absent).
+
+    Raises:
+        ParamError: ``q`` given more than once.
+    """
+    return _one(args, "q") or ""

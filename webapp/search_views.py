@@ -1,0 +1,99 @@
+"""Blueprint ``search``: the home page, results pages and their JSON twins."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template, request
+
+import indexer
+
+from . import urls
+from .index_access import get_session, index_meta
+from .params import ParamError, SearchParams
+
+bp = Blueprint("search", __name__)
+
+
+def _hit_dict(hit: indexer.Hit, q: str) -> dict:
+    return {
+        "doc_id": hit.doc_id,
+        "doc_title": hit.doc_title,
+        "section_id": hit.section_id,
+        "section_title": hit.section_title,
+        "article_title": hit.article_title,
+        "author": hit.author,
+        "breadcrumb": list(hit.breadcrumb),
+        "url": urls.doc_url(hit.doc_id, q, hit.section_id),
+        "snippet": hit.snippet,
+        "match_count": hit.match_count,
+        "score": round(hit.score, 4),
+    }
+
+
+def _page_dict(params: SearchParams, page: indexer.Page) -> dict:
+    """The one shape both formats share."""
+    return {
+        "query": params.q,
+        "read_as": page.query.reading,
+        "notes": list(page.query.notes),
+        "total": page.total,
+        "page": page.page,
+        "per_page": page.per_page,
+        "pages": page.pages,
+        "hits": [_hit_dict(h, params.q) for h in page.hits],
+        "prev": urls.search_url(params, page.page - 1) if page.page > 1 else None,
+        "next": urls.search_url(params, page.page + 1) if page.page < page.pages else None,
+    }
+
+
+def _run_search() -> tuple[SearchParams, dict]:
+    try:
+        params = SearchParams.from_args(request.args)
+        parsed = indexer.parse_query(params.q)
+    except (ParamError, indexer.QueryError) as exc:
+        abort(400, description=str(exc))
+    page = get_session().search(parsed, page=params.page, per_page=params.per_page)
+    return params, _page_dict(params, page)
+
+
+@bp.get("/")
+def home():
+    """The query box and the collection."""
+    session = get_session()
+    return render_template(
+        "home.html",
+        docs=session.documents(),
+        sections=session.section_count(),
+        meta=index_meta(),
+        json_url="/docs.json",
+    )
+
+
+@bp.get("/docs.json")
+def docs_json():
+    """``{"docs": [{"doc_id", "title", "source", "sections"}], "built_at", "sections"}``."""
+    session = get_session()
+    meta = index_meta()
+    return {
+        "docs": [
+            {"doc_id": d.doc_id, "title": d.title, "source": d.path, "sections": d.sections,
+             "url": urls.doc_url(d.doc_id)}
+            for d in session.documents()
+        ],
+        "sections": session.section_count(),
+        "built_at": meta.get("built_at"),
+    }
+
+
+@bp.get("/search")
+def search():
+    """A results page: total, hits with highlighted snippets, pagination."""
+    params, data = _run_search()
+    return render_template("search.html", q=params.q, data=data,
+                           json_url=urls.search_url(params, fmt="json"))
+
+
+@bp.get("/search.json")
+def search_json():
+    """JSON twin of :func:`search`."""
+    _params, data = _run_search()
+    return data

@@ -1,0 +1,30 @@
+"""Every URL the app emits is built here, so pages, JSON twins and links agree."""
+
+from __future__ import annotations
+
+from flask import url_for
+
+from .params import DEFAULT_PER_PAGE, SearchParams
+
+
+def search_url(params: SearchParams, page: int | None = None, fmt: str = "html",
+               external: bool = False) -> str:
+    """URL of a results page; ``page`` replaces the page number, defaults are left out."""
+    page = params.page if page is None else page
+    args = {"q": params.q}
+    if page != 1:
+        args["page"] = page
+    if params.per_page != DEFAULT_PER_PAGE:
+        args["per_page"] = params.per_page
+    endpoint = "search.search_json" if fmt == "json" else "search.search"
+    return url_for(endpoint, _external=external, **args)
+
+
+def doc_url(doc_id: str, q: str = "", section_id: str | None = None, fmt: str = "html",
+            external: bool = False) -> str:
+    """URL of a document view, opening at ``section_id`` and highlighting ``q``."""
+    args = {"q": q} if q else {}
+    if fmt == "json":
+        return url_for("document.document_json", doc_id=doc_id, _external=external, **args)
+    return url_for("document.document", doc_id=doc_id, _anchor=section_id, _external=external,
+                   **args)
