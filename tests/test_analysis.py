@@ -1,0 +1,86 @@
+"""Normalization and the tokenizers' Token contract."""
+
+from __future__ import annotations
+
+import pickle
+import unicodedata
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from indexer.analysis import CharTokenizer, WordTokenizer, word_spans
+from indexer.normalize import normalize, normalized
+from indexer.schema import make_schema
+
+SAMPLES = ["2022 年 1 月召开", "ＩＴ行业的iPhone用户", "中国人民武装警察部队", "C++ 11 和 Ｗｉｆｉ",
+           "“7·1”等重要节点", "e\u0301te\u0301 ﬁle ①", "零\u200b宽", "  前后空白  "]
+
+
+def tokens(tokenizer, text):
+    return [t.copy() for t in tokenizer(text, positions=True, chars=True)]
+
+
+def test_normalization_rules():
+    assert normalized("2022 年 1 月") == "2022年1月"
+    assert normalized("２０２２年") == "2022年"
+    assert normalized("Ｗｉｆｉ") == normalized("WIFI") == "wifi"
+    assert normalized("C++  11") == "c++ 11"
+    assert normalized("110报警？") == "110报警?"
+    assert normalized("零\u200b宽") == "零宽"
+    assert normalized(" \n前后\n ") == "前后"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=60) | st.sampled_from(SAMPLES))
+def test_normalize_maps_back_to_the_original(text):
+    norm = normalize(text)
+    assert len(norm.starts) == len(norm.ends) == len(norm.text)
+    assert list(norm.starts) == sorted(norm.starts)
+    assert normalized(norm.text) == norm.text  # idempotent
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=60) | st.sampled_from(SAMPLES))
+def test_token_contract(text):
+    for tokenizer in (WordTokenizer(), CharTokenizer()):
+        toks = tokens(tokenizer, text)
+        assert [t.pos for t in toks] == list(range(len(toks)))
+        for t in toks:
+            if t.text == " ":  # white space, or a compatibility form holding one ("´" → " ́")
+                piece = text[t.startchar:t.endchar]
+                assert piece.isspace() or " " in unicodedata.normalize("NFKC", piece)
+                continue
+            sliced = normalized(text[t.startchar:t.endchar])
+            if sliced != t.text:
+                # one original unit that yields several normalized characters (an NFKC expansion
+                # "¼" → "1⁄4", a letter with combining marks) was split between tokens: each
+                # token is part of it and maps back to the whole unit
+                assert t.text in sliced and len(sliced) > len(t.text)
+
+
+def test_char_tokens_spell_the_normalized_text():
+    for text in SAMPLES:
+        assert "".join(t.text for t in tokens(CharTokenizer(), text)) == normalized(text)
+
+
+def test_word_spans_keep_digits_latin_and_single_characters():
+    text = normalized("IT行业5G网络iPhone的用户")
+    words = [text[a:b] for a, b in word_spans(text)]
+    assert "it" in words and "5g" in words and "iphone" in words and "的" in words
+    assert "".join(words) == text
+
+
+def test_start_pos_and_start_char_are_honoured():
+    toks = [t.copy() for t in CharTokenizer()("公安", positions=True, chars=True, start_pos=10,
+                                              start_char=100)]
+    assert [(t.pos, t.startchar, t.endchar) for t in toks] == [(10, 100, 101), (11, 101, 102)]
+
+
+def test_schema_pickles_with_its_analyzers():
+    schema = make_schema()
+    again = pickle.loads(pickle.dumps(schema))
+    assert again["chars"].analyzer == schema["chars"].analyzer
+    text = "武警部队依法执勤"
+    words = [t.text for t in again["body"].analyzer(text)]
+    assert words == [t.text for t in WordTokenizer()(text)] and len(words) > 1
+    assert "".join(words) == text

@@ -1,0 +1,51 @@
+"""Page-break repair on the seed: every join found, nothing else glued."""
+
+from __future__ import annotations
+
+from indexer.repair import continues, repair, repair_paragraphs, split_paragraphs
+
+from .queries import PAGE_BREAK_JOINS
+
+
+def seed_text(seeds_dir):
+    return (seeds_dir / "000_8750069abcf0ab7e.txt").read_text(encoding="utf-8")
+
+
+def test_every_page_break_in_the_seed_is_joined(seeds_dir):
+    raw = seed_text(seeds_dir)
+    _, joins = repair_paragraphs(split_paragraphs(raw))
+    assert len(joins) == len(PAGE_BREAK_JOINS)
+    for join, (before, after) in zip(joins, PAGE_BREAK_JOINS):
+        assert join.before.endswith(before) and join.after.startswith(after)
+    repaired = repair(raw)
+    for before, after in PAGE_BREAK_JOINS:
+        assert before + after in repaired
+        assert f"{before}\n\n{after}" in raw  # the damage really was there
+
+
+def test_titles_bylines_and_signatures_are_not_joined(seeds_dir):
+    paragraphs = split_paragraphs(repair(seed_text(seeds_dir)))
+    for expected in ["尽职履责护稳定 喜迎党的二十大", "——公安机关深入贯彻全国公安厅局长会议精神",
+                     "——编者", "聚力防范重大风险，全面深化平安建设，努力为党的二十大营造安全稳定的政治社会环境",
+                     "青海省副省长、公安厅党委书记、厅长\n李宏亚", "责任编辑 黄新春"]:
+        assert expected in paragraphs
+
+
+def test_no_text_is_lost(seeds_dir):
+    raw = seed_text(seeds_dir)
+    squeeze = lambda s: "".join(s.split())  # noqa: E731
+    assert squeeze(repair(raw)) == squeeze(raw)
+
+
+def test_latin_pieces_keep_a_space():
+    body = "这是一个足够长的正文段落，用来说明在分页处被切断的英文单词如何被重新连接 alpha"
+    out, joins = repair_paragraphs([body, "beta 继续这句话。"])
+    assert out == [body + " beta 继续这句话。"] and len(joins) == 1
+
+
+def test_markdown_blocks_are_never_joined():
+    body = "这是一个足够长的正文段落，没有结束的标点，后面跟着的是一个标题而不是续文内容，再多写几个字"
+    assert not continues(body, "## 下一节")
+    assert not continues(body, "- 列表项。")
+    assert not continues(body, "二、第二部分。")
+    assert continues(body, "续文。")

@@ -1,0 +1,84 @@
+"""The structure recovered from the seed and from Markdown."""
+
+from __future__ import annotations
+
+import re
+
+from indexer.documents import Document, doc_id_for, read_document
+from indexer.normalize import normalized
+from indexer.sections import split_sections
+from indexer.sources import scan
+
+ARTICLE_1 = "聚焦主题主线，忠诚担当作为，以更高水平平安广东喜迎党的二十大"
+ARTICLE_2 = "聚力防范重大风险，全面深化平安建设，努力为党的二十大营造安全稳定的政治社会环境"
+HEADINGS_1 = [
+    "一、聚焦“三个绝对”，忠诚拥护“两个确立”，坚决做到“两个维护”",
+    "二、聚焦“四大风险”，严密落实防范化解措施，坚决守护国家“南大门”安全稳定",
+    "三、聚焦“四类节点”，全面落实安保维稳措施，确保党的二十大等重要时间节点安全",
+    "四、聚焦“三大攻坚”，依法严打突出违法犯罪，着力治理社会治安“顽疾”",
+    "五、聚焦“四大整治”，大力开展社会治安综合治理，织牢织密社会面安全防控网",
+    "六、聚焦“四个提升”，持续深化队伍教育管理，着力锻造高素质过硬南粤公安铁军",
+]
+HEADINGS_2 = [
+    "一、坚定不移贯彻党对公安工作的绝对领导根本要求，努力在强化政治建警、捍卫“两个确立”上呈现新气象",
+    "二、全面贯彻新时代公安机关的使命任务，努力在维护政治安全、社会稳定上展现新担当",
+    "三、全面贯彻严格规范公正文明执法的新要求，努力在法治公安建设、维护社会公平正义上取得新成效",
+    "四、全面打造改革强基动力新引擎，努力在维护安全稳定能力水平、工作质效上实现新突破",
+    "五、全面形成从严管党治警新常态，努力在锻造适应新时代要求的忠诚队伍、公安铁军上展现新面貌",
+]
+
+
+def seed_doc(seeds_dir):
+    return read_document(scan(seeds_dir).files[0])
+
+
+def test_seed_structure(seeds_dir):
+    sections = split_sections(seed_doc(seeds_dir))
+    doc_title = "尽职履责护稳定 喜迎党的二十大"
+    assert [s.title for s in sections] == (
+        ["编者按", "导语", *HEADINGS_1, "导语", *HEADINGS_2, "责任编辑 黄新春"])
+    assert {s.doc_title for s in sections} == {doc_title}
+    assert [s.article_title for s in sections] == ["", *[ARTICLE_1] * 7, *[ARTICLE_2] * 6, ""]
+    assert [s.author for s in sections] == ["", *["王志忠"] * 7, *["李宏亚"] * 6, ""]
+    assert sections[0].text.startswith(doc_title) and sections[0].text.endswith("——编者")
+    assert "——公安机关深入贯彻全国公安厅局长会议精神" in sections[0].text
+    assert sections[3].breadcrumb == (doc_title, ARTICLE_1, HEADINGS_1[1])
+    assert sections[-1].breadcrumb == (doc_title, "责任编辑 黄新春")
+
+
+def test_ids_are_stable_url_safe_and_unique(seeds_dir):
+    doc = seed_doc(seeds_dir)
+    ids = [s.section_id for s in split_sections(doc)]
+    assert ids == [s.section_id for s in split_sections(seed_doc(seeds_dir))]
+    assert len(set(ids)) == len(ids)
+    assert all(re.fullmatch(r"[A-Za-z0-9_-]+", i) for i in [doc.doc_id, *ids])
+    assert doc.doc_id == "000_8750069abcf0ab7e"
+
+
+def test_doc_ids_of_odd_paths():
+    ids = [doc_id_for(p) for p in ["a.txt", "a.md", "sub/a.txt", "报告.txt", "a.b.txt", "x y.md"]]
+    assert len(set(ids)) == len(ids)
+    assert all(re.fullmatch(r"[A-Za-z0-9_-]+", i) for i in ids)
+
+
+def test_sections_tile_the_document(seeds_dir):
+    doc = seed_doc(seeds_dir)
+    sections = split_sections(doc)
+    for s in sections:
+        assert doc.text[s.start_char:s.end_char] == s.text
+    for a, b in zip(sections, sections[1:]):
+        assert a.end_char <= b.start_char and doc.text[a.end_char:b.start_char].strip() == ""
+    covered = sum(len(normalized(s.text)) for s in sections)
+    assert covered == len(normalized(doc.text))  # 100 % of the (normalized) characters
+    raw = (seeds_dir / doc.path).read_text(encoding="utf-8")
+    assert "".join("".join(s.text for s in sections).split()) == "".join(raw.split())
+
+
+def test_markdown_headings_make_sections():
+    text = "前言文字。\n\n# 总题\n\n## 第一章\n\n### 第一节\n\n正文一。\n\n## 第二章\n\n正文二。"
+    doc = Document("d", "d.md", "markdown", text, "0")
+    sections = split_sections(doc)
+    assert [s.title for s in sections] == ["总题", "总题", "第一章", "第一节", "第二章"]
+    assert sections[3].breadcrumb == ("总题", "第一章", "第一节")
+    assert sections[3].article_title == "第一章"
+    assert "".join(s.text for s in sections).replace("\n", "") == text.replace("\n", "")
