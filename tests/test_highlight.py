@@ -1,0 +1,84 @@
+"""Snippets and document highlighting: tags stripped give the original, every mark is a match."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+
+import pytest
+
+import indexer
+from indexer.highlight import find_matches, make_snippet, mark
+from indexer.normalize import normalized
+
+from . import oracle
+
+MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
+QUERIES = ["两个确立", "公安", "案", '"2022年1月"', "安全 稳定", "“公安姓党”", "7·1", "的", "硬仗",
+           "王志忠", "公安 机关 广东"]
+
+
+def strip_tags(html: str) -> str:
+    return unescape(re.sub(r"</?mark>", "", html))
+
+
+@pytest.fixture(scope="module")
+def sections(seeds_dir):
+    return {s.section_id: s for s in oracle.load_sections(seeds_dir)}
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_snippets_mark_every_match_and_only_matches(seed_session, sections, query):
+    parsed = indexer.parse_query(query)
+    page = seed_session.search(parsed, per_page=100)
+    assert page.total == len(page.hits) > 0
+    for hit in page.hits:
+        text = sections[hit.section_id].text
+        assert 1 <= len(hit.fragments) <= 2
+        for frag in hit.fragments:
+            assert strip_tags(frag.html) == text[frag.start_char:frag.end_char]
+            # every match inside the fragment is marked: marked chars == union of matches
+            inside = [m for m in find_matches(text, parsed.needles)
+                      if frag.start_char <= m.start_char and m.end_char <= frag.end_char]
+            marked = set()
+            pos = frag.start_char
+            for piece in re.split(r"(<mark>.*?</mark>)", frag.html):
+                plain = strip_tags(piece)
+                if piece.startswith("<mark>"):
+                    marked.update(range(pos, pos + len(plain)))
+                    assert any(n in normalized(plain) for n in parsed.needles)
+                pos += len(plain)
+            want = {i for m in inside for i in range(m.start_char, m.end_char)}
+            assert marked == want and want
+        assert "…" in hit.snippet or len(text) <= 120
+
+
+def test_snippet_fragments_are_short(seed_session):
+    page = seed_session.search(indexer.parse_query("公安"), per_page=100)
+    for hit in page.hits:
+        for frag in hit.fragments:
+            assert 20 <= frag.end_char - frag.start_char <= 140
+
+
+def test_mark_escapes_everything_else():
+    html = mark('<script>alert("x")</script> 公安 &', [(28, 30)])
+    assert html == '&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; <mark>公安</mark> &amp;'
+
+
+def test_matches_land_on_the_original_characters():
+    text = "PDF 抽取：2022 年 1 月，ＩＴ行业"
+    spans = [(m.start_char, m.end_char) for m in find_matches(text, ["2022年1月", "it"])]
+    assert [text[a:b] for a, b in spans] == ["2022 年 1 月", "ＩＴ"]
+
+
+def test_snippet_without_matches_is_the_opening():
+    snip = make_snippet("甲" * 300, ["乙"])
+    assert snip.match_count == 0 and snip.html.endswith("…") and "<mark>" not in snip.html
+
+
+def test_document_view_marks_all_matches(seed_session, sections):
+    doc = seed_session.document("000_8750069abcf0ab7e", indexer.parse_query("两个确立"))
+    total = sum(normalized(s.text).count("两个确立") for s in sections.values())
+    assert doc.match_count == total == sum(len(MARK.findall(s.html)) for s in doc.sections)
+    for s in doc.sections:
+        assert strip_tags(s.html) == s.text

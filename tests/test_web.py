@@ -1,0 +1,211 @@
+"""Every route in HTML and JSON; the error paths; HTML escaping. HTML is parsed, not grepped."""
+
+from __future__ import annotations
+
+from urllib.parse import quote, urlsplit, parse_qs
+
+import pytest
+from bs4 import BeautifulSoup
+
+from indexer.normalize import normalized
+
+from . import oracle
+
+DOC = "000_8750069abcf0ab7e"
+
+
+def soup(resp):
+    assert resp.mimetype == "text/html"
+    return BeautifulSoup(resp.get_data(as_text=True), "html.parser")
+
+
+def test_home_lists_the_collection(client):
+    page = soup(client.get("/"))
+    box = page.find("input", id="q")
+    assert box.has_attr("autofocus") and page.find("label", attrs={"for": "q"})
+    assert page.find("form", role="search")["action"] == "/search"
+    links = page.select(".doclist a")
+    assert [a.get_text() for a in links] == ["尽职履责护稳定 喜迎党的二十大"]
+    assert "15 个章节" in page.select_one(".doclist").get_text()
+    assert page.find("html")["lang"] == "zh-CN"
+    assert page.find("time").get_text().startswith("20")
+
+
+def test_docs_json(client):
+    data = client.get("/docs.json").get_json()
+    assert data["docs"] == [{"doc_id": DOC, "title": "尽职履责护稳定 喜迎党的二十大",
+                             "source": "000_8750069abcf0ab7e.txt", "sections": 15,
+                             "url": f"/doc/{DOC}"}]
+
+
+def test_search_page(client, seeds_dir):
+    resp = client.get("/search?q=" + quote("两个确立"))
+    page = soup(resp)
+    want = oracle.quoted(oracle.load_sections(seeds_dir), "两个确立")
+    assert page.select_one("#result-count strong").get_text() == str(len(want))
+    assert page.find("input", id="q")["value"] == "两个确立"
+    hits = page.select("li.hit")
+    assert len(hits) == len(want)
+    for hit in hits:
+        assert all(m.get_text() == "两个确立" for m in hit.select(".snippet mark"))
+        assert hit.select(".snippet mark")
+        crumbs = [s.get_text() for s in hit.select(".breadcrumb span")]
+        assert crumbs[0] == "尽职履责护稳定 喜迎党的二十大" and len(crumbs) == 3
+        href = hit.select_one(".hit-title a")["href"]
+        parts = urlsplit(href)
+        assert parts.path == f"/doc/{DOC}" and parse_qs(parts.query)["q"] == ["两个确立"]
+        assert parts.fragment.startswith(DOC + "-s")
+    assert page.find("link", rel="alternate", type="application/json")["href"].startswith("/search.json")
+
+
+def test_search_json_shape_and_values(client, seeds_dir):
+    data = client.get("/search.json?q=" + quote("公安") + "&per_page=5&page=2").get_json()
+    want = oracle.unquoted(oracle.load_sections(seeds_dir), "公安")
+    assert set(data) >= {"query", "total", "page", "per_page", "hits"}
+    assert (data["query"], data["total"], data["page"], data["per_page"]) == ("公安", len(want), 2, 5)
+    assert len(data["hits"]) == 5
+    for hit in data["hits"]:
+        assert set(hit) >= {"doc_id", "doc_title", "section_id", "section_title", "breadcrumb",
+                            "url", "snippet", "score"}
+        assert hit["section_id"] in want and "<mark>公安</mark>" in hit["snippet"]
+        assert hit["url"].startswith(f"/doc/{DOC}?q=")
+    assert data["prev"] == "/search?q=%E5%85%AC%E5%AE%89&per_page=5"
+
+
+def test_pages_partition_the_results(client):
+    seen = []
+    for page in (1, 2, 3):
+        data = client.get(f"/search.json?q=%E5%AE%89&per_page=5&page={page}").get_json()
+        seen += [h["section_id"] for h in data["hits"]]
+    assert len(seen) == len(set(seen)) == min(15, data["total"])
+    scores = [h["score"] for h in client.get("/search.json?q=%E5%AE%89&per_page=15").get_json()["hits"]]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_pagination_links(client):
+    page = soup(client.get("/search?q=%E5%AE%89&per_page=3"))
+    nxt = page.find("a", rel="next")["href"]
+    assert parse_qs(urlsplit(nxt).query) == {"q": ["安"], "page": ["2"], "per_page": ["3"]}
+    page2 = soup(client.get(nxt))
+    assert page2.find("a", rel="prev") and page2.select_one("ol.hits")["start"] == "4"
+
+
+def test_document_view(client, seeds_dir):
+    page = soup(client.get(f"/doc/{DOC}?q=" + quote("两个确立")))
+    sections = page.select("section.section")
+    assert len(sections) == 15
+    assert [s["id"] for s in sections] == [f"{DOC}-s{i}" for i in range(15)]
+    want = sum(normalized(s.text).count("两个确立") for s in oracle.load_sections(seeds_dir))
+    assert want > 2
+    assert [m.get_text() for m in page.select("mark")] == ["两个确立"] * want
+    back = page.select_one("a.back")["href"]
+    assert back == "/search?q=" + quote("两个确立")
+    assert [a["href"] for a in page.select(".toc a")] == [f"#{DOC}-s{i}" for i in range(15)]
+
+
+def test_document_json(client, seeds_dir):
+    data = client.get(f"/doc/{DOC}.json").get_json()
+    sections = oracle.load_sections(seeds_dir)
+    assert data["doc_id"] == DOC and data["source"] == "000_8750069abcf0ab7e.txt"
+    assert [s["text"] for s in data["sections"]] == [s.text for s in sections]
+    assert [s["section_id"] for s in data["sections"]] == [s.section_id for s in sections]
+    assert data["sections"][2]["breadcrumb"] == list(sections[2].breadcrumb)
+    assert "个确立" in data["sections"][2]["text"] and "“两\n" not in data["sections"][2]["text"]
+
+
+@pytest.mark.parametrize("url", [
+    "/search.json?q=a&page=0", "/search.json?q=a&page=-1", "/search.json?q=a&page=x",
+    "/search.json?q=a&page=1000000000", "/search.json?q=a&per_page=0",
+    "/search.json?q=a&per_page=101", "/search.json?q=a&per_page=1.5", "/search.json?q=a&page=1&page=2",
+    "/search.json?q=", "/search.json?q=%20%20", "/search.json", '/search.json?q=%22%22',
+    "/search.json?q=%E2%80%8B",
+])
+def test_bad_parameters_are_400_json(client, url):
+    resp = client.get(url)
+    assert resp.status_code == 400
+    assert resp.is_json and isinstance(resp.get_json()["error"], str) and resp.get_json()["error"]
+
+
+@pytest.mark.parametrize("url", ["/search?q=a&page=0", "/search?q=", "/search?q=a&per_page=abc"])
+def test_bad_parameters_are_400_html(client, url):
+    resp = client.get(url)
+    assert resp.status_code == 400
+    page = soup(resp)
+    assert page.select_one(".message").get_text().strip()
+    assert "Traceback" not in resp.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("url", ["/doc/nope", "/doc/nope.json", "/doc/..%2F..%2Fetc%2Fpasswd",
+                                 "/doc/%2e%2e", "/nowhere", "/nowhere.json", "/doc/"])
+def test_unknown_is_404(client, url):
+    resp = client.get(url)
+    assert resp.status_code == 404
+    if url.endswith(".json"):
+        assert resp.get_json()["error"]
+    else:
+        assert soup(resp).select_one(".message")
+
+
+def test_wrong_method_is_405(client):
+    resp = client.post("/search.json?q=a")
+    assert resp.status_code == 405 and resp.get_json()["error"] and "GET" in resp.headers["Allow"]
+
+
+@pytest.mark.parametrize("q", ["*", "?", ":", "(", ")", '"', '"abc', "[a TO]", "AND", "OR", "NOT",
+                               "~", "^", "\\", "a:b", "title:", "-", "+", "**", "a AND b", "!@#$%",
+                               "\x00", "x" * 5000])
+def test_odd_queries_never_break(client, seeds_dir, q):
+    resp = client.get("/search.json", query_string={"q": q})
+    assert resp.status_code in (200, 400)
+    data = resp.get_json()
+    if resp.status_code == 400:
+        assert data["error"]
+        return
+    sections = oracle.load_sections(seeds_dir)
+    assert data["total"] == len(oracle.unquoted(sections, q.replace('"', " ")))
+    assert data["total"] < 15 or q in ("",)  # never the whole corpus by accident
+    assert client.get("/search", query_string={"q": q}).status_code == 200
+
+
+@pytest.mark.parametrize("raw", ["%ED%A0%80", "%E4%B8", "%zz", "%", "%FF%FE"])
+def test_invalid_percent_encoding_never_breaks(client, raw):
+    for path in ("/search.json?q=", "/search?q=", f"/doc/{DOC}?q="):
+        assert client.get(path + raw).status_code in (200, 400)
+
+
+def test_long_query_is_cut_and_says_so(client):
+    data = client.get("/search.json", query_string={"q": "公" * 5000}).get_json()
+    assert data["total"] == 0 and any("1000" in n for n in data["notes"])
+
+
+def test_unclosed_quote_is_read_as_a_phrase(client):
+    data = client.get("/search.json", query_string={"q": '"两个确立'}).get_json()
+    assert data["read_as"] == '"两个确立"' and data["total"] == 2 and data["notes"]
+
+
+def test_script_in_query_is_escaped(client):
+    q = '<script>alert(1)</script>"><img src=x onerror=alert(2)>'
+    body = client.get("/search", query_string={"q": q}).get_data(as_text=True)
+    assert "<script>alert" not in body and "<img src=x" not in body
+    assert "&lt;script&gt;" in body
+
+
+def test_script_in_documents_is_escaped(corpus_client):
+    data = corpus_client.get("/search.json", query_string={"q": "alert"}).get_json()
+    assert data["total"] >= 2
+    for hit in data["hits"]:
+        assert "<script" not in hit["snippet"] and "<img" not in hit["snippet"]
+    doc_id = data["hits"][0]["doc_id"]
+    body = corpus_client.get(f"/doc/{doc_id}", query_string={"q": "alert"}).get_data(as_text=True)
+    assert "<script>alert" not in body and "<img src=x" not in body
+    page = BeautifulSoup(body, "html.parser")
+    assert page.find("script") is None and page.find("img") is None
+    assert "<script>alert('t')</script>" in page.find("h1").get_text()
+
+
+def test_failed_files_are_reported_and_the_rest_indexed(corpus_client):
+    page = soup(corpus_client.get("/"))
+    assert "bad-bytes.txt" in page.select_one(".failed").get_text()
+    titles = [a.get_text() for a in page.select(".doclist a")]
+    assert sorted(titles) == sorted(["检索测试用例", "nested", "标题<script>alert('t')</script>"])
+    assert "sub/nested.txt" in page.select_one(".doclist").get_text()
