@@ -1,0 +1,121 @@
+"""Builds: what is indexed, what fails, atomic switching, the command line."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+import indexer
+from indexer.__main__ import main as indexer_main
+from indexer.indexing import _lock
+
+from .conftest import REPO
+
+
+@pytest.fixture()
+def seeds_copy(tmp_path, seeds_dir):
+    dst = tmp_path / "seeds"
+    shutil.copytree(seeds_dir, dst)
+    return dst
+
+
+def ids(index_dir, query):
+    with indexer.SearchSession(indexer.open_index(index_dir)) as s:
+        return s.all_section_ids(indexer.parse_query(query))
+
+
+def test_build_reports_and_skips_bad_files(tmp_path, corpus_dir):
+    report = indexer.build(corpus_dir, tmp_path / "ix")
+    assert sorted(report.indexed) == ["cases.md", "sub/nested.txt", "xss.md"]
+    assert [p for p, _ in report.failed] == ["bad-bytes.txt"]
+    assert "UTF-8" in report.failed[0][1]
+    assert report.sections > 10
+
+
+def test_unchanged_seeds_are_not_rebuilt_and_changes_are(tmp_path, seeds_copy):
+    index_dir = tmp_path / "ix"
+    first = indexer.build(seeds_copy, index_dir)
+    assert first.rebuilt and first.sections == 15
+    again = indexer.build(seeds_copy, index_dir)
+    assert not again.rebuilt and again.generation == first.generation
+
+    (seeds_copy / "new.md").write_text("# 新文档\n\n独一无二的测试短语。\n", encoding="utf-8")
+    added = indexer.build(seeds_copy, index_dir)
+    assert added.rebuilt and added.generation != first.generation
+    assert len(ids(index_dir, "独一无二的测试短语")) == 1
+
+    (seeds_copy / "new.md").unlink()
+    removed = indexer.build(seeds_copy, index_dir)
+    assert removed.rebuilt and ids(index_dir, "独一无二的测试短语") == set()
+    assert len(list(index_dir.glob("gen-*"))) <= 2  # old generations are cleaned up
+
+
+def test_an_open_session_survives_a_switch(tmp_path, seeds_copy):
+    index_dir = tmp_path / "ix"
+    indexer.build(seeds_copy, index_dir)
+    old = indexer.SearchSession(indexer.open_index(index_dir))
+    indexer.build(seeds_copy, index_dir, rebuild=True)
+    assert len(old.all_section_ids(indexer.parse_query("两个确立"))) == 2
+    old.close()
+
+
+def test_webapp_serves_the_new_generation_without_restart(tmp_path, seeds_copy):
+    from webapp import create_app
+
+    index_dir = tmp_path / "ix"
+    indexer.build(seeds_copy, index_dir)
+    client = create_app({"INDEX_DIR": str(index_dir), "TESTING": True}).test_client()
+    assert client.get("/search.json?q=%E6%96%B0%E5%A2%9E").get_json()["total"] == 0
+    (seeds_copy / "more.txt").write_text("新增的文件。\n", encoding="utf-8")
+    indexer.build(seeds_copy, index_dir)
+    assert client.get("/search.json?q=%E6%96%B0%E5%A2%9E").get_json()["total"] == 1
+
+
+def test_an_index_from_other_analysis_code_is_rebuilt(tmp_path, seeds_copy):
+    index_dir = tmp_path / "ix"
+    first = indexer.build(seeds_copy, index_dir)
+    meta_path = index_dir / first.generation / "meta.json"
+    meta = json.loads(meta_path.read_text())
+    meta["signature"]["analyzer"] = -1
+    meta_path.write_text(json.dumps(meta))
+    with pytest.raises(indexer.IndexMissingError):
+        indexer.open_index(index_dir)
+    assert indexer.build(seeds_copy, index_dir).rebuilt
+    assert indexer.open_index(index_dir).generation != first.generation
+
+
+def test_a_second_indexer_gets_a_clear_message(tmp_path, seeds_copy, capsys):
+    index_dir = tmp_path / "ix"
+    held = _lock(index_dir)
+    try:
+        with pytest.raises(indexer.IndexBusyError, match=r"already running \(pid \d+\)"):
+            indexer.build(seeds_copy, index_dir)
+        assert indexer_main(["--seeds", str(seeds_copy), "--index", str(index_dir)]) == 1
+        assert "already running" in capsys.readouterr().err
+    finally:
+        held.close()
+
+
+def test_cli_prints_what_it_did(tmp_path, seeds_copy, corpus_dir):
+    run = lambda *a: subprocess.run([sys.executable, "-m", "indexer", *a],  # noqa: E731
+                                    capture_output=True, text=True, cwd=REPO, timeout=120)
+    out = run("--seeds", str(seeds_copy), "--index", str(tmp_path / "a"))
+    assert out.returncode == 0 and "1 files, 15 sections, 0 failed" in out.stdout
+    out = run("--seeds", str(seeds_copy), "--index", str(tmp_path / "a"))
+    assert out.returncode == 0 and "up to date" in out.stdout
+    out = run("--seeds", str(corpus_dir), "--index", str(tmp_path / "b"))
+    assert out.returncode == 1 and "bad-bytes.txt" in out.stderr
+    out = run("--seeds", str(tmp_path / "missing"), "--index", str(tmp_path / "c"))
+    assert out.returncode == 1 and "not found" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_missing_index_is_a_503_not_a_500(tmp_path):
+    from webapp import create_app
+
+    client = create_app({"INDEX_DIR": str(tmp_path / "none"), "TESTING": True}).test_client()
+    resp = client.get("/search.json?q=a")
+    assert resp.status_code == 503 and "indexer" in resp.get_json()["error"]
