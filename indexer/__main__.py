@@ -28,10 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     except (FileNotFoundError, IndexBusyError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    state = "rebuilt" if report.rebuilt else "up to date, nothing written"
-    print(f"index {args.index}: {state}; {len(report.indexed) if report.rebuilt else 'all'} files, "
-          f"{report.sections} sections, {len(report.failed)} failed, {report.seconds:.2f} s "
-          f"({report.generation})")
+    print(f"index {args.index}: {report.summary()}")
     for path, reason in report.failed:
         print(f"failed: {path}: {reason}", file=sys.stderr)
     return 1 if report.failed else 0

@@ -59,7 +59,10 @@ def _jieba():
 
 @functools.lru_cache(maxsize=1)
 def _dictionary_digest() -> str:
-    with _jieba().get_dict_file() as fh:  # jieba opens its bundled dict.txt for us
+    import jieba
+
+    # get_dict_file() opens the dictionary without loading it: no second of start-up here
+    with jieba.Tokenizer().get_dict_file() as fh:
         return hashlib.sha256(fh.read()).hexdigest()
 
 

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
+from .markup import Heading, markdown_headings, strip_emphasis
 from .repair import repair
 from .sources import SourceFile, decode
 
@@ -22,8 +23,10 @@ class Document:
             the relative path only, so it survives rebuilds and content edits.
         path: the source path relative to the seeds folder (``/``-separated).
         kind: ``"markdown"`` for ``.md`` files, ``"text"`` otherwise.
-        text: the repaired text; paragraphs are separated by one blank line.
+        text: the repaired plain text (markup removed); paragraphs are separated by one blank
+            line.
         sha256: hex SHA-256 of the source bytes.
+        headings: Markdown headings, with offsets into ``text`` (empty for plain text).
     """
 
     doc_id: str
@@ -31,6 +34,7 @@ class Document:
     kind: str
     text: str
     sha256: str
+    headings: tuple[Heading, ...] = ()
 
 
 def doc_id_for(rel_path: str) -> str:
@@ -50,16 +54,22 @@ def doc_id_for(rel_path: str) -> str:
 
 
 def read_document(source: SourceFile) -> Document:
-    """Decode and repair one source file.
+    """Decode, repair and unmark one source file: decode → join page breaks → drop ``**``
+    emphasis → (Markdown) turn ``#`` heading lines into bare headings.
 
     Raises:
         DocumentError: the file cannot be decoded (see :func:`indexer.sources.decode`).
     """
     kind = "markdown" if source.rel_path.lower().endswith(".md") else "text"
+    text = strip_emphasis(repair(decode(source)))
+    headings: tuple[Heading, ...] = ()
+    if kind == "markdown":
+        text, headings = markdown_headings(text)
     return Document(
         doc_id=doc_id_for(source.rel_path),
         path=source.rel_path,
         kind=kind,
-        text=repair(decode(source)),
+        text=text,
         sha256=source.sha256,
+        headings=headings,
     )

@@ -47,8 +47,9 @@ class BuildReport:
     """What :func:`build` did.
 
     Attributes:
-        indexed: relative paths of the files indexed.
-        failed: ``(relative path, reason)`` of files that could not be read or decoded.
+        indexed: relative paths of the files in the index (empty ones included).
+        failed: ``[relative path, reason]`` of files that could not be read or decoded.
+        empty: relative paths of files that hold no text (indexed, but with no section).
         sections: number of sections in the index after the build.
         seconds: wall-clock duration of the build (seconds).
         rebuilt: False when the index was already up to date and nothing was written.
@@ -56,11 +57,21 @@ class BuildReport:
     """
 
     indexed: list[str] = field(default_factory=list)
-    failed: list[tuple[str, str]] = field(default_factory=list)
+    failed: list[list[str]] = field(default_factory=list)
+    empty: list[str] = field(default_factory=list)
     sections: int = 0
     seconds: float = 0.0
     rebuilt: bool = True
     generation: str = ""
+
+
+    def summary(self) -> str:
+        """One line for a person: what was done, counts, seconds."""
+        state = "rebuilt" if self.rebuilt else "up to date, nothing written"
+        files = len(self.indexed)
+        return (f"{state}: {files} file{'s' if files != 1 else ''} "
+                f"({len(self.empty)} empty), {self.sections} sections, {len(self.failed)} failed, "
+                f"{self.seconds:.2f} s ({self.generation})")
 
 
 def _read_current(index_dir: Path) -> Path | None:
@@ -153,24 +164,36 @@ def build(seeds_dir: str | os.PathLike, index_dir: str | os.PathLike,
     scanned = scan(seeds_dir)  # raises FileNotFoundError before we touch the index folder
     lock = _lock(index_dir)
     try:
-        report = BuildReport(failed=list(scanned.failed))
-        parsed: list[tuple[str, str, list[Section]]] = []
-        for source in scanned.files:
-            try:
-                parsed.append((source.rel_path, source.sha256, split_sections(read_document(source))))
-            except DocumentError as exc:
-                report.failed.append((source.rel_path, str(exc)))
+        report = BuildReport(failed=[list(f) for f in scanned.failed])
+        # The manifest covers every file read, decodable or not: unchanged bytes give the same
+        # outcome, so an unchanged folder is recognised before anything is parsed.
         signature = analysis_signature()
-        manifest = {path: sha for path, sha, _ in parsed}
+        manifest = {f.rel_path: f.sha256 for f in scanned.files}
+        unreadable = sorted(path for path, _ in scanned.failed)
         live = _read_current(index_dir)
         meta = read_meta(index_dir)
         if (not rebuild and meta and meta.get("signature") == signature
-                and meta.get("manifest") == manifest and meta.get("failed") == report.failed):
+                and meta.get("manifest") == manifest and meta.get("unreadable") == unreadable):
             report.rebuilt = False
+            report.failed = meta["failed"]
+            report.empty = meta.get("empty", [])
+            report.indexed = sorted(set(manifest) - {p for p, _ in report.failed})
             report.sections = meta["sections"]
             report.generation = live.name
             report.seconds = time.monotonic() - started
             return report
+
+        parsed: list[tuple[str, str, list[Section]]] = []
+        for source in scanned.files:
+            try:
+                sections = split_sections(read_document(source))
+            except DocumentError as exc:
+                report.failed.append([source.rel_path, str(exc)])
+                continue
+            parsed.append((source.rel_path, source.sha256, sections))
+            if not sections:
+                report.empty.append(source.rel_path)
+        report.failed.sort()
 
         gen = _next_generation(index_dir)
         gen.mkdir()
@@ -193,9 +216,11 @@ def build(seeds_dir: str | os.PathLike, index_dir: str | os.PathLike,
         meta = {
             "signature": signature,
             "manifest": manifest,
+            "unreadable": unreadable,
             "failed": report.failed,
+            "empty": report.empty,
             "sections": report.sections,
-            "documents": len(parsed),
+            "documents": len(parsed) - len(report.empty),
             "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "build_seconds": round(report.seconds, 3),
             "seeds_dir": str(seeds_dir.resolve()),

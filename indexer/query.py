@@ -123,8 +123,11 @@ def parse_query(text: str) -> ParsedQuery:
     if not text.strip():
         raise QueryError("请输入要搜索的文字。")
     pieces, open_quote = _split(text)
-    if open_quote:
+    if open_quote and normalized(pieces[-1][0]):
         notes.append("引号没有闭合：从引号到结尾按短语搜索。")
+    elif open_quote:
+        notes.append("末尾多余的引号已忽略。")
+        pieces = pieces[:-1]
     clauses: list[Clause] = []
     dropped = 0
     for piece, quoted in pieces:

@@ -14,7 +14,8 @@ Plain text (the magazine layout of the seed)::
     plain article title / byline / …     the next article
     责任编辑 …                           closing lines: the last section
 
-Markdown: ``#`` … ``######`` headings start sections; the breadcrumb is the heading path.
+Markdown: ``#`` … ``######`` headings (found by :mod:`indexer.markup`) start sections; the
+breadcrumb is the heading path.
 
 Every character of ``Document.text`` belongs to exactly one section, in order: sections are
 slices ``text[start_char:end_char]`` that tile the document (only the blank lines between them
@@ -36,8 +37,6 @@ MAX_TITLE_CHARS = 80
 
 _NAME = re.compile(r"^[\u4e00-\u9fff·]{2,6}$")
 _EDITOR_SIGNATURE = re.compile(r"^——\s*编\s*者\s*$")
-_MD_HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$")
-_MD_FENCE = re.compile(r"^(```|~~~)")
 
 
 @dataclass(frozen=True)
@@ -89,10 +88,6 @@ def _short_line(p: str, limit: int = MAX_TITLE_CHARS) -> bool:
     return "\n" not in p and 0 < len(p) <= limit and not ends_sentence(p)
 
 
-def _strip_emphasis(s: str) -> str:
-    return s.strip().strip("*").strip()
-
-
 def _heading_sentence(paragraph: str) -> str:
     first = paragraph.split("。", 1)[0].strip()
     return first if len(first) <= MAX_TITLE_CHARS else first[: MAX_TITLE_CHARS - 1] + "…"
@@ -118,9 +113,9 @@ def _article_starts(paras: list[str], first: int) -> dict[int, tuple[str, str]]:
             continue
         title_lines, _role, name = found
         if title_lines:
-            starts[j] = ("".join(_strip_emphasis(t) for t in title_lines), name)
+            starts[j] = ("".join(title_lines), name)
         elif j - 1 >= first and j - 1 not in starts and _short_line(paras[j - 1]):
-            starts[j - 1] = (_strip_emphasis(paras[j - 1]), name)
+            starts[j - 1] = (paras[j - 1].strip(), name)
         else:
             starts[j] = ("", name)
     return starts
@@ -136,7 +131,7 @@ def _front_end(paras: list[str]) -> int:
 
 def _doc_title(document: Document, paras: list[str]) -> str:
     if paras and _short_line(paras[0]) and not SECTION_NUMBER.match(paras[0]):
-        return _strip_emphasis(paras[0])
+        return paras[0].strip()
     return PurePosixPath(document.path).stem
 
 
@@ -172,24 +167,22 @@ def _text_drafts(document: Document, doc_title: str) -> list[_Draft]:
 
 def _markdown_drafts(document: Document, doc_title: str) -> list[_Draft]:
     text = document.text
+    starts = {h.start_char: h for h in document.headings}
     drafts: list[_Draft] = []
     stack: list[tuple[int, str]] = []  # (level, heading) of the open headings
-    pos, fenced = 0, False
+    pos = 0
     for line in text.split("\n"):
         start, pos = pos, pos + len(line) + 1
-        if _MD_FENCE.match(line.strip()):
-            fenced = not fenced
-        m = None if fenced else _MD_HEADING.match(line)
-        if m:
-            level, heading = len(m.group(1)), m.group(2).strip()
-            while stack and stack[-1][0] >= level:
+        heading = starts.get(start)
+        if heading is not None:
+            while stack and stack[-1][0] >= heading.level:
                 stack.pop()
-            stack.append((level, heading))
+            stack.append((heading.level, line))
             path = [h for _, h in stack]
             if path and path[0] == doc_title:
                 path = path[1:]
             article = path[0] if len(path) > 1 else ""
-            drafts.append(_Draft(heading, article, "", start, start + len(line)))
+            drafts.append(_Draft(line, article, "", start, start + len(line)))
         elif line.strip():
             if not drafts:
                 drafts.append(_Draft(doc_title, "", "", start, start + len(line)))
@@ -198,10 +191,9 @@ def _markdown_drafts(document: Document, doc_title: str) -> list[_Draft]:
 
 
 def _markdown_title(document: Document) -> str:
-    for line in document.text.split("\n"):
-        m = _MD_HEADING.match(line)
-        if m:
-            return m.group(2).strip() if len(m.group(1)) == 1 else PurePosixPath(document.path).stem
+    first = document.headings[0] if document.headings else None
+    if first is not None and first.level == 1:
+        return document.text[first.start_char:first.end_char]
     return PurePosixPath(document.path).stem
 
 

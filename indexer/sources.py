@@ -89,11 +89,13 @@ def scan(root: str | os.PathLike) -> ScanResult:
     Returns:
         a :class:`ScanResult`; files that cannot be read are in ``failed``, never raised.
     Raises:
-        FileNotFoundError: ``root`` is not a folder.
+        FileNotFoundError: ``root`` does not exist or is not a folder.
     """
     root = Path(root)
-    if not root.is_dir():
+    if not root.exists():
         raise FileNotFoundError(f"seeds folder not found: {root}")
+    if not root.is_dir():
+        raise FileNotFoundError(f"seeds must be a folder, not a file: {root}")
     files, failed = [], []
     for path in _candidates(root):
         try:

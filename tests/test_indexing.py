@@ -54,6 +54,20 @@ def test_unchanged_seeds_are_not_rebuilt_and_changes_are(tmp_path, seeds_copy):
     assert len(list(index_dir.glob("gen-*"))) <= 2  # old generations are cleaned up
 
 
+def test_failed_and_empty_files_do_not_force_rebuilds(tmp_path, seeds_copy):
+    (seeds_copy / "bad.txt").write_bytes(b"bad \xff\xfe\n")
+    (seeds_copy / "empty.md").write_bytes(b"")
+    index_dir = tmp_path / "ix"
+    first = indexer.build(seeds_copy, index_dir)
+    assert first.rebuilt and first.failed == [["bad.txt", "not valid UTF-8 at byte 4"]]
+    assert first.empty == ["empty.md"] and "empty.md" in first.indexed
+    again = indexer.build(seeds_copy, index_dir)
+    assert not again.rebuilt and again.generation == first.generation
+    assert again.failed == first.failed and again.empty == first.empty
+    assert again.sections == first.sections == 15
+    assert indexer.read_meta(index_dir)["documents"] == 1
+
+
 def test_an_open_session_survives_a_switch(tmp_path, seeds_copy):
     index_dir = tmp_path / "ix"
     indexer.build(seeds_copy, index_dir)
@@ -104,13 +118,15 @@ def test_cli_prints_what_it_did(tmp_path, seeds_copy, corpus_dir):
     run = lambda *a: subprocess.run([sys.executable, "-m", "indexer", *a],  # noqa: E731
                                     capture_output=True, text=True, cwd=REPO, timeout=120)
     out = run("--seeds", str(seeds_copy), "--index", str(tmp_path / "a"))
-    assert out.returncode == 0 and "1 files, 15 sections, 0 failed" in out.stdout
+    assert out.returncode == 0 and "rebuilt: 1 file (0 empty), 15 sections, 0 failed" in out.stdout
     out = run("--seeds", str(seeds_copy), "--index", str(tmp_path / "a"))
-    assert out.returncode == 0 and "up to date" in out.stdout
+    assert out.returncode == 0 and "up to date, nothing written: 1 file" in out.stdout
     out = run("--seeds", str(corpus_dir), "--index", str(tmp_path / "b"))
     assert out.returncode == 1 and "bad-bytes.txt" in out.stderr
     out = run("--seeds", str(tmp_path / "missing"), "--index", str(tmp_path / "c"))
     assert out.returncode == 1 and "not found" in out.stderr and "Traceback" not in out.stderr
+    out = run("--seeds", str(seeds_copy / "000_8750069abcf0ab7e.txt"), "--index", str(tmp_path / "c"))
+    assert out.returncode == 1 and "must be a folder" in out.stderr
 
 
 def test_missing_index_is_a_503_not_a_500(tmp_path):

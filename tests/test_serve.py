@@ -37,3 +37,25 @@ def test_first_start_builds_the_index_and_serves(tmp_path, seeds_dir):
         proc.terminate()
         proc.wait(timeout=10)
         proc.stdout.close()
+
+
+def run_webapp(*args):
+    return subprocess.run([sys.executable, "-m", "webapp", *args], cwd=REPO, capture_output=True,
+                          text=True, timeout=60)
+
+
+def test_bad_port_is_refused_with_a_message(tmp_path, seeds_dir):
+    out = run_webapp("--port", "99999", "--index", str(tmp_path / "ix"))
+    assert out.returncode == 2 and "not a TCP port" in out.stderr
+
+
+def test_busy_port_is_a_message_not_a_traceback(tmp_path, seeds_dir):
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        port = sock.getsockname()[1]
+        out = run_webapp("--port", str(port), "--seeds", str(seeds_dir), "--index",
+                         str(tmp_path / "ix"))
+    assert out.returncode == 1 and "--port" in out.stderr and "Traceback" not in out.stderr

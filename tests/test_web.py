@@ -180,7 +180,32 @@ def test_long_query_is_cut_and_says_so(client):
 
 def test_unclosed_quote_is_read_as_a_phrase(client):
     data = client.get("/search.json", query_string={"q": '"两个确立'}).get_json()
-    assert data["read_as"] == '"两个确立"' and data["total"] == 2 and data["notes"]
+    assert data["read_as"] == '"两个确立"' and data["total"] == 2 and len(data["notes"]) == 1
+    data = client.get("/search.json", query_string={"q": '两个确立"'}).get_json()
+    assert data["read_as"] == "两个确立" and data["notes"] == ["末尾多余的引号已忽略。"]
+
+
+def test_error_page_keeps_the_query(client):
+    page = soup(client.get("/search", query_string={"q": "两个确立", "page": "0"}))
+    assert page.find("input", id="q")["value"] == "两个确立"
+    assert "“0”" in page.select_one(".message").get_text()
+
+
+def test_page_past_the_end(client):
+    resp = client.get("/search", query_string={"q": "两个确立", "page": "5"})
+    page = soup(resp)
+    assert resp.status_code == 200 and not page.select("li.hit")
+    assert "只有 1 页" in page.select_one(".empty").get_text()
+    assert "5 / 1" not in page.get_text()
+    assert parse_qs(urlsplit(page.find("a", rel="prev")["href"]).query)["q"] == ["两个确立"]
+
+
+def test_document_toc_is_grouped_by_article(client):
+    page = soup(client.get(f"/doc/{DOC}"))
+    assert [p.get_text() for p in page.select(".toc-article")] == [
+        "聚焦主题主线，忠诚担当作为，以更高水平平安广东喜迎党的二十大",
+        "聚力防范重大风险，全面深化平安建设，努力为党的二十大营造安全稳定的政治社会环境"]
+    assert "**" not in page.get_text()
 
 
 def test_script_in_query_is_escaped(client):

@@ -1,7 +1,8 @@
 """``python -m webapp [--host 127.0.0.1] [--port 8000] [--seeds DIR] [--index DIR]``.
 
-Builds the index first when there is none (or it was built by other analysis code), then
-serves the app with waitress. Flask's development server is never used.
+Brings the index up to date first (built on the first start, rebuilt when documents changed or
+the analysis code did), then serves the app with waitress. Flask's development server is never
+used.
 """
 
 from __future__ import annotations
@@ -21,18 +22,20 @@ THREADS = 8
 
 
 def ensure_index(seeds: str, index: str) -> None:
-    """Build the index when ``index`` holds none that this code can read."""
-    try:
-        indexer.open_index(index).ix.close()
-        return
-    except indexer.IndexMissingError:
-        pass
-    print(f"building the index of {seeds} in {index} …", flush=True)
+    """Bring the index up to date with ``seeds``: built on first start, rebuilt when files
+    changed, left alone (a quick hash check) otherwise."""
+    print(f"checking the index of {seeds} in {index} …", flush=True)
     report = indexer.build(seeds, index)
-    print(f"indexed {len(report.indexed)} files, {report.sections} sections in "
-          f"{report.seconds:.2f} s; {len(report.failed)} failed", flush=True)
+    print(f"index {report.summary()}", flush=True)
     for path, reason in report.failed:
         print(f"failed: {path}: {reason}", file=sys.stderr)
+
+
+def _port(text: str) -> int:
+    value = int(text)
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{value} is not a TCP port (0–65535)")
+    return value
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -41,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1",
                         help="address to bind (default: %(default)s, this machine only; "
                              "0.0.0.0 exposes the service to your network)")
-    parser.add_argument("--port", type=int, default=8000,
+    parser.add_argument("--port", type=_port, default=8000,
                         help="port (default: %(default)s; 0 picks a free one)")
     parser.add_argument("--seeds", default=str(default_seeds_dir()),
                         help="folder of documents (default: %(default)s)")
@@ -54,7 +57,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     app = create_app({"SEEDS_DIR": args.seeds, "INDEX_DIR": args.index})
-    server = waitress.create_server(app, host=args.host, port=args.port, threads=THREADS)
+    try:
+        server = waitress.create_server(app, host=args.host, port=args.port, threads=THREADS)
+    except OSError as exc:
+        print(f"error: cannot listen on {args.host}:{args.port}: {exc.strerror}; "
+              f"pick another port with --port", file=sys.stderr)
+        return 1
     print(f"serving on http://{args.host}:{server.effective_port}/", flush=True)
     try:
         server.run()

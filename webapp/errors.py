@@ -27,7 +27,9 @@ def error_response(code: int, message: str):
     """Render an error in the format the path asks for."""
     if _wants_json():
         return {"error": message}, code
-    return render_template("error.html", code=code, message=message), code
+    # keep what the user typed in the search box, so a bad page number does not lose the query
+    q = request.args.get("q", "")[:1000]
+    return render_template("error.html", code=code, message=message, q=q), code
 
 
 def init_app(app: Flask) -> None:

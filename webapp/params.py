@@ -29,12 +29,10 @@ def _int(args: MultiDict, name: str, default: int, low: int, high: int) -> int:
     if raw is None or raw == "":
         return default
     raw = raw.strip()
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 9:
-        raise ParamError(f"参数 {name} 必须是 {low} 到 {high} 之间的整数，收到的是 {raw[:20]!r}。")
-    value = int(raw)
-    if not low <= value <= high:
-        raise ParamError(f"参数 {name} 必须是 {low} 到 {high} 之间的整数，收到的是 {value}。")
-    return value
+    shown = raw if len(raw) <= 20 else raw[:20] + "…"
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 9 and low <= int(raw) <= high):
+        raise ParamError(f"参数 {name} 必须是 {low} 到 {high} 之间的整数，收到的是“{shown}”。")
+    return int(raw)
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,7 @@ def _page_dict(params: SearchParams, page: indexer.Page) -> dict:
         "per_page": page.per_page,
         "pages": page.pages,
         "hits": [_hit_dict(h, params.q) for h in page.hits],
-        "prev": urls.search_url(params, page.page - 1) if page.page > 1 else None,
+        "prev": urls.search_url(params, min(page.page - 1, page.pages)) if page.page > 1 else None,
         "next": urls.search_url(params, page.page + 1) if page.page < page.pages else None,
     }
 
