@@ -8,6 +8,7 @@ from .indexing import (
     BuildReport,
     IndexBusyError,
     IndexHandle,
+    IndexLocationError,
     IndexMissingError,
     build,
     is_current,
@@ -28,7 +29,7 @@ from .sources import DocumentError
 
 __all__ = [
     "BuildReport", "DocumentError", "DocumentSummary", "DocumentView", "Hit", "IndexBusyError",
-    "IndexHandle", "IndexMissingError", "MAX_PER_PAGE", "MAX_QUERY_CHARS", "NotFoundError", "Page",
+    "IndexHandle", "IndexLocationError", "IndexMissingError", "MAX_PER_PAGE", "MAX_QUERY_CHARS", "NotFoundError", "Page",
     "ParsedQuery", "QueryError", "SearchSession", "build", "is_current", "open_index",
     "parse_query", "read_meta",
 ]

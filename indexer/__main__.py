@@ -10,7 +10,7 @@ import argparse
 import sys
 
 from .config import default_index_dir, default_seeds_dir
-from .indexing import IndexBusyError, build
+from .indexing import IndexBusyError, IndexLocationError, build
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -25,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         report = build(args.seeds, args.index, rebuild=args.rebuild)
-    except (FileNotFoundError, IndexBusyError) as exc:
+    except (FileNotFoundError, IndexBusyError, IndexLocationError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     print(f"index {args.index}: {report.summary()}")

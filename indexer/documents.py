@@ -11,7 +11,7 @@ from .markup import Heading, markdown_headings, strip_emphasis
 from .repair import repair
 from .sources import SourceFile, decode
 
-_SAFE_STEM = re.compile(r"^[A-Za-z0-9_-]+$")
+_PLAIN_STEM = re.compile(r"^[A-Za-z0-9_]+$")
 
 
 @dataclass(frozen=True)
@@ -38,19 +38,20 @@ class Document:
 
 
 def doc_id_for(rel_path: str) -> str:
-    """Return the ``doc_id`` of a relative source path.
+    """Return the ``doc_id`` of a relative source path; distinct paths get distinct ids.
 
-    A plain ASCII ``.txt`` name keeps its stem (``000_8750.txt`` → ``000_8750``; folders joined by
-    ``--``). Any other name (Chinese characters, dots, another suffix) becomes a slug of its stem
-    plus 8 hex characters of the path's SHA-1, which keeps ids unique and URL-safe.
+    A top-level ``.txt`` file whose stem is plain ASCII (``[A-Za-z0-9_]``, no ``-``) keeps its
+    stem (``000_8750.txt`` → ``000_8750``). Any other path (a folder, another suffix or case,
+    Chinese characters, dots, dashes) becomes a slug of its stem plus ``-`` and 10 hex
+    characters of the path's SHA-1: the ``-`` keeps the two forms apart, the hash keeps ids
+    unique and URL-safe.
     """
     path = PurePosixPath(rel_path)
-    parts = [*path.parent.parts, path.stem] if str(path.parent) != "." else [path.stem]
-    if path.suffix.lower() == ".txt" and all(_SAFE_STEM.match(p) for p in parts):
-        return "--".join(parts)
-    slug = re.sub(r"[^A-Za-z0-9_]+", "-", "--".join(parts)).strip("-")[:60]
-    digest = hashlib.sha1(rel_path.encode("utf-8")).hexdigest()[:8]
-    return f"{slug}-{digest}" if slug else f"doc-{digest}"
+    if path.suffix == ".txt" and len(path.parts) == 1 and _PLAIN_STEM.match(path.stem):
+        return path.stem
+    slug = re.sub(r"[^A-Za-z0-9_]+", "-", path.stem).strip("-")[:60] or "doc"
+    raw = rel_path.encode("utf-8", "surrogatepass")
+    return f"{slug}-{hashlib.sha1(raw).hexdigest()[:10]}"
 
 
 def read_document(source: SourceFile) -> Document:

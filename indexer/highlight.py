@@ -9,6 +9,7 @@ matched, on the document's own characters. Everything outside ``<mark>`` is HTML
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from html import escape
 
@@ -19,6 +20,8 @@ FRAGMENT_CHARS = 100
 CONTEXT_BEFORE = 30
 """Characters of context kept before the first match of a fragment."""
 MAX_FRAGMENTS = 2
+MAX_ANCHORS = 200
+"""Candidate fragment positions tried per section (one per match, in text order)."""
 ELLIPSIS = "…"
 
 
@@ -69,7 +72,7 @@ def find_matches(text: str, needles: list[str]) -> list[Match]:
     norm = normalize(text)
     found: list[Match] = []
     for k, needle in enumerate(needles):
-        if not needle:
+        if not needle or needle in needles[:k]:
             continue
         i = norm.text.find(needle)
         while i != -1:
@@ -92,10 +95,17 @@ def merge_spans(matches: list[Match]) -> list[tuple[int, int]]:
 
 
 def mark(text: str, spans: list[tuple[int, int]], start: int = 0, end: int | None = None) -> str:
-    """HTML of ``text[start:end]`` with each span (absolute offsets, merged) in ``<mark>``."""
+    """HTML of ``text[start:end]`` with each span (absolute offsets, merged, sorted) in ``<mark>``.
+
+    Only the spans that overlap ``[start, end)`` are visited (found by bisection), so marking a
+    short fragment of a long text costs no more than the fragment.
+    """
     end = len(text) if end is None else end
     out, pos = [], start
-    for a, b in spans:
+    first = max(0, bisect_right(spans, (start, start)) - 1)
+    for a, b in spans[first:]:
+        if a >= end:
+            break
         a, b = max(a, start), min(b, end)
         if a >= b:
             continue
@@ -106,27 +116,40 @@ def mark(text: str, spans: list[tuple[int, int]], start: int = 0, end: int | Non
     return "".join(out)
 
 
-def _window(text: str, spans: list[tuple[int, int]], anchor: int) -> tuple[int, int]:
+def _window(text_len: int, spans: list[tuple[int, int]], anchor: int) -> tuple[int, int]:
     """A window of about FRAGMENT_CHARS around span ``anchor``, grown to whole matches."""
     start = max(0, spans[anchor][0] - CONTEXT_BEFORE)
-    end = min(len(text), start + FRAGMENT_CHARS)
+    end = min(text_len, start + FRAGMENT_CHARS)
     if end - start < FRAGMENT_CHARS:
         start = max(0, end - FRAGMENT_CHARS)
-    for a, b in spans:  # never cut a match in two
-        if a < start < b:
-            start = a
-        if a < end < b:
-            end = b
+    # merged spans never overlap, so only the span just before each edge can straddle it
+    i = bisect_right(spans, (start, start)) - 1
+    if i >= 0 and spans[i][0] < start < spans[i][1]:
+        start = spans[i][0]
+    j = bisect_right(spans, (end, end)) - 1
+    if j >= 0 and spans[j][0] < end < spans[j][1]:
+        end = spans[j][1]
     return start, end
 
 
-def _needles_in(matches: list[Match], start: int, end: int) -> set[int]:
-    return {m.needle for m in matches if start <= m.start_char and m.end_char <= end}
+class _Inside:
+    """Matches inside a window, found by bisection over matches sorted by start."""
+
+    def __init__(self, matches: list[Match]):
+        self.matches = matches
+        self.starts = [m.start_char for m in matches]
+
+    def __call__(self, start: int, end: int) -> list[Match]:
+        lo, hi = bisect_left(self.starts, start), bisect_left(self.starts, end)
+        return [m for m in self.matches[lo:hi] if m.end_char <= end]
 
 
 def make_snippet(text: str, needles: list[str]) -> Snippet:
     """Cut one or two fragments of about :data:`FRAGMENT_CHARS` characters that show the most
     distinct needles (then the most matches), with every match inside them marked.
+
+    At most :data:`MAX_ANCHORS` windows are considered (one per match, from the first), so a
+    section with thousands of matches costs no more than one with a few hundred.
 
     Args:
         text: the section text.
@@ -140,25 +163,26 @@ def make_snippet(text: str, needles: list[str]) -> Snippet:
         end = min(len(text), FRAGMENT_CHARS)
         frag = Fragment(0, end, mark(text, [], 0, end))
         return Snippet((frag,), frag.html + (ELLIPSIS if end < len(text) else ""), 0, 0)
+    inside = _Inside(matches)
+
+    def needles_in(window):
+        return {m.needle for m in inside(*window)}
 
     def score(window):
-        a, b = window
-        inside = sum(1 for s, e in spans if a <= s and e <= b)
-        return (len(_needles_in(matches, a, b)), inside, -a)
+        return (len(needles_in(window)), len(inside(*window)), -window[0])
 
-    windows = [_window(text, spans, k) for k in range(len(spans))]
+    windows = [_window(len(text), spans, k) for k in range(min(len(spans), MAX_ANCHORS))]
     chosen = [max(windows, key=score)]
-    covered = _needles_in(matches, *chosen[0])
+    covered = needles_in(chosen[0])
     rest = [w for w in windows if w[1] <= chosen[0][0] or w[0] >= chosen[0][1]]
     if rest and len(chosen) < MAX_FRAGMENTS:
-        best = max(rest, key=lambda w: (len(_needles_in(matches, *w) - covered), score(w)))
-        chosen.append(best)
+        chosen.append(max(rest, key=lambda w: (len(needles_in(w) - covered), score(w))))
     chosen.sort()
 
     fragments, html, shown = [], [], 0
     for a, b in chosen:
         fragments.append(Fragment(a, b, mark(text, spans, a, b)))
-        shown += sum(1 for m in matches if a <= m.start_char and m.end_char <= b)
+        shown += len(inside(a, b))
     prev_end = 0
     for frag in fragments:
         if frag.start_char > prev_end or (frag.start_char > 0 and not html):

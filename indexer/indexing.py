@@ -26,7 +26,7 @@ from whoosh import index as whoosh_index
 
 from .analysis import analysis_signature
 from .documents import read_document
-from .schema import CRUMB_SEP, make_schema
+from .schema import make_schema
 from .sections import Section, split_sections
 from .sources import DocumentError, scan
 
@@ -36,6 +36,10 @@ META = "meta.json"
 
 class IndexBusyError(Exception):
     """Another indexer holds the index folder's lock; the message names its pid."""
+
+
+class IndexLocationError(Exception):
+    """The index folder cannot be created or written (a file is in the way, no permission)."""
 
 
 class IndexMissingError(Exception):
@@ -77,23 +81,32 @@ class BuildReport:
 def _read_current(index_dir: Path) -> Path | None:
     try:
         name = (index_dir / CURRENT).read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
+    except (OSError, ValueError):
         return None
     gen = index_dir / name
     return gen if name and (gen / META).is_file() else None
 
 
 def read_meta(index_dir: str | os.PathLike) -> dict | None:
-    """The live generation's metadata (``meta.json``) or None when there is no built index."""
+    """The live generation's metadata (``meta.json``), or None when there is no readable index
+    (none built yet, or its metadata damaged: then the next build replaces it)."""
     gen = _read_current(Path(index_dir))
     if gen is None:
         return None
-    return json.loads((gen / META).read_text(encoding="utf-8"))
+    try:
+        meta = json.loads((gen / META).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return meta if isinstance(meta, dict) else None
 
 
 def _lock(index_dir: Path):
-    index_dir.mkdir(parents=True, exist_ok=True)
-    fh = open(index_dir / ".lock", "a+")
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        fh = open(index_dir / ".lock", "a+")
+    except OSError as exc:
+        raise IndexLocationError(f"cannot use {index_dir} as the index folder: "
+                                 f"{exc.strerror or exc}") from None
     try:
         fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -119,7 +132,7 @@ def _fields(section: Section, sha256: str, path: str) -> dict:
         article_title=section.article_title,
         author=section.author,
         title=section.title,
-        breadcrumb=CRUMB_SEP.join(section.breadcrumb),
+        breadcrumb=json.dumps(section.breadcrumb, ensure_ascii=False),
         text=section.text,
         sha256=sha256,
         body=section.text,
@@ -158,6 +171,7 @@ def build(seeds_dir: str | os.PathLike, index_dir: str | os.PathLike,
     Raises:
         FileNotFoundError: ``seeds_dir`` is not a folder.
         IndexBusyError: another indexer is running on ``index_dir``.
+        IndexLocationError: ``index_dir`` cannot be created or written.
     """
     started = time.monotonic()
     seeds_dir, index_dir = Path(seeds_dir), Path(index_dir)
@@ -189,6 +203,9 @@ def build(seeds_dir: str | os.PathLike, index_dir: str | os.PathLike,
                 sections = split_sections(read_document(source))
             except DocumentError as exc:
                 report.failed.append([source.rel_path, str(exc)])
+                continue
+            except Exception as exc:  # a bug on one odd file must not stop the others
+                report.failed.append([source.rel_path, f"could not be parsed ({type(exc).__name__})"])
                 continue
             parsed.append((source.rel_path, source.sha256, sections))
             if not sections:
@@ -253,9 +270,9 @@ def open_index(index_dir: str | os.PathLike) -> IndexHandle:
     """
     index_dir = Path(index_dir)
     gen = _read_current(index_dir)
-    if gen is None:
+    meta = read_meta(index_dir)
+    if gen is None or meta is None:
         raise IndexMissingError(f"no index in {index_dir}: run `python -m indexer` first")
-    meta = json.loads((gen / META).read_text(encoding="utf-8"))
     if meta.get("signature") != analysis_signature():
         raise IndexMissingError(f"the index in {index_dir} was built by other analysis code")
     return IndexHandle(whoosh_index.open_dir(str(gen)), gen.name, meta)

@@ -2,7 +2,7 @@
 
 ``normalize(text)`` is a pure function ``str -> NormalizedText``. It:
 
-1. applies Unicode NFKC per *cluster* (a starter character plus the combining marks after it),
+1. applies Unicode NFKC per *cluster* (a character plus the marks that may compose with it),
    so full-width forms fold to ASCII (``２０２２`` → ``2022``, ``，`` → ``,``, ``Ｗｉｆｉ`` → ``Wifi``);
 2. case-folds (``str.casefold``): ``iPhone`` and ``IPHONE`` are one word;
 3. drops invisible format and control characters (Unicode categories Cf and Cc other than
@@ -59,11 +59,22 @@ def is_wide(ch: str) -> bool:
     return unicodedata.east_asian_width(ch) in ("W", "F")
 
 
+def _joins_previous(ch: str) -> bool:
+    """True for a character that NFKC may compose with the one before it: combining marks,
+    the half-width katakana (semi-)voiced sound marks (which have combining class 0 but become
+    U+3099/U+309A), and conjoining Hangul vowel and final jamo."""
+    if unicodedata.combining(ch):
+        return True
+    cp = ord(ch)
+    return cp in (0xFF9E, 0xFF9F) or 0x1160 <= cp <= 0x11FF or 0xD7B0 <= cp <= 0xD7FF
+
+
 def _clusters(text: str):
-    """Yield ``(start, end)`` of each starter character plus its following combining marks."""
+    """Yield ``(start, end)`` of each unit that NFKC treats as a whole: a character plus the
+    characters after it that may compose with it."""
     start = 0
     for i in range(1, len(text) + 1):
-        if i == len(text) or not unicodedata.combining(text[i]):
+        if i == len(text) or not _joins_previous(text[i]):
             yield start, i
             start = i
 

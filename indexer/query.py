@@ -135,9 +135,9 @@ def parse_query(text: str) -> ParsedQuery:
         if not norm:
             dropped += 1
             continue
-        clause = Clause(piece.strip() if not quoted else piece, norm, quoted)
-        if clause not in clauses:
-            clauses.append(clause)
+        # one needle once: "abc ABC" is one clause (the same matches, counted once)
+        if all(c.norm != norm for c in clauses):
+            clauses.append(Clause(piece.strip() if not quoted else piece, norm, quoted))
     if dropped:
         notes.append("空的引号或不可见字符已忽略。")
     if len(clauses) > MAX_CLAUSES:

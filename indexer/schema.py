@@ -3,7 +3,7 @@
 Fields:
 
 * stored only: ``section_id`` (unique key), ``doc_id``, ``path``, ``ordinal``, ``doc_title``,
-  ``article_title``, ``author``, ``title``, ``breadcrumb`` (titles joined by :data:`CRUMB_SEP`),
+  ``article_title``, ``author``, ``title``, ``breadcrumb`` (a JSON list of titles),
   ``text`` (the repaired section text), ``sha256`` (of the source file: the manifest);
 * ``body`` / ``heading``: jieba words of the text / of the article and section titles, ranked
   by BM25F;
@@ -17,9 +17,6 @@ from whoosh import scoring
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 
 from .analysis import char_analyzer, word_analyzer
-
-CRUMB_SEP = "\x1f"
-"""Joins breadcrumb titles in the stored ``breadcrumb`` field (a character no title holds)."""
 
 # BM25F parameters (Robertson & Zaragoza, "The Probabilistic Relevance Framework: BM25 and
 # Beyond", 2009). K1: how fast repeated occurrences stop adding score; B: how much a long

@@ -6,13 +6,14 @@ A :class:`SearchSession` wraps one Whoosh searcher: open one per request and clo
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
 
 from .highlight import Fragment, find_matches, make_snippet, mark, merge_spans
 from .indexing import IndexHandle
 from .query import ParsedQuery, whoosh_query
-from .schema import CRUMB_SEP, weighting
+from .schema import weighting
 
 MAX_PER_PAGE = 100
 """The largest page size a caller may ask for."""
@@ -104,7 +105,7 @@ class NotFoundError(LookupError):
 
 
 def _crumbs(stored: dict) -> tuple[str, ...]:
-    return tuple(c for c in stored.get("breadcrumb", "").split(CRUMB_SEP) if c)
+    return tuple(json.loads(stored.get("breadcrumb") or "[]"))
 
 
 class SearchSession:

@@ -65,6 +65,10 @@ def read_source(root: Path, path: Path) -> SourceFile:
     """
     rel = path.relative_to(root).as_posix()
     try:
+        rel.encode("utf-8")
+    except UnicodeEncodeError:
+        raise DocumentError("file name is not valid UTF-8; rename the file") from None
+    try:
         real = path.resolve(strict=True)
         if not real.is_relative_to(root.resolve()):
             raise DocumentError("links outside the seeds folder; not read")
@@ -76,9 +80,17 @@ def read_source(root: Path, path: Path) -> SourceFile:
         data = real.read_bytes()
     except DocumentError:
         raise
-    except (OSError, RuntimeError) as exc:  # RuntimeError: a symlink loop in resolve()
-        raise DocumentError(f"cannot read: {exc.__class__.__name__}: {exc}") from None
+    except RuntimeError:  # resolve() on a symlink loop
+        raise DocumentError("cannot read: symlink loop") from None
+    except OSError as exc:  # say why, but never where: the reason is shown on web pages
+        raise DocumentError(f"cannot read: {exc.strerror or exc.__class__.__name__}") from None
     return SourceFile(rel, data, hashlib.sha256(data).hexdigest())
+
+
+def display_path(rel_path: str) -> str:
+    """A relative path safe to print and store: undecodable bytes of a file name (kept by
+    ``os.walk`` as surrogate escapes) become U+FFFD."""
+    return rel_path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def scan(root: str | os.PathLike) -> ScanResult:
@@ -101,7 +113,7 @@ def scan(root: str | os.PathLike) -> ScanResult:
         try:
             files.append(read_source(root, path))
         except DocumentError as exc:
-            failed.append((path.relative_to(root).as_posix(), str(exc)))
+            failed.append((display_path(path.relative_to(root).as_posix()), str(exc)))
     return ScanResult(files, failed)
 
 
@@ -122,4 +134,4 @@ def decode(source: SourceFile) -> str:
         raise DocumentError(f"not valid UTF-8 at byte {exc.start}") from None
     if "\x00" in text:
         raise DocumentError("contains NUL bytes: looks like a binary file")
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    return text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")

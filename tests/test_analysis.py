@@ -27,6 +27,7 @@ def test_normalization_rules():
     assert normalized("110报警？") == "110报警?"
     assert normalized("零\u200b宽") == "零宽"
     assert normalized(" \n前后\n ") == "前后"
+    assert normalized("ｶﾞｲﾄﾞ") == normalized("ガイド") == "ガイド"
 
 
 @settings(max_examples=300, deadline=None)
@@ -83,3 +84,17 @@ def test_schema_pickles_with_its_analyzers():
     words = [t.text for t in again["body"].analyzer(text)]
     assert words == [t.text for t in WordTokenizer()(text)] and len(words) > 1
     assert "".join(words) == text
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Zs", "Zl", "Zp", "Cc", "Cf")),
+               max_size=30)
+       | st.sampled_from(["ｶﾞｲﾄﾞ", "\u1100\u1161\u11a8", "e\u0301", "ﬁ①㎏", "ＩＴ"]))
+def test_normalize_is_nfkc_and_casefold_of_the_whole_string(text):
+    # clusters must never split what NFKC composes: per-cluster folding equals whole-string
+    import unicodedata
+
+    whole = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
+    if any(c.isspace() or unicodedata.category(c) in ("Cc", "Cf") for c in whole):
+        return  # white space and invisible characters follow the documented extra rules
+    assert normalized(text) == whole

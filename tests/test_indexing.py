@@ -135,3 +135,48 @@ def test_missing_index_is_a_503_not_a_500(tmp_path):
     client = create_app({"INDEX_DIR": str(tmp_path / "none"), "TESTING": True}).test_client()
     resp = client.get("/search.json?q=a")
     assert resp.status_code == 503 and "indexer" in resp.get_json()["error"]
+
+
+def test_odd_files_are_reported_and_never_stop_the_rest(tmp_path):
+    import os
+
+    seeds = tmp_path / "seeds"
+    (seeds / "sub").mkdir(parents=True)
+    (seeds / "ok.txt").write_text("甲乙丙。", encoding="utf-8")
+    (seeds / "ok.TXT").write_text("丁戊己。", encoding="utf-8")
+    (seeds / "sub" / "b.txt").write_text("庚辛。", encoding="utf-8")
+    (seeds / "sub--b.txt").write_text("壬癸。", encoding="utf-8")
+    (seeds / "bom.txt").write_bytes("\ufeff\ufeff双重标记。".encode("utf-8"))
+    os.symlink("/etc/hostname", seeds / "outside.txt")
+    os.symlink(seeds / "loop.txt", seeds / "loop.txt")
+    os.symlink(seeds / "gone", seeds / "dangling.txt")
+    (seeds / os.fsdecode(b"bad\xff.txt")).write_text("名字坏了。", encoding="utf-8")
+    report = indexer.build(seeds, tmp_path / "ix")
+    failed = dict(report.failed)
+    assert set(failed) == {"outside.txt", "loop.txt", "dangling.txt", "bad\ufffd.txt"}
+    assert "outside the seeds folder" in failed["outside.txt"]
+    assert all(str(tmp_path) not in reason for reason in failed.values())  # no paths leak
+    with indexer.SearchSession(indexer.open_index(tmp_path / "ix")) as s:
+        docs = s.documents()
+        assert len(docs) == 5 and len({d.doc_id for d in docs}) == 5
+        assert {d.sections for d in docs} == {1}
+        bom = next(d for d in docs if d.path == "bom.txt")
+        assert s.document(bom.doc_id).sections[0].text == "双重标记。"  # both BOMs gone
+
+
+def test_index_folder_problems_are_messages(tmp_path, seeds_copy):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(indexer.IndexLocationError):
+        indexer.build(seeds_copy, blocker)
+    assert indexer_main(["--seeds", str(seeds_copy), "--index", str(blocker)]) == 1
+
+
+def test_damaged_metadata_means_rebuild(tmp_path, seeds_copy):
+    index_dir = tmp_path / "ix"
+    first = indexer.build(seeds_copy, index_dir)
+    (index_dir / first.generation / "meta.json").write_text("{not json")
+    with pytest.raises(indexer.IndexMissingError):
+        indexer.open_index(index_dir)
+    again = indexer.build(seeds_copy, index_dir)
+    assert again.rebuilt and again.sections == 15

@@ -167,10 +167,23 @@ def test_odd_queries_never_break(client, seeds_dir, q):
     assert client.get("/search", query_string={"q": q}).status_code == 200
 
 
-@pytest.mark.parametrize("raw", ["%ED%A0%80", "%E4%B8", "%zz", "%", "%FF%FE"])
-def test_invalid_percent_encoding_never_breaks(client, raw):
-    for path in ("/search.json?q=", "/search?q=", f"/doc/{DOC}?q="):
-        assert client.get(path + raw).status_code in (200, 400)
+@pytest.mark.parametrize("raw", ["%ED%A0%80", "%E4%B8", "%FF%FE", "%C0%80"])
+def test_invalid_utf8_in_the_url_is_400(client, raw):
+    for path in ("/search.json?q=", "/search?q=", f"/doc/{DOC}?q=", "/?x="):
+        resp = client.get(path + raw)
+        assert resp.status_code == 400
+        if ".json" in path:
+            assert "UTF-8" in resp.get_json()["error"]
+
+
+@pytest.mark.parametrize("raw", ["%zz", "%", "100%25", "a+b"])
+def test_odd_but_valid_percent_encoding_is_searched(client, raw):
+    assert client.get("/search.json?q=" + raw).status_code == 200
+
+
+def test_a_term_typed_twice_is_one_clause(client):
+    data = client.get("/search.json", query_string={"q": "硬仗 硬仗 \"硬仗\""}).get_json()
+    assert data["read_as"] == "硬仗" and data["hits"][0]["match_count"] == 1
 
 
 def test_long_query_is_cut_and_says_so(client):

@@ -34,9 +34,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.json.ensure_ascii = False
     app.json.sort_keys = False
 
-    from . import document_views, errors, filters, index_access, search_views
+    from . import document_views, errors, filters, index_access, params, search_views
 
     filters.init_app(app)
+    params.init_app(app)
     index_access.init_app(app)
     errors.init_app(app)
     app.register_blueprint(search_views.bp)

@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         ensure_index(args.seeds, args.index)
-    except (FileNotFoundError, indexer.IndexBusyError) as exc:
+    except (FileNotFoundError, indexer.IndexBusyError, indexer.IndexLocationError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     app = create_app({"SEEDS_DIR": args.seeds, "INDEX_DIR": args.index})

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import unquote_to_bytes
 
+from flask import Flask, abort, request
 from werkzeug.datastructures import MultiDict
 
 from indexer import MAX_PER_PAGE
@@ -65,3 +67,29 @@ def query_text(args: MultiDict) -> str:
         ParamError: ``q`` given more than once.
     """
     return _one(args, "q") or ""
+
+
+def check_query_string(raw: bytes) -> None:
+    """Refuse a query string whose percent-escapes are not UTF-8 (``%FF``, a cut ``%E4%B8``).
+
+    Werkzeug would quietly turn such bytes into the literal text ``%FF`` and search for that.
+
+    Raises:
+        ParamError: with a message naming the problem.
+    """
+    for part in raw.split(b"&"):
+        try:
+            unquote_to_bytes(part.replace(b"+", b" ")).decode("utf-8")
+        except UnicodeDecodeError:
+            raise ParamError("网址中的查询参数不是有效的 UTF-8 编码（请检查 %XX 转义）。") from None
+
+
+def init_app(app: Flask) -> None:
+    """Check every request's query string before any view runs."""
+
+    @app.before_request
+    def _valid_query_string():
+        try:
+            check_query_string(request.query_string)
+        except ParamError as exc:
+            abort(400, description=str(exc))
