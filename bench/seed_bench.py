@@ -45,6 +45,12 @@ def main() -> int:
     sections = oracle.load_sections(seeds)
     chars = sum(len(s.text) for s in sections)
     print(f"corpus: {seeds} — {len(sections)} sections, {chars} characters")
+    # coverage: the seed's own characters (white space and ** markup aside) found in sections
+    raw = "".join("".join(p.read_text(encoding="utf-8-sig").replace("**", "").split())
+                  for p in sorted(seeds.rglob("*")) if p.suffix in (".txt", ".md"))
+    covered = "".join("".join(s.text.split()) for s in sections)
+    print(f"coverage: section texts hold {len(covered)} of the seed's {len(raw)} non-space "
+          f"characters ({len(covered) / max(1, len(raw)):.1%}); identical in order: {covered == raw}")
 
     with tempfile.TemporaryDirectory() as tmp:
         builds = []

@@ -4,6 +4,7 @@ Data flows one way: files → documents → sections → analyzer → index → 
 The public API below is all the web layer uses.
 """
 
+from .config import default_index_dir, default_seeds_dir
 from .indexing import (
     BuildReport,
     IndexBusyError,
@@ -29,7 +30,8 @@ from .sources import DocumentError
 
 __all__ = [
     "BuildReport", "DocumentError", "DocumentSummary", "DocumentView", "Hit", "IndexBusyError",
-    "IndexHandle", "IndexLocationError", "IndexMissingError", "MAX_PER_PAGE", "MAX_QUERY_CHARS", "NotFoundError", "Page",
-    "ParsedQuery", "QueryError", "SearchSession", "build", "is_current", "open_index",
-    "parse_query", "read_meta",
+    "IndexHandle", "IndexLocationError", "IndexMissingError", "MAX_PER_PAGE", "MAX_QUERY_CHARS",
+    "NotFoundError", "Page", "ParsedQuery", "QueryError", "SearchSession", "build",
+    "default_index_dir", "default_seeds_dir", "is_current", "open_index", "parse_query",
+    "read_meta",
 ]

@@ -6,28 +6,26 @@ pallets/flask ``examples/tutorial/flaskr/__init__.py``).
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from flask import Flask
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_SEEDS_DIR = REPO_ROOT / "seeds"
+import indexer
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the Flask app.
 
-    Configuration keys: ``SEEDS_DIR`` (documents; default the bundled ``seeds/``) and
-    ``INDEX_DIR`` (index generations; default ``index/`` in the app's instance folder). Values come
-    from ``test_config`` when given, else from the environment variables ``ZHSEARCH_SEEDS`` and
-    ``ZHSEARCH_INDEX``.
+    Configuration keys: ``SEEDS_DIR`` (documents) and ``INDEX_DIR`` (index generations). Values
+    come from ``test_config`` when given, else from :func:`indexer.default_seeds_dir` and
+    :func:`indexer.default_index_dir` (the bundled ``seeds/`` and ``instance/index``, or the
+    environment variables ``ZHSEARCH_SEEDS`` and ``ZHSEARCH_INDEX``).
     """
-    app = Flask(__name__, instance_path=str(REPO_ROOT / "instance"))
+    index_dir = indexer.default_index_dir()
+    app = Flask(__name__, instance_path=str(Path(index_dir).parent.resolve()))
     app.config.from_mapping(
-        SEEDS_DIR=os.environ.get("ZHSEARCH_SEEDS", str(DEFAULT_SEEDS_DIR)),
-        INDEX_DIR=os.environ.get("ZHSEARCH_INDEX", str(Path(app.instance_path) / "index")),
-        JSON_AS_ASCII=False,
+        SEEDS_DIR=str(indexer.default_seeds_dir()),
+        INDEX_DIR=str(index_dir),
     )
     if test_config:
         app.config.update(test_config)

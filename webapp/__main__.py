@@ -13,7 +13,6 @@ import sys
 import waitress
 
 import indexer
-from indexer.config import default_index_dir, default_seeds_dir
 
 from . import create_app
 
@@ -46,9 +45,9 @@ def main(argv: list[str] | None = None) -> int:
                              "0.0.0.0 exposes the service to your network)")
     parser.add_argument("--port", type=_port, default=8000,
                         help="port (default: %(default)s; 0 picks a free one)")
-    parser.add_argument("--seeds", default=str(default_seeds_dir()),
+    parser.add_argument("--seeds", default=str(indexer.default_seeds_dir()),
                         help="folder of documents (default: %(default)s)")
-    parser.add_argument("--index", default=str(default_index_dir()),
+    parser.add_argument("--index", default=str(indexer.default_index_dir()),
                         help="index folder (default: %(default)s)")
     args = parser.parse_args(argv)
     try:
