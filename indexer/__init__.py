@@ -26,11 +26,12 @@ from .searcher import (
     Page,
     SearchSession,
 )
+from .sections import INTRO_TITLE
 from .sources import DocumentError
 
 __all__ = [
     "BuildReport", "DocumentError", "DocumentSummary", "DocumentView", "Hit", "IndexBusyError",
-    "IndexHandle", "IndexLocationError", "IndexMissingError", "MAX_PER_PAGE", "MAX_QUERY_CHARS",
+    "INTRO_TITLE", "IndexHandle", "IndexLocationError", "IndexMissingError", "MAX_PER_PAGE", "MAX_QUERY_CHARS",
     "NotFoundError", "Page", "ParsedQuery", "QueryError", "SearchSession", "build",
     "default_index_dir", "default_seeds_dir", "is_current", "open_index", "parse_query",
     "read_meta",

@@ -72,6 +72,13 @@ def test_search_json_shape_and_values(client, seeds_dir):
     assert data["prev"] == "/search?q=%E5%85%AC%E5%AE%89&per_page=5"
 
 
+def test_lead_sections_are_titled_by_their_article(client):
+    data = client.get("/search.json", query_string={"q": "王志忠"}).get_json()
+    hit = data["hits"][0]
+    assert hit["section_title"] == "导语"
+    assert hit["display_title"] == "聚焦主题主线，忠诚担当作为，以更高水平平安广东喜迎党的二十大（导语）"
+
+
 def test_pages_partition_the_results(client):
     seen = []
     for page in (1, 2, 3):

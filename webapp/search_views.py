@@ -13,12 +13,20 @@ from .params import ParamError, SearchParams
 bp = Blueprint("search", __name__)
 
 
+def _display_title(hit: indexer.Hit) -> str:
+    # a lead section ("导语") says little on its own: name the article it opens
+    if hit.section_title == indexer.INTRO_TITLE and hit.article_title:
+        return f"{hit.article_title}（{indexer.INTRO_TITLE}）"
+    return hit.section_title or hit.doc_title
+
+
 def _hit_dict(hit: indexer.Hit, q: str) -> dict:
     return {
         "doc_id": hit.doc_id,
         "doc_title": hit.doc_title,
         "section_id": hit.section_id,
         "section_title": hit.section_title,
+        "display_title": _display_title(hit),
         "article_title": hit.article_title,
         "author": hit.author,
         "breadcrumb": list(hit.breadcrumb),
