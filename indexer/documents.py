@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from .markup import Heading, markdown_headings, strip_emphasis
+from .formats import extract
 from .repair import repair
-from .sources import SourceFile, decode
+from .sources import SourceFile
 
 _PLAIN_STEM = re.compile(r"^[A-Za-z0-9_]+$")
 
@@ -22,11 +23,13 @@ class Document:
         doc_id: stable, URL-safe identifier (``[A-Za-z0-9_-]``, never a ``.``), derived from
             the relative path only, so it survives rebuilds and content edits.
         path: the source path relative to the seeds folder (``/``-separated).
-        kind: ``"markdown"`` for ``.md`` files, ``"text"`` otherwise.
+        kind: ``"headed"`` when headings mark the sections (Markdown, HTML, DOCX), ``"text"``
+            otherwise (plain text, PDF: structure is recovered from the text itself).
         text: the repaired plain text (markup removed); paragraphs are separated by one blank
             line.
         sha256: hex SHA-256 of the source bytes.
-        headings: Markdown headings, with offsets into ``text`` (empty for plain text).
+        headings: the headings, with offsets into ``text`` (empty for plain text).
+        encoding: the codec the file was read with, or its format (``docx``, ``pdf``).
     """
 
     doc_id: str
@@ -35,6 +38,7 @@ class Document:
     text: str
     sha256: str
     headings: tuple[Heading, ...] = ()
+    encoding: str = "utf-8"
 
 
 def doc_id_for(rel_path: str) -> str:
@@ -55,22 +59,25 @@ def doc_id_for(rel_path: str) -> str:
 
 
 def read_document(source: SourceFile) -> Document:
-    """Decode, repair and unmark one source file: decode → join page breaks → drop ``**``
-    emphasis → (Markdown) turn ``#`` heading lines into bare headings.
+    """Read one source file: extract its text (:mod:`indexer.formats`) → join wrapped lines and
+    page breaks (plain text, Markdown, PDF) → drop ``**`` emphasis → turn ``#`` heading lines
+    into bare headings (Markdown, HTML, DOCX).
 
     Raises:
-        DocumentError: the file cannot be decoded (see :func:`indexer.sources.decode`).
+        DocumentError: the file cannot be decoded or parsed (the message says why).
     """
-    kind = "markdown" if source.rel_path.lower().endswith(".md") else "text"
-    text = strip_emphasis(repair(decode(source)))
+    extracted = extract(source)
+    text = repair(extracted.text) if extracted.paged else extracted.text
+    text = strip_emphasis(text)
     headings: tuple[Heading, ...] = ()
-    if kind == "markdown":
+    if extracted.headed:
         text, headings = markdown_headings(text)
     return Document(
         doc_id=doc_id_for(source.rel_path),
         path=source.rel_path,
-        kind=kind,
+        kind="headed" if extracted.headed else "text",
         text=text,
         sha256=source.sha256,
         headings=headings,
+        encoding=extracted.encoding,
     )

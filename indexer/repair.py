@@ -12,8 +12,10 @@ The rule, for two consecutive paragraphs P and Q (blank-line separated):
   not start a new numbered section, a signature (``——``), a closing line (``责任编辑``) or a
   Markdown block (heading, list, quote, fence, table).
 
-Joined pieces meet without a space between CJK characters, and with one space between two
-Latin letters or digits. Everything here is a pure function of the text.
+Joined pieces meet without a space between CJK characters, with one space between two Latin
+words, and a word hyphenated at the break (``infor-`` / ``mation``) is made whole. Hard-wrapped
+lines inside a paragraph are joined the same way (:func:`join_lines`). Everything here is a pure
+function of the text.
 """
 
 from __future__ import annotations
@@ -23,8 +25,10 @@ from dataclasses import dataclass
 
 BODY_MIN_CHARS = 40
 """A paragraph at least this long (characters) is body text, not a title or byline."""
+LINE_MIN_CHARS = 20
+"""A wrapped line at least this long (characters) may continue on the next line."""
 
-TERMINAL = "。！？!?；;…："
+TERMINAL = "。！？!?；;…：."
 CLOSERS = "”’」』）)》〉】]\"'*"
 
 SECTION_NUMBER = re.compile(r"^[一二三四五六七八九十百]+、")
@@ -76,8 +80,32 @@ def continues(p: str, q: str) -> bool:
 
 
 def _glue(p: str, q: str) -> str:
+    """Join two pieces of one sentence: ``infor-`` + ``mation`` → ``information``; two Latin
+    words keep a space between them; CJK characters meet directly."""
+    p, q = p.rstrip(), q.lstrip()
+    if len(p) >= 2 and p[-1] == "-" and p[-2].isascii() and p[-2].isalpha() and q[:1].islower():
+        return p[:-1] + q
     narrow = p[-1].isascii() and p[-1].isalnum() and q[0].isascii() and q[0].isalnum()
     return p + (" " if narrow else "") + q
+
+
+def join_lines(paragraph: str) -> str:
+    """Join the hard-wrapped lines of one paragraph (text from PDF and other extractions).
+
+    A line at least :data:`LINE_MIN_CHARS` long that does not end a sentence is continued by
+    the next line unless that one starts a block (numbered section, Markdown list or heading,
+    signature); short lines (titles, bylines, list items) keep their line breaks.
+    """
+    lines = paragraph.split("\n")
+    out = [lines[0]]
+    for line in lines[1:]:
+        prev = out[-1]
+        if (line.strip() and len(prev.strip()) >= LINE_MIN_CHARS and not ends_sentence(prev)
+                and not _starts_block(line.strip())):
+            out[-1] = _glue(prev, line)
+        else:
+            out.append(line)
+    return "\n".join(out)
 
 
 def repair_paragraphs(paragraphs: list[str]) -> tuple[list[str], list[Join]]:
@@ -100,5 +128,7 @@ def repair_paragraphs(paragraphs: list[str]) -> tuple[list[str], list[Join]]:
 
 
 def repair(text: str) -> str:
-    """Return ``text`` with page-break splits joined and paragraphs separated by one blank line."""
-    return "\n\n".join(repair_paragraphs(split_paragraphs(text))[0])
+    """Return ``text`` with wrapped lines and page-break splits joined, paragraphs separated by
+    one blank line."""
+    paragraphs = [join_lines(p) for p in split_paragraphs(text)]
+    return "\n\n".join(repair_paragraphs(paragraphs)[0])

@@ -200,7 +200,7 @@ def _markdown_title(document: Document) -> str:
 def document_title(document: Document) -> str:
     """The document's title: the first short line of a text file, the first ``#`` heading of a
     Markdown file, else the file name's stem."""
-    if document.kind == "markdown":
+    if document.kind == "headed":
         return _markdown_title(document)
     return _doc_title(document, [document.text[a:b] for a, b in _paragraph_spans(document.text)])
 
@@ -215,7 +215,7 @@ def split_sections(document: Document) -> list[Section]:
         structure is not recognised becomes one section per numbered part, or one in all.
     """
     doc_title = document_title(document)
-    if document.kind == "markdown":
+    if document.kind == "headed":
         drafts = _markdown_drafts(document, doc_title)
     else:
         drafts = _text_drafts(document, doc_title)

@@ -13,8 +13,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-SOURCE_SUFFIXES = (".txt", ".md")
-"""File name endings read as documents (compared case-insensitively)."""
+SOURCE_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".docx", ".pdf")
+"""File name endings read as documents (compared case-insensitively); see indexer/formats.py."""
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
 """Files larger than this (bytes) are reported and skipped rather than read into memory."""
@@ -117,21 +117,92 @@ def scan(root: str | os.PathLike) -> ScanResult:
     return ScanResult(files, failed)
 
 
-def decode(source: SourceFile) -> str:
-    """Decode a source file's bytes to text.
+@dataclass(frozen=True)
+class Decoded:
+    """A file's text and the encoding it was read with (Python codec name, e.g. ``gb18030``)."""
 
-    UTF-8 with or without a byte-order mark; the BOM is removed and line ends become ``\\n``.
+    text: str
+    encoding: str
 
+
+_BOMS = (  # longest first: the UTF-32 LE BOM begins with the UTF-16 LE one
+    (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"),
+)
+CHINESE_ENCODINGS = ("gb18030", "big5")
+"""Legacy encodings tried when a file is not UTF-8: GB18030 (a superset of GBK and GB2312) and
+Big5."""
+MIN_COMMON_SHARE = 0.7
+"""A legacy decoding is accepted only if this share of its Han characters are common ones."""
+
+
+def _common_share(text: str, encoding: str) -> float | None:
+    """Share of Han characters that are in the encoding's common set (GB2312 level 1 for
+    GB18030, Big5 常用字 for Big5); None when the text has no Han character.
+
+    Mojibake (bytes of one encoding read as another) yields mostly rare characters, so this
+    separates a right guess from a wrong one even on a few bytes.
+    """
+    han = [c for c in text if "\u4e00" <= c <= "\u9fff"]
+    if not han:
+        return None
+    table, low, high = ("gb2312", 0xB0, 0xD7) if encoding == "gb18030" else ("big5", 0xA4, 0xC6)
+    common = 0
+    for c in han:
+        try:
+            common += low <= c.encode(table)[0] <= high
+        except UnicodeEncodeError:
+            pass
+    return common / len(han)
+
+
+def _clean(text: str) -> str:
+    if "\x00" in text:
+        raise DocumentError("contains NUL characters: looks like a binary file")
+    return text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def decode(source: SourceFile) -> Decoded:
+    """Decode a source file's bytes to text, detecting the encoding.
+
+    In order: a byte-order mark (UTF-8, UTF-16, UTF-32); strict UTF-8; then GB18030 or Big5,
+    as ranked by charset-normalizer (its "chaos" measure) and accepted only when most Han
+    characters read are common ones (:data:`MIN_COMMON_SHARE`). Leading BOMs are removed and
+    line ends become ``\\n``.
+
+    Returns:
+        a :class:`Decoded` (text and codec name).
     Raises:
-        DocumentError: the bytes are not valid UTF-8 (the message gives the byte offset).
+        DocumentError: no encoding reads the bytes confidently (binary data, an unsupported
+            or mixed encoding): the message says what was tried. Never returns mojibake.
     """
     data = source.data
-    if data.startswith(codecs.BOM_UTF8):
-        data = data[len(codecs.BOM_UTF8):]
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return Decoded(_clean(data.decode(encoding)), encoding)
+            except UnicodeDecodeError as exc:
+                raise DocumentError(f"has a {encoding} byte-order mark but is not valid "
+                                    f"{encoding} at byte {exc.start}") from None
     try:
-        text = data.decode("utf-8")
+        return Decoded(_clean(data.decode("utf-8")), "utf-8")
     except UnicodeDecodeError as exc:
-        raise DocumentError(f"not valid UTF-8 at byte {exc.start}") from None
-    if "\x00" in text:
+        utf8_error = exc.start
+    if b"\x00" in data:
         raise DocumentError("contains NUL bytes: looks like a binary file")
-    return text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+
+    from charset_normalizer import from_bytes
+
+    best: tuple[float, float, str, str] | None = None
+    for match in from_bytes(data, cp_isolation=list(CHINESE_ENCODINGS)):
+        text = str(match)
+        share = _common_share(text, match.encoding)
+        if share is None or share < MIN_COMMON_SHARE:
+            continue
+        candidate = (share, -match.chaos, match.encoding, text)
+        if best is None or candidate[:2] > best[:2]:
+            best = candidate
+    if best is None:
+        raise DocumentError(f"cannot tell its encoding: not UTF-8 (bad byte at {utf8_error}) "
+                            f"and not readable as {' or '.join(CHINESE_ENCODINGS)}")
+    return Decoded(_clean(best[3]), best[2])

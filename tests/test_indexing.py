@@ -32,7 +32,7 @@ def test_build_reports_and_skips_bad_files(tmp_path, corpus_dir):
     report = indexer.build(corpus_dir, tmp_path / "ix")
     assert sorted(report.indexed) == ["cases.md", "sub/nested.txt", "xss.md"]
     assert [p for p, _ in report.failed] == ["bad-bytes.txt"]
-    assert "UTF-8" in report.failed[0][1]
+    assert "cannot tell its encoding" in report.failed[0][1]
     assert report.sections > 10
 
 
@@ -59,7 +59,8 @@ def test_failed_and_empty_files_do_not_force_rebuilds(tmp_path, seeds_copy):
     (seeds_copy / "empty.md").write_bytes(b"")
     index_dir = tmp_path / "ix"
     first = indexer.build(seeds_copy, index_dir)
-    assert first.rebuilt and first.failed == [["bad.txt", "not valid UTF-8 at byte 4"]]
+    assert first.rebuilt and [p for p, _ in first.failed] == ["bad.txt"]
+    assert "not UTF-8" in first.failed[0][1]
     assert first.empty == ["empty.md"] and "empty.md" in first.indexed
     again = indexer.build(seeds_copy, index_dir)
     assert not again.rebuilt and again.generation == first.generation

@@ -1,0 +1,211 @@
+"""File formats → one markdown-flavoured plain text.
+
+Every format ends as the same thing: paragraphs separated by blank lines and, where the format
+has headings, ``#``-marked heading lines (``## 第一章``), so one section splitter serves them all.
+
+| suffix | read with | headings |
+|---|---|---|
+| ``.txt`` | :func:`indexer.sources.decode` (UTF-8/16/32, GB18030, Big5) | numbered sections (``一、``) |
+| ``.md``, ``.markdown`` | the same | ``#`` … ``######`` |
+| ``.html``, ``.htm`` | the same (or the page's ``<meta charset>``), then BeautifulSoup | ``<h1>`` … ``<h6>`` |
+| ``.docx`` | python-docx (extra ``docx``) | paragraph styles Title, Heading 1–6 |
+| ``.pdf`` | pypdf (extra ``pdf``); running headers and page numbers removed | numbered sections |
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from .normalize import is_wide
+from .repair import join_lines
+from .sources import DocumentError, SourceFile, decode
+
+TEXT_SUFFIXES = (".txt",)
+MARKDOWN_SUFFIXES = (".md", ".markdown")
+HTML_SUFFIXES = (".html", ".htm")
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """A file's text, ready for repair and sectioning.
+
+    Attributes:
+        text: paragraphs separated by blank lines; heading lines ``#``-marked when ``headed``.
+        encoding: the codec a text file was read with, or the format name (``docx``, ``pdf``).
+        headed: True when ``#`` lines are headings (Markdown, HTML, DOCX).
+        paged: True when paragraphs may be cut at page breaks (plain text, Markdown, PDF): the
+            page-break repair runs only then.
+    """
+
+    text: str
+    encoding: str
+    headed: bool
+    paged: bool
+
+
+def _inline(pieces: list[str]) -> str:
+    """Join line pieces of one paragraph: no space between CJK characters, one otherwise."""
+    out = ""
+    for piece in (" ".join(p.split()) for p in pieces):
+        if not piece:
+            continue
+        if out and not (is_wide(out[-1]) and is_wide(piece[0])):
+            out += " "
+        out += piece
+    return out
+
+
+_BLOCK_TAGS = ["p", "div", "li", "ul", "ol", "table", "tr", "td", "th", "section", "article",
+               "header", "footer", "nav", "aside", "main", "blockquote", "pre", "dd", "dt", "dl",
+               "figure", "figcaption", "address", "hr", "caption", "body"]
+_DROP_TAGS = ["script", "style", "noscript", "template", "svg", "iframe", "object", "head"]
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+
+
+def _decode_html(source: SourceFile) -> tuple[str, str]:
+    try:
+        decoded = decode(source)
+        return decoded.text, decoded.encoding
+    except DocumentError:
+        declared = _META_CHARSET.search(source.data[:4096])
+        if not declared:
+            raise
+        name = declared.group(1).decode("ascii").lower()
+        try:
+            return source.data.decode(name), name
+        except (LookupError, UnicodeDecodeError):
+            raise DocumentError(f"not readable as its declared charset {name!r}") from None
+
+
+def html_to_text(html: str) -> str:
+    """HTML → paragraphs and ``#`` headings; scripts, styles and the ``<head>`` are dropped
+    (its ``<title>`` becomes the first heading when the page has no ``<h1>``)."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(html, "html.parser")
+    title = " ".join(soup.title.get_text().split()) if soup.title else ""
+    for tag in soup.find_all(_DROP_TAGS):
+        tag.decompose()
+    has_h1 = soup.find("h1") is not None
+    for h in soup.find_all(re.compile(r"^h[1-6]$")):
+        text = " ".join(h.get_text(" ").split())
+        h.replace_with(f"\n\n{'#' * int(h.name[1])} {text}\n\n" if text else "")
+    for br in soup.find_all("br"):
+        br.replace_with("\n")
+    for tag in soup.find_all(_BLOCK_TAGS):
+        tag.insert_before("\n\n")
+        tag.insert_after("\n\n")
+    paragraphs = []
+    for block in re.split(r"\n\s*\n", soup.get_text()):
+        lines = block.split("\n")
+        if lines and lines[0].lstrip().startswith("#"):  # a heading stays one line
+            paragraphs.append(" ".join(block.split()))
+        else:
+            paragraphs.append(_inline(lines))
+    if title and not has_h1:
+        paragraphs.insert(0, f"# {title}")
+    return "\n\n".join(p for p in paragraphs if p)
+
+
+def docx_to_text(data: bytes) -> str:
+    """DOCX → paragraphs; paragraphs styled Title or Heading 1–6 (标题 1–6) become ``#`` lines.
+    Tables follow the body text, one paragraph per cell.
+
+    Raises:
+        DocumentError: python-docx is not installed, or the file is not a readable DOCX.
+    """
+    try:
+        import docx
+    except ImportError:
+        raise DocumentError("reading .docx needs the 'docx' extra: pip install -e '.[docx]'") from None
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except Exception as exc:  # python-docx raises several unrelated types for a broken file
+        raise DocumentError(f"not a readable .docx file ({type(exc).__name__})") from None
+    out = []
+    for para in document.paragraphs:
+        text = " ".join(para.text.split())
+        if not text:
+            continue
+        style = para.style.name if para.style is not None else ""
+        m = re.match(r"(?:Heading|标题)\s*([1-6])$", style)
+        level = int(m.group(1)) if m else (1 if style in ("Title", "标题") else 0)
+        out.append(f"{'#' * level} {text}" if level else text)
+    for table in document.tables:
+        for row in table.rows:
+            for cell in row.cells:
+                text = " ".join(cell.text.split())
+                if text:
+                    out.append(text)
+    return "\n\n".join(out)
+
+
+_PAGE_NUMBER = re.compile(r"^[-–—\s]*(第\s*)?\d{1,4}(\s*页)?(\s*/\s*(共\s*)?\d{1,4}(\s*页)?)?[-–—\s]*$")
+
+
+def _running_lines(pages: list[list[str]]) -> set[str]:
+    """Lines that stand at the top or bottom of at least half the pages (digits masked, so
+    "第 3 页" and "第 4 页" count as one): running headers and footers."""
+    if len(pages) < 2:
+        return set()
+    counts: Counter[str] = Counter()
+    for lines in pages:
+        edge = {re.sub(r"\d+", "#", ln) for ln in lines[:2] + lines[-2:]}
+        counts.update(edge)
+    return {ln for ln, n in counts.items() if n >= max(2, len(pages) / 2)}
+
+
+def pdf_to_text(data: bytes) -> str:
+    """PDF → text: each page's lines with running headers, footers and page numbers removed,
+    wrapped lines joined into paragraphs, pages separated by blank lines (the page-break repair
+    then joins paragraphs cut by a page end).
+
+    Raises:
+        DocumentError: pypdf is not installed, or the file cannot be read (broken, encrypted).
+    """
+    try:
+        from pypdf import PdfReader
+    except ImportError:
+        raise DocumentError("reading .pdf needs the 'pdf' extra: pip install -e '.[pdf]'") from None
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            raise DocumentError("is encrypted")
+        pages = [[ln.strip() for ln in (page.extract_text() or "").split("\n") if ln.strip()]
+                 for page in reader.pages]
+    except DocumentError:
+        raise
+    except Exception as exc:  # pypdf raises many types for damaged files
+        raise DocumentError(f"not a readable PDF ({type(exc).__name__})") from None
+    running = _running_lines(pages)
+    out = []
+    for lines in pages:
+        kept = [ln for ln in lines
+                if re.sub(r"\d+", "#", ln) not in running and not _PAGE_NUMBER.match(ln)]
+        if kept:
+            out.append("\n\n".join(join_lines("\n".join(kept)).split("\n")))
+    return "\n\n".join(out)
+
+
+def extract(source: SourceFile) -> Extracted:
+    """Read one file into :class:`Extracted` text according to its suffix.
+
+    Raises:
+        DocumentError: the file cannot be decoded or parsed, its format needs an extra that is
+            not installed, or its suffix is not one of ``sources.SOURCE_SUFFIXES``.
+    """
+    suffix = "." + source.rel_path.rsplit(".", 1)[-1].lower() if "." in source.rel_path else ""
+    if suffix in TEXT_SUFFIXES or suffix in MARKDOWN_SUFFIXES:
+        decoded = decode(source)
+        return Extracted(decoded.text, decoded.encoding, suffix in MARKDOWN_SUFFIXES, True)
+    if suffix in HTML_SUFFIXES:
+        html, encoding = _decode_html(source)
+        return Extracted(html_to_text(html), encoding, True, False)
+    if suffix == ".docx":
+        return Extracted(docx_to_text(source.data), "docx", True, False)
+    if suffix == ".pdf":
+        return Extracted(pdf_to_text(source.data), "pdf", False, True)
+    raise DocumentError(f"unsupported file type {suffix or '(none)'}")
