@@ -56,7 +56,7 @@ def main() -> int:
         builds = []
         for i in range(args.repeat):
             t = time.perf_counter()
-            indexer.build(seeds, Path(tmp) / f"ix{i}", rebuild=True)
+            indexer.update(seeds, Path(tmp) / f"ix{i}", rebuild=True)
             builds.append(time.perf_counter() - t)
         print(f"build (full, cold process for the first): median {statistics.median(builds):.3f} s "
               f"over {len(builds)} builds; runs {', '.join(f'{b:.3f}' for b in builds)}")

@@ -6,12 +6,12 @@ The public API below is all the web layer uses.
 
 from .config import default_index_dir, default_seeds_dir
 from .indexing import (
-    BuildReport,
+    UpdateReport,
     IndexBusyError,
     IndexHandle,
     IndexLocationError,
     IndexMissingError,
-    build,
+    update,
     is_current,
     open_index,
     read_meta,
@@ -30,9 +30,9 @@ from .sections import INTRO_TITLE
 from .sources import DocumentError
 
 __all__ = [
-    "BuildReport", "DocumentError", "DocumentSummary", "DocumentView", "Hit", "IndexBusyError",
+    "DocumentError", "DocumentSummary", "DocumentView", "Hit", "IndexBusyError",
     "INTRO_TITLE", "IndexHandle", "IndexLocationError", "IndexMissingError", "MAX_PER_PAGE", "MAX_QUERY_CHARS",
-    "NotFoundError", "Page", "ParsedQuery", "QueryError", "SearchSession", "build",
+    "NotFoundError", "Page", "ParsedQuery", "QueryError", "SearchSession", "UpdateReport", "update",
     "default_index_dir", "default_seeds_dir", "is_current", "open_index", "parse_query",
     "read_meta",
 ]

@@ -1,36 +1,116 @@
-"""``python -m indexer [--seeds DIR] [--index DIR] [--rebuild]``: build or update the index.
+"""``python -m indexer [--seeds DIR] [--index DIR] [--rebuild] [--watch]``.
 
-Prints what it did (files, sections, failures, seconds); exits 1 when a file failed or the
-index could not be written, 0 otherwise.
+Brings the index up to date (incrementally unless ``--rebuild``) and prints what it did:
+added / changed / removed / unchanged / failed files, sections, seconds. Exits 1 when a file
+failed or the index could not be written, 0 otherwise. ``--watch`` then keeps watching the
+seeds folder and updates the index whenever changes have settled, until interrupted.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import time
+from pathlib import Path
 
 from .config import default_index_dir, default_seeds_dir
-from .indexing import IndexBusyError, IndexLocationError, build
+from .indexing import IndexBusyError, IndexLocationError, Progress, UpdateReport, update
+from .sources import SOURCE_SUFFIXES
+
+WATCH_DEBOUNCE_MS = 1500
+"""Changes are gathered until the folder has been quiet this long (milliseconds)."""
+LOG_EVERY_S = 5.0
+"""Without a terminal, a progress line at most this often (seconds)."""
+
+
+def make_progress(stream=sys.stdout) -> tuple[Progress, callable]:
+    """A progress callback for :func:`indexer.update`: a tqdm bar on a terminal, plain log
+    lines otherwise. Returns ``(callback, close)``."""
+    state: dict = {"bar": None, "last": 0.0}
+
+    def progress(done: int, total: int, path: str) -> None:
+        if stream.isatty():
+            if state["bar"] is None:
+                from tqdm import tqdm
+
+                state["bar"] = tqdm(total=total, unit="file", file=stream, leave=False)
+            state["bar"].update(1)
+        elif time.monotonic() - state["last"] >= LOG_EVERY_S or done == total:
+            state["last"] = time.monotonic()
+            print(f"analyzed {done}/{total} files ({path})", file=stream, flush=True)
+
+    def close() -> None:
+        if state["bar"] is not None:
+            state["bar"].close()
+            state["bar"] = None
+
+    return progress, close
+
+
+def run_update(seeds: str, index: str, rebuild: bool) -> UpdateReport | None:
+    """One update with progress and a printed summary; None when it could not run."""
+    progress, close = make_progress()
+    try:
+        report = update(seeds, index, rebuild=rebuild, progress=progress)
+    except (FileNotFoundError, IndexBusyError, IndexLocationError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return None
+    finally:
+        close()
+    print(f"index {index}: {report.summary()}", flush=True)
+    for path, reason in report.failed:
+        print(f"failed: {path}: {reason}", file=sys.stderr)
+    return report
+
+
+def _relevant(seeds: Path, index: Path):
+    index = index.resolve()
+
+    def keep(_change, path: str) -> bool:
+        p = Path(path)
+        if index == p.resolve() or index in p.resolve().parents:
+            return False
+        rel = p.relative_to(seeds) if p.is_relative_to(seeds) else p
+        if any(part.startswith(".") for part in rel.parts):
+            return False
+        return p.suffix.lower() in SOURCE_SUFFIXES or not p.suffix  # folders have no suffix
+
+    return keep
+
+
+def watch(seeds: str, index: str) -> int:
+    """Update the index after each settled batch of changes under ``seeds``, until Ctrl-C."""
+    from watchfiles import watch as watch_changes
+
+    seeds_path = Path(seeds).resolve()
+    print(f"watching {seeds_path} (Ctrl-C to stop)", flush=True)
+    try:
+        for changes in watch_changes(seeds_path, debounce=WATCH_DEBOUNCE_MS,
+                                     watch_filter=_relevant(seeds_path, Path(index))):
+            print(f"{len(changes)} change(s) seen", flush=True)
+            run_update(seeds, index, rebuild=False)
+    except KeyboardInterrupt:
+        pass
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     parser = argparse.ArgumentParser(prog="python -m indexer", description=__doc__.split("\n")[0])
     parser.add_argument("--seeds", default=str(default_seeds_dir()),
-                        help="folder of .txt/.md documents, read recursively (default: %(default)s)")
+                        help="folder of documents, read recursively (default: %(default)s)")
     parser.add_argument("--index", default=str(default_index_dir()),
                         help="index folder (default: %(default)s)")
     parser.add_argument("--rebuild", action="store_true",
-                        help="rebuild from scratch even when the index is up to date")
+                        help="rebuild from scratch instead of updating incrementally")
+    parser.add_argument("--watch", action="store_true",
+                        help="after updating, keep watching the seeds folder and update on changes")
     args = parser.parse_args(argv)
-    try:
-        report = build(args.seeds, args.index, rebuild=args.rebuild)
-    except (FileNotFoundError, IndexBusyError, IndexLocationError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    report = run_update(args.seeds, args.index, args.rebuild)
+    if report is None:
         return 1
-    print(f"index {args.index}: {report.summary()}")
-    for path, reason in report.failed:
-        print(f"failed: {path}: {reason}", file=sys.stderr)
+    if args.watch:
+        return watch(args.seeds, args.index)
     return 1 if report.failed else 0
 
 

@@ -1,14 +1,22 @@
-"""Build the index from a seeds folder, and open it.
+"""Build and update the index from a seeds folder, and open it.
 
 Layout of an index folder::
 
     INDEX_DIR/CURRENT        the name of the live generation (replaced atomically)
-    INDEX_DIR/gen-000007/    a complete Whoosh index + meta.json
+    INDEX_DIR/gen-000007/    a complete Whoosh index + meta.json (what produced it, the files)
     INDEX_DIR/.lock          held (fcntl) by the one indexer allowed to run
 
-A build writes a whole new generation beside the live one and then switches ``CURRENT`` with
-one ``os.replace``: readers see the old index or the new one, never a half-written one, and an
-indexer killed mid-build leaves only an unused folder that the next build removes.
+An **incremental update** (the default) compares the folder with the manifest in ``meta.json``
+(path → SHA-256) and rewrites only the sections of added, changed and removed files, in one
+Whoosh commit on the live generation: it deletes every section of each such path first, so a
+path is never indexed twice. ``meta.json`` is replaced (``os.replace``) after the commit; if the
+indexer dies in between, the next run sees those files as changed again and redoes them.
+
+A **full rebuild** (``rebuild=True``, no index yet, or an index made by other analysis code)
+writes a whole new generation beside the live one and then switches ``CURRENT`` with one
+``os.replace``: readers see the old index or the new one, never a half-written one. An indexer
+killed mid-build leaves an unused folder that the next build removes; the lock is an ``flock``,
+which the kernel drops when the process dies, so nothing needs cleaning by hand.
 """
 
 from __future__ import annotations
@@ -18,6 +26,7 @@ import json
 import os
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -28,10 +37,13 @@ from .analysis import analysis_signature
 from .documents import read_document
 from .schema import make_schema
 from .sections import Section, split_sections
-from .sources import DocumentError, scan
+from .sources import DocumentError, SourceFile, scan
 
 CURRENT = "CURRENT"
 META = "meta.json"
+
+Progress = Callable[[int, int, str], None]
+"""``progress(done, total, path)``: called after each file is analyzed (``done`` of ``total``)."""
 
 
 class IndexBusyError(Exception):
@@ -47,34 +59,51 @@ class IndexMissingError(Exception):
 
 
 @dataclass
-class BuildReport:
-    """What :func:`build` did.
+class UpdateReport:
+    """What :func:`update` did.
 
     Attributes:
-        indexed: relative paths of the files in the index (empty ones included).
-        failed: ``[relative path, reason]`` of files that could not be read or decoded.
-        empty: relative paths of files that hold no text (indexed, but with no section).
-        sections: number of sections in the index after the build.
-        seconds: wall-clock duration of the build (seconds).
-        rebuilt: False when the index was already up to date and nothing was written.
-        generation: the live generation's folder name after the build.
+        full: True when a whole new generation was written (rebuild), False for an
+            incremental update or when nothing had changed.
+        added, changed, removed, unchanged: relative paths, by what happened to them since the
+            last update (a full rebuild lists every file as added).
+        failed: ``[relative path, reason]`` of files that cannot be read or decoded (all of
+            them, also those that failed in an earlier run and did not change).
+        empty: relative paths of files without text (in the manifest, no section).
+        sections: sections in the index after the update.
+        seconds: wall-clock duration (seconds).
+        generation: the live generation's folder name afterwards.
     """
 
-    indexed: list[str] = field(default_factory=list)
+    full: bool = False
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
     failed: list[list[str]] = field(default_factory=list)
     empty: list[str] = field(default_factory=list)
     sections: int = 0
     seconds: float = 0.0
-    rebuilt: bool = True
     generation: str = ""
 
+    @property
+    def wrote(self) -> bool:
+        """True when the index was changed (a commit or a new generation)."""
+        return self.full or bool(self.added or self.changed or self.removed)
+
+    @property
+    def indexed(self) -> list[str]:
+        """Paths of the files now in the index (empty ones included), sorted."""
+        failed = {p for p, _ in self.failed}
+        return sorted(p for p in (*self.added, *self.changed, *self.unchanged) if p not in failed)
 
     def summary(self) -> str:
         """One line for a person: what was done, counts, seconds."""
-        state = "rebuilt" if self.rebuilt else "up to date, nothing written"
-        files = len(self.indexed)
-        return (f"{state}: {files} file{'s' if files != 1 else ''} "
-                f"({len(self.empty)} empty), {self.sections} sections, {len(self.failed)} failed, "
+        kind = "full rebuild" if self.full else ("incremental update" if self.wrote
+                                                 else "up to date, nothing written")
+        return (f"{kind}: {len(self.added)} added, {len(self.changed)} changed, "
+                f"{len(self.removed)} removed, {len(self.unchanged)} unchanged, "
+                f"{len(self.failed)} failed, {len(self.empty)} empty; {self.sections} sections; "
                 f"{self.seconds:.2f} s ({self.generation})")
 
 
@@ -153,23 +182,98 @@ def _remove_old_generations(index_dir: Path, keep: set[str]) -> None:
             shutil.rmtree(gen, ignore_errors=True)
 
 
-def build(seeds_dir: str | os.PathLike, index_dir: str | os.PathLike,
-          rebuild: bool = False) -> BuildReport:
-    """Index every document under ``seeds_dir`` into ``index_dir``.
+def _write_meta(gen: Path, meta: dict) -> None:
+    tmp = gen / f"{META}.tmp"
+    tmp.write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
+    os.replace(tmp, gen / META)
 
-    Without ``rebuild``, nothing is written when the live index was built by the same analysis
-    code from the same files (same paths, same SHA-256). Otherwise a complete new generation is
-    written and switched in atomically; the previous generation is kept for readers that still
-    have it open, older ones are removed.
+
+def _analyze(files: list[SourceFile], report: UpdateReport, encodings: dict[str, str],
+             progress: Progress | None):
+    """Yield ``(source, sections)`` for each readable file; record failures and empties."""
+    for done, source in enumerate(files, 1):
+        try:
+            document = read_document(source)
+            sections = split_sections(document)
+        except DocumentError as exc:
+            report.failed.append([source.rel_path, str(exc)])
+            sections = None
+        except Exception as exc:  # a bug on one odd file must not stop the others
+            report.failed.append([source.rel_path, f"could not be parsed ({type(exc).__name__})"])
+            sections = None
+        if sections is not None:
+            encodings[source.rel_path] = document.encoding
+            if not sections:
+                report.empty.append(source.rel_path)
+            yield source, sections
+        if progress:
+            progress(done, len(files), source.rel_path)
+
+
+def _add(writer, source: SourceFile, sections: list[Section]) -> int:
+    for section in sections:
+        writer.add_document(**_fields(section, source.sha256, source.rel_path))
+    return len(sections)
+
+
+def _full_build(index_dir: Path, files: list[SourceFile], report: UpdateReport,
+                encodings: dict[str, str], progress: Progress | None) -> Path:
+    gen = _next_generation(index_dir)
+    gen.mkdir()
+    ix = whoosh_index.create_in(str(gen), make_schema())
+    writer = ix.writer(limitmb=256)
+    try:
+        for source, sections in _analyze(files, report, encodings, progress):
+            report.sections += _add(writer, source, sections)
+    except BaseException:
+        writer.cancel()
+        ix.close()
+        shutil.rmtree(gen, ignore_errors=True)
+        raise
+    writer.commit()
+    ix.close()
+    return gen
+
+
+def _incremental(gen: Path, files: list[SourceFile], gone: list[str], report: UpdateReport,
+                 encodings: dict[str, str], progress: Progress | None) -> None:
+    ix = whoosh_index.open_dir(str(gen))
+    writer = ix.writer(limitmb=256)
+    try:
+        # never add a path that may still be indexed: delete all its sections first
+        for path in [*gone, *(f.rel_path for f in files)]:
+            writer.delete_by_term("path", path)
+        for source, sections in _analyze(files, report, encodings, progress):
+            _add(writer, source, sections)
+    except BaseException:
+        writer.cancel()
+        ix.close()
+        raise
+    writer.commit()
+    with ix.searcher() as searcher:
+        report.sections = searcher.doc_count()
+    ix.close()
+
+
+def update(seeds_dir: str | os.PathLike, index_dir: str | os.PathLike, rebuild: bool = False,
+           progress: Progress | None = None) -> UpdateReport:
+    """Bring the index in ``index_dir`` up to date with the documents under ``seeds_dir``.
+
+    Incremental by default: only added, changed (by SHA-256 of the bytes) and removed files
+    are analyzed and rewritten, in one commit. A full rebuild into a new generation happens
+    when ``rebuild`` is set, when there is no readable index, or when the index was built by
+    other analysis code (its recorded :func:`indexer.analysis.analysis_signature` differs).
+    Either way the index then answers exactly as a fresh full build would.
 
     Args:
-        seeds_dir: folder of ``.txt``/``.md`` documents (read recursively).
+        seeds_dir: folder of documents (read recursively; see ``sources.SOURCE_SUFFIXES``).
         index_dir: folder holding the index generations (created if missing).
-        rebuild: write a new generation even when the index is up to date.
+        rebuild: always write a new generation from scratch.
+        progress: optional callback, see :data:`Progress`.
     Returns:
-        a :class:`BuildReport`.
+        an :class:`UpdateReport`.
     Raises:
-        FileNotFoundError: ``seeds_dir`` is not a folder.
+        FileNotFoundError: ``seeds_dir`` does not exist or is not a folder.
         IndexBusyError: another indexer is running on ``index_dir``.
         IndexLocationError: ``index_dir`` cannot be created or written.
     """
@@ -178,75 +282,67 @@ def build(seeds_dir: str | os.PathLike, index_dir: str | os.PathLike,
     scanned = scan(seeds_dir)  # raises FileNotFoundError before we touch the index folder
     lock = _lock(index_dir)
     try:
-        report = BuildReport(failed=[list(f) for f in scanned.failed])
-        # The manifest covers every file read, decodable or not: unchanged bytes give the same
-        # outcome, so an unchanged folder is recognised before anything is parsed.
         signature = analysis_signature()
         manifest = {f.rel_path: f.sha256 for f in scanned.files}
-        unreadable = sorted(path for path, _ in scanned.failed)
+        unreadable = [list(f) for f in sorted(scanned.failed)]
         live = _read_current(index_dir)
         meta = read_meta(index_dir)
-        if (not rebuild and meta and meta.get("signature") == signature
-                and meta.get("manifest") == manifest and meta.get("unreadable") == unreadable):
-            report.rebuilt = False
-            report.failed = meta["failed"]
-            report.empty = meta.get("empty", [])
-            report.indexed = sorted(set(manifest) - {p for p, _ in report.failed})
-            report.sections = meta["sections"]
-            report.generation = live.name
-            report.seconds = time.monotonic() - started
-            return report
-
-        parsed: list[tuple[str, str, list[Section]]] = []
-        for source in scanned.files:
-            try:
-                sections = split_sections(read_document(source))
-            except DocumentError as exc:
-                report.failed.append([source.rel_path, str(exc)])
-                continue
-            except Exception as exc:  # a bug on one odd file must not stop the others
-                report.failed.append([source.rel_path, f"could not be parsed ({type(exc).__name__})"])
-                continue
-            parsed.append((source.rel_path, source.sha256, sections))
-            if not sections:
-                report.empty.append(source.rel_path)
-        report.failed.sort()
-
-        gen = _next_generation(index_dir)
-        gen.mkdir()
-        ix = whoosh_index.create_in(str(gen), make_schema())
-        writer = ix.writer(limitmb=256)
-        try:
-            for path, sha, sections in parsed:
-                for section in sections:
-                    writer.add_document(**_fields(section, sha, path))
-                    report.sections += 1
-                report.indexed.append(path)
-        except BaseException:
-            writer.cancel()
-            shutil.rmtree(gen, ignore_errors=True)
-            raise
-        writer.commit()
-        ix.close()
+        full = rebuild or live is None or meta is None or meta.get("signature") != signature
+        report = UpdateReport(full=full)
+        encodings: dict[str, str] = {}
+        if full:
+            report.added = sorted(manifest)
+            gen = _full_build(index_dir, scanned.files, report, encodings, progress)
+        else:
+            known: dict[str, str] = meta["manifest"]
+            report.added = sorted(set(manifest) - set(known))
+            report.removed = sorted(set(known) - set(manifest))
+            report.changed = sorted(p for p in manifest if p in known and known[p] != manifest[p])
+            report.unchanged = sorted(p for p in manifest if known.get(p) == manifest[p])
+            todo = set(report.added) | set(report.changed)
+            # what earlier runs learnt about unchanged files still holds
+            keep = set(report.unchanged)
+            report.failed = [f for f in meta.get("failed", []) if f[0] in keep]
+            report.empty = [p for p in meta.get("empty", []) if p in keep]
+            encodings = {p: e for p, e in meta.get("encodings", {}).items() if p in keep}
+            gen = live
+            if todo or report.removed:
+                _incremental(gen, [f for f in scanned.files if f.rel_path in todo],
+                             report.removed, report, encodings, progress)
+            else:
+                report.sections = meta["sections"]
+                if meta.get("unreadable") == unreadable:
+                    report.failed = sorted(report.failed + unreadable)
+                    report.generation = gen.name
+                    report.seconds = time.monotonic() - started
+                    return report
+        report.failed = sorted([f for f in report.failed if f not in unreadable] + unreadable)
+        report.empty.sort()
         report.seconds = time.monotonic() - started
         report.generation = gen.name
-        meta = {
+        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        _write_meta(gen, {
             "signature": signature,
             "manifest": manifest,
             "unreadable": unreadable,
             "failed": report.failed,
             "empty": report.empty,
+            "encodings": encodings,
             "sections": report.sections,
-            "documents": len(parsed) - len(report.empty),
-            "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "build_seconds": round(report.seconds, 3),
+            "documents": len(manifest) - len(report.empty) - len(
+                {p for p, _ in report.failed} & set(manifest)),
+            "built_at": now if full else (meta or {}).get("built_at", now),
+            "build_seconds": round(report.seconds, 3) if full else (meta or {}).get("build_seconds"),
+            "updated_at": now,
+            "update_seconds": round(report.seconds, 3),
+            "last_update": report.summary(),
             "seeds_dir": str(seeds_dir.resolve()),
-        }
-        (gen / META).write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
-        tmp = index_dir / f"{CURRENT}.tmp"
-        tmp.write_text(gen.name, encoding="utf-8")
-        os.replace(tmp, index_dir / CURRENT)
-        _remove_old_generations(index_dir, keep={gen.name, live.name if live else ""})
+        })
+        if full:
+            tmp = index_dir / f"{CURRENT}.tmp"
+            tmp.write_text(gen.name, encoding="utf-8")
+            os.replace(tmp, index_dir / CURRENT)
+            _remove_old_generations(index_dir, keep={gen.name, live.name if live else ""})
         return report
     finally:
         lock.close()

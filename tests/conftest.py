@@ -33,14 +33,14 @@ def corpus_dir() -> Path:
 @pytest.fixture(scope="session")
 def seed_index(tmp_path_factory, seeds_dir) -> Path:
     index_dir = tmp_path_factory.mktemp("seed-index")
-    indexer.build(seeds_dir, index_dir)
+    indexer.update(seeds_dir, index_dir)
     return index_dir
 
 
 @pytest.fixture(scope="session")
 def corpus_index(tmp_path_factory, corpus_dir) -> Path:
     index_dir = tmp_path_factory.mktemp("corpus-index")
-    indexer.build(corpus_dir, index_dir)
+    indexer.update(corpus_dir, index_dir)
     return index_dir
 
 

@@ -29,7 +29,7 @@ def ids(index_dir, query):
 
 
 def test_build_reports_and_skips_bad_files(tmp_path, corpus_dir):
-    report = indexer.build(corpus_dir, tmp_path / "ix")
+    report = indexer.update(corpus_dir, tmp_path / "ix")
     assert sorted(report.indexed) == ["cases.md", "sub/nested.txt", "xss.md"]
     assert [p for p, _ in report.failed] == ["bad-bytes.txt"]
     assert "cannot tell its encoding" in report.failed[0][1]
@@ -38,19 +38,22 @@ def test_build_reports_and_skips_bad_files(tmp_path, corpus_dir):
 
 def test_unchanged_seeds_are_not_rebuilt_and_changes_are(tmp_path, seeds_copy):
     index_dir = tmp_path / "ix"
-    first = indexer.build(seeds_copy, index_dir)
-    assert first.rebuilt and first.sections == 15
-    again = indexer.build(seeds_copy, index_dir)
-    assert not again.rebuilt and again.generation == first.generation
+    first = indexer.update(seeds_copy, index_dir)
+    assert first.full and first.sections == 15
+    again = indexer.update(seeds_copy, index_dir)
+    assert not again.wrote and again.generation == first.generation
 
     (seeds_copy / "new.md").write_text("# 新文档\n\n独一无二的测试短语。\n", encoding="utf-8")
-    added = indexer.build(seeds_copy, index_dir)
-    assert added.rebuilt and added.generation != first.generation
+    added = indexer.update(seeds_copy, index_dir)
+    assert not added.full and added.added == ["new.md"] and added.generation == first.generation
     assert len(ids(index_dir, "独一无二的测试短语")) == 1
 
     (seeds_copy / "new.md").unlink()
-    removed = indexer.build(seeds_copy, index_dir)
-    assert removed.rebuilt and ids(index_dir, "独一无二的测试短语") == set()
+    removed = indexer.update(seeds_copy, index_dir)
+    assert removed.removed == ["new.md"] and ids(index_dir, "独一无二的测试短语") == set()
+    rebuilt = indexer.update(seeds_copy, index_dir, rebuild=True)
+    assert rebuilt.full and rebuilt.generation != first.generation
+    indexer.update(seeds_copy, index_dir, rebuild=True)
     assert len(list(index_dir.glob("gen-*"))) <= 2  # old generations are cleaned up
 
 
@@ -58,12 +61,12 @@ def test_failed_and_empty_files_do_not_force_rebuilds(tmp_path, seeds_copy):
     (seeds_copy / "bad.txt").write_bytes(b"bad \xff\xfe\n")
     (seeds_copy / "empty.md").write_bytes(b"")
     index_dir = tmp_path / "ix"
-    first = indexer.build(seeds_copy, index_dir)
-    assert first.rebuilt and [p for p, _ in first.failed] == ["bad.txt"]
+    first = indexer.update(seeds_copy, index_dir)
+    assert first.full and [p for p, _ in first.failed] == ["bad.txt"]
     assert "not UTF-8" in first.failed[0][1]
     assert first.empty == ["empty.md"] and "empty.md" in first.indexed
-    again = indexer.build(seeds_copy, index_dir)
-    assert not again.rebuilt and again.generation == first.generation
+    again = indexer.update(seeds_copy, index_dir)
+    assert not again.wrote and again.generation == first.generation
     assert again.failed == first.failed and again.empty == first.empty
     assert again.sections == first.sections == 15
     assert indexer.read_meta(index_dir)["documents"] == 1
@@ -71,9 +74,9 @@ def test_failed_and_empty_files_do_not_force_rebuilds(tmp_path, seeds_copy):
 
 def test_an_open_session_survives_a_switch(tmp_path, seeds_copy):
     index_dir = tmp_path / "ix"
-    indexer.build(seeds_copy, index_dir)
+    indexer.update(seeds_copy, index_dir)
     old = indexer.SearchSession(indexer.open_index(index_dir))
-    indexer.build(seeds_copy, index_dir, rebuild=True)
+    indexer.update(seeds_copy, index_dir, rebuild=True)
     assert len(old.all_section_ids(indexer.parse_query("两个确立"))) == 2
     old.close()
 
@@ -82,24 +85,24 @@ def test_webapp_serves_the_new_generation_without_restart(tmp_path, seeds_copy):
     from webapp import create_app
 
     index_dir = tmp_path / "ix"
-    indexer.build(seeds_copy, index_dir)
+    indexer.update(seeds_copy, index_dir)
     client = create_app({"INDEX_DIR": str(index_dir), "TESTING": True}).test_client()
     assert client.get("/search.json?q=%E6%96%B0%E5%A2%9E").get_json()["total"] == 0
     (seeds_copy / "more.txt").write_text("新增的文件。\n", encoding="utf-8")
-    indexer.build(seeds_copy, index_dir)
+    indexer.update(seeds_copy, index_dir)
     assert client.get("/search.json?q=%E6%96%B0%E5%A2%9E").get_json()["total"] == 1
 
 
 def test_an_index_from_other_analysis_code_is_rebuilt(tmp_path, seeds_copy):
     index_dir = tmp_path / "ix"
-    first = indexer.build(seeds_copy, index_dir)
+    first = indexer.update(seeds_copy, index_dir)
     meta_path = index_dir / first.generation / "meta.json"
     meta = json.loads(meta_path.read_text())
     meta["signature"]["analyzer"] = -1
     meta_path.write_text(json.dumps(meta))
     with pytest.raises(indexer.IndexMissingError):
         indexer.open_index(index_dir)
-    assert indexer.build(seeds_copy, index_dir).rebuilt
+    assert indexer.update(seeds_copy, index_dir).full
     assert indexer.open_index(index_dir).generation != first.generation
 
 
@@ -108,7 +111,7 @@ def test_a_second_indexer_gets_a_clear_message(tmp_path, seeds_copy, capsys):
     held = _lock(index_dir)
     try:
         with pytest.raises(indexer.IndexBusyError, match=r"already running \(pid \d+\)"):
-            indexer.build(seeds_copy, index_dir)
+            indexer.update(seeds_copy, index_dir)
         assert indexer_main(["--seeds", str(seeds_copy), "--index", str(index_dir)]) == 1
         assert "already running" in capsys.readouterr().err
     finally:
@@ -119,9 +122,11 @@ def test_cli_prints_what_it_did(tmp_path, seeds_copy, corpus_dir):
     run = lambda *a: subprocess.run([sys.executable, "-m", "indexer", *a],  # noqa: E731
                                     capture_output=True, text=True, cwd=REPO, timeout=120)
     out = run("--seeds", str(seeds_copy), "--index", str(tmp_path / "a"))
-    assert out.returncode == 0 and "rebuilt: 1 file (0 empty), 15 sections, 0 failed" in out.stdout
+    assert out.returncode == 0
+    assert "full rebuild: 1 added, 0 changed, 0 removed, 0 unchanged, 0 failed, 0 empty; 15 sections" in out.stdout
     out = run("--seeds", str(seeds_copy), "--index", str(tmp_path / "a"))
-    assert out.returncode == 0 and "up to date, nothing written: 1 file" in out.stdout
+    assert out.returncode == 0
+    assert "up to date, nothing written: 0 added, 0 changed, 0 removed, 1 unchanged" in out.stdout
     out = run("--seeds", str(corpus_dir), "--index", str(tmp_path / "b"))
     assert out.returncode == 1 and "bad-bytes.txt" in out.stderr
     out = run("--seeds", str(tmp_path / "missing"), "--index", str(tmp_path / "c"))
@@ -152,7 +157,7 @@ def test_odd_files_are_reported_and_never_stop_the_rest(tmp_path):
     os.symlink(seeds / "loop.txt", seeds / "loop.txt")
     os.symlink(seeds / "gone", seeds / "dangling.txt")
     (seeds / os.fsdecode(b"bad\xff.txt")).write_text("名字坏了。", encoding="utf-8")
-    report = indexer.build(seeds, tmp_path / "ix")
+    report = indexer.update(seeds, tmp_path / "ix")
     failed = dict(report.failed)
     assert set(failed) == {"outside.txt", "loop.txt", "dangling.txt", "bad\ufffd.txt"}
     assert "outside the seeds folder" in failed["outside.txt"]
@@ -169,15 +174,15 @@ def test_index_folder_problems_are_messages(tmp_path, seeds_copy):
     blocker = tmp_path / "file"
     blocker.write_text("x")
     with pytest.raises(indexer.IndexLocationError):
-        indexer.build(seeds_copy, blocker)
+        indexer.update(seeds_copy, blocker)
     assert indexer_main(["--seeds", str(seeds_copy), "--index", str(blocker)]) == 1
 
 
 def test_damaged_metadata_means_rebuild(tmp_path, seeds_copy):
     index_dir = tmp_path / "ix"
-    first = indexer.build(seeds_copy, index_dir)
+    first = indexer.update(seeds_copy, index_dir)
     (index_dir / first.generation / "meta.json").write_text("{not json")
     with pytest.raises(indexer.IndexMissingError):
         indexer.open_index(index_dir)
-    again = indexer.build(seeds_copy, index_dir)
-    assert again.rebuilt and again.sections == 15
+    again = indexer.update(seeds_copy, index_dir)
+    assert again.full and again.sections == 15

@@ -24,7 +24,7 @@ def ensure_index(seeds: str, index: str) -> None:
     """Bring the index up to date with ``seeds``: built on first start, rebuilt when files
     changed, left alone (a quick hash check) otherwise."""
     print(f"checking the index of {seeds} in {index} …", flush=True)
-    report = indexer.build(seeds, index)
+    report = indexer.update(seeds, index)
     print(f"index {report.summary()}", flush=True)
     for path, reason in report.failed:
         print(f"failed: {path}: {reason}", file=sys.stderr)
