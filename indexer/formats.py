@@ -174,8 +174,10 @@ def pdf_to_text(data: bytes) -> str:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
             raise DocumentError("is encrypted")
-        pages = [[ln.strip() for ln in (page.extract_text() or "").split("\n") if ln.strip()]
-                 for page in reader.pages]
+        # pypdf can leave NULs from a UTF-16 ToUnicode map in the text (seen with fpdf2's CID
+        # fonts); a NUL is never content
+        pages = [[ln.strip() for ln in (page.extract_text() or "").replace("\x00", "").split("\n")
+                  if ln.strip()] for page in reader.pages]
     except DocumentError:
         raise
     except Exception as exc:  # pypdf raises many types for damaged files

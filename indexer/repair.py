@@ -32,6 +32,10 @@ TERMINAL = "。！？!?；;…：."
 CLOSERS = "”’」』）)》〉】]\"'*"
 
 SECTION_NUMBER = re.compile(r"^[一二三四五六七八九十百]+、")
+ARTICLE_NUMBER = re.compile(r"^第[一二三四五六七八九十百千零〇0-9]+条")
+"""An article of a law ("第三条 …"): it starts a block and is body text."""
+CHAPTER_NUMBER = re.compile(r"^第[一二三四五六七八九十百千零〇0-9]+[章节编]")
+"""A chapter heading of a law ("第一章 总则"): it starts a block and is never continued."""
 CLOSING_LINE = re.compile(r"^(责任编辑|责编|编辑|校对|审校)[\s：:]")
 MARKDOWN_BLOCK = re.compile(r"^(#{1,6}\s|[-*+]\s|\d+[.)]\s|>|```|~~~|\||\*\*)")
 
@@ -58,6 +62,8 @@ def ends_sentence(paragraph: str) -> bool:
 def _starts_block(paragraph: str) -> bool:
     return bool(
         SECTION_NUMBER.match(paragraph)
+        or ARTICLE_NUMBER.match(paragraph)
+        or CHAPTER_NUMBER.match(paragraph)
         or CLOSING_LINE.match(paragraph)
         or MARKDOWN_BLOCK.match(paragraph)
         or paragraph.startswith("——")
@@ -69,7 +75,8 @@ def _is_body(paragraph: str) -> bool:
         return False
     # The last line decides: a title block followed by a byline ends on a short name line.
     last_line = paragraph.splitlines()[-1].strip()
-    return bool(SECTION_NUMBER.match(paragraph)) or len(last_line) >= BODY_MIN_CHARS
+    numbered = SECTION_NUMBER.match(paragraph) or ARTICLE_NUMBER.match(paragraph)
+    return bool(numbered) or len(last_line) >= BODY_MIN_CHARS
 
 
 def continues(p: str, q: str) -> bool:

@@ -25,7 +25,7 @@ def test_ci_runs_readmes_test_command_verbatim():
 
 def test_readme_start_command_starts_the_webapp():
     start = shell_blocks(readme())[0].strip()
-    assert start == "pip install -e . && python -m webapp"
+    assert start == "pip install -e '.[docx,pdf]' && python -m webapp"
 
 
 def test_every_route_is_documented(tmp_path):

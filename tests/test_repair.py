@@ -49,3 +49,10 @@ def test_markdown_blocks_are_never_joined():
     assert not continues(body, "- 列表项。")
     assert not continues(body, "二、第二部分。")
     assert continues(body, "续文。")
+
+
+def test_law_articles_and_chapters():
+    article = "第一条 为了规范行政处罚的设定和实施，保障和监督行政机关有效实施行政"
+    assert continues(article, "管理，根据宪法，制定本法。")
+    assert not continues(article, "第二条 行政处罚是指行政机关依法惩戒违法行为。")
+    assert not continues("第一章 总则", "本法所称的行政机关，是指依法享有行政处罚权的机关。")

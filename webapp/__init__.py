@@ -16,7 +16,8 @@ import indexer
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the Flask app.
 
-    Configuration keys: ``SEEDS_DIR`` (documents) and ``INDEX_DIR`` (index generations). Values
+    Configuration keys: ``SEEDS_DIR`` (documents), ``INDEX_DIR`` (index generations) and
+    ``ADMIN_TOKEN`` (None: no ``POST /reindex``). Values
     come from ``test_config`` when given, else from :func:`indexer.default_seeds_dir` and
     :func:`indexer.default_index_dir` (the bundled ``seeds/`` and ``instance/index``, or the
     environment variables ``ZHSEARCH_SEEDS`` and ``ZHSEARCH_INDEX``).
@@ -26,13 +27,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_mapping(
         SEEDS_DIR=str(indexer.default_seeds_dir()),
         INDEX_DIR=str(index_dir),
+        ADMIN_TOKEN=None,
     )
     if test_config:
         app.config.update(test_config)
     app.json.ensure_ascii = False
     app.json.sort_keys = False
 
-    from . import document_views, errors, filters, index_access, params, search_views
+    from . import document_views, errors, filters, index_access, params, search_views, status_views
 
     filters.init_app(app)
     params.init_app(app)
@@ -40,4 +42,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     errors.init_app(app)
     app.register_blueprint(search_views.bp)
     app.register_blueprint(document_views.bp)
+    status_views.init_app(app)
     return app

@@ -49,13 +49,17 @@ def main(argv: list[str] | None = None) -> int:
                         help="folder of documents (default: %(default)s)")
     parser.add_argument("--index", default=str(indexer.default_index_dir()),
                         help="index folder (default: %(default)s)")
+    parser.add_argument("--admin-token", default=None,
+                        help="enable POST /reindex, authorised by 'Authorization: Bearer TOKEN' "
+                             "(off by default)")
     args = parser.parse_args(argv)
     try:
         ensure_index(args.seeds, args.index)
     except (FileNotFoundError, indexer.IndexBusyError, indexer.IndexLocationError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    app = create_app({"SEEDS_DIR": args.seeds, "INDEX_DIR": args.index})
+    app = create_app({"SEEDS_DIR": args.seeds, "INDEX_DIR": args.index,
+                      "ADMIN_TOKEN": args.admin_token})
     try:
         server = waitress.create_server(app, host=args.host, port=args.port, threads=THREADS)
     except OSError as exc:

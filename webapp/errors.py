@@ -13,14 +13,16 @@ import indexer
 
 _MESSAGES = {
     400: "请求有误。",
+    403: "没有权限。",
     404: "没有这个页面。",
     405: "不支持这种请求方法。",
+    409: "另一个索引更新正在进行。",
     503: "索引还没有建好。",
 }
 
 
 def _wants_json() -> bool:
-    return request.path.endswith(".json")
+    return request.path.endswith(".json") or request.method == "POST"
 
 
 def error_response(code: int, message: str):
@@ -37,7 +39,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
-        message = exc.description if exc.code in (400, 404) and exc.description else None
+        message = exc.description if exc.code in (400, 403, 404, 409) and exc.description else None
         if exc.code == 404 and message and message.startswith("The requested URL"):
             message = None
         response = error_response(exc.code or 500, message or _MESSAGES.get(exc.code, exc.name))

@@ -40,8 +40,15 @@ def get_session() -> indexer.SearchSession:
 
 
 def index_meta() -> dict:
-    """The live index's metadata (build time, documents, sections, failed files)."""
-    return _handle().meta
+    """The live index's metadata, read afresh (an incremental update rewrites it in place):
+    build and update times, documents, sections, files, failures; plus ``generation``.
+
+    Raises:
+        indexer.IndexMissingError: no index has been built in ``INDEX_DIR``.
+    """
+    handle = _handle()
+    meta = indexer.read_meta(current_app.config["INDEX_DIR"]) or handle.meta
+    return {**meta, "generation": handle.generation}
 
 
 def close_session(exc=None) -> None:

@@ -1,0 +1,156 @@
+"""Encodings and formats, each from a fixture the test makes itself."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+import indexer
+from indexer.documents import read_document
+from indexer.repair import repair
+from indexer.sections import split_sections
+from indexer.sources import DocumentError, SourceFile
+
+PHRASE = "刑事侦查工作要点"
+BODY = f"{PHRASE}：公安机关应当依法全面收集证据，严禁刑讯逼供。"
+TRADITIONAL = "刑事偵查工作要點：公安機關應當依法全面收集證據，嚴禁刑訊逼供。"
+
+
+def doc(name: str, data: bytes):
+    return read_document(SourceFile(name, data, "x"))
+
+
+@pytest.mark.parametrize("name,data,encoding,text", [
+    ("gbk.txt", BODY.encode("gbk"), "gb18030", BODY),
+    ("gbk-short.txt", PHRASE.encode("gbk"), "gb18030", PHRASE),
+    ("gb18030.txt", (BODY + "𠀀").encode("gb18030"), "gb18030", BODY + "𠀀"),
+    ("big5.txt", TRADITIONAL.encode("big5"), "big5", TRADITIONAL),
+    ("utf16.txt", BODY.encode("utf-16"), "utf-16", BODY),
+    ("utf16be.txt", b"\xfe\xff" + BODY.encode("utf-16-be"), "utf-16", BODY),
+    ("bom.txt", b"\xef\xbb\xbf" + BODY.encode("utf-8"), "utf-8-sig", BODY),
+    ("plain.txt", BODY.encode("utf-8"), "utf-8", BODY),
+    ("crlf.txt", (BODY + "\r\n\r\n" + BODY).encode("utf-8"), "utf-8", BODY + "\n\n" + BODY),
+])
+def test_encodings(name, data, encoding, text):
+    d = doc(name, data)
+    assert d.encoding == encoding and d.text == text and "\ufeff" not in d.text
+
+
+@pytest.mark.parametrize("data", [b"caf\xe9 r\xe9sum\xe9 na\xefve", bytes(range(256)),
+                                  b"\x80\x81\xfe\xff\xc3\x28", b"\xff\xfe\x00\xd8"])
+def test_undecodable_files_are_refused_not_mojibake(data):
+    with pytest.raises(DocumentError):
+        doc("x.txt", data)
+
+
+def test_a_gbk_file_is_found_and_reported_with_its_encoding(tmp_path):
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "gbk.txt").write_bytes(BODY.encode("gbk"))
+    (seeds / "bad.txt").write_bytes(b"caf\xe9 \x80\x81")
+    (seeds / "empty.txt").write_bytes(b"")
+    report = indexer.update(seeds, tmp_path / "ix")
+    assert [p for p, _ in report.failed] == ["bad.txt"] and report.empty == ["empty.txt"]
+    assert indexer.read_meta(tmp_path / "ix")["encodings"]["gbk.txt"] == "gb18030"
+    with indexer.SearchSession(indexer.open_index(tmp_path / "ix")) as s:
+        assert s.search(indexer.parse_query("刑事侦查")).total == 1
+
+
+def test_html(tmp_path):
+    html = f"""<!doctype html><html><head><title>页面标题</title><style>.x{{color:red}}</style>
+    <script>var 脚本 = "不应被索引";</script></head><body>
+    <h1>总标题</h1><p>{PHRASE}，
+       第一段。</p><h2>第一章</h2><p>第一章的内容。</p><ul><li>条目一</li><li>条目二</li></ul>
+    <h3>第一节 &amp; 细则</h3><p>细则内容<br>第二行。</p></body></html>"""
+    d = doc("page.html", html.encode("gbk").replace(b"<head>", b'<head><meta charset="gbk">'))
+    sections = split_sections(d)
+    assert [s.title for s in sections] == ["总标题", "第一章", "第一节 & 细则"]
+    assert sections[0].breadcrumb == ("总标题",)
+    assert sections[2].breadcrumb == ("总标题", "第一章", "第一节 & 细则")
+    assert f"{PHRASE}，第一段。" in sections[0].text  # CJK line break inside <p> disappears
+    assert "条目一\n\n条目二" in sections[1].text
+    assert "脚本" not in d.text and "color" not in d.text and "页面标题" not in d.text
+
+
+def test_html_title_is_used_when_there_is_no_h1():
+    d = doc("t.htm", "<html><head><title>只有标题</title></head><body><p>正文。</p></body></html>".encode())
+    assert [s.title for s in split_sections(d)] == ["只有标题"]
+
+
+def test_docx():
+    import docx
+
+    document = docx.Document()
+    document.add_heading("文档总标题", level=1)
+    document.add_paragraph(BODY)
+    document.add_heading("第二部分", level=2)
+    document.add_paragraph("第二部分的内容。")
+    table = document.add_table(rows=1, cols=2)
+    table.rows[0].cells[0].text = "表格甲"
+    table.rows[0].cells[1].text = "表格乙"
+    buf = io.BytesIO()
+    document.save(buf)
+    d = doc("report.docx", buf.getvalue())
+    sections = split_sections(d)
+    assert d.encoding == "docx"
+    assert [s.title for s in sections] == ["文档总标题", "第二部分"]
+    assert BODY in sections[0].text and "表格甲" in sections[1].text
+
+
+def test_broken_docx_and_pdf_are_reported():
+    with pytest.raises(DocumentError, match="docx"):
+        doc("x.docx", b"not a zip")
+    with pytest.raises(DocumentError, match="PDF"):
+        doc("x.pdf", b"%PDF-1.4 garbage")
+
+
+def test_pdf_running_headers_page_numbers_and_page_breaks(tmp_path):
+    import fpdf  # fpdf2, in the test extra; the font comes with fonts-noto-cjk
+
+    font = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
+    pdf = fpdf.FPDF()
+    pdf.add_font("cjk", fname=font, collection_font_number=2)  # 2: the SC face
+    pdf.set_font("cjk", size=12)
+    pages = [["第一章 总则", "第一条 为了规范行政处罚的设定和实施，保障和监督行政机关有效实施行政", ],
+             ["管理，根据宪法，制定本法。", "第二条 行政处罚是指行政机关依法惩戒违法行为。"],
+             ["第三条 information retrieval needs infor-", "mation about words split across lines."]]
+    for n, lines in enumerate(pages, 1):
+        pdf.add_page()
+        pdf.cell(0, 10, "法规汇编 · 内部资料", new_x="LMARGIN", new_y="NEXT")
+        for line in lines:
+            pdf.cell(0, 10, line, new_x="LMARGIN", new_y="NEXT")
+        pdf.set_y(-20)
+        pdf.cell(0, 10, f"- {n} -")
+    d = doc("law.pdf", bytes(pdf.output()))
+    assert d.encoding == "pdf"
+    assert "法规汇编" not in d.text and "- 2 -" not in d.text
+    assert "保障和监督行政机关有效实施行政管理，根据宪法，制定本法。" in d.text
+    assert "information" in d.text.replace("infor-", "") and "infor-" not in d.text
+
+
+def test_missing_extra_gives_a_clear_message(monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_docx(name, *args, **kwargs):
+        if name in ("docx", "pypdf"):
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_docx)
+    with pytest.raises(DocumentError, match=r"needs the 'docx' extra"):
+        doc("x.docx", b"PK")
+    with pytest.raises(DocumentError, match=r"needs the 'pdf' extra"):
+        doc("x.pdf", b"%PDF")
+
+
+@pytest.mark.parametrize("raw,want", [
+    ("This talks about infor-\nmation retrieval and how a line\nbreak between words stays.",
+     "This talks about information retrieval and how a line break between words stays."),
+    ("这是从 PDF 抽取出来的一段很长的中文文字，行尾被硬\n换行切断了。", "这是从 PDF 抽取出来的一段很长的中文文字，行尾被硬换行切断了。"),
+    ("短标题\n王志忠", "短标题\n王志忠"),
+])
+def test_line_breaks_from_extraction(raw, want):
+    assert repair(raw) == want

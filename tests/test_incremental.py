@@ -1,0 +1,140 @@
+"""Incremental updates answer exactly as a full rebuild would, after any sequence of edits."""
+
+from __future__ import annotations
+
+import random
+import shutil
+
+import pytest
+
+import indexer
+
+from . import oracle
+
+PARAGRAPHS = [
+    "公安机关依法打击电信网络诈骗犯罪。", "积案清理工作取得明显进展。", "武警部队执行安保任务。",
+    "IT行业从业人员遵守网络安全法。", "2022 年 1 月召开全国会议。", "第5条 公民应当遵守法律。",
+    "扫黑除恶专项斗争常态化开展。", "平安建设迈上新台阶。", "社区民警走访群众，听取意见。",
+]
+
+
+def stored(index_dir) -> set[tuple[str, str, str]]:
+    """(section_id, path, text) of every section in the index."""
+    handle = indexer.open_index(index_dir)
+    with handle.ix.searcher() as s:
+        return {(f["section_id"], f["path"], f["text"]) for f in s.all_stored_fields()}
+
+
+def assert_matches_full_rebuild(seeds, index_dir, tmp_path, queries):
+    fresh = tmp_path / f"fresh-{random.random()}"
+    indexer.update(seeds, fresh, rebuild=True)
+    assert stored(index_dir) == stored(fresh)
+    sections = oracle.load_sections(seeds)
+    with indexer.SearchSession(indexer.open_index(index_dir)) as session:
+        for q in queries:
+            assert session.all_section_ids(indexer.parse_query(q)) == oracle.unquoted(sections, q), q
+    shutil.rmtree(fresh)
+
+
+def write(path, paragraphs, title="标题"):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    body = "\n\n".join(paragraphs)
+    text = f"# {title}\n\n{body}\n" if path.suffix == ".md" else f"{title}\n\n{body}\n"
+    path.write_text(text, encoding="utf-8")
+
+
+QUERIES = ["公安", "案", "武警", "it", "2022年1月", "第5条", "标题", "平安", "民警", "不存在的词"]
+
+
+def test_add_change_delete_rename_noop_cycle(tmp_path):
+    seeds, index_dir = tmp_path / "seeds", tmp_path / "ix"
+    write(seeds / "a.txt", PARAGRAPHS[:3])
+    write(seeds / "b.md", PARAGRAPHS[3:6], title="乙")
+    first = indexer.update(seeds, index_dir)
+    assert first.full and first.added == ["a.txt", "b.md"]
+    assert_matches_full_rebuild(seeds, index_dir, tmp_path, QUERIES)
+
+    write(seeds / "sub" / "c.txt", PARAGRAPHS[6:])                     # add
+    r = indexer.update(seeds, index_dir)
+    assert (r.full, r.added, r.changed, r.removed, r.unchanged) == (
+        False, ["sub/c.txt"], [], [], ["a.txt", "b.md"])
+    assert_matches_full_rebuild(seeds, index_dir, tmp_path, QUERIES)
+
+    write(seeds / "a.txt", PARAGRAPHS[:2] + ["新增加的一句话。"])         # change
+    r = indexer.update(seeds, index_dir)
+    assert r.changed == ["a.txt"] and not r.added and not r.removed
+    assert_matches_full_rebuild(seeds, index_dir, tmp_path, QUERIES + ["新增加"])
+
+    (seeds / "b.md").rename(seeds / "b2.md")                           # rename
+    r = indexer.update(seeds, index_dir)
+    assert r.added == ["b2.md"] and r.removed == ["b.md"]
+    assert_matches_full_rebuild(seeds, index_dir, tmp_path, QUERIES)
+
+    (seeds / "sub" / "c.txt").unlink()                                  # delete
+    r = indexer.update(seeds, index_dir)
+    assert r.removed == ["sub/c.txt"]
+    assert_matches_full_rebuild(seeds, index_dir, tmp_path, QUERIES)
+
+    before = stored(index_dir)                                          # no-op
+    r = indexer.update(seeds, index_dir)
+    assert not r.wrote and stored(index_dir) == before
+    assert r.sections == len(before)
+
+    (seeds / "a.txt").write_bytes(b"\x80\x81 bad")                      # change to undecodable
+    r = indexer.update(seeds, index_dir)
+    assert r.changed == ["a.txt"] and [p for p, _ in r.failed] == ["a.txt"]
+    assert not [s for s in stored(index_dir) if s[1] == "a.txt"]  # its old sections are gone
+    assert_matches_full_rebuild(seeds, index_dir, tmp_path, QUERIES)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_random_edit_sequences(tmp_path, seed):
+    rng = random.Random(seed)
+    seeds, index_dir = tmp_path / "seeds", tmp_path / "ix"
+    names = ["a.txt", "b.md", "c/d.txt", "c/e.md", "f.txt"]
+    write(seeds / "a.txt", PARAGRAPHS[:2])
+    indexer.update(seeds, index_dir)
+    for _step in range(6):
+        for _ in range(rng.randint(1, 3)):
+            name = rng.choice(names)
+            path = seeds / name
+            if path.exists() and rng.random() < 0.35:
+                path.unlink()
+            else:
+                write(path, rng.sample(PARAGRAPHS, rng.randint(1, 4)), title=rng.choice(["甲", "乙"]))
+        indexer.update(seeds, index_dir)
+        assert_matches_full_rebuild(seeds, index_dir, tmp_path, QUERIES)
+
+
+def test_no_duplicates_after_a_crash_between_commit_and_manifest(tmp_path, monkeypatch):
+    # the commit happened, meta.json did not: the next run must redo, not duplicate
+    seeds, index_dir = tmp_path / "seeds", tmp_path / "ix"
+    write(seeds / "a.txt", PARAGRAPHS[:2])
+    indexer.update(seeds, index_dir)
+    write(seeds / "b.txt", PARAGRAPHS[2:4])
+    from indexer import indexing
+
+    def crash(*_a, **_k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(indexing, "_write_meta", crash)
+    with pytest.raises(KeyboardInterrupt):
+        indexer.update(seeds, index_dir)
+    monkeypatch.undo()
+    r = indexer.update(seeds, index_dir)
+    assert r.added == ["b.txt"]
+    ids = [s[0] for s in stored(index_dir)]
+    assert len(ids) == len(set(ids))
+    assert_matches_full_rebuild(seeds, index_dir, tmp_path, QUERIES)
+
+
+def test_a_changed_analysis_signature_rebuilds(tmp_path, monkeypatch):
+    seeds, index_dir = tmp_path / "seeds", tmp_path / "ix"
+    write(seeds / "a.txt", PARAGRAPHS[:2])
+    first = indexer.update(seeds, index_dir)
+    from indexer import analysis, indexing
+
+    changed = dict(analysis.analysis_signature(), dictionary="another dictionary")
+    monkeypatch.setattr(indexing, "analysis_signature", lambda: changed)
+    r = indexer.update(seeds, index_dir)
+    assert r.full and r.generation != first.generation

@@ -1,0 +1,54 @@
+"""/status, /status.json and the optional POST /reindex."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from bs4 import BeautifulSoup
+
+import indexer
+from webapp import create_app
+
+
+def test_status_json(client, seed_index):
+    data = client.get("/status.json").get_json()
+    meta = indexer.read_meta(seed_index)
+    assert (data["documents"], data["sections"]) == (1, 15)
+    assert data["generation"].startswith("gen-") and data["built_at"] == meta["built_at"]
+    assert data["files"] == [{"path": "000_8750069abcf0ab7e.txt", "encoding": "utf-8"}]
+    assert data["failed"] == [] and "full rebuild" in data["last_update"]
+
+
+def test_status_page_lists_failures_and_encodings(corpus_client):
+    page = BeautifulSoup(corpus_client.get("/status").get_data(as_text=True), "html.parser")
+    assert "bad-bytes.txt" in page.select_one(".failed").get_text()
+    rows = {tr.find_all("td")[0].get_text(): tr.find_all("td")[1].get_text()
+            for tr in page.select(".files tbody tr")}
+    assert rows["cases.md"] == "utf-8" and rows["bad-bytes.txt"] == "—"
+
+
+@pytest.fixture()
+def admin_app(tmp_path, seeds_dir):
+    seeds = tmp_path / "seeds"
+    shutil.copytree(seeds_dir, seeds)
+    indexer.update(seeds, tmp_path / "ix")
+    return create_app({"TESTING": True, "SEEDS_DIR": str(seeds), "INDEX_DIR": str(tmp_path / "ix"),
+                       "ADMIN_TOKEN": "s3cret-token"}), seeds
+
+
+def test_reindex_needs_the_token(admin_app):
+    app, seeds = admin_app
+    client = app.test_client()
+    assert client.post("/reindex").status_code == 403
+    assert client.post("/reindex", headers={"Authorization": "Bearer wrong"}).status_code == 403
+    assert client.get("/reindex").status_code == 405
+    (seeds / "new.txt").write_text("网页触发的重新索引。\n", encoding="utf-8")
+    resp = client.post("/reindex", headers={"Authorization": "Bearer s3cret-token"})
+    assert resp.status_code == 200 and resp.get_json()["added"] == ["new.txt"]
+    assert client.get("/search.json?q=%E7%BD%91%E9%A1%B5%E8%A7%A6%E5%8F%91").get_json()["total"] == 1
+
+
+def test_reindex_does_not_exist_without_a_token(client):
+    assert client.post("/reindex").status_code in (404, 405)
+    assert "reindex" not in {r.endpoint for r in client.application.url_map.iter_rules()}

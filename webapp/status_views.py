@@ -1,0 +1,73 @@
+"""Blueprint ``status``: what the index holds and how it was built; the optional reindex hook.
+
+``POST /reindex`` exists only when the app is configured with ``ADMIN_TOKEN``
+(``python -m webapp --admin-token …``); the token is compared in constant time.
+"""
+
+from __future__ import annotations
+
+import hmac
+
+from flask import Blueprint, abort, current_app, render_template, request
+
+import indexer
+
+from .index_access import index_meta
+
+bp = Blueprint("status", __name__)
+
+
+def _status() -> dict:
+    meta = index_meta()
+    return {
+        "documents": meta.get("documents"),
+        "sections": meta.get("sections"),
+        "generation": meta.get("generation"),
+        "built_at": meta.get("built_at"),
+        "build_seconds": meta.get("build_seconds"),
+        "updated_at": meta.get("updated_at"),
+        "update_seconds": meta.get("update_seconds"),
+        "last_update": meta.get("last_update"),
+        "files": [
+            {"path": path, "encoding": meta.get("encodings", {}).get(path)}
+            for path in sorted(meta.get("manifest", {}))
+        ],
+        "failed": [{"path": p, "reason": r} for p, r in meta.get("failed", [])],
+        "empty": meta.get("empty", []),
+    }
+
+
+@bp.get("/status")
+def status():
+    """The index: documents, sections, last update, generation, failed files and why."""
+    return render_template("status.html", status=_status(), json_url="/status.json")
+
+
+@bp.get("/status.json")
+def status_json():
+    """JSON twin of :func:`status`."""
+    return _status()
+
+
+def reindex():
+    """Run an incremental update now. Needs ``Authorization: Bearer <token>``."""
+    token = current_app.config["ADMIN_TOKEN"]
+    given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    if not hmac.compare_digest(given.encode("utf-8"), token.encode("utf-8")):
+        abort(403, description="管理令牌不正确。")
+    try:
+        report = indexer.update(current_app.config["SEEDS_DIR"], current_app.config["INDEX_DIR"])
+    except indexer.IndexBusyError as exc:
+        abort(409, description=str(exc))
+    return {
+        "summary": report.summary(), "full": report.full, "added": report.added,
+        "changed": report.changed, "removed": report.removed, "failed": report.failed,
+        "sections": report.sections, "seconds": round(report.seconds, 3),
+    }
+
+
+def init_app(app) -> None:
+    """Register the blueprint, and ``POST /reindex`` only when an admin token is configured."""
+    app.register_blueprint(bp)
+    if app.config.get("ADMIN_TOKEN"):
+        app.add_url_rule("/reindex", "reindex", reindex, methods=["POST"])
