@@ -9,6 +9,7 @@ seeds folder and updates the index whenever changes have settled, until interrup
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -19,8 +20,8 @@ from .sources import SOURCE_SUFFIXES
 
 WATCH_DEBOUNCE_MS = 1500
 """Changes are gathered until the folder has been quiet this long (milliseconds)."""
-LOG_EVERY_S = 5.0
-"""Without a terminal, a progress line at most this often (seconds)."""
+LOG_EVERY_S = float(os.environ.get("ZHSEARCH_LOG_EVERY_S", "5"))
+"""Without a terminal, a progress line at most this often (seconds; env ZHSEARCH_LOG_EVERY_S)."""
 
 
 def make_progress(stream=sys.stdout) -> tuple[Progress, callable]:

@@ -1,0 +1,155 @@
+"""Reindexing under a running service: no error and no empty answer while a rebuild switches
+in, and an indexer killed with SIGKILL leaves a working index behind.
+
+The documents are real laws copied at test time from ../shared/corpora/cn-laws (read there,
+never copied into the repository). Traffic goes only to 127.0.0.1 and is bounded.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.error import HTTPError
+from urllib.parse import quote
+from urllib.request import urlopen
+
+import pytest
+import waitress
+
+import indexer
+from webapp import create_app
+
+from . import oracle
+from .conftest import REPO
+
+LAWS = REPO.parent / "shared" / "corpora" / "cn-laws" / "行政法规"
+COMMON = "国务院"  # in nearly every administrative regulation, old corpus and new
+MAX_REQUESTS = 3000
+
+
+@pytest.fixture(scope="module")
+def law_files() -> list[Path]:
+    assert LAWS.is_dir(), f"the shared corpus is missing: {LAWS}"
+    files = sorted(LAWS.glob("*.md"), key=lambda p: (p.stat().st_size, p.name))
+    return files[:240]  # the smallest: several hundred documents, a few seconds to index
+
+
+def copy(files, dst: Path) -> Path:
+    dst.mkdir(parents=True, exist_ok=True)
+    for f in files:
+        shutil.copy(f, dst / f.name)
+    return dst
+
+
+def get_json(url: str) -> tuple[int, dict]:
+    try:
+        with urlopen(url, timeout=30) as resp:
+            return resp.status, json.loads(resp.read())
+    except HTTPError as exc:
+        return exc.code, {}
+
+
+def serve(app):
+    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    return server, thread, f"http://127.0.0.1:{int(server.effective_port)}"
+
+
+def test_searches_never_fail_or_go_empty_during_a_full_rebuild(tmp_path, law_files):
+    seeds, index_dir = copy(law_files[:200], tmp_path / "seeds"), tmp_path / "ix"
+    indexer.update(seeds, index_dir)
+    new_file = law_files[-1]
+    copy([new_file], seeds)
+    marker = next(line for line in new_file.read_text(encoding="utf-8").splitlines()
+                  if line.startswith("# ")).lstrip("# ").strip()
+    server, thread, base = serve(create_app({"INDEX_DIR": str(index_dir), "SEEDS_DIR": str(seeds)}))
+    stats = {"requests": 0, "errors": 0, "empty": 0}
+    done = threading.Event()
+
+    def client():
+        url = f"{base}/search.json?q={quote(COMMON)}&per_page=5"
+        while not done.is_set() and stats["requests"] < MAX_REQUESTS:
+            status, data = get_json(url)
+            stats["requests"] += 1
+            stats["errors"] += status != 200
+            stats["empty"] += status == 200 and data["total"] == 0
+
+    workers = [threading.Thread(target=client) for _ in range(2)]
+    try:
+        for w in workers:
+            w.start()
+        report = indexer.update(seeds, index_dir, rebuild=True)
+        assert report.full and report.added and not report.failed
+        status, data = get_json(f"{base}/search.json?q={quote(marker)}")
+        assert status == 200 and data["total"] >= 1  # the new document, right after the switch
+        time.sleep(0.5)
+    finally:
+        done.set()
+        for w in workers:
+            w.join(timeout=30)
+        server.close()
+        thread.join(timeout=5)
+    print(f"live rebuild: {stats}")
+    assert stats["requests"] > 20
+    assert stats["errors"] == 0 and stats["empty"] == 0
+
+
+def run_indexer(seeds, index_dir, *args):
+    env = dict(os.environ, ZHSEARCH_LOG_EVERY_S="0")
+    return subprocess.Popen([sys.executable, "-m", "indexer", "--seeds", str(seeds), "--index",
+                             str(index_dir), *args], cwd=REPO, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def kill_midway(proc, lines_before_kill: int) -> list[str]:
+    seen = []
+    for line in proc.stdout:
+        seen.append(line)
+        if sum("analyzed" in ln for ln in seen) >= lines_before_kill:
+            break
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    proc.stdout.close()
+    return seen
+
+
+def answers(index_dir, queries):
+    with indexer.SearchSession(indexer.open_index(index_dir)) as s:
+        return {q: s.all_section_ids(indexer.parse_query(q)) for q in queries}
+
+
+@pytest.mark.parametrize("mode", ["rebuild", "incremental"])
+def test_sigkill_leaves_a_working_index(tmp_path, law_files, mode):
+    seeds, index_dir = copy(law_files[:120], tmp_path / "seeds"), tmp_path / "ix"
+    indexer.update(seeds, index_dir)
+    queries = [COMMON, "罚款", "第一条", "不存在的短语"]
+    before = answers(index_dir, queries)
+    assert before == {q: oracle.unquoted(oracle.load_sections(seeds), q) for q in queries}
+    generation = indexer.read_meta(index_dir) and indexer.open_index(index_dir).generation
+    if mode == "incremental":  # change many files, so the kill lands in the middle
+        for f in sorted(seeds.glob("*.md"))[:100]:
+            f.write_text(f.read_text(encoding="utf-8") + "\n\n新增条款：违者罚款。\n", encoding="utf-8")
+    proc = run_indexer(seeds, index_dir, *(["--rebuild"] if mode == "rebuild" else []))
+    seen = kill_midway(proc, lines_before_kill=20)
+    assert proc.returncode == -signal.SIGKILL, "".join(seen)
+
+    # the service keeps answering from the previous index, correctly
+    assert indexer.open_index(index_dir).generation == generation
+    assert answers(index_dir, queries) == before
+
+    # the next run completes without clean-up by hand, and equals the truth on disk
+    again = run_indexer(seeds, index_dir)
+    out, _ = again.communicate(timeout=300)
+    assert again.returncode == 0, out
+    truth = oracle.load_sections(seeds)
+    assert answers(index_dir, queries + ["新增条款"]) == {
+        q: oracle.unquoted(truth, q) for q in queries + ["新增条款"]}
+    assert len(list(index_dir.glob("gen-*"))) <= 2
