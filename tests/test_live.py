@@ -153,3 +153,32 @@ def test_sigkill_leaves_a_working_index(tmp_path, law_files, mode):
     assert answers(index_dir, queries + ["新增条款"]) == {
         q: oracle.unquoted(truth, q) for q in queries + ["新增条款"]}
     assert len(list(index_dir.glob("gen-*"))) <= 2
+
+
+def test_watch_reindexes_after_changes_settle(tmp_path):
+    from indexer.documents import doc_id_for
+
+    seeds, index_dir, log = tmp_path / "seeds", tmp_path / "ix", tmp_path / "watch.log"
+    seeds.mkdir()
+    (seeds / "a.txt").write_text("监视模式的第一个文件。\n", encoding="utf-8")
+    env = dict(os.environ, ZHSEARCH_LOG_EVERY_S="0")
+    with open(log, "w") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "indexer", "--seeds", str(seeds), "--index",
+                                 str(index_dir), "--watch"], cwd=REPO, env=env, stdout=out,
+                                stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while "watching" not in log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert "full rebuild: 1 added" in log.read_text(), log.read_text()
+        time.sleep(0.5)
+        (seeds / "b.md").write_text("# 新文件\n\n监视到的新文件。\n", encoding="utf-8")
+        (seeds / "a.txt").write_text("监视模式的第一个文件，改过了。\n", encoding="utf-8")
+        want = {"监视到的新文件": {f"{doc_id_for('b.md')}-s0"}, "改过了": {"a-s0"}}
+        while answers(index_dir, list(want)) != want and time.monotonic() < deadline:
+            time.sleep(0.3)
+        assert answers(index_dir, list(want)) == want, log.read_text()
+        assert "incremental update" in log.read_text()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
