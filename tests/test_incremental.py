@@ -138,3 +138,22 @@ def test_a_changed_analysis_signature_rebuilds(tmp_path, monkeypatch):
     monkeypatch.setattr(indexing, "analysis_signature", lambda: changed)
     r = indexer.update(seeds, index_dir)
     assert r.full and r.generation != first.generation
+
+
+def test_progress_is_a_bar_on_a_terminal_and_log_lines_otherwise(tmp_path):
+    import io
+
+    from indexer.__main__ import make_progress
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    seeds = tmp_path / "seeds"
+    for i in range(3):
+        write(seeds / f"{i}.txt", PARAGRAPHS[i:i + 2])
+    for stream, expect in [(Terminal(), "3/3"), (io.StringIO(), "analyzed 3/3 files")]:
+        progress, close = make_progress(stream)
+        indexer.update(seeds, tmp_path / f"ix-{expect}", progress=progress)
+        close()
+        assert expect in stream.getvalue()

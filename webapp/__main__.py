@@ -55,7 +55,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         ensure_index(args.seeds, args.index)
-    except (FileNotFoundError, indexer.IndexBusyError, indexer.IndexLocationError) as exc:
+    except indexer.IndexBusyError as exc:
+        # another indexer (say, `python -m indexer --watch`) keeps the index current: serve it
+        if indexer.read_meta(args.index) is None:
+            print(f"error: {exc}; no index to serve yet", file=sys.stderr)
+            return 1
+        print(f"note: {exc}; serving the current index", flush=True)
+    except (FileNotFoundError, indexer.IndexLocationError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     app = create_app({"SEEDS_DIR": args.seeds, "INDEX_DIR": args.index,
