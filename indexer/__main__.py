@@ -48,16 +48,32 @@ def make_progress(stream=sys.stdout) -> tuple[Progress, callable]:
     return progress, close
 
 
-def run_update(seeds: str, index: str, rebuild: bool) -> UpdateReport | None:
-    """One update with progress and a printed summary; None when it could not run."""
-    progress, close = make_progress()
-    try:
-        report = update(seeds, index, rebuild=rebuild, progress=progress)
-    except (FileNotFoundError, IndexBusyError, IndexLocationError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return None
-    finally:
-        close()
+BUSY_RETRY_S = 2.0
+"""In --watch, how long to wait before trying again when another update holds the lock."""
+
+
+def run_update(seeds: str, index: str, rebuild: bool, retry_busy: bool = False) -> UpdateReport | None:
+    """One update with progress and a printed summary; None when it could not run.
+
+    With ``retry_busy``, an update blocked by another indexer (or ``POST /reindex``) is tried
+    again every :data:`BUSY_RETRY_S` seconds until it runs, so no change is left unindexed.
+    """
+    while True:
+        progress, close = make_progress()
+        try:
+            report = update(seeds, index, rebuild=rebuild, progress=progress)
+            break
+        except IndexBusyError as exc:
+            if not retry_busy:
+                print(f"error: {exc}", file=sys.stderr)
+                return None
+            print(f"waiting: {exc}", flush=True)
+            time.sleep(BUSY_RETRY_S)
+        except (FileNotFoundError, IndexLocationError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return None
+        finally:
+            close()
     print(f"index {index}: {report.summary()}", flush=True)
     for path, reason in report.failed:
         print(f"failed: {path}: {reason}", file=sys.stderr)
@@ -89,7 +105,7 @@ def watch(seeds: str, index: str) -> int:
         for changes in watch_changes(seeds_path, debounce=WATCH_DEBOUNCE_MS,
                                      watch_filter=_relevant(seeds_path, Path(index))):
             print(f"{len(changes)} change(s) seen", flush=True)
-            run_update(seeds, index, rebuild=False)
+            run_update(seeds, index, rebuild=False, retry_busy=True)
     except KeyboardInterrupt:
         pass
     return 0

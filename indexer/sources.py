@@ -52,7 +52,8 @@ def _candidates(root: Path):
         # Hidden folders (.git, an index kept beside the seeds) are never documents.
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in sorted(filenames):
-            if name.startswith(".") or not name.lower().endswith(SOURCE_SUFFIXES):
+            # hidden files, and the lock files office programs leave beside an open document
+            if name.startswith((".", "~$")) or not name.lower().endswith(SOURCE_SUFFIXES):
                 continue
             yield Path(dirpath) / name
 
@@ -193,16 +194,21 @@ def decode(source: SourceFile) -> Decoded:
 
     from charset_normalizer import from_bytes
 
+    # Korean (EUC-KR) and Japanese bytes also decode as GB18030, often into common characters:
+    # a Chinese reading must be at least as clean as the best reading of any encoding.
+    overall = list(from_bytes(data))
+    cleanest = min((m.chaos for m in overall), default=0.0)
     best: tuple[float, float, str, str] | None = None
     for match in from_bytes(data, cp_isolation=list(CHINESE_ENCODINGS)):
         text = str(match)
         share = _common_share(text, match.encoding)
-        if share is None or share < MIN_COMMON_SHARE:
+        if share is None or share < MIN_COMMON_SHARE or match.chaos > cleanest:
             continue
         candidate = (share, -match.chaos, match.encoding, text)
         if best is None or candidate[:2] > best[:2]:
             best = candidate
     if best is None:
+        guess = f"; it looks like {overall[0].encoding}" if overall else ""
         raise DocumentError(f"cannot tell its encoding: not UTF-8 (bad byte at {utf8_error}) "
-                            f"and not readable as {' or '.join(CHINESE_ENCODINGS)}")
+                            f"and not readable as {' or '.join(CHINESE_ENCODINGS)}{guess}")
     return Decoded(_clean(best[3]), best[2])

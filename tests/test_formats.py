@@ -24,6 +24,8 @@ def doc(name: str, data: bytes):
 @pytest.mark.parametrize("name,data,encoding,text", [
     ("gbk.txt", BODY.encode("gbk"), "gb18030", BODY),
     ("gbk-short.txt", PHRASE.encode("gbk"), "gb18030", PHRASE),
+    ("notice.txt", "请于明天上午九点到三楼会议室开会。".encode("gbk"), "gb18030",
+     "请于明天上午九点到三楼会议室开会。"),
     ("gb18030.txt", (BODY + "𠀀").encode("gb18030"), "gb18030", BODY + "𠀀"),
     ("big5.txt", TRADITIONAL.encode("big5"), "big5", TRADITIONAL),
     ("utf16.txt", BODY.encode("utf-16"), "utf-16", BODY),
@@ -37,8 +39,11 @@ def test_encodings(name, data, encoding, text):
     assert d.encoding == encoding and d.text == text and "\ufeff" not in d.text
 
 
-@pytest.mark.parametrize("data", [b"caf\xe9 r\xe9sum\xe9 na\xefve", bytes(range(256)),
-                                  b"\x80\x81\xfe\xff\xc3\x28", b"\xff\xfe\x00\xd8"])
+@pytest.mark.parametrize("data", [
+    b"caf\xe9 r\xe9sum\xe9 na\xefve", bytes(range(256)), b"\x80\x81\xfe\xff\xc3\x28",
+    b"\xff\xfe\x00\xd8", "서울특별시 날씨 예보입니다. 내일은 맑겠습니다.".encode("euc-kr"),
+    "東京都の天気予報です。明日は晴れるでしょう。".encode("shift_jis"),
+])
 def test_undecodable_files_are_refused_not_mojibake(data):
     with pytest.raises(DocumentError):
         doc("x.txt", data)

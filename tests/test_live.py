@@ -29,7 +29,8 @@ from webapp import create_app
 from . import oracle
 from .conftest import REPO
 
-LAWS = REPO.parent / "shared" / "corpora" / "cn-laws" / "行政法规"
+SHARED = Path(os.environ.get("ZHSEARCH_SHARED", REPO.parent / "shared"))
+LAWS = SHARED / "corpora" / "cn-laws" / "行政法规"
 COMMON = "国务院"  # in nearly every administrative regulation, old corpus and new
 MAX_REQUESTS = 3000
 
@@ -157,6 +158,7 @@ def test_sigkill_leaves_a_working_index(tmp_path, law_files, mode):
 
 def test_watch_reindexes_after_changes_settle(tmp_path):
     from indexer.documents import doc_id_for
+    from indexer.indexing import _lock
 
     seeds, index_dir, log = tmp_path / "seeds", tmp_path / "ix", tmp_path / "watch.log"
     seeds.mkdir()
@@ -172,8 +174,13 @@ def test_watch_reindexes_after_changes_settle(tmp_path):
             time.sleep(0.1)
         assert "full rebuild: 1 added" in log.read_text(), log.read_text()
         time.sleep(0.5)
+        held = _lock(index_dir)  # another update (say POST /reindex) is running meanwhile
         (seeds / "b.md").write_text("# 新文件\n\n监视到的新文件。\n", encoding="utf-8")
         (seeds / "a.txt").write_text("监视模式的第一个文件，改过了。\n", encoding="utf-8")
+        while "waiting: an index update is already running" not in log.read_text() \
+                and time.monotonic() < deadline:
+            time.sleep(0.1)
+        held.close()  # the watcher must try again, not drop the changes
         want = {"监视到的新文件": {f"{doc_id_for('b.md')}-s0"}, "改过了": {"a-s0"}}
         while answers(index_dir, list(want)) != want and time.monotonic() < deadline:
             time.sleep(0.3)

@@ -31,6 +31,16 @@ def test_home_lists_the_collection(client):
     assert page.find("time").get_text().startswith("20")
 
 
+def test_headed_document_toc_is_indented_not_duplicated(corpus_client):
+    doc_id = next(d["doc_id"] for d in corpus_client.get("/docs.json").get_json()["docs"]
+                  if d["source"] == "cases.md")
+    page = soup(corpus_client.get(f"/doc/{doc_id}"))
+    assert not page.select(".toc-article")
+    items = page.select(".toc li")
+    assert items[0]["class"] == ["depth-0"] and items[0].get_text() == "检索测试用例"
+    assert {tuple(li["class"]) for li in items[1:]} == {("depth-1",)}
+
+
 def test_docs_json(client):
     data = client.get("/docs.json").get_json()
     assert data["docs"] == [{"doc_id": DOC, "title": "尽职履责护稳定 喜迎党的二十大",
@@ -222,6 +232,7 @@ def test_page_past_the_end(client):
 
 def test_document_toc_is_grouped_by_article(client):
     page = soup(client.get(f"/doc/{DOC}"))
+    assert len(page.select(".toc a")) == 15
     assert [p.get_text() for p in page.select(".toc-article")] == [
         "聚焦主题主线，忠诚担当作为，以更高水平平安广东喜迎党的二十大",
         "聚力防范重大风险，全面深化平安建设，努力为党的二十大营造安全稳定的政治社会环境"]

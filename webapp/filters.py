@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from itertools import groupby
 
 from flask import Flask
 
@@ -16,12 +15,25 @@ def when(iso: str | None) -> str:
         return iso or ""
 
 
-def groupby_article(sections):
-    """Consecutive sections grouped by ``article_title``: ``[(article_title, [section, …]), …]``."""
-    return [(k, list(g)) for k, g in groupby(sections, key=lambda s: s.article_title)]
+def toc(sections) -> list[dict]:
+    """Table-of-contents entries for a document view, in order.
+
+    Each entry is ``{"label": str}`` (an article title that is not itself a section, as in the
+    magazine layout) or ``{"section": SectionView, "depth": int}``, where ``depth`` (0–5) is the
+    section's level below the shallowest one (from its breadcrumb), for indentation.
+    """
+    titles = {s.title for s in sections}
+    base = min((len(s.breadcrumb) for s in sections), default=1)
+    entries, article = [], None
+    for s in sections:
+        if s.article_title and s.article_title != article and s.article_title not in titles:
+            entries.append({"label": s.article_title})
+        article = s.article_title
+        entries.append({"section": s, "depth": min(5, len(s.breadcrumb) - base)})
+    return entries
 
 
 def init_app(app: Flask) -> None:
     """Register the filters."""
     app.add_template_filter(when)
-    app.add_template_filter(groupby_article)
+    app.add_template_filter(toc)

@@ -52,13 +52,16 @@ def status_json():
 def reindex():
     """Run an incremental update now. Needs ``Authorization: Bearer <token>``."""
     token = current_app.config["ADMIN_TOKEN"]
-    given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    header = request.headers.get("Authorization", "")
+    if not header.startswith("Bearer "):
+        abort(403, description="缺少管理令牌：请加上 Authorization: Bearer <令牌>。")
+    given = header.removeprefix("Bearer ").strip()
     if not hmac.compare_digest(given.encode("utf-8"), token.encode("utf-8")):
         abort(403, description="管理令牌不正确。")
     try:
         report = indexer.update(current_app.config["SEEDS_DIR"], current_app.config["INDEX_DIR"])
     except indexer.IndexBusyError as exc:
-        abort(409, description=str(exc))
+        abort(409, description=f"另一个索引更新正在进行，请稍后再试（{exc}）。")
     return {
         "summary": report.summary(), "full": report.full, "added": report.added,
         "changed": report.changed, "removed": report.removed, "failed": report.failed,
