@@ -16,7 +16,6 @@ from pathlib import Path
 
 from .config import default_index_dir, default_seeds_dir
 from .indexing import IndexBusyError, IndexLocationError, Progress, UpdateReport, update
-from .sources import SOURCE_SUFFIXES
 
 WATCH_DEBOUNCE_MS = 1500
 """Changes are gathered until the folder has been quiet this long (milliseconds)."""
@@ -81,16 +80,17 @@ def run_update(seeds: str, index: str, rebuild: bool, retry_busy: bool = False) 
 
 
 def _relevant(seeds: Path, index: Path):
+    """Changes worth an update: anything under the seeds folder except hidden paths and the
+    index folder. Folders are not told by suffix (``v1.2/`` is a folder), and an update for an
+    irrelevant change costs only a hash check."""
     index = index.resolve()
 
     def keep(_change, path: str) -> bool:
-        p = Path(path)
-        if index == p.resolve() or index in p.resolve().parents:
+        p = Path(path).resolve()
+        if index == p or index in p.parents:
             return False
         rel = p.relative_to(seeds) if p.is_relative_to(seeds) else p
-        if any(part.startswith(".") for part in rel.parts):
-            return False
-        return p.suffix.lower() in SOURCE_SUFFIXES or not p.suffix  # folders have no suffix
+        return not any(part.startswith((".", "~$")) for part in rel.parts)
 
     return keep
 

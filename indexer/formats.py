@@ -66,18 +66,21 @@ _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]
 
 
 def _decode_html(source: SourceFile) -> tuple[str, str]:
-    try:
-        decoded = decode(source)
-        return decoded.text, decoded.encoding
-    except DocumentError:
-        declared = _META_CHARSET.search(source.data[:4096])
-        if not declared:
-            raise
-        name = declared.group(1).decode("ascii").lower()
+    """Valid UTF-8 (or a BOM) wins; else the page's declared ``<meta charset>`` if the bytes
+    are valid in it; else the same detection as for text files."""
+    data = source.data
+    declared = _META_CHARSET.search(data[:4096])
+    if declared and not data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
         try:
-            return source.data.decode(name), name
-        except (LookupError, UnicodeDecodeError):
-            raise DocumentError(f"not readable as its declared charset {name!r}") from None
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            name = declared.group(1).decode("ascii").lower()
+            try:
+                return data.decode(name), name
+            except (LookupError, UnicodeDecodeError):
+                pass  # a wrong declaration: detect instead
+    decoded = decode(source)
+    return decoded.text, decoded.encoding
 
 
 def html_to_text(html: str) -> str:
@@ -87,7 +90,7 @@ def html_to_text(html: str) -> str:
 
     soup = BeautifulSoup(html, "html.parser")
     title = " ".join(soup.title.get_text().split()) if soup.title else ""
-    for tag in soup.find_all(_DROP_TAGS):
+    for tag in soup.find_all(["title", *_DROP_TAGS]):
         tag.decompose()
     has_h1 = soup.find("h1") is not None
     for h in soup.find_all(re.compile(r"^h[1-6]$")):
@@ -146,16 +149,20 @@ def docx_to_text(data: bytes) -> str:
 _PAGE_NUMBER = re.compile(r"^[-–—\s]*(第\s*)?\d{1,4}(\s*页)?(\s*/\s*(共\s*)?\d{1,4}(\s*页)?)?[-–—\s]*$")
 
 
+def _edge_key(line: str) -> str:
+    """A line with a number at either end masked: "公安研究 3" and "公安研究 4" are one header."""
+    return re.sub(r"^\d+|\d+$", "#", line)
+
+
 def _running_lines(pages: list[list[str]]) -> set[str]:
-    """Lines that stand at the top or bottom of at least half the pages (digits masked, so
-    "第 3 页" and "第 4 页" count as one): running headers and footers."""
-    if len(pages) < 2:
+    """Keys of lines that stand among the first or last two lines of at least half the pages
+    (and of three pages at least): running headers and footers."""
+    if len(pages) < 3:
         return set()
     counts: Counter[str] = Counter()
     for lines in pages:
-        edge = {re.sub(r"\d+", "#", ln) for ln in lines[:2] + lines[-2:]}
-        counts.update(edge)
-    return {ln for ln, n in counts.items() if n >= max(2, len(pages) / 2)}
+        counts.update({_edge_key(ln) for ln in lines[:2] + lines[-2:]})
+    return {key for key, n in counts.items() if n >= max(3, len(pages) / 2)}
 
 
 def pdf_to_text(data: bytes) -> str:
@@ -185,8 +192,9 @@ def pdf_to_text(data: bytes) -> str:
     running = _running_lines(pages)
     out = []
     for lines in pages:
+        edges = set(lines[:2] + lines[-2:])
         kept = [ln for ln in lines
-                if re.sub(r"\d+", "#", ln) not in running and not _PAGE_NUMBER.match(ln)]
+                if not (ln in edges and _edge_key(ln) in running) and not _PAGE_NUMBER.match(ln)]
         if kept:
             out.append("\n\n".join(join_lines("\n".join(kept)).split("\n")))
     return "\n\n".join(out)

@@ -42,6 +42,9 @@ from .sources import DocumentError, SourceFile, scan
 CURRENT = "CURRENT"
 META = "meta.json"
 
+MAX_DELETED_SHARE = 0.1
+"""An incremental update merges all segments when deleted sections exceed this share."""
+
 Progress = Callable[[int, int, str], None]
 """``progress(done, total, path)``: called after each file is analyzed (``done`` of ``total``)."""
 
@@ -176,6 +179,17 @@ def _next_generation(index_dir: Path) -> Path:
     return index_dir / f"gen-{max(numbers, default=0) + 1:06d}"
 
 
+def _remove_abandoned_builds(index_dir: Path, live: Path | None) -> None:
+    """Remove generations newer than the live one: builds whose indexer died (we hold the lock,
+    so none is running)."""
+    if live is None:
+        return
+    live_number = int(live.name[4:])
+    for gen in index_dir.glob("gen-*"):
+        if gen.name[4:].isdigit() and int(gen.name[4:]) > live_number:
+            shutil.rmtree(gen, ignore_errors=True)
+
+
 def _remove_old_generations(index_dir: Path, keep: set[str]) -> None:
     for gen in index_dir.glob("gen-*"):
         if gen.name not in keep:
@@ -250,8 +264,13 @@ def _incremental(gen: Path, files: list[SourceFile], gone: list[str], report: Up
         ix.close()
         raise
     writer.commit()
+    # Deleted sections still count in BM25 statistics until their segment is merged; merge
+    # everything once they are a noticeable share, so ranking stays close to a fresh build.
     with ix.searcher() as searcher:
         report.sections = searcher.doc_count()
+        deleted = searcher.doc_count_all() - report.sections
+    if deleted > MAX_DELETED_SHARE * max(1, report.sections + deleted):
+        ix.optimize()
     ix.close()
 
 
@@ -287,6 +306,7 @@ def update(seeds_dir: str | os.PathLike, index_dir: str | os.PathLike, rebuild: 
         unreadable = [list(f) for f in sorted(scanned.failed)]
         live = _read_current(index_dir)
         meta = read_meta(index_dir)
+        _remove_abandoned_builds(index_dir, live)
         full = rebuild or live is None or meta is None or meta.get("signature") != signature
         report = UpdateReport(full=full)
         encodings: dict[str, str] = {}

@@ -133,7 +133,7 @@ _BOMS = (  # longest first: the UTF-32 LE BOM begins with the UTF-16 LE one
 CHINESE_ENCODINGS = ("gb18030", "big5")
 """Legacy encodings tried when a file is not UTF-8: GB18030 (a superset of GBK and GB2312) and
 Big5."""
-MIN_COMMON_SHARE = 0.7
+MIN_COMMON_SHARE = 0.85
 """A legacy decoding is accepted only if this share of its Han characters are common ones."""
 
 
@@ -190,7 +190,7 @@ def decode(source: SourceFile) -> Decoded:
     except UnicodeDecodeError as exc:
         utf8_error = exc.start
     if b"\x00" in data:
-        raise DocumentError("contains NUL bytes: looks like a binary file")
+        raise DocumentError("contains NUL bytes: a binary file, or UTF-16 without a byte-order mark")
 
     from charset_normalizer import from_bytes
 
@@ -198,17 +198,18 @@ def decode(source: SourceFile) -> Decoded:
     # a Chinese reading must be at least as clean as the best reading of any encoding.
     overall = list(from_bytes(data))
     cleanest = min((m.chaos for m in overall), default=0.0)
-    best: tuple[float, float, str, str] | None = None
+    best: tuple | None = None
     for match in from_bytes(data, cp_isolation=list(CHINESE_ENCODINGS)):
         text = str(match)
         share = _common_share(text, match.encoding)
         if share is None or share < MIN_COMMON_SHARE or match.chaos > cleanest:
             continue
-        candidate = (share, -match.chaos, match.encoding, text)
-        if best is None or candidate[:2] > best[:2]:
+        # ties (short files read equally well both ways) go to GB18030, the commoner encoding
+        candidate = (round(share, 2), match.encoding == "gb18030", -match.chaos, match.encoding, text)
+        if best is None or candidate[:3] > best[:3]:
             best = candidate
     if best is None:
         guess = f"; it looks like {overall[0].encoding}" if overall else ""
         raise DocumentError(f"cannot tell its encoding: not UTF-8 (bad byte at {utf8_error}) "
                             f"and not readable as {' or '.join(CHINESE_ENCODINGS)}{guess}")
-    return Decoded(_clean(best[3]), best[2])
+    return Decoded(_clean(best[4]), best[3])

@@ -159,3 +159,33 @@ def test_missing_extra_gives_a_clear_message(monkeypatch):
 ])
 def test_line_breaks_from_extraction(raw, want):
     assert repair(raw) == want
+
+
+def test_short_gbk_prefers_gb18030_on_a_tie():
+    assert doc("a.txt", "防范".encode("gbk")).text == "防范"
+    assert doc("b.txt", "公安".encode("gbk")).text == "公安"
+
+
+def test_html_declared_charset_is_used_when_the_bytes_are_not_utf8():
+    page = "<meta charset='gbk'><title>标题</title><p>这是正文。</p>"
+    d = doc("p.html", page.encode("gbk"))
+    assert d.encoding == "gbk" and d.text.count("标题") == 1  # the <title>, once
+    d = doc("lie.html", "<meta charset='gbk'><p>实际上是 UTF-8。</p>".encode("utf-8"))
+    assert d.encoding == "utf-8" and "实际上是 UTF-8。" in d.text
+
+
+def test_pdf_body_lines_that_differ_only_in_numbers_are_kept():
+    import fpdf
+
+    from indexer.formats import pdf_to_text
+
+    pdf = fpdf.FPDF()
+    pdf.add_font("cjk", fname="/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+                 collection_font_number=2)
+    pdf.set_font("cjk", size=12)
+    for y, n in ((2021, 1234), (2022, 5678)):
+        pdf.add_page()
+        for line in (f"{y}年全省共破获案件{n}起。", f"这是{y}年的正文，内容各不相同。"):
+            pdf.cell(0, 10, line, new_x="LMARGIN", new_y="NEXT")
+    text = pdf_to_text(bytes(pdf.output()))
+    assert "2021年全省共破获案件1234起。" in text and "这是2022年的正文" in text

@@ -157,3 +157,46 @@ def test_progress_is_a_bar_on_a_terminal_and_log_lines_otherwise(tmp_path):
         indexer.update(seeds, tmp_path / f"ix-{expect}", progress=progress)
         close()
         assert expect in stream.getvalue()
+
+
+def test_ranking_after_deletions_matches_a_fresh_build(tmp_path):
+    seeds, index_dir = tmp_path / "seeds", tmp_path / "ix"
+    write(seeds / "a.txt", ["公安机关平安建设迈上新台阶。"])
+    write(seeds / "b.txt", ["公安机关依法打击犯罪。" + "社区民警走访群众，听取意见。" * 6] * 2)
+    write(seeds / "big.txt", ["扫黑除恶专项斗争常态化开展。" * 200] * 10)
+    indexer.update(seeds, index_dir)
+    (seeds / "big.txt").unlink()
+    indexer.update(seeds, index_dir)
+    fresh = tmp_path / "fresh"
+    indexer.update(seeds, fresh, rebuild=True)
+
+    def ranked(ix):
+        with indexer.SearchSession(indexer.open_index(ix)) as s:
+            return [(h.section_id, h.score) for h in s.search(indexer.parse_query("公安")).hits]
+
+    # same order; scores equal up to Whoosh's field-length bookkeeping across merges
+    updated, rebuilt = ranked(index_dir), ranked(fresh)
+    assert [i for i, _ in updated] == [i for i, _ in rebuilt]
+    assert all(abs(a - b) <= 0.01 * b for (_, a), (_, b) in zip(updated, rebuilt))
+
+
+def test_abandoned_rebuilds_are_cleaned_up_by_the_next_run(tmp_path):
+    seeds, index_dir = tmp_path / "seeds", tmp_path / "ix"
+    write(seeds / "a.txt", PARAGRAPHS[:2])
+    live = indexer.update(seeds, index_dir).generation
+    for n in (5, 6):  # what killed --rebuild runs leave behind
+        (index_dir / f"gen-{n:06d}").mkdir()
+    indexer.update(seeds, index_dir)
+    assert sorted(p.name for p in index_dir.glob("gen-*")) == [live]
+
+
+def test_watch_filter_keeps_folders_with_dots_and_drops_hidden_and_index_paths(tmp_path):
+    from indexer.__main__ import _relevant
+
+    seeds = tmp_path / "seeds"
+    keep = _relevant(seeds, seeds / ".index")
+    assert keep(None, str(seeds / "v1.2"))
+    assert keep(None, str(seeds / "rel.2024" / "c.txt"))
+    assert not keep(None, str(seeds / ".git" / "x.txt"))
+    assert not keep(None, str(seeds / "~$report.docx"))
+    assert not keep(None, str(seeds / ".index" / "gen-000001" / "x.seg"))
