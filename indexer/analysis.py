@@ -33,28 +33,52 @@ from whoosh.analysis import Token, Tokenizer
 
 from .normalize import NORMALIZATION_VERSION, normalize
 
-ANALYZER_VERSION = 1
+ANALYZER_VERSION = 2
 """Bump on any change to tokenization; an index built with another version is rebuilt."""
 
 _HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]+")
 
 _jieba_lock = threading.Lock()
-_jieba_tokenizer = None
+_jieba_tokenizers: dict[tuple[str, ...], object] = {}
 
 
-def _jieba():
-    """This process's own ``jieba.Tokenizer`` (not the global one), loaded once, lazily."""
-    global _jieba_tokenizer
-    if _jieba_tokenizer is None:
+def _jieba(user_words: tuple[str, ...] = ()):
+    """This process's own ``jieba.Tokenizer`` (not jieba's global one) for a user dictionary,
+    loaded once per dictionary, lazily.
+
+    Args:
+        user_words: user dictionary entries in jieba's format, ``"word [freq] [tag]"``.
+    """
+    tok = _jieba_tokenizers.get(user_words)
+    if tok is None:
         with _jieba_lock:
-            if _jieba_tokenizer is None:
+            tok = _jieba_tokenizers.get(user_words)
+            if tok is None:
                 import jieba
 
                 jieba.setLogLevel(logging.WARNING)
                 tok = jieba.Tokenizer()
                 tok.initialize()
-                _jieba_tokenizer = tok
-    return _jieba_tokenizer
+                for entry in user_words:
+                    parts = entry.split()
+                    freq = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
+                    tag = parts[-1] if len(parts) > 2 or (len(parts) == 2 and freq is None) else None
+                    tok.add_word(parts[0], freq, tag)
+                _jieba_tokenizers[user_words] = tok
+    return tok
+
+
+def read_user_dictionary(text: str) -> tuple[str, ...]:
+    """Parse a jieba user dictionary (``word [freq] [tag]`` per line; ``#`` comments): returns
+    its entries with the word normalized (jieba cuts normalized text), in file order."""
+    from .normalize import normalized
+
+    entries = []
+    for line in text.splitlines():
+        parts = line.split("#", 1)[0].split()
+        if parts and normalized(parts[0]):
+            entries.append(" ".join([normalized(parts[0]).replace(" ", ""), *parts[1:3]]))
+    return tuple(entries)
 
 
 @functools.lru_cache(maxsize=1)
@@ -66,23 +90,28 @@ def _dictionary_digest() -> str:
         return hashlib.sha256(fh.read()).hexdigest()
 
 
-def analysis_signature() -> dict:
+def analysis_signature(user_words: tuple[str, ...] = ()) -> dict:
     """What produced an index's tokens: stored with the index and compared on open.
 
     Returns a dict of ``analyzer``, ``normalization`` (ints), ``jieba`` (version string) and
-    ``dictionary`` (hex SHA-256 of jieba's main dictionary file).
+    ``dictionary`` (hex SHA-256 of jieba's main dictionary file), ``opencc`` (version) and
+    ``user_dictionary`` (hex SHA-256 of the user dictionary's entries).
     """
     import jieba
+
+    import opencc
 
     return {
         "analyzer": ANALYZER_VERSION,
         "normalization": NORMALIZATION_VERSION,
+        "opencc": getattr(opencc, "__version__", "unknown"),
         "jieba": getattr(jieba, "__version__", "unknown"),
         "dictionary": _dictionary_digest(),
+        "user_dictionary": hashlib.sha256("\n".join(user_words).encode("utf-8")).hexdigest(),
     }
 
 
-def word_spans(text: str) -> list[tuple[int, int]]:
+def word_spans(text: str, user_words: tuple[str, ...] = ()) -> list[tuple[int, int]]:
     """Cut normalized ``text`` into words: ``[(start, end), …]`` offsets into ``text``.
 
     Han runs are segmented by jieba (``cut(HMM=False)``, whose pieces cover the run end to end);
@@ -94,7 +123,7 @@ def word_spans(text: str) -> list[tuple[int, int]]:
         m = _HAN_RUN.match(text, i)
         if m:
             pos = i
-            for word in _jieba().cut(m.group(), HMM=False):
+            for word in _jieba(user_words).cut(m.group(), HMM=False):
                 spans.append((pos, pos + len(word)))
                 pos += len(word)
             i = m.end()
@@ -143,10 +172,20 @@ class _NormalizingTokenizer(Tokenizer):
 
 
 class WordTokenizer(_NormalizingTokenizer):
-    """Normalized words (jieba for Han text); see :func:`word_spans`."""
+    """Normalized words (jieba for Han text, with the user dictionary ``user_words``); see
+    :func:`word_spans`. Pickles with its dictionary entries, not a jieba object."""
+
+    def __init__(self, user_words: tuple[str, ...] = ()):
+        self.user_words = tuple(user_words)
+
+    def __eq__(self, other):
+        return super().__eq__(other) and self.user_words == other.user_words
+
+    def __hash__(self):
+        return hash((self.__class__.__name__, self.user_words))
 
     def spans(self, text):
-        return word_spans(text)
+        return word_spans(text, self.user_words)
 
 
 class CharTokenizer(_NormalizingTokenizer):
@@ -156,9 +195,9 @@ class CharTokenizer(_NormalizingTokenizer):
         return [(i, i + 1) for i in range(len(text))]
 
 
-def word_analyzer() -> WordTokenizer:
+def word_analyzer(user_words: tuple[str, ...] = ()) -> WordTokenizer:
     """The analyzer of the word fields (``body``, ``heading``); no stop list, no stemming."""
-    return WordTokenizer()
+    return WordTokenizer(user_words)
 
 
 def char_analyzer() -> CharTokenizer:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import re
 import shutil
 import time
 from collections.abc import Callable
@@ -33,11 +34,11 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 
-from .analysis import analysis_signature
+from .analysis import analysis_signature, read_user_dictionary
 from .documents import read_document
 from .schema import make_schema
 from .sections import Section, split_sections
-from .sources import DocumentError, SourceFile, scan
+from .sources import SYNONYMS, USER_DICTIONARY, DocumentError, SourceFile, read_config_text, scan
 
 CURRENT = "CURRENT"
 META = "meta.json"
@@ -196,6 +197,26 @@ def _remove_old_generations(index_dir: Path, keep: set[str]) -> None:
             shutil.rmtree(gen, ignore_errors=True)
 
 
+def _read_config(seeds_dir: Path) -> tuple[tuple[str, ...], list[list[str]], list[list[str]]]:
+    """``(user dictionary entries, synonym groups, failures)`` from the seeds folder's
+    ``userdict.txt`` and ``synonyms.txt`` (one group per line, terms separated by white space
+    or commas; ``#`` starts a comment)."""
+    failed: list[list[str]] = []
+    texts = {}
+    for name in (USER_DICTIONARY, SYNONYMS):
+        try:
+            texts[name] = read_config_text(seeds_dir, name)
+        except DocumentError as exc:
+            failed.append([name, str(exc)])
+            texts[name] = ""
+    groups = []
+    for line in texts[SYNONYMS].splitlines():
+        terms = [t for t in re.split(r"[\s,，、]+", line.split("#", 1)[0]) if t]
+        if len(terms) > 1:
+            groups.append(terms)
+    return read_user_dictionary(texts[USER_DICTIONARY]), groups, failed
+
+
 def _write_meta(gen: Path, meta: dict) -> None:
     tmp = gen / f"{META}.tmp"
     tmp.write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -231,10 +252,11 @@ def _add(writer, source: SourceFile, sections: list[Section]) -> int:
 
 
 def _full_build(index_dir: Path, files: list[SourceFile], report: UpdateReport,
-                encodings: dict[str, str], progress: Progress | None) -> Path:
+                encodings: dict[str, str], progress: Progress | None,
+                user_words: tuple[str, ...]) -> Path:
     gen = _next_generation(index_dir)
     gen.mkdir()
-    ix = whoosh_index.create_in(str(gen), make_schema())
+    ix = whoosh_index.create_in(str(gen), make_schema(user_words))
     writer = ix.writer(limitmb=256)
     try:
         for source, sections in _analyze(files, report, encodings, progress):
@@ -301,9 +323,10 @@ def update(seeds_dir: str | os.PathLike, index_dir: str | os.PathLike, rebuild: 
     scanned = scan(seeds_dir)  # raises FileNotFoundError before we touch the index folder
     lock = _lock(index_dir)
     try:
-        signature = analysis_signature()
+        user_words, synonyms, config_failed = _read_config(seeds_dir)
+        signature = analysis_signature(user_words)
         manifest = {f.rel_path: f.sha256 for f in scanned.files}
-        unreadable = [list(f) for f in sorted(scanned.failed)]
+        unreadable = [list(f) for f in sorted(scanned.failed)] + config_failed
         live = _read_current(index_dir)
         meta = read_meta(index_dir)
         _remove_abandoned_builds(index_dir, live)
@@ -312,7 +335,7 @@ def update(seeds_dir: str | os.PathLike, index_dir: str | os.PathLike, rebuild: 
         encodings: dict[str, str] = {}
         if full:
             report.added = sorted(manifest)
-            gen = _full_build(index_dir, scanned.files, report, encodings, progress)
+            gen = _full_build(index_dir, scanned.files, report, encodings, progress, user_words)
         else:
             known: dict[str, str] = meta["manifest"]
             report.added = sorted(set(manifest) - set(known))
@@ -331,7 +354,7 @@ def update(seeds_dir: str | os.PathLike, index_dir: str | os.PathLike, rebuild: 
                              report.removed, report, encodings, progress)
             else:
                 report.sections = meta["sections"]
-                if meta.get("unreadable") == unreadable:
+                if meta.get("unreadable") == unreadable and meta.get("synonyms") == synonyms:
                     report.failed = sorted(report.failed + unreadable)
                     report.generation = gen.name
                     report.seconds = time.monotonic() - started
@@ -348,6 +371,8 @@ def update(seeds_dir: str | os.PathLike, index_dir: str | os.PathLike, rebuild: 
             "failed": report.failed,
             "empty": report.empty,
             "encodings": encodings,
+            "user_dictionary": list(user_words),
+            "synonyms": synonyms,
             "sections": report.sections,
             "documents": len(manifest) - len(report.empty) - len(
                 {p for p, _ in report.failed} & set(manifest)),
@@ -370,11 +395,20 @@ def update(seeds_dir: str | os.PathLike, index_dir: str | os.PathLike, rebuild: 
 
 @dataclass(frozen=True)
 class IndexHandle:
-    """An opened generation: the Whoosh index, its folder name and its ``meta.json``."""
+    """An opened generation: the Whoosh index, its folder name, its ``meta.json`` as opened,
+    and its folder (``path``)."""
 
     ix: whoosh_index.Index
     generation: str
     meta: dict
+    path: Path
+
+    def current_meta(self) -> dict:
+        """``meta.json`` as it is now (an incremental update rewrites it in place)."""
+        try:
+            return json.loads((self.path / META).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return self.meta
 
 
 def open_index(index_dir: str | os.PathLike) -> IndexHandle:
@@ -389,9 +423,9 @@ def open_index(index_dir: str | os.PathLike) -> IndexHandle:
     meta = read_meta(index_dir)
     if gen is None or meta is None:
         raise IndexMissingError(f"no index in {index_dir}: run `python -m indexer` first")
-    if meta.get("signature") != analysis_signature():
+    if meta.get("signature") != analysis_signature(tuple(meta.get("user_dictionary", ()))):
         raise IndexMissingError(f"the index in {index_dir} was built by other analysis code")
-    return IndexHandle(whoosh_index.open_dir(str(gen)), gen.name, meta)
+    return IndexHandle(whoosh_index.open_dir(str(gen)), gen.name, meta, gen)
 
 
 def is_current(index_dir: str | os.PathLike, generation: str) -> bool:

@@ -5,9 +5,12 @@
 1. applies Unicode NFKC per *cluster* (a character plus the marks that may compose with it),
    so full-width forms fold to ASCII (``２０２２`` → ``2022``, ``，`` → ``,``, ``Ｗｉｆｉ`` → ``Wifi``);
 2. case-folds (``str.casefold``): ``iPhone`` and ``IPHONE`` are one word;
-3. drops invisible format and control characters (Unicode categories Cf and Cc other than
+3. folds Traditional characters to Simplified, character by character, with OpenCC's ``t2s``
+   table (``國際論壇`` → ``国际论坛``), and punctuation variants to one form (``“”`` → ``"``,
+   ``‘’`` → ``'``, ``•・`` → ``·``; NFKC already folds ``（）`` and ``，``);
+4. drops invisible format and control characters (Unicode categories Cf and Cc other than
    white space: zero-width spaces, soft hyphens, a BOM in mid-text);
-4. makes white space insignificant next to wide (CJK) characters and at both ends, and folds
+5. makes white space insignificant next to wide (CJK) characters and at both ends, and folds
    every other run of white space to one ``" "``: PDF extraction put spaces around digits
    (``2022 年 1 月``), which must match a typed ``2022年1月``, while ``C++ 11`` keeps its space.
 
@@ -22,7 +25,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
-NORMALIZATION_VERSION = 1
+NORMALIZATION_VERSION = 2
 """Bump on any change to :func:`normalize`: indexes built with another version are rebuilt."""
 
 
@@ -79,11 +82,44 @@ def _clusters(text: str):
             start = i
 
 
+PUNCTUATION_FOLDS = {
+    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u301d": '"', "\u301e": '"',
+    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'",
+    "\u2022": "·", "\u30fb": "·", "\u2027": "·", "\u2219": "·", "\u22c5": "·",
+}
+"""Punctuation variants folded for matching (after NFKC); the text shown keeps its own."""
+
+_HAN_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x2FA1F))
+_folds: dict[str, str] | None = None
+
+
+def _fold_table() -> dict[str, str]:
+    """Punctuation folds plus OpenCC's Traditional → Simplified table, one character to one
+    (built once per process by converting every Han code point; about 5,000 differ)."""
+    global _folds
+    if _folds is None:
+        import opencc
+
+        han = [chr(c) for a, b in _HAN_RANGES for c in range(a, b + 1)]
+        # one character per line, so OpenCC's phrase rules never join neighbours
+        simplified = opencc.OpenCC("t2s").convert("\n".join(han)).split("\n")
+        table = {t: s for t, s in zip(han, simplified) if len(s) == 1 and s != t}
+        # fold chains (A → B → C) to their end, so normalizing twice changes nothing
+        for t, s in table.items():
+            while s in table and table[s] != s:
+                s = table[s]
+            table[t] = s
+        _folds = {**table, **PUNCTUATION_FOLDS}
+    return _folds
+
+
 def _fold(cluster: str) -> str:
     folded = unicodedata.normalize("NFKC", cluster).casefold()
     # casefold can leave a non-NFKC string behind (e.g. "ẞ" → "ss" is fine, but some
     # expansions need recomposing); a second NFKC makes the function idempotent.
-    return unicodedata.normalize("NFKC", folded)
+    folded = unicodedata.normalize("NFKC", folded)
+    table = _fold_table()
+    return "".join(table.get(ch, ch) for ch in folded)
 
 
 def _dropped(ch: str) -> bool:

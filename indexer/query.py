@@ -1,36 +1,42 @@
-"""User text → a parsed query → Whoosh queries.
+"""User text → a parsed query tree → Whoosh queries.
 
-The query language (README "Query syntax"):
+The query language (README "Query syntax", and the ``/help`` page):
 
-* words separated by white space are ANDed: every one must occur in the section, each as a
-  substring of its normalized text (so a piece of a longer word, or a string crossing jieba's
-  word boundaries, still matches);
+* words separated by white space are ANDed (``AND`` may be written, it changes nothing);
+  each must occur in the section as a substring of its normalized text, so a piece of a longer
+  word, or a string crossing jieba's word boundaries, still matches;
 * ``"…"`` (ASCII or full-width double quotes) is one exact phrase, spaces included; an
   unclosed quote runs to the end of the query;
-* every other character is literal text: ``* ? : ( ) [ ] ~ ^ \\ + -`` and the words
-  ``AND``/``OR``/``NOT`` are searched for as written. Chinese quotes ``“”`` are literal too:
-  they are part of the text being searched.
+* ``OR`` or ``|`` between terms: either; ``-term`` or ``NOT term``: without; ``( … )`` groups;
+* ``title:term`` only in section or article titles; ``doc:ID`` only in that document;
+* everything else is literal text (``* ? : [ ] ~ ^ \\ +`` …; lower-case ``or``/``not``;
+  Chinese quotes ``“”``). A query that parses to nothing is searched for literally, as written.
 
-Both sides go through :func:`indexer.normalize.normalize`, so ``２０２２`` finds ``2022``,
-``Wifi`` finds ``ＷＩＦＩ`` and ``2022年1月`` finds ``2022 年 1 月``.
+Syntax problems are repaired (a dangling ``OR``, an unclosed parenthesis, a stray ``)``) and
+each repair is a note the page shows beside how the query was read. Both sides go through
+:func:`indexer.normalize.normalize` (so ``國際`` finds ``国际`` and ``２０２２`` finds ``2022``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field, replace
+from typing import Union
 
 from whoosh import query as wq
 
-from .analysis import word_spans
 from .normalize import normalized
-from .schema import HEADING_BOOST, PHRASE_BOOST, WORD_BOOST
+from .schema import HEADING_BOOST, PHRASE_BOOST, SYNONYM_BOOST, WORD_BOOST
 
 MAX_QUERY_CHARS = 1000
 """Longer queries are cut to this many characters (code points); the page says so."""
+FALLBACK_MIN_CHARS = 8
+"""A query this long (normalized characters) that matches nothing falls back to partial matches."""
 MAX_CLAUSES = 32
 """At most this many words/phrases are searched; the rest are dropped and the page says so."""
 
 _QUOTES = {'"', "\uff02"}  # '"' and its full-width form '＂'
+_FIELDS = {"title": "title", "doc": "doc", "标题": "title"}
 
 
 class QueryError(ValueError):
@@ -39,21 +45,75 @@ class QueryError(ValueError):
 
 @dataclass(frozen=True)
 class Clause:
-    """One AND-ed part of a query.
+    """A leaf of the query: one word or phrase that must occur (as a substring).
 
     Attributes:
         text: as the user typed it (quotes removed).
-        norm: its normalized form: what must occur, as a substring, in a matching section.
+        norm: its normalized form.
         quoted: True for a ``"…"`` phrase.
+        field: ``"body"`` (the section text), ``"title"`` (section and article titles) or
+            ``"doc"`` (``text`` is a doc_id).
+        synonyms: normalized alternatives from the synonym file; they match too, ranked lower.
     """
 
     text: str
     norm: str
-    quoted: bool
+    quoted: bool = False
+    field: str = "body"
+    synonyms: tuple[str, ...] = ()
 
     def display(self) -> str:
-        """The clause as the page shows it: phrases in quotes."""
-        return f'"{self.text}"' if self.quoted else self.text
+        """The clause as the page shows it."""
+        core = f'"{self.text}"' if self.quoted else self.text
+        prefix = "" if self.field == "body" else f"{self.field}:"
+        alts = "".join(f" (≈{s})" for s in self.synonyms)
+        return prefix + core + alts
+
+
+@dataclass(frozen=True)
+class Not:
+    """Sections that do not match ``child``."""
+
+    child: "Node"
+
+
+@dataclass(frozen=True)
+class All:
+    """Sections matching every child (AND)."""
+
+    children: tuple["Node", ...]
+
+
+@dataclass(frozen=True)
+class Any:
+    """Sections matching at least one child (OR)."""
+
+    children: tuple["Node", ...]
+
+
+Node = Union[Clause, Not, All, Any]
+
+
+def display(node: Node, top: bool = True) -> str:
+    """How a node reads: ``公安 (武警 OR 部队) -积案``."""
+    if isinstance(node, Clause):
+        return node.display()
+    if isinstance(node, Not):
+        return "-" + display(node.child, False)
+    if isinstance(node, All):
+        inner = " ".join(display(c, False) for c in node.children)
+        return inner if top else f"({inner})"
+    inner = " OR ".join(display(c, False) for c in node.children)
+    return inner if top else f"({inner})"
+
+
+def positive_clauses(node: Node) -> list[Clause]:
+    """The clauses that a match may contain (not under a NOT), in order."""
+    if isinstance(node, Clause):
+        return [node]
+    if isinstance(node, Not):
+        return []
+    return [c for child in node.children for c in positive_clauses(child)]
 
 
 @dataclass(frozen=True)
@@ -62,59 +122,229 @@ class ParsedQuery:
 
     Attributes:
         raw: the text the user sent (after the length cap).
-        clauses: the AND-ed clauses, in order.
-        notes: sentences for the user about how the query was read (cut, quote closed, …).
+        root: the query tree.
+        notes: sentences for the user about how the query was read (cut, repaired, …).
     """
 
     raw: str
-    clauses: tuple[Clause, ...]
+    root: Node
     notes: tuple[str, ...] = ()
 
     @property
+    def clauses(self) -> tuple[Clause, ...]:
+        """The positive leaves (what the highlighter marks)."""
+        return tuple(positive_clauses(self.root))
+
+    @property
     def reading(self) -> str:
-        """How the query was read, e.g. ``"两个确立" 公安``: the clauses, space-separated."""
-        return " ".join(c.display() for c in self.clauses)
+        """How the query was read, e.g. ``"两个确立" 公安 -积案``."""
+        return display(self.root)
 
     @property
     def needles(self) -> list[str]:
-        """The normalized strings to highlight."""
-        return [c.norm for c in self.clauses]
+        """The normalized strings to highlight: positive text clauses and their synonyms."""
+        out: list[str] = []
+        for c in self.clauses:
+            if c.field != "doc":
+                for n in (c.norm, *c.synonyms):
+                    if n not in out:
+                        out.append(n)
+        return out
 
 
-def _split(text: str) -> tuple[list[tuple[str, bool]], bool]:
-    """Split into ``(piece, quoted)`` pairs; the bool says whether a quote was left open."""
-    pieces: list[tuple[str, bool]] = []
-    buf: list[str] = []
-    quoted = False
+# --- lexer -----------------------------------------------------------------------------------
 
-    def flush():
-        if quoted or "".join(buf).strip():
-            pieces.append(("".join(buf), quoted))
-        buf.clear()
+@dataclass
+class _Tok:
+    kind: str  # TERM, LP, RP, OR, NOT, NEG, AND
+    text: str = ""
+    quoted: bool = False
+    field: str = "body"
 
-    for ch in text:
+
+def _lex(text: str, notes: list[str]) -> list[_Tok]:
+    toks: list[_Tok] = []
+    i, n = 0, len(text)
+    pending_field: str | None = None
+    while i < n:
+        ch = text[i]
+        if ch.isspace():
+            i += 1
+            continue
         if ch in _QUOTES:
-            flush()
-            quoted = not quoted
-        elif ch.isspace() and not quoted:
-            flush()
-        else:
-            buf.append(ch)
-    open_quote = quoted
-    flush()
-    return pieces, open_quote
+            j = i + 1
+            while j < n and text[j] not in _QUOTES:
+                j += 1
+            phrase = text[i + 1:j]
+            if j >= n:
+                notes.append("引号没有闭合：从引号到结尾按短语搜索。" if normalized(phrase)
+                             else "末尾多余的引号已忽略。")
+            if normalized(phrase):
+                toks.append(_Tok("TERM", phrase, True, pending_field or "body"))
+            elif j < n:
+                notes.append("空的引号已忽略。")
+            pending_field = None
+            i = j + 1
+            continue
+        if ch in "()|":
+            toks.append(_Tok({"(": "LP", ")": "RP", "|": "OR"}[ch]))
+            i += 1
+            continue
+        if ch == "-" and i + 1 < n and (text[i + 1] == "(" or text[i + 1] in _QUOTES):
+            toks.append(_Tok("NEG", "-"))  # -( … ) and -"…"
+            i += 1
+            continue
+        j = i
+        while j < n and not text[j].isspace() and text[j] not in "()|" and text[j] not in _QUOTES:
+            j += 1
+        word = text[i:j]
+        i = j
+        if word in ("OR", "AND", "NOT"):
+            toks.append(_Tok(word, word))
+            continue
+        if word.startswith("-") and len(word) > 1:
+            toks.append(_Tok("NEG", "-"))
+            word = word[1:]
+        m = re.match(r"^(title|doc|标题)[:：](.*)$", word, re.I)
+        if m:
+            fld, rest = _FIELDS[m.group(1).lower()], m.group(2)
+            if rest:
+                toks.append(_Tok("TERM", rest, False, fld))
+            elif i < n and text[i] in _QUOTES:
+                pending_field = fld  # title:"…"
+            else:
+                toks.append(_Tok("TERM", word))
+            continue
+        toks.append(_Tok("TERM", word))
+    return toks
 
 
-def parse_query(text: str) -> ParsedQuery:
+# --- parser (recursive descent, repairing as it goes) ------------------------------------------
+
+class _Parser:
+    def __init__(self, toks: list[_Tok], notes: list[str]):
+        self.toks, self.pos, self.notes, self.depth = toks, 0, notes, 0
+
+    def peek(self) -> str | None:
+        return self.toks[self.pos].kind if self.pos < len(self.toks) else None
+
+    def take(self) -> _Tok:
+        self.pos += 1
+        return self.toks[self.pos - 1]
+
+    def parse(self) -> Node | None:
+        parts = []
+        while self.peek() is not None:
+            node = self.parse_or()
+            if node is not None:
+                parts.append(node)
+            if self.peek() == "RP":
+                self.take()
+                self.notes.append("多余的右括号已忽略。")
+        return _all(parts)
+
+    def parse_or(self) -> Node | None:
+        options = []
+        left = self.parse_and()
+        if left is not None:
+            options.append(left)
+        while self.peek() == "OR":
+            self.take()
+            right = self.parse_and()
+            if right is None or left is None:
+                self.notes.append("OR 两边要各有一个词：多余的 OR 已忽略。")
+            if right is not None:
+                options.append(right)
+        if len(options) > 1:
+            return Any(tuple(options))
+        return options[0] if options else None
+
+    def parse_and(self) -> Node | None:
+        items = []
+        while self.peek() not in (None, "RP", "OR"):
+            if self.peek() == "AND":
+                self.take()
+                continue
+            node = self.parse_unary()
+            if node is not None:
+                items.append(node)
+        return _all(items)
+
+    def parse_unary(self) -> Node | None:
+        kind = self.peek()
+        if kind in ("NOT", "NEG"):
+            self.take()
+            if self.peek() in (None, "RP", "OR", "AND"):
+                self.notes.append("NOT/- 后面没有词，已忽略。")
+                return None
+            child = self.parse_unary()
+            return Not(child) if child is not None else None
+        if kind == "LP":
+            self.take()
+            self.depth += 1
+            node = self.parse_or()
+            if self.peek() == "RP":
+                self.take()
+            else:
+                self.notes.append("括号没有闭合：已在末尾补上。")
+            self.depth -= 1
+            return node
+        tok = self.take()
+        norm = tok.text if tok.field == "doc" else normalized(tok.text)
+        if not norm:
+            return None
+        return Clause(tok.text.strip() if not tok.quoted else tok.text, norm, tok.quoted, tok.field)
+
+
+def _all(items: list[Node]) -> Node | None:
+    if not items:
+        return None
+    return items[0] if len(items) == 1 else All(tuple(items))
+
+
+def _dedupe_and_cap(node: Node, seen: set, notes: list[str]) -> Node | None:
+    """Drop repeated clauses ("abc ABC") and clauses beyond MAX_CLAUSES."""
+    if isinstance(node, Clause):
+        key = (node.norm, node.field)
+        if key in seen:
+            return None
+        if len(seen) >= MAX_CLAUSES:
+            if "too many" not in seen:
+                seen.add("too many")
+                notes.append(f"词语过多，只搜索了前 {MAX_CLAUSES} 个。")
+            return None
+        seen.add(key)
+        return node
+    if isinstance(node, Not):
+        child = _dedupe_and_cap(node.child, seen, notes)
+        return Not(child) if child is not None else None
+    kids = [k for k in (_dedupe_and_cap(c, seen, notes) for c in node.children) if k is not None]
+    if not kids:
+        return None
+    return kids[0] if len(kids) == 1 else type(node)(tuple(kids))
+
+
+def _has_positive(node: Node) -> bool:
+    if isinstance(node, Clause):
+        return True
+    if isinstance(node, Not):
+        return False
+    if isinstance(node, All):
+        return any(_has_positive(c) for c in node.children)
+    return all(_has_positive(c) for c in node.children)
+
+
+def parse_query(text: str, synonyms: dict[str, tuple[str, ...]] | None = None) -> ParsedQuery:
     """Read the user's query text.
 
     Args:
         text: the query as typed (any ``str``; it is cut to :data:`MAX_QUERY_CHARS`).
+        synonyms: normalized term → its normalized alternatives (see :func:`synonym_map`).
     Returns:
-        a :class:`ParsedQuery` with at least one clause.
+        a :class:`ParsedQuery` whose tree has at least one positive clause.
     Raises:
-        QueryError: nothing searchable is left (empty, white space only, empty quotes, or only
-            characters that normalization removes); the message says which.
+        QueryError: nothing searchable is left (empty, white space only, empty quotes, only
+            invisible characters) or the query only excludes; the message says which.
     """
     notes: list[str] = []
     if len(text) > MAX_QUERY_CHARS:
@@ -122,31 +352,42 @@ def parse_query(text: str) -> ParsedQuery:
         notes.append(f"查询过长，只搜索了前 {MAX_QUERY_CHARS} 个字符。")
     if not text.strip():
         raise QueryError("请输入要搜索的文字。")
-    pieces, open_quote = _split(text)
-    if open_quote and normalized(pieces[-1][0]):
-        notes.append("引号没有闭合：从引号到结尾按短语搜索。")
-    elif open_quote:
-        notes.append("末尾多余的引号已忽略。")
-        pieces = pieces[:-1]
-    clauses: list[Clause] = []
-    dropped = 0
-    for piece, quoted in pieces:
-        norm = normalized(piece)
-        if not norm:
-            dropped += 1
-            continue
-        # one needle once: "abc ABC" is one clause (the same matches, counted once)
-        if all(c.norm != norm for c in clauses):
-            clauses.append(Clause(piece.strip() if not quoted else piece, norm, quoted))
-    if dropped:
-        notes.append("空的引号或不可见字符已忽略。")
-    if len(clauses) > MAX_CLAUSES:
-        notes.append(f"词语过多，只搜索了前 {MAX_CLAUSES} 个。")
-        clauses = clauses[:MAX_CLAUSES]
-    if not clauses:
-        raise QueryError("查询中没有可搜索的文字（只有引号、空白或不可见字符）。")
-    return ParsedQuery(text, tuple(clauses), tuple(notes))
+    root = _Parser(_lex(text, notes), notes).parse()
+    root = _dedupe_and_cap(root, set(), notes) if root is not None else None
+    if root is None:
+        literal = normalized(text.replace('"', "").replace("\uff02", ""))
+        if not literal:
+            raise QueryError("查询中没有可搜索的文字（只有引号、空白或不可见字符）。")
+        notes.append("查询只有运算符号：按原文搜索。")
+        root = Clause(text.strip(), normalized(text), True)
+    if not _has_positive(root):
+        raise QueryError("查询只有排除条件（- 或 NOT）：请加上要查找的词。")
+    if synonyms:
+        root = _with_synonyms(root, synonyms)
+    return ParsedQuery(text, root, tuple(dict.fromkeys(notes)))
 
+
+def _with_synonyms(node: Node, synonyms: dict[str, tuple[str, ...]]) -> Node:
+    if isinstance(node, Clause):
+        alts = synonyms.get(node.norm, ()) if node.field != "doc" and not node.quoted else ()
+        return replace(node, synonyms=alts) if alts else node
+    if isinstance(node, Not):
+        return Not(_with_synonyms(node.child, synonyms))
+    return type(node)(tuple(_with_synonyms(c, synonyms) for c in node.children))
+
+
+def synonym_map(groups: list[list[str]]) -> dict[str, tuple[str, ...]]:
+    """``[["武警", "武装警察"], …]`` → ``{"武警": ("武装警察",), "武装警察": ("武警",), …}``
+    (every member normalized, each mapped to the others)."""
+    out: dict[str, tuple[str, ...]] = {}
+    for group in groups:
+        norms = list(dict.fromkeys(normalized(t) for t in group if normalized(t)))
+        for term in norms:
+            out[term] = tuple(dict.fromkeys((*out.get(term, ()), *(t for t in norms if t != term))))
+    return out
+
+
+# --- Whoosh queries -------------------------------------------------------------------------------
 
 def _substring_query(fieldname: str, norm: str, boost: float = 1.0) -> wq.Query:
     chars = list(norm)
@@ -155,31 +396,88 @@ def _substring_query(fieldname: str, norm: str, boost: float = 1.0) -> wq.Query:
     return wq.Phrase(fieldname, chars, boost=boost)
 
 
-def matching_query(parsed: ParsedQuery) -> wq.Query:
-    """The query that decides *which* sections match: every clause as an exact substring
-    (a phrase over the per-character ``chars`` field)."""
-    parts = [_substring_query("chars", c.norm) for c in parsed.clauses]
-    return parts[0] if len(parts) == 1 else wq.And(parts)
+def _leaf_query(c: Clause) -> wq.Query:
+    if c.field == "doc":
+        return wq.Term("doc_id", c.text.strip())
+    fieldname = "heading_chars" if c.field == "title" else "chars"
+    q = _substring_query(fieldname, c.norm)
+    if not c.synonyms:
+        return q
+    alts = [_substring_query(fieldname, s, boost=SYNONYM_BOOST) for s in c.synonyms]
+    return wq.Or([q, *alts])
 
 
-def ranking_query(parsed: ParsedQuery) -> wq.Query | None:
+def matching_query(node: Node) -> wq.Query:
+    """The query that decides *which* sections match (exact substring semantics)."""
+    if isinstance(node, Clause):
+        return _leaf_query(node)
+    if isinstance(node, Not):
+        return wq.Not(matching_query(node.child))
+    parts = [matching_query(c) for c in node.children]
+    return wq.And(parts) if isinstance(node, All) else wq.Or(parts)
+
+
+def ranking_query(parsed: ParsedQuery, words) -> wq.Query | None:
     """Optional clauses that only add score: jieba words in ``body`` and ``heading``, each
-    clause in the headings, and the whole unquoted query as one contiguous phrase."""
+    clause in the headings, and the whole query as one contiguous phrase.
+
+    Args:
+        words: ``str -> list[str]``, the index's word analyzer (user dictionary included).
+    """
     optional: list[wq.Query] = []
-    for clause in parsed.clauses:
-        for a, b in word_spans(clause.norm):
-            word = clause.norm[a:b]
+    body = [c for c in parsed.clauses if c.field == "body"]
+    for clause in body:
+        for word in words(clause.norm):
             optional.append(wq.Term("body", word, boost=WORD_BOOST))
             optional.append(wq.Term("heading", word, boost=HEADING_BOOST))
         optional.append(_substring_query("heading_chars", clause.norm, boost=HEADING_BOOST))
-    if len(parsed.clauses) > 1:
-        whole = normalized(" ".join(c.text for c in parsed.clauses))
+    if len(body) > 1 and isinstance(parsed.root, All):
+        whole = normalized(" ".join(c.text for c in body))
         optional.append(_substring_query("chars", whole, boost=PHRASE_BOOST))
     return wq.Or(optional) if optional else None
 
 
-def whoosh_query(parsed: ParsedQuery) -> wq.Query:
+def whoosh_query(parsed: ParsedQuery, words=None) -> wq.Query:
     """Matching query, with the ranking clauses attached as optional (``AndMaybe``)."""
-    required = matching_query(parsed)
-    optional = ranking_query(parsed)
+    required = matching_query(parsed.root)
+    optional = ranking_query(parsed, words) if words is not None else None
     return wq.AndMaybe(required, optional) if optional is not None else required
+
+
+@dataclass(frozen=True)
+class Fallback:
+    """A partial-match query for a long query that matched nothing as a whole.
+
+    Attributes:
+        words: the query's words searched for (distinct, longest first, at most ``limit``).
+        shortened: True when the query had more words than were used.
+    """
+
+    words: tuple[str, ...]
+    shortened: bool = False
+    extra: dict = field(default_factory=dict)
+
+
+def fallback_words(parsed: ParsedQuery, words, limit: int = 24) -> Fallback | None:
+    """The words to look for when every clause together found nothing: the jieba words of the
+    query (single characters only when nothing longer exists). None unless the query is a plain
+    AND of unquoted words at least :data:`FALLBACK_MIN_CHARS` long with two words or more."""
+    root = parsed.root
+    clauses = list(root.children) if isinstance(root, All) else [root]
+    # only a plain AND of unquoted words is a "pasted text" query: quotes, OR, NOT and fields
+    # say exactly what is wanted, and so do short queries
+    if not all(isinstance(c, Clause) and c.field == "body" and not c.quoted for c in clauses):
+        return None
+    if sum(len(c.norm) for c in clauses) < FALLBACK_MIN_CHARS:
+        return None
+    found: list[str] = []
+    for c in parsed.clauses:
+        if c.field != "doc":
+            for w in words(c.norm):
+                if w.strip() and w not in found:
+                    found.append(w)
+    longer = [w for w in found if len(w) > 1] or found
+    if len(longer) < 2:
+        return None
+    ranked = sorted(longer, key=lambda w: -len(w))
+    return Fallback(tuple(ranked[:limit]), shortened=len(ranked) > limit)

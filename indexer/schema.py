@@ -31,10 +31,17 @@ PHRASE_BOOST = 2.0
 """The whole unquoted query found as one contiguous phrase in the text."""
 WORD_BOOST = 1.0
 """A jieba word of the query found as a word of the body."""
+SYNONYM_BOOST = 0.5
+"""A synonym's match counts this much of an exact match (synonyms rank below exact matches)."""
 
 
-def make_schema() -> Schema:
-    """Return a new :class:`whoosh.fields.Schema` for section documents."""
+def make_schema(user_words: tuple[str, ...] = ()) -> Schema:
+    """Return a new :class:`whoosh.fields.Schema` for section documents.
+
+    Args:
+        user_words: the user dictionary's entries (``"word [freq] [tag]"`` lines, normalized),
+            kept inside the word analyzers so the index remembers how it was cut.
+    """
     return Schema(
         section_id=ID(stored=True, unique=True),
         doc_id=ID(stored=True),
@@ -47,8 +54,8 @@ def make_schema() -> Schema:
         breadcrumb=STORED(),
         text=STORED(),
         sha256=STORED(),
-        body=TEXT(analyzer=word_analyzer(), phrase=False),
-        heading=TEXT(analyzer=word_analyzer(), phrase=False),
+        body=TEXT(analyzer=word_analyzer(user_words), phrase=False),
+        heading=TEXT(analyzer=word_analyzer(user_words), phrase=False),
         chars=TEXT(analyzer=char_analyzer(), phrase=True),
         heading_chars=TEXT(analyzer=char_analyzer(), phrase=True),
     )

@@ -10,13 +10,25 @@ import json
 import math
 from dataclasses import dataclass
 
+from whoosh import query as wq
+
 from .highlight import Fragment, find_matches, make_snippet, mark, merge_spans
 from .indexing import IndexHandle
-from .query import ParsedQuery, whoosh_query
+from .normalize import normalized
+from .query import (
+    Clause, ParsedQuery, QueryError, _substring_query, fallback_words, parse_query, synonym_map,
+    whoosh_query,
+)
 from .schema import weighting
 
 MAX_PER_PAGE = 100
 """The largest page size a caller may ask for."""
+MAX_SUGGEST_CHARS = 16
+"""Only a word this short (characters) gets "a shorter piece that occurs" suggestions."""
+MAX_SUGGEST_PROBES = 40
+"""At most this many searches are spent on suggestions for one query."""
+FALLBACK_POOL = 200
+"""Partial matching looks at this many best-scoring sections at most (bounded work)."""
 
 
 @dataclass(frozen=True)
@@ -50,7 +62,12 @@ class Hit:
 @dataclass(frozen=True)
 class Page:
     """One page of hits: ``total`` sections matched; ``hits`` is page ``page`` (1-based) of
-    ``pages`` pages of ``per_page`` hits."""
+    ``pages`` pages of ``per_page`` hits.
+
+    ``partial`` is True when nothing matched the whole query and these are the best partial
+    matches of its ``partial_words``; ``suggestions`` are queries worth trying when nothing
+    matched at all.
+    """
 
     query: ParsedQuery
     total: int
@@ -58,6 +75,9 @@ class Page:
     per_page: int
     pages: int
     hits: tuple[Hit, ...]
+    partial: bool = False
+    partial_words: tuple[str, ...] = ()
+    suggestions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -125,11 +145,48 @@ class SearchSession:
     def __exit__(self, *exc):
         self.close()
 
+    def parse(self, text: str) -> ParsedQuery:
+        """:func:`indexer.query.parse_query` with this index's synonyms.
+
+        Raises:
+            QueryError: see :func:`indexer.query.parse_query`.
+        """
+        groups = self.handle.current_meta().get("synonyms") or []
+        return parse_query(text, synonym_map(groups))
+
+    def words(self, text: str) -> list[str]:
+        """``text`` cut into words by this index's word analyzer (its user dictionary)."""
+        return [t.text for t in self._searcher.schema["body"].analyzer(text)]
+
+    def _hit(self, r, needles: list[str]) -> Hit:
+        stored = r.fields()
+        snip = make_snippet(stored["text"], needles)
+        return Hit(
+            section_id=stored["section_id"],
+            doc_id=stored["doc_id"],
+            ordinal=stored["ordinal"],
+            doc_title=stored.get("doc_title", ""),
+            article_title=stored.get("article_title", ""),
+            author=stored.get("author", ""),
+            section_title=stored.get("title", ""),
+            breadcrumb=_crumbs(stored),
+            score=float(r.score or 0.0),
+            snippet=snip.html,
+            fragments=snip.fragments,
+            match_count=snip.match_count,
+        )
+
     def search(self, parsed: ParsedQuery, page: int = 1, per_page: int = 10) -> Page:
         """Rank the sections matching ``parsed`` and return page ``page``.
 
+        When nothing matches and the query has several words, the best partial matches are
+        returned instead (``Page.partial``): sections holding at least half of the words (two
+        at least), ranked by how many they hold, then by score, from the
+        :data:`FALLBACK_POOL` best. When still nothing matches, ``Page.suggestions`` holds
+        queries that do find something.
+
         Args:
-            parsed: from :func:`indexer.query.parse_query`.
+            parsed: from :meth:`parse` or :func:`indexer.query.parse_query`.
             page: 1-based page number; a page past the end has no hits (``total`` still set).
             per_page: hits per page, 1 to :data:`MAX_PER_PAGE`.
         Raises:
@@ -138,34 +195,68 @@ class SearchSession:
         if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
             raise ValueError(f"page must be ≥ 1 and per_page 1–{MAX_PER_PAGE}")
         first = (page - 1) * per_page
-        results = self._searcher.search(whoosh_query(parsed), limit=first + per_page)
+        results = self._searcher.search(whoosh_query(parsed, self.words), limit=first + per_page)
         total = len(results)  # counts every match, not only the collected top documents
-        pages = max(1, math.ceil(total / per_page))
-        hits: list[Hit] = []
-        if first < total:
-            needles = parsed.needles
-            for r in results[first:first + per_page]:
-                stored = r.fields()
-                snip = make_snippet(stored["text"], needles)
-                hits.append(Hit(
-                    section_id=stored["section_id"],
-                    doc_id=stored["doc_id"],
-                    ordinal=stored["ordinal"],
-                    doc_title=stored.get("doc_title", ""),
-                    article_title=stored.get("article_title", ""),
-                    author=stored.get("author", ""),
-                    section_title=stored.get("title", ""),
-                    breadcrumb=_crumbs(stored),
-                    score=float(r.score or 0.0),
-                    snippet=snip.html,
-                    fragments=snip.fragments,
-                    match_count=snip.match_count,
-                ))
-        return Page(parsed, total, page, per_page, pages, tuple(hits))
+        if total:
+            hits = [self._hit(r, parsed.needles) for r in results[first:first + per_page]]
+            return Page(parsed, total, page, per_page, max(1, math.ceil(total / per_page)),
+                        tuple(hits))
+        fallback = fallback_words(parsed, self.words)
+        if fallback is not None:
+            ranked = self._partial(fallback.words)
+            if ranked:
+                hits = [self._hit(r, list(fallback.words)) for r in ranked[first:first + per_page]]
+                return Page(parsed, len(ranked), page, per_page,
+                            max(1, math.ceil(len(ranked) / per_page)), tuple(hits),
+                            partial=True, partial_words=fallback.words)
+        return Page(parsed, 0, page, per_page, 1, (), suggestions=tuple(self._suggest(parsed)))
+
+    def _partial(self, words: tuple[str, ...]) -> list:
+        """Sections holding at least half the words (two at least), best coverage first."""
+        q = wq.Or([_substring_query("chars", w) for w in words], scale=0.9)
+        need = max(2, math.ceil(len(words) / 2))
+        scored = []
+        for r in self._searcher.search(q, limit=FALLBACK_POOL):
+            text = normalized(r["text"])
+            covered = sum(1 for w in words if w in text)
+            if covered >= need:
+                scored.append((covered, r.score, r))
+        scored.sort(key=lambda t: (-t[0], -t[1]))
+        return [r for _, _, r in scored]
+
+    def _count(self, text: str) -> int:
+        try:
+            return len(self._searcher.search(whoosh_query(parse_query(text)), limit=1))
+        except QueryError:
+            return 0
+
+    def _suggest(self, parsed: ParsedQuery, limit: int = 3) -> list[str]:
+        """Queries that find something: the query without one of its words; for one word, its
+        longest piece that occurs in the index."""
+        clauses = [c for c in parsed.clauses if c.field == "body"]
+        out: list[str] = []
+        if len(clauses) > 1:
+            for drop in clauses[:MAX_SUGGEST_PROBES]:
+                q = " ".join(c.display() for c in clauses if c is not drop)
+                if self._count(q) and q not in out:
+                    out.append(q)
+        elif clauses and 1 < len(clauses[0].norm) <= MAX_SUGGEST_CHARS:
+            word, probes = clauses[0].norm, 0
+            for size in range(len(word) - 1, 1, -1):
+                for start in range(0, len(word) - size + 1):
+                    piece = word[start:start + size]
+                    probes += 1
+                    if probes > MAX_SUGGEST_PROBES:
+                        return out[:limit]
+                    if piece not in out and self._count(f'"{piece}"'):
+                        out.append(piece)
+                if out:
+                    break
+        return out[:limit]
 
     def all_section_ids(self, parsed: ParsedQuery) -> set[str]:
         """The ids of every section matching ``parsed`` (no ranking, no paging)."""
-        results = self._searcher.search(whoosh_query(parsed), limit=None, scored=False)
+        results = self._searcher.search(whoosh_query(parsed), limit=None, scored=False)  # no ranking
         return {r["section_id"] for r in results}
 
     def document(self, doc_id: str, parsed: ParsedQuery | None = None) -> DocumentView:

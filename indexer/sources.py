@@ -16,6 +16,10 @@ from pathlib import Path
 SOURCE_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".docx", ".pdf")
 """File name endings read as documents (compared case-insensitively); see indexer/formats.py."""
 
+USER_DICTIONARY = "userdict.txt"
+SYNONYMS = "synonyms.txt"
+"""Configuration files at the top of the seeds folder: read by the indexer, never documents."""
+
 MAX_FILE_BYTES = 64 * 1024 * 1024
 """Files larger than this (bytes) are reported and skipped rather than read into memory."""
 
@@ -48,12 +52,15 @@ class ScanResult:
 
 
 def _candidates(root: Path):
+    config = {root / USER_DICTIONARY, root / SYNONYMS}
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         # Hidden folders (.git, an index kept beside the seeds) are never documents.
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in sorted(filenames):
             # hidden files, and the lock files office programs leave beside an open document
             if name.startswith((".", "~$")) or not name.lower().endswith(SOURCE_SUFFIXES):
+                continue
+            if Path(dirpath) / name in config:
                 continue
             yield Path(dirpath) / name
 
@@ -213,3 +220,15 @@ def decode(source: SourceFile) -> Decoded:
         raise DocumentError(f"cannot tell its encoding: not UTF-8 (bad byte at {utf8_error}) "
                             f"and not readable as {' or '.join(CHINESE_ENCODINGS)}{guess}")
     return Decoded(_clean(best[4]), best[3])
+
+
+def read_config_text(root: str | os.PathLike, name: str) -> str:
+    """The text of a configuration file at the top of the seeds folder ("" when absent).
+
+    Raises:
+        DocumentError: the file exists but cannot be read or decoded.
+    """
+    path = Path(root) / name
+    if not path.is_file():
+        return ""
+    return decode(read_source(Path(root), path)).text

@@ -135,7 +135,7 @@ def test_a_changed_analysis_signature_rebuilds(tmp_path, monkeypatch):
     from indexer import analysis, indexing
 
     changed = dict(analysis.analysis_signature(), dictionary="another dictionary")
-    monkeypatch.setattr(indexing, "analysis_signature", lambda: changed)
+    monkeypatch.setattr(indexing, "analysis_signature", lambda *_: changed)
     r = indexer.update(seeds, index_dir)
     assert r.full and r.generation != first.generation
 

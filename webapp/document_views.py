@@ -18,12 +18,13 @@ def _load(doc_id: str) -> tuple[str, indexer.DocumentView]:
         q = query_text(request.args)
     except ParamError as exc:
         abort(400, description=str(exc))
+    session = get_session()
     try:
-        parsed = indexer.parse_query(q) if q.strip() else None
+        parsed = session.parse(q) if q.strip() else None
     except indexer.QueryError:
         parsed = None  # a query with nothing to mark still shows the document
     try:
-        return q, get_session().document(doc_id, parsed)
+        return q, session.document(doc_id, parsed)
     except indexer.NotFoundError:
         abort(404, description="没有这个文档。")
 

@@ -48,18 +48,23 @@ def _page_dict(params: SearchParams, page: indexer.Page) -> dict:
         "per_page": page.per_page,
         "pages": page.pages,
         "hits": [_hit_dict(h, params.q) for h in page.hits],
+        "partial": page.partial,
+        "partial_words": list(page.partial_words),
+        "suggestions": [{"query": sq, "url": urls.search_url(SearchParams(sq))}
+                        for sq in page.suggestions],
         "prev": urls.search_url(params, min(page.page - 1, page.pages)) if page.page > 1 else None,
         "next": urls.search_url(params, page.page + 1) if page.page < page.pages else None,
     }
 
 
 def _run_search() -> tuple[SearchParams, dict]:
+    session = get_session()
     try:
         params = SearchParams.from_args(request.args)
-        parsed = indexer.parse_query(params.q)
+        parsed = session.parse(params.q)
     except (ParamError, indexer.QueryError) as exc:
         abort(400, description=str(exc))
-    page = get_session().search(parsed, page=params.page, per_page=params.per_page)
+    page = session.search(parsed, page=params.page, per_page=params.per_page)
     return params, _page_dict(params, page)
 
 
@@ -74,6 +79,12 @@ def home():
         meta=index_meta(),
         json_url="/docs.json",
     )
+
+
+@bp.get("/help")
+def help_page():
+    """The query syntax, with examples that link to their results."""
+    return render_template("help.html")
 
 
 @bp.get("/docs.json")

@@ -1,0 +1,225 @@
+"""The query language: Traditional/Simplified, punctuation, syntax, synonyms, user dictionary,
+partial matches, suggestions. Ground truth evaluates the parsed tree with substring tests over
+the section texts (never the index)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import indexer
+from indexer.normalize import normalized
+from indexer.query import All, Any, Clause, Not
+
+from . import oracle
+
+DOC = "000_8750069abcf0ab7e"
+
+
+def matches(node, section) -> bool:
+    """The documented semantics of a query tree, evaluated on one section."""
+    if isinstance(node, Clause):
+        if node.field == "doc":
+            return section.doc_id == node.text.strip()
+        where = "\n".join(t for t in (section.article_title, section.title) if t) \
+            if node.field == "title" else section.text
+        text = normalized(where)
+        return any(n in text for n in (node.norm, *node.synonyms))
+    if isinstance(node, Not):
+        return not matches(node.child, section)
+    if isinstance(node, All):
+        return all(matches(c, section) for c in node.children)
+    assert isinstance(node, Any)
+    return any(matches(c, section) for c in node.children)
+
+
+@pytest.fixture(scope="module")
+def seed_sections(seeds_dir):
+    return oracle.load_sections(seeds_dir)
+
+
+@pytest.mark.parametrize("query,reading", [
+    ("公安 广东", "公安 广东"),
+    ("公安 AND 广东", "公安 广东"),
+    ("广东 OR 青海", "广东 OR 青海"),
+    ("广东 | 青海", "广东 OR 青海"),
+    ("两个确立 -维护", "两个确立 -维护"),
+    ("两个确立 NOT 王志忠", "两个确立 -王志忠"),
+    ("(广东 | 青海) 平安", "(广东 OR 青海) 平安"),
+    ("(广东 OR 青海) -(疫情 OR 冬奥)", "(广东 OR 青海) -(疫情 OR 冬奥)"),
+    ("title:两个确立", "title:两个确立"),
+    ('title:"四大风险"', 'title:"四大风险"'),
+    (f"doc:{DOC} 硬仗", f"doc:{DOC} 硬仗"),
+    ("doc:nope 硬仗", "doc:nope 硬仗"),
+    ('"安全 稳定" 广东', '"安全 稳定" 广东'),
+    ("兩個確立", "兩個確立"),
+    ("國際論壇 OR 枫桥", "國際論壇 OR 枫桥"),
+    ("的", "的"),
+    ("or", "or"),
+])
+def test_syntax_forms_against_ground_truth(seed_session, seed_sections, query, reading):
+    parsed = indexer.parse_query(query)
+    assert parsed.reading == reading
+    want = {s.section_id for s in seed_sections if matches(parsed.root, s)}
+    assert seed_session.all_section_ids(parsed) == want
+
+
+@pytest.mark.parametrize("query,note", [
+    ("公安 OR", "OR"), ("(公安", "括号"), ("公安)", "右括号"), ("公安 NOT", "NOT"),
+    ("OR", "原文"), ("(", "原文"), ('两个确立"', "引号"),
+])
+def test_syntax_problems_are_repaired_and_said(seed_session, query, note):
+    parsed = indexer.parse_query(query)
+    assert any(note in n for n in parsed.notes)
+    seed_session.search(parsed)  # runs
+
+
+@pytest.mark.parametrize("query", ["-公安", "NOT 公安", "-(公安 OR 广东)"])
+def test_only_exclusions_is_an_error(query):
+    with pytest.raises(indexer.QueryError):
+        indexer.parse_query(query)
+
+
+@pytest.fixture()
+def variants_index(tmp_path):
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "jian.txt").write_text("简体\n\n国际论坛召开。坚决做到两个确立，发展枫桥经验。“公安姓党”。\n",
+                                    encoding="utf-8")
+    (seeds / "fan.txt").write_text("繁體\n\n國際論壇召開。堅決做到兩個確立，發展楓橋經驗。\"公安姓黨\"。(五)、7•1、甲，乙。\n",
+                                   encoding="utf-8")
+    (seeds / "wj.txt").write_text("武警\n\n武警部队执行任务。\n", encoding="utf-8")
+    (seeds / "wz.txt").write_text("武装警察\n\n中国人民武装警察部队。\n", encoding="utf-8")
+    (seeds / "synonyms.txt").write_text("# 同义词\n武警 武装警察\n", encoding="utf-8")
+    indexer.update(seeds, tmp_path / "ix")
+    with indexer.SearchSession(indexer.open_index(tmp_path / "ix")) as session:
+        yield seeds, tmp_path / "ix", session
+
+
+def doc_ids(session, q):
+    return {i.split("-s")[0] for i in session.all_section_ids(session.parse(q))}
+
+
+@pytest.mark.parametrize("query", ["国际论坛", "國際論壇", "两个确立", "兩個確立", "楓橋經驗", "枫桥经验",
+                                   "国際论壇"])
+def test_traditional_and_simplified_find_each_other(variants_index, query):
+    _seeds, _ix, session = variants_index
+    assert doc_ids(session, query) == {"jian", "fan"}
+    page = session.search(session.parse(query))
+    marked = {h.doc_id: re.findall(r"<mark>(.*?)</mark>", h.snippet) for h in page.hits}
+    # highlights land on each document's own characters
+    assert all(normalized(m) == normalized(query) for ms in marked.values() for m in ms)
+    assert any(ch in "".join(marked["fan"]) for ch in "國際論壇兩個確立楓橋經驗")
+
+
+@pytest.mark.parametrize("query,docs", [
+    ('“公安姓党”', {"jian", "fan"}), ('"\\"公安姓党\\""', set()), ("（五）", {"fan"}), ('"(五)"', {"fan"}),
+    ("7·1", {"fan"}), ("甲,乙", {"fan"}),
+])
+def test_punctuation_variants_fold(variants_index, query, docs):
+    _seeds, _ix, session = variants_index
+    if docs:
+        assert doc_ids(session, query) == docs
+    else:
+        session.parse(query)
+
+
+def test_synonyms_expand_highlight_and_rank_below_exact(variants_index):
+    seeds, ix, session = variants_index
+    page = session.search(session.parse("武警"))
+    assert [h.doc_id for h in page.hits] == ["wj", "wz"]  # exact match first
+    assert "<mark>武装警察</mark>" in page.hits[1].snippet
+    assert page.query.reading == "武警 (≈武装警察)"
+    assert doc_ids(session, '"武警"') == {"wj"}  # a quoted phrase is exact: no synonyms
+    (seeds / "synonyms.txt").write_text("", encoding="utf-8")
+    report = indexer.update(seeds, ix)
+    assert not report.full
+    assert doc_ids(session, "武警") == {"wj"}
+
+
+def test_user_dictionary_is_used_and_its_change_rebuilds(tmp_path):
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "a.txt").write_text("题目\n\n牢牢把握公安姓党的根本政治属性。\n", encoding="utf-8")
+    first = indexer.update(seeds, tmp_path / "ix")
+    with indexer.SearchSession(indexer.open_index(tmp_path / "ix")) as s:
+        assert "公安姓党" not in s.words("牢牢把握公安姓党")
+    (seeds / "userdict.txt").write_text("公安姓党 10 n\n", encoding="utf-8")
+    second = indexer.update(seeds, tmp_path / "ix")
+    assert second.full and second.generation != first.generation
+    assert "userdict.txt" not in second.indexed
+    with indexer.SearchSession(indexer.open_index(tmp_path / "ix")) as s:
+        assert "公安姓党" in s.words("牢牢把握公安姓党")
+        assert s.search(s.parse("公安姓党")).total == 1
+    assert not indexer.update(seeds, tmp_path / "ix").wrote
+
+
+def test_long_query_falls_back_to_partial_matches(seed_session, seed_sections):
+    query = "青海公安必须深刻认识两个确立的决定性意义并且努力奋斗到底"
+    parsed = indexer.parse_query(query)
+    assert seed_session.all_section_ids(parsed) == set()
+    page = seed_session.search(parsed)
+    assert page.partial and page.total >= 1 and len(page.partial_words) >= 2
+    for hit in page.hits:
+        text = normalized(next(s.text for s in seed_sections if s.section_id == hit.section_id))
+        assert sum(w in text for w in page.partial_words) >= len(page.partial_words) / 2
+    # exact intent never falls back
+    assert not seed_session.search(indexer.parse_query(f'"{query}"')).partial
+
+
+def test_pasted_paragraph_is_capped(seed_session, seeds_dir):
+    text = (seeds_dir / f"{DOC}.txt").read_text(encoding="utf-8")[500:2600]
+    parsed = indexer.parse_query(text)
+    page = seed_session.search(parsed)
+    assert any("1000" in n for n in parsed.notes)
+    assert page.total >= 1 and len(page.partial_words) <= 24
+
+
+def test_zero_results_suggest_queries_that_find_something(seed_session):
+    page = seed_session.search(indexer.parse_query("量子计算机 公安"))
+    assert page.total == 0 and "公安" in page.suggestions
+    page = seed_session.search(indexer.parse_query("两个确定"))
+    assert page.total == 0 and page.suggestions
+    for s in page.suggestions:
+        assert seed_session.search(indexer.parse_query(s)).total > 0
+
+
+def test_zero_result_page_shows_reading_and_suggestions(client):
+    from bs4 import BeautifulSoup
+
+    resp = client.get("/search", query_string={"q": "量子计算机 公安"})
+    page = BeautifulSoup(resp.get_data(as_text=True), "html.parser")
+    assert "量子计算机 公安" in page.select_one(".empty").get_text()
+    assert [a.get_text() for a in page.select("a.suggestion")][0] == "公安"
+    data = client.get("/search.json", query_string={"q": "量子计算机 公安"}).get_json()
+    assert data["suggestions"][0] == {"query": "公安", "url": "/search?q=%E5%85%AC%E5%AE%89"}
+
+
+def test_help_page(client):
+    from bs4 import BeautifulSoup
+
+    page = BeautifulSoup(client.get("/help").get_data(as_text=True), "html.parser")
+    codes = {c.get_text() for c in page.select("code")}
+    assert {"广东 OR 青海", "两个确立 -维护", "title:两个确立", '"安全 稳定"'} <= codes
+    for a in page.select(".syntax a"):
+        assert client.get(a["href"]).status_code == 200
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(max_size=40))
+def test_any_user_string_gets_a_well_formed_answer(client, text):
+    resp = client.get("/search.json", query_string={"q": text})
+    data = resp.get_json()
+    try:
+        indexer.parse_query(text)
+        parses = True
+    except indexer.QueryError:
+        parses = False
+    if parses:
+        assert resp.status_code == 200 and isinstance(data["total"], int)
+        assert isinstance(data["hits"], list) and isinstance(data["read_as"], str)
+    else:
+        assert resp.status_code == 400 and data["error"]
