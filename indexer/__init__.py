@@ -18,7 +18,13 @@ from .indexing import (
 )
 from .query import MAX_QUERY_CHARS, ParsedQuery, QueryError, parse_query
 from .searcher import (
+    MAX_CONCORDANCE,
     MAX_PER_PAGE,
+    Concordance,
+    Facets,
+    FacetValue,
+    Filters,
+    Occurrence,
     DocumentSummary,
     DocumentView,
     Hit,
@@ -30,7 +36,8 @@ from .sections import INTRO_TITLE
 from .sources import DocumentError
 
 __all__ = [
-    "DocumentError", "DocumentSummary", "DocumentView", "Hit", "IndexBusyError",
+    "Concordance", "DocumentError", "FacetValue", "Facets", "Filters", "MAX_CONCORDANCE",
+    "Occurrence", "DocumentSummary", "DocumentView", "Hit", "IndexBusyError",
     "INTRO_TITLE", "IndexHandle", "IndexLocationError", "IndexMissingError", "MAX_PER_PAGE", "MAX_QUERY_CHARS",
     "NotFoundError", "Page", "ParsedQuery", "QueryError", "SearchSession", "UpdateReport", "update",
     "default_index_dir", "default_seeds_dir", "is_current", "open_index", "parse_query",

@@ -36,7 +36,7 @@ from whoosh import index as whoosh_index
 
 from .analysis import analysis_signature, read_user_dictionary
 from .documents import read_document
-from .schema import make_schema
+from .schema import article_key, make_schema
 from .sections import Section, split_sections
 from .sources import SYNONYMS, USER_DICTIONARY, DocumentError, SourceFile, read_config_text, scan
 
@@ -163,6 +163,7 @@ def _fields(section: Section, sha256: str, path: str) -> dict:
         ordinal=section.ordinal,
         doc_title=section.doc_title,
         article_title=section.article_title,
+        article_key=article_key(section.doc_id, section.article_title),
         author=section.author,
         title=section.title,
         breadcrumb=json.dumps(section.breadcrumb, ensure_ascii=False),

@@ -2,6 +2,8 @@
 
 Fields:
 
+* ``doc_id`` and ``article_key`` (``doc_id`` + U+001F + article title) are indexed and sortable
+  for facet counts and filters;
 * stored only: ``section_id`` (unique key), ``doc_id``, ``path``, ``ordinal``, ``doc_title``,
   ``article_title``, ``author``, ``title``, ``breadcrumb`` (a JSON list of titles),
   ``text`` (the repaired section text), ``sha256`` (of the source file: the manifest);
@@ -35,6 +37,14 @@ SYNONYM_BOOST = 0.5
 """A synonym's match counts this much of an exact match (synonyms rank below exact matches)."""
 
 
+ARTICLE_KEY_SEP = "\x1f"
+
+
+def article_key(doc_id: str, article_title: str) -> str:
+    """The ``article_key`` of a section: its document and article, one facet value."""
+    return f"{doc_id}{ARTICLE_KEY_SEP}{article_title}"
+
+
 def make_schema(user_words: tuple[str, ...] = ()) -> Schema:
     """Return a new :class:`whoosh.fields.Schema` for section documents.
 
@@ -44,7 +54,8 @@ def make_schema(user_words: tuple[str, ...] = ()) -> Schema:
     """
     return Schema(
         section_id=ID(stored=True, unique=True),
-        doc_id=ID(stored=True),
+        doc_id=ID(stored=True, sortable=True),
+        article_key=ID(sortable=True),
         path=ID(stored=True),
         ordinal=NUMERIC(stored=True, sortable=True),
         doc_title=STORED(),

@@ -27,6 +27,10 @@ MAX_SUGGEST_CHARS = 16
 """Only a word this short (characters) gets "a shorter piece that occurs" suggestions."""
 MAX_SUGGEST_PROBES = 40
 """At most this many searches are spent on suggestions for one query."""
+MAX_CONCORDANCE = 10_000
+"""A concordance lists at most this many occurrences (the total is still counted)."""
+MAX_FACET_VALUES = 20
+"""Facet values shown per facet, largest counts first."""
 FALLBACK_POOL = 200
 """Partial matching looks at this many best-scoring sections at most (bounded work)."""
 
@@ -78,6 +82,69 @@ class Page:
     partial: bool = False
     partial_words: tuple[str, ...] = ()
     suggestions: tuple[str, ...] = ()
+    facets: "Facets | None" = None
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    """One facet link: ``count`` matching sections have this ``value`` (a doc_id, or an
+    article key ``doc_id`` + U+001F + article title), shown as ``label``."""
+
+    value: str
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Facets:
+    """Hit counts of the whole result set grouped by document and by article, largest first."""
+
+    documents: tuple[FacetValue, ...]
+    articles: tuple[FacetValue, ...]
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrict a search to one document (``doc_id``) and/or one article (``article_key``)."""
+
+    doc_id: str = ""
+    article_key: str = ""
+
+    def query(self) -> wq.Query | None:
+        """The Whoosh filter, or None when nothing is restricted."""
+        parts = [wq.Term(f, v) for f, v in (("doc_id", self.doc_id), ("article_key", self.article_key)) if v]
+        return wq.And(parts) if len(parts) > 1 else (parts[0] if parts else None)
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One occurrence of the query in the collection (a concordance line).
+
+    Attributes:
+        left, match, right: the text before (up to ``context`` characters), the matched text
+            as written in the document, and the text after; line breaks become spaces.
+        section_id, doc_id, breadcrumb: where it is.
+        start_char, end_char: offsets of the match in the section text.
+    """
+
+    left: str
+    match: str
+    right: str
+    section_id: str
+    doc_id: str
+    breadcrumb: tuple[str, ...]
+    start_char: int
+    end_char: int
+
+
+@dataclass(frozen=True)
+class Concordance:
+    """Every occurrence (up to a cap) of a query, sorted; ``total`` counts them all and
+    ``truncated`` says whether the cap cut the list."""
+
+    occurrences: tuple[Occurrence, ...]
+    total: int
+    truncated: bool
 
 
 @dataclass(frozen=True)
@@ -176,7 +243,8 @@ class SearchSession:
             match_count=snip.match_count,
         )
 
-    def search(self, parsed: ParsedQuery, page: int = 1, per_page: int = 10) -> Page:
+    def search(self, parsed: ParsedQuery, page: int = 1, per_page: int = 10,
+               filters: Filters | None = None) -> Page:
         """Rank the sections matching ``parsed`` and return page ``page``.
 
         When nothing matches and the query has several words, the best partial matches are
@@ -189,18 +257,25 @@ class SearchSession:
             parsed: from :meth:`parse` or :func:`indexer.query.parse_query`.
             page: 1-based page number; a page past the end has no hits (``total`` still set).
             per_page: hits per page, 1 to :data:`MAX_PER_PAGE`.
+            filters: restrict to a document and/or an article (facet links).
+        Returns:
+            a :class:`Page`, with :class:`Facets` counted over the whole (unfiltered) result.
         Raises:
             ValueError: ``page`` < 1 or ``per_page`` outside 1..MAX_PER_PAGE.
         """
         if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
             raise ValueError(f"page must be ≥ 1 and per_page 1–{MAX_PER_PAGE}")
         first = (page - 1) * per_page
-        results = self._searcher.search(whoosh_query(parsed, self.words), limit=first + per_page)
+        q = whoosh_query(parsed, self.words)
+        restrict = (filters or Filters()).query()
+        # ANDed in rather than Whoosh's filter=, which ignores a filter that matches nothing
+        results = self._searcher.search(wq.And([q, restrict]) if restrict else q,
+                                        limit=first + per_page)
         total = len(results)  # counts every match, not only the collected top documents
         if total:
             hits = [self._hit(r, parsed.needles) for r in results[first:first + per_page]]
             return Page(parsed, total, page, per_page, max(1, math.ceil(total / per_page)),
-                        tuple(hits))
+                        tuple(hits), facets=self._facets(q))
         fallback = fallback_words(parsed, self.words)
         if fallback is not None:
             ranked = self._partial(fallback.words)
@@ -210,6 +285,75 @@ class SearchSession:
                             max(1, math.ceil(len(ranked) / per_page)), tuple(hits),
                             partial=True, partial_words=fallback.words)
         return Page(parsed, 0, page, per_page, 1, (), suggestions=tuple(self._suggest(parsed)))
+
+    def _facets(self, q: wq.Query) -> Facets:
+        from whoosh import sorting
+
+        groups = sorting.Facets()
+        groups.add_field("doc_id", maptype=sorting.Count)
+        groups.add_field("article_key", maptype=sorting.Count)
+        results = self._searcher.search(q, limit=1, groupedby=groups)
+        titles: dict[str, str] = {}
+
+        def title(doc_id: str) -> str:
+            if doc_id not in titles:
+                stored = self._searcher.document(doc_id=doc_id) or {}
+                titles[doc_id] = stored.get("doc_title", doc_id)
+            return titles[doc_id]
+
+        def top(name):
+            counts = results.groups(name)
+            return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_FACET_VALUES]
+
+        documents = tuple(FacetValue(v, title(v), n) for v, n in top("doc_id"))
+        articles = []
+        for key, n in top("article_key"):
+            doc_id, _, article = key.partition("\x1f")
+            if article:
+                articles.append(FacetValue(key, article, n))
+        return Facets(documents, tuple(articles))
+
+    def concordance(self, parsed: ParsedQuery, context: int = 20, sort: str = "position",
+                    limit: int = MAX_CONCORDANCE) -> Concordance:
+        """Every occurrence of the query's positive clauses in the sections that match it,
+        with ``context`` characters on each side (keyword in context).
+
+        Args:
+            parsed: the query.
+            context: characters of context on each side.
+            sort: ``"position"`` (document, section, offset), ``"left"`` (by the left context
+                read backwards from the match, as concordancers do) or ``"right"``.
+            limit: at most this many occurrences are returned (all are counted).
+        Raises:
+            ValueError: an unknown ``sort``.
+        """
+        if sort not in ("position", "left", "right"):
+            raise ValueError(f"sort must be position, left or right, not {sort!r}")
+        needles = parsed.needles
+        results = self._searcher.search(whoosh_query(parsed), limit=None, scored=False)
+        found: list[tuple[tuple, Occurrence]] = []
+        total = 0
+        for r in results:
+            stored = r.fields()
+            text = stored["text"]
+            for m in find_matches(text, needles):
+                total += 1
+                if len(found) >= limit:
+                    continue
+                occ = Occurrence(
+                    left=text[max(0, m.start_char - context):m.start_char].replace("\n", " "),
+                    match=text[m.start_char:m.end_char],
+                    right=text[m.end_char:m.end_char + context].replace("\n", " "),
+                    section_id=stored["section_id"], doc_id=stored["doc_id"],
+                    breadcrumb=_crumbs(stored), start_char=m.start_char, end_char=m.end_char)
+                found.append(((stored.get("path", ""), stored["ordinal"], m.start_char), occ))
+        found.sort(key=lambda t: t[0])
+        occurrences = [o for _, o in found]
+        if sort == "left":
+            occurrences.sort(key=lambda o: normalized(o.left)[::-1])
+        elif sort == "right":
+            occurrences.sort(key=lambda o: normalized(o.right))
+        return Concordance(tuple(occurrences), total, total > len(occurrences))
 
     def _partial(self, words: tuple[str, ...]) -> list:
         """Sections holding at least half the words (two at least), best coverage first."""

@@ -34,7 +34,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.json.ensure_ascii = False
     app.json.sort_keys = False
 
-    from . import document_views, errors, filters, index_access, params, search_views, status_views
+    from . import (
+        concordance_views, document_views, errors, filters, index_access, params, search_views,
+        status_views,
+    )
 
     filters.init_app(app)
     params.init_app(app)
@@ -42,5 +45,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     errors.init_app(app)
     app.register_blueprint(search_views.bp)
     app.register_blueprint(document_views.bp)
+    app.register_blueprint(concordance_views.bp)
     status_views.init_app(app)
     return app

@@ -39,15 +39,19 @@ def _int(args: MultiDict, name: str, default: int, low: int, high: int) -> int:
 
 @dataclass(frozen=True)
 class SearchParams:
-    """``q`` (query text, may be empty), ``page`` (1-based) and ``per_page``."""
+    """``q`` (query text, may be empty), ``page`` (1-based), ``per_page``, and the facet
+    filters ``doc`` (a doc_id) and ``article`` (an article key)."""
 
     q: str
     page: int = 1
     per_page: int = DEFAULT_PER_PAGE
+    doc: str = ""
+    article: str = ""
 
     @classmethod
     def from_args(cls, args: MultiDict) -> "SearchParams":
-        """Read ``q``, ``page``, ``per_page``; unknown parameters are ignored.
+        """Read ``q``, ``page``, ``per_page``, ``doc``, ``article``; unknown parameters are
+        ignored.
 
         Raises:
             ParamError: a parameter is repeated, not a whole number, or out of range.
@@ -57,7 +61,32 @@ class SearchParams:
             q=q,
             page=_int(args, "page", 1, 1, MAX_PAGE),
             per_page=_int(args, "per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE),
+            doc=(_one(args, "doc") or "")[:200],
+            article=(_one(args, "article") or "")[:400],
         )
+
+
+CONCORDANCE_SORTS = ("position", "left", "right")
+MAX_CONCORDANCE_PAGE = 1000
+
+
+@dataclass(frozen=True)
+class ConcordanceParams:
+    """``q``, ``sort`` (position, left, right), ``page`` and ``per_page`` (up to 1000)."""
+
+    q: str
+    sort: str = "position"
+    page: int = 1
+    per_page: int = 100
+
+    @classmethod
+    def from_args(cls, args: MultiDict) -> "ConcordanceParams":
+        """Raises ParamError for a bad ``sort``, ``page`` or ``per_page``."""
+        sort = _one(args, "sort") or "position"
+        if sort not in CONCORDANCE_SORTS:
+            raise ParamError(f"参数 sort 只能是 {'、'.join(CONCORDANCE_SORTS)}，收到的是“{sort[:20]}”。")
+        return cls(q=_one(args, "q") or "", sort=sort, page=_int(args, "page", 1, 1, MAX_PAGE),
+                   per_page=_int(args, "per_page", 100, 1, MAX_CONCORDANCE_PAGE))
 
 
 def query_text(args: MultiDict) -> str:

@@ -8,6 +8,8 @@ import indexer
 
 from . import urls
 from .index_access import get_session, index_meta
+from dataclasses import replace
+
 from .params import ParamError, SearchParams
 
 bp = Blueprint("search", __name__)
@@ -37,6 +39,18 @@ def _hit_dict(hit: indexer.Hit, q: str) -> dict:
     }
 
 
+def _facets_dict(params: SearchParams, facets: indexer.Facets | None) -> dict:
+    def values(items, key):
+        return [{"value": f.value, "label": f.label, "count": f.count,
+                 "url": urls.search_url(replace(params, page=1, **{key: f.value}))}
+                for f in items]
+
+    if facets is None:
+        return {"documents": [], "articles": []}
+    return {"documents": values(facets.documents, "doc"),
+            "articles": values(facets.articles, "article")}
+
+
 def _page_dict(params: SearchParams, page: indexer.Page) -> dict:
     """The one shape both formats share."""
     return {
@@ -48,6 +62,10 @@ def _page_dict(params: SearchParams, page: indexer.Page) -> dict:
         "per_page": page.per_page,
         "pages": page.pages,
         "hits": [_hit_dict(h, params.q) for h in page.hits],
+        "filters": {"doc": params.doc, "article": params.article},
+        "unfiltered_url": urls.search_url(replace(params, page=1, doc="", article="")),
+        "facets": _facets_dict(params, page.facets),
+        "concordance_url": urls.concordance_url(params.q),
         "partial": page.partial,
         "partial_words": list(page.partial_words),
         "suggestions": [{"query": sq, "url": urls.search_url(SearchParams(sq))}
@@ -64,7 +82,8 @@ def _run_search() -> tuple[SearchParams, dict]:
         parsed = session.parse(params.q)
     except (ParamError, indexer.QueryError) as exc:
         abort(400, description=str(exc))
-    page = session.search(parsed, page=params.page, per_page=params.per_page)
+    filters = indexer.Filters(doc_id=params.doc, article_key=params.article)
+    page = session.search(parsed, page=params.page, per_page=params.per_page, filters=filters)
     return params, _page_dict(params, page)
 
 

@@ -16,6 +16,10 @@ def search_url(params: SearchParams, page: int | None = None, fmt: str = "html",
         args["page"] = page
     if params.per_page != DEFAULT_PER_PAGE:
         args["per_page"] = params.per_page
+    if params.doc:
+        args["doc"] = params.doc
+    if params.article:
+        args["article"] = params.article
     endpoint = "search.search_json" if fmt == "json" else "search.search"
     return url_for(endpoint, _external=external, **args)
 
@@ -28,3 +32,15 @@ def doc_url(doc_id: str, q: str = "", section_id: str | None = None, fmt: str = 
         return url_for("document.document_json", doc_id=doc_id, _external=external, **args)
     return url_for("document.document", doc_id=doc_id, _anchor=section_id, _external=external,
                    **args)
+
+
+def concordance_url(q: str, sort: str = "position", page: int = 1, fmt: str = "html") -> str:
+    """URL of a concordance page (``fmt``: html, json or csv)."""
+    args = {"q": q}
+    if sort != "position":
+        args["sort"] = sort
+    if page != 1:
+        args["page"] = page
+    endpoint = {"html": "concordance.concordance", "json": "concordance.concordance_json",
+                "csv": "concordance.concordance_csv"}[fmt]
+    return url_for(endpoint, **args)

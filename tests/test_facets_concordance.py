@@ -1,0 +1,95 @@
+"""Facet counts and the concordance, against plain substring scans over the section texts."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+import indexer
+from indexer.normalize import normalize, normalized
+
+from . import oracle
+
+
+@pytest.fixture(scope="module")
+def sections(seeds_dir):
+    return oracle.load_sections(seeds_dir)
+
+
+@pytest.mark.parametrize("q", ["安全", "两个确立", "的", "公安 广东"])
+def test_facet_counts_match_ground_truth(client, sections, q):
+    data = client.get("/search.json", query_string={"q": q}).get_json()
+    hits = [s for s in sections if s.section_id in oracle.unquoted(sections, q)]
+    by_doc = Counter(s.doc_id for s in hits)
+    by_article = Counter(s.article_title for s in hits if s.article_title)
+    assert {f["value"]: f["count"] for f in data["facets"]["documents"]} == dict(by_doc)
+    assert {f["label"]: f["count"] for f in data["facets"]["articles"]} == dict(by_article)
+    for f in data["facets"]["articles"]:  # each link filters to exactly its article
+        args = parse_qs(urlsplit(f["url"]).query)
+        filtered = client.get("/search.json", query_string={k: v[0] for k, v in args.items()}).get_json()
+        assert filtered["total"] == f["count"] and filtered["filters"]["article"] == f["value"]
+        assert {h["article_title"] for h in filtered["hits"]} == {f["label"]}
+
+
+def test_doc_filter_is_kept_in_the_url(client):
+    data = client.get("/search.json", query_string={"q": "安全", "doc": "nope"}).get_json()
+    assert data["total"] == 0 and data["filters"]["doc"] == "nope"
+    doc = "000_8750069abcf0ab7e"
+    data = client.get("/search.json", query_string={"q": "安全", "doc": doc, "per_page": 2}).get_json()
+    assert data["next"] and parse_qs(urlsplit(data["next"]).query)["doc"] == [doc]
+
+
+def scan(sections, q):
+    """Every occurrence by brute force: (section_id, start_char, end_char)."""
+    needle = normalized(q)
+    out = []
+    for s in sections:
+        norm = normalize(s.text)
+        i = norm.text.find(needle)
+        while i != -1:
+            a, b = norm.span(i, i + len(needle))
+            out.append((s.section_id, a, b))
+            i = norm.text.find(needle, i + 1)
+    return out
+
+
+@pytest.mark.parametrize("q", ["两个确立", "安全", "的", "2022年1月", "兩個確立"])
+def test_concordance_lists_every_occurrence_with_exact_offsets(seed_session, sections, q):
+    conc = seed_session.concordance(indexer.parse_query(q))
+    got = [(o.section_id, o.start_char, o.end_char) for o in conc.occurrences]
+    want = scan(sections, q)
+    assert sorted(got) == sorted(want) and conc.total == len(want) and not conc.truncated
+    texts = {s.section_id: s.text for s in sections}
+    for o in conc.occurrences:
+        text = texts[o.section_id]
+        assert o.match == text[o.start_char:o.end_char]
+        assert o.left == text[max(0, o.start_char - 20):o.start_char].replace("\n", " ")
+        assert o.right == text[o.end_char:o.end_char + 20].replace("\n", " ")
+
+
+def test_concordance_sorts(seed_session):
+    parsed = indexer.parse_query("安全")
+    left = seed_session.concordance(parsed, sort="left").occurrences
+    right = seed_session.concordance(parsed, sort="right").occurrences
+    assert [normalized(o.left)[::-1] for o in left] == sorted(normalized(o.left)[::-1] for o in left)
+    assert [normalized(o.right) for o in right] == sorted(normalized(o.right) for o in right)
+    with pytest.raises(ValueError):
+        seed_session.concordance(parsed, sort="middle")
+
+
+def test_concordance_page_json_and_csv(client, sections):
+    want = scan(sections, "安全")
+    data = client.get("/concordance.json?q=%E5%AE%89%E5%85%A8&per_page=10").get_json()
+    assert data["total"] == len(want) and len(data["occurrences"]) == 10 and data["next"]
+    resp = client.get("/concordance.csv?q=%E5%AE%89%E5%85%A8")
+    assert resp.mimetype == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(resp.get_data(as_text=True).lstrip("\ufeff"))))
+    assert len(rows) == len(want) and {r["match"] for r in rows} == {"安全"}
+    html = client.get("/concordance?q=%E5%AE%89%E5%85%A8&sort=left").get_data(as_text=True)
+    assert html.count("<mark>安全</mark>") == min(100, len(want))
+    assert client.get("/concordance.json?q=%E5%AE%89&sort=bad").status_code == 400
+    assert client.get("/concordance.json?q=").status_code == 400

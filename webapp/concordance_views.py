@@ -1,0 +1,88 @@
+"""Blueprint ``concordance``: every occurrence of a query with its context (keyword in
+context), as a page, JSON and CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import Blueprint, Response, abort, render_template, request
+
+import indexer
+
+from . import urls
+from .index_access import get_session
+from .params import ConcordanceParams, ParamError
+
+bp = Blueprint("concordance", __name__)
+
+
+def _data() -> tuple[ConcordanceParams, dict]:
+    session = get_session()
+    try:
+        params = ConcordanceParams.from_args(request.args)
+        parsed = session.parse(params.q)
+    except (ParamError, indexer.QueryError) as exc:
+        abort(400, description=str(exc))
+    conc = session.concordance(parsed, sort=params.sort)
+    first = (params.page - 1) * params.per_page
+    rows = conc.occurrences[first:first + params.per_page]
+    pages = max(1, -(-len(conc.occurrences) // params.per_page))
+    return params, {
+        "query": params.q,
+        "read_as": parsed.reading,
+        "sort": params.sort,
+        "total": conc.total,
+        "listed": len(conc.occurrences),
+        "truncated": conc.truncated,
+        "page": params.page,
+        "per_page": params.per_page,
+        "pages": pages,
+        "occurrences": [
+            {"left": o.left, "match": o.match, "right": o.right, "doc_id": o.doc_id,
+             "section_id": o.section_id, "breadcrumb": list(o.breadcrumb),
+             "start_char": o.start_char, "end_char": o.end_char,
+             "url": urls.doc_url(o.doc_id, params.q, o.section_id)}
+            for o in rows
+        ],
+        "sort_urls": {s: urls.concordance_url(params.q, s) for s in ("position", "left", "right")},
+        "prev": urls.concordance_url(params.q, params.sort, params.page - 1) if params.page > 1 else None,
+        "next": urls.concordance_url(params.q, params.sort, params.page + 1) if params.page < pages else None,
+        "csv_url": urls.concordance_url(params.q, params.sort, fmt="csv"),
+    }
+
+
+@bp.get("/concordance")
+def concordance():
+    """Every occurrence with 20 characters of context each side, sortable."""
+    params, data = _data()
+    return render_template("concordance.html", q=params.q, data=data,
+                           json_url=urls.concordance_url(params.q, params.sort, params.page, "json"))
+
+
+@bp.get("/concordance.json")
+def concordance_json():
+    """JSON twin of :func:`concordance` (one page of occurrences)."""
+    return _data()[1]
+
+
+@bp.get("/concordance.csv")
+def concordance_csv():
+    """All listed occurrences (not only one page) as CSV: left, match, right, breadcrumb, url."""
+    session = get_session()
+    try:
+        params = ConcordanceParams.from_args(request.args)
+        parsed = session.parse(params.q)
+    except (ParamError, indexer.QueryError) as exc:
+        abort(400, description=str(exc))
+    conc = session.concordance(parsed, sort=params.sort)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["left", "match", "right", "breadcrumb", "doc_id", "section_id",
+                     "start_char", "end_char", "url"])
+    for o in conc.occurrences:
+        writer.writerow([o.left, o.match, o.right, " › ".join(o.breadcrumb), o.doc_id,
+                         o.section_id, o.start_char, o.end_char,
+                         urls.doc_url(o.doc_id, params.q, o.section_id)])
+    return Response("\ufeff" + out.getvalue(), mimetype="text/csv",  # BOM: Excel reads UTF-8
+                    headers={"Content-Disposition": 'attachment; filename="concordance.csv"'})
