@@ -458,10 +458,11 @@ class Fallback:
     extra: dict = field(default_factory=dict)
 
 
-def fallback_words(parsed: ParsedQuery, words, limit: int = 24) -> Fallback | None:
-    """The words to look for when every clause together found nothing: the jieba words of the
-    query (single characters only when nothing longer exists). None unless the query is a plain
-    AND of unquoted words at least :data:`FALLBACK_MIN_CHARS` long with two words or more."""
+def fallback_words(parsed: ParsedQuery, words, limit: int = 64) -> Fallback | None:
+    """The words to look for when every clause together found nothing: the distinct jieba
+    words of the query that hold a letter or digit (single characters included: BM25's idf
+    weighs common ones down), at most ``limit``. None unless the query is a plain AND of
+    unquoted words at least :data:`FALLBACK_MIN_CHARS` long with two words or more."""
     root = parsed.root
     clauses = list(root.children) if isinstance(root, All) else [root]
     # only a plain AND of unquoted words is a "pasted text" query: quotes, OR, NOT and fields
@@ -472,12 +473,9 @@ def fallback_words(parsed: ParsedQuery, words, limit: int = 24) -> Fallback | No
         return None
     found: list[str] = []
     for c in parsed.clauses:
-        if c.field != "doc":
-            for w in words(c.norm):
-                if w.strip() and w not in found:
-                    found.append(w)
-    longer = [w for w in found if len(w) > 1] or found
-    if len(longer) < 2:
+        for w in words(c.norm):
+            if w not in found and any(ch.isalnum() for ch in w):
+                found.append(w)
+    if len(found) < 2:
         return None
-    ranked = sorted(longer, key=lambda w: -len(w))
-    return Fallback(tuple(ranked[:limit]), shortened=len(ranked) > limit)
+    return Fallback(tuple(found[:limit]), shortened=len(found) > limit)

@@ -31,8 +31,9 @@ MAX_CONCORDANCE = 10_000
 """A concordance lists at most this many occurrences (the total is still counted)."""
 MAX_FACET_VALUES = 20
 """Facet values shown per facet, largest counts first."""
-FALLBACK_POOL = 200
-"""Partial matching looks at this many best-scoring sections at most (bounded work)."""
+PARTIAL_COORDINATION = 0.9
+"""Coordination bonus of partial matching (Whoosh ``Or(scale=…)``): how much covering more of
+the query's words lifts a section."""
 
 
 @dataclass(frozen=True)
@@ -247,11 +248,10 @@ class SearchSession:
                filters: Filters | None = None) -> Page:
         """Rank the sections matching ``parsed`` and return page ``page``.
 
-        When nothing matches and the query has several words, the best partial matches are
-        returned instead (``Page.partial``): sections holding at least half of the words (two
-        at least), ranked by how many they hold, then by score, from the
-        :data:`FALLBACK_POOL` best. When still nothing matches, ``Page.suggestions`` holds
-        queries that do find something.
+        When nothing matches and the query is long, the best partial matches are returned
+        instead (``Page.partial``): sections holding any of its words, ranked by BM25 with a
+        coordination bonus for holding more of them. When still nothing matches,
+        ``Page.suggestions`` holds queries that do find something.
 
         Args:
             parsed: from :meth:`parse` or :func:`indexer.query.parse_query`.
@@ -278,9 +278,11 @@ class SearchSession:
                         tuple(hits), facets=self._facets(q))
         fallback = fallback_words(parsed, self.words)
         if fallback is not None:
-            ranked = self._partial(fallback.words)
-            if ranked:
-                hits = [self._hit(r, list(fallback.words)) for r in ranked[first:first + per_page]]
+            ranked = self._partial(fallback.words, first + per_page)
+            if len(ranked):
+                # mark the longer words only: single characters would light up everything
+                marks = [w for w in fallback.words if len(w) > 1] or list(fallback.words)
+                hits = [self._hit(r, marks) for r in ranked[first:first + per_page]]
                 return Page(parsed, len(ranked), page, per_page,
                             max(1, math.ceil(len(ranked) / per_page)), tuple(hits),
                             partial=True, partial_words=fallback.words)
@@ -355,18 +357,11 @@ class SearchSession:
             occurrences.sort(key=lambda o: normalized(o.right))
         return Concordance(tuple(occurrences), total, total > len(occurrences))
 
-    def _partial(self, words: tuple[str, ...]) -> list:
-        """Sections holding at least half the words (two at least), best coverage first."""
-        q = wq.Or([_substring_query("chars", w) for w in words], scale=0.9)
-        need = max(2, math.ceil(len(words) / 2))
-        scored = []
-        for r in self._searcher.search(q, limit=FALLBACK_POOL):
-            text = normalized(r["text"])
-            covered = sum(1 for w in words if w in text)
-            if covered >= need:
-                scored.append((covered, r.score, r))
-        scored.sort(key=lambda t: (-t[0], -t[1]))
-        return [r for _, _, r in scored]
+    def _partial(self, words: tuple[str, ...], limit: int):
+        """BM25 over the words (an OR), with a coordination bonus so that sections holding
+        more of the query rank higher; at least one word must occur."""
+        q = wq.Or([wq.Term("body", w) for w in words], scale=PARTIAL_COORDINATION)
+        return self._searcher.search(q, limit=limit)
 
     def _count(self, text: str) -> int:
         try:

@@ -163,9 +163,13 @@ def test_long_query_falls_back_to_partial_matches(seed_session, seed_sections):
     assert seed_session.all_section_ids(parsed) == set()
     page = seed_session.search(parsed)
     assert page.partial and page.total >= 1 and len(page.partial_words) >= 2
+    covered = []
     for hit in page.hits:
         text = normalized(next(s.text for s in seed_sections if s.section_id == hit.section_id))
-        assert sum(w in text for w in page.partial_words) >= len(page.partial_words) / 2
+        covered.append(sum(w in text for w in page.partial_words))
+    assert min(covered) >= 1
+    # the section that holds the most of the query comes first
+    assert covered[0] == max(covered)
     # exact intent never falls back
     assert not seed_session.search(indexer.parse_query(f'"{query}"')).partial
 
@@ -175,7 +179,7 @@ def test_pasted_paragraph_is_capped(seed_session, seeds_dir):
     parsed = indexer.parse_query(text)
     page = seed_session.search(parsed)
     assert any("1000" in n for n in parsed.notes)
-    assert page.total >= 1 and len(page.partial_words) <= 24
+    assert page.total >= 1 and len(page.partial_words) <= 64
 
 
 def test_zero_results_suggest_queries_that_find_something(seed_session):
