@@ -26,11 +26,13 @@ from typing import Union
 from whoosh import query as wq
 
 from .normalize import normalized
-from .schema import HEADING_BOOST, PHRASE_BOOST, SYNONYM_BOOST, WORD_BOOST
+from .schema import (
+    HEADING_BOOST, PHRASE_BOOST, PROXIMITY_BOOST, PROXIMITY_SLOP, SYNONYM_BOOST, WORD_BOOST,
+)
 
 MAX_QUERY_CHARS = 1000
 """Longer queries are cut to this many characters (code points); the page says so."""
-FALLBACK_MIN_CHARS = 8
+FALLBACK_MIN_CHARS = 4
 """A query this long (normalized characters) that matches nothing falls back to partial matches."""
 MAX_CLAUSES = 32
 """At most this many words/phrases are searched; the rest are dropped and the page says so."""
@@ -419,7 +421,8 @@ def matching_query(node: Node) -> wq.Query:
 
 def ranking_query(parsed: ParsedQuery, words) -> wq.Query | None:
     """Optional clauses that only add score: jieba words in ``body`` and ``heading``, each
-    clause in the headings, and the whole query as one contiguous phrase.
+    clause in the headings, the whole query as one contiguous phrase, and the query's words
+    within :data:`indexer.schema.PROXIMITY_SLOP` characters of each other.
 
     Args:
         words: ``str -> list[str]``, the index's word analyzer (user dictionary included).
@@ -432,8 +435,14 @@ def ranking_query(parsed: ParsedQuery, words) -> wq.Query | None:
             optional.append(wq.Term("heading", word, boost=HEADING_BOOST))
         optional.append(_substring_query("heading_chars", clause.norm, boost=HEADING_BOOST))
     if len(body) > 1 and isinstance(parsed.root, All):
+        from whoosh.query.spans import SpanNear2
+
         whole = normalized(" ".join(c.text for c in body))
         optional.append(_substring_query("chars", whole, boost=PHRASE_BOOST))
+        # proximity: the words near each other (in any order) beat the same words far apart
+        near = SpanNear2([_substring_query("chars", c.norm) for c in body[:4]],
+                         slop=PROXIMITY_SLOP, ordered=False)
+        optional.append(near.with_boost(PROXIMITY_BOOST))
     return wq.Or(optional) if optional else None
 
 

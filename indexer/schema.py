@@ -33,6 +33,10 @@ PHRASE_BOOST = 2.0
 """The whole unquoted query found as one contiguous phrase in the text."""
 WORD_BOOST = 1.0
 """A jieba word of the query found as a word of the body."""
+PROXIMITY_BOOST = 1.5
+"""Query words found within :data:`PROXIMITY_SLOP` characters of each other."""
+PROXIMITY_SLOP = 20
+"""How near (characters) query words must be to earn the proximity boost."""
 SYNONYM_BOOST = 0.5
 """A synonym's match counts this much of an exact match (synonyms rank below exact matches)."""
 

@@ -183,9 +183,9 @@ def test_pasted_paragraph_is_capped(seed_session, seeds_dir):
 
 
 def test_zero_results_suggest_queries_that_find_something(seed_session):
-    page = seed_session.search(indexer.parse_query("量子计算机 公安"))
+    page = seed_session.search(indexer.parse_query('"量子计算机" 公安'))
     assert page.total == 0 and "公安" in page.suggestions
-    page = seed_session.search(indexer.parse_query("两个确定"))
+    page = seed_session.search(indexer.parse_query('"两个确定"'))
     assert page.total == 0 and page.suggestions
     for s in page.suggestions:
         assert seed_session.search(indexer.parse_query(s)).total > 0
@@ -194,11 +194,11 @@ def test_zero_results_suggest_queries_that_find_something(seed_session):
 def test_zero_result_page_shows_reading_and_suggestions(client):
     from bs4 import BeautifulSoup
 
-    resp = client.get("/search", query_string={"q": "量子计算机 公安"})
+    resp = client.get("/search", query_string={"q": '"量子计算机" 公安'})
     page = BeautifulSoup(resp.get_data(as_text=True), "html.parser")
-    assert "量子计算机 公安" in page.select_one(".empty").get_text()
+    assert '"量子计算机" 公安' in page.select_one(".empty").get_text()
     assert [a.get_text() for a in page.select("a.suggestion")][0] == "公安"
-    data = client.get("/search.json", query_string={"q": "量子计算机 公安"}).get_json()
+    data = client.get("/search.json", query_string={"q": '"量子计算机" 公安'}).get_json()
     assert data["suggestions"][0] == {"query": "公安", "url": "/search?q=%E5%85%AC%E5%AE%89"}
 
 
@@ -227,3 +227,15 @@ def test_any_user_string_gets_a_well_formed_answer(client, text):
         assert isinstance(data["hits"], list) and isinstance(data["read_as"], str)
     else:
         assert resp.status_code == 400 and data["error"]
+
+
+def test_words_near_each_other_rank_above_the_same_words_far_apart(tmp_path):
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    filler = "会议强调要持续推进各项工作落实到位。" * 8
+    (seeds / "far.txt").write_text(f"远\n\n治安防控{filler}基层建设。\n", encoding="utf-8")
+    (seeds / "near.txt").write_text(f"近\n\n{filler}治安防控和基层建设。\n", encoding="utf-8")
+    indexer.update(seeds, tmp_path / "ix")
+    with indexer.SearchSession(indexer.open_index(tmp_path / "ix")) as s:
+        page = s.search(s.parse("治安防控 基层建设"))
+        assert [h.doc_id for h in page.hits] == ["near", "far"]
