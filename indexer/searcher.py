@@ -15,10 +15,7 @@ from whoosh import query as wq
 from .highlight import Fragment, find_matches, make_snippet, mark, merge_spans
 from .indexing import IndexHandle
 from .normalize import normalized
-from .query import (
-    Clause, ParsedQuery, QueryError, _substring_query, fallback_words, parse_query, synonym_map,
-    whoosh_query,
-)
+from .query import ParsedQuery, QueryError, fallback_words, parse_query, synonym_map, whoosh_query
 from .schema import weighting
 
 MAX_PER_PAGE = 100

@@ -17,14 +17,19 @@ from .params import ConcordanceParams, ParamError
 bp = Blueprint("concordance", __name__)
 
 
-def _data() -> tuple[ConcordanceParams, dict]:
+def _run() -> tuple[ConcordanceParams, indexer.ParsedQuery, indexer.Concordance]:
+    """Read the request and build the concordance; a bad request aborts with 400."""
     session = get_session()
     try:
         params = ConcordanceParams.from_args(request.args)
         parsed = session.parse(params.q)
     except (ParamError, indexer.QueryError) as exc:
         abort(400, description=str(exc))
-    conc = session.concordance(parsed, sort=params.sort)
+    return params, parsed, session.concordance(parsed, sort=params.sort)
+
+
+def _data() -> tuple[ConcordanceParams, dict]:
+    params, parsed, conc = _run()
     first = (params.page - 1) * params.per_page
     rows = conc.occurrences[first:first + params.per_page]
     pages = max(1, -(-len(conc.occurrences) // params.per_page))
@@ -69,13 +74,7 @@ def concordance_json():
 @bp.get("/concordance.csv")
 def concordance_csv():
     """All listed occurrences (not only one page) as CSV: left, match, right, breadcrumb, url."""
-    session = get_session()
-    try:
-        params = ConcordanceParams.from_args(request.args)
-        parsed = session.parse(params.q)
-    except (ParamError, indexer.QueryError) as exc:
-        abort(400, description=str(exc))
-    conc = session.concordance(parsed, sort=params.sort)
+    params, _parsed, conc = _run()
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["left", "match", "right", "breadcrumb", "doc_id", "section_id",
