@@ -20,7 +20,7 @@ each repair is a note the page shows beside how the query was read. Both sides g
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Union
 
 from whoosh import query as wq
@@ -458,13 +458,12 @@ class Fallback:
     """A partial-match query for a long query that matched nothing as a whole.
 
     Attributes:
-        words: the query's words searched for (distinct, longest first, at most ``limit``).
+        words: the query's words searched for (distinct, in query order, at most ``limit``).
         shortened: True when the query had more words than were used.
     """
 
     words: tuple[str, ...]
     shortened: bool = False
-    extra: dict = field(default_factory=dict)
 
 
 def fallback_words(parsed: ParsedQuery, words, limit: int = 64) -> Fallback | None:

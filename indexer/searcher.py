@@ -79,6 +79,7 @@ class Page:
     hits: tuple[Hit, ...]
     partial: bool = False
     partial_words: tuple[str, ...] = ()
+    partial_shortened: bool = False
     suggestions: tuple[str, ...] = ()
     facets: "Facets | None" = None
 
@@ -282,7 +283,8 @@ class SearchSession:
                 hits = [self._hit(r, marks) for r in ranked[first:first + per_page]]
                 return Page(parsed, len(ranked), page, per_page,
                             max(1, math.ceil(len(ranked) / per_page)), tuple(hits),
-                            partial=True, partial_words=fallback.words)
+                            partial=True, partial_words=fallback.words,
+                            partial_shortened=fallback.shortened)
         return Page(parsed, 0, page, per_page, 1, (), suggestions=tuple(self._suggest(parsed)))
 
     def _facets(self, q: wq.Query) -> Facets:

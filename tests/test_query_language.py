@@ -180,6 +180,7 @@ def test_pasted_paragraph_is_capped(seed_session, seeds_dir):
     page = seed_session.search(parsed)
     assert any("1000" in n for n in parsed.notes)
     assert page.total >= 1 and len(page.partial_words) <= 64
+    assert page.partial_shortened == (len(page.partial_words) == 64)
 
 
 def test_zero_results_suggest_queries_that_find_something(seed_session):

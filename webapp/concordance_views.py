@@ -6,13 +6,13 @@ from __future__ import annotations
 import csv
 import io
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, render_template
 
 import indexer
 
 from . import urls
 from .index_access import get_session
-from .params import ConcordanceParams, ParamError
+from .params import ConcordanceParams, read_query
 
 bp = Blueprint("concordance", __name__)
 
@@ -20,11 +20,7 @@ bp = Blueprint("concordance", __name__)
 def _run() -> tuple[ConcordanceParams, indexer.ParsedQuery, indexer.Concordance]:
     """Read the request and build the concordance; a bad request aborts with 400."""
     session = get_session()
-    try:
-        params = ConcordanceParams.from_args(request.args)
-        parsed = session.parse(params.q)
-    except (ParamError, indexer.QueryError) as exc:
-        abort(400, description=str(exc))
+    params, parsed = read_query(ConcordanceParams, session)
     return params, parsed, session.concordance(parsed, sort=params.sort)
 
 

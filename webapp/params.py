@@ -122,3 +122,14 @@ def init_app(app: Flask) -> None:
             check_query_string(request.query_string)
         except ParamError as exc:
             abort(400, description=str(exc))
+
+
+def read_query(params_cls, session):
+    """``(params, parsed)`` for this request: the parameters read by ``params_cls.from_args``
+    and the query parsed by ``session``; a bad parameter or query aborts with a 400 that says
+    why."""
+    try:
+        params = params_cls.from_args(request.args)
+        return params, session.parse(params.q)
+    except (ParamError, ValueError) as exc:  # QueryError is a ValueError
+        abort(400, description=str(exc))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, render_template
 
 import indexer
 
@@ -10,7 +10,7 @@ from . import urls
 from .index_access import get_session, index_meta
 from dataclasses import replace
 
-from .params import ParamError, SearchParams
+from .params import SearchParams, read_query
 
 bp = Blueprint("search", __name__)
 
@@ -68,6 +68,7 @@ def _page_dict(params: SearchParams, page: indexer.Page) -> dict:
         "concordance_url": urls.concordance_url(params.q),
         "partial": page.partial,
         "partial_words": list(page.partial_words),
+        "partial_shortened": page.partial_shortened,
         "suggestions": [{"query": sq, "url": urls.search_url(SearchParams(sq))}
                         for sq in page.suggestions],
         "prev": urls.search_url(params, min(page.page - 1, page.pages)) if page.page > 1 else None,
@@ -77,11 +78,7 @@ def _page_dict(params: SearchParams, page: indexer.Page) -> dict:
 
 def _run_search() -> tuple[SearchParams, dict]:
     session = get_session()
-    try:
-        params = SearchParams.from_args(request.args)
-        parsed = session.parse(params.q)
-    except (ParamError, indexer.QueryError) as exc:
-        abort(400, description=str(exc))
+    params, parsed = read_query(SearchParams, session)
     filters = indexer.Filters(doc_id=params.doc, article_key=params.article)
     page = session.search(parsed, page=params.page, per_page=params.per_page, filters=filters)
     return params, _page_dict(params, page)
