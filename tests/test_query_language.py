@@ -240,3 +240,11 @@ def test_words_near_each_other_rank_above_the_same_words_far_apart(tmp_path):
     with indexer.SearchSession(indexer.open_index(tmp_path / "ix")) as s:
         page = s.search(s.parse("治安防控 基层建设"))
         assert [h.doc_id for h in page.hits] == ["near", "far"]
+
+
+def test_partial_results_are_not_counted_as_containing_the_query(client):
+    from bs4 import BeautifulSoup
+
+    html = client.get("/search", query_string={"q": "<script>alert(1)</script>"}).get_data(as_text=True)
+    count = BeautifulSoup(html, "html.parser").select_one("#result-count").get_text()
+    assert "部分匹配" in count and "章节包含" not in count
