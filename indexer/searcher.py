@@ -10,6 +10,7 @@ import json
 import math
 from dataclasses import dataclass
 
+from whoosh import collectors
 from whoosh import query as wq
 
 from .highlight import Fragment, find_matches, make_snippet, mark, merge_spans
@@ -44,7 +45,9 @@ class Hit:
         score: BM25F score (higher is better; comparable within one result list only).
         snippet: HTML of 1–2 fragments with every match in ``<mark>``, the rest escaped.
         fragments: the fragments with their offsets into the section text.
-        match_count: matches in the whole section (the snippet may show fewer).
+        match_count: matches in the whole section.
+        shown_count: matches marked in the snippet (``match_count - shown_count`` more are
+            in the section but outside the snippet).
     """
 
     section_id: str
@@ -59,6 +62,7 @@ class Hit:
     snippet: str
     fragments: tuple[Fragment, ...]
     match_count: int
+    shown_count: int = 0
 
 
 @dataclass(frozen=True)
@@ -240,6 +244,7 @@ class SearchSession:
             snippet=snip.html,
             fragments=snip.fragments,
             match_count=snip.match_count,
+            shown_count=snip.shown,
         )
 
     def search(self, parsed: ParsedQuery, page: int = 1, per_page: int = 10,
@@ -267,8 +272,7 @@ class SearchSession:
         q = whoosh_query(parsed, self.words)
         restrict = (filters or Filters()).query()
         # ANDed in rather than Whoosh's filter=, which ignores a filter that matches nothing
-        results = self._searcher.search(wq.And([q, restrict]) if restrict else q,
-                                        limit=first + per_page)
+        results = self._top(wq.And([q, restrict]) if restrict else q, first + per_page)
         total = len(results)  # counts every match, not only the collected top documents
         if total:
             hits = [self._hit(r, parsed.needles) for r in results[first:first + per_page]]
@@ -360,11 +364,25 @@ class SearchSession:
         """BM25 over the words (an OR), with a coordination bonus so that sections holding
         more of the query rank higher; at least one word must occur."""
         q = wq.Or([wq.Term("body", w) for w in words], scale=PARTIAL_COORDINATION)
-        return self._searcher.search(q, limit=limit)
+        return self._top(q, limit)
+
+    def _top(self, q: wq.Query, limit: int):
+        """The ``limit`` best-scored matches of ``q`` (Whoosh ``Results``; ``len`` counts all).
+
+        Whoosh's top-N collector normally replaces sub-matchers whose ``max_quality`` cannot
+        reach the current N-th score, and skips low-quality blocks. Those bounds do not hold
+        for our combined phrase and word scores: on the seed, the top 10 of ``的`` missed two
+        sections that rank 4th and 8th in the full list, so page 2 repeated page 1's last hits.
+        Both optimisations are therefore off (``usequality=False, replace=0``): every match is
+        scored, which is exact and keeps the count right.
+        """
+        collector = collectors.TopCollector(limit, usequality=False, replace=0)
+        self._searcher.search_with_collector(q, collector)
+        return collector.results()
 
     def _count(self, text: str) -> int:
         try:
-            return len(self._searcher.search(whoosh_query(parse_query(text)), limit=1))
+            return len(self._top(whoosh_query(parse_query(text)), 1))
         except QueryError:
             return 0
 

@@ -124,3 +124,19 @@ def test_corpus_contract_on_every_short_substring(corpus_session, corpus_section
     bad = [w for w in windows
            if found(corpus_session, f'"{w}"') != oracle.quoted(corpus_sections, w)]
     assert bad == []
+
+
+@pytest.mark.parametrize("query", ["的", "公安", "安全 OR 稳定", "广东 公安", "两个确立", "一"])
+@pytest.mark.parametrize("per_page", [1, 3, 10])
+def test_pages_partition_the_ranking(seed_session, seed_sections, query, per_page):
+    """Page k of n hits is exactly items (k-1)·n … k·n−1 of the one full ranking: no hit
+    repeated on two pages, none skipped, and together exactly the matching sections."""
+    parsed = seed_session.parse(query)
+    full = [h.section_id for h in seed_session.search(parsed, per_page=100).hits]
+    pages = seed_session.search(parsed, per_page=per_page).pages
+    paged = [h.section_id for k in range(1, pages + 1)
+             for h in seed_session.search(parsed, page=k, per_page=per_page).hits]
+    assert paged == full
+    assert set(full) == seed_session.all_section_ids(parsed)
+    if " OR " not in query:
+        assert set(full) == oracle.unquoted(seed_sections, query)
