@@ -1,22 +1,32 @@
 """End to end in headless Chromium (Debian's ``chromium``, driven by Python playwright).
 
 The server is waitress on 127.0.0.1 on a free port (``live_server`` in conftest.py). A missing
-browser is a failure, not a skip: README's test command installs it.
+browser is a failure, not a skip: README's test command installs it. Expected hits come from
+plain substring search over the section texts (``oracle``), never from the index.
+
+The screenshots README shows are written here: ``tests/screenshots/results.png``,
+``document.png`` and ``phone.png``.
 """
 
 from __future__ import annotations
 
+import re
 import shutil
+import xml.etree.ElementTree as ET
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect, sync_playwright
+
+from . import oracle
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+OPENSEARCH_NS = "{http://a9.com/-/spec/opensearch/1.1/}"
 
 pytestmark = pytest.mark.browser
 
@@ -32,51 +42,315 @@ def browser():
             b.close()
 
 
+def _context(browser, **options):
+    options.setdefault("viewport", {"width": 1100, "height": 800})
+    return browser.new_context(locale="zh-CN", **options)
+
+
 @pytest.fixture()
-def page(browser):
-    context = browser.new_context(viewport={"width": 1100, "height": 800}, locale="zh-CN")
+def page(browser, live_server):
+    context = _context(browser)
     pg = context.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    # the service must work offline: every request stays on our own server
+    foreign: list[str] = []
+    pg.on("request", lambda r: None if r.url.startswith((live_server, "data:"))
+          else foreign.append(r.url))
     try:
         yield pg
+        assert not errors, f"JavaScript errors: {errors}"
+        assert not foreign, f"requests left the service: {foreign}"
     finally:
         context.close()
 
 
-def test_search_follow_hit_and_reload(page, live_server):
+@pytest.fixture(scope="module")
+def sections(seeds_dir):
+    return oracle.load_sections(seeds_dir)
+
+
+def _q(page) -> str | None:
+    return parse_qs(urlsplit(page.url).query).get("q", [None])[0]
+
+
+def _wait_for_query(page, q: str) -> None:
+    page.wait_for_function("q => new URLSearchParams(location.search).get('q') === q", arg=q)
+    expect(page.locator("main")).not_to_have_attribute("aria-busy", "true")
+
+
+def _titles(page) -> list[str]:
+    return page.locator("li.hit .hit-title a").all_inner_texts()
+
+
+def _sections_shown(page) -> list[str]:
+    hrefs = page.locator("li.hit .hit-title a").evaluate_all("as => as.map(a => a.href)")
+    return [urlsplit(h).fragment for h in hrefs]
+
+
+def _in_viewport(page, locator) -> bool:
+    box = locator.bounding_box()
+    height = page.viewport_size["height"]
+    return box is not None and box["y"] >= 0 and box["y"] + box["height"] <= height
+
+
+# --- results as you type ------------------------------------------------------------------
+
+def test_results_update_as_you_type_and_the_url_reproduces_them(page, live_server, sections):
     page.goto(live_server + "/")
     box = page.get_by_label("搜索")
     expect(box).to_be_focused()
-    box.fill("两个确立")
-    box.press("Enter")
-    page.wait_for_url("**/search?q=*")
-    assert parse_qs(urlsplit(page.url).query)["q"] == ["两个确立"]
+    box.press_sequentially("两个确", delay=40)
+    _wait_for_query(page, "两个确")
+    assert page.url.startswith(live_server + "/search?")
+    box.press_sequentially("立", delay=40)
+    _wait_for_query(page, "两个确立")
+    want = oracle.quoted(sections, "两个确立")
     hits = page.locator("li.hit")
-    expect(hits).to_have_count(2)
-    expect(hits.first.locator(".snippet mark").first).to_have_text("两个确立")
-    expect(page.locator("#result-count strong")).to_have_text("2")
+    expect(hits).to_have_count(len(want))
+    expect(page.locator("#result-count strong")).to_have_text(str(len(want)))
+    for mark in page.locator("li.hit .snippet mark").all_inner_texts():
+        assert mark == "两个确立"
+    # screen readers hear the new count (a live region outside the swapped <main>)
+    expect(page.locator("#announce")).to_contain_text(f"找到 {len(want)} 个章节")
+    assert page.title().startswith("两个确立")
+    alternate = page.locator('link[rel="alternate"][type="application/json"]')
+    assert parse_qs(urlsplit(alternate.get_attribute("href")).query)["q"] == ["两个确立"]
+    typed = _titles(page)
+
+    page.reload()
+    assert _q(page) == "两个确立"
+    assert _titles(page) == typed
+    expect(page.get_by_label("搜索")).to_have_value("两个确立")
+
+
+def test_one_history_entry_per_search(page, live_server):
+    page.goto(live_server + "/")
+    box = page.get_by_label("搜索")
+    box.press_sequentially("公安", delay=40)
+    _wait_for_query(page, "公安")
+    box.press("Enter")  # ends the burst: no second entry for the same query
+    _wait_for_query(page, "公安")
+    box.fill("")
+    box.press_sequentially("广东", delay=40)
+    box.press("Enter")
+    _wait_for_query(page, "广东")
+    guangdong = _titles(page)
+
+    page.go_back()
+    _wait_for_query(page, "公安")
+    expect(page.get_by_label("搜索")).to_have_value("公安")
+    expect(page.locator("#result-count strong")).to_have_text(
+        str(page.request.get(live_server + "/search.json?q=" + quote("公安")).json()["total"]))
+    page.go_back()
+    page.wait_for_url(live_server + "/")
+    expect(page.locator("ul.doclist")).to_be_visible()
+    expect(page.get_by_label("搜索")).to_have_value("")
+    page.go_forward()
+    _wait_for_query(page, "公安")
+    page.go_forward()
+    _wait_for_query(page, "广东")
+    assert _titles(page) == guangdong
+
+
+def test_nothing_is_fetched_while_an_input_method_is_composing(page, live_server):
+    page.goto(live_server + "/")
+    fetched: list[str] = []
+    page.on("request", lambda r: fetched.append(r.url) if "/search" in r.url else None)
+    box = page.get_by_label("搜索")
+    box.focus()
+    # what a pinyin IME does: compositionstart, input events with the Latin keys, then the
+    # chosen characters and compositionend
+    page.evaluate("""() => {
+        const box = document.getElementById('q');
+        box.dispatchEvent(new CompositionEvent('compositionstart', {data: ''}));
+        box.value = 'liang';
+        box.dispatchEvent(new InputEvent('input', {data: 'liang', isComposing: true}));
+    }""")
+    page.wait_for_timeout(700)
+    assert fetched == [] and page.url == live_server + "/"
+    page.evaluate("""() => {
+        const box = document.getElementById('q');
+        box.value = '两个';
+        box.dispatchEvent(new InputEvent('input', {data: '两个', isComposing: true}));
+        box.dispatchEvent(new CompositionEvent('compositionend', {data: '两个'}));
+    }""")
+    _wait_for_query(page, "两个")
+    assert len(fetched) == 1 and "liang" not in fetched[0]
+
+
+def test_a_bad_query_typed_shows_the_message_in_place(page, live_server):
+    page.goto(live_server + "/search?q=" + quote("公安"))
+    box = page.get_by_label("搜索")
+    box.fill("")
+    box.press_sequentially('"', delay=40)
+    _wait_for_query(page, '"')
+    expect(page.locator(".error .message")).to_be_visible()
+    message = page.locator(".error .message").inner_text()
+    page.reload()  # the same URL gives the same message (a 400 page)
+    expect(page.locator(".error .message")).to_have_text(message)
+
+
+# --- pagination -----------------------------------------------------------------------------
+
+def test_pagination_reload_and_back(page, live_server, sections):
+    want = oracle.unquoted(sections, "的")
+    assert len(want) > 10, "the seed must give more than one page for this test"
+    page.goto(live_server + "/")
+    page.get_by_label("搜索").fill("的")
+    page.get_by_label("搜索").press("Enter")
+    _wait_for_query(page, "的")
+    expect(page.locator("li.hit")).to_have_count(10)
+    first_page = _sections_shown(page)
+    page.get_by_role("link", name="下一页").click()
+    page.wait_for_url(re.compile(r"[?&]page=2"))
+    expect(page.locator("li.hit")).to_have_count(len(want) - 10)
+    assert page.locator("ol.hits").get_attribute("start") == "11"
+    second_page = _sections_shown(page)
+    assert set(first_page) | set(second_page) == want and not set(first_page) & set(second_page)
+    page.reload()
+    assert _sections_shown(page) == second_page
+    page.go_back()
+    page.wait_for_url(lambda url: "page=" not in url)
+    assert _sections_shown(page) == first_page
+
+
+# --- document view ----------------------------------------------------------------------------
+
+def test_hit_opens_the_document_at_its_match_and_back_to_the_same_page(page, live_server, sections):
+    page.goto(live_server + "/search?q=" + quote("两个确立"))
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "results.png"), full_page=True)
-
-    section_title = hits.first.locator(".hit-title a").inner_text()
-    hits.first.locator(".hit-title a").click()
+    page.goto(live_server + "/search?q=" + quote("两个确立") + "&per_page=1&page=2")
+    link = page.locator("li.hit .hit-title a")
+    expect(link).to_have_count(1)
+    title = link.inner_text()
+    link.click()
     page.wait_for_url("**/doc/**")
     fragment = urlsplit(page.url).fragment
-    target = page.locator(f"section[id='{fragment}']")
-    expect(target).to_be_in_viewport()
-    expect(target.locator("mark").first).to_have_text("两个确立")
-    assert section_title in target.locator(".breadcrumb").inner_text()
+    section = next(s for s in sections if s.section_id == fragment)
+    assert section.title in title or title in section.title
+    current = page.locator("mark.current")
+    expect(current).to_have_count(1)
+    expect(current).to_have_text("两个确立")
+    assert page.locator(f"section[id='{fragment}'] mark.current").count() == 1
+    assert _in_viewport(page, current)
+    total = sum(s.text.count("两个确立") for s in sections)
+    expect(page.locator(".document .text mark")).to_have_count(total)
+    before = sum(s.text.count("两个确立") for s in sections if s.ordinal < section.ordinal)
+    expect(page.locator(".match-position")).to_have_text(f"第 {before + 1} / {total} 处")
+    expect(page.get_by_role("navigation", name="目录")).to_be_visible()
+    expect(page.locator(f"section[id='{fragment}'] .breadcrumb")).to_contain_text(section.title)
     page.screenshot(path=str(SCREENSHOTS / "document.png"))
 
     bookmarked = page.url
     page.reload()
     assert page.url == bookmarked
-    expect(page.locator(f"section[id='{fragment}']")).to_be_in_viewport()
-    expect(page.locator("mark")).to_have_count(page.locator("mark").count())
+    assert _in_viewport(page, page.locator("mark.current"))
 
-    page.go_back()
-    page.wait_for_url("**/search?q=*")
-    expect(page.locator("li.hit")).to_have_count(2)
-    expect(page.get_by_label("搜索")).to_have_value("两个确立")
+    page.locator("a.back").click()
+    page.wait_for_url("**/search?**")
+    query = parse_qs(urlsplit(page.url).query)
+    assert query["page"] == ["2"] and query["per_page"] == ["1"] and query["q"] == ["两个确立"]
+    assert _titles(page) == [title]
+
+
+def test_next_and_previous_match(page, live_server, sections):
+    doc_id = sections[0].doc_id
+    total = sum(s.text.count("公安") for s in sections)
+    page.goto(f"{live_server}/doc/{doc_id}?q=" + quote("公安"))
+    position = page.locator(".match-position")
+    expect(position).to_have_text(f"第 1 / {total} 处")
+    page.get_by_role("button", name="下一处").click()
+    expect(position).to_have_text(f"第 2 / {total} 处")
+    page.keyboard.press("n")
+    expect(position).to_have_text(f"第 3 / {total} 处")
+    page.keyboard.press("Shift+N")
+    expect(position).to_have_text(f"第 2 / {total} 处")
+    for _ in range(total // 2):  # far down the document: the current match is scrolled to
+        page.keyboard.press("n")
+    expect(position).to_have_text(f"第 {2 + total // 2} / {total} 处")
+    assert _in_viewport(page, page.locator("mark.current"))
+    # the URL follows the section of the current match, so a bookmark reopens it
+    fragment = urlsplit(page.url).fragment
+    assert page.locator(f"section[id='{fragment}'] mark.current").count() == 1
+    page.get_by_role("button", name="上一处").click()
+    page.goto(f"{live_server}/doc/{doc_id}?q=" + quote("公安"))
+    expect(position).to_have_text(f"第 1 / {total} 处")
+    page.get_by_role("button", name="上一处").click()  # wraps around
+    expect(position).to_have_text(f"第 {total} / {total} 处")
+
+
+# --- keyboard -------------------------------------------------------------------------------
+
+def test_keyboard_shortcuts(page, live_server, sections):
+    page.goto(live_server + "/search?q=" + quote("公安"))
+    box = page.get_by_label("搜索")
+    page.locator("#result-count").click()  # focus away from the box
+    expect(box).not_to_be_focused()
+    page.keyboard.press("/")
+    expect(box).to_be_focused()
+    expect(box).to_have_value("公安")  # "/" focuses, it is not typed
+    page.keyboard.press("Escape")
+    expect(box).to_have_value("")
+    box.fill("公安")
+    links = page.locator("li.hit .hit-title a")
+    page.keyboard.press("ArrowDown")
+    expect(links.nth(0)).to_be_focused()
+    page.keyboard.press("j")
+    expect(links.nth(1)).to_be_focused()
+    page.keyboard.press("ArrowDown")
+    expect(links.nth(2)).to_be_focused()
+    page.keyboard.press("k")
+    expect(links.nth(1)).to_be_focused()
+    # focus is visible: an outline on the link and around its hit
+    outline = links.nth(1).evaluate("a => getComputedStyle(a).outlineStyle")
+    hit_outline = links.nth(1).evaluate("a => getComputedStyle(a.closest('li')).outlineStyle")
+    assert outline != "none" and hit_outline != "none"
+    href = links.nth(1).get_attribute("href")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/doc/**")
+    assert page.url.endswith(href)
+    # the search box shortcut works on the document page too, and n still steps matches
+    page.keyboard.press("/")
+    expect(page.get_by_label("搜索")).to_be_focused()
+
+
+# --- phone, fonts, accessibility --------------------------------------------------------------
+
+PAGES = {
+    "home": "/",
+    "results": "/search?q=" + quote("两个确立"),
+    "no results": "/search?q=" + quote("没有这样的文字"),
+    "document": None,  # filled in from the seed's doc_id
+    "help": "/help",
+    "status": "/status",
+    "concordance": "/concordance?q=" + quote("公安"),
+    "error": "/search?q=%22",
+}
+
+
+def _pages(sections) -> dict[str, str]:
+    first = next(s for s in sections if "两个确立" in s.text)
+    pages = dict(PAGES)
+    pages["document"] = f"/doc/{first.doc_id}?q={quote('两个确立')}#{first.section_id}"
+    return pages
+
+
+def test_phone_layout_has_no_horizontal_scroll(browser, live_server, sections):
+    context = _context(browser, viewport={"width": 375, "height": 740}, is_mobile=True,
+                       has_touch=True, device_scale_factor=2)
+    try:
+        page = context.new_page()
+        for name, path in _pages(sections).items():
+            page.goto(live_server + path)
+            widths = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+            assert widths[0] <= widths[1], f"{name}: page is {widths[0]} px wide at {widths[1]} px"
+            if name == "results":
+                SCREENSHOTS.mkdir(exist_ok=True)
+                page.screenshot(path=str(SCREENSHOTS / "phone.png"))
+    finally:
+        context.close()
 
 
 def test_chinese_renders_with_a_cjk_font(page, live_server):
@@ -90,3 +364,86 @@ def test_chinese_renders_with_a_cjk_font(page, live_server):
     assert widths[0] > widths[1] * 1.5
     fonts = page.evaluate("() => document.fonts.check('16px \"Noto Sans CJK SC\"', '公安')")
     assert fonts
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_no_accessibility_violations(browser, live_server, sections, scheme):
+    """axe-core (4.x, bundled by axe-playwright-python) on each kind of page, in both colour
+    schemes; WCAG AA contrast is one of its rules. Every violation fails, serious or not."""
+    context = _context(browser, color_scheme=scheme)
+    axe = Axe()
+    found = {}
+    try:
+        page = context.new_page()
+        for name, path in _pages(sections).items():
+            page.goto(live_server + path)
+            assert page.locator("html").get_attribute("lang") == "zh-CN"
+            result = axe.run(page)
+            found[name] = [(v["id"], v["impact"], len(v["nodes"]))
+                           for v in result.response["violations"]]
+            assert result.response["passes"], f"axe did not run on {name}"
+    finally:
+        context.close()
+    assert all(not v for v in found.values()), found
+
+
+# --- the browser knows it as a search engine ---------------------------------------------------
+
+def test_opensearch_description_and_links(page, live_server, sections):
+    for name, path in _pages(sections).items():
+        page.goto(live_server + path)
+        link = page.locator('link[rel="search"]')
+        expect(link).to_have_attribute("type", "application/opensearchdescription+xml")
+        assert link.get_attribute("href") == "/opensearch.xml", name
+        alternate = page.locator('link[rel="alternate"][type="application/json"]')
+        if alternate.count():
+            response = page.request.get(live_server + alternate.get_attribute("href"))
+            assert response.headers["content-type"].startswith("application/json"), name
+
+    response = page.request.get(live_server + "/opensearch.xml")
+    assert response.ok
+    assert response.headers["content-type"].startswith("application/opensearchdescription+xml")
+    root = ET.fromstring(response.body())
+    assert root.tag == OPENSEARCH_NS + "OpenSearchDescription"
+    short_name = root.findtext(OPENSEARCH_NS + "ShortName")
+    assert short_name and len(short_name) <= 16
+    assert 0 < len(root.findtext(OPENSEARCH_NS + "Description")) <= 1024
+    assert root.findtext(OPENSEARCH_NS + "InputEncoding") == "UTF-8"
+    urls = {u.get("type"): u.get("template") for u in root.findall(OPENSEARCH_NS + "Url")}
+    html_template = urls["text/html"]
+    assert html_template.startswith(live_server + "/search?") and "{searchTerms}" in html_template
+
+    # what the browser does with it: fill in the typed words, percent-encoded UTF-8
+    page.goto(html_template.replace("{searchTerms}", quote("两个确立")))
+    expect(page.locator("li.hit")).to_have_count(len(oracle.quoted(sections, "两个确立")))
+    data = page.request.get(urls["application/json"].replace("{searchTerms}", quote("公安"))).json()
+    assert data["total"] == len(oracle.unquoted(sections, "公安"))
+
+
+# --- without JavaScript ----------------------------------------------------------------------
+
+def test_everything_works_without_javascript(browser, live_server, sections):
+    context = _context(browser, java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(live_server + "/")
+        page.get_by_label("搜索").fill("的")
+        page.get_by_label("搜索").press("Enter")  # a plain form submit
+        page.wait_for_url("**/search?q=*")
+        expect(page.locator("li.hit")).to_have_count(10)
+        page.get_by_role("link", name="下一页").click()
+        page.wait_for_url(re.compile(r"page=2"))
+        expect(page.locator("li.hit")).to_have_count(len(oracle.unquoted(sections, "的")) - 10)
+        page.get_by_label("搜索").fill("两个确立")
+        page.get_by_role("button", name="搜索").click()
+        page.wait_for_url(re.compile(r"q=%E4%B8%A4"))
+        page.locator("li.hit .hit-title a").first.click()
+        page.wait_for_url("**/doc/**")
+        fragment = urlsplit(page.url).fragment
+        expect(page.locator(f"section[id='{fragment}'] mark").first).to_be_in_viewport()
+        expect(page.locator(".matchnav")).to_be_hidden()  # its buttons need JavaScript
+        page.locator("a.back").click()
+        page.wait_for_url("**/search?**")
+        expect(page.locator("li.hit")).to_have_count(len(oracle.quoted(sections, "两个确立")))
+    finally:
+        context.close()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote, urlsplit, parse_qs
+import hashlib
+from pathlib import Path
+from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
@@ -59,8 +61,10 @@ def test_search_page(client, seeds_dir):
     for hit in hits:
         assert all(m.get_text() == "两个确立" for m in hit.select(".snippet mark"))
         assert hit.select(".snippet mark")
+        # document › article above the section's own title (not repeated in the breadcrumb)
         crumbs = [s.get_text() for s in hit.select(".breadcrumb span")]
-        assert crumbs[0] == "尽职履责护稳定 喜迎党的二十大" and len(crumbs) == 3
+        assert crumbs[0] == "尽职履责护稳定 喜迎党的二十大" and len(crumbs) == 2
+        assert crumbs[-1] not in hit.select_one(".hit-title").get_text()
         href = hit.select_one(".hit-title a")["href"]
         parts = urlsplit(href)
         assert parts.path == f"/doc/{DOC}" and parse_qs(parts.query)["q"] == ["两个确立"]
@@ -255,7 +259,10 @@ def test_script_in_documents_is_escaped(corpus_client):
     body = corpus_client.get(f"/doc/{doc_id}", query_string={"q": "alert"}).get_data(as_text=True)
     assert "<script>alert" not in body and "<img src=x" not in body
     page = BeautifulSoup(body, "html.parser")
-    assert page.find("script") is None and page.find("img") is None
+    # the only scripts are our own files, none inline
+    assert all(s.get("src", "").startswith("/static/") and not s.string
+               for s in page.find_all("script"))
+    assert page.find("img") is None
     assert "<script>alert('t')</script>" in page.find("h1").get_text()
 
 
@@ -265,3 +272,58 @@ def test_failed_files_are_reported_and_the_rest_indexed(corpus_client):
     titles = [a.get_text() for a in page.select(".doclist a")]
     assert sorted(titles) == sorted(["检索测试用例", "nested", "标题<script>alert('t')</script>"])
     assert "sub/nested.txt" in page.select_one(".doclist").get_text()
+
+
+def test_more_matches_counts_what_the_snippet_leaves_out(client, seeds_dir):
+    sections = {s.section_id: s for s in oracle.load_sections(seeds_dir)}
+    data = client.get("/search.json?q=" + quote("两个确立")).get_json()
+    page = soup(client.get("/search?q=" + quote("两个确立")))
+    for hit, li in zip(data["hits"], page.select("li.hit")):
+        in_section = sections[hit["section_id"]].text.count("两个确立")
+        shown = hit["snippet"].count("<mark>")
+        assert hit["match_count"] == in_section
+        assert hit["more_matches"] == in_section - shown
+        note = li.select_one(".more")
+        if hit["more_matches"]:
+            assert f"另有 {hit['more_matches']} 处" in note.get_text()
+        else:
+            assert note is None
+    assert any(h["more_matches"] for h in data["hits"])
+
+
+def test_document_link_returns_to_the_same_results_page(client):
+    page = soup(client.get("/search?q=" + quote("两个确立") + "&per_page=1&page=2"))
+    href = page.select_one("li.hit .hit-title a")["href"]
+    args = parse_qs(urlsplit(href).query)
+    assert args == {"q": ["两个确立"], "page": ["2"], "per_page": ["1"]}
+    back = soup(client.get(href)).select_one("a.back")["href"]
+    assert parse_qs(urlsplit(back).query) == args and urlsplit(back).path == "/search"
+    assert client.get(href.replace("page=2", "page=x")).status_code == 400
+
+
+def test_static_assets_are_small_and_cached(client):
+    def get(url, **kw):
+        resp = client.get(url, **kw)
+        resp.close()  # static files are streamed from an open file
+        return resp
+
+    page = soup(client.get("/"))
+    urls = [page.find("link", rel="stylesheet")["href"]] + [s["src"] for s in page.find_all("script")]
+    assert len(urls) >= 2
+    for url in urls:
+        path, _, query = url.partition("?")
+        assert path.startswith("/static/") and query.startswith("v=")
+        resp = client.get(url)
+        body = resp.data
+        resp.close()
+        assert resp.status_code == 200 and len(body) < 16_000
+        assert resp.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+        etag = resp.headers["ETag"]
+        # a stale or missing version must be revalidated, and revalidation is a 304
+        assert get(path + "?v=000000000000").headers["Cache-Control"] == "no-cache"
+        assert get(path, headers={"If-None-Match": etag}).status_code == 304
+    # the version is the content's hash: it changes exactly when the file does
+    css = next(u for u in urls if u.startswith("/static/style.css"))
+    digest = hashlib.sha256((Path(client.application.static_folder) / "style.css").read_bytes())
+    assert css.endswith("v=" + digest.hexdigest()[:12])
+    assert get("/static/../pyproject.toml").status_code == 404

@@ -35,10 +35,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.json.sort_keys = False
 
     from . import (
-        concordance_views, document_views, errors, filters, index_access, params, search_views,
-        status_views,
+        assets, concordance_views, document_views, errors, filters, index_access,
+        opensearch_views, params, search_views, status_views,
     )
 
+    assets.init_app(app)
     filters.init_app(app)
     params.init_app(app)
     index_access.init_app(app)
@@ -46,5 +47,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(search_views.bp)
     app.register_blueprint(document_views.bp)
     app.register_blueprint(concordance_views.bp)
+    app.register_blueprint(opensearch_views.bp)
     status_views.init_app(app)
     return app

@@ -8,23 +8,24 @@ import indexer
 
 from . import urls
 from .index_access import get_session
-from .params import ParamError, SearchParams, query_text
+from .params import ParamError, SearchParams
 
 bp = Blueprint("document", __name__)
 
 
-def _load(doc_id: str) -> tuple[str, indexer.DocumentView]:
+def _load(doc_id: str) -> tuple[SearchParams, indexer.DocumentView]:
+    # q marks the matches; page, per_page, doc and article name the results page we came from
     try:
-        q = query_text(request.args)
+        results = SearchParams.from_args(request.args)
     except ParamError as exc:
         abort(400, description=str(exc))
     session = get_session()
     try:
-        parsed = session.parse(q) if q.strip() else None
+        parsed = session.parse(results.q) if results.q.strip() else None
     except indexer.QueryError:
         parsed = None  # a query with nothing to mark still shows the document
     try:
-        return q, session.document(doc_id, parsed)
+        return results, session.document(doc_id, parsed)
     except indexer.NotFoundError:
         abort(404, description="没有这个文档。")
 
@@ -32,10 +33,10 @@ def _load(doc_id: str) -> tuple[str, indexer.DocumentView]:
 @bp.get("/doc/<doc_id>")
 def document(doc_id: str):
     """The document ``doc_id``; each section is an anchor ``#<section_id>``."""
-    q, doc = _load(doc_id)
-    back = urls.search_url(SearchParams(q)) if q.strip() else None
-    return render_template("document.html", doc=doc, q=q, back_url=back,
-                           json_url=urls.doc_url(doc_id, q, fmt="json"))
+    results, doc = _load(doc_id)
+    back = urls.search_url(results) if results.q.strip() else None
+    return render_template("document.html", doc=doc, q=results.q, back_url=back,
+                           json_url=urls.doc_url(doc_id, fmt="json", results=results))
 
 
 @bp.get("/doc/<doc_id>.json")

@@ -89,15 +89,6 @@ class ConcordanceParams:
                    per_page=_int(args, "per_page", 100, 1, MAX_CONCORDANCE_PAGE))
 
 
-def query_text(args: MultiDict) -> str:
-    """The optional ``q`` of a document view ("" when absent).
-
-    Raises:
-        ParamError: ``q`` given more than once.
-    """
-    return _one(args, "q") or ""
-
-
 def check_query_string(raw: bytes) -> None:
     """Refuse a query string whose percent-escapes are not UTF-8 (``%FF``, a cut ``%E4%B8``).
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import Blueprint, render_template
 
 import indexer
 
 from . import urls
 from .index_access import get_session, index_meta
-from dataclasses import replace
-
 from .params import SearchParams, read_query
 
 bp = Blueprint("search", __name__)
@@ -22,7 +22,7 @@ def _display_title(hit: indexer.Hit) -> str:
     return hit.section_title or hit.doc_title
 
 
-def _hit_dict(hit: indexer.Hit, q: str) -> dict:
+def _hit_dict(hit: indexer.Hit, params: SearchParams) -> dict:
     return {
         "doc_id": hit.doc_id,
         "doc_title": hit.doc_title,
@@ -32,9 +32,10 @@ def _hit_dict(hit: indexer.Hit, q: str) -> dict:
         "article_title": hit.article_title,
         "author": hit.author,
         "breadcrumb": list(hit.breadcrumb),
-        "url": urls.doc_url(hit.doc_id, q, hit.section_id),
+        "url": urls.doc_url(hit.doc_id, section_id=hit.section_id, results=params),
         "snippet": hit.snippet,
         "match_count": hit.match_count,
+        "more_matches": hit.match_count - hit.shown_count,
         "score": round(hit.score, 4),
     }
 
@@ -61,7 +62,7 @@ def _page_dict(params: SearchParams, page: indexer.Page) -> dict:
         "page": page.page,
         "per_page": page.per_page,
         "pages": page.pages,
-        "hits": [_hit_dict(h, params.q) for h in page.hits],
+        "hits": [_hit_dict(h, params) for h in page.hits],
         "filters": {"doc": params.doc, "article": params.article},
         "unfiltered_url": urls.search_url(replace(params, page=1, doc="", article="")),
         "facets": _facets_dict(params, page.facets),

@@ -7,9 +7,8 @@ from flask import url_for
 from .params import DEFAULT_PER_PAGE, SearchParams
 
 
-def search_url(params: SearchParams, page: int | None = None, fmt: str = "html",
-               external: bool = False) -> str:
-    """URL of a results page; ``page`` replaces the page number, defaults are left out."""
+def _search_args(params: SearchParams, page: int | None = None) -> dict:
+    """The query-string arguments of ``params``; defaults are left out so URLs stay short."""
     page = params.page if page is None else page
     args = {"q": params.q}
     if page != 1:
@@ -20,14 +19,29 @@ def search_url(params: SearchParams, page: int | None = None, fmt: str = "html",
         args["doc"] = params.doc
     if params.article:
         args["article"] = params.article
+    return args
+
+
+def search_url(params: SearchParams, page: int | None = None, fmt: str = "html",
+               external: bool = False) -> str:
+    """URL of a results page; ``page`` replaces the page number, defaults are left out."""
+    args = _search_args(params, page)
     endpoint = "search.search_json" if fmt == "json" else "search.search"
     return url_for(endpoint, _external=external, **args)
 
 
 def doc_url(doc_id: str, q: str = "", section_id: str | None = None, fmt: str = "html",
-            external: bool = False) -> str:
-    """URL of a document view, opening at ``section_id`` and highlighting ``q``."""
-    args = {"q": q} if q else {}
+            external: bool = False, results: SearchParams | None = None) -> str:
+    """URL of a document view, opening at ``section_id`` and highlighting ``q``.
+
+    ``results``, when given, is the results page the link is on: its query replaces ``q`` and
+    its page and filters ride along, so the document's "back to results" link returns to that
+    same page.
+    """
+    if results is not None:
+        args = _search_args(results) if results.q else {}
+    else:
+        args = {"q": q} if q else {}
     if fmt == "json":
         return url_for("document.document_json", doc_id=doc_id, _external=external, **args)
     return url_for("document.document", doc_id=doc_id, _anchor=section_id, _external=external,
