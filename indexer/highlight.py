@@ -84,10 +84,14 @@ def find_matches(text: str, needles: list[str]) -> list[Match]:
 
 
 def merge_spans(matches: list[Match]) -> list[tuple[int, int]]:
-    """Union of the matches' spans: sorted, non-overlapping ``(start_char, end_char)``."""
+    """Union of the matches' spans: sorted, non-overlapping ``(start_char, end_char)``.
+
+    Only overlapping matches merge; adjacent ones (``公安公安``) stay two spans, so each
+    occurrence is its own ``<mark>`` and the document view can step through them one by one.
+    """
     spans: list[tuple[int, int]] = []
     for m in sorted(matches, key=lambda m: m.start_char):
-        if spans and m.start_char <= spans[-1][1]:
+        if spans and m.start_char < spans[-1][1]:
             spans[-1] = (spans[-1][0], max(spans[-1][1], m.end_char))
         else:
             spans.append((m.start_char, m.end_char))
