@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 NORMALIZATION_VERSION = 2
 """Bump on any change to :func:`normalize`: indexes built with another version are rebuilt."""
@@ -127,47 +128,122 @@ def _dropped(ch: str) -> bool:
     return (cat == "Cf") or (cat == "Cc" and not ch.isspace())
 
 
+_MEMO_LIMIT = 1 << 18
+_memo: dict[str, tuple[str, bool, bool]] = {}
+
+
+def _entry(ch: str) -> tuple[str, bool, bool]:
+    """``(folded, joins_previous, space)`` of one character, memoized: ``folded`` is what the
+    character becomes on its own (NFKC, casefold, folds; dropped characters removed, so it may
+    be ""), ``space`` whether that is white space."""
+    e = _memo.get(ch)
+    if e is None:
+        folded = "".join(c for c in _fold(ch) if not _dropped(c))
+        e = (folded, _joins_previous(ch), folded.isspace())
+        if len(_memo) < _MEMO_LIMIT:  # bounded: text from any script cannot grow it forever
+            _memo[ch] = e
+    return e
+
+
+_SPECIAL = "\x00"
+"""Stands, in the one-to-one pass, for every character that needs the slow path (NUL itself
+included: it is a control character, so it never reaches the output)."""
+
+
+class _OneToOne(dict):
+    """``str.translate`` table, filled on first sight of each character: the character's
+    single folded form when it folds to exactly one visible character and composes with
+    nothing before it, else :data:`_SPECIAL`."""
+
+    def __missing__(self, code: int) -> str:
+        folded, joins, space = _entry(chr(code))
+        value = folded if len(folded) == 1 and not joins and not space and folded != _SPECIAL \
+            else _SPECIAL
+        if len(self) < _MEMO_LIMIT:
+            self[code] = value
+        return value
+
+
+_one_to_one = _OneToOne()
+
+
+@lru_cache(maxsize=8)
 def normalize(text: str) -> NormalizedText:
     """Normalize ``text`` for matching; see the module docstring for the rules.
+
+    Most characters fold to exactly one character on their own, so one ``str.translate`` pass
+    (C speed) does the work and the runs between the rest (white space, marks that compose
+    with the character before them, characters that vanish or expand) are copied in bulk; only
+    those others go through the per-cluster path. Each distinct character is folded once per
+    process. The last few results are cached: the indexer analyzes each section text twice
+    (word and character fields).
 
     Args:
         text: any ``str`` (lone surrogates included: they pass through unchanged).
     Returns:
         a :class:`NormalizedText` whose ``text`` is what the index and the oracle compare.
     """
-    chars: list[str] = []
+    quick = text.translate(_one_to_one)
+    n = len(text)
+    if _SPECIAL not in quick:
+        return NormalizedText(quick, tuple(range(n)), tuple(range(1, n + 1)))
+    pieces: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
-    for start, end in _clusters(text):
-        for ch in _fold(text[start:end]):
-            if _dropped(ch):
+    last = ""  # the last character written
+    pending = -1  # start of a run of white space not yet written (-1: none)
+    pending_end = 0
+    pos = 0
+    while pos < n:
+        special = quick.find(_SPECIAL, pos)
+        if special < 0:
+            special = n
+        # a mark that composes with the character before it makes that character the start
+        # of a cluster, so the bulk copy stops one short
+        cluster = special
+        if pos < special < n and _entry(text[special])[1]:
+            cluster = special - 1
+        if cluster > pos:
+            if pending >= 0:
+                _space(pieces, starts, ends, last, pending, pending_end, quick[pos])
+                pending = -1
+            pieces.append(quick[pos:cluster])
+            starts.extend(range(pos, cluster))
+            ends.extend(range(pos + 1, cluster + 1))
+            last = quick[cluster - 1]
+        if cluster >= n:
+            break
+        end = cluster + 1
+        while end < n and _entry(text[end])[1]:
+            end += 1
+        if end == cluster + 1:
+            folded = _entry(text[cluster])[0]
+        else:
+            folded = "".join(c for c in _fold(text[cluster:end]) if not _dropped(c))
+        for ch in folded:
+            if ch.isspace():
+                if pending < 0:
+                    pending = cluster
+                pending_end = end
                 continue
-            chars.append(ch)
-            starts.append(start)
+            if pending >= 0:
+                _space(pieces, starts, ends, last, pending, pending_end, ch)
+                pending = -1
+            pieces.append(ch)
+            starts.append(cluster)
             ends.append(end)
+            last = ch
+        pos = end
+    return NormalizedText("".join(pieces), tuple(starts), tuple(ends))
 
-    out_chars: list[str] = []
-    out_starts: list[int] = []
-    out_ends: list[int] = []
-    i, n = 0, len(chars)
-    while i < n:
-        if not chars[i].isspace():
-            out_chars.append(chars[i])
-            out_starts.append(starts[i])
-            out_ends.append(ends[i])
-            i += 1
-            continue
-        j = i
-        while j < n and chars[j].isspace():
-            j += 1
-        # Keep one space only between two narrow characters; drop it at the ends and
-        # next to a wide (CJK) character.
-        if out_chars and j < n and not is_wide(out_chars[-1]) and not is_wide(chars[j]):
-            out_chars.append(" ")
-            out_starts.append(starts[i])
-            out_ends.append(ends[j - 1])
-        i = j
-    return NormalizedText("".join(out_chars), tuple(out_starts), tuple(out_ends))
+
+def _space(pieces, starts, ends, last: str, start: int, end: int, following: str) -> None:
+    """Write the white space run ``text[start:end]`` between ``last`` and ``following``: one
+    space between two narrow characters; nothing at the start or next to a wide (CJK) one."""
+    if last and not is_wide(last) and not is_wide(following):
+        pieces.append(" ")
+        starts.append(start)
+        ends.append(end)
 
 
 def normalized(text: str) -> str:

@@ -104,3 +104,53 @@ def test_normalize_is_nfkc_and_casefold_of_the_whole_string(text):
     if any(c.isspace() or unicodedata.category(c) in ("Cc", "Cf") for c in whole):
         return  # white space and invisible characters follow the documented extra rules
     assert normalized(text) == "".join(_fold_table().get(c, c) for c in whole)
+
+
+def reference_normalize(text: str) -> tuple[str, tuple[int, ...], tuple[int, ...]]:
+    """The normalization rules written the slow, obvious way (one cluster at a time), against
+    which the fast :func:`normalize` (bulk ``str.translate`` runs) is checked."""
+    from indexer.normalize import _dropped, _fold, _joins_previous, is_wide
+
+    chars, starts, ends = [], [], []
+    start = 0
+    for i in range(1, len(text) + 1):
+        if i < len(text) and _joins_previous(text[i]):
+            continue
+        for ch in _fold(text[start:i]):
+            if not _dropped(ch):
+                chars.append(ch), starts.append(start), ends.append(i)
+        start = i
+    out = ([], [], [])
+    k = 0
+    while k < len(chars):
+        if not chars[k].isspace():
+            for lst, v in zip(out, (chars[k], starts[k], ends[k])):
+                lst.append(v)
+            k += 1
+            continue
+        j = k
+        while j < len(chars) and chars[j].isspace():
+            j += 1
+        if out[0] and j < len(chars) and not is_wide(out[0][-1]) and not is_wide(chars[j]):
+            for lst, v in zip(out, (" ", starts[k], ends[j - 1])):
+                lst.append(v)
+        k = j
+    return "".join(out[0]), tuple(out[1]), tuple(out[2])
+
+
+MIXED = st.sampled_from(list("两个确立國際論壇 \n\t\u3000\u200b\u00adＡａ１，“”•é\u0301\u0300ｶﾞ\u1100\u1161\u11a8ß"
+                             "İ\ufeff\x00\x07"))
+
+
+@settings(max_examples=600)
+@given(st.text(max_size=80) | st.lists(MIXED, max_size=40).map("".join))
+def test_fast_normalize_equals_the_reference(text):
+    got = normalize(text)
+    assert (got.text, got.starts, got.ends) == reference_normalize(text)
+
+
+def test_fast_normalize_equals_the_reference_on_the_seed(seeds_dir):
+    for path in seeds_dir.glob("*.txt"):
+        text = path.read_text(encoding="utf-8")
+        got = normalize(text)
+        assert (got.text, got.starts, got.ends) == reference_normalize(text)
