@@ -43,6 +43,9 @@ from .sources import SYNONYMS, USER_DICTIONARY, DocumentError, SourceFile, read_
 CURRENT = "CURRENT"
 META = "meta.json"
 
+PARALLEL_MIN_BYTES = 4_000_000
+"""A full build of at least this many bytes of source files uses every core."""
+
 MAX_DELETED_SHARE = 0.1
 """An incremental update merges all segments when deleted sections exceed this share."""
 
@@ -56,6 +59,11 @@ class IndexBusyError(Exception):
 
 class IndexLocationError(Exception):
     """The index folder cannot be created or written (a file is in the way, no permission)."""
+
+
+class IndexBuildError(IndexLocationError):
+    """A full build did not write every section (a worker process died); it was discarded and
+    the previous generation stays live."""
 
 
 class IndexMissingError(Exception):
@@ -252,22 +260,52 @@ def _add(writer, source: SourceFile, sections: list[Section]) -> int:
     return len(sections)
 
 
+def build_processes(files: list[SourceFile], procs: int | None) -> int:
+    """How many processes analyze a full build: ``procs`` if given, else one per usable core
+    for a collection of at least :data:`PARALLEL_MIN_BYTES`, else 1 (starting worker
+    processes and loading jieba's dictionary in each costs about a second)."""
+    if procs is not None:
+        return max(1, procs)
+    if sum(len(f.data) for f in files) < PARALLEL_MIN_BYTES:
+        return 1
+    return max(1, len(os.sched_getaffinity(0)))
+
+
 def _full_build(index_dir: Path, files: list[SourceFile], report: UpdateReport,
                 encodings: dict[str, str], progress: Progress | None,
-                user_words: tuple[str, ...]) -> Path:
+                user_words: tuple[str, ...], procs: int) -> Path:
     gen = _next_generation(index_dir)
     gen.mkdir()
     ix = whoosh_index.create_in(str(gen), make_schema(user_words))
-    writer = ix.writer(limitmb=256)
+    if procs > 1:
+        # Whoosh's MpWriter: this process reads and splits the documents, worker processes
+        # analyze and write one segment each; the segments are kept as they are
+        # (multisegment), since merging them would be one more single-core pass.
+        writer = ix.writer(procs=procs, limitmb=128, multisegment=True, batchsize=64)
+    else:
+        writer = ix.writer(limitmb=256)
     try:
         for source, sections in _analyze(files, report, encodings, progress):
             report.sections += _add(writer, source, sections)
+        writer.commit()
     except BaseException:
         writer.cancel()
         ix.close()
         shutil.rmtree(gen, ignore_errors=True)
         raise
-    writer.commit()
+    try:
+        # MpWriter drops a worker's segment without a word if the worker died; never switch
+        # to an index that lacks sections
+        with ix.searcher() as searcher:
+            indexed = searcher.doc_count()
+        if indexed != report.sections:
+            raise IndexBuildError(
+                f"the build wrote {indexed} of {report.sections} sections (a worker process "
+                "failed); the previous index stays in use")
+    except BaseException:
+        ix.close()
+        shutil.rmtree(gen, ignore_errors=True)
+        raise
     ix.close()
     return gen
 
@@ -298,7 +336,7 @@ def _incremental(gen: Path, files: list[SourceFile], gone: list[str], report: Up
 
 
 def update(seeds_dir: str | os.PathLike, index_dir: str | os.PathLike, rebuild: bool = False,
-           progress: Progress | None = None) -> UpdateReport:
+           progress: Progress | None = None, procs: int | None = None) -> UpdateReport:
     """Bring the index in ``index_dir`` up to date with the documents under ``seeds_dir``.
 
     Incremental by default: only added, changed (by SHA-256 of the bytes) and removed files
@@ -312,12 +350,15 @@ def update(seeds_dir: str | os.PathLike, index_dir: str | os.PathLike, rebuild: 
         index_dir: folder holding the index generations (created if missing).
         rebuild: always write a new generation from scratch.
         progress: optional callback, see :data:`Progress`.
+        procs: processes for a full build (see :func:`build_processes`; None: automatic).
+            Pass 1 from a process that runs other threads: worker processes are forked.
     Returns:
         an :class:`UpdateReport`.
     Raises:
         FileNotFoundError: ``seeds_dir`` does not exist or is not a folder.
         IndexBusyError: another indexer is running on ``index_dir``.
         IndexLocationError: ``index_dir`` cannot be created or written.
+        IndexBuildError: a parallel build lost sections; nothing was switched.
     """
     started = time.monotonic()
     seeds_dir, index_dir = Path(seeds_dir), Path(index_dir)
@@ -336,7 +377,8 @@ def update(seeds_dir: str | os.PathLike, index_dir: str | os.PathLike, rebuild: 
         encodings: dict[str, str] = {}
         if full:
             report.added = sorted(manifest)
-            gen = _full_build(index_dir, scanned.files, report, encodings, progress, user_words)
+            gen = _full_build(index_dir, scanned.files, report, encodings, progress, user_words,
+                              build_processes(scanned.files, procs))
         else:
             known: dict[str, str] = meta["manifest"]
             report.added = sorted(set(manifest) - set(known))

@@ -186,3 +186,39 @@ def test_damaged_metadata_means_rebuild(tmp_path, seeds_copy):
         indexer.open_index(index_dir)
     again = indexer.update(seeds_copy, index_dir)
     assert again.full and again.sections == 15
+
+
+def _everything(index_dir, queries):
+    with indexer.SearchSession(indexer.open_index(index_dir)) as session:
+        return {q: [(h.section_id, round(h.score, 6), h.snippet)
+                    for h in session.search(session.parse(q), per_page=100).hits]
+                for q in queries}
+
+
+def test_parallel_build_equals_the_serial_one(tmp_path, seeds_dir, corpus_dir):
+    """Two worker processes (Whoosh's MpWriter, one segment each) index the same sections,
+    and every query gets the same hits, scores and snippets as from the one-process build."""
+    seeds = tmp_path / "seeds"
+    shutil.copytree(seeds_dir, seeds)
+    shutil.copytree(corpus_dir, seeds / "corpus")
+    serial = indexer.update(seeds, tmp_path / "serial", procs=1)
+    parallel = indexer.update(seeds, tmp_path / "parallel", procs=2)
+    assert parallel.sections == serial.sections > 15
+    assert parallel.failed == serial.failed
+    queries = ["的", "公安", "两个确立", "安全 OR 稳定", '"高水平平安"', "alert", "广东 -青海"]
+    assert _everything(tmp_path / "parallel", queries) == _everything(tmp_path / "serial", queries)
+
+
+def test_a_lost_worker_segment_fails_the_build_and_keeps_the_old_index(tmp_path, seeds_copy,
+                                                                      monkeypatch):
+    indexer.update(seeds_copy, tmp_path / "ix", procs=1)
+    before = indexer.read_meta(tmp_path / "ix")["manifest"]
+    from whoosh.searching import Searcher
+
+    # what MpWriter does when a worker dies: its segment is silently missing
+    monkeypatch.setattr(Searcher, "doc_count", lambda self: 3)
+    with pytest.raises(indexer.IndexBuildError, match="3 of"):
+        indexer.update(seeds_copy, tmp_path / "ix", rebuild=True, procs=2)
+    monkeypatch.undo()
+    assert indexer.read_meta(tmp_path / "ix")["manifest"] == before
+    assert len([p for p in (tmp_path / "ix").iterdir() if p.name.startswith("gen-")]) == 1

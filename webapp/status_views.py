@@ -59,7 +59,8 @@ def reindex():
     if not hmac.compare_digest(given.encode("utf-8"), token.encode("utf-8")):
         abort(403, description="管理令牌不正确。")
     try:
-        report = indexer.update(current_app.config["SEEDS_DIR"], current_app.config["INDEX_DIR"])
+        report = indexer.update(current_app.config["SEEDS_DIR"], current_app.config["INDEX_DIR"],
+                                procs=1)  # other threads run here: never fork
     except indexer.IndexBusyError as exc:
         abort(409, description=f"另一个索引更新正在进行，请稍后再试（{exc}）。")
     return {
