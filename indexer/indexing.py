@@ -26,6 +26,7 @@ import json
 import os
 import re
 import shutil
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -263,10 +264,14 @@ def _add(writer, source: SourceFile, sections: list[Section]) -> int:
 def build_processes(files: list[SourceFile], procs: int | None) -> int:
     """How many processes analyze a full build: ``procs`` if given, else one per usable core
     for a collection of at least :data:`PARALLEL_MIN_BYTES`, else 1 (starting worker
-    processes and loading jieba's dictionary in each costs about a second)."""
+    processes and loading jieba's dictionary in each costs about a second).
+
+    Automatic choice stays at 1 while other threads run in this process (a web server, a
+    test's live server): the workers are forked, and forking beside running threads is unsafe
+    (a waitress thread lost its sockets that way)."""
     if procs is not None:
         return max(1, procs)
-    if sum(len(f.data) for f in files) < PARALLEL_MIN_BYTES:
+    if threading.active_count() > 1 or sum(len(f.data) for f in files) < PARALLEL_MIN_BYTES:
         return 1
     return max(1, len(os.sched_getaffinity(0)))
 

@@ -128,6 +128,8 @@ class Occurrence:
             as written in the document, and the text after; line breaks become spaces.
         section_id, doc_id, breadcrumb: where it is.
         start_char, end_char: offsets of the match in the section text.
+        number: 1-based rank of this match among the section's matches, in text order (the
+            document view's ``m=`` parameter selects it).
     """
 
     left: str
@@ -138,6 +140,7 @@ class Occurrence:
     breadcrumb: tuple[str, ...]
     start_char: int
     end_char: int
+    number: int = 1
 
 
 @dataclass(frozen=True)
@@ -341,7 +344,7 @@ class SearchSession:
         for r in results:
             stored = r.fields()
             text = stored["text"]
-            for m in find_matches(text, needles):
+            for number, m in enumerate(find_matches(text, needles), 1):
                 total += 1
                 if len(found) >= limit:
                     continue
@@ -350,7 +353,8 @@ class SearchSession:
                     match=text[m.start_char:m.end_char],
                     right=text[m.end_char:m.end_char + context].replace("\n", " "),
                     section_id=stored["section_id"], doc_id=stored["doc_id"],
-                    breadcrumb=_crumbs(stored), start_char=m.start_char, end_char=m.end_char)
+                    breadcrumb=_crumbs(stored), start_char=m.start_char, end_char=m.end_char,
+                    number=number)
                 found.append(((stored.get("path", ""), stored["ordinal"], m.start_char), occ))
         found.sort(key=lambda t: t[0])
         occurrences = [o for _, o in found]

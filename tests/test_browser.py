@@ -179,16 +179,21 @@ def test_nothing_is_fetched_while_an_input_method_is_composing(page, live_server
     assert len(fetched) == 1 and "liang" not in fetched[0]
 
 
-def test_a_bad_query_typed_shows_the_message_in_place(page, live_server):
+def test_a_bad_query_says_why_while_typing_and_on_enter(page, live_server):
     page.goto(live_server + "/search?q=" + quote("公安"))
     box = page.get_by_label("搜索")
     box.fill("")
     box.press_sequentially('"', delay=40)
+    notice = page.locator(".typing-notice")
+    expect(notice).to_be_visible()  # while typing: the results stay, with the reason
+    assert _q(page) == "公安"
+    text = notice.inner_text()
+    assert "引号" in text or "搜索" in text
+    box.press("Enter")  # asked for: the error page, at its own URL, with the same reason
     _wait_for_query(page, '"')
-    expect(page.locator(".error .message")).to_be_visible()
-    message = page.locator(".error .message").inner_text()
+    expect(page.locator(".error .message")).to_have_text(text)
     page.reload()  # the same URL gives the same message (a 400 page)
-    expect(page.locator(".error .message")).to_have_text(message)
+    expect(page.locator(".error .message")).to_have_text(text)
 
 
 # --- pagination -----------------------------------------------------------------------------
@@ -447,3 +452,71 @@ def test_everything_works_without_javascript(browser, live_server, sections):
         expect(page.locator("li.hit")).to_have_count(len(oracle.quoted(sections, "两个确立")))
     finally:
         context.close()
+
+
+# --- found by trying to break it ----------------------------------------------------------------
+
+def test_table_of_contents_and_back_keep_the_match_toolbar(page, live_server, sections):
+    doc_id = sections[0].doc_id
+    page.goto(f"{live_server}/doc/{doc_id}?q=" + quote("公安"))
+    position = page.locator(".match-position")
+    expect(position).to_have_text(re.compile(r"第 1 / \d+ 处"))
+    target = next(s for s in sections[5:] if "公安" in s.text)
+    page.get_by_role("navigation", name="目录").locator(f"a[href='#{target.section_id}']").click()
+    page.wait_for_url(f"**#{target.section_id}")
+    before = sum(s.text.count("公安") for s in sections if s.ordinal < target.ordinal)
+    expect(page.locator(".matchnav")).to_be_visible()
+    expect(position).to_contain_text(f"第 {before + 1} /")
+    page.keyboard.press("n")
+    expect(position).to_contain_text(f"第 {before + 2} /")
+    page.go_back()  # a fragment step: the page stays, nothing is fetched again
+    expect(page.locator(".matchnav")).to_be_visible()
+    expect(page.get_by_label("搜索")).to_have_value("公安")
+
+
+def test_malformed_fragment_opens_at_the_first_match(page, live_server, sections):
+    page.goto(f"{live_server}/doc/{sections[0].doc_id}?q=" + quote("公安") + "#%E4")
+    expect(page.locator(".match-position")).to_have_text(re.compile(r"第 1 / \d+ 处"))
+    expect(page.locator("mark.current")).to_have_count(1)
+
+
+def test_concordance_line_opens_at_that_very_occurrence(page, live_server, sections):
+    target = next(s for s in sections if s.text.count("两个确立") > 6)
+    page.goto(live_server + "/concordance?q=" + quote("两个确立"))
+    before = sum(s.text.count("两个确立") for s in sections if s.ordinal < target.ordinal)
+    links = page.locator(f".kwic a[href*='#{target.section_id}']")
+    links.nth(5).click()
+    page.wait_for_url("**/doc/**")
+    expect(page.locator(".match-position")).to_contain_text(f"第 {before + 6} /")
+    assert _in_viewport(page, page.locator("mark.current"))
+
+
+def test_a_query_refused_while_typing_keeps_the_results(page, live_server):
+    page.goto(live_server + "/search?q=" + quote("公安"))
+    url, titles = page.url, _titles(page)
+    box = page.get_by_label("搜索")
+    box.fill("")
+    box.press_sequentially("-公安", delay=40)  # only an exclusion: the server says 400
+    expect(page.locator(".typing-notice")).to_be_visible()
+    assert page.url == url and _titles(page) == titles
+    box.press_sequentially(" 广东", delay=40)  # now searchable: the notice goes
+    _wait_for_query(page, "-公安 广东")
+    expect(page.locator(".typing-notice")).to_have_count(0)
+
+
+def test_typing_back_to_the_shown_query_cancels_the_pending_update(page, live_server):
+    # a slow server: the update for the intermediate text must not land after the user
+    # has typed back to what is on screen
+    page.route("**/search?q=*", lambda route: (page.wait_for_timeout(1200), route.continue_()))
+    page.goto(live_server + "/search?q=" + quote("公安"))
+    page.unroute("**/search?q=*")
+    page.route("**/search?q=*", lambda route: (page.wait_for_timeout(1200), route.continue_()))
+    box = page.get_by_label("搜索")
+    box.press("End")
+    box.press_sequentially("广东", delay=30)
+    page.wait_for_timeout(400)  # the debounced request for 公安广东 is on its way
+    box.press("Backspace")
+    box.press("Backspace")
+    page.wait_for_timeout(2000)
+    assert _q(page) == "公安"
+    expect(page.locator("#result-count .reading")).to_have_text("公安")

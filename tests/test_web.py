@@ -327,3 +327,23 @@ def test_static_assets_are_small_and_cached(client):
     digest = hashlib.sha256((Path(client.application.static_folder) / "style.css").read_bytes())
     assert css.endswith("v=" + digest.hexdigest()[:12])
     assert get("/static/../pyproject.toml").status_code == 404
+
+
+def test_query_text_is_isolated_from_the_page_direction(client):
+    # an unclosed right-to-left override in the query must not reverse the rest of the line
+    page = soup(client.get("/search?q=" + quote("\u202e公安")))
+    reading = page.select_one("#result-count .reading")
+    assert reading.name == "bdi" and "公安" in reading.get_text()
+
+
+def test_concordance_pages_keep_per_page_and_lines_name_their_occurrence(client, seeds_dir):
+    data = client.get("/concordance.json?q=" + quote("公安") + "&per_page=5&page=2").get_json()
+    assert parse_qs(urlsplit(data["next"]).query)["per_page"] == ["5"]
+    assert parse_qs(urlsplit(data["prev"]).query)["per_page"] == ["5"]
+    sections = {s.section_id: s.text for s in oracle.load_sections(seeds_dir)}
+    for o in data["occurrences"]:
+        args = parse_qs(urlsplit(o["url"]).query)
+        number = int(args.get("m", ["1"])[0])
+        text = sections[o["section_id"]]
+        # the m-th occurrence of the match in its section is this one
+        assert [i for i in range(len(text)) if text.startswith("公安", i)][number - 1] == o["start_char"]

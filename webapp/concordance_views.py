@@ -43,12 +43,15 @@ def _data() -> tuple[ConcordanceParams, dict]:
             {"left": o.left, "match": o.match, "right": o.right, "doc_id": o.doc_id,
              "section_id": o.section_id, "breadcrumb": list(o.breadcrumb),
              "start_char": o.start_char, "end_char": o.end_char,
-             "url": urls.doc_url(o.doc_id, params.q, o.section_id)}
+             "url": urls.doc_url(o.doc_id, params.q, o.section_id, match=o.number)}
             for o in rows
         ],
-        "sort_urls": {s: urls.concordance_url(params.q, s) for s in ("position", "left", "right")},
-        "prev": urls.concordance_url(params.q, params.sort, params.page - 1) if params.page > 1 else None,
-        "next": urls.concordance_url(params.q, params.sort, params.page + 1) if params.page < pages else None,
+        "sort_urls": {s: urls.concordance_url(params.q, s, per_page=params.per_page)
+                      for s in ("position", "left", "right")},
+        "prev": (urls.concordance_url(params.q, params.sort, params.page - 1,
+                                      per_page=params.per_page) if params.page > 1 else None),
+        "next": (urls.concordance_url(params.q, params.sort, params.page + 1,
+                                      per_page=params.per_page) if params.page < pages else None),
         "csv_url": urls.concordance_url(params.q, params.sort, fmt="csv"),
     }
 
@@ -58,7 +61,8 @@ def concordance():
     """Every occurrence with 20 characters of context each side, sortable."""
     params, data = _data()
     return render_template("concordance.html", q=params.q, data=data,
-                           json_url=urls.concordance_url(params.q, params.sort, params.page, "json"))
+                           json_url=urls.concordance_url(params.q, params.sort, params.page, "json",
+                                                         per_page=params.per_page))
 
 
 @bp.get("/concordance.json")
@@ -78,6 +82,6 @@ def concordance_csv():
     for o in conc.occurrences:
         writer.writerow([o.left, o.match, o.right, " › ".join(o.breadcrumb), o.doc_id,
                          o.section_id, o.start_char, o.end_char,
-                         urls.doc_url(o.doc_id, params.q, o.section_id)])
+                         urls.doc_url(o.doc_id, params.q, o.section_id, match=o.number)])
     return Response("\ufeff" + out.getvalue(), mimetype="text/csv",  # BOM: Excel reads UTF-8
                     headers={"Content-Disposition": 'attachment; filename="concordance.csv"'})

@@ -67,6 +67,7 @@ class SearchParams:
 
 
 CONCORDANCE_SORTS = ("position", "left", "right")
+DEFAULT_CONCORDANCE_PER_PAGE = 100
 MAX_CONCORDANCE_PAGE = 1000
 
 
@@ -77,7 +78,7 @@ class ConcordanceParams:
     q: str
     sort: str = "position"
     page: int = 1
-    per_page: int = 100
+    per_page: int = DEFAULT_CONCORDANCE_PER_PAGE
 
     @classmethod
     def from_args(cls, args: MultiDict) -> "ConcordanceParams":
@@ -86,7 +87,8 @@ class ConcordanceParams:
         if sort not in CONCORDANCE_SORTS:
             raise ParamError(f"参数 sort 只能是 {'、'.join(CONCORDANCE_SORTS)}，收到的是“{sort[:20]}”。")
         return cls(q=_one(args, "q") or "", sort=sort, page=_int(args, "page", 1, 1, MAX_PAGE),
-                   per_page=_int(args, "per_page", 100, 1, MAX_CONCORDANCE_PAGE))
+                   per_page=_int(args, "per_page", DEFAULT_CONCORDANCE_PER_PAGE, 1,
+                                 MAX_CONCORDANCE_PAGE))
 
 
 def check_query_string(raw: bytes) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import url_for
 
-from .params import DEFAULT_PER_PAGE, SearchParams
+from .params import DEFAULT_CONCORDANCE_PER_PAGE, DEFAULT_PER_PAGE, SearchParams
 
 
 def _search_args(params: SearchParams, page: int | None = None) -> dict:
@@ -31,30 +31,36 @@ def search_url(params: SearchParams, page: int | None = None, fmt: str = "html",
 
 
 def doc_url(doc_id: str, q: str = "", section_id: str | None = None, fmt: str = "html",
-            external: bool = False, results: SearchParams | None = None) -> str:
+            external: bool = False, results: SearchParams | None = None,
+            match: int | None = None) -> str:
     """URL of a document view, opening at ``section_id`` and highlighting ``q``.
 
     ``results``, when given, is the results page the link is on: its query replaces ``q`` and
     its page and filters ride along, so the document's "back to results" link returns to that
-    same page.
+    same page. ``match`` (1-based, ``m=``) selects one match of the section (a concordance line).
     """
     if results is not None:
         args = _search_args(results) if results.q else {}
     else:
         args = {"q": q} if q else {}
+    if match is not None and match > 1:
+        args["m"] = match
     if fmt == "json":
         return url_for("document.document_json", doc_id=doc_id, _external=external, **args)
     return url_for("document.document", doc_id=doc_id, _anchor=section_id, _external=external,
                    **args)
 
 
-def concordance_url(q: str, sort: str = "position", page: int = 1, fmt: str = "html") -> str:
+def concordance_url(q: str, sort: str = "position", page: int = 1, fmt: str = "html",
+                    per_page: int = DEFAULT_CONCORDANCE_PER_PAGE) -> str:
     """URL of a concordance page (``fmt``: html, json or csv)."""
     args = {"q": q}
     if sort != "position":
         args["sort"] = sort
     if page != 1:
         args["page"] = page
+    if per_page != DEFAULT_CONCORDANCE_PER_PAGE:
+        args["per_page"] = per_page
     endpoint = {"html": "concordance.concordance", "json": "concordance.concordance_json",
                 "csv": "concordance.concordance_csv"}[fmt]
     return url_for(endpoint, **args)

@@ -22,24 +22,45 @@
     return r.top >= bar.offsetHeight && r.bottom <= window.innerHeight;
   }
 
-  function select(i, scroll) {
+  // `scroll`: bring the match into view; `moved`: the user stepped away from where the URL
+  // pointed, so its m= no longer applies.
+  function select(i, scroll, moved) {
     if (current >= 0) marks[current].classList.remove("current");
     current = (i + marks.length) % marks.length;
     var mark = marks[current];
     mark.classList.add("current");
     position.textContent = "第 " + (current + 1) + " / " + marks.length + " 处";
     if (scroll && !inView(mark)) mark.scrollIntoView({ block: "center" });
-    // keep the URL pointing at the section on screen, so a bookmark reopens it
+    // keep the URL pointing at the section on screen, so a bookmark reopens it (an m= from
+    // a concordance line no longer applies once the user moves on)
     var section = sectionOf(mark);
-    if (section && location.hash !== "#" + section.id) {
-      history.replaceState(history.state, "", "#" + section.id);
+    if (section) {
+      var url = new URL(location.href);
+      if (moved) url.searchParams.delete("m");
+      url.hash = section.id;
+      if (url.href !== location.href) history.replaceState(history.state, "", url.href);
     }
   }
 
-  // The first match at or after the section the URL names (the whole document if none).
+  function targetSection() {
+    var id;
+    try {
+      id = decodeURIComponent(location.hash.slice(1));
+    } catch (e) {
+      return null; // a malformed fragment names nothing
+    }
+    var el = id ? document.getElementById(id) : null;
+    return el && el.matches("section.section") ? el : null;
+  }
+
+  // The match the URL names: the m-th (1-based, from a concordance line) of the #section,
+  // else the first at or after that section, else the document's first.
   function firstMatch() {
-    var target = location.hash ? document.getElementById(decodeURIComponent(location.hash.slice(1))) : null;
+    var target = targetSection();
     if (!target) return 0;
+    var m = parseInt(new URLSearchParams(location.search).get("m"), 10);
+    var inside = marks.filter(function (mark) { return target.contains(mark); });
+    if (m >= 1 && m <= inside.length) return marks.indexOf(inside[m - 1]);
     for (var i = 0; i < marks.length; i++) {
       if (target.contains(marks[i]) ||
           (target.compareDocumentPosition(marks[i]) & Node.DOCUMENT_POSITION_FOLLOWING)) return i;
@@ -48,22 +69,32 @@
   }
 
   bar.hidden = false;
-  bar.querySelector(".next-match").addEventListener("click", function () { select(current + 1, true); });
-  bar.querySelector(".prev-match").addEventListener("click", function () { select(current - 1, true); });
+  bar.querySelector(".next-match").addEventListener("click", function () { select(current + 1, true, true); });
+  bar.querySelector(".prev-match").addEventListener("click", function () { select(current - 1, true, true); });
 
   document.addEventListener("keydown", function (event) {
+    // the page may since show results typed into the search box
+    if (!bar.isConnected) return;
     if (event.ctrlKey || event.metaKey || event.altKey || event.defaultPrevented) return;
     var el = event.target;
     if (el && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName))) return;
-    if (event.key === "n") select(current + 1, true);
-    else if (event.key === "N") select(current - 1, true);
+    if (event.key === "n") select(current + 1, true, true);
+    else if (event.key === "N") select(current - 1, true, true);
     else return;
     event.preventDefault();
   });
 
   // After the browser has scrolled to the #fragment, make sure the match itself is visible:
   // a long section can start on screen with its first match far below.
-  function start() { select(firstMatch(), true); }
+  function start() { select(firstMatch(), true, false); }
+  // a table-of-contents link or Back/Forward moved to another section: continue from there
+  window.addEventListener("hashchange", function () {
+    if (!bar.isConnected || !targetSection()) return;
+    var url = new URL(location.href);
+    url.searchParams.delete("m"); // it counted within the section we came from
+    history.replaceState(history.state, "", url.href);
+    select(firstMatch(), false, true);
+  });
   if (document.readyState === "complete") start();
   else window.addEventListener("load", start);
 })();

@@ -5,12 +5,13 @@
 // address bar gives on reload, and every page works without JavaScript.
 //
 // History: the first update of a burst of typing pushes one entry (the page the user was on
-// stays reachable with Back); later updates of the same burst replace it. Enter ends the
-// burst, so the next burst gets its own entry.
+// stays reachable with Back); later updates of the same burst replace it. Enter, or a pause
+// of BURST_IDLE_MS, ends the burst, so the next one gets its own entry.
 (function () {
   "use strict";
 
   var DEBOUNCE_MS = 250;
+  var BURST_IDLE_MS = 2000;
   var box = document.getElementById("q");
   var main = document.getElementById("main");
   var announcer = document.getElementById("announce");
@@ -20,7 +21,12 @@
   var timer = 0;
   var inFlight = null;
   var burstEntry = false; // the current history entry was pushed by an unfinished burst of typing
-  var composing = false; // an input method (pinyin, wubi…) is still composing
+  var lastTyped = 0;      // when the burst last updated the page (ms)
+  var shown = withoutHash(location.href); // the page whose <main> is on screen
+
+  function withoutHash(href) {
+    return href.split("#")[0];
+  }
 
   function resultsUrl(q) {
     var url = new URL(form.action, location.href);
@@ -34,13 +40,44 @@
       ? url.searchParams.get("q") || "" : null;
   }
 
-  function announce() {
-    var count = main.querySelector("#result-count, .error .message, .empty");
-    announcer.textContent = count ? count.textContent.replace(/\s+/g, " ").trim() : "";
+  function announce(text) {
+    if (text === undefined) {
+      var count = main.querySelector("#result-count, .error .message, .empty");
+      text = count ? count.textContent : "";
+    }
+    announcer.textContent = text.replace(/\s+/g, " ").trim();
+  }
+
+  // A short message above the results that the next update removes (a query that cannot be
+  // searched yet while typing, the server out of reach).
+  function notice(text) {
+    var old = main.querySelector(".typing-notice");
+    if (old) old.remove();
+    if (!text) return;
+    var p = document.createElement("p");
+    p.className = "note typing-notice";
+    p.setAttribute("role", "status");
+    p.textContent = text;
+    main.prepend(p);
+  }
+
+  // Copy the parts of `page` that belong to the shown results: <main>, title, the JSON
+  // alternate link and the footer (which links the JSON twin).
+  function adopt(page) {
+    main.innerHTML = page.getElementById("main").innerHTML;
+    document.title = page.title;
+    var alt = document.querySelector('link[rel="alternate"]');
+    var freshAlt = page.querySelector('link[rel="alternate"]');
+    if (alt) alt.remove();
+    if (freshAlt) document.head.appendChild(document.importNode(freshAlt, true));
+    var foot = document.querySelector("footer");
+    var freshFoot = page.querySelector("footer");
+    if (foot && freshFoot) foot.innerHTML = freshFoot.innerHTML;
   }
 
   function record(href, how) {
     if (how === "none") return;
+    if (how === "type" && Date.now() - lastTyped > BURST_IDLE_MS) burstEntry = false;
     var replace = how === "type" ? burstEntry : burstEntry || href === location.href;
     if (replace) history.replaceState({ swapped: true }, "", href);
     else history.pushState({ swapped: true }, "", href);
@@ -50,51 +87,73 @@
   // Fetch `href`, put its <main> on screen, and record it in history: `how` is "type" (as you
   // type), "enter" (a search the user asked for) or "none" (Back/Forward). The decision is made
   // when the page arrives, because an aborted request must not have touched history.
-  // Falls back to a plain page load on any failure.
+  // While typing, a query the server refuses (an unfinished "-word", say) leaves the results
+  // as they are and says why; the same query with Enter shows the error page.
   function show(href, how) {
     if (inFlight) inFlight.abort();
     var controller = new AbortController();
     inFlight = controller;
     main.setAttribute("aria-busy", "true");
+    var ok = true;
     return fetch(href, { signal: controller.signal, headers: { Accept: "text/html" } })
-      .then(function (response) { return response.text(); })
+      .then(function (response) {
+        ok = response.ok;
+        return response.text();
+      })
       .then(function (html) {
         var page = new DOMParser().parseFromString(html, "text/html");
-        var fresh = page.getElementById("main");
-        if (!fresh) throw new Error("no <main> in " + href);
+        if (!page.getElementById("main")) throw new Error("no <main> in " + href);
+        if (!ok && how === "type") {
+          var message = page.querySelector(".error .message");
+          notice(message ? message.textContent : "");
+          announce(message ? message.textContent : "");
+          return;
+        }
         record(href, how);
-        main.innerHTML = fresh.innerHTML;
-        document.title = page.title;
-        var alt = document.querySelector('link[rel="alternate"]');
-        var freshAlt = page.querySelector('link[rel="alternate"]');
-        if (alt && freshAlt) alt.href = freshAlt.getAttribute("href");
-        main.removeAttribute("aria-busy");
+        if (how === "type") lastTyped = Date.now();
+        adopt(page);
+        shown = withoutHash(href);
         announce();
       })
       .catch(function (err) {
         if (err.name === "AbortError") return;
+        if (err instanceof TypeError) {
+          // the server is out of reach: stay, keep what was typed, and say so
+          notice("无法连接搜索服务，请稍后再试。");
+          announce("无法连接搜索服务");
+          return;
+        }
         location.assign(href);
       })
       .finally(function () {
-        if (inFlight === controller) inFlight = null;
+        if (inFlight === controller) {
+          inFlight = null;
+          main.removeAttribute("aria-busy");
+        }
       });
   }
 
   function searchAsYouType() {
     clearTimeout(timer);
     var q = box.value;
-    if (!q.trim() || q === queryOf(location.href)) return;
+    if (!q.trim()) return;
+    if (q === queryOf(shown)) {
+      // back to what is on screen: a request sent for an intermediate text must not land
+      if (inFlight) inFlight.abort();
+      notice("");
+      return;
+    }
     show(resultsUrl(q), "type");
   }
 
-  box.addEventListener("compositionstart", function () { composing = true; });
   box.addEventListener("compositionend", function () {
-    composing = false;
     clearTimeout(timer);
     timer = setTimeout(searchAsYouType, DEBOUNCE_MS);
   });
+  // While an input method (pinyin, wubi…) composes, input events carry isComposing; the
+  // committed text arrives with compositionend (Chromium) or a last input event (Firefox).
   box.addEventListener("input", function (event) {
-    if (composing || event.isComposing) return;
+    if (event.isComposing) return;
     clearTimeout(timer);
     timer = setTimeout(searchAsYouType, DEBOUNCE_MS);
   });
@@ -110,8 +169,16 @@
   window.addEventListener("popstate", function () {
     burstEntry = false;
     clearTimeout(timer);
+    // a #fragment step within the page on screen is the browser's own business
+    if (withoutHash(location.href) === shown) return;
     var q = queryOf(location.href);
-    box.value = q === null ? "" : q;
+    if (q === null || queryOf(shown) === null) {
+      // not between two results pages (a document, the home page…): load it whole, so its
+      // own script runs
+      location.reload();
+      return;
+    }
+    box.value = q;
     show(location.href, "none");
   });
 
