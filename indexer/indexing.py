@@ -44,6 +44,9 @@ from .sources import SYNONYMS, USER_DICTIONARY, DocumentError, SourceFile, read_
 CURRENT = "CURRENT"
 META = "meta.json"
 
+BUILD_BATCH = 64
+"""Sections per job handed to a worker process in a parallel build."""
+
 PARALLEL_MIN_BYTES = 4_000_000
 """A full build of at least this many bytes of source files uses every core."""
 
@@ -286,7 +289,7 @@ def _full_build(index_dir: Path, files: list[SourceFile], report: UpdateReport,
         # Whoosh's MpWriter: this process reads and splits the documents, worker processes
         # analyze and write one segment each; the segments are kept as they are
         # (multisegment), since merging them would be one more single-core pass.
-        writer = ix.writer(procs=procs, limitmb=128, multisegment=True, batchsize=64)
+        writer = ix.writer(procs=procs, limitmb=128, multisegment=True, batchsize=BUILD_BATCH)
     else:
         writer = ix.writer(limitmb=256)
     try:

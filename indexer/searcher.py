@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections import Counter
 from dataclasses import dataclass
 
 from whoosh import collectors
@@ -16,7 +17,9 @@ from whoosh import query as wq
 from .highlight import Fragment, find_matches, make_snippet, mark, merge_spans
 from .indexing import IndexHandle
 from .normalize import normalized
-from .query import ParsedQuery, QueryError, fallback_words, parse_query, synonym_map, whoosh_query
+from .query import (
+    ParsedQuery, QueryError, fallback_words, matching_query, parse_query, synonym_map, whoosh_query,
+)
 from .schema import weighting
 
 MAX_PER_PAGE = 100
@@ -280,7 +283,7 @@ class SearchSession:
         if total:
             hits = [self._hit(r, parsed.needles) for r in results[first:first + per_page]]
             return Page(parsed, total, page, per_page, max(1, math.ceil(total / per_page)),
-                        tuple(hits), facets=self._facets(q))
+                        tuple(hits), facets=self._facets(matching_query(parsed.root)))
         fallback = fallback_words(parsed, self.words)
         if fallback is not None:
             ranked = self._partial(fallback.words, first + per_page)
@@ -295,12 +298,17 @@ class SearchSession:
         return Page(parsed, 0, page, per_page, 1, (), suggestions=tuple(self._suggest(parsed)))
 
     def _facets(self, q: wq.Query) -> Facets:
-        from whoosh import sorting
-
-        groups = sorting.Facets()
-        groups.add_field("doc_id", maptype=sorting.Count)
-        groups.add_field("article_key", maptype=sorting.Count)
-        results = self._searcher.search(q, limit=1, groupedby=groups)
+        """Hit counts per document and per article over every match of ``q`` (a matching
+        query: no scoring), read from the ``doc_id`` and ``article_key`` columns."""
+        reader = self._searcher.reader()
+        doc_ids = reader.column_reader("doc_id")
+        articles_of = reader.column_reader("article_key")
+        by_doc: Counter[str] = Counter()
+        by_article: Counter[str] = Counter()
+        for docnum in self._searcher.docs_for_query(q):
+            by_doc[doc_ids[docnum]] += 1
+            by_article[articles_of[docnum]] += 1
+        groups = {"doc_id": by_doc, "article_key": by_article}
         titles: dict[str, str] = {}
 
         def title(doc_id: str) -> str:
@@ -310,7 +318,7 @@ class SearchSession:
             return titles[doc_id]
 
         def top(name):
-            counts = results.groups(name)
+            counts = groups[name]
             return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_FACET_VALUES]
 
         documents = tuple(FacetValue(v, title(v), n) for v, n in top("doc_id"))
@@ -384,11 +392,13 @@ class SearchSession:
         self._searcher.search_with_collector(q, collector)
         return collector.results()
 
-    def _count(self, text: str) -> int:
+    def _exists(self, text: str) -> bool:
+        """Whether any section matches ``text`` (stops at the first one; no scoring)."""
         try:
-            return len(self._top(whoosh_query(parse_query(text)), 1))
+            q = matching_query(parse_query(text).root)
         except QueryError:
-            return 0
+            return False
+        return next(iter(self._searcher.docs_for_query(q)), None) is not None
 
     def _suggest(self, parsed: ParsedQuery, limit: int = 3) -> list[str]:
         """Queries that find something: the query without one of its words; for one word, its
@@ -398,7 +408,7 @@ class SearchSession:
         if len(clauses) > 1:
             for drop in clauses[:MAX_SUGGEST_PROBES]:
                 q = " ".join(c.display() for c in clauses if c is not drop)
-                if self._count(q) and q not in out:
+                if q not in out and self._exists(q):
                     out.append(q)
         elif clauses and 1 < len(clauses[0].norm) <= MAX_SUGGEST_CHARS:
             word, probes = clauses[0].norm, 0
@@ -408,7 +418,7 @@ class SearchSession:
                     probes += 1
                     if probes > MAX_SUGGEST_PROBES:
                         return out[:limit]
-                    if piece not in out and self._count(f'"{piece}"'):
+                    if piece not in out and self._exists(f'"{piece}"'):
                         out.append(piece)
                 if out:
                     break

@@ -190,14 +190,18 @@ def test_damaged_metadata_means_rebuild(tmp_path, seeds_copy):
 
 def _everything(index_dir, queries):
     with indexer.SearchSession(indexer.open_index(index_dir)) as session:
-        return {q: [(h.section_id, round(h.score, 6), h.snippet)
-                    for h in session.search(session.parse(q), per_page=100).hits]
-                for q in queries}
+        pages = {q: session.search(session.parse(q), per_page=100) for q in queries}
+        return {q: ([(h.section_id, round(h.score, 6), h.snippet) for h in p.hits], p.facets)
+                for q, p in pages.items()}
 
 
-def test_parallel_build_equals_the_serial_one(tmp_path, seeds_dir, corpus_dir):
+def test_parallel_build_equals_the_serial_one(tmp_path, seeds_dir, corpus_dir, monkeypatch):
     """Two worker processes (Whoosh's MpWriter, one segment each) index the same sections,
-    and every query gets the same hits, scores and snippets as from the one-process build."""
+    and every query gets the same hits, scores, snippets and facets as from the one-process
+    build."""
+    from indexer import indexing
+
+    monkeypatch.setattr(indexing, "BUILD_BATCH", 4)  # small jobs, so both workers get some
     seeds = tmp_path / "seeds"
     shutil.copytree(seeds_dir, seeds)
     shutil.copytree(corpus_dir, seeds / "corpus")
@@ -206,6 +210,9 @@ def test_parallel_build_equals_the_serial_one(tmp_path, seeds_dir, corpus_dir):
     assert parallel.sections == serial.sections > 15
     assert parallel.failed == serial.failed
     queries = ["的", "公安", "两个确立", "安全 OR 稳定", '"高水平平安"', "alert", "广东 -青海"]
+    handle = indexer.open_index(tmp_path / "parallel")
+    assert len(handle.ix._segments()) >= 2
+    handle.ix.close()
     assert _everything(tmp_path / "parallel", queries) == _everything(tmp_path / "serial", queries)
 
 
