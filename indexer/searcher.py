@@ -200,6 +200,20 @@ class NotFoundError(LookupError):
     """No document with the requested id."""
 
 
+class _TopAndSeen(collectors.TopCollector):
+    """Whoosh's top-N collector without its quality shortcuts (see
+    :meth:`SearchSession._top`), which also keeps every matching document number (``seen``)
+    so facets need no second pass over the matches."""
+
+    def __init__(self, limit: int):
+        super().__init__(limit, usequality=False, replace=0)
+        self.seen: list[int] = []
+
+    def _collect(self, global_docnum, score):
+        self.seen.append(global_docnum)
+        return super()._collect(global_docnum, score)
+
+
 def _crumbs(stored: dict) -> tuple[str, ...]:
     return tuple(json.loads(stored.get("breadcrumb") or "[]"))
 
@@ -278,12 +292,16 @@ class SearchSession:
         q = whoosh_query(parsed, self.words)
         restrict = (filters or Filters()).query()
         # ANDed in rather than Whoosh's filter=, which ignores a filter that matches nothing
-        results = self._top(wq.And([q, restrict]) if restrict else q, first + per_page)
+        collector = _TopAndSeen(first + per_page)
+        self._searcher.search_with_collector(wq.And([q, restrict]) if restrict else q, collector)
+        results = collector.results()
         total = len(results)  # counts every match, not only the collected top documents
         if total:
             hits = [self._hit(r, parsed.needles) for r in results[first:first + per_page]]
+            # unfiltered, the collector saw every match: count facets from those, not again
+            seen = None if restrict else collector.seen
             return Page(parsed, total, page, per_page, max(1, math.ceil(total / per_page)),
-                        tuple(hits), facets=self._facets(matching_query(parsed.root)))
+                        tuple(hits), facets=self._facets(matching_query(parsed.root), seen))
         fallback = fallback_words(parsed, self.words)
         if fallback is not None:
             ranked = self._partial(fallback.words, first + per_page)
@@ -297,15 +315,16 @@ class SearchSession:
                             partial_shortened=fallback.shortened)
         return Page(parsed, 0, page, per_page, 1, (), suggestions=tuple(self._suggest(parsed)))
 
-    def _facets(self, q: wq.Query) -> Facets:
+    def _facets(self, q: wq.Query, docnums: list[int] | None = None) -> Facets:
         """Hit counts per document and per article over every match of ``q`` (a matching
-        query: no scoring), read from the ``doc_id`` and ``article_key`` columns."""
+        query: no scoring), or over ``docnums`` when the caller already has them, read from
+        the ``doc_id`` and ``article_key`` columns."""
         reader = self._searcher.reader()
         doc_ids = reader.column_reader("doc_id")
         articles_of = reader.column_reader("article_key")
         by_doc: Counter[str] = Counter()
         by_article: Counter[str] = Counter()
-        for docnum in self._searcher.docs_for_query(q):
+        for docnum in self._searcher.docs_for_query(q) if docnums is None else docnums:
             by_doc[doc_ids[docnum]] += 1
             by_article[articles_of[docnum]] += 1
         groups = {"doc_id": by_doc, "article_key": by_article}
@@ -388,7 +407,7 @@ class SearchSession:
         Both optimisations are therefore off (``usequality=False, replace=0``): every match is
         scored, which is exact and keeps the count right.
         """
-        collector = collectors.TopCollector(limit, usequality=False, replace=0)
+        collector = _TopAndSeen(limit)
         self._searcher.search_with_collector(q, collector)
         return collector.results()
 
