@@ -185,6 +185,8 @@ def _fields(section: Section, sha256: str, path: str) -> dict:
         heading=headings,
         chars=section.text,
         heading_chars=headings,
+        grams=section.text,
+        heading_grams=headings,
     )
 
 

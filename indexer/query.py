@@ -391,21 +391,28 @@ def synonym_map(groups: list[list[str]]) -> dict[str, tuple[str, ...]]:
 
 # --- Whoosh queries -------------------------------------------------------------------------------
 
-def _substring_query(fieldname: str, norm: str, boost: float = 1.0) -> wq.Query:
-    chars = list(norm)
-    if len(chars) == 1:
-        return wq.Term(fieldname, chars[0], boost=boost)
-    return wq.Phrase(fieldname, chars, boost=boost)
+def _substring_query(scope: str, norm: str, boost: float = 1.0) -> wq.Query:
+    """Sections whose ``scope`` (``"body"`` or ``"heading"``) contains the normalized ``norm``:
+    a term query on the character field for one character, on the bigram field for two, and
+    a phrase query over the overlapping bigrams for more (exact substring semantics)."""
+    chars_field, grams_field = (("heading_chars", "heading_grams") if scope == "heading"
+                                else ("chars", "grams"))
+    if len(norm) == 1:
+        return wq.Term(chars_field, norm, boost=boost)
+    grams = [norm[i:i + 2] for i in range(len(norm) - 1)]
+    if len(grams) == 1:
+        return wq.Term(grams_field, grams[0], boost=boost)
+    return wq.Phrase(grams_field, grams, boost=boost)
 
 
 def _leaf_query(c: Clause) -> wq.Query:
     if c.field == "doc":
         return wq.Term("doc_id", c.text.strip())
-    fieldname = "heading_chars" if c.field == "title" else "chars"
-    q = _substring_query(fieldname, c.norm)
+    scope = "heading" if c.field == "title" else "body"
+    q = _substring_query(scope, c.norm)
     if not c.synonyms:
         return q
-    alts = [_substring_query(fieldname, s, boost=SYNONYM_BOOST) for s in c.synonyms]
+    alts = [_substring_query(scope, s, boost=SYNONYM_BOOST) for s in c.synonyms]
     return wq.Or([q, *alts])
 
 
@@ -433,16 +440,20 @@ def ranking_query(parsed: ParsedQuery, words) -> wq.Query | None:
         for word in words(clause.norm):
             optional.append(wq.Term("body", word, boost=WORD_BOOST))
             optional.append(wq.Term("heading", word, boost=HEADING_BOOST))
-        optional.append(_substring_query("heading_chars", clause.norm, boost=HEADING_BOOST))
+        optional.append(_substring_query("heading", clause.norm, boost=HEADING_BOOST))
     if len(body) > 1 and isinstance(parsed.root, All):
         from whoosh.query.spans import SpanNear2
 
         whole = normalized(" ".join(c.text for c in body))
-        optional.append(_substring_query("chars", whole, boost=PHRASE_BOOST))
-        # proximity: the words near each other (in any order) beat the same words far apart
-        near = SpanNear2([_substring_query("chars", c.norm) for c in body[:4]],
-                         slop=PROXIMITY_SLOP, ordered=False)
-        optional.append(near.with_boost(PROXIMITY_BOOST))
+        if whole:
+            optional.append(_substring_query("body", whole, boost=PHRASE_BOOST))
+        # proximity: the words near each other (in any order) beat the same words far apart;
+        # spans need positions, which only the bigram field keeps (clauses of 2+ characters)
+        spanned = [c for c in body if len(c.norm) >= 2][:4]
+        if len(spanned) > 1:
+            near = SpanNear2([_substring_query("body", c.norm) for c in spanned],
+                             slop=PROXIMITY_SLOP, ordered=False)
+            optional.append(near.with_boost(PROXIMITY_BOOST))
     return wq.Or(optional) if optional else None
 
 

@@ -9,8 +9,10 @@ Fields:
   ``text`` (the repaired section text), ``sha256`` (of the source file: the manifest);
 * ``body`` / ``heading``: jieba words of the text / of the article and section titles, ranked
   by BM25F;
-* ``chars`` / ``heading_chars``: one token per character, with positions, for exact substring
-  (phrase) matching.
+* ``chars`` / ``heading_chars``: one token per character, no positions (one-character query
+  clauses);
+* ``grams`` / ``heading_grams``: overlapping character bigrams with positions: a clause of two
+  or more characters is a phrase query over its bigrams, an exact substring test.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from __future__ import annotations
 from whoosh import scoring
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 
-from .analysis import char_analyzer, word_analyzer
+from .analysis import char_analyzer, gram_analyzer, word_analyzer
 
 # BM25F parameters (Robertson & Zaragoza, "The Probabilistic Relevance Framework: BM25 and
 # Beyond", 2009). K1: how fast repeated occurrences stop adding score; B: how much a long
@@ -71,8 +73,10 @@ def make_schema(user_words: tuple[str, ...] = ()) -> Schema:
         sha256=STORED(),
         body=TEXT(analyzer=word_analyzer(user_words), phrase=False),
         heading=TEXT(analyzer=word_analyzer(user_words), phrase=False),
-        chars=TEXT(analyzer=char_analyzer(), phrase=True),
-        heading_chars=TEXT(analyzer=char_analyzer(), phrase=True),
+        chars=TEXT(analyzer=char_analyzer(), phrase=False),
+        heading_chars=TEXT(analyzer=char_analyzer(), phrase=False),
+        grams=TEXT(analyzer=gram_analyzer(), phrase=True),
+        heading_grams=TEXT(analyzer=gram_analyzer(), phrase=True),
     )
 
 
