@@ -17,10 +17,14 @@ Fields:
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 from whoosh import scoring
+from whoosh.system import pack_uint
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 
 from .analysis import char_analyzer, gram_analyzer, word_analyzer
+from .normalize import normalize
 
 # BM25F parameters (Robertson & Zaragoza, "The Probabilistic Relevance Framework: BM25 and
 # Beyond", 2009). K1: how fast repeated occurrences stop adding score; B: how much a long
@@ -51,6 +55,43 @@ def article_key(doc_id: str, article_title: str) -> str:
     return f"{doc_id}{ARTICLE_KEY_SEP}{article_title}"
 
 
+class NgramField(TEXT):
+    """A ``TEXT`` field of the normalized text's character n-grams (n = 1 or 2, one per
+    position), indexed without building a Whoosh ``Token`` per character.
+
+    :meth:`index` yields exactly what ``TEXT.index`` yields through the field's analyzer
+    (:class:`indexer.analysis.CharTokenizer` or :class:`~indexer.analysis.BigramTokenizer`):
+    ``(term bytes, frequency, weight, encoded postings value)`` per distinct n-gram, positions
+    being the n-gram's offset in the normalized text — checked by
+    ``tests/test_analysis.py::test_ngram_fields_index_as_their_analyzers``. It is the
+    indexer's inner loop (every character of every section, twice), so it is written for
+    speed; the analyzer stays for anything that analyzes through the field.
+    """
+
+    def __init__(self, n: int, phrase: bool):
+        super().__init__(analyzer=char_analyzer() if n == 1 else gram_analyzer(), phrase=phrase)
+        self.n = n
+
+    def index(self, value, **kwargs):
+        """``(bytes, freq, weight, value)`` for each distinct n-gram of ``value`` (a str)."""
+        text = normalize(value).text
+        n = self.n
+        fmt = self.format
+        boost = fmt.field_boost
+        if fmt.supports("positions"):
+            positions: dict[str, list[int]] = defaultdict(list)
+            for i in range(len(text) - n + 1):
+                positions[text[i:i + n]].append(i)
+            for gram, where in positions.items():
+                yield gram.encode("utf-8"), len(where), len(where) * boost, fmt.encode(where)
+        else:
+            counts: dict[str, int] = defaultdict(int)
+            for i in range(len(text) - n + 1):
+                counts[text[i:i + n]] += 1
+            for gram, count in counts.items():
+                yield gram.encode("utf-8"), count, count * boost, pack_uint(count)
+
+
 def make_schema(user_words: tuple[str, ...] = ()) -> Schema:
     """Return a new :class:`whoosh.fields.Schema` for section documents.
 
@@ -73,10 +114,10 @@ def make_schema(user_words: tuple[str, ...] = ()) -> Schema:
         sha256=STORED(),
         body=TEXT(analyzer=word_analyzer(user_words), phrase=False),
         heading=TEXT(analyzer=word_analyzer(user_words), phrase=False),
-        chars=TEXT(analyzer=char_analyzer(), phrase=False),
-        heading_chars=TEXT(analyzer=char_analyzer(), phrase=False),
-        grams=TEXT(analyzer=gram_analyzer(), phrase=True),
-        heading_grams=TEXT(analyzer=gram_analyzer(), phrase=True),
+        chars=NgramField(1, phrase=False),
+        heading_chars=NgramField(1, phrase=False),
+        grams=NgramField(2, phrase=True),
+        heading_grams=NgramField(2, phrase=True),
     )
 
 

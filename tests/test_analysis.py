@@ -154,3 +154,18 @@ def test_fast_normalize_equals_the_reference_on_the_seed(seeds_dir):
         text = path.read_text(encoding="utf-8")
         got = normalize(text)
         assert (got.text, got.starts, got.ends) == reference_normalize(text)
+
+
+@settings(max_examples=300)
+@given(st.text(max_size=80) | st.lists(MIXED, max_size=40).map("".join))
+def test_ngram_fields_index_as_their_analyzers(text):
+    """The fast ``NgramField.index`` yields what Whoosh's ``TEXT.index`` yields through the
+    character / bigram analyzer: same terms, frequencies, weights and encoded positions."""
+    from whoosh.fields import TEXT
+
+    from indexer.analysis import BigramTokenizer, CharTokenizer
+    from indexer.schema import NgramField
+
+    for n, phrase in ((1, False), (1, True), (2, True), (2, False)):
+        reference = TEXT(analyzer=CharTokenizer() if n == 1 else BigramTokenizer(), phrase=phrase)
+        assert sorted(NgramField(n, phrase).index(text)) == sorted(reference.index(text))
