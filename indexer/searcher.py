@@ -21,6 +21,7 @@ from .query import (
     ParsedQuery, QueryError, fallback_words, matching_query, parse_query, synonym_map, whoosh_query,
 )
 from .schema import weighting
+from .segment_cache import column_values
 
 MAX_PER_PAGE = 100
 """The largest page size a caller may ask for."""
@@ -319,9 +320,8 @@ class SearchSession:
         """Hit counts per document and per article over every match of ``q`` (a matching
         query: no scoring), or over ``docnums`` when the caller already has them, read from
         the ``doc_id`` and ``article_key`` columns."""
-        reader = self._searcher.reader()
-        doc_ids = reader.column_reader("doc_id")
-        articles_of = reader.column_reader("article_key")
+        doc_ids = column_values(self._searcher, "doc_id")
+        articles_of = column_values(self._searcher, "article_key")
         by_doc: Counter[str] = Counter()
         by_article: Counter[str] = Counter()
         for docnum in self._searcher.docs_for_query(q) if docnums is None else docnums:

@@ -1,0 +1,91 @@
+"""Per-segment values read once and kept: field lengths for BM25F and column values for facets.
+
+A Whoosh segment never changes once written (deletions are recorded beside it, and merging
+writes a new segment under a new random id), so what is read from it stays true for as long as
+the segment exists. Reading it through Whoosh's per-document API costs a seek, a read and
+several Python calls per document; the profile of the cctv-news query mix had
+``doc_field_length`` (called for every scored posting) and the facet column lookups at about a
+quarter of all search time. Here each is read once per segment into a Python list.
+
+Entries are keyed by ``(segment id, document count, name)`` and bounded
+(:data:`MAX_ENTRIES`, least recently used dropped), so segments that a rebuild or merge retired
+fall out by themselves.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN
+from whoosh.reading import SegmentReader
+from whoosh.util.numeric import byte_to_length
+
+MAX_ENTRIES = 512
+"""Cached lists kept at most (each one value per section of one segment)."""
+
+_cache: OrderedDict[tuple, list] = OrderedDict()
+_lock = threading.Lock()
+
+# Whoosh stores a field length as one byte (a lossy log scale); 0 means "no length", for which
+# BM25FScorer asks doc_field_length for its default of 1.
+_LENGTH_OF_BYTE = [byte_to_length(b) if b else 1 for b in range(256)]
+
+
+def _cached(reader: SegmentReader, name: str, load) -> list:
+    key = (reader.segment().segment_id(), reader.doc_count_all(), name)
+    with _lock:
+        values = _cache.get(key)
+        if values is not None:
+            _cache.move_to_end(key)
+            return values
+    values = load()  # outside the lock: two threads may both load once, harmlessly
+    with _lock:
+        _cache[key] = values
+        while len(_cache) > MAX_ENTRIES:
+            _cache.popitem(last=False)
+    return values
+
+
+def _read_lengths(reader: SegmentReader, fieldname: str) -> list[int]:
+    count = reader.doc_count_all()
+    try:
+        # the length column is one byte per document; read it whole (Whoosh internals,
+        # hence the fallback below)
+        column = reader._perdoc._cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN)
+        raw = b"" if column is None else column._dbfile.get(column._basepos, column._count)
+    except (AttributeError, TypeError):
+        return [reader.doc_field_length(d, fieldname, 1) for d in range(count)]
+    lengths = [_LENGTH_OF_BYTE[b] for b in raw[:count]]
+    lengths.extend([1] * (count - len(lengths)))
+    return lengths
+
+
+def field_lengths(reader, fieldname: str) -> list[int] | None:
+    """Every document's length of ``fieldname`` in one segment, indexed by the segment's
+    document number: what ``reader.doc_field_length(docnum, fieldname, 1)`` returns (in
+    tokens, after Whoosh's one-byte rounding). None when ``reader`` is not a single-segment
+    reader (the caller then asks the reader per document)."""
+    if not isinstance(reader, SegmentReader):
+        return None
+    return _cached(reader, "len:" + fieldname, lambda: _read_lengths(reader, fieldname))
+
+
+def column_values(searcher, fieldname: str) -> list:
+    """The ``fieldname`` column's value for every document the searcher holds, indexed by
+    its global document number (deleted documents included, as Whoosh numbers them). The
+    list may be shared: read it, never change it.
+
+    Raises:
+        whoosh errors as ``column_reader`` does when ``fieldname`` has no column.
+    """
+    leaves = searcher.reader().leaf_readers()
+    if len(leaves) == 1:
+        reader, _ = leaves[0]
+        return _cached(reader, "col:" + fieldname, lambda: list(reader.column_reader(fieldname)))
+    values: list = []
+    for reader, offset in leaves:
+        assert offset == len(values), "leaf readers are numbered consecutively"
+        values.extend(_cached(reader, "col:" + fieldname,
+                              lambda r=reader: list(r.column_reader(fieldname))))
+    return values

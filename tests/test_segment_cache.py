@@ -1,0 +1,64 @@
+"""Per-segment caches (indexer/segment_cache.py) hold exactly what Whoosh's per-document API
+returns, and scores with them equal Whoosh's stock BM25F."""
+
+from __future__ import annotations
+
+import shutil
+
+from whoosh import scoring
+
+import indexer
+from indexer import indexing, schema
+from indexer.segment_cache import column_values, field_lengths
+
+
+def _two_segment_index(tmp_path, seeds_dir, corpus_dir, monkeypatch):
+    monkeypatch.setattr(indexing, "BUILD_BATCH", 4)
+    monkeypatch.setattr(indexing, "MAX_DELETED_SHARE", 1.0)  # keep the deleted documents
+    seeds = tmp_path / "seeds"
+    shutil.copytree(seeds_dir, seeds)
+    shutil.copytree(corpus_dir, seeds / "corpus")
+    indexer.update(seeds, tmp_path / "ix", procs=2)
+    # one file added and one deleted: a third segment and deleted documents
+    files = sorted(p for p in (seeds / "corpus").rglob("*") if p.is_file())
+    (seeds / "corpus" / "追加.md").write_text("# 追加\n\n追加的一段文字。\n", encoding="utf-8")
+    files[0].unlink()
+    indexer.update(seeds, tmp_path / "ix")
+    return indexer.open_index(tmp_path / "ix")
+
+
+def test_cached_values_equal_whoosh_per_document_reads(tmp_path, seeds_dir, corpus_dir,
+                                                      monkeypatch):
+    handle = _two_segment_index(tmp_path, seeds_dir, corpus_dir, monkeypatch)
+    with handle.ix.searcher() as searcher:
+        leaves = searcher.reader().leaf_readers()
+        assert len(leaves) >= 2
+        for reader, _ in leaves:
+            for field in ("body", "heading", "chars", "grams", "heading_grams"):
+                expected = [reader.doc_field_length(d, field, 1)
+                            for d in range(reader.doc_count_all())]
+                assert field_lengths(reader, field) == expected
+                assert field_lengths(reader, field) is field_lengths(reader, field)
+        assert field_lengths(searcher.reader(), "body") is None or len(leaves) == 1
+        for field in ("doc_id", "article_key"):
+            expected = list(searcher.reader().column_reader(field))
+            assert column_values(searcher, field) == expected
+    handle.ix.close()
+
+
+def test_scores_equal_stock_bm25f(tmp_path, seeds_dir, corpus_dir, monkeypatch):
+    handle = _two_segment_index(tmp_path, seeds_dir, corpus_dir, monkeypatch)
+    ours = indexer.SearchSession(handle)
+    stock = indexer.SearchSession(handle)
+    stock._searcher.close()
+    stock._searcher = handle.ix.searcher(weighting=scoring.BM25F(B=schema.B, K1=schema.K1))
+    for text in ["的", "公安", "两个确立", "安全 OR 稳定", "广东 -青海", "追加"]:
+        parsed = ours.parse(text)
+        a = ours.search(parsed, per_page=50)
+        b = stock.search(parsed, per_page=50)
+        assert a.total == b.total > 0
+        assert [(h.section_id, round(h.score, 9)) for h in a.hits] == \
+               [(h.section_id, round(h.score, 9)) for h in b.hits]
+    ours.close()
+    stock.close()
+    handle.ix.close()
