@@ -22,8 +22,3 @@ class SectionCodec(W3Codec):
     """``W3Codec`` without per-term field-length statistics (see the module docstring)."""
 
     length_stats = False
-
-
-def section_codec() -> SectionCodec:
-    """A new :class:`SectionCodec` with Whoosh's default block size and compression."""
-    return SectionCodec()

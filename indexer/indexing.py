@@ -36,7 +36,7 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 
 from .analysis import analysis_signature, read_user_dictionary
-from .codec import section_codec
+from .codec import SectionCodec
 from .documents import read_document
 from .schema import article_key, make_schema
 from .sections import Section, split_sections
@@ -58,7 +58,7 @@ about 100 MB more peak memory per process."""
 # opening a compound segment copies each part it reads into memory (``BufferFile`` wraps the
 # mapped bytes in a ``BytesIO``), which made every request copy the postings (1.3 GB of RSS and
 # ~100 ms per request on cctv-news). Separate files are read in place.
-_WRITER = {"limitmb": POOL_MB, "compound": False, "codec": section_codec()}
+_WRITER = {"limitmb": POOL_MB, "compound": False, "codec": SectionCodec()}
 
 PARALLEL_MIN_BYTES = 4_000_000
 """A full build of at least this many bytes of source files uses every core."""

@@ -79,13 +79,14 @@ def column_values(searcher, fieldname: str) -> list:
     Raises:
         whoosh errors as ``column_reader`` does when ``fieldname`` has no column.
     """
+    def column(reader):
+        return _cached(reader, "col:" + fieldname, lambda: list(reader.column_reader(fieldname)))
+
     leaves = searcher.reader().leaf_readers()
     if len(leaves) == 1:
-        reader, _ = leaves[0]
-        return _cached(reader, "col:" + fieldname, lambda: list(reader.column_reader(fieldname)))
+        return column(leaves[0][0])  # the cached list itself: no copy per request
     values: list = []
     for reader, offset in leaves:
         assert offset == len(values), "leaf readers are numbered consecutively"
-        values.extend(_cached(reader, "col:" + fieldname,
-                              lambda r=reader: list(r.column_reader(fieldname))))
+        values.extend(column(reader))
     return values
