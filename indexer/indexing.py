@@ -7,7 +7,8 @@ Layout of an index folder::
     INDEX_DIR/.lock          held (fcntl) by the one indexer allowed to run
 
 An **incremental update** (the default) compares the folder with the manifest in ``meta.json``
-(path → SHA-256) and rewrites only the sections of added, changed and removed files, in one
+(path → SHA-256; files whose stat key is as the last update recorded it are not read again,
+see :mod:`indexer.sources`) and rewrites only the sections of added, changed and removed files, in one
 Whoosh commit on the live generation: it deletes every section of each such path first, so a
 path is never indexed twice. ``meta.json`` is replaced (``os.replace``) after the commit; if the
 indexer dies in between, the next run sees those files as changed again and redoes them.
@@ -40,7 +41,9 @@ from .codec import SectionCodec
 from .documents import read_document
 from .schema import article_key, make_schema
 from .sections import Section, split_sections
-from .sources import SYNONYMS, USER_DICTIONARY, DocumentError, SourceFile, read_config_text, scan
+from .sources import (
+    SYNONYMS, USER_DICTIONARY, DocumentError, KnownFiles, SourceFile, load, read_config_text, scan,
+)
 
 CURRENT = "CURRENT"
 META = "meta.json"
@@ -156,6 +159,15 @@ def read_meta(index_dir: str | os.PathLike) -> dict | None:
     except (OSError, ValueError):
         return None
     return meta if isinstance(meta, dict) else None
+
+
+def _known_files(meta: dict | None) -> KnownFiles | None:
+    """The stat keys and hashes an earlier update recorded, for :func:`indexer.sources.scan`."""
+    if not meta or not isinstance(meta.get("stat_keys"), dict) or "scanned_ns" not in meta:
+        return None
+    manifest = meta.get("manifest") or {}
+    return KnownFiles({p: (tuple(k), manifest[p]) for p, k in meta["stat_keys"].items()
+                       if p in manifest}, int(meta["scanned_ns"]))
 
 
 def _lock(index_dir: Path):
@@ -289,7 +301,7 @@ def build_processes(files: list[SourceFile], procs: int | None) -> int:
     (a waitress thread lost its sockets that way)."""
     if procs is not None:
         return max(1, procs)
-    if threading.active_count() > 1 or sum(len(f.data) for f in files) < PARALLEL_MIN_BYTES:
+    if threading.active_count() > 1 or sum(f.size for f in files) < PARALLEL_MIN_BYTES:
         return 1
     return max(1, len(os.sched_getaffinity(0)))
 
@@ -362,10 +374,11 @@ def update(seeds_dir: str | os.PathLike, index_dir: str | os.PathLike, rebuild: 
            progress: Progress | None = None, procs: int | None = None) -> UpdateReport:
     """Bring the index in ``index_dir`` up to date with the documents under ``seeds_dir``.
 
-    Incremental by default: only added, changed (by SHA-256 of the bytes) and removed files
-    are analyzed and rewritten, in one commit. A full rebuild into a new generation happens
-    when ``rebuild`` is set, when there is no readable index, or when the index was built by
-    other analysis code (its recorded :func:`indexer.analysis.analysis_signature` differs).
+    Incremental by default: only added, changed (by SHA-256 of the bytes; unchanged stat keys
+    spare reading a file) and removed files are analyzed and rewritten, in one commit. A full
+    rebuild into a new generation happens when ``rebuild`` is set, when there is no readable
+    index, or when the index was built by other analysis code (its recorded
+    :func:`indexer.analysis.analysis_signature` differs).
     Either way the index then answers exactly as a fresh full build would.
 
     Args:
@@ -385,25 +398,40 @@ def update(seeds_dir: str | os.PathLike, index_dir: str | os.PathLike, rebuild: 
     """
     started = time.monotonic()
     seeds_dir, index_dir = Path(seeds_dir), Path(index_dir)
-    scanned = scan(seeds_dir)  # raises FileNotFoundError before we touch the index folder
+    scanned_ns = time.time_ns()
+    # raises FileNotFoundError before we touch the index folder; the stat keys are read
+    # without the lock: they describe the files, whichever update recorded them
+    scanned = scan(seeds_dir, None if rebuild else _known_files(read_meta(index_dir)))
     lock = _lock(index_dir)
     try:
         user_words, synonyms, config_failed = _read_config(seeds_dir)
         signature = analysis_signature(user_words)
-        manifest = {f.rel_path: f.sha256 for f in scanned.files}
-        unreadable = [list(f) for f in sorted(scanned.failed)] + config_failed
+        files = {f.rel_path: f for f in scanned.files}
         live = _read_current(index_dir)
         meta = read_meta(index_dir)
         _remove_abandoned_builds(index_dir, live)
         full = rebuild or live is None or meta is None or meta.get("signature") != signature
+        known: dict[str, str] = {} if full else meta["manifest"]
+        # read the files that will be analyzed (a scan skipped the unchanged ones)
+        failed = list(scanned.failed)
+        for path, f in list(files.items()):
+            if f.data is None and (full or known.get(path) != f.sha256):
+                try:
+                    files[path] = load(seeds_dir, f)
+                except DocumentError as exc:
+                    del files[path]
+                    failed.append((path, str(exc)))
+        unreadable = [list(f) for f in sorted(failed)] + config_failed
+        manifest = {p: f.sha256 for p, f in files.items()}
+        stat_keys = {p: list(f.stat_key) for p, f in files.items()}
+        scanned_files = list(files.values())
         report = UpdateReport(full=full)
         encodings: dict[str, str] = {}
         if full:
             report.added = sorted(manifest)
-            gen = _full_build(index_dir, scanned.files, report, encodings, progress, user_words,
-                              build_processes(scanned.files, procs))
+            gen = _full_build(index_dir, scanned_files, report, encodings, progress, user_words,
+                              build_processes(scanned_files, procs))
         else:
-            known: dict[str, str] = meta["manifest"]
             report.added = sorted(set(manifest) - set(known))
             report.removed = sorted(set(known) - set(manifest))
             report.changed = sorted(p for p in manifest if p in known and known[p] != manifest[p])
@@ -416,11 +444,15 @@ def update(seeds_dir: str | os.PathLike, index_dir: str | os.PathLike, rebuild: 
             encodings = {p: e for p, e in meta.get("encodings", {}).items() if p in keep}
             gen = live
             if todo or report.removed:
-                _incremental(gen, [f for f in scanned.files if f.rel_path in todo],
+                _incremental(gen, [f for f in scanned_files if f.rel_path in todo],
                              report.removed, report, encodings, progress)
             else:
                 report.sections = meta["sections"]
                 if meta.get("unreadable") == unreadable and meta.get("synonyms") == synonyms:
+                    if meta.get("stat_keys") != stat_keys:
+                        # same content, new stat keys (a touched or copied file): record them
+                        # so the next scan need not read those files again
+                        _write_meta(gen, {**meta, "stat_keys": stat_keys, "scanned_ns": scanned_ns})
                     report.failed = sorted(report.failed + unreadable)
                     report.generation = gen.name
                     report.seconds = time.monotonic() - started
@@ -433,6 +465,8 @@ def update(seeds_dir: str | os.PathLike, index_dir: str | os.PathLike, rebuild: 
         _write_meta(gen, {
             "signature": signature,
             "manifest": manifest,
+            "stat_keys": stat_keys,
+            "scanned_ns": scanned_ns,
             "unreadable": unreadable,
             "failed": report.failed,
             "empty": report.empty,
@@ -470,11 +504,25 @@ class IndexHandle:
     path: Path
 
     def current_meta(self) -> dict:
-        """``meta.json`` as it is now (an incremental update rewrites it in place)."""
+        """``meta.json`` as it is now (an incremental update replaces it in place); parsed
+        again only when its stat key changed (it holds the manifest: parsing it per search
+        cost milliseconds on a large collection). Treat the dict as read-only."""
+        path = self.path / META
         try:
-            return json.loads((self.path / META).read_text(encoding="utf-8"))
+            st = path.stat()
+            key = (str(path), st.st_ino, st.st_mtime_ns, st.st_size)
+            cached = _META_CACHE.get("meta")
+            if cached is not None and cached[0] == key:
+                return cached[1]
+            meta = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return self.meta
+        _META_CACHE["meta"] = (key, meta)
+        return meta
+
+
+_META_CACHE: dict[str, tuple[tuple, dict]] = {}
+"""The last ``meta.json`` parsed by :meth:`IndexHandle.current_meta`, with its stat key."""
 
 
 def open_index(index_dir: str | os.PathLike) -> IndexHandle:

@@ -6,6 +6,7 @@ A :class:`SearchSession` wraps one Whoosh searcher: open one per request and clo
 
 from __future__ import annotations
 
+import heapq
 import json
 import math
 from collections import Counter
@@ -338,7 +339,7 @@ class SearchSession:
 
         def top(name):
             counts = groups[name]
-            return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_FACET_VALUES]
+            return heapq.nsmallest(MAX_FACET_VALUES, counts.items(), key=lambda kv: (-kv[1], kv[0]))
 
         documents = tuple(FacetValue(v, title(v), n) for v, n in top("doc_id"))
         articles = []

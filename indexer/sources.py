@@ -3,6 +3,11 @@
 ``scan(root)`` walks a folder and returns :class:`SourceFile` records (relative path, raw bytes,
 SHA-256); ``decode(source)`` turns the bytes into ``str`` or raises :class:`DocumentError`.
 Nothing here knows about documents' structure or the index.
+
+Given the stat keys and hashes of an earlier scan, ``scan`` skips reading and hashing files whose
+key (size, mtime, ctime, inode) is unchanged, as git's index does ("racy git": a file modified
+in the same clock tick as the earlier scan is read again; see git's
+Documentation/technical/racy-git.txt). Their ``data`` is then None until :func:`load`.
 """
 
 from __future__ import annotations
@@ -34,13 +39,22 @@ class SourceFile:
 
     Attributes:
         rel_path: path relative to the seeds folder, ``/``-separated (the index key ``path``).
-        data: the raw bytes.
-        sha256: hex SHA-256 of ``data``: changed content means a changed file.
+        data: the raw bytes; None when :func:`scan` took ``sha256`` from an earlier scan
+            (:func:`load` reads them).
+        sha256: hex SHA-256 of the bytes: changed content means a changed file.
+        stat_key: ``[size in bytes, mtime ns, ctime ns, inode]`` when read (``[]`` for a
+            file made in memory); stored so that the next scan can skip unchanged files.
     """
 
     rel_path: str
-    data: bytes
+    data: bytes | None
     sha256: str
+    stat_key: tuple[int, ...] = ()
+
+    @property
+    def size(self) -> int:
+        """Size in bytes."""
+        return self.stat_key[0] if self.stat_key else len(self.data or b"")
 
 
 @dataclass(frozen=True)
@@ -49,6 +63,20 @@ class ScanResult:
 
     files: list[SourceFile]
     failed: list[tuple[str, str]]
+
+
+RACY_NS = 2_000_000_000
+"""A file changed (ctime) less than this (nanoseconds) before the scan that recorded its stat
+key is read again next time: a change within the same timestamp tick would not show in the key."""
+
+
+@dataclass(frozen=True)
+class KnownFiles:
+    """What an earlier scan learnt: ``{rel_path: (stat_key, sha256)}`` and when it ran
+    (``scanned_ns``, :func:`time.time_ns`)."""
+
+    files: dict[str, tuple[tuple[int, ...], str]]
+    scanned_ns: int
 
 
 def _candidates(root: Path):
@@ -65,8 +93,8 @@ def _candidates(root: Path):
             yield Path(dirpath) / name
 
 
-def read_source(root: Path, path: Path) -> SourceFile:
-    """Read one file below ``root``.
+def read_source(root: Path, path: Path, known: KnownFiles | None = None) -> SourceFile:
+    """Read one file below ``root`` (or only stat it, when ``known`` says it is unchanged).
 
     Raises :class:`DocumentError` for a file that resolves outside ``root`` (a symlink pointing
     away), is not a regular file, is larger than :data:`MAX_FILE_BYTES`, or cannot be read.
@@ -82,9 +110,16 @@ def read_source(root: Path, path: Path) -> SourceFile:
             raise DocumentError("links outside the seeds folder; not read")
         if not real.is_file():
             raise DocumentError("not a regular file")
-        size = real.stat().st_size
+        st = real.stat()
+        size = st.st_size
         if size > MAX_FILE_BYTES:
             raise DocumentError(f"{size} bytes is over the {MAX_FILE_BYTES}-byte limit")
+        key = (size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+        if known is not None:
+            old_key, sha256 = known.files.get(rel, ((), ""))
+            # every write moves ctime forward (and users cannot set it back, unlike mtime)
+            if tuple(old_key) == key and st.st_ctime_ns < known.scanned_ns - RACY_NS:
+                return SourceFile(rel, None, sha256, key)
         data = real.read_bytes()
     except DocumentError:
         raise
@@ -92,7 +127,20 @@ def read_source(root: Path, path: Path) -> SourceFile:
         raise DocumentError("cannot read: symlink loop") from None
     except OSError as exc:  # say why, but never where: the reason is shown on web pages
         raise DocumentError(f"cannot read: {exc.strerror or exc.__class__.__name__}") from None
-    return SourceFile(rel, data, hashlib.sha256(data).hexdigest())
+    return SourceFile(rel, data, hashlib.sha256(data).hexdigest(), key)
+
+
+def load(root: str | os.PathLike, source: SourceFile) -> SourceFile:
+    """``source`` with its bytes: itself when read already, else read now (its hash then
+    describes the bytes read, which differ from the scan's if the file changed since).
+
+    Raises:
+        DocumentError: as :func:`read_source` (the file may have gone since the scan).
+    """
+    if source.data is not None:
+        return source
+    root = Path(root)
+    return read_source(root, root / source.rel_path)
 
 
 def display_path(rel_path: str) -> str:
@@ -101,11 +149,14 @@ def display_path(rel_path: str) -> str:
     return rel_path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
-def scan(root: str | os.PathLike) -> ScanResult:
-    """List every ``.txt`` and ``.md`` file under ``root``, recursively, sorted by path.
+def scan(root: str | os.PathLike, known: KnownFiles | None = None) -> ScanResult:
+    """List every source file under ``root`` (see :data:`SOURCE_SUFFIXES`), recursively,
+    sorted by path.
 
     Args:
         root: the seeds folder.
+        known: an earlier scan's stat keys and hashes: files whose key is unchanged are not
+            read (``data`` None, ``sha256`` from ``known``).
     Returns:
         a :class:`ScanResult`; files that cannot be read are in ``failed``, never raised.
     Raises:
@@ -119,7 +170,7 @@ def scan(root: str | os.PathLike) -> ScanResult:
     files, failed = [], []
     for path in _candidates(root):
         try:
-            files.append(read_source(root, path))
+            files.append(read_source(root, path, known))
         except DocumentError as exc:
             failed.append((display_path(path.relative_to(root).as_posix()), str(exc)))
     return ScanResult(files, failed)

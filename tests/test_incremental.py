@@ -202,3 +202,41 @@ def test_watch_filter_keeps_folders_with_dots_and_drops_hidden_and_index_paths(t
     assert not keep(None, str(seeds / ".git" / "x.txt"))
     assert not keep(None, str(seeds / "~$report.docx"))
     assert not keep(None, str(seeds / ".index" / "gen-000001" / "x.seg"))
+
+
+def test_unchanged_files_are_not_read_again_but_every_edit_is_seen(tmp_path, monkeypatch):
+    """Stat keys (size, mtime, ctime, inode) spare reading unchanged files; an edit that keeps
+    the size and puts the old mtime back is still found (its ctime moved)."""
+    import os
+
+    from indexer import sources
+
+    # files made by the test are all "racy" (modified within the last 2 s): let the keys count
+    monkeypatch.setattr(sources, "RACY_NS", 0)
+    seeds, index_dir = tmp_path / "seeds", tmp_path / "ix"
+    write(seeds / "a.txt", PARAGRAPHS[:3])
+    write(seeds / "b.txt", PARAGRAPHS[3:6])
+    indexer.update(seeds, index_dir)
+    known = indexer.indexing._known_files(indexer.read_meta(index_dir))
+    assert {f.rel_path: f.data for f in sources.scan(seeds, known).files} == {"a.txt": None, "b.txt": None}
+
+    a = seeds / "a.txt"
+    before = a.stat()
+    text = a.read_text(encoding="utf-8")
+    a.write_text(text.replace("武警", "民兵"), encoding="utf-8")  # same size in UTF-8
+    os.utime(a, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert a.stat().st_size == before.st_size and a.stat().st_mtime_ns == before.st_mtime_ns
+    r = indexer.update(seeds, index_dir)
+    assert (r.changed, r.unchanged) == (["a.txt"], ["b.txt"])
+    assert_matches_full_rebuild(seeds, index_dir, tmp_path, ["武警", "民兵", "公安"])
+
+
+def test_a_file_edited_just_after_an_update_is_read_again(tmp_path):
+    """Within the racy window a matching stat key is not trusted (racy-git)."""
+    from indexer import sources
+
+    seeds, index_dir = tmp_path / "seeds", tmp_path / "ix"
+    write(seeds / "a.txt", PARAGRAPHS[:3])
+    indexer.update(seeds, index_dir)
+    known = indexer.indexing._known_files(indexer.read_meta(index_dir))
+    assert all(f.data is not None for f in sources.scan(seeds, known).files)
