@@ -223,6 +223,11 @@ def _lex(text: str, notes: list[str]) -> list[_Tok]:
 
 # --- parser (recursive descent, repairing as it goes) ------------------------------------------
 
+MAX_DEPTH = 16
+"""Parentheses nested deeper than this are ignored (with a note): the parser and every later
+pass over the query tree recurse once per level."""
+
+
 class _Parser:
     def __init__(self, toks: list[_Tok], notes: list[str]):
         self.toks, self.pos, self.notes, self.depth = toks, 0, notes, 0
@@ -275,12 +280,23 @@ class _Parser:
     def parse_unary(self) -> Node | None:
         kind = self.peek()
         if kind in ("NOT", "NEG"):
-            self.take()
+            # a run of negations is read in a loop, not by recursion: NOT NOT x is x
+            negations = 0
+            while self.peek() in ("NOT", "NEG"):
+                self.take()
+                negations += 1
             if self.peek() in (None, "RP", "OR", "AND"):
                 self.notes.append("NOT/- 后面没有词，已忽略。")
                 return None
             child = self.parse_unary()
-            return Not(child) if child is not None else None
+            if child is None or negations % 2 == 0:
+                return child
+            return child.child if isinstance(child, Not) else Not(child)
+        if kind == "LP" and self.depth >= MAX_DEPTH:
+            self.take()
+            if not any(n.startswith("括号嵌套") for n in self.notes):
+                self.notes.append(f"括号嵌套超过 {MAX_DEPTH} 层：更深的括号已忽略。")
+            return None
         if kind == "LP":
             self.take()
             self.depth += 1

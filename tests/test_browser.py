@@ -53,6 +53,9 @@ def page(browser, live_server):
     pg = context.new_page()
     errors: list[str] = []
     pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    # anything our Content-Security-Policy blocks is a bug in the page, not a defence at work
+    pg.on("console", lambda m: errors.append(m.text)
+          if m.type == "error" and "Content Security Policy" in m.text else None)
     # the service must work offline: every request stays on our own server
     foreign: list[str] = []
     pg.on("request", lambda r: None if r.url.startswith((live_server, "data:"))

@@ -248,3 +248,15 @@ def test_partial_results_are_not_counted_as_containing_the_query(client):
     html = client.get("/search", query_string={"q": "<script>alert(1)</script>"}).get_data(as_text=True)
     count = BeautifulSoup(html, "html.parser").select_one("#result-count").get_text()
     assert "部分匹配" in count and "章节包含" not in count
+
+
+def test_deep_nesting_and_negation_runs_are_read_without_recursion():
+    """Parentheses past MAX_DEPTH are dropped with a note; NOT NOT x is x (parity)."""
+    from indexer.query import MAX_DEPTH, parse_query
+
+    deep = parse_query("(" * (MAX_DEPTH + 40) + "公安" + ")" * (MAX_DEPTH + 40) + " 民警")
+    assert [c.norm for c in deep.clauses] == ["公安", "民警"] and isinstance(deep.root, All)
+    assert any(str(MAX_DEPTH) in n for n in deep.notes)
+    assert parse_query("NOT NOT 公安").root == Clause("公安", "公安", False, "body")
+    odd = parse_query("NOT " * 201 + "公安 民警").root
+    assert isinstance(odd, All) and odd.children[0] == Not(Clause("公安", "公安", False, "body"))

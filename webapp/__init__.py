@@ -36,9 +36,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from . import (
         assets, concordance_views, document_views, errors, filters, index_access,
-        opensearch_views, params, search_views, status_views,
+        opensearch_views, params, search_views, security, status_views,
     )
 
+    security.init_app(app)
     assets.init_app(app)
     filters.init_app(app)
     params.init_app(app)

@@ -22,7 +22,8 @@ _MESSAGES = {
 
 
 def _wants_json() -> bool:
-    return request.path.endswith(".json") or request.method == "POST"
+    # only browsers navigating (GET/HEAD) get HTML pages; PUT, DELETE, … come from programs
+    return request.path.endswith(".json") or request.method not in ("GET", "HEAD")
 
 
 def error_response(code: int, message: str):
