@@ -21,6 +21,7 @@ from .query import MAX_QUERY_CHARS, ParsedQuery, QueryError, parse_query
 from .searcher import (
     MAX_CONCORDANCE,
     MAX_PER_PAGE,
+    SEARCH_BUDGET_S,
     Concordance,
     Facets,
     FacetValue,
@@ -40,7 +41,7 @@ __all__ = [
     "Concordance", "DocumentError", "FacetValue", "Facets", "Filters", "MAX_CONCORDANCE",
     "Occurrence", "DocumentSummary", "DocumentView", "Hit", "IndexBusyError",
     "INTRO_TITLE", "IndexHandle", "IndexBuildError", "IndexLocationError", "IndexMissingError", "MAX_PER_PAGE", "MAX_QUERY_CHARS",
-    "NotFoundError", "Page", "ParsedQuery", "QueryError", "SearchSession", "UpdateReport", "update",
+    "NotFoundError", "Page", "ParsedQuery", "QueryError", "SEARCH_BUDGET_S", "SearchSession", "UpdateReport", "update",
     "default_index_dir", "default_seeds_dir", "is_current", "open_index", "parse_query",
     "read_meta",
 ]

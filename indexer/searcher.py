@@ -9,6 +9,7 @@ from __future__ import annotations
 import heapq
 import json
 import math
+import time
 from collections import Counter
 from dataclasses import dataclass
 
@@ -34,6 +35,9 @@ MAX_CONCORDANCE = 10_000
 """A concordance lists at most this many occurrences (the total is still counted)."""
 MAX_FACET_VALUES = 20
 """Facet values shown per facet, largest counts first."""
+SEARCH_BUDGET_S = 3.0
+"""Seconds of matching one search or concordance may spend; past it, what was found so far is
+returned, marked ``timed_out`` (a worker is never held by one query)."""
 PARTIAL_COORDINATION = 0.9
 """Coordination bonus of partial matching (Whoosh ``Or(scale=…)``): how much covering more of
 the query's words lifts a section."""
@@ -77,7 +81,8 @@ class Page:
 
     ``partial`` is True when nothing matched the whole query and these are the best partial
     matches of its ``partial_words``; ``suggestions`` are queries worth trying when nothing
-    matched at all.
+    matched at all. ``timed_out`` is True when matching stopped at the time budget: ``total``
+    and the ranking then cover only the sections matched so far.
     """
 
     query: ParsedQuery
@@ -91,6 +96,7 @@ class Page:
     partial_shortened: bool = False
     suggestions: tuple[str, ...] = ()
     facets: "Facets | None" = None
+    timed_out: bool = False
 
 
 @dataclass(frozen=True)
@@ -151,11 +157,13 @@ class Occurrence:
 @dataclass(frozen=True)
 class Concordance:
     """Every occurrence (up to a cap) of a query, sorted; ``total`` counts them all and
-    ``truncated`` says whether the cap cut the list."""
+    ``truncated`` says whether the cap cut the list. ``timed_out``: the time budget ran out
+    first, so ``total`` counts only the sections read by then."""
 
     occurrences: tuple[Occurrence, ...]
     total: int
     truncated: bool
+    timed_out: bool = False
 
 
 @dataclass(frozen=True)
@@ -202,18 +210,35 @@ class NotFoundError(LookupError):
     """No document with the requested id."""
 
 
+class OutOfTime(collectors.TimeLimit):
+    """A search ran past its deadline (the collector keeps what it had found)."""
+
+
 class _TopAndSeen(collectors.TopCollector):
     """Whoosh's top-N collector without its quality shortcuts (see
     :meth:`SearchSession._top`), which also keeps every matching document number (``seen``)
-    so facets need no second pass over the matches."""
+    so facets need no second pass over the matches, and stops at ``deadline``
+    (:func:`time.monotonic` seconds) by raising :class:`OutOfTime`.
 
-    def __init__(self, limit: int):
+    Whoosh's own ``TimeLimitCollector`` starts a timer thread per search and relies on
+    SIGALRM, which only the main thread receives; a clock read every few hundred matches
+    costs nothing and works in a server's worker threads."""
+
+    check_every = 256
+    """Matches between two clock reads."""
+
+    def __init__(self, limit: int, deadline: float | None = None):
         super().__init__(limit, usequality=False, replace=0)
         self.seen: list[int] = []
+        self.deadline = deadline
 
     def _collect(self, global_docnum, score):
         self.seen.append(global_docnum)
-        return super()._collect(global_docnum, score)
+        collected = super()._collect(global_docnum, score)
+        if self.deadline is not None and not len(self.seen) % self.check_every \
+                and time.monotonic() > self.deadline:
+            raise OutOfTime()
+        return collected
 
 
 def _crumbs(stored: dict) -> tuple[str, ...]:
@@ -270,7 +295,7 @@ class SearchSession:
         )
 
     def search(self, parsed: ParsedQuery, page: int = 1, per_page: int = 10,
-               filters: Filters | None = None) -> Page:
+               filters: Filters | None = None, budget_s: float | None = SEARCH_BUDGET_S) -> Page:
         """Rank the sections matching ``parsed`` and return page ``page``.
 
         When nothing matches and the query is long, the best partial matches are returned
@@ -283,6 +308,7 @@ class SearchSession:
             page: 1-based page number; a page past the end has no hits (``total`` still set).
             per_page: hits per page, 1 to :data:`MAX_PER_PAGE`.
             filters: restrict to a document and/or an article (facet links).
+            budget_s: seconds the matching may take (None: no limit); see ``Page.timed_out``.
         Returns:
             a :class:`Page`, with :class:`Facets` counted over the whole (unfiltered) result.
         Raises:
@@ -294,19 +320,28 @@ class SearchSession:
         q = whoosh_query(parsed, self.words)
         restrict = (filters or Filters()).query()
         # ANDed in rather than Whoosh's filter=, which ignores a filter that matches nothing
-        collector = _TopAndSeen(first + per_page)
-        self._searcher.search_with_collector(wq.And([q, restrict]) if restrict else q, collector)
+        deadline = None if budget_s is None else time.monotonic() + budget_s
+        collector = _TopAndSeen(first + per_page, deadline)
+        timed_out = False
+        try:
+            self._searcher.search_with_collector(wq.And([q, restrict]) if restrict else q, collector)
+        except OutOfTime:
+            timed_out = True
         results = collector.results()
         total = len(results)  # counts every match, not only the collected top documents
         if total:
             hits = [self._hit(r, parsed.needles) for r in results[first:first + per_page]]
-            # unfiltered, the collector saw every match: count facets from those, not again
-            seen = None if restrict else collector.seen
+            # unfiltered, the collector saw every match: count facets from those, not again;
+            # filtered and cut short, there is no time left for a pass over the whole result
+            facets = None if restrict and timed_out else self._facets(
+                matching_query(parsed.root), None if restrict else collector.seen)
             return Page(parsed, total, page, per_page, max(1, math.ceil(total / per_page)),
-                        tuple(hits), facets=self._facets(matching_query(parsed.root), seen))
+                        tuple(hits), facets=facets, timed_out=timed_out)
+        if timed_out:
+            return Page(parsed, 0, page, per_page, 1, (), timed_out=True)
         fallback = fallback_words(parsed, self.words)
         if fallback is not None:
-            ranked = self._partial(fallback.words, first + per_page)
+            ranked, timed_out = self._partial(fallback.words, first + per_page, deadline)
             if len(ranked):
                 # mark the longer words only: single characters would light up everything
                 marks = [w for w in fallback.words if len(w) > 1] or list(fallback.words)
@@ -314,7 +349,7 @@ class SearchSession:
                 return Page(parsed, len(ranked), page, per_page,
                             max(1, math.ceil(len(ranked) / per_page)), tuple(hits),
                             partial=True, partial_words=fallback.words,
-                            partial_shortened=fallback.shortened)
+                            partial_shortened=fallback.shortened, timed_out=timed_out)
         return Page(parsed, 0, page, per_page, 1, (), suggestions=tuple(self._suggest(parsed)))
 
     def _facets(self, q: wq.Query, docnums: list[int] | None = None) -> Facets:
@@ -350,7 +385,8 @@ class SearchSession:
         return Facets(documents, tuple(articles))
 
     def concordance(self, parsed: ParsedQuery, context: int = 20, sort: str = "position",
-                    limit: int = MAX_CONCORDANCE) -> Concordance:
+                    limit: int = MAX_CONCORDANCE,
+                    budget_s: float | None = SEARCH_BUDGET_S) -> Concordance:
         """Every occurrence of the query's positive clauses in the sections that match it,
         with ``context`` characters on each side (keyword in context).
 
@@ -360,6 +396,7 @@ class SearchSession:
             sort: ``"position"`` (document, section, offset), ``"left"`` (by the left context
                 read backwards from the match, as concordancers do) or ``"right"``.
             limit: at most this many occurrences are returned (all are counted).
+            budget_s: seconds it may take (None: no limit); see ``Concordance.timed_out``.
         Raises:
             ValueError: an unknown ``sort``.
         """
@@ -369,7 +406,12 @@ class SearchSession:
         results = self._searcher.search(whoosh_query(parsed), limit=None, scored=False)
         found: list[tuple[tuple, Occurrence]] = []
         total = 0
+        deadline = None if budget_s is None else time.monotonic() + budget_s
+        timed_out = False
         for r in results:
+            if deadline is not None and time.monotonic() > deadline:
+                timed_out = True
+                break
             stored = r.fields()
             text = stored["text"]
             for number, m in enumerate(find_matches(text, needles), 1):
@@ -390,16 +432,17 @@ class SearchSession:
             occurrences.sort(key=lambda o: normalized(o.left)[::-1])
         elif sort == "right":
             occurrences.sort(key=lambda o: normalized(o.right))
-        return Concordance(tuple(occurrences), total, total > len(occurrences))
+        return Concordance(tuple(occurrences), total, total > len(occurrences), timed_out)
 
-    def _partial(self, words: tuple[str, ...], limit: int):
+    def _partial(self, words: tuple[str, ...], limit: int, deadline: float | None = None):
         """BM25 over the words (an OR), with a coordination bonus so that sections holding
-        more of the query rank higher; at least one word must occur."""
+        more of the query rank higher; at least one word must occur. Returns as :meth:`_top`."""
         q = wq.Or([wq.Term("body", w) for w in words], scale=PARTIAL_COORDINATION)
-        return self._top(q, limit)
+        return self._top(q, limit, deadline)
 
-    def _top(self, q: wq.Query, limit: int):
-        """The ``limit`` best-scored matches of ``q`` (Whoosh ``Results``; ``len`` counts all).
+    def _top(self, q: wq.Query, limit: int, deadline: float | None = None):
+        """``(results, timed_out)``: the ``limit`` best-scored matches of ``q`` (Whoosh
+        ``Results``; ``len`` counts all) found before ``deadline`` (monotonic seconds).
 
         Whoosh's top-N collector normally replaces sub-matchers whose ``max_quality`` cannot
         reach the current N-th score, and skips low-quality blocks. Those bounds do not hold
@@ -408,9 +451,12 @@ class SearchSession:
         Both optimisations are therefore off (``usequality=False, replace=0``): every match is
         scored, which is exact and keeps the count right.
         """
-        collector = _TopAndSeen(limit)
-        self._searcher.search_with_collector(q, collector)
-        return collector.results()
+        collector = _TopAndSeen(limit, deadline)
+        try:
+            self._searcher.search_with_collector(q, collector)
+        except OutOfTime:
+            return collector.results(), True
+        return collector.results(), False
 
     def _exists(self, text: str) -> bool:
         """Whether any section matches ``text`` (stops at the first one; no scoring)."""

@@ -45,3 +45,59 @@ def test_bad_input_matrix(live_server, label, method, path, allowed):
             assert "<p class=\"message\"" in text or "class=\"message\"" in text, text[:300]
             error = text
         assert error.strip()
+
+
+def test_a_search_past_its_time_budget_returns_what_it_found_and_says_so(seed_index, seeds_dir,
+                                                                        monkeypatch):
+    """A zero budget stops matching at the first clock check: the page is marked timed out,
+    its hits are real matches, and the count never exceeds the truth."""
+    import indexer
+    from indexer import searcher
+    from webapp import create_app
+
+    from . import oracle
+
+    monkeypatch.setattr(searcher._TopAndSeen, "check_every", 2)  # the seeds have few sections
+    sections = oracle.load_sections(seeds_dir)
+    want = oracle.unquoted(sections, "的")
+    assert len(want) > 2
+    with indexer.SearchSession(indexer.open_index(seed_index)) as session:
+        full = session.search(indexer.parse_query("的"), budget_s=None)
+        cut = session.search(indexer.parse_query("的"), budget_s=0.0)
+        conc = session.concordance(indexer.parse_query("的"), budget_s=0.0)
+    assert (full.total, full.timed_out) == (len(want), False)
+    assert cut.timed_out and 2 <= cut.total < len(want)
+    assert {h.section_id for h in cut.hits} <= want
+    assert conc.timed_out and conc.total < session_total_occurrences(sections, "的")
+
+    app = create_app({"TESTING": True, "SEEDS_DIR": str(seeds_dir), "INDEX_DIR": str(seed_index),
+                      "SEARCH_BUDGET_S": 0.0})
+    client = app.test_client()
+    data = client.get("/search.json", query_string={"q": "的"}).get_json()
+    assert data["timed_out"] and data["total"] < len(want)
+    assert "时间上限" in client.get("/search", query_string={"q": "的"}).get_data(as_text=True)
+    assert client.get("/concordance.json", query_string={"q": "的"}).get_json()["timed_out"]
+    assert not client.get("/search.json", query_string={"q": "硬仗"}).get_json()["timed_out"]
+
+
+def session_total_occurrences(sections, needle: str) -> int:
+    return sum(s.text.count(needle) for s in sections)
+
+
+def test_searches_beyond_the_concurrency_cap_get_503_not_a_hung_worker(seed_index, seeds_dir):
+    """With every search slot taken, a request waits QUEUE_WAIT_S and gets a 503 message."""
+    from webapp import create_app
+
+    app = create_app({"TESTING": True, "SEEDS_DIR": str(seeds_dir), "INDEX_DIR": str(seed_index),
+                      "MAX_CONCURRENT_SEARCHES": 1, "QUEUE_WAIT_S": 0.2})
+    slots = app.extensions["zhsearch.slots"]
+    client = app.test_client()
+    assert slots.acquire(timeout=1)
+    try:
+        busy = client.get("/search.json", query_string={"q": "硬仗"})
+        page = client.get("/concordance", query_string={"q": "硬仗"})
+    finally:
+        slots.release()
+    assert busy.status_code == 503 and "繁忙" in busy.get_json()["error"]
+    assert page.status_code == 503 and "繁忙" in page.get_data(as_text=True)
+    assert client.get("/search.json", query_string={"q": "硬仗"}).status_code == 200

@@ -52,3 +52,21 @@ def test_reindex_needs_the_token(admin_app):
 def test_reindex_does_not_exist_without_a_token(client):
     assert client.post("/reindex").status_code in (404, 405)
     assert "reindex" not in {r.endpoint for r in client.application.url_map.iter_rules()}
+
+
+def test_reindex_is_rate_limited_per_client_whatever_the_token(admin_app):
+    """Guessing the token is bounded: every attempt counts, and the limit answers 429 JSON."""
+    from webapp.status_views import REINDEX_RATE
+
+    app, _ = admin_app
+    client = app.test_client()
+    allowed = int(REINDEX_RATE.split()[0])
+    statuses = [client.post("/reindex", headers={"Authorization": f"Bearer guess{i}"}).status_code
+                for i in range(allowed)]
+    assert statuses == [403] * allowed
+    refused = client.post("/reindex", headers={"Authorization": "Bearer s3cret-token"})
+    assert refused.status_code == 429 and refused.get_json()["error"]
+    other = app.test_client()  # another address is not held back by this one
+    ok = other.post("/reindex", headers={"Authorization": "Bearer s3cret-token"},
+                    environ_base={"REMOTE_ADDR": "127.0.0.2"})
+    assert ok.status_code == 200

@@ -12,12 +12,15 @@ from flask import Flask
 
 import indexer
 
+from .limits import MAX_CONCURRENT_SEARCHES, QUEUE_WAIT_S
+
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the Flask app.
 
-    Configuration keys: ``SEEDS_DIR`` (documents), ``INDEX_DIR`` (index generations) and
-    ``ADMIN_TOKEN`` (None: no ``POST /reindex``). Values
+    Configuration keys: ``SEEDS_DIR`` (documents), ``INDEX_DIR`` (index generations),
+    ``ADMIN_TOKEN`` (None: no ``POST /reindex``), ``SEARCH_BUDGET_S`` (seconds one search may
+    match), ``MAX_CONCURRENT_SEARCHES`` and ``QUEUE_WAIT_S`` (see :mod:`webapp.limits`). Values
     come from ``test_config`` when given, else from :func:`indexer.default_seeds_dir` and
     :func:`indexer.default_index_dir` (the bundled ``seeds/`` and ``instance/index``, or the
     environment variables ``ZHSEARCH_SEEDS`` and ``ZHSEARCH_INDEX``).
@@ -28,6 +31,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         SEEDS_DIR=str(indexer.default_seeds_dir()),
         INDEX_DIR=str(index_dir),
         ADMIN_TOKEN=None,
+        SEARCH_BUDGET_S=indexer.SEARCH_BUDGET_S,
+        MAX_CONCURRENT_SEARCHES=MAX_CONCURRENT_SEARCHES,
+        QUEUE_WAIT_S=QUEUE_WAIT_S,
     )
     if test_config:
         app.config.update(test_config)
@@ -35,7 +41,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.json.sort_keys = False
 
     from . import (
-        assets, concordance_views, document_views, errors, filters, index_access,
+        assets, concordance_views, document_views, errors, filters, index_access, limits,
         opensearch_views, params, search_views, security, status_views,
     )
 
@@ -44,6 +50,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     filters.init_app(app)
     params.init_app(app)
     index_access.init_app(app)
+    limits.init_app(app)
     errors.init_app(app)
     app.register_blueprint(search_views.bp)
     app.register_blueprint(document_views.bp)

@@ -17,7 +17,21 @@ import indexer
 from . import create_app
 
 THREADS = 8
-"""waitress worker threads: requests served at once (searches are CPU-bound; 2 cores here)."""
+"""waitress worker threads: requests served at once. Searches are CPU-bound and at most
+``webapp.limits.MAX_CONCURRENT_SEARCHES`` of them run together; the other threads keep pages,
+documents and static files answering meanwhile."""
+WAITRESS = {
+    "threads": THREADS,
+    "connection_limit": 100,      # open connections; more wait in the listen backlog
+    "backlog": 128,
+    "channel_timeout": 30,        # seconds an idle connection is kept
+    "max_request_header_size": 64 * 1024,   # bytes: a 10,000-character query fits easily
+    "max_request_body_size": 64 * 1024,     # bytes: only POST /reindex takes a body, an empty one
+    "expose_tracebacks": False,
+    "ident": "zhsearch",          # the Server header names no version
+}
+"""waitress settings, chosen rather than left to the defaults (see waitress' "Arguments to
+waitress.serve" documentation)."""
 
 
 def ensure_index(seeds: str, index: str) -> None:
@@ -67,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     app = create_app({"SEEDS_DIR": args.seeds, "INDEX_DIR": args.index,
                       "ADMIN_TOKEN": args.admin_token})
     try:
-        server = waitress.create_server(app, host=args.host, port=args.port, threads=THREADS)
+        server = waitress.create_server(app, host=args.host, port=args.port, **WAITRESS)
     except OSError as exc:
         print(f"error: cannot listen on {args.host}:{args.port}: {exc.strerror}; "
               f"pick another port with --port", file=sys.stderr)

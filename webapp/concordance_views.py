@@ -12,6 +12,7 @@ import indexer
 
 from . import urls
 from .index_access import get_session
+from .limits import budget_s, expensive
 from .params import ConcordanceParams, read_query
 
 bp = Blueprint("concordance", __name__)
@@ -21,7 +22,8 @@ def _run() -> tuple[ConcordanceParams, indexer.ParsedQuery, indexer.Concordance]
     """Read the request and build the concordance; a bad request aborts with 400."""
     session = get_session()
     params, parsed = read_query(ConcordanceParams, session)
-    return params, parsed, session.concordance(parsed, sort=params.sort)
+    with expensive():
+        return params, parsed, session.concordance(parsed, sort=params.sort, budget_s=budget_s())
 
 
 def _data() -> tuple[ConcordanceParams, dict]:
@@ -36,6 +38,7 @@ def _data() -> tuple[ConcordanceParams, dict]:
         "total": conc.total,
         "listed": len(conc.occurrences),
         "truncated": conc.truncated,
+        "timed_out": conc.timed_out,
         "page": params.page,
         "per_page": params.per_page,
         "pages": pages,

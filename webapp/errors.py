@@ -17,6 +17,7 @@ _MESSAGES = {
     404: "没有这个页面。",
     405: "不支持这种请求方法。",
     409: "另一个索引更新正在进行。",
+    429: "请求太频繁，请稍后再试。",
     503: "索引还没有建好。",
 }
 
@@ -40,7 +41,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
-        message = exc.description if exc.code in (400, 403, 404, 409) and exc.description else None
+        message = exc.description if exc.code in (400, 403, 404, 409, 503) and exc.description else None
         if exc.code == 404 and message and message.startswith("The requested URL"):
             message = None
         response = error_response(exc.code or 500, message or _MESSAGES.get(exc.code, exc.name))

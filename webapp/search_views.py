@@ -10,6 +10,7 @@ import indexer
 
 from . import urls
 from .index_access import get_session, index_meta
+from .limits import budget_s, expensive
 from .params import SearchParams, read_query
 
 bp = Blueprint("search", __name__)
@@ -70,6 +71,7 @@ def _page_dict(params: SearchParams, page: indexer.Page) -> dict:
         "partial": page.partial,
         "partial_words": list(page.partial_words),
         "partial_shortened": page.partial_shortened,
+        "timed_out": page.timed_out,
         "suggestions": [{"query": sq, "url": urls.search_url(SearchParams(sq))}
                         for sq in page.suggestions],
         "prev": urls.search_url(params, min(page.page - 1, page.pages)) if page.page > 1 else None,
@@ -81,7 +83,9 @@ def _run_search() -> tuple[SearchParams, dict]:
     session = get_session()
     params, parsed = read_query(SearchParams, session)
     filters = indexer.Filters(doc_id=params.doc, article_key=params.article)
-    page = session.search(parsed, page=params.page, per_page=params.per_page, filters=filters)
+    with expensive():
+        page = session.search(parsed, page=params.page, per_page=params.per_page,
+                              filters=filters, budget_s=budget_s())
     return params, _page_dict(params, page)
 
 

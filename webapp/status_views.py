@@ -1,7 +1,9 @@
 """Blueprint ``status``: what the index holds and how it was built; the optional reindex hook.
 
 ``POST /reindex`` exists only when the app is configured with ``ADMIN_TOKEN``
-(``python -m webapp --admin-token …``); the token is compared in constant time.
+(``python -m webapp --admin-token …``); the token is compared in constant time, and every
+attempt (right token or not) counts against :data:`REINDEX_RATE` per client address
+(Flask-Limiter, in memory), so the token cannot be guessed by trying.
 """
 
 from __future__ import annotations
@@ -9,12 +11,17 @@ from __future__ import annotations
 import hmac
 
 from flask import Blueprint, abort, current_app, render_template, request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 
 import indexer
 
 from .index_access import index_meta
 
 bp = Blueprint("status", __name__)
+
+REINDEX_RATE = "5 per minute"
+"""How often one client address may call ``POST /reindex`` (Flask-Limiter's notation)."""
 
 
 def _status() -> dict:
@@ -74,4 +81,7 @@ def init_app(app) -> None:
     """Register the blueprint, and ``POST /reindex`` only when an admin token is configured."""
     app.register_blueprint(bp)
     if app.config.get("ADMIN_TOKEN"):
-        app.add_url_rule("/reindex", "reindex", reindex, methods=["POST"])
+        limiter = Limiter(get_remote_address, app=app, storage_uri="memory://",
+                          default_limits=[])
+        app.add_url_rule("/reindex", "reindex", limiter.limit(REINDEX_RATE)(reindex),
+                         methods=["POST"])
