@@ -10,7 +10,7 @@ from pathlib import PurePosixPath
 from .markup import Heading, markdown_headings, strip_emphasis
 from .formats import extract
 from .repair import repair
-from .sources import SourceFile
+from .sources import DocumentError, SourceFile
 
 _PLAIN_STEM = re.compile(r"^[A-Za-z0-9_]+$")
 
@@ -58,15 +58,24 @@ def doc_id_for(rel_path: str) -> str:
     return f"{slug}-{hashlib.sha1(raw).hexdigest()[:10]}"
 
 
+MAX_DOCUMENT_CHARS = 8_000_000
+"""A document with more text than this (characters, about 24 MB of Chinese in UTF-8) is
+reported and skipped: indexing it would take minutes and gigabytes in one piece."""
+
+
 def read_document(source: SourceFile) -> Document:
     """Read one source file: extract its text (:mod:`indexer.formats`) → join wrapped lines and
     page breaks (plain text, Markdown, PDF) → drop ``**`` emphasis → turn ``#`` heading lines
     into bare headings (Markdown, HTML, DOCX).
 
     Raises:
-        DocumentError: the file cannot be decoded or parsed (the message says why).
+        DocumentError: the file cannot be decoded or parsed, or holds more than
+            :data:`MAX_DOCUMENT_CHARS` characters (the message says why).
     """
     extracted = extract(source)
+    if len(extracted.text) > MAX_DOCUMENT_CHARS:
+        raise DocumentError(f"{len(extracted.text):,} characters of text is over the "
+                            f"{MAX_DOCUMENT_CHARS:,}-character limit; split the file")
     text = repair(extracted.text) if extracted.paged else extracted.text
     text = strip_emphasis(text)
     headings: tuple[Heading, ...] = ()

@@ -205,6 +205,46 @@ def document_title(document: Document) -> str:
     return _doc_title(document, [document.text[a:b] for a, b in _paragraph_spans(document.text)])
 
 
+MAX_SECTION_CHARS = 100_000
+"""A section longer than this (characters) is cut into parts: the index holds each section's
+postings in memory while it is written (about 650 bytes per character), and a snippet or a
+highlight works on a whole section."""
+PART_TITLE = "{title}（第 {n} 部分）"
+_SENTENCE_END = re.compile(r"[。！？；!?;]")
+
+
+def _cut(text: str, start: int, end: int) -> int:
+    """Where to end the part that begins at ``start``: at the last paragraph break, else line
+    break, else sentence end in the second half of the allowed window, else at the limit."""
+    limit = start + MAX_SECTION_CHARS
+    floor = start + MAX_SECTION_CHARS // 2
+    for sep in ("\n\n", "\n"):
+        at = text.rfind(sep, floor, limit)
+        if at > 0:
+            return at + len(sep)
+    window = text[floor:limit]
+    ends = [m.end() for m in _SENTENCE_END.finditer(window)]
+    return floor + ends[-1] if ends else limit
+
+
+def _bounded(drafts: list[_Draft], text: str) -> list[_Draft]:
+    """``drafts`` with each one longer than :data:`MAX_SECTION_CHARS` cut into consecutive
+    parts (titled :data:`PART_TITLE` from the second on); the parts still tile the draft, so
+    every character stays in exactly one section. A phrase that straddles a cut is not found
+    as one: cuts go at paragraph, line or sentence ends to make that unlikely."""
+    out: list[_Draft] = []
+    for d in drafts:
+        start, n = d.start, 1
+        while d.end - start > MAX_SECTION_CHARS:
+            cut = _cut(text, start, d.end)
+            title = d.title if n == 1 else PART_TITLE.format(title=d.title or "正文", n=n)
+            out.append(_Draft(title, d.article_title, d.author, start, cut))
+            start, n = cut, n + 1
+        title = d.title if n == 1 else PART_TITLE.format(title=d.title or "正文", n=n)
+        out.append(_Draft(title, d.article_title, d.author, start, d.end))
+    return out
+
+
 def split_sections(document: Document) -> list[Section]:
     """Split a document into its sections, in order.
 
@@ -219,6 +259,7 @@ def split_sections(document: Document) -> list[Section]:
         drafts = _markdown_drafts(document, doc_title)
     else:
         drafts = _text_drafts(document, doc_title)
+    drafts = _bounded(drafts, document.text)
     sections = []
     for ordinal, d in enumerate(drafts):
         crumbs = tuple(c for c in (doc_title, d.article_title, d.title) if c)

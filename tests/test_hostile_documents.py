@@ -1,0 +1,75 @@
+"""Hostile files in the seeds folder: each is reported and skipped, or indexed within bounds,
+and never stops the others from being indexed. Expected hits come from substring search over
+the section texts (``oracle``)."""
+
+from __future__ import annotations
+
+import os
+import pathlib
+
+import indexer
+from indexer.documents import MAX_DOCUMENT_CHARS
+from indexer.sections import MAX_SECTION_CHARS
+
+from . import oracle
+
+GOOD = "社区民警走访群众，听取意见。积案清理工作取得明显进展。\n"
+
+
+def _make(seeds: pathlib.Path) -> None:
+    seeds.mkdir()
+    (seeds / "good.txt").write_text(GOOD, encoding="utf-8")
+    (seeds / "binary.txt").write_bytes(bytes(range(256)) * 64)
+    # 50 MB on one line: over the character limit, refused before any analysis
+    (seeds / "huge.txt").write_bytes("公安".encode("utf-8") * (50 * 1024 * 1024 // 6))
+    # one line of 2.5 sections' worth: cut into parts, the last words still found
+    line = "".join(f"第{i}号文件规定的事项" for i in range(MAX_SECTION_CHARS * 5 // 2 // 10))
+    (seeds / "long_line.txt").write_text(line + "尾部独有的短语", encoding="utf-8")
+    (seeds / "tiny.txt").write_text("".join(f"第{i}段。\n\n" for i in range(100_000)), encoding="utf-8")
+    nested = "\n".join("#" * (i % 6 + 1) + f" 标题{i}\n\n内容{i}" for i in range(5000))
+    (seeds / "nested.md").write_text(nested + "\n" + "> " * 5000 + "深层引用\n", encoding="utf-8")
+    os.symlink("loop_b.txt", seeds / "loop_a.txt")
+    os.symlink("loop_a.txt", seeds / "loop_b.txt")
+    os.symlink("/etc/hostname", seeds / "outside.txt")
+    (seeds / "locked.txt").write_text("锁住的文件", encoding="utf-8")
+    (seeds / "vanishing.txt").write_text("读取前消失的文件", encoding="utf-8")
+
+
+def test_hostile_files_are_reported_and_the_rest_indexed(tmp_path, monkeypatch):
+    seeds, index_dir = tmp_path / "seeds", tmp_path / "ix"
+    _make(seeds)
+    real_read = pathlib.Path.read_bytes
+
+    def read_bytes(self):
+        # as root, chmod cannot make a file unreadable: inject the errors the OS would give
+        if self.name == "locked.txt":
+            raise PermissionError(13, "Permission denied")
+        if self.name == "vanishing.txt":
+            self.unlink()
+            raise FileNotFoundError(2, "No such file or directory")
+        return real_read(self)
+
+    monkeypatch.setattr(pathlib.Path, "read_bytes", read_bytes)
+    report = indexer.update(seeds, index_dir)
+    monkeypatch.undo()
+    reasons = dict(report.failed)
+    assert set(reasons) == {"binary.txt", "huge.txt", "loop_a.txt", "loop_b.txt", "outside.txt",
+                            "locked.txt", "vanishing.txt"}, reasons
+    assert f"{MAX_DOCUMENT_CHARS:,}" in reasons["huge.txt"]
+    assert "loop" in reasons["loop_a.txt"] and "outside" in reasons["outside.txt"]
+    assert "Permission denied" in reasons["locked.txt"]
+    assert "No such file" in reasons["vanishing.txt"]
+    assert not any(str(tmp_path) in r for r in reasons.values())  # reasons are shown on pages
+
+    sections = oracle.load_sections(seeds)
+    with indexer.SearchSession(indexer.open_index(index_dir)) as session:
+        indexed = {d.path for d in session.documents()}
+    assert indexed == {"good.txt", "long_line.txt", "tiny.txt", "nested.md"}
+    assert max(len(s.text) for s in sections) <= MAX_SECTION_CHARS
+    long_parts = [s for s in sections if s.doc_id == "long_line"]
+    assert len(long_parts) >= 3 and "".join(s.text for s in long_parts).endswith("尾部独有的短语")
+    with indexer.SearchSession(indexer.open_index(index_dir)) as session:
+        for q in ("听取意见", '"尾部独有的短语"', "第99999段", "深层引用", "标题4999", "第7号文件"):
+            want = oracle.unquoted(sections, q.strip('"'))
+            assert want, q
+            assert session.all_section_ids(indexer.parse_query(q)) == want, q
