@@ -10,6 +10,7 @@ from .indexing import (
     IndexBusyError,
     IndexHandle,
     IndexBuildError,
+    IndexWriteError,
     IndexLocationError,
     IndexMissingError,
     update,
@@ -40,7 +41,7 @@ from .sources import DocumentError
 __all__ = [
     "Concordance", "DocumentError", "FacetValue", "Facets", "Filters", "MAX_CONCORDANCE",
     "Occurrence", "DocumentSummary", "DocumentView", "Hit", "IndexBusyError",
-    "INTRO_TITLE", "IndexHandle", "IndexBuildError", "IndexLocationError", "IndexMissingError", "MAX_PER_PAGE", "MAX_QUERY_CHARS",
+    "INTRO_TITLE", "IndexHandle", "IndexBuildError", "IndexLocationError", "IndexWriteError", "IndexMissingError", "MAX_PER_PAGE", "MAX_QUERY_CHARS",
     "NotFoundError", "Page", "ParsedQuery", "QueryError", "SEARCH_BUDGET_S", "SearchSession", "UpdateReport", "update",
     "default_index_dir", "default_seeds_dir", "is_current", "open_index", "parse_query",
     "read_meta",

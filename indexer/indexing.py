@@ -81,6 +81,11 @@ class IndexLocationError(Exception):
     """The index folder cannot be created or written (a file is in the way, no permission)."""
 
 
+class IndexWriteError(IndexLocationError):
+    """Writing the index failed part-way (disk full, read-only folder, I/O error): what was
+    being written was discarded and the previous index stays in use."""
+
+
 class IndexBuildError(IndexLocationError):
     """A full build did not write every section (a worker process died); it was discarded and
     the previous generation stays live."""
@@ -306,12 +311,26 @@ def build_processes(files: list[SourceFile], procs: int | None) -> int:
     return max(1, len(os.sched_getaffinity(0)))
 
 
+def _discard(writer) -> None:
+    """Cancel a Whoosh writer after a failure. Cancelling closes its files, which can fail
+    again for the same reason (a full disk): what matters then is that the caller's cleanup
+    still runs and the first error is the one reported."""
+    try:
+        writer.cancel()
+    except Exception:  # noqa: BLE001 - the original error is being raised
+        pass
+
+
 def _full_build(index_dir: Path, files: list[SourceFile], report: UpdateReport,
                 encodings: dict[str, str], progress: Progress | None,
                 user_words: tuple[str, ...], procs: int) -> Path:
     gen = _next_generation(index_dir)
     gen.mkdir()
-    ix = whoosh_index.create_in(str(gen), make_schema(user_words))
+    try:
+        ix = whoosh_index.create_in(str(gen), make_schema(user_words))
+    except BaseException:
+        shutil.rmtree(gen, ignore_errors=True)
+        raise
     if procs > 1:
         # Whoosh's MpWriter: this process reads and splits the documents, worker processes
         # analyze and write one segment each; the segments are kept as they are
@@ -324,7 +343,7 @@ def _full_build(index_dir: Path, files: list[SourceFile], report: UpdateReport,
             report.sections += _add(writer, source, sections)
         writer.commit()
     except BaseException:
-        writer.cancel()
+        _discard(writer)
         ix.close()
         shutil.rmtree(gen, ignore_errors=True)
         raise
@@ -356,7 +375,7 @@ def _incremental(gen: Path, files: list[SourceFile], gone: list[str], report: Up
         for source, sections in _analyze(files, report, encodings, progress):
             _add(writer, source, sections)
     except BaseException:
-        writer.cancel()
+        _discard(writer)
         ix.close()
         raise
     writer.commit()
@@ -395,6 +414,8 @@ def update(seeds_dir: str | os.PathLike, index_dir: str | os.PathLike, rebuild: 
         IndexBusyError: another indexer is running on ``index_dir``.
         IndexLocationError: ``index_dir`` cannot be created or written.
         IndexBuildError: a parallel build lost sections; nothing was switched.
+        IndexWriteError: writing failed (disk full, read-only, I/O error); nothing was switched
+            and the previous index answers as before.
     """
     started = time.monotonic()
     seeds_dir, index_dir = Path(seeds_dir), Path(index_dir)
@@ -489,6 +510,14 @@ def update(seeds_dir: str | os.PathLike, index_dir: str | os.PathLike, rebuild: 
             os.replace(tmp, index_dir / CURRENT)
             _remove_old_generations(index_dir, keep={gen.name, live.name if live else ""})
         return report
+    except OSError as exc:
+        # a new generation is only switched in once complete, and a Whoosh commit only
+        # becomes visible when its table of contents is renamed into place: nothing half-written
+        # is ever read; say so instead of showing a traceback
+        # (a complete generation that was not switched in is removed by the next run)
+        reason = exc.strerror or exc.__class__.__name__
+        raise IndexWriteError(f"cannot write the index in {index_dir}: {reason}; the previous "
+                              "index is still in use") from exc
     finally:
         lock.close()
 

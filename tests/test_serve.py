@@ -12,21 +12,33 @@ from urllib.request import urlopen
 from .conftest import REPO
 
 
-def test_first_start_builds_the_index_and_serves(tmp_path, seeds_dir):
-    index_dir = tmp_path / "ix"
+def start(seeds_dir, index_dir, port=0):
+    """``python -m webapp`` in a child process: ``(process, base URL, lines printed)``."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "webapp", "--port", "0", "--seeds", str(seeds_dir),
+        [sys.executable, "-m", "webapp", "--port", str(port), "--seeds", str(seeds_dir),
          "--index", str(index_dir)],
         cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines, url, deadline = [], None, time.monotonic() + 60
+    while url is None and time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        lines.append(line)
+        m = re.search(r"serving on (http://127\.0\.0\.1:\d+)/", line)
+        url = m.group(1) if m else None
+    return proc, url, lines
+
+
+def stop(proc):
+    proc.terminate()
+    proc.wait(timeout=10)
+    proc.stdout.close()
+
+
+def test_first_start_builds_the_index_and_serves(tmp_path, seeds_dir):
+    index_dir = tmp_path / "ix"
+    proc, url, lines = start(seeds_dir, index_dir)
     try:
-        lines, url, deadline = [], None, time.monotonic() + 60
-        while url is None and time.monotonic() < deadline:
-            line = proc.stdout.readline()
-            if not line:
-                break
-            lines.append(line)
-            m = re.search(r"serving on (http://127\.0\.0\.1:\d+)/", line)
-            url = m.group(1) if m else None
         assert url, "".join(lines)
         assert any("15 sections" in ln for ln in lines)
         with urlopen(url + "/search.json?q=%E7%A1%AC%E4%BB%97", timeout=10) as resp:
@@ -34,9 +46,61 @@ def test_first_start_builds_the_index_and_serves(tmp_path, seeds_dir):
         assert data["total"] == 1 and "<mark>硬仗</mark>" in data["hits"][0]["snippet"]
         assert (index_dir / "CURRENT").is_file()
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        proc.stdout.close()
+        stop(proc)
+
+
+def test_restart_while_clients_query_serves_the_same_index_without_rebuilding(tmp_path, seeds_dir):
+    """Clients keep querying through a SIGTERM and a restart on the same port: once back, every
+    answer equals the one before, the generation is the same and nothing was re-indexed."""
+    import threading
+    from urllib.error import URLError
+    from urllib.parse import quote
+
+    index_dir = tmp_path / "ix"
+    proc, url, lines = start(seeds_dir, index_dir)
+    assert url, "".join(lines)
+    queries = ["硬仗", "公安", "的", '"两个确立"', "平安 广东"]
+
+    def ask(q):
+        with urlopen(f"{url}/search.json?q={quote(q)}", timeout=10) as resp:
+            data = json.loads(resp.read())
+        return data["total"], [h["section_id"] for h in data["hits"]]
+
+    before = {q: ask(q) for q in queries}
+    generation = json.loads(urlopen(url + "/status.json", timeout=10).read())["generation"]
+    answers, refused, stop_flag = [], [], threading.Event()
+
+    def client():
+        while not stop_flag.is_set():
+            for q in queries:
+                try:
+                    answers.append((q, ask(q)))
+                except (URLError, ConnectionError, TimeoutError):
+                    refused.append(q)  # the service is down for a moment: expected
+                    time.sleep(0.02)
+
+    threads = [threading.Thread(target=client) for _ in range(3)]
+    for th in threads:
+        th.start()
+    try:
+        time.sleep(0.5)
+        stop(proc)
+        proc, url2, lines = start(seeds_dir, index_dir, port=int(url.rsplit(":", 1)[1]))
+        assert url2 == url, "".join(lines)
+        restarted = len(answers)
+        time.sleep(1.0)
+    finally:
+        stop_flag.set()
+        for th in threads:
+            th.join(timeout=30)
+    try:
+        assert any("nothing written" in ln for ln in lines), "".join(lines)
+        assert json.loads(urlopen(url + "/status.json", timeout=10).read())["generation"] == generation
+        assert restarted and len(answers) > restarted  # answered before and after the restart
+        assert all(got == before[q] for q, got in answers)
+        assert {q: ask(q) for q in queries} == before
+    finally:
+        stop(proc)
 
 
 def run_webapp(*args):

@@ -1,0 +1,102 @@
+"""Disk full during indexing (ENOSPC injected into every file Whoosh writes, as the OS would
+raise it; a real small tmpfs needs privileges these machines lack): the indexer fails with a
+clear message, the previous index keeps answering exactly as before, and the next run once
+the disk has room brings the index up to date."""
+
+from __future__ import annotations
+
+import errno
+import shutil
+import subprocess
+import sys
+
+import pytest
+from whoosh.filedb.filestore import FileStorage
+
+import indexer
+
+from . import oracle
+from .conftest import REPO
+
+QUERIES = ["硬仗", "公安", "的", '"两个确立"', "平安 广东", "新加的句子"]
+
+
+class _FullDisk:
+    """A file object whose writes fail with ENOSPC once ``budget`` bytes were written in all."""
+
+    written = 0
+    budget = 0
+
+    def __init__(self, raw):
+        self._raw = raw
+
+    def write(self, data):
+        _FullDisk.written += len(data)
+        if _FullDisk.written > _FullDisk.budget:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return self._raw.write(data)
+
+    def __getattr__(self, name):
+        return getattr(self._raw, name)
+
+
+@pytest.fixture()
+def full_disk(monkeypatch):
+    """Make Whoosh's files fail after ``budget`` bytes (set the budget on the returned class)."""
+    create = FileStorage.create_file
+
+    def create_file(self, name, *args, **kwargs):
+        f = create(self, name, *args, **kwargs)
+        f.file = _FullDisk(f.file)
+        return f
+
+    monkeypatch.setattr(FileStorage, "create_file", create_file)
+    _FullDisk.written = 0
+    return _FullDisk
+
+
+def answers(index_dir):
+    with indexer.SearchSession(indexer.open_index(index_dir)) as session:
+        return {q: session.all_section_ids(indexer.parse_query(q)) for q in QUERIES}
+
+
+# Whoosh leaves the file it failed to write unclosed; the garbage collector reports it
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+@pytest.mark.parametrize("budget", [0, 20_000, 200_000])
+def test_disk_full_during_rebuild_and_update_keeps_the_previous_index(tmp_path, seeds_dir,
+                                                                      full_disk, monkeypatch, budget):
+    seeds, index_dir = tmp_path / "seeds", tmp_path / "ix"
+    shutil.copytree(seeds_dir, seeds)
+    full_disk.budget = 10**12
+    indexer.update(seeds, index_dir)
+    before, generation = answers(index_dir), indexer.read_meta(index_dir)["last_update"]
+    assert before == {q: oracle.unquoted(oracle.load_sections(seeds), q.strip('"')) for q in QUERIES}
+
+    full_disk.written, full_disk.budget = 0, budget
+    with pytest.raises(indexer.IndexWriteError, match="No space left on device"):
+        indexer.update(seeds, index_dir, rebuild=True, procs=1)
+    assert answers(index_dir) == before
+    assert [p.name for p in index_dir.iterdir() if p.name.startswith("gen-")] == ["gen-000001"]
+
+    with open(seeds / "000_8750069abcf0ab7e.txt", "a", encoding="utf-8") as fh:
+        fh.write("\n\n新加的句子。\n")
+    full_disk.written = 0
+    with pytest.raises(indexer.IndexWriteError, match="previous index is still in use"):
+        indexer.update(seeds, index_dir)
+    assert answers(index_dir) == before
+    assert indexer.read_meta(index_dir)["last_update"] == generation
+
+    full_disk.budget = 10**12  # room again: the next run catches up
+    report = indexer.update(seeds, index_dir)
+    assert report.changed == ["000_8750069abcf0ab7e.txt"]
+    after = answers(index_dir)
+    assert after == {q: oracle.unquoted(oracle.load_sections(seeds), q.strip('"')) for q in QUERIES}
+    assert after["新加的句子"]
+
+
+def test_the_command_line_says_why_and_exits_1(tmp_path, seeds_dir):
+    """A file where the index folder should be is the same kind of failure, seen from the CLI."""
+    (tmp_path / "ix").write_text("not a folder")
+    out = subprocess.run([sys.executable, "-m", "indexer", "--seeds", str(seeds_dir), "--index",
+                          str(tmp_path / "ix")], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 1 and out.stderr.startswith("error:") and "Traceback" not in out.stderr
