@@ -62,6 +62,11 @@ about 100 MB more peak memory per process."""
 # mapped bytes in a ``BytesIO``), which made every request copy the postings (1.3 GB of RSS and
 # ~100 ms per request on cctv-news). Separate files are read in place.
 _WRITER = {"limitmb": POOL_MB, "compound": False, "codec": SectionCodec()}
+# Writers on the live generation also leave Whoosh's WRITELOCK off (``_lk``): our lock file
+# already admits one writer per index folder, and a writer whose construction fails part-way
+# (a full disk) would keep Whoosh's lock held until its traceback is collected, refusing the
+# next update. (MpWriter sets ``_lk`` itself: a second value kills its workers.)
+_LIVE_WRITER = {**_WRITER, "_lk": False}
 
 PARALLEL_MIN_BYTES = 4_000_000
 """A full build of at least this many bytes of source files uses every core."""
@@ -367,7 +372,7 @@ def _full_build(index_dir: Path, files: list[SourceFile], report: UpdateReport,
 def _incremental(gen: Path, files: list[SourceFile], gone: list[str], report: UpdateReport,
                  encodings: dict[str, str], progress: Progress | None) -> None:
     ix = whoosh_index.open_dir(str(gen))
-    writer = ix.writer(**_WRITER)
+    writer = ix.writer(**_LIVE_WRITER)
     try:
         # never add a path that may still be indexed: delete all its sections first
         for path in [*gone, *(f.rel_path for f in files)]:
@@ -385,7 +390,7 @@ def _incremental(gen: Path, files: list[SourceFile], gone: list[str], report: Up
         report.sections = searcher.doc_count()
         deleted = searcher.doc_count_all() - report.sections
     if deleted > MAX_DELETED_SHARE * max(1, report.sections + deleted):
-        ix.writer(**_WRITER).commit(optimize=True)
+        ix.writer(**_LIVE_WRITER).commit(optimize=True)
     ix.close()
 
 
