@@ -9,7 +9,7 @@ Runs, each for ``--seconds`` (bounded; nothing leaves this machine):
 1. ``steady``: ``--clients`` threads, each on its own keep-alive connection, send the corpus'
    query mix (``bench/queries/<corpus>.tsv``) round-robin from different offsets.
 2. ``rebuild``: the same, while ``python -m indexer --rebuild`` writes a new generation of the
-   same index in a child process and switches it in.
+   same index in a child process and switches it in (the run lasts until 5 s after the switch).
 
 Before the runs every query's ``total`` is recorded. An *error* is any answer other than 200
 with a JSON body (or a dropped connection); an *empty* answer is a total of 0 for a query whose
@@ -39,18 +39,21 @@ REPO = scale.REPO
 
 
 def run_load(port: int, queries: list[str], expected: dict[str, int], clients: int,
-             seconds: float) -> dict:
-    """``clients`` threads query for ``seconds``; returns latency tails, throughput, errors,
-    empty and changed answers."""
+             seconds: float, until=None) -> dict:
+    """``clients`` threads query for ``seconds``, and on until ``until()`` is true when given;
+    returns latency tails, throughput, errors, empty and changed answers."""
     latencies: list[float] = []
     problems = {"errors": [], "empty": [], "changed": []}
     lock = threading.Lock()
-    stop_at = time.monotonic() + seconds
+    start = time.monotonic()
+
+    def running() -> bool:
+        return time.monotonic() < start + seconds or (until is not None and not until())
 
     def client(offset: int):
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         mine, i = [], offset
-        while time.monotonic() < stop_at:
+        while running():
             q = queries[i % len(queries)]
             i += 1
             t = time.perf_counter()
@@ -121,9 +124,18 @@ def main() -> int:
                  str(index), "--rebuild"], cwd=REPO,
                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
             t = time.perf_counter()
-            rows["rebuild"] = run_load(server.port, queries, expected, args.clients, args.seconds)
+            finished: list[float] = []
+
+            def switched_a_while_ago() -> bool:
+                # keep the load on until the new generation has served for 5 s
+                if not finished and rebuild.poll() is not None:
+                    finished.append(time.perf_counter())
+                return bool(finished) and time.perf_counter() > finished[0] + 5
+
+            rows["rebuild"] = run_load(server.port, queries, expected, args.clients, args.seconds,
+                                       until=switched_a_while_ago)
             _, err = rebuild.communicate(timeout=1800)
-            rebuild_s = time.perf_counter() - t
+            rebuild_s = finished[0] - t
             after = json.loads(server.get("/status.json")[1])["generation"]
             rows["rebuild"]["note"] = (f"rebuild exit {rebuild.returncode} after {rebuild_s:.1f} s, "
                                        f"generation {before} → {after}")

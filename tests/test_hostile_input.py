@@ -101,3 +101,57 @@ def test_searches_beyond_the_concurrency_cap_get_503_not_a_hung_worker(seed_inde
     assert busy.status_code == 503 and "繁忙" in busy.get_json()["error"]
     assert page.status_code == 503 and "繁忙" in page.get_data(as_text=True)
     assert client.get("/search.json", query_string={"q": "硬仗"}).status_code == 200
+
+
+HOSTILE = ['<script>alert(1)</script>', '"><img src=x onerror=alert(2)>', "javascript:alert(3)",
+           "\u202e反向文字", "零\u200b宽"]
+
+
+def _dom_is_inert(html: str) -> list[str]:
+    """What in ``html`` could run code: inline scripts, event-handler attributes, images or
+    frames we never emit, ``javascript:`` URLs."""
+    from bs4 import BeautifulSoup
+
+    page = BeautifulSoup(html, "html.parser")
+    bad = [str(s)[:80] for s in page.find_all("script") if not s.get("src") or s.string]
+    bad += [t.name for t in page.find_all(["img", "iframe", "object", "embed", "svg"])]
+    for tag in page.find_all(True):
+        for name, value in tag.attrs.items():
+            value = " ".join(value) if isinstance(value, list) else value
+            if name.lower().startswith("on"):
+                bad.append(f"{tag.name} {name}")
+            if name in ("href", "src", "action") and value.strip().lower().startswith("javascript:"):
+                bad.append(f"{tag.name} {name}={value[:40]}")
+    return bad
+
+
+def test_hostile_text_in_file_names_titles_bodies_and_queries_stays_text(tmp_path):
+    """Every page that shows a hostile file name, heading, body or query keeps it as text."""
+    from urllib.parse import quote
+
+    import indexer
+    from webapp import create_app
+
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    name = '"><img src=x onerror=alert(9)>.md'
+    body = "\n\n".join(f"{h} 出现在正文里。" for h in HOSTILE)
+    (seeds / name).write_text(f"# {HOSTILE[0]}标题\n\n## {HOSTILE[1]}小节\n\n{body}\n", encoding="utf-8")
+    indexer.update(seeds, tmp_path / "ix")
+    app = create_app({"TESTING": True, "SEEDS_DIR": str(seeds), "INDEX_DIR": str(tmp_path / "ix")})
+    client = app.test_client()
+    doc_id = client.get("/docs.json").get_json()["docs"][0]["doc_id"]
+    urls = ["/", "/status", f"/doc/{quote(doc_id)}"]
+    for q in HOSTILE + ["出现在正文里"]:
+        urls += [f"/search?q={quote(q)}", f"/concordance?q={quote(q)}",
+                 f"/doc/{quote(doc_id)}?q={quote(q)}"]
+    shown = 0
+    for url in urls:
+        resp = client.get(url)
+        assert resp.status_code == 200, url
+        html = resp.get_data(as_text=True)
+        assert _dom_is_inert(html) == [], url
+        shown += html.count("&lt;script&gt;alert(1)")
+    assert shown >= 5  # the hostile text is shown (escaped), not dropped
+    hits = client.get("/search.json", query_string={"q": HOSTILE[0]}).get_json()["hits"]
+    assert hits and all(_dom_is_inert(h["snippet"]) == [] for h in hits)
