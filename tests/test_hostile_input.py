@@ -155,3 +155,22 @@ def test_hostile_text_in_file_names_titles_bodies_and_queries_stays_text(tmp_pat
     assert shown >= 5  # the hostile text is shown (escaped), not dropped
     hits = client.get("/search.json", query_string={"q": HOSTILE[0]}).get_json()["hits"]
     assert hits and all(_dom_is_inert(h["snippet"]) == [] for h in hits)
+
+
+def test_an_unexpected_error_is_a_plain_500_without_traceback_or_path(app, monkeypatch):
+    """A bug deep in the searcher answers a short message; the details go to the log only."""
+    import indexer
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("secret detail in /work/main/indexer/searcher.py")
+
+    monkeypatch.setattr(indexer.SearchSession, "search", broken)
+    assert not app.debug and not app.config.get("PROPAGATE_EXCEPTIONS")
+    client = app.test_client()
+    for url in ("/search.json?q=a", "/search?q=a"):
+        resp = client.get(url)
+        text = resp.get_data(as_text=True)
+        assert resp.status_code == 500 and "secret" not in text and "/work/" not in text
+        assert not any(leak in text for leak in LEAKS)
+        assert resp.headers["Content-Security-Policy"] == HEADERS["Content-Security-Policy"]
+    assert client.get("/search.json?q=a").get_json()["error"]
