@@ -30,6 +30,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
+import os
 import re
 import threading
 
@@ -45,6 +46,14 @@ _HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U000
 
 _jieba_lock = threading.Lock()
 _jieba_tokenizers: dict[tuple[str, ...], object] = {}
+_cache_dir: list[str] = []
+
+
+def set_cache_dir(path: str | os.PathLike) -> None:
+    """Keep jieba's dictionary cache (a marshalled prefix dictionary, about 10 MB, written on
+    first load) in ``path`` instead of the system's temporary folder, so that indexing and
+    serving write only inside the index folder. Takes effect for tokenizers loaded later."""
+    _cache_dir[:] = [str(path)]
 
 
 def _jieba(user_words: tuple[str, ...] = ()):
@@ -63,6 +72,8 @@ def _jieba(user_words: tuple[str, ...] = ()):
 
                 jieba.setLogLevel(logging.WARNING)
                 tok = jieba.Tokenizer()
+                if _cache_dir:
+                    tok.tmp_dir = _cache_dir[0]
                 tok.initialize()
                 for entry in user_words:
                     parts = entry.split()

@@ -36,7 +36,7 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 
-from .analysis import analysis_signature, read_user_dictionary
+from .analysis import analysis_signature, read_user_dictionary, set_cache_dir
 from .codec import SectionCodec
 from .documents import read_document
 from .schema import article_key, make_schema
@@ -429,6 +429,7 @@ def update(seeds_dir: str | os.PathLike, index_dir: str | os.PathLike, rebuild: 
     # without the lock: they describe the files, whichever update recorded them
     scanned = scan(seeds_dir, None if rebuild else _known_files(read_meta(index_dir)))
     lock = _lock(index_dir)
+    set_cache_dir(index_dir)
     try:
         user_words, synonyms, config_failed = _read_config(seeds_dir)
         signature = analysis_signature(user_words)
@@ -567,6 +568,7 @@ def open_index(index_dir: str | os.PathLike) -> IndexHandle:
             (then it must be rebuilt before it can answer queries correctly).
     """
     index_dir = Path(index_dir)
+    set_cache_dir(index_dir)
     gen = _read_current(index_dir)
     meta = read_meta(index_dir)
     if gen is None or meta is None:

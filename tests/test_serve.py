@@ -123,3 +123,22 @@ def test_busy_port_is_a_message_not_a_traceback(tmp_path, seeds_dir):
         out = run_webapp("--port", str(port), "--seeds", str(seeds_dir), "--index",
                          str(tmp_path / "ix"))
     assert out.returncode == 1 and "--port" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_indexing_and_serving_write_only_inside_the_index_folder(tmp_path, seeds_dir):
+    """No file appears in the temporary folder (TMPDIR) or the seeds folder; jieba's
+    dictionary cache is kept in the index folder."""
+    import os
+    import shutil
+
+    seeds, tmp = tmp_path / "seeds", tmp_path / "tmp"
+    shutil.copytree(seeds_dir, seeds)
+    tmp.mkdir()
+    before = sorted(p.name for p in seeds.rglob("*"))
+    env = {**os.environ, "TMPDIR": str(tmp)}
+    out = subprocess.run([sys.executable, "-m", "indexer", "--seeds", str(seeds), "--index",
+                          str(tmp_path / "ix")], cwd=REPO, env=env, capture_output=True,
+                         text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert list(tmp.iterdir()) == [] and sorted(p.name for p in seeds.rglob("*")) == before
+    assert any(p.name.endswith(".cache") for p in (tmp_path / "ix").iterdir())
