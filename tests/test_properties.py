@@ -81,3 +81,18 @@ def test_quoted_queries_find_exactly_the_sections_of_arbitrary_documents(texts, 
                 assert got == oracle.quoted(sections, needle), needle
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(q=st.text(max_size=60), page=st.one_of(st.none(), st.text(max_size=6), st.integers(-5, 10**10)))
+def test_any_unicode_query_and_page_on_every_search_route_is_200_or_a_clear_400(client, q, page):
+    """Arbitrary code points (controls, private use, astral, combining marks …) in ``q`` and
+    arbitrary ``page`` values: every search route answers 200 or a 400 with a message."""
+    args = {"q": q} if page is None else {"q": q, "page": str(page)}
+    for route in ("/search", "/search.json", "/concordance", "/concordance.json",
+                  "/concordance.csv", "/doc/000_8750069abcf0ab7e"):
+        resp = client.get(route, query_string=args)
+        assert resp.status_code in (200, 400), (route, resp.status_code)
+        if resp.status_code == 400:
+            body = resp.get_json()["error"] if route.endswith(".json") else resp.get_data(as_text=True)
+            assert body.strip() and "Traceback" not in body
