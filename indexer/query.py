@@ -201,6 +201,12 @@ def _lex(text: str, notes: list[str]) -> list[_Tok]:
             j += 1
         word = text[i:j]
         i = j
+        if word in ("-", "－"):
+            # exclusion is "-word"; a lone dash (typed before the word, or "2022 - 2023") is
+            # not searched for, or every page typed as "公安 -" would come up empty
+            if "单独的" not in "".join(notes):
+                notes.append("单独的 - 已忽略：要排除一个词，请紧贴着写，如 -维护。")
+            continue
         if word in ("OR", "AND", "NOT"):
             toks.append(_Tok(word, word))
             continue
@@ -215,7 +221,10 @@ def _lex(text: str, notes: list[str]) -> list[_Tok]:
             elif i < n and text[i] in _QUOTES:
                 pending_field = fld  # title:"…"
             else:
-                toks.append(_Tok("TERM", word))
+                # "title:" before a group or at the end restricts nothing: say so, not search it
+                example = "两个确立" if fld == "title" else "文档编号"
+                notes.append(f"单独的 {word} 已忽略：它只作用于紧跟的一个词或引号中的短语，"
+                             f"如 {word}{example}。")
             continue
         toks.append(_Tok("TERM", word))
     return toks
@@ -376,6 +385,7 @@ def parse_query(text: str, synonyms: dict[str, tuple[str, ...]] | None = None) -
         literal = normalized(text.replace('"', "").replace("\uff02", ""))
         if not literal:
             raise QueryError("查询中没有可搜索的文字（只有引号、空白或不可见字符）。")
+        notes[:] = [n for n in notes if not n.startswith("单独的 ")]
         notes.append("查询只有运算符号：按原文搜索。")
         root = Clause(text.strip(), normalized(text), True)
     if not _has_positive(root):
@@ -496,8 +506,9 @@ class Fallback:
 def fallback_words(parsed: ParsedQuery, words, limit: int = 64) -> Fallback | None:
     """The words to look for when every clause together found nothing: the distinct jieba
     words of the query that hold a letter or digit (single characters included: BM25's idf
-    weighs common ones down), at most ``limit``. None unless the query is a plain AND of
-    unquoted words at least :data:`FALLBACK_MIN_CHARS` long with two words or more."""
+    weighs common ones down, and they add to the coordination), at most ``limit``. None unless
+    the query is a plain AND of unquoted words at least :data:`FALLBACK_MIN_CHARS` long with
+    two words or more, one of them longer than a character (a partial match must share one)."""
     root = parsed.root
     clauses = list(root.children) if isinstance(root, All) else [root]
     # only a plain AND of unquoted words is a "pasted text" query: quotes, OR, NOT and fields
@@ -511,6 +522,7 @@ def fallback_words(parsed: ParsedQuery, words, limit: int = 64) -> Fallback | No
         for w in words(c.norm):
             if w not in found and any(ch.isalnum() for ch in w):
                 found.append(w)
-    if len(found) < 2:
+    # a section that shares only single characters (的, 张) with the query is no answer to it
+    if len(found) < 2 or not any(len(w) > 1 for w in found[:limit]):
         return None
     return Fallback(tuple(found[:limit]), shortened=len(found) > limit)

@@ -6,8 +6,9 @@ In the seed, a page break left a blank line in the middle of a sentence and even
 The rule, for two consecutive paragraphs P and Q (blank-line separated):
 
 * P does not end with terminal punctuation (closing quotes and brackets are looked through);
-* P is body text: a numbered heading (``一、…``) or a last line at least :data:`BODY_MIN_CHARS` long, so
-  titles, bylines and signatures (short, unpunctuated) are never glued to what follows;
+* P is body text: a last line at least :data:`BODY_MIN_CHARS` long, or a numbered paragraph
+  (``一、…``) that is not a short heading line (one line without a clause mark), so titles,
+  headings, bylines and signatures are never glued to what follows;
 * Q is body text that ends a sentence (or is long enough to be a whole page of one), and does
   not start a new numbered section, a signature (``——``), a closing line (``责任编辑``) or a
   Markdown block (heading, list, quote, fence, table).
@@ -29,6 +30,9 @@ LINE_MIN_CHARS = 20
 """A wrapped line at least this long (characters) may continue on the next line."""
 
 TERMINAL = "。！？!?；;…：."
+CLAUSE_MARKS = "，,、；;：:"
+"""Marks inside a sentence: a short numbered line holding one is a sentence cut short, not a
+heading."""
 CLOSERS = "”’」』）)》〉】]\"'*"
 
 SECTION_NUMBER = re.compile(r"^[一二三四五六七八九十百]+、")
@@ -75,8 +79,15 @@ def _is_body(paragraph: str) -> bool:
         return False
     # The last line decides: a title block followed by a byline ends on a short name line.
     last_line = paragraph.splitlines()[-1].strip()
+    if len(last_line) >= BODY_MIN_CHARS:
+        return True
     numbered = SECTION_NUMBER.match(paragraph) or ARTICLE_NUMBER.match(paragraph)
-    return bool(numbered) or len(last_line) >= BODY_MIN_CHARS
+    if not numbered:
+        return False
+    # a numbered paragraph cut by a page break is body text; a short numbered line on its own
+    # without a clause mark ("一、关于推进改革的情况") is a heading, and never continues
+    rest = paragraph[numbered.end():]
+    return "\n" in paragraph or any(c in rest for c in CLAUSE_MARKS)
 
 
 def continues(p: str, q: str) -> bool:

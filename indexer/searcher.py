@@ -436,9 +436,11 @@ class SearchSession:
 
     def _partial(self, words: tuple[str, ...], limit: int, deadline: float | None = None):
         """BM25 over the words (an OR), with a coordination bonus so that sections holding
-        more of the query rank higher; at least one word must occur. Returns as :meth:`_top`."""
-        q = wq.Or([wq.Term("body", w) for w in words], scale=PARTIAL_COORDINATION)
-        return self._top(q, limit, deadline)
+        more of the query rank higher; at least one word longer than a character must occur
+        (Whoosh ``Require``: it filters, the OR alone scores). Returns as :meth:`_top`."""
+        ranked = wq.Or([wq.Term("body", w) for w in words], scale=PARTIAL_COORDINATION)
+        longer = wq.Or([wq.Term("body", w) for w in words if len(w) > 1])
+        return self._top(wq.Require(ranked, longer), limit, deadline)
 
     def _top(self, q: wq.Query, limit: int, deadline: float | None = None):
         """``(results, timed_out)``: the ``limit`` best-scored matches of ``q`` (Whoosh

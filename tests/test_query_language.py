@@ -245,9 +245,24 @@ def test_words_near_each_other_rank_above_the_same_words_far_apart(tmp_path):
 def test_partial_results_are_not_counted_as_containing_the_query(client):
     from bs4 import BeautifulSoup
 
-    html = client.get("/search", query_string={"q": "<script>alert(1)</script>"}).get_data(as_text=True)
+    html = client.get("/search", query_string={"q": "<script>公安</script>"}).get_data(as_text=True)
     count = BeautifulSoup(html, "html.parser").select_one("#result-count").get_text()
     assert "部分匹配" in count and "章节包含" not in count
+
+
+def test_partial_matches_share_a_word_longer_than_a_character(client, seeds_dir):
+    """A failed query of common single characters and absent words gets suggestions, not
+    every section holding 的 as a "partial match" with nothing marked."""
+    for q in ("苹果手机的价格", "张三 李四"):
+        data = client.get("/search.json", query_string={"q": q}).get_json()
+        assert (data["total"], data["partial"]) == (0, False), q
+    data = client.get("/search.json", query_string={"q": "量子计算机的公安"}).get_json()
+    assert data["partial"] and data["total"] >= 1
+    assert all(h["match_count"] >= 1 for h in data["hits"])
+    sections = oracle.load_sections(seeds_dir)
+    holding = {s.section_id for s in sections
+               if any(w in normalized(s.text) for w in data["partial_words"] if len(w) > 1)}
+    assert {h["section_id"] for h in data["hits"]} <= holding
 
 
 def test_deep_nesting_and_negation_runs_are_read_without_recursion():
@@ -260,3 +275,21 @@ def test_deep_nesting_and_negation_runs_are_read_without_recursion():
     assert parse_query("NOT NOT 公安").root == Clause("公安", "公安", False, "body")
     odd = parse_query("NOT " * 201 + "公安 民警").root
     assert isinstance(odd, All) and odd.children[0] == Not(Clause("公安", "公安", False, "body"))
+
+
+def test_a_lone_dash_is_ignored_with_a_note_not_searched():
+    """"公安 -" (typed on the way to "公安 -维护") searches 公安; a dash alone is still literal."""
+    typing = indexer.parse_query("公安 -")
+    assert typing.root == Clause("公安", "公安", False, "body") and typing.notes
+    assert [c.norm for c in indexer.parse_query("2022 - 2023").clauses] == ["2022", "2023"]
+    alone = indexer.parse_query("-")
+    assert alone.root.norm == "-" and not any("单独" in n for n in alone.notes)
+
+
+def test_a_field_prefix_without_a_word_is_ignored_with_a_note():
+    """title:( … ) is not a grouped title search: the group is searched in the text and the
+    page says the prefix was ignored; "title:" alone is still searched literally."""
+    grouped = indexer.parse_query("title:(广东 | 青海)")
+    assert isinstance(grouped.root, Any) and all(c.field == "body" for c in grouped.clauses)
+    assert any("title:" in n for n in grouped.notes)
+    assert indexer.parse_query("title:").root.norm == "title:"

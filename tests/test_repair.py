@@ -56,3 +56,13 @@ def test_law_articles_and_chapters():
     assert continues(article, "管理，根据宪法，制定本法。")
     assert not continues(article, "第二条 行政处罚是指行政机关依法惩戒违法行为。")
     assert not continues("第一章 总则", "本法所称的行政机关，是指依法享有行政处罚权的机关。")
+
+
+def test_a_numbered_heading_line_is_not_joined_to_the_next_paragraph():
+    """A short numbered line without a clause mark is a heading; one with a comma is a
+    sentence cut at a page break and is continued."""
+    from indexer.repair import repair
+
+    text = "一、关于推进“一网通办”改革的情况\n\n今年以来，深圳市推进改革。\n\n二、聚焦主题主线，忠诚\n\n担当作为。"
+    assert repair(text) == ("一、关于推进“一网通办”改革的情况\n\n今年以来，深圳市推进改革。\n\n"
+                            "二、聚焦主题主线，忠诚担当作为。")

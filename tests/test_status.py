@@ -66,6 +66,7 @@ def test_reindex_is_rate_limited_per_client_whatever_the_token(admin_app):
     assert statuses == [403] * allowed
     refused = client.post("/reindex", headers={"Authorization": "Bearer s3cret-token"})
     assert refused.status_code == 429 and refused.get_json()["error"]
+    assert 0 < int(refused.headers["Retry-After"]) <= 60
     other = app.test_client()  # another address is not held back by this one
     ok = other.post("/reindex", headers={"Authorization": "Bearer s3cret-token"},
                     environ_base={"REMOTE_ADDR": "127.0.0.2"})

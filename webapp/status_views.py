@@ -81,6 +81,7 @@ def init_app(app) -> None:
     """Register the blueprint, and ``POST /reindex`` only when an admin token is configured."""
     app.register_blueprint(bp)
     if app.config.get("ADMIN_TOKEN"):
+        app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)  # Retry-After on a 429
         limiter = Limiter(get_remote_address, app=app, storage_uri="memory://",
                           default_limits=[])
         app.add_url_rule("/reindex", "reindex", limiter.limit(REINDEX_RATE)(reindex),
