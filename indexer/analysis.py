@@ -77,7 +77,9 @@ def _jieba(user_words: tuple[str, ...] = ()):
                 tok.initialize()
                 for entry in user_words:
                     parts = entry.split()
-                    freq = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
+                    # isascii: "²".isdigit() is true but int("²") fails
+                    freq = (int(parts[1]) if len(parts) > 1 and parts[1].isascii()
+                            and parts[1].isdigit() else None)
                     tag = parts[-1] if len(parts) > 2 or (len(parts) == 2 and freq is None) else None
                     tok.add_word(parts[0], freq, tag)
                 _jieba_tokenizers[user_words] = tok

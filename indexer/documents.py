@@ -73,6 +73,12 @@ def read_document(source: SourceFile) -> Document:
             :data:`MAX_DOCUMENT_CHARS` characters (the message says why).
     """
     extracted = extract(source)
+    try:
+        extracted.text.encode("utf-8")
+    except UnicodeEncodeError as exc:  # a lone surrogate: the index could not store it
+        bad = ord(exc.object[exc.start])
+        raise DocumentError(f"its text has an invalid character (U+{bad:04X}) at position "
+                            f"{exc.start}; is its declared encoding right?") from None
     if len(extracted.text) > MAX_DOCUMENT_CHARS:
         raise DocumentError(f"{len(extracted.text):,} characters of text is over the "
                             f"{MAX_DOCUMENT_CHARS:,}-character limit; split the file")

@@ -14,6 +14,8 @@ has headings, ``#``-marked heading lines (``## 第一章``), so one section spli
 
 from __future__ import annotations
 
+import codecs
+
 import io
 import re
 from collections import Counter
@@ -65,6 +67,12 @@ _DROP_TAGS = ["script", "style", "noscript", "template", "svg", "iframe", "objec
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 
 
+_NOT_PAGE_ENCODINGS = {"unicode-escape", "raw-unicode-escape", "idna", "punycode", "undefined",
+                       "utf-7"}
+"""Python codecs a ``<meta charset>`` may name that no web page is written in: their decoders
+interpret the bytes (``\\ud800`` becomes a lone surrogate) instead of reading characters."""
+
+
 def _decode_html(source: SourceFile) -> tuple[str, str]:
     """Valid UTF-8 (or a BOM) wins; else the page's declared ``<meta charset>`` if the bytes
     are valid in it; else the same detection as for text files."""
@@ -76,9 +84,11 @@ def _decode_html(source: SourceFile) -> tuple[str, str]:
         except UnicodeDecodeError:
             name = declared.group(1).decode("ascii").lower()
             try:
+                if codecs.lookup(name).name in _NOT_PAGE_ENCODINGS:
+                    raise LookupError(name)
                 return data.decode(name), name
-            except (LookupError, UnicodeDecodeError):
-                pass  # a wrong declaration: detect instead
+            except (LookupError, UnicodeError):
+                pass  # a wrong or hostile declaration: detect instead
     decoded = decode(source)
     return decoded.text, decoded.encoding
 

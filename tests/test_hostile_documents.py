@@ -73,3 +73,19 @@ def test_hostile_files_are_reported_and_the_rest_indexed(tmp_path, monkeypatch):
             want = oracle.unquoted(sections, q.strip('"'))
             assert want, q
             assert session.all_section_ids(indexer.parse_query(q)) == want, q
+
+
+def test_a_page_declaring_an_escape_codec_or_a_bad_user_dictionary_line_stops_nothing(tmp_path):
+    """<meta charset="unicode_escape"> once produced lone surrogates that crashed the whole
+    build; a user dictionary frequency written "²" crashed jieba's loading."""
+    seeds, index_dir = tmp_path / "seeds", tmp_path / "ix"
+    seeds.mkdir()
+    (seeds / "good.txt").write_text(GOOD, encoding="utf-8")
+    page = '<html><head><meta charset="{}"></head><body><h1>T</h1><p>abc \\ud800 def \xff</p></body></html>'
+    for i, codec in enumerate(["unicode_escape", "raw_unicode_escape", "undefined", "utf-7"]):
+        (seeds / f"p{i}.html").write_bytes(page.format(codec).encode("latin-1"))
+    (seeds / "userdict.txt").write_text("公安 ² n\n民警 5 n\n", encoding="utf-8")
+    report = indexer.update(seeds, index_dir)
+    assert {p for p, _ in report.failed} <= {f"p{i}.html" for i in range(4)}
+    with indexer.SearchSession(indexer.open_index(index_dir)) as session:
+        assert session.all_section_ids(indexer.parse_query("听取意见"))
