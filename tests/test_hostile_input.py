@@ -174,3 +174,27 @@ def test_an_unexpected_error_is_a_plain_500_without_traceback_or_path(app, monke
         assert not any(leak in text for leak in LEAKS)
         assert resp.headers["Content-Security-Policy"] == HEADERS["Content-Security-Policy"]
     assert client.get("/search.json?q=a").get_json()["error"]
+
+
+def test_concordance_csv_cells_never_start_a_formula(tmp_path):
+    """Document text that looks like a spreadsheet formula is written with a leading '."""
+    import csv
+    import io
+
+    import indexer
+    from webapp import create_app
+
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "f.txt").write_text("+3+cmd|'/C calc'!A0 公安测试。\n\n=1+1 公安测试。\n\n@SUM(A1) 公安测试。\n",
+                                 encoding="utf-8")
+    indexer.update(seeds, tmp_path / "ix")
+    app = create_app({"TESTING": True, "SEEDS_DIR": str(seeds), "INDEX_DIR": str(tmp_path / "ix")})
+    client = app.test_client()
+    for q in ("公安测试", '"=1+1"'):
+        body = client.get("/concordance.csv", query_string={"q": q}).get_data(as_text=True)
+        rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))[1:]
+        assert rows
+        cells = [c for row in rows for c in row]
+        assert not any(c.startswith(("=", "+", "-", "@")) for c in cells), cells
+    assert any(c.startswith("'=1+1") for c in cells)

@@ -74,17 +74,28 @@ def concordance_json():
     return _data()[1]
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value) -> str:
+    """A CSV cell a spreadsheet shows as text: one starting like a formula gets a leading
+    apostrophe (OWASP "CSV Injection"), since document text can start with anything."""
+    text = str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
 @bp.get("/concordance.csv")
 def concordance_csv():
-    """All listed occurrences (not only one page) as CSV: left, match, right, breadcrumb, url."""
+    """All listed occurrences (not only one page) as CSV: left, match, right, breadcrumb, url;
+    cells that a spreadsheet would run as a formula start with an apostrophe."""
     params, _parsed, conc = _run()
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["left", "match", "right", "breadcrumb", "doc_id", "section_id",
                      "start_char", "end_char", "url"])
     for o in conc.occurrences:
-        writer.writerow([o.left, o.match, o.right, " › ".join(o.breadcrumb), o.doc_id,
-                         o.section_id, o.start_char, o.end_char,
-                         urls.doc_url(o.doc_id, params.q, o.section_id, match=o.number)])
+        writer.writerow([_cell(v) for v in (
+            o.left, o.match, o.right, " › ".join(o.breadcrumb), o.doc_id, o.section_id,
+            o.start_char, o.end_char, urls.doc_url(o.doc_id, params.q, o.section_id, match=o.number))])
     return Response("\ufeff" + out.getvalue(), mimetype="text/csv",  # BOM: Excel reads UTF-8
                     headers={"Content-Disposition": 'attachment; filename="concordance.csv"'})
