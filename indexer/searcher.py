@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from whoosh import collectors
 from whoosh import query as wq
 
+from .deadline import TimeUp, hard_deadline
 from .highlight import Fragment, find_matches, make_snippet, mark, merge_spans
 from .indexing import IndexHandle
 from .normalize import normalized
@@ -210,7 +211,12 @@ class NotFoundError(LookupError):
     """No document with the requested id."""
 
 
-class OutOfTime(collectors.TimeLimit):
+HARD_GRACE_S = 0.5
+"""Past the budget by this much (seconds), matching is interrupted wherever it is (see
+:mod:`indexer.deadline`); before that the collector stops it between matches."""
+
+
+class OutOfTime(collectors.TimeLimit, TimeUp):
     """A search ran past its deadline (the collector keeps what it had found)."""
 
 
@@ -324,7 +330,9 @@ class SearchSession:
         collector = _TopAndSeen(first + per_page, deadline)
         timed_out = False
         try:
-            self._searcher.search_with_collector(wq.And([q, restrict]) if restrict else q, collector)
+            with hard_deadline(None if budget_s is None else budget_s + HARD_GRACE_S, OutOfTime):
+                self._searcher.search_with_collector(
+                    wq.And([q, restrict]) if restrict else q, collector)
         except OutOfTime:
             timed_out = True
         results = collector.results()
@@ -410,11 +418,15 @@ class SearchSession:
         if sort not in ("position", "left", "right"):
             raise ValueError(f"sort must be position, left or right, not {sort!r}")
         needles = parsed.needles
-        results = self._searcher.search(whoosh_query(parsed), limit=None, scored=False)
         found: list[tuple[tuple, Occurrence]] = []
         total = 0
         deadline = None if budget_s is None else time.monotonic() + budget_s
         timed_out = False
+        try:
+            with hard_deadline(None if budget_s is None else budget_s + HARD_GRACE_S, OutOfTime):
+                results = self._searcher.search(whoosh_query(parsed), limit=None, scored=False)
+        except OutOfTime:
+            return Concordance((), 0, False, True)
         for r in results:
             if deadline is not None and time.monotonic() > deadline:
                 timed_out = True
@@ -462,8 +474,10 @@ class SearchSession:
         scored, which is exact and keeps the count right.
         """
         collector = _TopAndSeen(limit, deadline)
+        hard = None if deadline is None else max(0.0, deadline - time.monotonic()) + HARD_GRACE_S
         try:
-            self._searcher.search_with_collector(q, collector)
+            with hard_deadline(hard, OutOfTime):
+                self._searcher.search_with_collector(q, collector)
         except OutOfTime:
             return collector.results(), True
         return collector.results(), False

@@ -198,3 +198,32 @@ def test_concordance_csv_cells_never_start_a_formula(tmp_path):
         cells = [c for row in rows for c in row]
         assert not any(c.startswith(("=", "+", "-", "@")) for c in cells), cells
     assert any(c.startswith("'=1+1") for c in cells)
+
+
+def test_a_pathological_phrase_is_cut_off_at_the_budget_not_after_minutes(tmp_path):
+    """A quoted run of one character over 300,000 repeats of it spent minutes inside Whoosh's
+    phrase matcher (one document's position lists), where the collector's clock is never read;
+    the hard deadline interrupts it and the answer is marked timed_out."""
+    import threading
+
+    import indexer
+
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "gong.txt").write_text("公" * 300_000, encoding="utf-8")
+    indexer.update(seeds, tmp_path / "ix")
+    out = {}
+
+    def run():
+        with indexer.SearchSession(indexer.open_index(tmp_path / "ix")) as session:
+            parsed = indexer.parse_query('"' + "公" * 999 + '"')
+            out["page"] = session.search(parsed, budget_s=0.2)
+            out["conc"] = session.concordance(parsed, budget_s=0.2)
+            out["after"] = session.search(indexer.parse_query("公公"), budget_s=None).total
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(timeout=120)  # a bound against hanging the suite, not a performance assertion
+    assert not worker.is_alive(), "the search was not interrupted"
+    assert out["page"].timed_out and out["conc"].timed_out
+    assert out["after"] == 3  # the session still answers normally afterwards (3 parts)
