@@ -227,3 +227,25 @@ def test_a_pathological_phrase_is_cut_off_at_the_budget_not_after_minutes(tmp_pa
     assert not worker.is_alive(), "the search was not interrupted"
     assert out["page"].timed_out and out["conc"].timed_out
     assert out["after"] == 3  # the session still answers normally afterwards (3 parts)
+
+
+@pytest.mark.parametrize("host", ["evil.example", "evil.example:8000", 'a"b<c>', "", "x:80/x?"])
+def test_an_untrusted_host_header_is_refused(live_server, host):
+    """DNS rebinding: a site whose name resolves to 127.0.0.1 gets 400, never our pages; the
+    names of this machine are answered."""
+    conn = http.client.HTTPConnection(urlsplit(live_server).netloc, timeout=30)
+    try:
+        conn.putrequest("GET", "/opensearch.xml", skip_host=True)
+        conn.putheader("Host", host)
+        conn.endheaders()
+        resp = conn.getresponse()
+        body = resp.read()
+    finally:
+        conn.close()
+    assert resp.status == 400 and json.loads(body)["error"] and b"evil" not in body
+    for name in ("127.0.0.1", "localhost"):
+        port = urlsplit(live_server).port
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        conn.request("GET", "/opensearch.xml", headers={"Host": f"{name}:{port}"})
+        assert conn.getresponse().status == 200
+        conn.close()

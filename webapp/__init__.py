@@ -14,13 +14,17 @@ import indexer
 
 from .limits import MAX_CONCURRENT_SEARCHES, QUEUE_WAIT_S
 
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
+"""Host names a service bound to this machine only is reached by."""
+
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the Flask app.
 
     Configuration keys: ``SEEDS_DIR`` (documents), ``INDEX_DIR`` (index generations),
     ``ADMIN_TOKEN`` (None: no ``POST /reindex``), ``SEARCH_BUDGET_S`` (seconds one search may
-    match), ``MAX_CONCURRENT_SEARCHES`` and ``QUEUE_WAIT_S`` (see :mod:`webapp.limits`). Values
+    match), ``MAX_CONCURRENT_SEARCHES`` and ``QUEUE_WAIT_S`` (see :mod:`webapp.limits`),
+    ``TRUSTED_HOSTS`` (Host header values answered; others get 400; None: any). Values
     come from ``test_config`` when given, else from :func:`indexer.default_seeds_dir` and
     :func:`indexer.default_index_dir` (the bundled ``seeds/`` and ``instance/index``, or the
     environment variables ``ZHSEARCH_SEEDS`` and ``ZHSEARCH_INDEX``).
@@ -34,6 +38,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         SEARCH_BUDGET_S=indexer.SEARCH_BUDGET_S,
         MAX_CONCURRENT_SEARCHES=MAX_CONCURRENT_SEARCHES,
         QUEUE_WAIT_S=QUEUE_WAIT_S,
+        # DNS rebinding: a page on another site that resolves its name to 127.0.0.1 must not
+        # read this service; python -m webapp widens this when bound to another address
+        TRUSTED_HOSTS=list(LOOPBACK_HOSTS),
     )
     if test_config:
         app.config.update(test_config)

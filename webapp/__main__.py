@@ -14,7 +14,7 @@ import waitress
 
 import indexer
 
-from . import create_app
+from . import LOOPBACK_HOSTS, create_app
 
 THREADS = 8
 """waitress worker threads: requests served at once. Searches are CPU-bound and at most
@@ -63,6 +63,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="folder of documents (default: %(default)s)")
     parser.add_argument("--index", default=str(indexer.default_index_dir()),
                         help="index folder (default: %(default)s)")
+    parser.add_argument("--allowed-host", action="append", default=[], metavar="NAME",
+                        help="a host name clients use to reach the service when it is bound to "
+                             "another address than 127.0.0.1 (repeatable; requests naming any "
+                             "other host get 400). Without it such a service answers any name")
     parser.add_argument("--admin-token", default=None,
                         help="enable POST /reindex, authorised by 'Authorization: Bearer TOKEN' "
                              "(off by default)")
@@ -78,8 +82,10 @@ def main(argv: list[str] | None = None) -> int:
     except (FileNotFoundError, indexer.IndexLocationError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    loopback = args.host in ("127.0.0.1", "localhost", "::1")
+    trusted = [*LOOPBACK_HOSTS, *args.allowed_host] if loopback or args.allowed_host else None
     app = create_app({"SEEDS_DIR": args.seeds, "INDEX_DIR": args.index,
-                      "ADMIN_TOKEN": args.admin_token})
+                      "ADMIN_TOKEN": args.admin_token, "TRUSTED_HOSTS": trusted})
     try:
         server = waitress.create_server(app, host=args.host, port=args.port, **WAITRESS)
     except OSError as exc:

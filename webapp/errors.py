@@ -7,7 +7,7 @@ with a short 500 message.
 from __future__ import annotations
 
 from flask import Flask, render_template, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 import indexer
 
@@ -38,6 +38,11 @@ def error_response(code: int, message: str):
 
 def init_app(app: Flask) -> None:
     """Register the handlers."""
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(exc: SecurityError):
+        # no URL can be built for an untrusted Host, so no page either: a short JSON answer
+        return {"error": "这个主机名不在服务允许的名单中（TRUSTED_HOSTS / --allowed-host）。"}, 400
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
