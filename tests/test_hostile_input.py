@@ -249,3 +249,20 @@ def test_an_untrusted_host_header_is_refused(live_server, host):
         conn.request("GET", "/opensearch.xml", headers={"Host": f"{name}:{port}"})
         assert conn.getresponse().status == 200
         conn.close()
+
+
+def test_bidi_controls_in_file_names_are_shown_not_obeyed(tmp_path):
+    """A file named rtl<U+202E>gnp.exe.md must not display as "rtldm.exe.png"."""
+    import indexer
+    from webapp import create_app
+
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "rtl\u202egnp.exe\u200b.md").write_text("# 标题\u202e\n\n内容\u2066公安\u2069\n", encoding="utf-8")
+    indexer.update(seeds, tmp_path / "ix")
+    app = create_app({"TESTING": True, "SEEDS_DIR": str(seeds), "INDEX_DIR": str(tmp_path / "ix")})
+    client = app.test_client()
+    doc_id = client.get("/docs.json").get_json()["docs"][0]["doc_id"]
+    for url in ("/", "/status", f"/doc/{doc_id}"):
+        html = client.get(url).get_data(as_text=True)
+        assert "rtl&lt;U+202E&gt;gnp.exe" in html and "rtl\u202egnp" not in html, url

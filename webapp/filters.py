@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from flask import Flask
@@ -33,7 +34,17 @@ def toc(sections) -> list[dict]:
     return entries
 
 
+_BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def path(rel_path: str) -> str:
+    """A file path for display: bidirectional control characters (which could make
+    ``x\u202egnp.exe`` look like ``xexe.png``) are shown as ``<U+202E>``."""
+    return _BIDI_CONTROLS.sub(lambda m: f"<U+{ord(m.group()):04X}>", rel_path or "")
+
+
 def init_app(app: Flask) -> None:
     """Register the filters."""
     app.add_template_filter(when)
     app.add_template_filter(toc)
+    app.add_template_filter(path)
