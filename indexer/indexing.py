@@ -201,8 +201,14 @@ def _lock(index_dir: Path):
     return fh  # the lock lives as long as the file stays open; the kernel drops it on exit
 
 
+HEADING_SEPARATOR = "\u00a6"
+"""Between the article title and the section title in the heading fields (¦, BROKEN BAR)."""
+
+
 def _fields(section: Section, sha256: str, path: str) -> dict:
-    headings = "\n".join(t for t in (section.article_title, section.title) if t)
+    # the separator survives normalization (a line break next to Chinese does not), so no
+    # n-gram spans the end of the article title and the start of the section title
+    headings = HEADING_SEPARATOR.join(t for t in (section.article_title, section.title) if t)
     return dict(
         section_id=section.section_id,
         doc_id=section.doc_id,

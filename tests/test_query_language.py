@@ -24,10 +24,10 @@ def matches(node, section) -> bool:
     if isinstance(node, Clause):
         if node.field == "doc":
             return section.doc_id == node.text.strip()
-        where = "\n".join(t for t in (section.article_title, section.title) if t) \
-            if node.field == "title" else section.text
-        text = normalized(where)
-        return any(n in text for n in (node.norm, *node.synonyms))
+        # title: the article title or the section title, each on its own (never across both)
+        wheres = [t for t in (section.article_title, section.title) if t] \
+            if node.field == "title" else [section.text]
+        return any(n in normalized(w) for w in wheres for n in (node.norm, *node.synonyms))
     if isinstance(node, Not):
         return not matches(node.child, section)
     if isinstance(node, All):
@@ -293,3 +293,12 @@ def test_a_field_prefix_without_a_word_is_ignored_with_a_note():
     assert isinstance(grouped.root, Any) and all(c.field == "body" for c in grouped.clauses)
     assert any("title:" in n for n in grouped.notes)
     assert indexer.parse_query("title:").root.norm == "title:"
+
+
+def test_title_matches_never_span_the_article_and_section_titles(seed_session, seed_sections):
+    """Article "…二十大" + section "一、…": title:大一 once matched across the two."""
+    s = next(s for s in seed_sections if s.article_title.endswith("二十大") and s.title.startswith("一、"))
+    across = s.article_title[-1] + s.title[0]
+    within = {x.section_id for x in seed_sections
+              if across in normalized(x.article_title) or across in normalized(x.title)}
+    assert seed_session.all_section_ids(indexer.parse_query(f"title:{across}")) == within
