@@ -65,11 +65,14 @@ class Clause:
     synonyms: tuple[str, ...] = ()
 
     def display(self) -> str:
-        """The clause as the page shows it."""
+        """The clause as the page shows it (with its synonyms)."""
+        return self.query_text() + "".join(f" (≈{s})" for s in self.synonyms)
+
+    def query_text(self) -> str:
+        """The clause as a query would be typed (no synonyms: they come back on parsing)."""
         core = f'"{self.text}"' if self.quoted else self.text
         prefix = "" if self.field == "body" else f"{self.field}:"
-        alts = "".join(f" (≈{s})" for s in self.synonyms)
-        return prefix + core + alts
+        return prefix + core
 
 
 @dataclass(frozen=True)

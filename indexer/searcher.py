@@ -497,7 +497,7 @@ class SearchSession:
         out: list[str] = []
         if len(clauses) > 1:
             for drop in clauses[:MAX_SUGGEST_PROBES]:
-                q = " ".join(c.display() for c in clauses if c is not drop)
+                q = " ".join(c.query_text() for c in clauses if c is not drop)
                 if q not in out and self._exists(q):
                     out.append(q)
         elif clauses and 1 < len(clauses[0].norm) <= MAX_SUGGEST_CHARS:

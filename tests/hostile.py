@@ -55,6 +55,7 @@ PAGING: list[tuple[str, str, tuple[int, ...]]] = [
     ("page=10**9", "page=1000000000", BAD), ("page=1e3", "page=1e3", BAD),
     ("page=1.5", "page=1.5", BAD), ("page repeated", "page=1&page=2", BAD),
     ("page=99999999999999999999", "page=" + "9" * 20, BAD), ("page=＋1 (full width)", "page=%EF%BC%8B1", BAD),
+    ("page=<thin space>1", "page=%E2%80%891", BAD),
     ("per_page=0", "per_page=0", BAD), ("per_page=-5", "per_page=-5", BAD),
     ("per_page=10**9", "per_page=1000000000", BAD), ("per_page=x", "per_page=x", BAD),
     ("per_page repeated", "per_page=5&per_page=5", BAD), ("page empty", "page=", OK),

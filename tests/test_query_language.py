@@ -302,3 +302,16 @@ def test_title_matches_never_span_the_article_and_section_titles(seed_session, s
     within = {x.section_id for x in seed_sections
               if across in normalized(x.article_title) or across in normalized(x.title)}
     assert seed_session.all_section_ids(indexer.parse_query(f"title:{across}")) == within
+
+
+def test_suggestions_with_synonyms_are_queries_that_find_something(tmp_path):
+    """A suggestion is typed text: a clause's synonyms (shown as "(≈粤)") are not part of it."""
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "a.txt").write_text("广东公安工作。\n", encoding="utf-8")
+    (seeds / "synonyms.txt").write_text("广东 粤\n", encoding="utf-8")
+    indexer.update(seeds, tmp_path / "ix")
+    with indexer.SearchSession(indexer.open_index(tmp_path / "ix")) as s:
+        page = s.search(s.parse("广东 兔"))
+        assert page.total == 0 and "广东" in page.suggestions
+        assert all(s.search(s.parse(q)).total for q in page.suggestions)

@@ -71,3 +71,19 @@ def test_reindex_is_rate_limited_per_client_whatever_the_token(admin_app):
     ok = other.post("/reindex", headers={"Authorization": "Bearer s3cret-token"},
                     environ_base={"REMOTE_ADDR": "127.0.0.2"})
     assert ok.status_code == 200
+
+
+def test_reindex_accepts_any_case_of_the_scheme_and_hides_internals(admin_app, monkeypatch):
+    import indexer
+
+    app, _ = admin_app
+    client = app.test_client()
+    assert client.post("/reindex", headers={"Authorization": "bearer s3cret-token"}).status_code == 200
+
+    def full_disk(*_a, **_k):
+        raise indexer.IndexWriteError("cannot write the index in /secret/path: No space left")
+
+    monkeypatch.setattr(indexer, "update", full_disk)
+    resp = client.post("/reindex", headers={"Authorization": "Bearer s3cret-token"},
+                       environ_base={"REMOTE_ADDR": "127.0.0.3"})
+    assert resp.status_code == 503 and "/secret" not in resp.get_data(as_text=True)

@@ -30,7 +30,7 @@ def _int(args: MultiDict, name: str, default: int, low: int, high: int) -> int:
     raw = _one(args, name)
     if raw is None or raw == "":
         return default
-    raw = raw.strip()
+    raw = raw.strip(" \t")  # str.strip() would also take U+2009 and friends: "\u20091" is not a number
     shown = raw if len(raw) <= 20 else raw[:20] + "…"
     if not (raw.isascii() and raw.isdigit() and len(raw) <= 9 and low <= int(raw) <= high):
         raise ParamError(f"参数 {name} 必须是 {low} 到 {high} 之间的整数，收到的是“{shown}”。")

@@ -60,16 +60,20 @@ def reindex():
     """Run an incremental update now. Needs ``Authorization: Bearer <token>``."""
     token = current_app.config["ADMIN_TOKEN"]
     header = request.headers.get("Authorization", "")
-    if not header.startswith("Bearer "):
+    scheme, _, given = header.strip().partition(" ")
+    if scheme.lower() != "bearer":  # auth schemes are case-insensitive (RFC 7235)
         abort(403, description="缺少管理令牌：请加上 Authorization: Bearer <令牌>。")
-    given = header.removeprefix("Bearer ").strip()
+    given = given.strip()
     if not hmac.compare_digest(given.encode("utf-8"), token.encode("utf-8")):
         abort(403, description="管理令牌不正确。")
     try:
         report = indexer.update(current_app.config["SEEDS_DIR"], current_app.config["INDEX_DIR"],
                                 procs=1)  # other threads run here: never fork
-    except indexer.IndexBusyError as exc:
-        abort(409, description=f"另一个索引更新正在进行，请稍后再试（{exc}）。")
+    except indexer.IndexBusyError:
+        abort(409, description="另一个索引更新正在进行，请稍后再试。")
+    except indexer.IndexLocationError as exc:  # disk full, read-only, a worker lost: say so, no path
+        current_app.logger.error("reindex failed: %s", exc)
+        abort(503, description="索引无法写入（例如磁盘已满或只读），原来的索引仍在使用。")
     return {
         "summary": report.summary(), "full": report.full, "added": report.added,
         "changed": report.changed, "removed": report.removed, "failed": report.failed,
