@@ -3,7 +3,7 @@
 Whoosh's matchers cannot be interrupted between documents from outside: a phrase over a
 pathological text (300,000 repeats of one character) spends minutes inside one document's
 position lists. :func:`hard_deadline` starts a timer thread that, when the time is up, raises
-:class:`indexer.searcher.OutOfTime`'s base (:class:`TimeUp`) in the working thread with
+:class:`TimeUp` (or a subclass) in the working thread with
 CPython's ``PyThreadState_SetAsyncExc`` (the documented C API behind "killable threads"; the
 exception arrives between two bytecodes, so ``finally`` blocks and ``with`` exits still run).
 A lock makes sure it is never raised after the block has ended.
@@ -16,8 +16,16 @@ import threading
 from contextlib import contextmanager
 
 
-class TimeUp(Exception):
-    """The hard deadline of :func:`hard_deadline` passed inside the block."""
+class TimeUp(BaseException):
+    """The hard deadline of :func:`hard_deadline` passed inside the block. A BaseException,
+    like KeyboardInterrupt, so that no ``except Exception`` on the way (Whoosh has some)
+    swallows it."""
+
+
+REPEAT_S = 0.25
+"""If the block is still running this long after the exception was raised (something caught
+it, or it arrived in a garbage-collector callback, where Python reports and drops it), it is
+raised again."""
 
 
 @contextmanager
@@ -26,8 +34,8 @@ def hard_deadline(seconds: float | None, exc: type[BaseException] = TimeUp):
 
     Args:
         seconds: the time limit (None: no limit).
-        exc: the exception class raised into the block (a subclass of :class:`TimeUp` lets the
-            caller tell it from its own errors).
+        exc: the exception class raised into the block, a subclass of :class:`TimeUp` (raised
+            again every :data:`REPEAT_S` seconds until the block ends).
     Raises:
         exc: when the time ran out (raise it from the block, or catch it around this manager).
     """
@@ -38,17 +46,32 @@ def hard_deadline(seconds: float | None, exc: type[BaseException] = TimeUp):
     guard = threading.Lock()
     state = {"done": False}
 
-    def fire():
-        with guard:
-            if not state["done"]:
-                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(target), ctypes.py_object(exc))
+    stop = threading.Event()
 
-    timer = threading.Timer(max(0.0, seconds), fire)
-    timer.daemon = True
+    def fire():
+        if stop.wait(max(0.0, seconds)):
+            return
+        while True:
+            with guard:
+                if state["done"]:
+                    return
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(target),
+                                                           ctypes.py_object(exc))
+            if stop.wait(REPEAT_S):
+                return
+
+    timer = threading.Thread(target=fire, daemon=True, name="hard-deadline")
     timer.start()
     try:
         yield
     finally:
-        with guard:
-            state["done"] = True
-        timer.cancel()
+        while True:  # a raise pending from just before the end must not arrive later
+            try:
+                with guard:
+                    state["done"] = True
+                    # NULL clears an exception set but not yet delivered
+                    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(target), None)
+                break
+            except TimeUp:
+                continue
+        stop.set()

@@ -216,8 +216,12 @@ HARD_GRACE_S = 0.5
 :mod:`indexer.deadline`); before that the collector stops it between matches."""
 
 
-class OutOfTime(collectors.TimeLimit, TimeUp):
+class OutOfTime(collectors.TimeLimit):
     """A search ran past its deadline (the collector keeps what it had found)."""
+
+
+class _HardTimeUp(TimeUp):
+    """Matching ran :data:`HARD_GRACE_S` past its budget and was interrupted."""
 
 
 class _TopAndSeen(collectors.TopCollector):
@@ -330,10 +334,10 @@ class SearchSession:
         collector = _TopAndSeen(first + per_page, deadline)
         timed_out = False
         try:
-            with hard_deadline(None if budget_s is None else budget_s + HARD_GRACE_S, OutOfTime):
+            with hard_deadline(None if budget_s is None else budget_s + HARD_GRACE_S, _HardTimeUp):
                 self._searcher.search_with_collector(
                     wq.And([q, restrict]) if restrict else q, collector)
-        except OutOfTime:
+        except (OutOfTime, _HardTimeUp):
             timed_out = True
         results = collector.results()
         total = len(results)  # counts every match, not only the collected top documents
@@ -423,9 +427,9 @@ class SearchSession:
         deadline = None if budget_s is None else time.monotonic() + budget_s
         timed_out = False
         try:
-            with hard_deadline(None if budget_s is None else budget_s + HARD_GRACE_S, OutOfTime):
+            with hard_deadline(None if budget_s is None else budget_s + HARD_GRACE_S, _HardTimeUp):
                 results = self._searcher.search(whoosh_query(parsed), limit=None, scored=False)
-        except OutOfTime:
+        except (OutOfTime, _HardTimeUp):
             return Concordance((), 0, False, True)
         for r in results:
             if deadline is not None and time.monotonic() > deadline:
@@ -476,9 +480,9 @@ class SearchSession:
         collector = _TopAndSeen(limit, deadline)
         hard = None if deadline is None else max(0.0, deadline - time.monotonic()) + HARD_GRACE_S
         try:
-            with hard_deadline(hard, OutOfTime):
+            with hard_deadline(hard, _HardTimeUp):
                 self._searcher.search_with_collector(q, collector)
-        except OutOfTime:
+        except (OutOfTime, _HardTimeUp):
             return collector.results(), True
         return collector.results(), False
 
