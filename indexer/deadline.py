@@ -2,76 +2,67 @@
 
 Whoosh's matchers cannot be interrupted between documents from outside: a phrase over a
 pathological text (300,000 repeats of one character) spends minutes inside one document's
-position lists. :func:`hard_deadline` starts a timer thread that, when the time is up, raises
-:class:`TimeUp` (or a subclass) in the working thread with
-CPython's ``PyThreadState_SetAsyncExc`` (the documented C API behind "killable threads"; the
-exception arrives between two bytecodes, so ``finally`` blocks and ``with`` exits still run).
-A lock makes sure it is never raised after the block has ended.
+position lists. :class:`hard_deadline` starts a timer thread that, when the time is up, raises
+:class:`TimeUp` (or a subclass) once in the working thread with CPython's
+``PyThreadState_SetAsyncExc`` (the documented C API behind "killable threads"; the exception
+arrives between two bytecodes, so ``finally`` blocks and ``with`` exits still run).
+
+It is raised once only, and a raise still pending when the block ends is cleared: a second
+one could arrive after the block, anywhere. The price: if the one raise lands where Python
+drops exceptions (a garbage-collector callback, a ``__del__``), that block runs to its end.
 """
 
 from __future__ import annotations
 
 import ctypes
 import threading
-from contextlib import contextmanager
 
 
 class TimeUp(BaseException):
-    """The hard deadline of :func:`hard_deadline` passed inside the block. A BaseException,
-    like KeyboardInterrupt, so that no ``except Exception`` on the way (Whoosh has some)
-    swallows it."""
+    """The hard deadline passed inside the block. A BaseException, like KeyboardInterrupt, so
+    that no ``except Exception`` on the way (Whoosh has some) swallows it."""
 
 
-REPEAT_S = 0.25
-"""If the block is still running this long after the exception was raised (something caught
-it, or it arrived in a garbage-collector callback, where Python reports and drops it), it is
-raised again."""
+def _set_async_exc(thread_id: int, exc: type[BaseException] | None) -> None:
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(
+        ctypes.c_ulong(thread_id), ctypes.py_object(exc) if exc is not None else None)
 
 
-@contextmanager
-def hard_deadline(seconds: float | None, exc: type[BaseException] = TimeUp):
-    """Run the ``with`` block; if it is still running after ``seconds``, raise ``exc`` in it.
+class hard_deadline:  # noqa: N801 - used like a function: ``with hard_deadline(2.0): …``
+    """Context manager: if the ``with`` block still runs after ``seconds``, raise ``exc`` in it.
 
     Args:
         seconds: the time limit (None: no limit).
-        exc: the exception class raised into the block, a subclass of :class:`TimeUp` (raised
-            again every :data:`REPEAT_S` seconds until the block ends).
+        exc: the exception class raised into the block, a subclass of :class:`TimeUp`.
     Raises:
-        exc: when the time ran out (raise it from the block, or catch it around this manager).
+        exc: when the time ran out (catch it around the ``with`` statement: it can surface
+            as the block ends).
     """
-    if seconds is None:
-        yield
-        return
-    target = threading.get_ident()
-    guard = threading.Lock()
-    state = {"done": False}
 
-    stop = threading.Event()
+    def __init__(self, seconds: float | None, exc: type[TimeUp] = TimeUp):
+        self.seconds, self.exc = seconds, exc
+        self._guard = threading.Lock()
+        self._done = False
+        self._stop = threading.Event()
 
-    def fire():
-        if stop.wait(max(0.0, seconds)):
+    def _fire(self) -> None:
+        if self._stop.wait(self.seconds):
             return
-        while True:
-            with guard:
-                if state["done"]:
-                    return
-                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(target),
-                                                           ctypes.py_object(exc))
-            if stop.wait(REPEAT_S):
-                return
+        with self._guard:
+            if not self._done:
+                _set_async_exc(self._target, self.exc)
 
-    timer = threading.Thread(target=fire, daemon=True, name="hard-deadline")
-    timer.start()
-    try:
-        yield
-    finally:
-        while True:  # a raise pending from just before the end must not arrive later
-            try:
-                with guard:
-                    state["done"] = True
-                    # NULL clears an exception set but not yet delivered
-                    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(target), None)
-                break
-            except TimeUp:
-                continue
-        stop.set()
+    def __enter__(self) -> "hard_deadline":
+        if self.seconds is not None:
+            self._target = threading.get_ident()
+            threading.Thread(target=self._fire, daemon=True, name="hard-deadline").start()
+        return self
+
+    def __exit__(self, *exc_info) -> bool:
+        if self.seconds is None:
+            return False
+        with self._guard:
+            self._done = True
+            _set_async_exc(self._target, None)  # NULL clears a raise not yet delivered
+        self._stop.set()
+        return False

@@ -230,9 +230,9 @@ class _TopAndSeen(collectors.TopCollector):
     so facets need no second pass over the matches, and stops at ``deadline``
     (:func:`time.monotonic` seconds) by raising :class:`OutOfTime`.
 
-    Whoosh's own ``TimeLimitCollector`` starts a timer thread per search and relies on
-    SIGALRM, which only the main thread receives; a clock read every few hundred matches
-    costs nothing and works in a server's worker threads."""
+    Whoosh's own ``TimeLimitCollector`` relies on SIGALRM, which only the main thread
+    receives; a clock read every few hundred matches costs nothing and works in a server's
+    worker threads (:mod:`indexer.deadline` covers matching that never reaches a collect)."""
 
     check_every = 256
     """Matches between two clock reads."""
@@ -249,6 +249,14 @@ class _TopAndSeen(collectors.TopCollector):
                 and time.monotonic() > self.deadline:
             raise OutOfTime()
         return collected
+
+
+def _results(collector: _TopAndSeen):
+    """The collector's results, or none when it was interrupted before it was set up."""
+    try:
+        return collector.results()
+    except (AttributeError, TypeError):
+        return []
 
 
 def _crumbs(stored: dict) -> tuple[str, ...]:
@@ -339,7 +347,7 @@ class SearchSession:
                     wq.And([q, restrict]) if restrict else q, collector)
         except (OutOfTime, _HardTimeUp):
             timed_out = True
-        results = collector.results()
+        results = _results(collector)
         total = len(results)  # counts every match, not only the collected top documents
         if total:
             hits = [self._hit(r, parsed.needles) for r in results[first:first + per_page]]
@@ -483,7 +491,7 @@ class SearchSession:
             with hard_deadline(hard, _HardTimeUp):
                 self._searcher.search_with_collector(q, collector)
         except (OutOfTime, _HardTimeUp):
-            return collector.results(), True
+            return _results(collector), True
         return collector.results(), False
 
     def _exists(self, text: str) -> bool:
