@@ -7,9 +7,11 @@ position lists. :class:`hard_deadline` starts a timer thread that, when the time
 ``PyThreadState_SetAsyncExc`` (the documented C API behind "killable threads"; the exception
 arrives between two bytecodes, so ``finally`` blocks and ``with`` exits still run).
 
-It is raised once only, and a raise still pending when the block ends is cleared: a second
-one could arrive after the block, anywhere. The price: if the one raise lands where Python
-drops exceptions (a garbage-collector callback, a ``__del__``), that block runs to its end.
+Python drops an exception that lands in a garbage-collector callback or a ``__del__``, so it
+is raised again every :data:`REPEAT_S` seconds, at most :data:`MAX_RAISES` times, while the
+block runs. When the block ends (``__exit__``, or :meth:`hard_deadline.finish` for a caller
+whose ``with`` exit was itself interrupted), no more are raised and one still pending is
+cleared, so none arrives after the block.
 """
 
 from __future__ import annotations
@@ -21,6 +23,12 @@ import threading
 class TimeUp(BaseException):
     """The hard deadline passed inside the block. A BaseException, like KeyboardInterrupt, so
     that no ``except Exception`` on the way (Whoosh has some) swallows it."""
+
+
+REPEAT_S = 0.25
+"""Seconds between two raises while the block still runs."""
+MAX_RAISES = 8
+"""Raises at most (about 2 s of trying)."""
 
 
 def _set_async_exc(thread_id: int, exc: type[BaseException] | None) -> None:
@@ -48,9 +56,13 @@ class hard_deadline:  # noqa: N801 - used like a function: ``with hard_deadline(
     def _fire(self) -> None:
         if self._stop.wait(self.seconds):
             return
-        with self._guard:
-            if not self._done:
+        for _ in range(MAX_RAISES):
+            with self._guard:
+                if self._done:
+                    return
                 _set_async_exc(self._target, self.exc)
+            if self._stop.wait(REPEAT_S):
+                return
 
     def __enter__(self) -> "hard_deadline":
         if self.seconds is not None:
@@ -59,10 +71,15 @@ class hard_deadline:  # noqa: N801 - used like a function: ``with hard_deadline(
         return self
 
     def __exit__(self, *exc_info) -> bool:
+        self.finish()
+        return False
+
+    def finish(self) -> None:
+        """No more raises; clear one not yet delivered. Idempotent: call it again from a
+        ``finally`` around the ``with`` in case the exit itself was interrupted."""
         if self.seconds is None:
-            return False
+            return
         with self._guard:
             self._done = True
             _set_async_exc(self._target, None)  # NULL clears a raise not yet delivered
         self._stop.set()
-        return False

@@ -251,6 +251,16 @@ class _TopAndSeen(collectors.TopCollector):
         return collected
 
 
+def _finish(hard: hard_deadline) -> None:
+    """End ``hard`` for sure: its ``with`` exit may itself have been interrupted."""
+    while True:
+        try:
+            hard.finish()
+            return
+        except _HardTimeUp:
+            continue
+
+
 def _results(collector: _TopAndSeen):
     """The collector's results, or none when it was interrupted before it was set up."""
     try:
@@ -341,12 +351,15 @@ class SearchSession:
         deadline = None if budget_s is None else time.monotonic() + budget_s
         collector = _TopAndSeen(first + per_page, deadline)
         timed_out = False
+        hard = hard_deadline(None if budget_s is None else budget_s + HARD_GRACE_S, _HardTimeUp)
         try:
-            with hard_deadline(None if budget_s is None else budget_s + HARD_GRACE_S, _HardTimeUp):
+            with hard:
                 self._searcher.search_with_collector(
                     wq.And([q, restrict]) if restrict else q, collector)
         except (OutOfTime, _HardTimeUp):
             timed_out = True
+        finally:
+            _finish(hard)
         results = _results(collector)
         total = len(results)  # counts every match, not only the collected top documents
         if total:
@@ -434,11 +447,14 @@ class SearchSession:
         total = 0
         deadline = None if budget_s is None else time.monotonic() + budget_s
         timed_out = False
+        hard = hard_deadline(None if budget_s is None else budget_s + HARD_GRACE_S, _HardTimeUp)
         try:
-            with hard_deadline(None if budget_s is None else budget_s + HARD_GRACE_S, _HardTimeUp):
+            with hard:
                 results = self._searcher.search(whoosh_query(parsed), limit=None, scored=False)
         except (OutOfTime, _HardTimeUp):
             return Concordance((), 0, False, True)
+        finally:
+            _finish(hard)
         for r in results:
             if deadline is not None and time.monotonic() > deadline:
                 timed_out = True
@@ -486,12 +502,15 @@ class SearchSession:
         scored, which is exact and keeps the count right.
         """
         collector = _TopAndSeen(limit, deadline)
-        hard = None if deadline is None else max(0.0, deadline - time.monotonic()) + HARD_GRACE_S
+        hard = hard_deadline(None if deadline is None
+                             else max(0.0, deadline - time.monotonic()) + HARD_GRACE_S, _HardTimeUp)
         try:
-            with hard_deadline(hard, _HardTimeUp):
+            with hard:
                 self._searcher.search_with_collector(q, collector)
         except (OutOfTime, _HardTimeUp):
             return _results(collector), True
+        finally:
+            _finish(hard)
         return collector.results(), False
 
     def _exists(self, text: str) -> bool:
