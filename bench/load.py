@@ -33,7 +33,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import scale  # noqa: E402  (Server, load_queries, tail: the same harness as the scale benchmark)
+import scale  # noqa: E402  (Server, load_queries, run_clients, tail: the scale benchmark's harness)
 
 REPO = scale.REPO
 
@@ -81,14 +81,7 @@ def run_load(port: int, queries: list[str], expected: dict[str, int], clients: i
         with lock:
             latencies.extend(mine)
 
-    t = time.perf_counter()
-    threads = [threading.Thread(target=client, args=(k * len(queries) // clients,))
-               for k in range(clients)]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join()
-    wall = time.perf_counter() - t
+    wall = scale.run_clients(client, clients, len(queries))
     return {**scale.tail(latencies), "throughput": len(latencies) / wall,
             **{k: len(v) for k, v in problems.items()},
             "examples": {k: v[:3] for k, v in problems.items() if v}}

@@ -294,16 +294,22 @@ def http_load(server: Server, queries: list[str], clients: int, rounds: int) -> 
         with lock:
             latencies.extend(mine)
 
+    wall = run_clients(client, clients, len(queries))
+    return {**tail(latencies), "throughput": len(latencies) / wall, "errors": len(errors),
+            "error_examples": errors[:3]}
+
+
+def run_clients(client, clients: int, n_queries: int) -> float:
+    """Run ``client(offset)`` in ``clients`` threads at once, each starting at its own offset
+    into the query mix; returns the wall-clock seconds until all have finished."""
     t = time.perf_counter()
-    threads = [threading.Thread(target=client, args=(k * len(queries) // clients,))
+    threads = [threading.Thread(target=client, args=(k * n_queries // clients,))
                for k in range(clients)]
     for th in threads:
         th.start()
     for th in threads:
         th.join()
-    wall = time.perf_counter() - t
-    return {**tail(latencies), "throughput": len(latencies) / wall, "errors": len(errors),
-            "error_examples": errors[:3]}
+    return time.perf_counter() - t
 
 
 def timed_ms(fn, items) -> list[float]:

@@ -37,6 +37,8 @@ FALLBACK_MIN_CHARS = 4
 MAX_CLAUSES = 32
 """At most this many words/phrases are searched; the rest are dropped and the page says so."""
 
+_IGNORED = "单独的 "
+"""Start of the notes about a lone ``-`` or field prefix that was ignored."""
 _QUOTES = {'"', "\uff02"}  # '"' and its full-width form '＂'
 _FIELDS = {"title": "title", "doc": "doc", "标题": "title"}
 
@@ -207,8 +209,9 @@ def _lex(text: str, notes: list[str]) -> list[_Tok]:
         if word in ("-", "－"):
             # exclusion is "-word"; a lone dash (typed before the word, or "2022 - 2023") is
             # not searched for, or every page typed as "公安 -" would come up empty
-            if "单独的" not in "".join(notes):
-                notes.append("单独的 - 已忽略：要排除一个词，请紧贴着写，如 -维护。")
+            note = f"{_IGNORED}- 已忽略：要排除一个词，请紧贴着写，如 -维护。"
+            if note not in notes:
+                notes.append(note)
             continue
         if word in ("OR", "AND", "NOT"):
             toks.append(_Tok(word, word))
@@ -226,7 +229,7 @@ def _lex(text: str, notes: list[str]) -> list[_Tok]:
             else:
                 # "title:" before a group or at the end restricts nothing: say so, not search it
                 example = "两个确立" if fld == "title" else "文档编号"
-                notes.append(f"单独的 {word} 已忽略：它只作用于紧跟的一个词或引号中的短语，"
+                notes.append(f"{_IGNORED}{word} 已忽略：它只作用于紧跟的一个词或引号中的短语，"
                              f"如 {word}{example}。")
             continue
         toks.append(_Tok("TERM", word))
@@ -388,7 +391,8 @@ def parse_query(text: str, synonyms: dict[str, tuple[str, ...]] | None = None) -
         literal = normalized(text.replace('"', "").replace("\uff02", ""))
         if not literal:
             raise QueryError("查询中没有可搜索的文字（只有引号、空白或不可见字符）。")
-        notes[:] = [n for n in notes if not n.startswith("单独的 ")]
+        # the ignored operator is what gets searched now: drop the notes that said otherwise
+        notes[:] = [n for n in notes if not n.startswith(_IGNORED)]
         notes.append("查询只有运算符号：按原文搜索。")
         root = Clause(text.strip(), normalized(text), True)
     if not _has_positive(root):

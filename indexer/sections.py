@@ -234,14 +234,13 @@ def _bounded(drafts: list[_Draft], text: str) -> list[_Draft]:
     as one: cuts go at paragraph, line or sentence ends to make that unlikely."""
     out: list[_Draft] = []
     for d in drafts:
-        start, n = d.start, 1
-        while d.end - start > MAX_SECTION_CHARS:
-            cut = _cut(text, start, d.end)
+        bounds = [d.start]
+        while d.end - bounds[-1] > MAX_SECTION_CHARS:
+            bounds.append(_cut(text, bounds[-1], d.end))
+        bounds.append(d.end)
+        for n, (start, end) in enumerate(zip(bounds, bounds[1:]), 1):
             title = d.title if n == 1 else PART_TITLE.format(title=d.title or "正文", n=n)
-            out.append(_Draft(title, d.article_title, d.author, start, cut))
-            start, n = cut, n + 1
-        title = d.title if n == 1 else PART_TITLE.format(title=d.title or "正文", n=n)
-        out.append(_Draft(title, d.article_title, d.author, start, d.end))
+            out.append(_Draft(title, d.article_title, d.author, start, end))
     return out
 
 

@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     except (FileNotFoundError, indexer.IndexLocationError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    loopback = args.host in ("127.0.0.1", "localhost", "::1")
+    loopback = args.host in LOOPBACK_HOSTS
     trusted = [*LOOPBACK_HOSTS, *args.allowed_host] if loopback or args.allowed_host else None
     app = create_app({"SEEDS_DIR": args.seeds, "INDEX_DIR": args.index,
                       "ADMIN_TOKEN": args.admin_token, "TRUSTED_HOSTS": trusted})
