@@ -38,6 +38,7 @@ from whoosh import index as whoosh_index
 
 from .analysis import analysis_signature, read_user_dictionary, set_cache_dir
 from .codec import SectionCodec
+from .pool import SearcherPool
 from .documents import read_document
 from .schema import article_key, make_schema
 from .sections import Section, split_sections
@@ -228,6 +229,8 @@ def _fields(section: Section, sha256: str, path: str) -> dict:
         heading_chars=headings,
         grams=section.text,
         heading_grams=headings,
+        norm_text=section.text,
+        norm_heading=headings,
     )
 
 
@@ -537,12 +540,13 @@ def update(seeds_dir: str | os.PathLike, index_dir: str | os.PathLike, rebuild: 
 @dataclass(frozen=True)
 class IndexHandle:
     """An opened generation: the Whoosh index, its folder name, its ``meta.json`` as opened,
-    and its folder (``path``)."""
+    its folder (``path``) and its idle searchers (:class:`indexer.pool.SearcherPool`)."""
 
     ix: whoosh_index.Index
     generation: str
     meta: dict
     path: Path
+    searchers: SearcherPool = field(default_factory=SearcherPool, compare=False, repr=False)
 
     def current_meta(self) -> dict:
         """``meta.json`` as it is now (an incremental update replaces it in place); parsed

@@ -11,8 +11,11 @@ Fields:
   by BM25F;
 * ``chars`` / ``heading_chars``: one token per character, no positions (one-character query
   clauses);
-* ``grams`` / ``heading_grams``: overlapping character bigrams with positions: a clause of two
-  or more characters is a phrase query over its bigrams, an exact substring test.
+* ``grams`` / ``heading_grams``: overlapping character bigrams, no positions: a clause of two
+  characters is one bigram term; a longer clause's candidates are the sections holding all of
+  its bigrams, verified against the normalized text (:mod:`indexer.matching`);
+* ``norm_text`` / ``norm_heading``: columns (not indexed) of the normalized section text and
+  headings, UTF-8: what substring clauses are verified and counted against.
 """
 
 from __future__ import annotations
@@ -21,10 +24,11 @@ from collections import defaultdict
 
 from whoosh import scoring
 from whoosh.system import pack_uint
-from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
+from whoosh import columns
+from whoosh.fields import COLUMN, ID, NUMERIC, STORED, TEXT, Schema
 
 from .analysis import char_analyzer, gram_analyzer, word_analyzer
-from .normalize import normalize
+from .normalize import normalize, normalized
 from .segment_cache import field_lengths
 
 # BM25F parameters (Robertson & Zaragoza, "The Probabilistic Relevance Framework: BM25 and
@@ -93,6 +97,19 @@ class NgramField(TEXT):
                 yield gram.encode("utf-8"), count, count * boost, pack_uint(count)
 
 
+class NormalizedColumn(COLUMN):
+    """A per-document column of the field value's normalized text (UTF-8 bytes; lone
+    surrogates pass through), read back whole per segment by
+    :func:`indexer.postings.column_texts`."""
+
+    def __init__(self):
+        super().__init__(columns.VarBytesColumn())
+
+    def to_column_value(self, value):
+        """``value`` (a str) normalized and encoded."""
+        return normalized(value).encode("utf-8", "surrogatepass")
+
+
 def make_schema(user_words: tuple[str, ...] = ()) -> Schema:
     """Return a new :class:`whoosh.fields.Schema` for section documents.
 
@@ -117,8 +134,10 @@ def make_schema(user_words: tuple[str, ...] = ()) -> Schema:
         heading=TEXT(analyzer=word_analyzer(user_words), phrase=False),
         chars=NgramField(1, phrase=False),
         heading_chars=NgramField(1, phrase=False),
-        grams=NgramField(2, phrase=True),
-        heading_grams=NgramField(2, phrase=True),
+        grams=NgramField(2, phrase=False),
+        heading_grams=NgramField(2, phrase=False),
+        norm_text=NormalizedColumn(),
+        norm_heading=NormalizedColumn(),
     )
 
 

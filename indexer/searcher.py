@@ -1,7 +1,8 @@
 """Run queries against an opened index and return plain dataclasses (no Whoosh object leaks).
 
-A :class:`SearchSession` wraps one Whoosh searcher: open one per request and close it after
-(Whoosh searchers are not thread-safe, and a fresh one sees the latest generation).
+A :class:`SearchSession` holds one Whoosh searcher: open one per request and close it after
+(Whoosh searchers are not thread-safe). The searcher comes from the index handle's pool and
+goes back to it on close, refreshed to the index on disk when it is taken again.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ import heapq
 import json
 import math
 import time
-from collections import Counter
 from dataclasses import dataclass
 
 from whoosh import collectors
@@ -20,11 +20,9 @@ from .deadline import TimeUp, hard_deadline
 from .highlight import Fragment, find_matches, make_snippet, mark, merge_spans
 from .indexing import IndexHandle
 from .normalize import normalized
-from .query import (
-    ParsedQuery, QueryError, fallback_words, matching_query, parse_query, synonym_map, whoosh_query,
-)
+from . import matching
+from .query import ParsedQuery, QueryError, fallback_words, parse_query, synonym_map
 from .schema import weighting
-from .segment_cache import column_values
 
 MAX_PER_PAGE = 100
 """The largest page size a caller may ask for."""
@@ -125,10 +123,9 @@ class Filters:
     doc_id: str = ""
     article_key: str = ""
 
-    def query(self) -> wq.Query | None:
-        """The Whoosh filter, or None when nothing is restricted."""
-        parts = [wq.Term(f, v) for f, v in (("doc_id", self.doc_id), ("article_key", self.article_key)) if v]
-        return wq.And(parts) if len(parts) > 1 else (parts[0] if parts else None)
+    def terms(self) -> list[tuple[str, str]]:
+        """``(fieldname, value)`` terms every match must hold (none when unrestricted)."""
+        return [(f, v) for f, v in (("doc_id", self.doc_id), ("article_key", self.article_key)) if v]
 
 
 @dataclass(frozen=True)
@@ -269,6 +266,11 @@ def _results(collector: _TopAndSeen):
         return []
 
 
+def _docnums(matches: list[matching.SegmentMatches]) -> list[int]:
+    """The global document numbers of ``matches``, ascending."""
+    return [d + m.offset for m in matches for d in m.ids.tolist()]
+
+
 def _crumbs(stored: dict) -> tuple[str, ...]:
     return tuple(json.loads(stored.get("breadcrumb") or "[]"))
 
@@ -278,11 +280,19 @@ class SearchSession:
 
     def __init__(self, handle: IndexHandle):
         self.handle = handle
-        self._searcher = handle.ix.searcher(weighting=weighting())
+        self._searcher = self._pooled = handle.searchers.take(handle.ix, weighting())
+        self._interrupted = False
 
     def close(self) -> None:
-        """Release the searcher's files."""
-        self._searcher.close()
+        """Give the searcher back to the pool (closed instead if a search was interrupted
+        mid-read, or if it was replaced)."""
+        if self._searcher is None:
+            return
+        if self._searcher is self._pooled and not self._interrupted:
+            self.handle.searchers.give(self._searcher)
+        else:
+            self._searcher.close()
+        self._searcher = self._pooled = None
 
     def __enter__(self):
         return self
@@ -303,8 +313,8 @@ class SearchSession:
         """``text`` cut into words by this index's word analyzer (its user dictionary)."""
         return [t.text for t in self._searcher.schema["body"].analyzer(text)]
 
-    def _hit(self, r, needles: list[str]) -> Hit:
-        stored = r.fields()
+    def _hit(self, docnum: int, score: float, needles: list[str]) -> Hit:
+        stored = self._searcher.stored_fields(docnum)
         snip = make_snippet(stored["text"], needles)
         return Hit(
             section_id=stored["section_id"],
@@ -315,7 +325,7 @@ class SearchSession:
             author=stored.get("author", ""),
             section_title=stored.get("title", ""),
             breadcrumb=_crumbs(stored),
-            score=float(r.score or 0.0),
+            score=float(score or 0.0),
             snippet=snip.html,
             fragments=snip.fragments,
             match_count=snip.match_count,
@@ -345,31 +355,25 @@ class SearchSession:
         if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
             raise ValueError(f"page must be ≥ 1 and per_page 1–{MAX_PER_PAGE}")
         first = (page - 1) * per_page
-        q = whoosh_query(parsed, self.words)
-        restrict = (filters or Filters()).query()
-        # ANDed in rather than Whoosh's filter=, which ignores a filter that matches nothing
+        restrict = (filters or Filters()).terms()
         deadline = None if budget_s is None else time.monotonic() + budget_s
-        collector = _TopAndSeen(first + per_page, deadline)
-        timed_out = False
         hard = hard_deadline(None if budget_s is None else budget_s + HARD_GRACE_S, _HardTimeUp)
+        ranked = None
         try:
             with hard:
-                self._searcher.search_with_collector(
-                    wq.And([q, restrict]) if restrict else q, collector)
-        except (OutOfTime, _HardTimeUp):
-            timed_out = True
+                ranked = matching.rank(self._searcher, parsed, self.words, first + per_page,
+                                       restrict, deadline)
+        except _HardTimeUp:
+            self._interrupted = True
         finally:
             _finish(hard)
-        results = _results(collector)
-        total = len(results)  # counts every match, not only the collected top documents
-        if total:
-            hits = [self._hit(r, parsed.needles) for r in results[first:first + per_page]]
-            # unfiltered, the collector saw every match: count facets from those, not again;
-            # filtered and cut short, there is no time left for a pass over the whole result
-            facets = None if restrict and timed_out else self._facets(
-                matching_query(parsed.root), None if restrict else collector.seen)
-            return Page(parsed, total, page, per_page, max(1, math.ceil(total / per_page)),
-                        tuple(hits), facets=facets, timed_out=timed_out)
+        timed_out = ranked is None or ranked.timed_out
+        if ranked is not None and ranked.total:
+            hits = [self._hit(d, score, parsed.needles)
+                    for d, score in zip(ranked.docnums[first:], ranked.scores[first:])]
+            return Page(parsed, ranked.total, page, per_page,
+                        max(1, math.ceil(ranked.total / per_page)), tuple(hits),
+                        facets=self._facets(ranked.facet_matches), timed_out=timed_out)
         if timed_out:
             return Page(parsed, 0, page, per_page, 1, (), timed_out=True)
         fallback = fallback_words(parsed, self.words)
@@ -382,9 +386,9 @@ class SearchSession:
                 longer = [w for w in fallback.words if len(w) > 1]
                 hits = []
                 for r in ranked[first:first + per_page]:
-                    hit = self._hit(r, longer)
+                    hit = self._hit(r.docnum, r.score, longer)
                     if not hit.match_count:
-                        hit = self._hit(r, list(fallback.words))
+                        hit = self._hit(r.docnum, r.score, list(fallback.words))
                     hits.append(hit)
                 return Page(parsed, len(ranked), page, per_page,
                             max(1, math.ceil(len(ranked) / per_page)), tuple(hits),
@@ -392,33 +396,22 @@ class SearchSession:
                             partial_shortened=fallback.shortened, timed_out=timed_out)
         return Page(parsed, 0, page, per_page, 1, (), suggestions=tuple(self._suggest(parsed)))
 
-    def _facets(self, q: wq.Query, docnums: list[int] | None = None) -> Facets:
-        """Hit counts per document and per article over every match of ``q`` (a matching
-        query: no scoring), or over ``docnums`` when the caller already has them, read from
-        the ``doc_id`` and ``article_key`` columns."""
-        doc_ids = column_values(self._searcher, "doc_id")
-        articles_of = column_values(self._searcher, "article_key")
-        by_doc: Counter[str] = Counter()
-        by_article: Counter[str] = Counter()
-        for docnum in self._searcher.docs_for_query(q) if docnums is None else docnums:
-            by_doc[doc_ids[docnum]] += 1
-            by_article[articles_of[docnum]] += 1
-        groups = {"doc_id": by_doc, "article_key": by_article}
-        titles: dict[str, str] = {}
+    def _facets(self, matches: list[matching.SegmentMatches]) -> Facets:
+        """Hit counts per document and per article over ``matches``, read from the ``doc_id``
+        and ``article_key`` columns."""
+        groups = {name: matching.facet_counts(matches, name) for name in ("doc_id", "article_key")}
 
-        def title(doc_id: str) -> str:
-            if doc_id not in titles:
-                stored = self._searcher.document(doc_id=doc_id) or {}
-                titles[doc_id] = stored.get("doc_title", doc_id)
-            return titles[doc_id]
+        def title(docnum: int, doc_id: str) -> str:
+            return self._searcher.stored_fields(docnum).get("doc_title", doc_id)
 
         def top(name):
             counts = groups[name]
-            return heapq.nsmallest(MAX_FACET_VALUES, counts.items(), key=lambda kv: (-kv[1], kv[0]))
+            return heapq.nsmallest(MAX_FACET_VALUES, counts.items(),
+                                   key=lambda kv: (-kv[1][0], kv[0]))
 
-        documents = tuple(FacetValue(v, title(v), n) for v, n in top("doc_id"))
+        documents = tuple(FacetValue(v, title(d, v), n) for v, (n, d) in top("doc_id"))
         articles = []
-        for key, n in top("article_key"):
+        for key, (n, _) in top("article_key"):
             doc_id, _, article = key.partition("\x1f")
             if article:
                 articles.append(FacetValue(key, article, n))
@@ -450,16 +443,17 @@ class SearchSession:
         hard = hard_deadline(None if budget_s is None else budget_s + HARD_GRACE_S, _HardTimeUp)
         try:
             with hard:
-                results = self._searcher.search(whoosh_query(parsed), limit=None, scored=False)
-        except (OutOfTime, _HardTimeUp):
+                matches, timed_out = matching.match(self._searcher, parsed.root, deadline)
+        except _HardTimeUp:
+            self._interrupted = True
             return Concordance((), 0, False, True)
         finally:
             _finish(hard)
-        for r in results:
+        for docnum in _docnums(matches):
             if deadline is not None and time.monotonic() > deadline:
                 timed_out = True
                 break
-            stored = r.fields()
+            stored = self._searcher.stored_fields(docnum)
             text = stored["text"]
             for number, m in enumerate(find_matches(text, needles), 1):
                 total += 1
@@ -507,7 +501,10 @@ class SearchSession:
         try:
             with hard:
                 self._searcher.search_with_collector(q, collector)
-        except (OutOfTime, _HardTimeUp):
+        except _HardTimeUp:
+            self._interrupted = True
+            return _results(collector), True
+        except OutOfTime:
             return _results(collector), True
         finally:
             _finish(hard)
@@ -516,10 +513,10 @@ class SearchSession:
     def _exists(self, text: str) -> bool:
         """Whether any section matches ``text`` (stops at the first one; no scoring)."""
         try:
-            q = matching_query(parse_query(text).root)
+            root = parse_query(text).root
         except QueryError:
             return False
-        return next(iter(self._searcher.docs_for_query(q)), None) is not None
+        return any(m.ids.size for m in matching.match(self._searcher, root)[0])
 
     def _suggest(self, parsed: ParsedQuery, limit: int = 3) -> list[str]:
         """Queries that find something: the query without one of its words; for one word, its
@@ -547,8 +544,8 @@ class SearchSession:
 
     def all_section_ids(self, parsed: ParsedQuery) -> set[str]:
         """The ids of every section matching ``parsed`` (no ranking, no paging)."""
-        results = self._searcher.search(whoosh_query(parsed), limit=None, scored=False)  # no ranking
-        return {r["section_id"] for r in results}
+        matches, _ = matching.match(self._searcher, parsed.root)
+        return {self._searcher.stored_fields(d)["section_id"] for d in _docnums(matches)}
 
     def document(self, doc_id: str, parsed: ParsedQuery | None = None) -> DocumentView:
         """The document ``doc_id`` with the matches of ``parsed`` (if any) marked.

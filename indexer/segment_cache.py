@@ -7,7 +7,9 @@ several Python calls per document; the profile of the cctv-news query mix had
 ``doc_field_length`` (called for every scored posting) and the facet column lookups at about a
 quarter of all search time. Here each is read once per segment into a Python list.
 
-Entries are keyed by ``(segment id, document count, name)`` and bounded
+Entries are keyed by ``(index folder, segment id, document count, name)`` (a segment id is
+random, but from Python's ``random``, which a test framework may seed the same way twice) and
+bounded
 (:data:`MAX_ENTRIES`, least recently used dropped), so segments that a rebuild or merge retired
 fall out by themselves.
 """
@@ -32,8 +34,16 @@ _lock = threading.Lock()
 _LENGTH_OF_BYTE = [byte_to_length(b) if b else 1 for b in range(256)]
 
 
+def segment_key(reader: SegmentReader) -> tuple:
+    """``(index folder, segment id, document count)``: names one segment's contents."""
+    storage = getattr(reader, "_storage", None)
+    storage = getattr(storage, "b", storage)  # a compound segment's OverlayStorage
+    return (getattr(storage, "folder", None), reader.segment().segment_id(),
+            reader.doc_count_all())
+
+
 def _cached(reader: SegmentReader, name: str, load) -> list:
-    key = (reader.segment().segment_id(), reader.doc_count_all(), name)
+    key = (*segment_key(reader), name)
     with _lock:
         values = _cache.get(key)
         if values is not None:
@@ -45,6 +55,12 @@ def _cached(reader: SegmentReader, name: str, load) -> list:
         while len(_cache) > MAX_ENTRIES:
             _cache.popitem(last=False)
     return values
+
+
+def per_segment(reader: SegmentReader, name: str, load):
+    """``load()``'s value for ``reader``'s segment, computed once and kept (see the module
+    docstring); ``name`` says what it is. The value may be shared: read it, never change it."""
+    return _cached(reader, name, load)
 
 
 def _read_lengths(reader: SegmentReader, fieldname: str) -> list[int]:

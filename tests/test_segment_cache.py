@@ -1,18 +1,16 @@
 """Per-segment caches (indexer/segment_cache.py) hold exactly what Whoosh's per-document API
-returns, and scores with them equal Whoosh's stock BM25F."""
+returns."""
 
 from __future__ import annotations
 
 import shutil
 
-from whoosh import scoring
-
 import indexer
-from indexer import indexing, schema
+from indexer import indexing
 from indexer.segment_cache import column_values, field_lengths
 
 
-def _two_segment_index(tmp_path, seeds_dir, corpus_dir, monkeypatch):
+def two_segment_index(tmp_path, seeds_dir, corpus_dir, monkeypatch):
     monkeypatch.setattr(indexing, "BUILD_BATCH", 4)
     monkeypatch.setattr(indexing, "MAX_DELETED_SHARE", 1.0)  # keep the deleted documents
     seeds = tmp_path / "seeds"
@@ -29,7 +27,7 @@ def _two_segment_index(tmp_path, seeds_dir, corpus_dir, monkeypatch):
 
 def test_cached_values_equal_whoosh_per_document_reads(tmp_path, seeds_dir, corpus_dir,
                                                       monkeypatch):
-    handle = _two_segment_index(tmp_path, seeds_dir, corpus_dir, monkeypatch)
+    handle = two_segment_index(tmp_path, seeds_dir, corpus_dir, monkeypatch)
     with handle.ix.searcher() as searcher:
         leaves = searcher.reader().leaf_readers()
         assert len(leaves) >= 2
@@ -43,22 +41,4 @@ def test_cached_values_equal_whoosh_per_document_reads(tmp_path, seeds_dir, corp
         for field in ("doc_id", "article_key"):
             expected = list(searcher.reader().column_reader(field))
             assert column_values(searcher, field) == expected
-    handle.ix.close()
-
-
-def test_scores_equal_stock_bm25f(tmp_path, seeds_dir, corpus_dir, monkeypatch):
-    handle = _two_segment_index(tmp_path, seeds_dir, corpus_dir, monkeypatch)
-    ours = indexer.SearchSession(handle)
-    stock = indexer.SearchSession(handle)
-    stock._searcher.close()
-    stock._searcher = handle.ix.searcher(weighting=scoring.BM25F(B=schema.B, K1=schema.K1))
-    for text in ["的", "公安", "两个确立", "安全 OR 稳定", "广东 -青海", "追加"]:
-        parsed = ours.parse(text)
-        a = ours.search(parsed, per_page=50)
-        b = stock.search(parsed, per_page=50)
-        assert a.total == b.total > 0
-        assert [(h.section_id, round(h.score, 9)) for h in a.hits] == \
-               [(h.section_id, round(h.score, 9)) for h in b.hits]
-    ours.close()
-    stock.close()
     handle.ix.close()

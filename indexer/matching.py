@@ -1,0 +1,394 @@
+"""Query evaluation: a parsed query (:mod:`indexer.query`) evaluated segment by segment over
+whole posting lists (:mod:`indexer.postings`) into dense arrays — which sections match, and
+each one's BM25F score — instead of through Whoosh's matchers, which step through postings
+(and, for phrases, position lists) one Python call at a time.
+
+Which sections match (the recall contract: plain substring search over the normalized text):
+
+* a clause of one character: the ``chars`` postings of that character; of two: the ``grams``
+  postings of that bigram; of three or more: the sections holding every one of its bigrams
+  (candidates from the postings) whose normalized text (``norm_text`` column) contains it —
+  ``str.count`` both verifies and counts. Title clauses use the ``heading_*`` fields and the
+  ``norm_heading`` column; ``doc:`` clauses the ``doc_id`` term; synonyms are alternatives;
+* AND intersects, OR unites, NOT takes the complement within the live (undeleted) sections.
+
+How they score: Whoosh's BM25F formula (:func:`whoosh.scoring.bm25`, with idf and average field
+length from the whole index as Whoosh's ``BM25FScorer`` takes them), summed over the clauses a
+section matches as Whoosh sums ``And``/``Or`` children. A clause of three or more characters
+scores as each of its bigrams occurring as often as the clause does. On top of the matching
+score come the optional ranking clauses (as Whoosh's ``AndMaybe``): the query's jieba words in
+``body`` and ``heading``, each clause in the headings, the whole query as one string, and
+proximity — the clauses of two or more characters found within :data:`PROXIMITY_SLOP`
+characters of each other add :data:`PROXIMITY_BOOST` × their own scores. Proximity needs the
+text, so it is computed only where it can change the top N: sections are visited by their
+upper bound (score + the largest possible bonus) until that falls below the N-th best exact
+score (the "upper bound, stop early" idea of Turtle & Flood, "Query evaluation: strategies and
+optimizations", 1995, and of WAND), which keeps the top N exact.
+
+Ranking ties are broken by document number (indexing order), so pages never overlap.
+"""
+
+from __future__ import annotations
+
+import heapq
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+from whoosh.scoring import bm25
+
+from .normalize import normalized
+from .postings import codes, column_texts, lengths, postings
+from .query import All, Clause, Node, Not, ParsedQuery
+from .schema import (
+    B, HEADING_BOOST, K1, PHRASE_BOOST, PROXIMITY_BOOST, PROXIMITY_SLOP, SYNONYM_BOOST, WORD_BOOST,
+)
+
+SCOPES = {"body": ("chars", "grams", "norm_text"),
+          "heading": ("heading_chars", "heading_grams", "norm_heading")}
+"""Per scope: the one-character field, the bigram field and the normalized-text column."""
+MAX_SPANNED = 4
+"""At most this many clauses take part in the proximity bonus."""
+
+
+class BudgetExceeded(Exception):
+    """The time budget ran out between two segments (what was evaluated is kept)."""
+
+
+@dataclass
+class Scored:
+    """One node evaluated over one segment: ``mask[d]`` says whether segment document ``d``
+    matches, ``score[d]`` its score (0 where it does not match). Arrays of the segment's
+    document count (``bool`` and ``float64``)."""
+
+    mask: np.ndarray
+    score: np.ndarray
+
+
+@dataclass
+class SegmentMatches:
+    """The matches of one segment: ``ids`` are segment document numbers (ascending,
+    ``int32``), ``offset`` turns them into the searcher's global numbers."""
+
+    reader: object
+    offset: int
+    ids: np.ndarray
+
+
+@dataclass
+class Ranked:
+    """A ranked result.
+
+    Attributes:
+        docnums: global document numbers of the best ``limit`` matches, best first.
+        scores: their scores, same order.
+        total: how many sections matched.
+        matches: every match, per segment (for facets).
+        facet_matches: the matches without the caller's filters (facets count those).
+        timed_out: the budget ran out, so later segments were not searched.
+    """
+
+    docnums: list[int]
+    scores: list[float]
+    total: int
+    matches: list[SegmentMatches] = field(default_factory=list)
+    facet_matches: list[SegmentMatches] = field(default_factory=list)
+    timed_out: bool = False
+
+
+class SegmentEvaluator:
+    """Evaluates query nodes over one segment.
+
+    Args:
+        searcher: the top-level Whoosh searcher (idf and average lengths of the whole index).
+        reader: the segment's Whoosh ``SegmentReader``.
+    """
+
+    def __init__(self, searcher, reader):
+        self.searcher = searcher
+        self.reader = reader
+        self.n = reader.doc_count_all()
+        self.live = np.ones(self.n, bool)
+        if reader.has_deletions():
+            deleted = getattr(reader, "deleted_docs_set", None)
+            deleted = list(deleted) if isinstance(deleted, frozenset) else \
+                [d for d in range(self.n) if reader.is_deleted(d)]
+            self.live[np.asarray(deleted, np.int64)] = False
+        self._memo: dict[tuple, Scored] = {}
+
+    def empty(self) -> Scored:
+        """No document matches."""
+        return Scored(np.zeros(self.n, bool), np.zeros(self.n))
+
+    def _bm25(self, fieldname: str, idf: float, tf: np.ndarray, ids: np.ndarray) -> np.ndarray:
+        avgfl = self.searcher.avg_field_length(fieldname) or 1
+        return bm25(idf, tf, lengths(self.reader, fieldname)[ids], avgfl, B, K1)
+
+    def term(self, fieldname: str, text: str, boost: float = 1.0) -> Scored:
+        """Documents holding ``fieldname:text``, scored by BM25F × ``boost`` (an unscored
+        field such as ``doc_id`` scores 0)."""
+        key = ("term", fieldname, text)
+        found = self._memo.get(key)
+        if found is None:
+            p = postings(self.reader, fieldname, text)
+            found = self.empty()
+            found.mask[p.ids] = True
+            found.mask &= self.live
+            if p.ids.size and self.searcher.schema[fieldname].scorable:
+                found.score[p.ids] = self._bm25(fieldname, self.searcher.idf(fieldname, text),
+                                                p.weights, p.ids)
+                found.score *= found.mask
+            self._memo[key] = found
+        return _boosted(found, boost)
+
+    def substring(self, scope: str, norm: str, boost: float = 1.0) -> Scored:
+        """Documents whose normalized ``scope`` (``"body"`` or ``"heading"``) contains
+        ``norm`` (already normalized, non-empty); see the module docstring."""
+        chars_field, grams_field, column = SCOPES[scope]
+        if len(norm) == 1:
+            return self.term(chars_field, norm, boost)
+        if len(norm) == 2:
+            return self.term(grams_field, norm, boost)
+        key = ("substring", scope, norm)
+        found = self._memo.get(key)
+        if found is None:
+            found = self._verified(grams_field, column, norm)
+            self._memo[key] = found
+        return _boosted(found, boost)
+
+    def _verified(self, grams_field: str, column: str, norm: str) -> Scored:
+        grams = sorted({norm[i:i + 2] for i in range(len(norm) - 1)})
+        lists = sorted((postings(self.reader, grams_field, g) for g in grams),
+                       key=lambda p: p.ids.size)
+        found = self.empty()
+        candidates = lists[0].ids
+        for p in lists[1:]:
+            if not candidates.size:
+                break
+            candidates = np.intersect1d(candidates, p.ids, assume_unique=True)
+        candidates = candidates[self.live[candidates]]
+        if not candidates.size:
+            return found
+        texts = column_texts(self.reader, column)
+        counts = np.fromiter((texts[d].count(norm) for d in candidates.tolist()), np.float64,
+                             candidates.size)
+        ids = candidates[counts > 0]
+        if ids.size:
+            found.mask[ids] = True
+            idf = sum(self.searcher.idf(grams_field, g) for g in grams)
+            found.score[ids] = self._bm25(grams_field, idf, counts[counts > 0], ids)
+        return found
+
+    def clause(self, c: Clause) -> Scored:
+        """One query clause with its synonyms."""
+        if c.field == "doc":
+            return self.term("doc_id", c.text.strip(), 0.0)
+        scope = "heading" if c.field == "title" else "body"
+        out = self.substring(scope, c.norm)
+        for s in c.synonyms:
+            out = _union([out, self.substring(scope, s, SYNONYM_BOOST)])
+        return out
+
+    def node(self, node: Node) -> Scored:
+        """A query tree node: which documents match it and their matching scores."""
+        if isinstance(node, Clause):
+            return self.clause(node)
+        if isinstance(node, Not):
+            return Scored(self.live & ~self.node(node.child).mask, np.zeros(self.n))
+        parts = [self.node(c) for c in node.children]
+        if isinstance(node, All):
+            mask = parts[0].mask.copy()
+            for p in parts[1:]:
+                mask &= p.mask
+            return Scored(mask, sum(p.score for p in parts) * mask)
+        return _union(parts)
+
+    def texts(self, scope: str) -> list[str]:
+        """The segment's normalized texts of ``scope``, by segment document number."""
+        return column_texts(self.reader, SCOPES[scope][2])
+
+
+def _boosted(s: Scored, boost: float) -> Scored:
+    return s if boost == 1.0 else Scored(s.mask, s.score * boost)
+
+
+def _union(parts: list[Scored]) -> Scored:
+    mask = parts[0].mask.copy()
+    for p in parts[1:]:
+        mask |= p.mask
+    return Scored(mask, sum(p.score for p in parts))
+
+
+def _segments(searcher):
+    """``(segment reader, global offset)`` for each segment of the searcher."""
+    return searcher.reader().leaf_readers()
+
+
+def _check(deadline: float | None) -> None:
+    if deadline is not None and time.monotonic() > deadline:
+        raise BudgetExceeded()
+
+
+def match(searcher, node: Node, deadline: float | None = None) -> tuple[list[SegmentMatches], bool]:
+    """Every section matching ``node``, per segment, and whether the budget ran out
+    (``deadline``: :func:`time.monotonic` seconds, checked after each segment, so at least
+    one segment is always searched)."""
+    out: list[SegmentMatches] = []
+    for i, (reader, offset) in enumerate(_segments(searcher)):
+        if i:
+            try:
+                _check(deadline)
+            except BudgetExceeded:
+                return out, True
+        s = SegmentEvaluator(searcher, reader).node(node)
+        out.append(SegmentMatches(reader, offset, np.flatnonzero(s.mask).astype(np.int32)))
+    return out, False
+
+
+def _optional(ev: SegmentEvaluator, parsed: ParsedQuery, words) -> np.ndarray:
+    """The optional ranking clauses' summed score per document (module docstring)."""
+    score = np.zeros(ev.n)
+    body = [c for c in parsed.clauses if c.field == "body"]
+    for clause in body:
+        for word in words(clause.norm):
+            score += ev.term("body", word, WORD_BOOST).score
+            score += ev.term("heading", word, HEADING_BOOST).score
+        score += ev.substring("heading", clause.norm, HEADING_BOOST).score
+    if len(body) > 1 and isinstance(parsed.root, All):
+        whole = normalized(" ".join(c.text for c in body))
+        if whole:
+            score += ev.substring("body", whole, PHRASE_BOOST).score
+    return score
+
+
+def spanned_clauses(parsed: ParsedQuery) -> list[str]:
+    """The normalized clauses that earn the proximity bonus: of an AND of two or more body
+    clauses, those of two or more characters (at most :data:`MAX_SPANNED`); none otherwise."""
+    body = [c for c in parsed.clauses if c.field == "body"]
+    if len(body) < 2 or not isinstance(parsed.root, All):
+        return []
+    spanned = list(dict.fromkeys(c.norm for c in body if len(c.norm) >= 2))[:MAX_SPANNED]
+    return spanned if len(spanned) > 1 else []
+
+
+def near(text: str, needles: list[str], slop: int = PROXIMITY_SLOP) -> bool:
+    """Whether ``text`` holds one occurrence of each of ``needles`` within a stretch of at
+    most their total length plus ``slop`` characters per gap between them (any order)."""
+    events: list[tuple[int, int, int]] = []
+    for k, needle in enumerate(needles):
+        start = text.find(needle)
+        if start < 0:
+            return False
+        while start >= 0:
+            events.append((start, start + len(needle), k))
+            start = text.find(needle, start + 1)
+    events.sort()
+    allowed = sum(len(n) for n in needles) + slop * (len(needles) - 1)
+    last_end: dict[int, tuple[int, int]] = {}
+    for start, end, k in events:
+        last_end[k] = (start, end)
+        if len(last_end) == len(needles):
+            lo = min(s for s, _ in last_end.values())
+            if max(e for _, e in last_end.values()) - lo <= allowed:
+                return True
+    return False
+
+
+def rank(searcher, parsed: ParsedQuery, words, limit: int, restrict: list[tuple[str, str]] = (),
+         deadline: float | None = None) -> Ranked:
+    """The ``limit`` best sections for ``parsed``, exactly (see the module docstring).
+
+    Args:
+        searcher: a Whoosh searcher over the index.
+        parsed: the query.
+        words: ``str -> list[str]``, the index's word analyzer (its user dictionary).
+        limit: how many of the best to return (≥ 1).
+        restrict: ``(fieldname, value)`` terms every match must also hold (facet filters).
+        deadline: :func:`time.monotonic` seconds; checked after each segment.
+    Returns:
+        a :class:`Ranked`.
+    """
+    spanned = spanned_clauses(parsed)
+    docnums: list[np.ndarray] = []
+    base: list[np.ndarray] = []
+    bonus: list[np.ndarray] = []
+    segments: list[tuple[SegmentEvaluator, int]] = []
+    ranked = Ranked([], [], 0)
+    for i, (reader, offset) in enumerate(_segments(searcher)):
+        if i:
+            try:
+                _check(deadline)
+            except BudgetExceeded:
+                ranked.timed_out = True
+                break
+        ev = SegmentEvaluator(searcher, reader)
+        required = ev.node(parsed.root)
+        ranked.facet_matches.append(
+            SegmentMatches(reader, offset, np.flatnonzero(required.mask).astype(np.int32)))
+        mask = required.mask
+        for fieldname, value in restrict:
+            mask = mask & ev.term(fieldname, value).mask
+        ids = np.flatnonzero(mask).astype(np.int32)
+        ranked.matches.append(SegmentMatches(reader, offset, ids))
+        if not ids.size:
+            continue
+        score = required.score + _optional(ev, parsed, words)
+        docnums.append(ids.astype(np.int64) + offset)
+        base.append(score[ids])
+        if spanned:
+            bonus.append(PROXIMITY_BOOST * sum(ev.substring("body", s).score[ids] for s in spanned))
+        segments.append((ev, offset))
+    if not docnums:
+        return ranked
+    all_docnums = np.concatenate(docnums)
+    all_base = np.concatenate(base)
+    ranked.total = int(all_docnums.size)
+    if not spanned:
+        order = np.lexsort((all_docnums, -all_base))[:limit]
+        ranked.docnums = all_docnums[order].tolist()
+        ranked.scores = all_base[order].tolist()
+        return ranked
+    ranked.docnums, ranked.scores = _with_proximity(
+        all_docnums, all_base, np.concatenate(bonus), segments, spanned, limit)
+    return ranked
+
+
+def _with_proximity(docnums, base, bonus, segments, spanned, limit):
+    """Top ``limit`` by base + proximity bonus, computing the bonus (a text scan) only for
+    sections whose upper bound can still reach the top."""
+    offsets = np.asarray([off for _, off in segments])
+    upper = base + bonus
+    order = np.lexsort((docnums, -upper))
+    best: list[tuple[float, int]] = []  # min-heap of (score, -docnum): the worst on top
+    for i in order.tolist():
+        if len(best) >= limit and upper[i] < best[0][0]:
+            break
+        docnum = int(docnums[i])
+        seg = int(np.searchsorted(offsets, docnum, side="right")) - 1
+        ev, offset = segments[seg]
+        exact = upper[i] if near(ev.texts("body")[docnum - offset], spanned) else base[i]
+        item = (float(exact), -docnum)
+        if len(best) < limit:
+            heapq.heappush(best, item)
+        elif item > best[0]:
+            heapq.heapreplace(best, item)
+    best.sort(reverse=True)
+    return [-d for _, d in best], [s for s, _ in best]
+
+
+def facet_counts(matches: list[SegmentMatches], fieldname: str) -> dict:
+    """``{value: (number of matches, global document number of its first match)}`` of a
+    sortable column over ``matches``."""
+    counts: dict = {}
+    for m in matches:
+        if not m.ids.size:
+            continue
+        values, per_doc = codes(m.reader, fieldname)
+        of_matches = per_doc[m.ids]
+        present, first = np.unique(of_matches, return_index=True)
+        tally = np.bincount(of_matches, minlength=len(values))
+        for code, at in zip(present.tolist(), first.tolist()):
+            value = values[code]
+            n, docnum = counts.get(value, (0, int(m.ids[at]) + m.offset))
+            counts[value] = (n + int(tally[code]), docnum)
+    return counts

@@ -1,0 +1,136 @@
+"""One segment's posting lists and text columns, read whole into arrays and kept.
+
+Whoosh's matchers walk postings one at a time through several Python calls each; on cn-laws
+that walk (and the position lists it decoded for phrases) was most of the search time. Here a
+term's posting list is read whole, one pickle load per block of up to 128 postings, into numpy
+arrays that :mod:`indexer.matching` combines at C speed. A segment never changes once written
+(see :mod:`indexer.segment_cache`), so the arrays stay true for its lifetime; they are kept in
+a least-recently-used cache bounded by :data:`MAX_CACHED_BYTES`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+from whoosh.reading import TermNotFound
+
+from .segment_cache import field_lengths, per_segment, segment_key
+
+MAX_CACHED_BYTES = 96 * 2**20
+"""Posting arrays kept at most (bytes; 12 bytes per posting), least recently used dropped."""
+
+
+@dataclass(frozen=True)
+class Postings:
+    """A term's postings in one segment.
+
+    Attributes:
+        ids: segment document numbers, ascending (``int32``; deleted documents included).
+        weights: the matching ``weights`` (``float64``): term frequency × field boost.
+    """
+
+    ids: np.ndarray
+    weights: np.ndarray
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held by the arrays (bytes)."""
+        return self.ids.nbytes + self.weights.nbytes
+
+
+EMPTY = Postings(np.zeros(0, np.int32), np.zeros(0, np.float64))
+
+_cache: OrderedDict[tuple, Postings] = OrderedDict()
+_cached_bytes = 0
+_lock = threading.Lock()
+
+
+def _read_blocks(matcher) -> tuple[list, list]:
+    # Whoosh 2.7's W3LeafMatcher internals: whole blocks at a time (the fallback below walks
+    # the public matcher API one posting at a time)
+    ids: list = []
+    weights: list = []
+    while matcher.is_active():
+        matcher._read_ids()
+        matcher._read_weights()
+        ids.extend(matcher._ids)
+        weights.extend(matcher._weights)
+        matcher._next_block()
+    return ids, weights
+
+
+def _read(reader, fieldname: str, text: str) -> Postings:
+    fieldobj = reader.schema[fieldname]
+    btext = fieldobj.to_bytes(text)
+    try:
+        matcher = reader._terms.matcher(fieldname, btext, fieldobj.format)
+    except (TermNotFound, KeyError):
+        return EMPTY
+    except AttributeError:
+        matcher = None
+    try:
+        if matcher is None:
+            raise AttributeError
+        ids, weights = _read_blocks(matcher)
+    except AttributeError:
+        try:
+            matcher = reader.postings(fieldname, text)
+        except (TermNotFound, KeyError):
+            return EMPTY
+        ids, weights = [], []
+        while matcher.is_active():
+            ids.append(matcher.id())
+            weights.append(matcher.weight())
+            matcher.next()
+    if not ids:
+        return EMPTY
+    return Postings(np.fromiter(ids, np.int32, len(ids)), np.fromiter(weights, np.float64, len(weights)))
+
+
+def postings(reader, fieldname: str, text: str) -> Postings:
+    """The postings of ``fieldname:text`` in ``reader``'s segment (a Whoosh ``SegmentReader``);
+    :data:`EMPTY` when the term does not occur. The arrays may be shared: never change them."""
+    global _cached_bytes
+    key = (*segment_key(reader), fieldname, text)
+    with _lock:
+        found = _cache.get(key)
+        if found is not None:
+            _cache.move_to_end(key)
+            return found
+    found = _read(reader, fieldname, text)  # outside the lock: a duplicate read is harmless
+    with _lock:
+        if key not in _cache:
+            _cache[key] = found
+            _cached_bytes += found.nbytes
+        while _cached_bytes > MAX_CACHED_BYTES and len(_cache) > 1:
+            _, dropped = _cache.popitem(last=False)
+            _cached_bytes -= dropped.nbytes
+    return found
+
+
+def lengths(reader, fieldname: str) -> np.ndarray:
+    """Every document's length of ``fieldname`` in ``reader``'s segment (``float64``, tokens,
+    as :func:`indexer.segment_cache.field_lengths` reads them)."""
+    return per_segment(reader, "lenarray:" + fieldname,
+                       lambda: np.asarray(field_lengths(reader, fieldname), np.float64))
+
+
+def column_texts(reader, fieldname: str) -> list[str]:
+    """The ``fieldname`` column (a :class:`indexer.schema.NormalizedColumn`) of every document
+    in ``reader``'s segment, decoded, indexed by segment document number."""
+    def load():
+        return [b.decode("utf-8", "surrogatepass") for b in reader.column_reader(fieldname)]
+    return per_segment(reader, "texts:" + fieldname, load)
+
+
+def codes(reader, fieldname: str) -> tuple[list, np.ndarray]:
+    """A sortable column as ``(values, codes)``: its distinct values and, per document, the
+    index of its value (``int32``), for counting facets with ``numpy.bincount``."""
+    def load():
+        index: dict = {}
+        per_doc = [index.setdefault(v, len(index)) for v in reader.column_reader(fieldname)]
+        return list(index), np.asarray(per_doc, np.int32)
+    return per_segment(reader, "codes:" + fieldname, load)

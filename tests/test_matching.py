@@ -1,0 +1,129 @@
+"""The query evaluator (indexer/matching.py): its BM25F scores equal Whoosh's own for the same
+terms, its early-stopping proximity ranking returns exactly the top of the full ranking, and
+its posting arrays hold what Whoosh's matchers walk."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from whoosh import query as wq
+from whoosh import scoring
+
+import indexer
+from indexer import matching, postings, schema
+
+from .test_segment_cache import two_segment_index
+
+
+@pytest.fixture(scope="module")
+def multi(tmp_path_factory, seeds_dir, corpus_dir):
+    mp = pytest.MonkeyPatch()
+    handle = two_segment_index(tmp_path_factory.mktemp("multi"), seeds_dir, corpus_dir, mp)
+    yield handle
+    mp.undo()
+    handle.ix.close()
+
+
+def _whoosh_scores(handle, q) -> dict[int, float]:
+    with handle.ix.searcher(weighting=scoring.BM25F(B=schema.B, K1=schema.K1)) as s:
+        return {hit.docnum: hit.score for hit in s.search(q, limit=None)}
+
+
+@pytest.mark.parametrize("text", ["的", "公安", "安全 OR 稳定", "广东 -青海", "追加"])
+def test_scores_equal_whoosh_bm25f_for_the_same_terms(multi, text):
+    """One- and two-character clauses are single terms: our score (matching term + optional
+    word and heading terms) equals Whoosh's stock BM25F on the same query, on an index with
+    several segments and deleted documents."""
+    with indexer.SearchSession(multi) as session:
+        parsed = session.parse(text)
+        ours = session.search(parsed, per_page=100)
+        docnum = {h.section_id: None for h in ours.hits}
+        positive = [c for c in parsed.clauses]
+        required = [wq.Term("chars" if len(c.norm) == 1 else "grams", c.norm) for c in positive]
+        optional = []
+        for c in positive:
+            for w in session.words(c.norm):
+                optional += [wq.Term("body", w), wq.Term("heading", w, boost=schema.HEADING_BOOST)]
+            optional.append(wq.Term("heading_chars" if len(c.norm) == 1 else "heading_grams",
+                                    c.norm, boost=schema.HEADING_BOOST))
+        root = parsed.root
+        if isinstance(root, indexer.query.Any):
+            match = wq.Or(required)
+        elif isinstance(root, indexer.query.All):
+            match = wq.AndNot(required[0], wq.Term("grams", root.children[1].child.norm))
+        else:
+            match = required[0]
+        theirs = _whoosh_scores(multi, wq.AndMaybe(match, wq.Or(optional)))
+        with multi.ix.searcher() as s:
+            for d in range(s.doc_count_all()):
+                if s.reader().is_deleted(d):
+                    continue
+                sid = s.stored_fields(d)["section_id"]
+                if sid in docnum:
+                    docnum[sid] = d
+    assert ours.total == len(theirs) > 0
+    for hit in ours.hits:
+        assert hit.score == pytest.approx(theirs[docnum[hit.section_id]], rel=1e-9)
+
+
+@pytest.mark.parametrize("text", ["公安 安全", "平安 建设 工作", "人民 群众", "的 公安"])
+def test_early_stopping_keeps_the_exact_top_n(multi, text):
+    """With proximity, sections are scored exactly only while they can still reach the top N;
+    the top N equals the first N of the ranking computed exactly for every match."""
+    with indexer.SearchSession(multi) as session:
+        parsed = session.parse(text)
+        searcher = session._searcher
+        full = matching.rank(searcher, parsed, session.words, 10_000)
+        assert full.total == len(full.docnums) > 0
+        assert full.scores == sorted(full.scores, reverse=True)
+        for n in (1, 2, 3, 5, 10):
+            top = matching.rank(searcher, parsed, session.words, n)
+            assert top.docnums == full.docnums[:n]
+            assert top.scores == full.scores[:n]
+
+
+def test_proximity_rewards_nearby_clauses():
+    assert matching.near("公安机关加强安全建设", ["公安", "安全"])
+    assert not matching.near("公安" + "。" * 40 + "安全", ["公安", "安全"])
+    assert matching.near("安全" + "是" * 19 + "公安", ["公安", "安全"])  # any order, 19 apart
+    assert not matching.near("公安机关", ["公安", "安全"])
+
+
+def test_posting_arrays_hold_what_whoosh_matchers_walk(multi):
+    with multi.ix.searcher() as s:
+        for reader, _ in s.reader().leaf_readers():
+            for field, term in [("chars", "的"), ("grams", "公安"), ("body", "公安"),
+                                ("heading", "公安"), ("doc_id", "seed"), ("grams", "无此词")]:
+                p = postings.postings(reader, field, term)
+                ids, weights = [], []
+                try:
+                    m = reader._terms.matcher(field, reader.schema[field].to_bytes(term),
+                                              reader.schema[field].format)
+                    while m.is_active():
+                        ids.append(m.id())
+                        weights.append(m.weight())
+                        m.next()
+                except indexer.indexing.whoosh_index.EmptyIndexError:
+                    pass
+                except KeyError:
+                    pass
+                except Exception as exc:  # TermNotFound
+                    assert type(exc).__name__ == "TermNotFound"
+                assert p.ids.tolist() == ids
+                assert np.allclose(p.weights, weights)
+
+
+def test_the_same_words_near_each_other_rank_first(tmp_path):
+    """Two sections alike in everything but the distance between the query's words: the one
+    with them within PROXIMITY_SLOP characters ranks first, by the proximity bonus."""
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    far = "公安" + "的" * 50 + "安全" + "的" * 10
+    near = "公安" + "的" * 10 + "安全" + "的" * 50
+    (seeds / "a.txt").write_text(far, encoding="utf-8")
+    (seeds / "b.txt").write_text(near, encoding="utf-8")
+    indexer.update(seeds, tmp_path / "ix")
+    with indexer.SearchSession(indexer.open_index(tmp_path / "ix")) as session:
+        page = session.search(session.parse("公安 安全"))
+    assert [h.doc_id for h in page.hits] == ["b", "a"]
+    assert page.hits[0].score > page.hits[1].score
