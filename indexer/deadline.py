@@ -2,8 +2,9 @@
 
 Whoosh's matchers cannot be interrupted between documents from outside: a phrase over a
 pathological text (300,000 repeats of one character) spends minutes inside one document's
-position lists. :class:`hard_deadline` starts a timer thread that, when the time is up, raises
-:class:`TimeUp` (or a subclass) once in the working thread with CPython's
+position lists. :class:`hard_deadline` registers the block with one watchdog thread (shared by
+every block of the process: starting a thread per search cost 5% of a search) that, when the
+time is up, raises :class:`TimeUp` (or a subclass) in the working thread with CPython's
 ``PyThreadState_SetAsyncExc`` (the documented C API behind "killable threads"; the exception
 arrives between two bytecodes, so ``finally`` blocks and ``with`` exits still run).
 
@@ -17,7 +18,11 @@ cleared, so none arrives after the block.
 from __future__ import annotations
 
 import ctypes
+import heapq
+import itertools
+import os
 import threading
+import time
 
 
 class TimeUp(BaseException):
@@ -36,6 +41,45 @@ def _set_async_exc(thread_id: int, exc: type[BaseException] | None) -> None:
         ctypes.c_ulong(thread_id), ctypes.py_object(exc) if exc is not None else None)
 
 
+class _Watchdog:
+    """One daemon thread raising into the blocks whose time is up (earliest first)."""
+
+    def __init__(self):
+        self._due: list[tuple[float, int, "hard_deadline"]] = []
+        self._order = itertools.count()
+        self._wake = threading.Condition()
+        self._pid = None
+
+    def watch(self, block: "hard_deadline", at: float) -> None:
+        with self._wake:
+            if self._pid != os.getpid():  # first use, or a forked child (threads do not fork)
+                self._pid = os.getpid()
+                self._due = []
+                threading.Thread(target=self._run, daemon=True, name="hard-deadline").start()
+            heapq.heappush(self._due, (at, next(self._order), block))
+            self._wake.notify()
+
+    def _run(self) -> None:
+        with self._wake:
+            while True:
+                while self._due and self._due[0][2]._done:
+                    heapq.heappop(self._due)  # ended in time: forget it
+                if not self._due:
+                    self._wake.wait()
+                    continue
+                at, _, block = self._due[0]
+                now = time.monotonic()
+                if at > now:
+                    self._wake.wait(at - now)
+                    continue
+                heapq.heappop(self._due)
+                if block._raise() and block._raised < MAX_RAISES:
+                    heapq.heappush(self._due, (now + REPEAT_S, next(self._order), block))
+
+
+_watchdog = _Watchdog()
+
+
 class hard_deadline:  # noqa: N801 - used like a function: ``with hard_deadline(2.0): …``
     """Context manager: if the ``with`` block still runs after ``seconds``, raise ``exc`` in it.
 
@@ -51,23 +95,21 @@ class hard_deadline:  # noqa: N801 - used like a function: ``with hard_deadline(
         self.seconds, self.exc = seconds, exc
         self._guard = threading.Lock()
         self._done = False
-        self._stop = threading.Event()
+        self._raised = 0
 
-    def _fire(self) -> None:
-        if self._stop.wait(self.seconds):
-            return
-        for _ in range(MAX_RAISES):
-            with self._guard:
-                if self._done:
-                    return
-                _set_async_exc(self._target, self.exc)
-            if self._stop.wait(REPEAT_S):
-                return
+    def _raise(self) -> bool:
+        """Raise into the block unless it ended; whether it was raised."""
+        with self._guard:
+            if self._done:
+                return False
+            _set_async_exc(self._target, self.exc)
+            self._raised += 1
+            return True
 
     def __enter__(self) -> "hard_deadline":
         if self.seconds is not None:
             self._target = threading.get_ident()
-            threading.Thread(target=self._fire, daemon=True, name="hard-deadline").start()
+            _watchdog.watch(self, time.monotonic() + self.seconds)
         return self
 
     def __exit__(self, *exc_info) -> bool:
@@ -82,4 +124,3 @@ class hard_deadline:  # noqa: N801 - used like a function: ``with hard_deadline(
         with self._guard:
             self._done = True
             _set_async_exc(self._target, None)  # NULL clears a raise not yet delivered
-        self._stop.set()

@@ -48,16 +48,26 @@ _cached_bytes = 0
 _lock = threading.Lock()
 
 
-def _read_blocks(matcher) -> tuple[list, list]:
-    # Whoosh 2.7's W3LeafMatcher internals: whole blocks at a time (the fallback below walks
-    # the public matcher API one posting at a time)
-    ids: list = []
-    weights: list = []
+def _read_blocks(matcher) -> tuple[np.ndarray, np.ndarray]:
+    # Whoosh 2.7's W3LeafMatcher internals: each block is a pickled tuple of (document number
+    # deltas from 0, weights: None for all 1.0, one float for all alike, else a tuple); the
+    # deltas are summed with numpy rather than Whoosh's per-posting generator. The fallback
+    # in _read walks the public matcher API one posting at a time.
+    ids: list[np.ndarray] = []
+    weights: list[np.ndarray] = []
     while matcher.is_active():
-        matcher._read_ids()
-        matcher._read_weights()
-        ids.extend(matcher._ids)
-        weights.extend(matcher._weights)
+        matcher._read_data()
+        deltas, block_weights = matcher._data[0], matcher._data[1]
+        if matcher._byteids:
+            raise AttributeError("term-vector postings")
+        n = len(deltas)
+        ids.append(np.cumsum(np.asarray(deltas, np.int64)))
+        if block_weights is None:
+            weights.append(np.ones(n))
+        elif isinstance(block_weights, float):
+            weights.append(np.full(n, block_weights))
+        else:
+            weights.append(np.asarray(block_weights, np.float64))
         matcher._next_block()
     return ids, weights
 
@@ -85,9 +95,11 @@ def _read(reader, fieldname: str, text: str) -> Postings:
             ids.append(matcher.id())
             weights.append(matcher.weight())
             matcher.next()
-    if not ids:
+    if not len(ids):
         return EMPTY
-    return Postings(np.fromiter(ids, np.int32, len(ids)), np.fromiter(weights, np.float64, len(weights)))
+    if isinstance(ids[0], np.ndarray):
+        return Postings(np.concatenate(ids).astype(np.int32), np.concatenate(weights))
+    return Postings(np.asarray(ids, np.int32), np.asarray(weights, np.float64))
 
 
 def postings(reader, fieldname: str, text: str) -> Postings:

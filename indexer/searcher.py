@@ -7,7 +7,6 @@ goes back to it on close, refreshed to the index on disk when it is taken again.
 
 from __future__ import annotations
 
-import heapq
 import json
 import math
 import time
@@ -300,6 +299,12 @@ class SearchSession:
     def __exit__(self, *exc):
         self.close()
 
+    def warm(self) -> None:
+        """Load the word analyzer and the per-segment data searches use
+        (:func:`indexer.matching.preload`)."""
+        self.words("预热")
+        matching.preload(self._searcher)
+
     def parse(self, text: str) -> ParsedQuery:
         """:func:`indexer.query.parse_query` with this index's synonyms.
 
@@ -399,19 +404,13 @@ class SearchSession:
     def _facets(self, matches: list[matching.SegmentMatches]) -> Facets:
         """Hit counts per document and per article over ``matches``, read from the ``doc_id``
         and ``article_key`` columns."""
-        groups = {name: matching.facet_counts(matches, name) for name in ("doc_id", "article_key")}
-
         def title(docnum: int, doc_id: str) -> str:
             return self._searcher.stored_fields(docnum).get("doc_title", doc_id)
 
-        def top(name):
-            counts = groups[name]
-            return heapq.nsmallest(MAX_FACET_VALUES, counts.items(),
-                                   key=lambda kv: (-kv[1][0], kv[0]))
-
-        documents = tuple(FacetValue(v, title(d, v), n) for v, (n, d) in top("doc_id"))
+        documents = tuple(FacetValue(v, title(d, v), n)
+                          for v, n, d in matching.facet_top(matches, "doc_id", MAX_FACET_VALUES))
         articles = []
-        for key, (n, _) in top("article_key"):
+        for key, n, _ in matching.facet_top(matches, "article_key", MAX_FACET_VALUES):
             doc_id, _, article = key.partition("\x1f")
             if article:
                 articles.append(FacetValue(key, article, n))

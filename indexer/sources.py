@@ -15,6 +15,7 @@ from __future__ import annotations
 import codecs
 import hashlib
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -93,6 +94,19 @@ def _candidates(root: Path):
             yield Path(dirpath) / name
 
 
+def _stat_key(st: os.stat_result) -> tuple[int, ...]:
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+
+
+def _unchanged(rel: str, st: os.stat_result, known: KnownFiles) -> bool:
+    """Whether the file at ``rel`` still has the stat key of the last scan, and that scan
+    began :data:`RACY_NS` after its last change (every write moves ctime forward, and users
+    cannot set it back, unlike mtime)."""
+    old_key = known.files.get(rel, ((), ""))[0]
+    return tuple(old_key) == _stat_key(st) and st.st_size <= MAX_FILE_BYTES \
+        and st.st_ctime_ns < known.scanned_ns - RACY_NS
+
+
 def read_source(root: Path, path: Path, known: KnownFiles | None = None) -> SourceFile:
     """Read one file below ``root`` (or only stat it, when ``known`` says it is unchanged).
 
@@ -105,6 +119,13 @@ def read_source(root: Path, path: Path, known: KnownFiles | None = None) -> Sour
     except UnicodeEncodeError:
         raise DocumentError("file name is not valid UTF-8; rename the file") from None
     try:
+        if known is not None:
+            # an unchanged plain file (not a link) is only stat'ed: the walk never follows
+            # linked folders, so it lies inside the seeds; resolving every path cost half
+            # of the start-up check of cn-laws
+            st = os.lstat(path)
+            if stat.S_ISREG(st.st_mode) and _unchanged(rel, st, known):
+                return SourceFile(rel, None, known.files[rel][1], _stat_key(st))
         real = path.resolve(strict=True)
         if not real.is_relative_to(root.resolve()):
             raise DocumentError("links outside the seeds folder; not read")
@@ -114,12 +135,9 @@ def read_source(root: Path, path: Path, known: KnownFiles | None = None) -> Sour
         size = st.st_size
         if size > MAX_FILE_BYTES:
             raise DocumentError(f"{size} bytes is over the {MAX_FILE_BYTES}-byte limit")
-        key = (size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
-        if known is not None:
-            old_key, sha256 = known.files.get(rel, ((), ""))
-            # every write moves ctime forward (and users cannot set it back, unlike mtime)
-            if tuple(old_key) == key and st.st_ctime_ns < known.scanned_ns - RACY_NS:
-                return SourceFile(rel, None, sha256, key)
+        key = _stat_key(st)
+        if known is not None and _unchanged(rel, st, known):
+            return SourceFile(rel, None, known.files[rel][1], key)
         data = real.read_bytes()
     except DocumentError:
         raise

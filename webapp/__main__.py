@@ -15,6 +15,7 @@ import waitress
 import indexer
 
 from . import LOOPBACK_HOSTS, create_app
+from .index_access import open_now
 
 THREADS = 8
 """waitress worker threads: requests served at once. Searches are CPU-bound and at most
@@ -92,6 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: cannot listen on {args.host}:{args.port}: {exc.strerror}; "
               f"pick another port with --port", file=sys.stderr)
         return 1
+    open_now(app)
     print(f"serving on http://{args.host}:{server.effective_port}/", flush=True)
     try:
         server.run()

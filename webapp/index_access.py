@@ -25,7 +25,28 @@ def _handle() -> indexer.IndexHandle:
             if handle is None or not indexer.is_current(index_dir, handle.generation):
                 handle = indexer.open_index(index_dir)
                 ext["zhsearch.handle"] = handle
+                threading.Thread(target=_warm, args=(handle,), daemon=True,
+                                 name="index-warm-up").start()
     return handle
+
+
+def _warm(handle: indexer.IndexHandle) -> None:
+    """Preload a newly opened index's per-segment data in the background, so the first
+    searches after a start or a rebuild are as fast as the rest."""
+    try:
+        with indexer.SearchSession(handle) as session:
+            session.warm()
+    except Exception:  # noqa: BLE001 -- best effort: a search loads what it needs itself
+        pass
+
+
+def open_now(app: Flask) -> None:
+    """Open the index (and start its warm-up) before the first request, if it is there."""
+    with app.app_context():
+        try:
+            _handle()
+        except indexer.IndexMissingError:
+            pass  # the first request says so
 
 
 def get_session() -> indexer.SearchSession:
