@@ -7,15 +7,16 @@ Which sections match (the recall contract: plain substring search over the norma
 
 * a clause of one character: the ``chars`` postings of that character; of two: the ``grams``
   postings of that bigram; of three or more: the sections holding every one of its bigrams
-  (candidates from the postings) whose normalized text (``norm_text`` column) contains it —
-  ``str.count`` both verifies and counts. Title clauses use the ``heading_*`` fields and the
+  (candidates from the postings) whose normalized text (``norm_text`` column) contains it.
+  Title clauses use the ``heading_*`` fields and the
   ``norm_heading`` column; ``doc:`` clauses the ``doc_id`` term; synonyms are alternatives;
 * AND intersects, OR unites, NOT takes the complement within the live (undeleted) sections.
 
 How they score: Whoosh's BM25F formula (:func:`whoosh.scoring.bm25`, with idf and average field
 length from the whole index as Whoosh's ``BM25FScorer`` takes them), summed over the clauses a
 section matches as Whoosh sums ``And``/``Or`` children. A clause of three or more characters
-scores as each of its bigrams occurring as often as the clause does. On top of the matching
+scores as each of its bigrams occurring as often as the least frequent of them does (at least
+as often as the clause). On top of the matching
 score come the optional ranking clauses (as Whoosh's ``AndMaybe``): the query's jieba words in
 ``body`` and ``heading``, each clause in the headings, the whole query as one string, and
 proximity — the clauses of two or more characters found within :data:`PROXIMITY_SLOP`
@@ -172,13 +173,16 @@ class SegmentEvaluator:
         if not candidates.size:
             return found
         texts = column_texts(self.reader, column)
-        counts = np.fromiter((texts[d].count(norm) for d in candidates.tolist()), np.float64,
-                             candidates.size)
-        ids = candidates[counts > 0]
+        # "in" stops at the first occurrence (a count scans the whole text: 4x slower)
+        ids = candidates[np.fromiter((norm in texts[d] for d in candidates.tolist()), bool,
+                                     candidates.size)]
         if ids.size:
             found.mask[ids] = True
+            # frequency: the least frequent of its bigrams in the section (an upper bound of
+            # the clause's occurrences, read from the postings rather than the text)
+            tf = np.min([p.weights[np.searchsorted(p.ids, ids)] for p in lists], axis=0)
             idf = sum(self.searcher.idf(grams_field, g) for g in grams)
-            found.score[ids] = self._bm25(grams_field, idf, counts[counts > 0], ids)
+            found.score[ids] = self._bm25(grams_field, idf, tf, ids)
         return found
 
     def clause(self, c: Clause) -> Scored:
@@ -262,12 +266,13 @@ def match(searcher, node: Node, deadline: float | None = None) -> tuple[list[Seg
     return out, False
 
 
-def _optional(ev: SegmentEvaluator, parsed: ParsedQuery, words) -> np.ndarray:
-    """The optional ranking clauses' summed score per document (module docstring)."""
+def _optional(ev: SegmentEvaluator, parsed: ParsedQuery, words_of: dict[str, list[str]]) -> np.ndarray:
+    """The optional ranking clauses' summed score per document (module docstring);
+    ``words_of`` maps each body clause's normalized text to its jieba words."""
     score = np.zeros(ev.n)
     body = [c for c in parsed.clauses if c.field == "body"]
     for clause in body:
-        for word in words(clause.norm):
+        for word in words_of[clause.norm]:
             score += ev.term("body", word, WORD_BOOST).score
             score += ev.term("heading", word, HEADING_BOOST).score
         score += ev.substring("heading", clause.norm, HEADING_BOOST).score
@@ -326,6 +331,7 @@ def rank(searcher, parsed: ParsedQuery, words, limit: int, restrict: list[tuple[
         a :class:`Ranked`.
     """
     spanned = spanned_clauses(parsed)
+    words_of = {c.norm: words(c.norm) for c in parsed.clauses if c.field == "body"}
     docnums: list[np.ndarray] = []
     base: list[np.ndarray] = []
     bonus: list[np.ndarray] = []
@@ -349,7 +355,7 @@ def rank(searcher, parsed: ParsedQuery, words, limit: int, restrict: list[tuple[
         ranked.matches.append(SegmentMatches(reader, offset, ids))
         if not ids.size:
             continue
-        score = required.score + _optional(ev, parsed, words)
+        score = required.score + _optional(ev, parsed, words_of)
         docnums.append(ids.astype(np.int64) + offset)
         base.append(score[ids])
         if spanned:

@@ -10,18 +10,20 @@ from __future__ import annotations
 import json
 import math
 import time
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from whoosh import collectors
 from whoosh import query as wq
 
+from . import matching
 from .deadline import TimeUp, hard_deadline
 from .highlight import Fragment, find_matches, make_snippet, mark, merge_spans
 from .indexing import IndexHandle
 from .normalize import normalized
-from . import matching
 from .query import ParsedQuery, QueryError, fallback_words, parse_query, synonym_map
 from .schema import weighting
+from .segment_cache import per_segment
 
 MAX_PER_PAGE = 100
 """The largest page size a caller may ask for."""
@@ -404,10 +406,7 @@ class SearchSession:
     def _facets(self, matches: list[matching.SegmentMatches]) -> Facets:
         """Hit counts per document and per article over ``matches``, read from the ``doc_id``
         and ``article_key`` columns."""
-        def title(docnum: int, doc_id: str) -> str:
-            return self._searcher.stored_fields(docnum).get("doc_title", doc_id)
-
-        documents = tuple(FacetValue(v, title(d, v), n)
+        documents = tuple(FacetValue(v, self._doc_title(d, v), n)
                           for v, n, d in matching.facet_top(matches, "doc_id", MAX_FACET_VALUES))
         articles = []
         for key, n, _ in matching.facet_top(matches, "article_key", MAX_FACET_VALUES):
@@ -415,6 +414,18 @@ class SearchSession:
             if article:
                 articles.append(FacetValue(key, article, n))
         return Facets(documents, tuple(articles))
+
+    def _doc_title(self, docnum: int, doc_id: str) -> str:
+        """The title of document ``doc_id``, read from section ``docnum`` (global number) once
+        per segment and kept."""
+        leaves = self._searcher.reader().leaf_readers()
+        at = bisect_right([offset for _, offset in leaves], docnum) - 1
+        reader, offset = leaves[at]
+        titles = per_segment(reader, "doc_titles", dict)  # filled lazily, shared by threads
+        title = titles.get(doc_id)
+        if title is None:
+            title = titles[doc_id] = reader.stored_fields(docnum - offset).get("doc_title", doc_id)
+        return title
 
     def concordance(self, parsed: ParsedQuery, context: int = 20, sort: str = "position",
                     limit: int = MAX_CONCORDANCE,
