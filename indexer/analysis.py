@@ -13,12 +13,13 @@ offsets into the *original* text (so ``normalized(text[startchar:endchar]) == to
   ``" "`` token per significant space. Feeds the ``chars``/``heading_chars`` fields (no
   positions): a one-character query clause is a term query there.
 * :class:`BigramTokenizer` — every two consecutive normalized characters (overlapping, one per
-  position). Feeds the ``grams``/``heading_grams`` fields (with positions): a clause of n ≥ 2
-  characters is a phrase query over its n − 1 bigrams, which holds exactly where the clause
-  occurs as a substring, so jieba's word boundaries can never hide a match (``案`` inside
-  ``积案``, ``武装警察`` inside ``中国人民武装警察部队``). Bigram posting lists are far shorter
-  than those of single characters, which is what makes phrase matching cheap on large
-  collections; this is the CJK bigram indexing of Lucene's ``CJKBigramFilter``.
+  position). Feeds the ``grams``/``heading_grams`` fields (no positions): a clause of two
+  characters is a term there; a longer one's candidates are the sections holding all of its
+  bigrams, verified against the normalized text (:mod:`indexer.matching`), so jieba's word
+  boundaries can never hide a match (``案`` inside ``积案``, ``武装警察`` inside
+  ``中国人民武装警察部队``). Bigram posting lists are far shorter than those of single
+  characters, which is what makes the candidates few on large collections; this is the CJK
+  bigram indexing of Lucene's ``CJKBigramFilter``.
 
 Why not jieba's bundled ``ChineseAnalyzer`` (``jieba/analyse/analyzer.py``): its ``pos`` is a char
 offset with overlapping search-mode tokens (phrases never match), it drops digits and single

@@ -1,4 +1,4 @@
-"""User text → a parsed query tree → Whoosh queries.
+"""User text → a parsed query tree (evaluated by :mod:`indexer.matching`).
 
 The query language (README "Query syntax", and the ``/help`` page):
 
@@ -23,12 +23,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Union
 
-from whoosh import query as wq
-
 from .normalize import normalized
-from .schema import (
-    HEADING_BOOST, PHRASE_BOOST, PROXIMITY_BOOST, PROXIMITY_SLOP, SYNONYM_BOOST, WORD_BOOST,
-)
 
 MAX_QUERY_CHARS = 1000
 """Longer queries are cut to this many characters (code points); the page says so."""
@@ -420,81 +415,6 @@ def synonym_map(groups: list[list[str]]) -> dict[str, tuple[str, ...]]:
         for term in norms:
             out[term] = tuple(dict.fromkeys((*out.get(term, ()), *(t for t in norms if t != term))))
     return out
-
-
-# --- Whoosh queries -------------------------------------------------------------------------------
-
-def _substring_query(scope: str, norm: str, boost: float = 1.0) -> wq.Query:
-    """Sections whose ``scope`` (``"body"`` or ``"heading"``) contains the normalized ``norm``:
-    a term query on the character field for one character, on the bigram field for two, and
-    a phrase query over the overlapping bigrams for more (exact substring semantics)."""
-    chars_field, grams_field = (("heading_chars", "heading_grams") if scope == "heading"
-                                else ("chars", "grams"))
-    if len(norm) == 1:
-        return wq.Term(chars_field, norm, boost=boost)
-    grams = [norm[i:i + 2] for i in range(len(norm) - 1)]
-    if len(grams) == 1:
-        return wq.Term(grams_field, grams[0], boost=boost)
-    return wq.Phrase(grams_field, grams, boost=boost)
-
-
-def _leaf_query(c: Clause) -> wq.Query:
-    if c.field == "doc":
-        return wq.Term("doc_id", c.text.strip())
-    scope = "heading" if c.field == "title" else "body"
-    q = _substring_query(scope, c.norm)
-    if not c.synonyms:
-        return q
-    alts = [_substring_query(scope, s, boost=SYNONYM_BOOST) for s in c.synonyms]
-    return wq.Or([q, *alts])
-
-
-def matching_query(node: Node) -> wq.Query:
-    """The query that decides *which* sections match (exact substring semantics)."""
-    if isinstance(node, Clause):
-        return _leaf_query(node)
-    if isinstance(node, Not):
-        return wq.Not(matching_query(node.child))
-    parts = [matching_query(c) for c in node.children]
-    return wq.And(parts) if isinstance(node, All) else wq.Or(parts)
-
-
-def ranking_query(parsed: ParsedQuery, words) -> wq.Query | None:
-    """Optional clauses that only add score: jieba words in ``body`` and ``heading``, each
-    clause in the headings, the whole query as one contiguous phrase, and the query's words
-    within :data:`indexer.schema.PROXIMITY_SLOP` characters of each other.
-
-    Args:
-        words: ``str -> list[str]``, the index's word analyzer (user dictionary included).
-    """
-    optional: list[wq.Query] = []
-    body = [c for c in parsed.clauses if c.field == "body"]
-    for clause in body:
-        for word in words(clause.norm):
-            optional.append(wq.Term("body", word, boost=WORD_BOOST))
-            optional.append(wq.Term("heading", word, boost=HEADING_BOOST))
-        optional.append(_substring_query("heading", clause.norm, boost=HEADING_BOOST))
-    if len(body) > 1 and isinstance(parsed.root, All):
-        from whoosh.query.spans import SpanNear2
-
-        whole = normalized(" ".join(c.text for c in body))
-        if whole:
-            optional.append(_substring_query("body", whole, boost=PHRASE_BOOST))
-        # proximity: the words near each other (in any order) beat the same words far apart;
-        # spans need positions, which only the bigram field keeps (clauses of 2+ characters)
-        spanned = [c for c in body if len(c.norm) >= 2][:4]
-        if len(spanned) > 1:
-            near = SpanNear2([_substring_query("body", c.norm) for c in spanned],
-                             slop=PROXIMITY_SLOP, ordered=False)
-            optional.append(near.with_boost(PROXIMITY_BOOST))
-    return wq.Or(optional) if optional else None
-
-
-def whoosh_query(parsed: ParsedQuery, words=None) -> wq.Query:
-    """Matching query, with the ranking clauses attached as optional (``AndMaybe``)."""
-    required = matching_query(parsed.root)
-    optional = ranking_query(parsed, words) if words is not None else None
-    return wq.AndMaybe(required, optional) if optional is not None else required
 
 
 @dataclass(frozen=True)

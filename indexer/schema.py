@@ -37,7 +37,7 @@ from .segment_cache import field_lengths
 K1 = 1.2
 B = 0.75
 
-# Query-side boosts (multiplied into the optional ranking clauses in indexer/searcher.py).
+# Query-side boosts (multiplied into the optional ranking clauses in indexer/matching.py).
 HEADING_BOOST = 3.0
 """A query term found in the section or article title."""
 PHRASE_BOOST = 2.0

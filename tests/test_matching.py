@@ -127,3 +127,23 @@ def test_the_same_words_near_each_other_rank_first(tmp_path):
         page = session.search(session.parse("公安 安全"))
     assert [h.doc_id for h in page.hits] == ["b", "a"]
     assert page.hits[0].score > page.hits[1].score
+
+
+def test_a_pooled_searcher_sees_an_incremental_update(tmp_path):
+    """Sessions reuse searchers; one given back before an update answers from the updated
+    index when it is taken again (and a session of an interrupted search is not pooled)."""
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "a.txt").write_text("第一份文件", encoding="utf-8")
+    indexer.update(seeds, tmp_path / "ix")
+    handle = indexer.open_index(tmp_path / "ix")
+    with indexer.SearchSession(handle) as session:
+        first = session._searcher
+        assert session.search(session.parse("文件")).total == 1
+    with indexer.SearchSession(handle) as session:
+        assert session._searcher is first  # reused
+    (seeds / "b.txt").write_text("第二份文件", encoding="utf-8")
+    indexer.update(seeds, tmp_path / "ix")
+    with indexer.SearchSession(handle) as session:
+        assert session.search(session.parse("文件")).total == 2
+        assert session.search(session.parse("第二份")).total == 1

@@ -15,7 +15,7 @@ import indexer
 _lock = threading.Lock()
 
 
-def _handle() -> indexer.IndexHandle:
+def _handle(warm_now: bool = False) -> indexer.IndexHandle:
     ext = current_app.extensions
     index_dir = current_app.config["INDEX_DIR"]
     handle = ext.get("zhsearch.handle")
@@ -25,14 +25,17 @@ def _handle() -> indexer.IndexHandle:
             if handle is None or not indexer.is_current(index_dir, handle.generation):
                 handle = indexer.open_index(index_dir)
                 ext["zhsearch.handle"] = handle
-                threading.Thread(target=_warm, args=(handle,), daemon=True,
-                                 name="index-warm-up").start()
+                if warm_now:
+                    _warm(handle)
+                else:
+                    threading.Thread(target=_warm, args=(handle,), daemon=True,
+                                     name="index-warm-up").start()
     return handle
 
 
 def _warm(handle: indexer.IndexHandle) -> None:
-    """Preload a newly opened index's per-segment data in the background, so the first
-    searches after a start or a rebuild are as fast as the rest."""
+    """Preload a newly opened index's analyzer and per-segment data, so the first searches
+    after a start or a rebuild are as fast as the rest."""
     try:
         with indexer.SearchSession(handle) as session:
             session.warm()
@@ -41,10 +44,12 @@ def _warm(handle: indexer.IndexHandle) -> None:
 
 
 def open_now(app: Flask) -> None:
-    """Open the index (and start its warm-up) before the first request, if it is there."""
+    """Open the index and preload what searches need before the first request (about half
+    a second on cn-laws, mostly jieba's dictionary, which the first query needs anyway); an
+    index switched in later is warmed up in the background while the old one serves."""
     with app.app_context():
         try:
-            _handle()
+            _handle(warm_now=True)
         except indexer.IndexMissingError:
             pass  # the first request says so
 
