@@ -132,6 +132,20 @@ def analysis_signature(user_words: tuple[str, ...] = ()) -> dict:
     }
 
 
+MAX_CACHED_RUNS = 200_000
+"""Han runs whose cut is remembered per user dictionary (laws and news repeat many phrases)."""
+MAX_CACHED_RUN = 24
+"""Only runs this short (characters) are remembered."""
+_cut_cache: dict[tuple[str, ...], dict[str, tuple[int, ...]]] = {}
+
+
+def _cuts(user_words: tuple[str, ...]) -> dict[str, tuple[int, ...]]:
+    cuts = _cut_cache.get(user_words)
+    if cuts is None:
+        cuts = _cut_cache.setdefault(user_words, {})
+    return cuts
+
+
 def word_spans(text: str, user_words: tuple[str, ...] = ()) -> list[tuple[int, int]]:
     """Cut normalized ``text`` into words: ``[(start, end), …]`` offsets into ``text``.
 
@@ -139,14 +153,21 @@ def word_spans(text: str, user_words: tuple[str, ...] = ()) -> list[tuple[int, i
     runs of other letters and digits are one word each; everything else is skipped.
     """
     spans: list[tuple[int, int]] = []
+    cuts = _cuts(user_words)
     i, n = 0, len(text)
     while i < n:
         m = _HAN_RUN.match(text, i)
         if m:
+            run = m.group()
+            lengths = cuts.get(run)
+            if lengths is None:
+                lengths = tuple(len(w) for w in _jieba(user_words).cut(run, HMM=False))
+                if len(run) <= MAX_CACHED_RUN and len(cuts) < MAX_CACHED_RUNS:
+                    cuts[run] = lengths
             pos = i
-            for word in _jieba(user_words).cut(m.group(), HMM=False):
-                spans.append((pos, pos + len(word)))
-                pos += len(word)
+            for length in lengths:
+                spans.append((pos, pos + length))
+                pos += length
             i = m.end()
         elif text[i].isalnum():
             j = i + 1

@@ -169,3 +169,31 @@ def test_ngram_fields_index_as_their_analyzers(text):
     for n, phrase in ((1, False), (1, True), (2, True), (2, False)):
         reference = TEXT(analyzer=CharTokenizer() if n == 1 else BigramTokenizer(), phrase=phrase)
         assert sorted(NgramField(n, phrase).index(text)) == sorted(reference.index(text))
+
+
+def test_remembered_cuts_equal_fresh_jieba_cuts(monkeypatch):
+    """word_spans remembers the cut of each short Han run; a remembered cut is the cut jieba
+    makes afresh, for runs short and long, and once the memory is full."""
+    from indexer import analysis
+
+    texts = ["中华人民共和国公安部发布通知", "中华人民共和国公安部发布通知",
+             "依照本法第二十六条的规定" * 3, "研究生命起源，研究生命起源"]
+
+    def fresh(text):
+        spans, pos = [], 0
+        for run in __import__("re").finditer(analysis._HAN_RUN, text):
+            pos = run.start()
+            for w in analysis._jieba(()).cut(run.group(), HMM=False):
+                spans.append((pos, pos + len(w)))
+                pos += len(w)
+        return spans
+
+    analysis._cut_cache.clear()
+    for text in texts * 2:
+        assert analysis.word_spans(text) == fresh(text)
+    assert analysis._cut_cache[()]  # something was remembered
+    monkeypatch.setattr(analysis, "MAX_CACHED_RUNS", 0)
+    analysis._cut_cache.clear()
+    for text in texts:
+        assert analysis.word_spans(text) == fresh(text)
+    assert not analysis._cut_cache[()]
