@@ -86,15 +86,14 @@ class Ranked:
         docnums: global document numbers of the best ``limit`` matches, best first.
         scores: their scores, same order.
         total: how many sections matched.
-        matches: every match, per segment (for facets).
-        facet_matches: the matches without the caller's filters (facets count those).
+        facet_matches: the matches without the caller's filters, per segment (facets count
+            those).
         timed_out: the budget ran out, so later segments were not searched.
     """
 
     docnums: list[int]
     scores: list[float]
     total: int
-    matches: list[SegmentMatches] = field(default_factory=list)
     facet_matches: list[SegmentMatches] = field(default_factory=list)
     timed_out: bool = False
 
@@ -352,7 +351,6 @@ def rank(searcher, parsed: ParsedQuery, words, limit: int, restrict: list[tuple[
         for fieldname, value in restrict:
             mask = mask & ev.term(fieldname, value).mask
         ids = np.flatnonzero(mask).astype(np.int32)
-        ranked.matches.append(SegmentMatches(reader, offset, ids))
         if not ids.size:
             continue
         score = required.score + _optional(ev, parsed, words_of)
