@@ -374,6 +374,48 @@ def rank(searcher, parsed: ParsedQuery, words, limit: int, restrict: list[tuple[
     return ranked
 
 
+def rank_partial(searcher, words: tuple[str, ...], limit: int, scale: float,
+                 deadline: float | None = None) -> Ranked:
+    """The ``limit`` best sections holding any of ``words`` (``body`` terms), scored as
+    Whoosh scores ``Or(terms, scale=scale)``: the summed BM25F scores with the "SQR"
+    coordination bonus of Whoosh's ``CoordMatcher`` (from the V-Twin engine: ``(score +
+    (matching - 1) / (terms - scale) ** 2) * (terms - 1) / terms``, ``terms`` counting the
+    words that occur in the segment). ``deadline`` as in :func:`rank`.
+    """
+    docnums: list[np.ndarray] = []
+    scores: list[np.ndarray] = []
+    ranked = Ranked([], [], 0)
+    for i, (reader, offset) in enumerate(_segments(searcher)):
+        if i:
+            try:
+                _check(deadline)
+            except BudgetExceeded:
+                ranked.timed_out = True
+                break
+        ev = SegmentEvaluator(searcher, reader)
+        parts = [ev.term("body", w) for w in dict.fromkeys(words)]
+        parts = [p for p in parts if p.mask.any()]
+        if not parts:
+            continue
+        total = _union(parts)
+        ids = np.flatnonzero(total.mask)
+        terms = len(parts)
+        if terms == scale:
+            score = np.zeros(ids.size)
+        else:
+            matching = sum(p.mask[ids].astype(np.int64) for p in parts)
+            score = (total.score[ids] + (matching - 1) / (terms - scale) ** 2) * (terms - 1) / terms
+        docnums.append(ids.astype(np.int64) + offset)
+        scores.append(score)
+    if docnums:
+        all_docnums, all_scores = np.concatenate(docnums), np.concatenate(scores)
+        order = np.lexsort((all_docnums, -all_scores))[:limit]
+        ranked.total = int(all_docnums.size)
+        ranked.docnums = all_docnums[order].tolist()
+        ranked.scores = all_scores[order].tolist()
+    return ranked
+
+
 def _with_proximity(docnums, base, bonus, segments, spanned, limit):
     """Top ``limit`` by base + proximity bonus, computing the bonus (a text scan) only for
     sections whose upper bound can still reach the top."""

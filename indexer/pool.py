@@ -4,8 +4,10 @@ Opening a searcher reads the table of contents and opens every segment's files; 
 stored-field read of each segment then loads that segment's offsets (20,000 of them on cn-laws).
 On cn-laws that was about a fifth of a search. A searcher is not safe to share between
 threads, so each request takes one out of the pool and gives it back when done; a searcher
-that is behind the index on disk is refreshed (Whoosh reuses the readers of unchanged
-segments) before it is handed out again.
+that is behind the index on disk is closed and a new one opened. (Not ``Searcher.refresh()``:
+in whoosh-reloaded 2.7.5 it keeps the old searcher's segments beside the new ones and matches
+reused readers by segment id alone, so after a change or a deletion the refreshed searcher
+still returned retired sections, twice over.)
 """
 
 from __future__ import annotations
@@ -23,17 +25,20 @@ class SearcherPool:
         self._idle: list = []
         self._lock = threading.Lock()
 
-    def take(self, ix, weighting):
-        """An up-to-date searcher of ``ix`` scoring with ``weighting`` (reused when one is
-        idle, else opened). Raises what ``ix.searcher()`` raises."""
+    def take(self, ix):
+        """An up-to-date searcher of ``ix`` (reused when one is idle, else opened). Raises
+        what ``ix.searcher()`` raises. Its Whoosh weighting is never used: scores come from
+        :mod:`indexer.matching`."""
         with self._lock:
             searcher = self._idle.pop() if self._idle else None
         if searcher is not None:
             try:
-                return searcher.refresh()  # itself when the index has not changed
-            except Exception:  # noqa: BLE001 -- a stale searcher is replaced, not reported
-                _close(searcher)
-        return ix.searcher(weighting=weighting)
+                if searcher.up_to_date():
+                    return searcher
+            except Exception:  # noqa: BLE001 -- an unreadable state means: open a new one
+                pass
+            _close(searcher)
+        return ix.searcher()
 
     def give(self, searcher) -> None:
         """Return ``searcher`` for reuse (closed instead when the pool is full)."""

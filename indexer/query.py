@@ -330,23 +330,30 @@ def _all(items: list[Node]) -> Node | None:
     return items[0] if len(items) == 1 else All(tuple(items))
 
 
-def _dedupe_and_cap(node: Node, seen: set, notes: list[str]) -> Node | None:
-    """Drop repeated clauses ("abc ABC") and clauses beyond MAX_CLAUSES."""
+def _dedupe_and_cap(node: Node, kept: list[int], notes: list[str]) -> Node | None:
+    """Drop a clause repeated beside itself in one AND or OR ("abc ABC": it changes nothing
+    there), and every clause past MAX_CLAUSES (``kept[0]`` counts those kept so far). A clause
+    repeated elsewhere stays: ``的 -的`` finds nothing and ``(广东 | 青海) -广东`` finds 青海."""
     if isinstance(node, Clause):
-        key = (node.norm, node.field)
-        if key in seen:
-            return None
-        if len(seen) >= MAX_CLAUSES:
-            if "too many" not in seen:
-                seen.add("too many")
+        if kept[0] >= MAX_CLAUSES:
+            if kept[0] == MAX_CLAUSES:
+                kept[0] += 1  # past the cap: noted once
                 notes.append(f"词语过多，只搜索了前 {MAX_CLAUSES} 个。")
             return None
-        seen.add(key)
+        kept[0] += 1
         return node
     if isinstance(node, Not):
-        child = _dedupe_and_cap(node.child, seen, notes)
+        child = _dedupe_and_cap(node.child, kept, notes)
         return Not(child) if child is not None else None
-    kids = [k for k in (_dedupe_and_cap(c, seen, notes) for c in node.children) if k is not None]
+    kids, siblings = [], set()
+    for c in node.children:
+        if isinstance(c, Clause):
+            if (c.norm, c.field) in siblings:
+                continue
+            siblings.add((c.norm, c.field))
+        k = _dedupe_and_cap(c, kept, notes)
+        if k is not None:
+            kids.append(k)
     if not kids:
         return None
     return kids[0] if len(kids) == 1 else type(node)(tuple(kids))
@@ -381,7 +388,7 @@ def parse_query(text: str, synonyms: dict[str, tuple[str, ...]] | None = None) -
     if not text.strip():
         raise QueryError("请输入要搜索的文字。")
     root = _Parser(_lex(text, notes), notes).parse()
-    root = _dedupe_and_cap(root, set(), notes) if root is not None else None
+    root = _dedupe_and_cap(root, [0], notes) if root is not None else None
     if root is None:
         literal = normalized(text.replace('"', "").replace("\uff02", ""))
         if not literal:

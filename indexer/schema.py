@@ -22,14 +22,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from whoosh import scoring
 from whoosh.system import pack_uint
 from whoosh import columns
 from whoosh.fields import COLUMN, ID, NUMERIC, STORED, TEXT, Schema
 
 from .analysis import char_analyzer, gram_analyzer, word_analyzer
 from .normalize import normalize, normalized
-from .segment_cache import field_lengths
 
 # BM25F parameters (Robertson & Zaragoza, "The Probabilistic Relevance Framework: BM25 and
 # Beyond", 2009). K1: how fast repeated occurrences stop adding score; B: how much a long
@@ -139,23 +137,3 @@ def make_schema(user_words: tuple[str, ...] = ()) -> Schema:
         norm_text=NormalizedColumn(),
         norm_heading=NormalizedColumn(),
     )
-
-
-class SectionBM25F(scoring.BM25F):
-    """Whoosh's BM25F, reading each document's field length from a per-segment list
-    (:func:`indexer.segment_cache.field_lengths`) instead of through the reader for every
-    scored posting; the same lengths, so the same scores."""
-
-    def scorer(self, searcher, fieldname, text, qf=1):
-        """Whoosh's ``BM25FScorer`` for ``fieldname:text`` with its length lookup replaced."""
-        scorer = super().scorer(searcher, fieldname, text, qf=qf)
-        if isinstance(scorer, scoring.BM25FScorer):
-            lengths = field_lengths(searcher.reader(), fieldname)
-            if lengths is not None:
-                scorer.dfl = lengths.__getitem__
-        return scorer
-
-
-def weighting() -> scoring.BM25F:
-    """The scoring model: BM25F with :data:`B` and :data:`K1` (:class:`SectionBM25F`)."""
-    return SectionBM25F(B=B, K1=K1)

@@ -13,16 +13,12 @@ import time
 from bisect import bisect_right
 from dataclasses import dataclass
 
-from whoosh import collectors
-from whoosh import query as wq
-
 from . import matching
 from .deadline import TimeUp, hard_deadline
 from .highlight import Fragment, find_matches, make_snippet, mark, merge_spans
 from .indexing import IndexHandle
 from .normalize import normalized
 from .query import ParsedQuery, QueryError, fallback_words, parse_query, synonym_map
-from .schema import weighting
 from .segment_cache import per_segment
 
 MAX_PER_PAGE = 100
@@ -211,42 +207,11 @@ class NotFoundError(LookupError):
 
 HARD_GRACE_S = 0.5
 """Past the budget by this much (seconds), matching is interrupted wherever it is (see
-:mod:`indexer.deadline`); before that the collector stops it between matches."""
-
-
-class OutOfTime(collectors.TimeLimit):
-    """A search ran past its deadline (the collector keeps what it had found)."""
+:mod:`indexer.deadline`); before that, the budget is checked between segments."""
 
 
 class _HardTimeUp(TimeUp):
     """Matching ran :data:`HARD_GRACE_S` past its budget and was interrupted."""
-
-
-class _TopAndSeen(collectors.TopCollector):
-    """Whoosh's top-N collector without its quality shortcuts (see
-    :meth:`SearchSession._top`), which also keeps every matching document number (``seen``)
-    so facets need no second pass over the matches, and stops at ``deadline``
-    (:func:`time.monotonic` seconds) by raising :class:`OutOfTime`.
-
-    Whoosh's own ``TimeLimitCollector`` relies on SIGALRM, which only the main thread
-    receives; a clock read every few hundred matches costs nothing and works in a server's
-    worker threads (:mod:`indexer.deadline` covers matching that never reaches a collect)."""
-
-    check_every = 256
-    """Matches between two clock reads."""
-
-    def __init__(self, limit: int, deadline: float | None = None):
-        super().__init__(limit, usequality=False, replace=0)
-        self.seen: list[int] = []
-        self.deadline = deadline
-
-    def _collect(self, global_docnum, score):
-        self.seen.append(global_docnum)
-        collected = super()._collect(global_docnum, score)
-        if self.deadline is not None and not len(self.seen) % self.check_every \
-                and time.monotonic() > self.deadline:
-            raise OutOfTime()
-        return collected
 
 
 def _finish(hard: hard_deadline) -> None:
@@ -257,14 +222,6 @@ def _finish(hard: hard_deadline) -> None:
             return
         except _HardTimeUp:
             continue
-
-
-def _results(collector: _TopAndSeen):
-    """The collector's results, or none when it was interrupted before it was set up."""
-    try:
-        return collector.results()
-    except (AttributeError, TypeError):
-        return []
 
 
 def _docnums(matches: list[matching.SegmentMatches]) -> list[int]:
@@ -281,7 +238,7 @@ class SearchSession:
 
     def __init__(self, handle: IndexHandle):
         self.handle = handle
-        self._searcher = self._pooled = handle.searchers.take(handle.ix, weighting())
+        self._searcher = self._pooled = handle.searchers.take(handle.ix)
         self._interrupted = False
 
     def close(self) -> None:
@@ -385,20 +342,21 @@ class SearchSession:
             return Page(parsed, 0, page, per_page, 1, (), timed_out=True)
         fallback = fallback_words(parsed, self.words)
         if fallback is not None:
-            ranked, timed_out = self._partial(fallback.words, first + per_page, deadline)
-            if len(ranked):
+            ranked = self._partial(fallback.words, first + per_page, deadline)
+            timed_out = ranked is None or ranked.timed_out
+            if ranked is not None and ranked.total:
                 # mark the longer words only (single characters would light up everything),
                 # unless a section shares nothing but single characters with the query: then
                 # those are what it matched on, and they are shown
                 longer = [w for w in fallback.words if len(w) > 1]
                 hits = []
-                for r in ranked[first:first + per_page]:
-                    hit = self._hit(r.docnum, r.score, longer)
+                for d, score in zip(ranked.docnums[first:], ranked.scores[first:]):
+                    hit = self._hit(d, score, longer)
                     if not hit.match_count:
-                        hit = self._hit(r.docnum, r.score, list(fallback.words))
+                        hit = self._hit(d, score, list(fallback.words))
                     hits.append(hit)
-                return Page(parsed, len(ranked), page, per_page,
-                            max(1, math.ceil(len(ranked) / per_page)), tuple(hits),
+                return Page(parsed, ranked.total, page, per_page,
+                            max(1, math.ceil(ranked.total / per_page)), tuple(hits),
                             partial=True, partial_words=fallback.words,
                             partial_shortened=fallback.shortened, timed_out=timed_out)
         return Page(parsed, 0, page, per_page, 1, (), suggestions=tuple(self._suggest(parsed)))
@@ -485,40 +443,24 @@ class SearchSession:
             occurrences.sort(key=lambda o: normalized(o.right))
         return Concordance(tuple(occurrences), total, total > len(occurrences), timed_out)
 
-    def _partial(self, words: tuple[str, ...], limit: int, deadline: float | None = None):
+    def _partial(self, words: tuple[str, ...], limit: int,
+                 deadline: float | None = None) -> matching.Ranked | None:
         """BM25 over the words (an OR), with a coordination bonus so that sections holding
         more of the query rank higher; at least one word must occur. Single characters count:
         requiring a longer word cost 0.05 MRR@10 on CMRC 2018 (``bench/relevance.py``), whose
-        relevant passages often share only characters of a name with the question. Returns as
-        :meth:`_top`."""
-        q = wq.Or([wq.Term("body", w) for w in words], scale=PARTIAL_COORDINATION)
-        return self._top(q, limit, deadline)
-
-    def _top(self, q: wq.Query, limit: int, deadline: float | None = None):
-        """``(results, timed_out)``: the ``limit`` best-scored matches of ``q`` (Whoosh
-        ``Results``; ``len`` counts all) found before ``deadline`` (monotonic seconds).
-
-        Whoosh's top-N collector normally replaces sub-matchers whose ``max_quality`` cannot
-        reach the current N-th score, and skips low-quality blocks. Those bounds do not hold
-        for our combined phrase and word scores: on the seed, the top 10 of ``的`` missed two
-        sections that rank 4th and 8th in the full list, so page 2 repeated page 1's last hits.
-        Both optimisations are therefore off (``usequality=False, replace=0``): every match is
-        scored, which is exact and keeps the count right.
-        """
-        collector = _TopAndSeen(limit, deadline)
+        relevant passages often share only characters of a name with the question. None when
+        the hard deadline interrupted it."""
         hard = hard_deadline(None if deadline is None
                              else max(0.0, deadline - time.monotonic()) + HARD_GRACE_S, _HardTimeUp)
         try:
             with hard:
-                self._searcher.search_with_collector(q, collector)
+                return matching.rank_partial(self._searcher, words, limit, PARTIAL_COORDINATION,
+                                             deadline)
         except _HardTimeUp:
             self._interrupted = True
-            return _results(collector), True
-        except OutOfTime:
-            return _results(collector), True
+            return None
         finally:
             _finish(hard)
-        return collector.results(), False
 
     def _exists(self, text: str) -> bool:
         """Whether any section matches ``text`` (stops at the first one; no scoring)."""

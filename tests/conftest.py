@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import waitress
+from waitress import wasyncore
 
 import indexer
 from webapp import create_app
@@ -90,5 +91,13 @@ def live_server(app):
     try:
         yield f"http://127.0.0.1:{int(server.effective_port)}"
     finally:
-        server.close()
-        thread.join(timeout=5)
+        stop_server(server, thread)
+
+
+def stop_server(server, thread) -> None:
+    """Stop a waitress server run in ``thread``: its worker threads first (a request still
+    being answered writes to the wake-up pipe), then every socket, closed by the loop thread
+    itself (closed from here, they were closed under a running ``select``: EBADF there)."""
+    server.task_dispatcher.shutdown()
+    server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+    thread.join(timeout=5)

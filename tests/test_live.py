@@ -27,7 +27,7 @@ import indexer
 from webapp import create_app
 
 from . import oracle
-from .conftest import REPO
+from .conftest import REPO, stop_server
 
 SHARED = Path(os.environ.get("ZHSEARCH_SHARED", REPO.parent / "shared"))
 LAWS = SHARED / "corpora" / "cn-laws" / "行政法规"
@@ -96,8 +96,7 @@ def test_searches_never_fail_or_go_empty_during_a_full_rebuild(tmp_path, law_fil
         done.set()
         for w in workers:
             w.join(timeout=30)
-        server.close()
-        thread.join(timeout=5)
+        stop_server(server, thread)
     print(f"live rebuild: {stats}")
     assert stats["requests"] > 20
     assert stats["errors"] == 0 and stats["empty"] == 0

@@ -147,3 +147,14 @@ def test_a_pooled_searcher_sees_an_incremental_update(tmp_path):
     with indexer.SearchSession(handle) as session:
         assert session.search(session.parse("文件")).total == 2
         assert session.search(session.parse("第二份")).total == 1
+    # a change and a deletion (merging segments): retired sections must not come back
+    (seeds / "a.txt").write_text("第一份材料", encoding="utf-8")
+    indexer.update(seeds, tmp_path / "ix")
+    with indexer.SearchSession(handle) as session:
+        assert [h.doc_id for h in session.search(session.parse("文件")).hits] == ["b"]
+        assert session.search(session.parse("第一份")).total == 1
+    (seeds / "b.txt").unlink()
+    indexer.update(seeds, tmp_path / "ix")
+    with indexer.SearchSession(handle) as session:
+        assert session.search(session.parse("文件")).total == 0
+        assert session.search(session.parse("份")).total == 1

@@ -315,3 +315,23 @@ def test_suggestions_with_synonyms_are_queries_that_find_something(tmp_path):
         page = s.search(s.parse("广东 兔"))
         assert page.total == 0 and "广东" in page.suggestions
         assert all(s.search(s.parse(q)).total for q in page.suggestions)
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("的 -的", lambda has: set()),
+    ("公安 -公安", lambda has: set()),
+    ("-公安 公安", lambda has: set()),
+    ("(广东 | 青海) -广东", lambda has: has("青海") - has("广东")),
+    ("(公安 -广东) | 广东", lambda has: (has("公安") - has("广东")) | has("广东")),
+    ("公安 (广东 | 公安)", lambda has: has("公安")),
+    ("公安 公安 广东", lambda has: has("公安") & has("广东")),
+])
+def test_a_clause_repeated_across_not_or_or_keeps_its_meaning(seed_session, seed_sections,
+                                                              query, expected):
+    """Only a clause repeated beside itself in one AND/OR is redundant; one repeated under a
+    NOT or in another group changes the result (ground truth: substring sets)."""
+    def has(text):
+        return oracle.quoted(seed_sections, text)
+
+    parsed = seed_session.parse(query)
+    assert seed_session.all_section_ids(parsed) == expected(has)
