@@ -152,8 +152,9 @@ class Occurrence:
 @dataclass(frozen=True)
 class Concordance:
     """Every occurrence (up to a cap) of a query, sorted; ``total`` counts them all and
-    ``truncated`` says whether the cap cut the list. ``timed_out``: the time budget ran out
-    first, so ``total`` counts only the sections read by then."""
+    ``truncated`` says whether the list holds fewer. ``timed_out``: the time budget ran out
+    first: the list stops where it ran out (``total`` still counts every occurrence, unless
+    matching itself ran out: then only those in the segments searched)."""
 
     occurrences: tuple[Occurrence, ...]
     total: int
@@ -417,16 +418,29 @@ class SearchSession:
             return Concordance((), 0, False, True)
         finally:
             _finish(hard)
-        for docnum in _docnums(matches):
+        counted = matching.occurrence_counts(matches, needles)
+        total = sum(n for _, n in counted)
+        # the first `limit` occurrences in document order: sections sorted by path and ordinal
+        keyed = []
+        for docnum, n in counted:
+            if not n:
+                continue
             if deadline is not None and time.monotonic() > deadline:
                 timed_out = True
                 break
             stored = self._searcher.stored_fields(docnum)
+            keyed.append(((stored.get("path", ""), stored["ordinal"]), stored))
+        keyed.sort(key=lambda t: t[0])
+        for key, stored in keyed:
+            if len(found) >= limit:
+                break
+            if deadline is not None and time.monotonic() > deadline:
+                timed_out = True
+                break
             text = stored["text"]
             for number, m in enumerate(find_matches(text, needles), 1):
-                total += 1
                 if len(found) >= limit:
-                    continue
+                    break
                 occ = Occurrence(
                     left=text[max(0, m.start_char - context):m.start_char].replace("\n", " "),
                     match=text[m.start_char:m.end_char],
@@ -434,7 +448,7 @@ class SearchSession:
                     section_id=stored["section_id"], doc_id=stored["doc_id"],
                     breadcrumb=_crumbs(stored), start_char=m.start_char, end_char=m.end_char,
                     number=number)
-                found.append(((stored.get("path", ""), stored["ordinal"], m.start_char), occ))
+                found.append(((*key, m.start_char), occ))
         found.sort(key=lambda t: t[0])
         occurrences = [o for _, o in found]
         if sort == "left":
