@@ -468,6 +468,20 @@ def occurrence_counts(matches: list[SegmentMatches], needles: list[str]) -> list
     return out
 
 
+def documents_per_segment(searcher):
+    """Per segment, ``(sections, doc_ids, first)``: for each document with live sections in
+    the segment, its number of sections there, its ``doc_id`` and the global number of one of
+    its sections (lists of equal length)."""
+    out = []
+    for reader, offset in _segments(searcher):
+        values, per_doc = codes(reader, "doc_id")
+        live = np.flatnonzero(SegmentEvaluator(searcher, reader).live)
+        present, at, counts = np.unique(per_doc[live], return_index=True, return_counts=True)
+        out.append((counts.tolist(), [values[c] for c in present.tolist()],
+                    (live[at] + offset).tolist()))
+    return out
+
+
 def facet_top(matches: list[SegmentMatches], fieldname: str, k: int) -> list[tuple]:
     """The ``k`` values of a sortable column held by most of ``matches``: ``[(value, count,
     global document number of one match holding it), …]``, largest count first, ties by value.

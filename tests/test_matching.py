@@ -158,3 +158,18 @@ def test_a_pooled_searcher_sees_an_incremental_update(tmp_path):
     with indexer.SearchSession(handle) as session:
         assert session.search(session.parse("文件")).total == 0
         assert session.search(session.parse("份")).total == 1
+
+
+def test_the_document_list_counts_live_sections_per_document(multi):
+    """documents() reads the doc_id column and one section per document; the same list as
+    reading every live section's stored fields (several segments, deleted sections)."""
+    from collections import Counter
+
+    with indexer.SearchSession(multi) as session:
+        listed = session.documents()
+        with multi.ix.searcher() as s:
+            stored = list(s.all_stored_fields())
+    counts = Counter(f["doc_id"] for f in stored)
+    titles = {f["doc_id"]: (f.get("doc_title", ""), f.get("path", "")) for f in stored}
+    assert [(d.doc_id, d.sections, d.title, d.path) for d in listed] == sorted(
+        ((i, n, *titles[i]) for i, n in counts.items()), key=lambda t: t[3])
