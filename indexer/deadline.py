@@ -123,4 +123,7 @@ class hard_deadline:  # noqa: N801 - used like a function: ``with hard_deadline(
             return
         with self._guard:
             self._done = True
-            _set_async_exc(self._target, None)  # NULL clears a raise not yet delivered
+            # NULL clears a raise not yet delivered; only called when one was raised: under a
+            # profiler or tracer (sys.setprofile) CPython 3.11 loops forever after it
+            if self._raised:
+                _set_async_exc(self._target, None)

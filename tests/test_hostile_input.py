@@ -324,3 +324,26 @@ def test_the_hard_deadline_interrupts_pure_python_loops_and_never_fires_late():
     end = time.monotonic() + 0.6
     while time.monotonic() < end:
         sum(range(1000))
+
+def test_a_search_under_a_profiler_finishes(tmp_path, seeds_dir):
+    """Profilers (pyinstrument, cProfile) install sys.setprofile; clearing a never-raised
+    hard deadline through CPython's async-exception API then looped forever. Run in a child
+    process, bounded, so a regression fails instead of hanging the suite."""
+    import subprocess
+    import sys
+
+    import indexer
+
+    from .conftest import REPO
+
+    indexer.update(seeds_dir, tmp_path / "ix")
+    code = ("import sys, indexer\n"
+            "h = indexer.open_index(sys.argv[1])\n"
+            "sys.setprofile(lambda *a: None)\n"
+            "with indexer.SearchSession(h) as s:\n"
+            "    print(s.search(s.parse('公安 广东')).total, s.concordance(s.parse('公安')).total)\n")
+    done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "ix")], cwd=REPO,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    total, occurrences = map(int, done.stdout.split())
+    assert total > 0 and occurrences > 0
