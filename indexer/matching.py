@@ -369,8 +369,9 @@ def rank(searcher, parsed: ParsedQuery, words, limit: int, restrict: list[tuple[
         ranked.docnums = all_docnums[order].tolist()
         ranked.scores = all_base[order].tolist()
         return ranked
-    ranked.docnums, ranked.scores = _with_proximity(
-        all_docnums, all_base, np.concatenate(bonus), segments, spanned, limit)
+    ranked.docnums, ranked.scores, late = _with_proximity(
+        all_docnums, all_base, np.concatenate(bonus), segments, spanned, limit, deadline)
+    ranked.timed_out = ranked.timed_out or late
     return ranked
 
 
@@ -416,16 +417,22 @@ def rank_partial(searcher, words: tuple[str, ...], limit: int, scale: float,
     return ranked
 
 
-def _with_proximity(docnums, base, bonus, segments, spanned, limit):
-    """Top ``limit`` by base + proximity bonus, computing the bonus (a text scan) only for
-    sections whose upper bound can still reach the top."""
+def _with_proximity(docnums, base, bonus, segments, spanned, limit, deadline=None):
+    """``(docnums, scores, timed_out)``: the top ``limit`` by base + proximity bonus,
+    computing the bonus (a text scan) only for sections whose upper bound can still reach the
+    top. Past ``deadline`` the sections not yet scanned keep their base score (the ranking is
+    then approximate, and ``timed_out`` says so)."""
     offsets = np.asarray([off for _, off in segments])
     upper = base + bonus
-    order = np.lexsort((docnums, -upper))
+    order = np.lexsort((docnums, -upper)).tolist()
     best: list[tuple[float, int]] = []  # min-heap of (score, -docnum): the worst on top
-    for i in order.tolist():
+    for visited, i in enumerate(order):
         if len(best) >= limit and upper[i] < best[0][0]:
             break
+        if deadline is not None and not visited % 64 and time.monotonic() > deadline:
+            rest = [(float(base[j]), -int(docnums[j])) for j in order[visited:visited + limit]]
+            best = sorted([*best, *rest], reverse=True)[:limit]
+            return [-d for _, d in best], [s for s, _ in best], True
         docnum = int(docnums[i])
         seg = int(np.searchsorted(offsets, docnum, side="right")) - 1
         ev, offset = segments[seg]
@@ -436,7 +443,7 @@ def _with_proximity(docnums, base, bonus, segments, spanned, limit):
         elif item > best[0]:
             heapq.heapreplace(best, item)
     best.sort(reverse=True)
-    return [-d for _, d in best], [s for s, _ in best]
+    return [-d for _, d in best], [s for s, _ in best], False
 
 
 def _self_overlapping(needle: str) -> bool:

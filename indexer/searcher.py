@@ -360,7 +360,17 @@ class SearchSession:
                             max(1, math.ceil(ranked.total / per_page)), tuple(hits),
                             partial=True, partial_words=fallback.words,
                             partial_shortened=fallback.shortened, timed_out=timed_out)
-        return Page(parsed, 0, page, per_page, 1, (), suggestions=tuple(self._suggest(parsed)))
+        hard = hard_deadline(None if deadline is None
+                             else max(0.0, deadline - time.monotonic()) + HARD_GRACE_S, _HardTimeUp)
+        suggestions: list[str] = []
+        try:
+            with hard:
+                self._suggest(parsed, suggestions, deadline)
+        except _HardTimeUp:
+            self._interrupted = True
+        finally:
+            _finish(hard)
+        return Page(parsed, 0, page, per_page, 1, (), suggestions=tuple(suggestions))
 
     def _facets(self, matches: list[matching.SegmentMatches]) -> Facets:
         """Hit counts per document and per article over ``matches``, read from the ``doc_id``
@@ -484,13 +494,19 @@ class SearchSession:
             return False
         return any(m.ids.size for m in matching.match(self._searcher, root)[0])
 
-    def _suggest(self, parsed: ParsedQuery, limit: int = 3) -> list[str]:
-        """Queries that find something: the query without one of its words; for one word, its
-        longest piece that occurs in the index."""
+    def _suggest(self, parsed: ParsedQuery, out: list[str], deadline: float | None = None,
+                 limit: int = 3) -> list[str]:
+        """Queries that find something, appended to ``out`` as found (so that an interrupted
+        search keeps those): the query without one of its words; for one word, its longest
+        piece that occurs in the index. No probe starts past ``deadline`` (monotonic s)."""
+        def late() -> bool:
+            return deadline is not None and time.monotonic() > deadline
+
         clauses = [c for c in parsed.clauses if c.field == "body"]
-        out: list[str] = []
         if len(clauses) > 1:
             for drop in clauses[:MAX_SUGGEST_PROBES]:
+                if late() or len(out) >= limit:
+                    break
                 q = " ".join(c.query_text() for c in clauses if c is not drop)
                 if q not in out and self._exists(q):
                     out.append(q)
@@ -500,13 +516,13 @@ class SearchSession:
                 for start in range(0, len(word) - size + 1):
                     piece = word[start:start + size]
                     probes += 1
-                    if probes > MAX_SUGGEST_PROBES:
-                        return out[:limit]
+                    if probes > MAX_SUGGEST_PROBES or late() or len(out) >= limit:
+                        return out
                     if piece not in out and self._exists(f'"{piece}"'):
                         out.append(piece)
                 if out:
                     break
-        return out[:limit]
+        return out
 
     def all_section_ids(self, parsed: ParsedQuery) -> set[str]:
         """The ids of every section matching ``parsed`` (no ranking, no paging)."""

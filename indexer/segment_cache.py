@@ -24,10 +24,28 @@ from whoosh.reading import SegmentReader
 from whoosh.util.numeric import byte_to_length
 
 MAX_ENTRIES = 512
-"""Cached lists kept at most (each one value per section of one segment)."""
+"""Cached values kept at most (each one value per section of one segment)."""
+MAX_BYTES = 256 * 2**20
+"""Estimated memory the cached values may hold (bytes); least recently used dropped first, so
+the text columns of a generation that a rebuild retired leave when the new one is used (they
+stayed before: a server's memory grew by each rebuild's columns)."""
 
-_cache: OrderedDict[tuple, list] = OrderedDict()
+_cache: OrderedDict[tuple, tuple[object, int]] = OrderedDict()
+_cached_bytes = 0
 _lock = threading.Lock()
+
+
+def _estimate(value) -> int:
+    """Rough bytes held by a cached value (arrays exactly; lists of str by characters)."""
+    if hasattr(value, "nbytes"):
+        return int(value.nbytes)
+    if isinstance(value, tuple):
+        return sum(_estimate(v) for v in value)
+    if isinstance(value, list):
+        if value and isinstance(value[0], str):
+            return 2 * sum(map(len, value)) + 64 * len(value)
+        return 36 * len(value)
+    return 1024
 
 # Whoosh stores a field length as one byte (a lossy log scale); 0 means "no length", for which
 # BM25FScorer asks doc_field_length for its default of 1.
@@ -42,18 +60,23 @@ def segment_key(reader: SegmentReader) -> tuple:
             reader.doc_count_all())
 
 
-def _cached(reader: SegmentReader, name: str, load) -> list:
+def _cached(reader: SegmentReader, name: str, load):
+    global _cached_bytes
     key = (*segment_key(reader), name)
     with _lock:
-        values = _cache.get(key)
-        if values is not None:
+        entry = _cache.get(key)
+        if entry is not None:
             _cache.move_to_end(key)
-            return values
+            return entry[0]
     values = load()  # outside the lock: two threads may both load once, harmlessly
+    size = _estimate(values)
     with _lock:
-        _cache[key] = values
-        while len(_cache) > MAX_ENTRIES:
-            _cache.popitem(last=False)
+        if key not in _cache:
+            _cache[key] = (values, size)
+            _cached_bytes += size
+        while len(_cache) > 1 and (len(_cache) > MAX_ENTRIES or _cached_bytes > MAX_BYTES):
+            _, (_, dropped) = _cache.popitem(last=False)
+            _cached_bytes -= dropped
     return values
 
 

@@ -335,3 +335,11 @@ def test_a_clause_repeated_across_not_or_or_keeps_its_meaning(seed_session, seed
 
     parsed = seed_session.parse(query)
     assert seed_session.all_section_ids(parsed) == expected(has)
+
+
+def test_suggestion_probes_stop_at_the_time_budget(seed_session):
+    """Suggestions run searches of their own (up to 40): none starts past the budget, so a
+    query built to make them expensive cannot hold a worker beyond it."""
+    parsed = seed_session.parse('"两个确立" "没有这个词语"')
+    assert seed_session.search(parsed, budget_s=None).suggestions  # there is one to find
+    assert seed_session.search(parsed, budget_s=0.0).suggestions == ()

@@ -42,3 +42,23 @@ def test_cached_values_equal_whoosh_per_document_reads(tmp_path, seeds_dir, corp
             expected = list(searcher.reader().column_reader(field))
             assert column_values(searcher, field) == expected
     handle.ix.close()
+
+
+def test_cached_values_are_bounded_by_memory(tmp_path, seeds_dir, monkeypatch):
+    """Text columns of an index no longer used leave the cache once newer ones need the room
+    (a server rebuilt many times kept every generation's columns)."""
+    from indexer import postings, segment_cache
+
+    monkeypatch.setattr(segment_cache, "MAX_BYTES", 1)
+    keys = []
+    for i in range(3):
+        indexer.update(seeds_dir, tmp_path / f"ix{i}")
+        handle = indexer.open_index(tmp_path / f"ix{i}")
+        with handle.ix.searcher() as s:
+            reader = s.reader().leaf_readers()[0][0]
+            assert postings.column_texts(reader, "norm_text")
+            keys.append((*segment_cache.segment_key(reader), "texts:norm_text"))
+        handle.ix.close()
+    assert keys[-1] in segment_cache._cache
+    assert keys[0] not in segment_cache._cache and keys[1] not in segment_cache._cache
+    assert len(segment_cache._cache) == 1
