@@ -54,10 +54,6 @@ MAX_SPANNED = 4
 """At most this many clauses take part in the proximity bonus."""
 
 
-class BudgetExceeded(Exception):
-    """The time budget ran out between two segments (what was evaluated is kept)."""
-
-
 @dataclass
 class Scored:
     """One node evaluated over one segment: ``mask[d]`` says whether segment document ``d``
@@ -244,9 +240,22 @@ def _segments(searcher):
     return searcher.reader().leaf_readers()
 
 
-def _check(deadline: float | None) -> None:
-    if deadline is not None and time.monotonic() > deadline:
-        raise BudgetExceeded()
+class _Budget:
+    """The segments of a searcher, until ``deadline`` (:func:`time.monotonic` seconds) has
+    passed: checked after each segment, so at least one is always searched; ``ran_out`` says
+    whether any was left out."""
+
+    def __init__(self, deadline: float | None):
+        self.deadline = deadline
+        self.ran_out = False
+
+    def segments(self, searcher):
+        """``(segment reader, global offset)`` pairs (see :func:`_segments`)."""
+        for i, pair in enumerate(_segments(searcher)):
+            if i and self.deadline is not None and time.monotonic() > self.deadline:
+                self.ran_out = True
+                return
+            yield pair
 
 
 def match(searcher, node: Node, deadline: float | None = None) -> tuple[list[SegmentMatches], bool]:
@@ -254,15 +263,11 @@ def match(searcher, node: Node, deadline: float | None = None) -> tuple[list[Seg
     (``deadline``: :func:`time.monotonic` seconds, checked after each segment, so at least
     one segment is always searched)."""
     out: list[SegmentMatches] = []
-    for i, (reader, offset) in enumerate(_segments(searcher)):
-        if i:
-            try:
-                _check(deadline)
-            except BudgetExceeded:
-                return out, True
+    budget = _Budget(deadline)
+    for reader, offset in budget.segments(searcher):
         s = SegmentEvaluator(searcher, reader).node(node)
         out.append(SegmentMatches(reader, offset, np.flatnonzero(s.mask).astype(np.int32)))
-    return out, False
+    return out, budget.ran_out
 
 
 def _optional(ev: SegmentEvaluator, parsed: ParsedQuery, words_of: dict[str, list[str]]) -> np.ndarray:
@@ -336,13 +341,8 @@ def rank(searcher, parsed: ParsedQuery, words, limit: int, restrict: list[tuple[
     bonus: list[np.ndarray] = []
     segments: list[tuple[SegmentEvaluator, int]] = []
     ranked = Ranked([], [], 0)
-    for i, (reader, offset) in enumerate(_segments(searcher)):
-        if i:
-            try:
-                _check(deadline)
-            except BudgetExceeded:
-                ranked.timed_out = True
-                break
+    budget = _Budget(deadline)
+    for reader, offset in budget.segments(searcher):
         ev = SegmentEvaluator(searcher, reader)
         required = ev.node(parsed.root)
         ranked.facet_matches.append(
@@ -359,6 +359,7 @@ def rank(searcher, parsed: ParsedQuery, words, limit: int, restrict: list[tuple[
         if spanned:
             bonus.append(PROXIMITY_BOOST * sum(ev.substring("body", s).score[ids] for s in spanned))
         segments.append((ev, offset))
+    ranked.timed_out = budget.ran_out
     if not docnums:
         return ranked
     all_docnums = np.concatenate(docnums)
@@ -386,13 +387,8 @@ def rank_partial(searcher, words: tuple[str, ...], limit: int, scale: float,
     docnums: list[np.ndarray] = []
     scores: list[np.ndarray] = []
     ranked = Ranked([], [], 0)
-    for i, (reader, offset) in enumerate(_segments(searcher)):
-        if i:
-            try:
-                _check(deadline)
-            except BudgetExceeded:
-                ranked.timed_out = True
-                break
+    budget = _Budget(deadline)
+    for reader, offset in budget.segments(searcher):
         ev = SegmentEvaluator(searcher, reader)
         parts = [ev.term("body", w) for w in dict.fromkeys(words)]
         parts = [p for p in parts if p.mask.any()]
@@ -408,6 +404,7 @@ def rank_partial(searcher, words: tuple[str, ...], limit: int, scale: float,
             score = (total.score[ids] + (matching - 1) / (terms - scale) ** 2) * (terms - 1) / terms
         docnums.append(ids.astype(np.int64) + offset)
         scores.append(score)
+    ranked.timed_out = budget.ran_out
     if docnums:
         all_docnums, all_scores = np.concatenate(docnums), np.concatenate(scores)
         order = np.lexsort((all_docnums, -all_scores))[:limit]
