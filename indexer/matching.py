@@ -366,9 +366,7 @@ def rank(searcher, parsed: ParsedQuery, words, limit: int, restrict: list[tuple[
     all_base = np.concatenate(base)
     ranked.total = int(all_docnums.size)
     if not spanned:
-        order = np.lexsort((all_docnums, -all_base))[:limit]
-        ranked.docnums = all_docnums[order].tolist()
-        ranked.scores = all_base[order].tolist()
+        ranked.docnums, ranked.scores = _best(all_docnums, all_base, limit)
         return ranked
     ranked.docnums, ranked.scores, late = _with_proximity(
         all_docnums, all_base, np.concatenate(bonus), segments, spanned, limit, deadline)
@@ -406,12 +404,16 @@ def rank_partial(searcher, words: tuple[str, ...], limit: int, scale: float,
         scores.append(score)
     ranked.timed_out = budget.ran_out
     if docnums:
-        all_docnums, all_scores = np.concatenate(docnums), np.concatenate(scores)
-        order = np.lexsort((all_docnums, -all_scores))[:limit]
+        all_docnums = np.concatenate(docnums)
         ranked.total = int(all_docnums.size)
-        ranked.docnums = all_docnums[order].tolist()
-        ranked.scores = all_scores[order].tolist()
+        ranked.docnums, ranked.scores = _best(all_docnums, np.concatenate(scores), limit)
     return ranked
+
+
+def _best(docnums: np.ndarray, scores: np.ndarray, limit: int) -> tuple[list[int], list[float]]:
+    """The ``limit`` highest ``scores`` with their ``docnums``, ties by document number."""
+    order = np.lexsort((docnums, -scores))[:limit]
+    return docnums[order].tolist(), scores[order].tolist()
 
 
 def _with_proximity(docnums, base, bonus, segments, spanned, limit, deadline=None):

@@ -2,7 +2,7 @@
 
 Whoosh's matchers walk postings one at a time through several Python calls each; on cn-laws
 that walk (and the position lists it decoded for phrases) was most of the search time. Here a
-term's posting list is read whole, one pickle load per block of up to 128 postings, into numpy
+term's posting list is read whole, one pickle load per block of up to 1,024 postings (:mod:`indexer.codec`), into numpy
 arrays that :mod:`indexer.matching` combines at C speed. A segment never changes once written
 (see :mod:`indexer.segment_cache`), so the arrays stay true for its lifetime; they are kept in
 a least-recently-used cache bounded by :data:`MAX_CACHED_BYTES`.
@@ -10,14 +10,12 @@ a least-recently-used cache bounded by :data:`MAX_CACHED_BYTES`.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
 from whoosh.reading import TermNotFound
 
-from .segment_cache import field_lengths, per_segment, segment_key
+from .segment_cache import LRUCache, field_lengths, per_segment, segment_key
 
 MAX_CACHED_BYTES = 96 * 2**20
 """Posting arrays kept at most (bytes; 12 bytes per posting), least recently used dropped."""
@@ -43,9 +41,7 @@ class Postings:
 
 EMPTY = Postings(np.zeros(0, np.int32), np.zeros(0, np.float64))
 
-_cache: OrderedDict[tuple, Postings] = OrderedDict()
-_cached_bytes = 0
-_lock = threading.Lock()
+_cache = LRUCache()
 
 
 def _read_blocks(matcher) -> tuple[np.ndarray, np.ndarray]:
@@ -105,21 +101,11 @@ def _read(reader, fieldname: str, text: str) -> Postings:
 def postings(reader, fieldname: str, text: str) -> Postings:
     """The postings of ``fieldname:text`` in ``reader``'s segment (a Whoosh ``SegmentReader``);
     :data:`EMPTY` when the term does not occur. The arrays may be shared: never change them."""
-    global _cached_bytes
     key = (*segment_key(reader), fieldname, text)
-    with _lock:
-        found = _cache.get(key)
-        if found is not None:
-            _cache.move_to_end(key)
-            return found
-    found = _read(reader, fieldname, text)  # outside the lock: a duplicate read is harmless
-    with _lock:
-        if key not in _cache:
-            _cache[key] = found
-            _cached_bytes += found.nbytes
-        while _cached_bytes > MAX_CACHED_BYTES and len(_cache) > 1:
-            _, dropped = _cache.popitem(last=False)
-            _cached_bytes -= dropped.nbytes
+    found = _cache.get(key)
+    if found is None:
+        found = _read(reader, fieldname, text)  # outside the lock: a duplicate read is harmless
+        found = _cache.put(key, found, found.nbytes, MAX_CACHED_BYTES)
     return found
 
 

@@ -259,6 +259,21 @@ class SearchSession:
     def __exit__(self, *exc):
         self.close()
 
+    def _bounded(self, deadline: float | None, fn, *args):
+        """``(fn(*args), False)``, or ``(None, True)`` when :data:`HARD_GRACE_S` past
+        ``deadline`` (monotonic seconds; None: no limit) it was interrupted (see
+        :mod:`indexer.deadline`); an interrupted session's searcher is not pooled again."""
+        hard = hard_deadline(None if deadline is None
+                             else max(0.0, deadline - time.monotonic()) + HARD_GRACE_S, _HardTimeUp)
+        try:
+            with hard:
+                return fn(*args), False
+        except _HardTimeUp:
+            self._interrupted = True
+            return None, True
+        finally:
+            _finish(hard)
+
     def warm(self) -> None:
         """Load the word analyzer and the per-segment data searches use
         (:func:`indexer.matching.preload`)."""
@@ -322,16 +337,8 @@ class SearchSession:
         first = (page - 1) * per_page
         restrict = (filters or Filters()).terms()
         deadline = None if budget_s is None else time.monotonic() + budget_s
-        hard = hard_deadline(None if budget_s is None else budget_s + HARD_GRACE_S, _HardTimeUp)
-        ranked = None
-        try:
-            with hard:
-                ranked = matching.rank(self._searcher, parsed, self.words, first + per_page,
-                                       restrict, deadline)
-        except _HardTimeUp:
-            self._interrupted = True
-        finally:
-            _finish(hard)
+        ranked, _ = self._bounded(deadline, matching.rank, self._searcher, parsed, self.words,
+                                  first + per_page, restrict, deadline)
         timed_out = ranked is None or ranked.timed_out
         if ranked is not None and ranked.total:
             hits = [self._hit(d, score, parsed.needles)
@@ -360,16 +367,8 @@ class SearchSession:
                             max(1, math.ceil(ranked.total / per_page)), tuple(hits),
                             partial=True, partial_words=fallback.words,
                             partial_shortened=fallback.shortened, timed_out=timed_out)
-        hard = hard_deadline(None if deadline is None
-                             else max(0.0, deadline - time.monotonic()) + HARD_GRACE_S, _HardTimeUp)
-        suggestions: list[str] = []
-        try:
-            with hard:
-                self._suggest(parsed, suggestions, deadline)
-        except _HardTimeUp:
-            self._interrupted = True
-        finally:
-            _finish(hard)
+        suggestions: list[str] = []  # kept as found, so an interrupt keeps the earlier ones
+        self._bounded(deadline, self._suggest, parsed, suggestions, deadline)
         return Page(parsed, 0, page, per_page, 1, (), suggestions=tuple(suggestions))
 
     def _facets(self, matches: list[matching.SegmentMatches]) -> Facets:
@@ -416,18 +415,12 @@ class SearchSession:
             raise ValueError(f"sort must be position, left or right, not {sort!r}")
         needles = parsed.needles
         found: list[tuple[tuple, Occurrence]] = []
-        total = 0
         deadline = None if budget_s is None else time.monotonic() + budget_s
-        timed_out = False
-        hard = hard_deadline(None if budget_s is None else budget_s + HARD_GRACE_S, _HardTimeUp)
-        try:
-            with hard:
-                matches, timed_out = matching.match(self._searcher, parsed.root, deadline)
-        except _HardTimeUp:
-            self._interrupted = True
+        found_matches, interrupted = self._bounded(deadline, matching.match, self._searcher,
+                                                   parsed.root, deadline)
+        if interrupted:
             return Concordance((), 0, False, True)
-        finally:
-            _finish(hard)
+        matches, timed_out = found_matches
         counted = matching.occurrence_counts(matches, needles)
         total = sum(n for _, n in counted)
         # the first `limit` occurrences in document order: sections sorted by path and ordinal
@@ -474,17 +467,8 @@ class SearchSession:
         requiring a longer word cost 0.05 MRR@10 on CMRC 2018 (``bench/relevance.py``), whose
         relevant passages often share only characters of a name with the question. None when
         the hard deadline interrupted it."""
-        hard = hard_deadline(None if deadline is None
-                             else max(0.0, deadline - time.monotonic()) + HARD_GRACE_S, _HardTimeUp)
-        try:
-            with hard:
-                return matching.rank_partial(self._searcher, words, limit, PARTIAL_COORDINATION,
-                                             deadline)
-        except _HardTimeUp:
-            self._interrupted = True
-            return None
-        finally:
-            _finish(hard)
+        return self._bounded(deadline, matching.rank_partial, self._searcher, words, limit,
+                             PARTIAL_COORDINATION, deadline)[0]
 
     def _exists(self, text: str) -> bool:
         """Whether any section matches ``text`` (stops at the first one; no scoring)."""

@@ -30,9 +30,53 @@ MAX_BYTES = 256 * 2**20
 the text columns of a generation that a rebuild retired leave when the new one is used (they
 stayed before: a server's memory grew by each rebuild's columns)."""
 
-_cache: OrderedDict[tuple, tuple[object, int]] = OrderedDict()
-_cached_bytes = 0
-_lock = threading.Lock()
+
+
+class LRUCache:
+    """A thread-safe least-recently-used map bounded by entries and by the bytes its values
+    hold (the caller says each value's size); limits are given per insertion, so that module
+    constants can be changed (tests do)."""
+
+    def __init__(self):
+        self._items: OrderedDict[tuple, tuple[object, int]] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        """The value kept for ``key`` (now the most recently used), or None."""
+        with self._lock:
+            entry = self._items.get(key)
+            if entry is None:
+                return None
+            self._items.move_to_end(key)
+            return entry[0]
+
+    def put(self, key, value, size: int, max_bytes: int, max_entries: int | None = None):
+        """Keep ``value`` (``size`` bytes) unless ``key`` is already kept; drop the least
+        recently used until within the limits (the newest always stays). Returns the value
+        kept for ``key``."""
+        with self._lock:
+            if key in self._items:
+                return self._items[key][0]
+            self._items[key] = (value, size)
+            self._bytes += size
+            while len(self._items) > 1 and (
+                    self._bytes > max_bytes
+                    or (max_entries is not None and len(self._items) > max_entries)):
+                _, (_, dropped) = self._items.popitem(last=False)
+                self._bytes -= dropped
+            return value
+
+    def __contains__(self, key) -> bool:
+        with self._lock:
+            return key in self._items
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._items)
+
+
+_cache = LRUCache()
 
 
 def _estimate(value) -> int:
@@ -61,22 +105,11 @@ def segment_key(reader: SegmentReader) -> tuple:
 
 
 def _cached(reader: SegmentReader, name: str, load):
-    global _cached_bytes
     key = (*segment_key(reader), name)
-    with _lock:
-        entry = _cache.get(key)
-        if entry is not None:
-            _cache.move_to_end(key)
-            return entry[0]
-    values = load()  # outside the lock: two threads may both load once, harmlessly
-    size = _estimate(values)
-    with _lock:
-        if key not in _cache:
-            _cache[key] = (values, size)
-            _cached_bytes += size
-        while len(_cache) > 1 and (len(_cache) > MAX_ENTRIES or _cached_bytes > MAX_BYTES):
-            _, (_, dropped) = _cache.popitem(last=False)
-            _cached_bytes -= dropped
+    values = _cache.get(key)
+    if values is None:
+        values = load()  # outside the lock: two threads may both load once, harmlessly
+        values = _cache.put(key, values, _estimate(values), MAX_BYTES, MAX_ENTRIES)
     return values
 
 
@@ -108,24 +141,3 @@ def field_lengths(reader, fieldname: str) -> list[int] | None:
     if not isinstance(reader, SegmentReader):
         return None
     return _cached(reader, "len:" + fieldname, lambda: _read_lengths(reader, fieldname))
-
-
-def column_values(searcher, fieldname: str) -> list:
-    """The ``fieldname`` column's value for every document the searcher holds, indexed by
-    its global document number (deleted documents included, as Whoosh numbers them). The
-    list may be shared: read it, never change it.
-
-    Raises:
-        whoosh errors as ``column_reader`` does when ``fieldname`` has no column.
-    """
-    def column(reader):
-        return _cached(reader, "col:" + fieldname, lambda: list(reader.column_reader(fieldname)))
-
-    leaves = searcher.reader().leaf_readers()
-    if len(leaves) == 1:
-        return column(leaves[0][0])  # the cached list itself: no copy per request
-    values: list = []
-    for reader, offset in leaves:
-        assert offset == len(values), "leaf readers are numbered consecutively"
-        values.extend(column(reader))
-    return values
