@@ -39,10 +39,10 @@ from whoosh.analysis import Token, Tokenizer
 
 from .normalize import NORMALIZATION_VERSION, normalize
 
-ANALYZER_VERSION = 7
-"""Bump on any change to tokenization, to the schema or to how documents are cut into sections
-(5: long sections cut into parts; 6: headings joined by ¦; 7: bigrams without positions,
-normalized text columns); an index built with another
+ANALYZER_VERSION = 8
+"""Bump on any change to tokenization, to the schema, to the codec or to how documents are cut
+into sections (5: long sections cut into parts; 6: headings joined by ¦; 7: bigrams without
+positions, normalized text columns; 8: packed posting blocks); an index built with another
 version is rebuilt."""
 
 _HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]+")

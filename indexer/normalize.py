@@ -23,28 +23,46 @@ charabia's ``Token.char_map`` (meilisearch/charabia, ``charabia/src/token.rs``).
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass
 from functools import lru_cache
+
+import numpy as np
 
 NORMALIZATION_VERSION = 2
 """Bump on any change to :func:`normalize`: indexes built with another version are rebuilt."""
 
 
-@dataclass(frozen=True)
 class NormalizedText:
     """A normalized string and its map back to the original.
 
     Attributes:
         text: the normalized string.
         starts: ``starts[i]`` is the offset (code points) in the original of the first input
-            character that produced ``text[i]``; ``len(starts) == len(text)``.
+            character that produced ``text[i]``; ``len(starts) == len(text)`` (a tuple).
         ends: ``ends[i]`` is the offset just past the last input character that produced
-            ``text[i]``.
+            ``text[i]`` (a tuple).
+
+    The maps are kept as given (numpy arrays from the vectorized path, tuples from the
+    per-cluster one); :meth:`span` reads them without converting, since a highlighter maps a
+    handful of matches in a text of thousands of characters.
     """
 
-    text: str
-    starts: tuple[int, ...]
-    ends: tuple[int, ...]
+    __slots__ = ("text", "_starts", "_ends")
+
+    def __init__(self, text: str, starts, ends):
+        self.text = text
+        self._starts = starts
+        self._ends = ends
+
+    @property
+    def starts(self) -> tuple[int, ...]:
+        return tuple(int(v) for v in self._starts)
+
+    @property
+    def ends(self) -> tuple[int, ...]:
+        return tuple(int(v) for v in self._ends)
+
+    def __repr__(self):
+        return f"NormalizedText({self.text!r}, starts={self.starts}, ends={self.ends})"
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """Map the normalized slice ``[start, end)`` (``start < end``) to original offsets.
@@ -54,7 +72,7 @@ class NormalizedText:
         """
         if not 0 <= start < end <= len(self.text):
             raise IndexError(f"bad normalized span {start}:{end} of {len(self.text)}")
-        return self.starts[start], self.ends[end - 1]
+        return int(self._starts[start]), int(self._ends[end - 1])
 
 
 def is_wide(ch: str) -> bool:
@@ -166,27 +184,88 @@ class _OneToOne(dict):
 
 _one_to_one = _OneToOne()
 
+# Per code point, filled on first sight (the vectorized path's tables): its kind, its folded
+# code (kinds ONE and SPACE), and whether that folded character is wide.
+_UNKNOWN, _ONE, _WHITE, _OTHER = 255, 0, 1, 2
+_kind = np.full(0x110000, _UNKNOWN, np.uint8)
+_folded_code = np.zeros(0x110000, np.uint32)
+_wide_code = np.zeros(0x110000, bool)
+
+
+def _learn(codes) -> None:
+    """Fill the tables for ``codes`` (distinct code points). The kind is written last, so a
+    thread that sees it known also sees the folded code (re-learning writes equal values)."""
+    for code in codes.tolist():
+        folded, joins, space = _entry(chr(code))
+        if space and not joins and folded.strip() == "":
+            kind, out = _WHITE, 32
+        elif len(folded) == 1 and not joins and not space and folded != _SPECIAL:
+            kind, out = _ONE, ord(folded)
+        else:
+            kind, out = _OTHER, 0
+        _folded_code[code] = out
+        _wide_code[out] = is_wide(chr(out))
+        _kind[code] = kind
+
+
+def _normalize_vectorized(text: str) -> NormalizedText | None:
+    """:func:`normalize` for the usual text, whose every character either folds to one
+    character on its own or is white space: done with numpy over the code points (the white
+    space rule needs only each run's neighbours). ``None`` when some character needs the
+    per-cluster path (marks that compose, characters that vanish or expand)."""
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32)
+    kinds = _kind[codes]
+    unknown = kinds == _UNKNOWN
+    if unknown.any():
+        _learn(np.unique(codes[unknown]))
+        kinds = _kind[codes]
+    if (kinds == _OTHER).any():
+        return None
+    mapped = _folded_code[codes]
+    white = kinds == _WHITE
+    n = len(codes)
+    if not white.any():
+        starts = np.arange(n)
+        return NormalizedText(mapped.tobytes().decode("utf-32-le", "surrogatepass"),
+                              starts, starts + 1)
+    edges = np.diff(np.concatenate(([0], white.view(np.int8), [0])))
+    run_starts, run_ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    # a run keeps one space only between two narrow characters, never at either end
+    inner = (run_starts > 0) & (run_ends < n)
+    run_starts, run_ends = run_starts[inner], run_ends[inner]
+    narrow = ~_wide_code[mapped[run_starts - 1]] & ~_wide_code[mapped[run_ends]]
+    run_starts, run_ends = run_starts[narrow], run_ends[narrow]
+    keep = ~white
+    keep[run_starts] = True
+    starts = np.flatnonzero(keep)
+    ends = starts + 1
+    ends[np.searchsorted(starts, run_starts)] = run_ends
+    return NormalizedText(mapped[keep].tobytes().decode("utf-32-le", "surrogatepass"),
+                          starts, ends)
+
 
 @lru_cache(maxsize=8)
 def normalize(text: str) -> NormalizedText:
     """Normalize ``text`` for matching; see the module docstring for the rules.
 
-    Most characters fold to exactly one character on their own, so one ``str.translate`` pass
-    (C speed) does the work and the runs between the rest (white space, marks that compose
-    with the character before them, characters that vanish or expand) are copied in bulk; only
-    those others go through the per-cluster path. Each distinct character is folded once per
-    process. The last few results are cached: the indexer analyzes each section text twice
-    (word and character fields).
+    Most characters fold to exactly one character on their own. A text made only of those and
+    white space is normalized with numpy over its code points (table lookups, one pass for the
+    white space runs). Otherwise one ``str.translate`` pass (C speed) does most of the work,
+    the runs between the rest (white space, marks that compose with the character before them,
+    characters that vanish or expand) are copied in bulk, and only those others go through the
+    per-cluster path. Each distinct character is folded once per process. The last few results
+    are cached: the indexer analyzes each section text twice (word and character fields).
 
     Args:
         text: any ``str`` (lone surrogates included: they pass through unchanged).
     Returns:
         a :class:`NormalizedText` whose ``text`` is what the index and the oracle compare.
     """
+    fast = _normalize_vectorized(text)
+    if fast is not None:
+        return fast
     quick = text.translate(_one_to_one)
     n = len(text)
-    if _SPECIAL not in quick:
-        return NormalizedText(quick, tuple(range(n)), tuple(range(1, n + 1)))
     pieces: list[str] = []
     starts: list[int] = []
     ends: list[int] = []

@@ -46,7 +46,7 @@ _cache = LRUCache()
 
 def _read_blocks(matcher) -> tuple[np.ndarray, np.ndarray]:
     # Whoosh 2.7's W3LeafMatcher internals: each block is a pickled tuple of (document number
-    # deltas from 0, weights: None for all 1.0, one float for all alike, else a tuple); the
+    # deltas from 0, weights: None for all 1.0, one float for all alike, else a sequence); the
     # deltas are summed with numpy rather than Whoosh's per-posting generator. The fallback
     # in _read walks the public matcher API one posting at a time.
     ids: list[np.ndarray] = []
@@ -57,7 +57,8 @@ def _read_blocks(matcher) -> tuple[np.ndarray, np.ndarray]:
         if matcher._byteids:
             raise AttributeError("term-vector postings")
         n = len(deltas)
-        ids.append(np.cumsum(np.asarray(deltas, np.int64)))
+        # packed arrays (indexer.codec) convert through the buffer protocol; older tuples too
+        ids.append(np.cumsum(np.asarray(deltas), dtype=np.int64))
         if block_weights is None:
             weights.append(np.ones(n))
         elif isinstance(block_weights, float):

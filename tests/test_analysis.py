@@ -149,6 +149,20 @@ def test_fast_normalize_equals_the_reference(text):
     assert (got.text, got.starts, got.ends) == reference_normalize(text)
 
 
+PLAIN = st.sampled_from(list("两个确立國際論壇法的 \n\t\r\u3000\u00a0Ａａ１，,.C+“”•É1a"))
+"""Only characters that fold to one character and white space: the vectorized path's text."""
+
+
+@settings(max_examples=600)
+@given(st.lists(PLAIN, max_size=60).map("".join))
+def test_vectorized_normalize_equals_the_reference(text):
+    from indexer.normalize import _normalize_vectorized
+
+    got = _normalize_vectorized(text)
+    assert got is not None  # the case under test must take the vectorized path
+    assert (got.text, got.starts, got.ends) == reference_normalize(text)
+
+
 def test_fast_normalize_equals_the_reference_on_the_seed(seeds_dir):
     for path in seeds_dir.glob("*.txt"):
         text = path.read_text(encoding="utf-8")
