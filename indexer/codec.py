@@ -13,17 +13,16 @@ bounds, which our exact top-N does not use (:mod:`indexer.searcher`), and with t
 (zero) the bounds only get looser, never wrong. Writing without them made a build about 13 %
 faster. Scoring reads field lengths from the per-document columns, which are unchanged.
 
-Two more make a cold read of a posting list cheap (a fresh server's first queries, where
-reading postings was a third of the time). Reading 200 common single-character posting lists
-of 600 cn-laws files took 21 ms instead of 47, and 1,146 rare bigram lists 43 ms instead of 54:
-
-* Each long block's document-number deltas, and its weights when they differ, are written as a
-  packed ``array.array`` of the narrowest type that holds them (``B``, ``H``, ``I``; weights
-  that are not small whole numbers as ``f``, the precision Whoosh keeps them in) instead of a
-  pickled tuple of Python numbers. Whoosh's own matchers still read them (an array iterates
-  like the tuple did); :mod:`indexer.postings` hands them to numpy without a copy per number.
-* The term table and the postings are read through ``mmap`` rather than a buffered file, so
-  each of the seeks and small reads behind a term lookup is a memory copy, not a system call.
+Each long block's document-number deltas, and its weights when they differ, are written as a
+packed ``array.array`` of the narrowest type that holds them (``B``, ``H``, ``I``; weights that
+are not whole numbers as ``f``, the precision Whoosh keeps them in) instead of a pickled tuple
+of Python numbers. Whoosh's own matchers still read them (an array iterates like the tuple
+did); :mod:`indexer.postings` hands them to numpy without a Python object per number. A cold
+read of a posting list (a fresh server's first queries, where reading postings was a third of
+the time) got cheaper: 200 common single-character lists of 600 cn-laws files took 21 ms
+instead of 47, at a slightly smaller size. (Reading the term table and postings through
+``mmap`` as well saved nothing measurable end to end, and the mapped pages raised the cn-laws
+server's peak resident size from about 230 to 493 MB, so segments are read as plain files.)
 
 The codec object is pickled into each segment's table of contents, so this class must stay
 importable under this name for as long as indexes written with it are read; renaming it means
@@ -32,12 +31,10 @@ raising :data:`indexer.analysis.ANALYZER_VERSION` so old indexes are rebuilt.
 
 from __future__ import annotations
 
-import mmap
 from array import array
 
 import numpy as np
-from whoosh.codec.whoosh3 import W3Codec, W3PostingsWriter, W3TermsReader
-from whoosh.filedb.structfile import StructFile
+from whoosh.codec.whoosh3 import W3Codec, W3PostingsWriter
 
 
 class SectionCodec(W3Codec):
@@ -54,27 +51,6 @@ class SectionCodec(W3Codec):
         return PackedPostingsWriter(dbfile, blocklimit=self._blocklimit, byteids=byteids,
                                     compression=self._compression,
                                     inlinelimit=self._inlinelimit)
-
-    def terms_reader(self, storage, segment):
-        """Whoosh's terms reader over memory-mapped term table and postings files (plain
-        files when a storage has no file descriptor, e.g. ``RamStorage``)."""
-        tiname = segment.make_filename(self.TERMS_EXT)
-        tilen = storage.file_length(tiname)
-        tifile = _mapped(storage.open_file(tiname))
-        postfile = _mapped(segment.open_file(storage, self.POSTS_EXT))
-        return W3TermsReader(self, tifile, tilen, postfile)
-
-
-def _mapped(f: StructFile) -> StructFile:
-    """``f`` (a read-only ``StructFile``) re-opened over an ``mmap`` of its file; ``f`` itself
-    when it has no file descriptor or the file is empty (which cannot be mapped)."""
-    try:
-        fd = f.file.fileno()
-        mapped = mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
-    except (AttributeError, OSError, ValueError):
-        return f
-    f.close()  # the mapping holds its own reference to the file
-    return StructFile(mapped, name=f._name)
 
 
 class PackedArray(array):

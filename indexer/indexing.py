@@ -42,6 +42,7 @@ from .pool import SearcherPool
 from .documents import read_document
 from .schema import article_key, make_schema
 from .sections import Section, split_sections
+from .writers import GroupedMpWriter, GroupedSegmentWriter
 from .sources import (
     SYNONYMS, USER_DICTIONARY, DocumentError, KnownFiles, SourceFile, load, read_config_text, scan,
 )
@@ -349,9 +350,10 @@ def _full_build(index_dir: Path, files: list[SourceFile], report: UpdateReport,
         # Whoosh's MpWriter: this process reads and splits the documents, worker processes
         # analyze and write one segment each; the segments are kept as they are
         # (multisegment), since merging them would be one more single-core pass.
-        writer = ix.writer(procs=procs, multisegment=True, batchsize=BUILD_BATCH, **_WRITER)
+        writer = GroupedMpWriter(ix, procs=procs, multisegment=True, batchsize=BUILD_BATCH,
+                                 **_WRITER)
     else:
-        writer = ix.writer(**_WRITER)
+        writer = GroupedSegmentWriter(ix, **_WRITER)
     try:
         for source, sections in _analyze(files, report, encodings, progress):
             report.sections += _add(writer, source, sections)
@@ -381,7 +383,7 @@ def _full_build(index_dir: Path, files: list[SourceFile], report: UpdateReport,
 def _incremental(gen: Path, files: list[SourceFile], gone: list[str], report: UpdateReport,
                  encodings: dict[str, str], progress: Progress | None) -> None:
     ix = whoosh_index.open_dir(str(gen))
-    writer = ix.writer(**_LIVE_WRITER)
+    writer = GroupedSegmentWriter(ix, **_LIVE_WRITER)
     try:
         # never add a path that may still be indexed: delete all its sections first
         for path in [*gone, *(f.rel_path for f in files)]:
@@ -399,7 +401,7 @@ def _incremental(gen: Path, files: list[SourceFile], gone: list[str], report: Up
         report.sections = searcher.doc_count()
         deleted = searcher.doc_count_all() - report.sections
     if deleted > MAX_DELETED_SHARE * max(1, report.sections + deleted):
-        ix.writer(**_LIVE_WRITER).commit(optimize=True)
+        GroupedSegmentWriter(ix, **_LIVE_WRITER).commit(optimize=True)
     ix.close()
 
 
