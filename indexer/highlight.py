@@ -20,9 +20,16 @@ FRAGMENT_CHARS = 100
 """Target length of one fragment (characters); fragments grow to include whole matches."""
 CONTEXT_BEFORE = 30
 """Characters of context kept before the first match of a fragment."""
+MAX_FRAGMENT_CHARS = 3 * FRAGMENT_CHARS
+"""A fragment grows to whole matches only up to this length (characters): a run of
+overlapping matches (``哈哈`` in ten thousand ``哈``) is cut at the edge instead."""
 MAX_FRAGMENTS = 2
 MAX_ANCHORS = 200
 """Candidate fragment positions tried per section (one per match, in text order)."""
+SNIPPET_MATCHES = 2000
+"""Matches of each needle a snippet locates, from the start (its ``match_count`` still counts
+them all, at C speed): a section holding a needle 100,000 times costs no more than one holding
+it a few thousand times."""
 ELLIPSIS = "…"
 
 
@@ -60,13 +67,14 @@ class Snippet:
     shown: int
 
 
-def find_matches(text: str, needles: list[str]) -> list[Match]:
+def find_matches(text: str, needles: list[str], limit: int | None = None) -> list[Match]:
     """Every occurrence of every normalized needle in ``text``, sorted by position.
 
     Args:
         text: original (not normalized) text.
-        needles: normalized strings (see :func:`indexer.normalize.normalized`); empty ones are
-            ignored.
+        needles: normalized strings (see :func:`indexer.normalize.normalized`); empty ones and
+            repeats are ignored.
+        limit: at most this many occurrences of each needle, the first ones (None: all).
     Returns:
         matches with code-point offsets into ``text``.
     """
@@ -76,12 +84,37 @@ def find_matches(text: str, needles: list[str]) -> list[Match]:
         if not needle or needle in needles[:k]:
             continue
         i = norm.text.find(needle)
-        while i != -1:
+        left = -1 if limit is None else limit
+        while i != -1 and left:
             a, b = norm.span(i, i + len(needle))
             found.append(Match(a, b, k))
             i = norm.text.find(needle, i + 1)
+            left -= 1
     found.sort(key=lambda m: (m.start_char, -m.end_char))
     return found
+
+
+def self_overlapping(needle: str) -> bool:
+    """Whether two occurrences of ``needle`` can overlap (a proper prefix equals a suffix)."""
+    return any(needle[:k] == needle[-k:] for k in range(1, len(needle)))
+
+
+def count_matches(normalized_text: str, needles: list[str]) -> int:
+    """How many matches :func:`find_matches` finds without a limit (each distinct needle's
+    occurrences, overlapping ones included), counted in the normalized text: ``str.count``
+    when a needle cannot overlap itself, else one ``find`` per occurrence."""
+    count = 0
+    for k, needle in enumerate(needles):
+        if not needle or needle in needles[:k]:
+            continue
+        if not self_overlapping(needle):
+            count += normalized_text.count(needle)
+            continue
+        i = normalized_text.find(needle)
+        while i != -1:
+            count += 1
+            i = normalized_text.find(needle, i + 1)
+    return count
 
 
 def merge_spans(matches: list[Match]) -> list[tuple[int, int]]:
@@ -129,10 +162,10 @@ def _window(text_len: int, spans: list[tuple[int, int]], anchor: int) -> tuple[i
         start = max(0, end - FRAGMENT_CHARS)
     # merged spans never overlap, so only the span just before each edge can straddle it
     i = bisect_right(spans, (start, start)) - 1
-    if i >= 0 and spans[i][0] < start < spans[i][1]:
+    if i >= 0 and spans[i][0] < start < spans[i][1] and end - spans[i][0] <= MAX_FRAGMENT_CHARS:
         start = spans[i][0]
     j = bisect_right(spans, (end, end)) - 1
-    if j >= 0 and spans[j][0] < end < spans[j][1]:
+    if j >= 0 and spans[j][0] < end < spans[j][1] and spans[j][1] - start <= MAX_FRAGMENT_CHARS:
         end = spans[j][1]
     return start, end
 
@@ -146,8 +179,9 @@ class _Inside:
 
     def bounds(self, start: int, end: int) -> tuple[int, int]:
         """``(lo, hi)``: ``matches[lo:hi]`` are those starting in ``[start, end)``. For a
-        window from :func:`_window` that is exactly the matches inside it: its edges never
-        cut a merged span, so a match starting inside also ends inside."""
+        window from :func:`_window` that is the matches inside it: its edges cut a merged span
+        only past :data:`MAX_FRAGMENT_CHARS`, so only then can a match start inside and end
+        outside (it then counts towards the window's score, and is marked up to the edge)."""
         return bisect_left(self.starts, start), bisect_left(self.starts, end)
 
     def __call__(self, start: int, end: int) -> list[Match]:
@@ -168,7 +202,10 @@ def make_snippet(text: str, needles: list[str]) -> Snippet:
     Returns:
         a :class:`Snippet`; for a text without matches, its opening fragment unmarked.
     """
-    matches = find_matches(text, needles)
+    matches = find_matches(text, needles, SNIPPET_MATCHES)
+    total = len(matches)
+    if total >= SNIPPET_MATCHES:  # some needle may have more than were located
+        total = count_matches(normalize(text).text, needles)
     spans = merge_spans(matches)
     if not spans:
         end = min(len(text), FRAGMENT_CHARS)
@@ -210,4 +247,4 @@ def make_snippet(text: str, needles: list[str]) -> Snippet:
         prev_end = frag.end_char
     if prev_end < len(text):
         html.append(ELLIPSIS)
-    return Snippet(tuple(fragments), "".join(html), len(matches), shown)
+    return Snippet(tuple(fragments), "".join(html), total, shown)

@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from whoosh.scoring import bm25
 
+from .highlight import count_matches
 from .normalize import normalized
 from .postings import codes, column_texts, lengths, postings
 from .query import All, Clause, Node, Not, ParsedQuery
@@ -445,32 +446,15 @@ def _with_proximity(docnums, base, bonus, segments, spanned, limit, deadline=Non
     return [-d for _, d in best], [s for s, _ in best], False
 
 
-def _self_overlapping(needle: str) -> bool:
-    """Whether two occurrences of ``needle`` can overlap (a proper prefix equals a suffix)."""
-    return any(needle[:k] == needle[-k:] for k in range(1, len(needle)))
-
-
 def occurrence_counts(matches: list[SegmentMatches], needles: list[str]) -> list[tuple[int, int]]:
     """``[(global document number, occurrences), …]`` for every section of ``matches``:
-    occurrences of each distinct needle in its normalized text, overlapping ones included,
-    as :func:`indexer.highlight.find_matches` counts them — read from the ``norm_text``
-    column (``str.count`` when a needle cannot overlap itself), without normalizing the
-    section again."""
-    distinct = [n for i, n in enumerate(needles) if n and n not in needles[:i]]
-    plain = [n for n in distinct if not _self_overlapping(n)]
-    stepped = [n for n in distinct if _self_overlapping(n)]
+    occurrences of each distinct needle in its normalized text, overlapping ones included
+    (:func:`indexer.highlight.count_matches`), read from the ``norm_text`` column without
+    normalizing the section again."""
     out = []
     for m in matches:
         texts = column_texts(m.reader, SCOPES["body"][2])
-        for d in m.ids.tolist():
-            text = texts[d]
-            count = sum(text.count(n) for n in plain)
-            for n in stepped:
-                i = text.find(n)
-                while i != -1:
-                    count += 1
-                    i = text.find(n, i + 1)
-            out.append((d + m.offset, count))
+        out.extend((d + m.offset, count_matches(texts[d], needles)) for d in m.ids.tolist())
     return out
 
 

@@ -82,3 +82,40 @@ def test_document_view_marks_all_matches(seed_session, sections):
     assert doc.match_count == total == sum(len(MARK.findall(s.html)) for s in doc.sections)
     for s in doc.sections:
         assert strip_tags(s.html) == s.text
+
+
+def _overlapping_count(text: str, needle: str) -> int:
+    """Occurrences of ``needle`` in ``text`` at every start position: the plain definition."""
+    return sum(text.startswith(needle, i) for i in range(len(text)))
+
+
+@pytest.mark.parametrize("text, needles", [
+    ("哈" * 20000, ["哈哈"]),
+    ("哈" * 20000, ["哈", "哈哈哈"]),
+    ("法律规定，" * 5000, ["法律"]),
+    ("abab" * 3000 + " 法律", ["aba", "法律"]),
+])
+def test_snippets_of_thousands_of_matches_stay_short_and_count_exactly(text, needles):
+    snip = make_snippet(text, needles)
+    assert snip.match_count == sum(_overlapping_count(normalized(text), n) for n in needles)
+    covered = {i for m in find_matches(text, needles) for i in range(m.start_char, m.end_char)}
+    for frag in snip.fragments:
+        assert frag.end_char - frag.start_char <= 300  # highlight.MAX_FRAGMENT_CHARS
+        assert strip_tags(frag.html) == text[frag.start_char:frag.end_char]
+        pos, marked = frag.start_char, False
+        for piece in re.split(r"(</?mark>)", frag.html):
+            if piece in ("<mark>", "</mark>"):
+                marked = piece == "<mark>"
+                continue
+            n = len(unescape(piece))
+            if marked:  # every marked character lies in a match
+                assert set(range(pos, pos + n)) <= covered
+            pos += n
+
+
+@pytest.mark.parametrize("text", ["哈哈哈哈", "abcabcab", "公安公安 公 安", "aaa bbb aaa", ""])
+def test_count_matches_counts_what_find_matches_finds(text):
+    from indexer.highlight import count_matches
+
+    for needles in (["哈哈"], ["ab", "abc", "ab"], ["公安", "安"], ["a", ""], ["aa"]):
+        assert count_matches(normalized(text), needles) == len(find_matches(text, needles))
