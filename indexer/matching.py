@@ -472,9 +472,12 @@ def documents_per_segment(searcher):
     return out
 
 
-def facet_top(matches: list[SegmentMatches], fieldname: str, k: int) -> list[tuple]:
-    """The ``k`` values of a sortable column held by most of ``matches``: ``[(value, count,
-    global document number of one match holding it), …]``, largest count first, ties by value.
+def facet_top(matches: list[SegmentMatches], fieldname: str, k: int,
+              counted=None) -> tuple[list[tuple], int]:
+    """The ``k`` values of a sortable column held by most of ``matches``, and how many distinct
+    values they hold in all: ``([(value, count, global document number of one match holding
+    it), …], distinct)``, largest count first, ties by value. ``counted(value) -> bool``, when
+    given, leaves out the values it rejects (before the top ``k`` is taken).
 
     Counting is one ``numpy.bincount`` per segment over the segment's value codes mapped to
     codes shared by all segments (:func:`_shared_codes`); only the values that can be in the
@@ -482,7 +485,7 @@ def facet_top(matches: list[SegmentMatches], fieldname: str, k: int) -> list[tup
     """
     matches = [m for m in matches if m.ids.size]
     if not matches:
-        return []
+        return [], 0
     values, maps = _shared_codes([m.reader for m in matches], fieldname)
     tally = np.zeros(len(values), np.int64)
     of_matches = []
@@ -491,6 +494,10 @@ def facet_top(matches: list[SegmentMatches], fieldname: str, k: int) -> list[tup
         of_matches.append(local)
         tally += np.bincount(local, minlength=len(values))
     present = np.flatnonzero(tally)
+    if counted is not None:
+        present = present[np.fromiter((counted(values[c]) for c in present.tolist()), bool,
+                                      present.size)]
+    distinct = int(present.size)
     if present.size > k:
         kth = np.partition(tally[present], present.size - k)[present.size - k]
         present = present[tally[present] >= kth]
@@ -502,7 +509,7 @@ def facet_top(matches: list[SegmentMatches], fieldname: str, k: int) -> list[tup
             if at.size:
                 out.append((values[c], int(tally[c]), int(m.ids[at[0]]) + m.offset))
                 break
-    return out
+    return out, distinct
 
 
 _SHARED: dict[tuple, tuple[list, list[np.ndarray]]] = {}

@@ -111,6 +111,10 @@ class Facets:
 
     documents: tuple[FacetValue, ...]
     articles: tuple[FacetValue, ...]
+    more_documents: int = 0
+    """Documents holding hits beyond the :data:`MAX_FACET_VALUES` listed."""
+    more_articles: int = 0
+    """Articles holding hits beyond those listed."""
 
 
 @dataclass(frozen=True)
@@ -374,14 +378,15 @@ class SearchSession:
     def _facets(self, matches: list[matching.SegmentMatches]) -> Facets:
         """Hit counts per document and per article over ``matches``, read from the ``doc_id``
         and ``article_key`` columns."""
-        documents = tuple(FacetValue(v, self._doc_title(d, v), n)
-                          for v, n, d in matching.facet_top(matches, "doc_id", MAX_FACET_VALUES))
-        articles = []
-        for key, n, _ in matching.facet_top(matches, "article_key", MAX_FACET_VALUES):
-            doc_id, _, article = key.partition("\x1f")
-            if article:
-                articles.append(FacetValue(key, article, n))
-        return Facets(documents, tuple(articles))
+        top, doc_count = matching.facet_top(matches, "doc_id", MAX_FACET_VALUES)
+        documents = tuple(FacetValue(v, self._doc_title(d, v), n) for v, n, d in top)
+        # sections outside any article have a key with an empty article part: not a facet
+        # value, and left out before the top is taken so they never displace a real article
+        top, article_count = matching.facet_top(matches, "article_key", MAX_FACET_VALUES,
+                                                lambda key: bool(key.partition("\x1f")[2]))
+        articles = tuple(FacetValue(key, key.partition("\x1f")[2], n) for key, n, _ in top)
+        return Facets(documents, articles, doc_count - len(documents),
+                      article_count - len(articles))
 
     def _doc_title(self, docnum: int, doc_id: str) -> str:
         """The title of document ``doc_id``, read from section ``docnum`` (global number) once

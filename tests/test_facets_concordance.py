@@ -93,3 +93,33 @@ def test_concordance_page_json_and_csv(client, sections):
     assert html.count("<mark>安全</mark>") == min(100, len(want))
     assert client.get("/concordance.json?q=%E5%AE%89&sort=bad").status_code == 400
     assert client.get("/concordance.json?q=").status_code == 400
+
+
+def test_facets_list_real_articles_first_and_say_how_many_more(tmp_path):
+    """25 documents: each has 3 hits outside any article and some have one inside an article.
+    The facets list the 20 largest documents and every article (sections outside articles are
+    no facet value, and never crowd articles out), and count the documents not listed."""
+    from webapp import create_app
+
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    for k in range(25):
+        parts = [f"# 文件{k}", "", "## 总则", "", "示范条款一。", "", "## 附则", "", "示范条款二。",
+                 "", "## 说明", "", "示范条款三。"]
+        if k % 10 == 0:
+            parts += ["", f"## 第{k}章", "", "### 第一节", "", "示范条款四。"]
+        (seeds / f"doc{k:02}.md").write_text("\n".join(parts) + "\n", encoding="utf-8")
+    sections = oracle.load_sections(seeds)
+    hits = [s for s in sections if s.section_id in oracle.unquoted(sections, "示范")]
+    by_article = Counter(s.article_title for s in hits if s.article_title)
+    assert len({s.doc_id for s in hits}) == 25 and len(by_article) == 3  # the case under test
+    indexer.update(seeds, tmp_path / "ix")
+    app = create_app({"SEEDS_DIR": str(seeds), "INDEX_DIR": str(tmp_path / "ix"), "TESTING": True})
+    facets = app.test_client().get("/search.json", query_string={"q": "示范"}).get_json()["facets"]
+    assert {f["label"]: f["count"] for f in facets["articles"]} == dict(by_article)
+    assert facets["more_articles"] == 0
+    by_doc = Counter(s.doc_id for s in hits)
+    assert len(facets["documents"]) == 20 and facets["more_documents"] == 5
+    listed = {f["value"]: f["count"] for f in facets["documents"]}
+    assert all(by_doc[d] == n for d, n in listed.items())
+    assert min(listed.values()) >= max(n for d, n in by_doc.items() if d not in listed)

@@ -48,9 +48,10 @@ def _facets_dict(params: SearchParams, facets: indexer.Facets | None) -> dict:
                 for f in items]
 
     if facets is None:
-        return {"documents": [], "articles": []}
+        return {"documents": [], "articles": [], "more_documents": 0, "more_articles": 0}
     return {"documents": values(facets.documents, "doc"),
-            "articles": values(facets.articles, "article")}
+            "articles": values(facets.articles, "article"),
+            "more_documents": facets.more_documents, "more_articles": facets.more_articles}
 
 
 def _page_dict(params: SearchParams, page: indexer.Page) -> dict:
