@@ -189,6 +189,9 @@ class DocumentView:
     title: str
     path: str
     sections: tuple[SectionView, ...]
+    partial_words: tuple[str, ...] = ()
+    """The words marked instead of the query when the query, taken whole, occurs nowhere in
+    the document (the partial-match reading of :meth:`SearchSession.search`); else empty."""
 
     @property
     def match_count(self) -> int:
@@ -529,9 +532,19 @@ class SearchSession:
             raise NotFoundError(f"no document {doc_id!r}")
         stored.sort(key=lambda s: s["ordinal"])
         needles = parsed.needles if parsed else []
+        found = [find_matches(s["text"], needles) if needles else [] for s in stored]
+        partial: tuple[str, ...] = ()
+        fallback = fallback_words(parsed, self.words) if parsed and not any(found) else None
+        if fallback is not None:
+            # as a partial-match hit is marked: the longer words, or all when only single
+            # characters occur
+            for words in ([w for w in fallback.words if len(w) > 1], list(fallback.words)):
+                found = [find_matches(s["text"], words) for s in stored]
+                if any(found):
+                    partial = tuple(words)
+                    break
         sections = []
-        for s in stored:
-            matches = find_matches(s["text"], needles) if needles else []
+        for s, matches in zip(stored, found):
             sections.append(SectionView(
                 section_id=s["section_id"],
                 ordinal=s["ordinal"],
@@ -544,7 +557,8 @@ class SearchSession:
                 match_count=len(matches),
             ))
         first = stored[0]
-        return DocumentView(doc_id, first.get("doc_title", ""), first.get("path", ""), tuple(sections))
+        return DocumentView(doc_id, first.get("doc_title", ""), first.get("path", ""),
+                            tuple(sections), partial)
 
     def documents(self) -> list[DocumentSummary]:
         """Every document in the index, sorted by path, with its section count: counted from

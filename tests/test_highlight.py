@@ -119,3 +119,19 @@ def test_count_matches_counts_what_find_matches_finds(text):
 
     for needles in (["哈哈"], ["ab", "abc", "ab"], ["公安", "安"], ["a", ""], ["aa"]):
         assert count_matches(normalized(text), needles) == len(find_matches(text, needles))
+
+
+def test_a_partial_match_document_marks_the_words_its_hit_was_found_by(seed_session):
+    """A results page that fell back to partial matches links to documents where the whole
+    query does not occur: they mark the query's words as the hit did, and say so."""
+    q = indexer.parse_query("公安局长会议")
+    page = seed_session.search(q)
+    assert page.partial and page.hits  # the case under test
+    for hit in page.hits[:3]:
+        doc = seed_session.document(hit.doc_id, q)
+        assert doc.partial_words and doc.match_count > 0
+        for s in doc.sections:
+            for m in MARK.findall(s.html):
+                assert normalized(unescape(m)) in doc.partial_words
+    whole = seed_session.document(page.hits[0].doc_id, indexer.parse_query("公安"))
+    assert not whole.partial_words and whole.match_count > 0
