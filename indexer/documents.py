@@ -7,8 +7,8 @@ import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from .markup import Heading, markdown_headings, strip_emphasis
-from .formats import extract
+from .markup import Heading, markdown_headings, strip_emphasis, strip_html_comments
+from .formats import MARKDOWN_SUFFIXES, extract
 from .repair import repair
 from .sources import DocumentError, SourceFile
 
@@ -84,6 +84,8 @@ def read_document(source: SourceFile) -> Document:
                             f"{MAX_DOCUMENT_CHARS:,}-character limit; split the file")
     text = repair(extracted.text) if extracted.paged else extracted.text
     text = strip_emphasis(text)
+    if source.rel_path.lower().endswith(MARKDOWN_SUFFIXES):
+        text = strip_html_comments(text)
     headings: tuple[Heading, ...] = ()
     if extracted.headed:
         text, headings = markdown_headings(text)

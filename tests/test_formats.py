@@ -189,3 +189,22 @@ def test_pdf_body_lines_that_differ_only_in_numbers_are_kept():
             pdf.cell(0, 10, line, new_x="LMARGIN", new_y="NEXT")
     text = pdf_to_text(bytes(pdf.output()))
     assert "2021年全省共破获案件1234起。" in text and "这是2022年的正文" in text
+
+
+@pytest.mark.parametrize("text, kept, gone", [
+    ("# 标题\n\n<!-- INFO END -->\n\n正文一段。\n", ["标题", "正文一段。"], ["INFO", "<!--"]),
+    ("正文<!-- 注释 -->继续\n\n<!-- 跨\n多行 -->\n后文\n", ["正文继续", "后文"], ["注释", "多行"]),
+    ("```\n<!-- 代码里的注释 -->\n```\n", ["<!-- 代码里的注释 -->"], []),
+])
+def test_markdown_html_comments_are_not_text(tmp_path, text, kept, gone):
+    from indexer.documents import read_document
+    from indexer.sources import scan
+
+    (tmp_path / "a.md").write_text(text, encoding="utf-8")
+    (tmp_path / "b.txt").write_text("纯文本里的 <!-- 照原样 -->\n", encoding="utf-8")
+    docs = {s.rel_path: read_document(s) for s in scan(tmp_path).files}
+    for k in kept:
+        assert k in docs["a.md"].text
+    for g in gone:
+        assert g not in docs["a.md"].text
+    assert "<!-- 照原样 -->" in docs["b.txt"].text  # only Markdown hides comments
