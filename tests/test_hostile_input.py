@@ -337,11 +337,14 @@ def test_a_search_under_a_profiler_finishes(tmp_path, seeds_dir):
     from .conftest import REPO
 
     indexer.update(seeds_dir, tmp_path / "ix")
+    # a budget long enough for a loaded machine (the 3 s default ran out under a full suite,
+    # answering 0), so the hard deadline is armed and never fires: the case that hung
     code = ("import sys, indexer\n"
             "h = indexer.open_index(sys.argv[1])\n"
             "sys.setprofile(lambda *a: None)\n"
             "with indexer.SearchSession(h) as s:\n"
-            "    print(s.search(s.parse('公安 广东')).total, s.concordance(s.parse('公安')).total)\n")
+            "    print(s.search(s.parse('公安 广东'), budget_s=60).total,\n"
+            "          s.concordance(s.parse('公安'), budget_s=60).total)\n")
     done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "ix")], cwd=REPO,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
