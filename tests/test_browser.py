@@ -324,6 +324,20 @@ def test_keyboard_shortcuts(page, live_server, sections):
     expect(page.get_by_label("搜索")).to_be_focused()
 
 
+def test_slash_in_the_focused_empty_box_is_not_typed(page, live_server):
+    """The home page focuses the box on load; "/" (the go-to-search key the page advertises)
+    then must not become the first character of the query. In a box with text it types."""
+    page.goto(live_server + "/")
+    box = page.get_by_label("搜索")
+    expect(box).to_be_focused()
+    page.keyboard.press("/")
+    page.keyboard.type("两个确立")
+    expect(box).to_have_value("两个确立")
+    box.fill("2022")
+    page.keyboard.press("/")
+    expect(box).to_have_value("2022/")
+
+
 # --- phone, fonts, accessibility --------------------------------------------------------------
 
 PAGES = {

@@ -208,7 +208,7 @@ def test_help_page(client):
 
     page = BeautifulSoup(client.get("/help").get_data(as_text=True), "html.parser")
     codes = {c.get_text() for c in page.select("code")}
-    assert {"广东 OR 青海", "两个确立 -维护", "title:两个确立", '"安全 稳定"'} <= codes
+    assert {"广东 OR 青海", "公安 -广东", "title:两个确立", '"安全 稳定"'} <= codes
     for a in page.select(".syntax a"):
         assert client.get(a["href"]).status_code == 200
 

@@ -218,6 +218,9 @@
         clearTimeout(timer);
       } else if (event.key === "ArrowDown" && moveHit(1)) {
         event.preventDefault();
+      } else if (event.key === "/" && !box.value) {
+        // "/" is the go-to-search key; in the empty box (focused on load) it is already there
+        event.preventDefault();
       }
       return;
     }
