@@ -33,6 +33,9 @@ MAX_CLAUSES = 32
 """At most this many words/phrases are searched; the rest are dropped and the page says so."""
 
 _IGNORED = "单独的 "
+_TOO_LONG = "查询过长，"
+OPERATORS_ONLY_NOTE = "查询只有运算符号：按原文搜索。"
+"""The one note of a query made of operators only, searched for as written."""
 """Start of the notes about a lone ``-`` or field prefix that was ignored."""
 _QUOTES = {'"', "\uff02"}  # '"' and its full-width form '＂'
 _FIELDS = {"title": "title", "doc": "doc", "标题": "title"}
@@ -384,7 +387,7 @@ def parse_query(text: str, synonyms: dict[str, tuple[str, ...]] | None = None) -
     notes: list[str] = []
     if len(text) > MAX_QUERY_CHARS:
         text = text[:MAX_QUERY_CHARS]
-        notes.append(f"查询过长，只搜索了前 {MAX_QUERY_CHARS} 个字符。")
+        notes.append(f"{_TOO_LONG}只搜索了前 {MAX_QUERY_CHARS} 个字符。")
     if not text.strip():
         raise QueryError("请输入要搜索的文字。")
     root = _Parser(_lex(text, notes), notes).parse()
@@ -393,9 +396,10 @@ def parse_query(text: str, synonyms: dict[str, tuple[str, ...]] | None = None) -
         literal = normalized(text.replace('"', "").replace("\uff02", ""))
         if not literal:
             raise QueryError("查询中没有可搜索的文字（只有引号、空白或不可见字符）。")
-        # the ignored operator is what gets searched now: drop the notes that said otherwise
-        notes[:] = [n for n in notes if not n.startswith(_IGNORED)]
-        notes.append("查询只有运算符号：按原文搜索。")
+        # the whole text is searched as written now: drop the notes about repairing a parse
+        # that was discarded ("extra OR ignored" beside "searched literally" contradicted it)
+        notes[:] = [n for n in notes if n.startswith(_TOO_LONG)]
+        notes.append(OPERATORS_ONLY_NOTE)
         root = Clause(text.strip(), normalized(text), True)
     if not _has_positive(root):
         raise QueryError("查询只有排除条件（- 或 NOT）：请加上要查找的词。")

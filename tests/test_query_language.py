@@ -343,3 +343,12 @@ def test_suggestion_probes_stop_at_the_time_budget(seed_session):
     parsed = seed_session.parse('"两个确立" "没有这个词语"')
     assert seed_session.search(parsed, budget_s=None).suggestions  # there is one to find
     assert seed_session.search(parsed, budget_s=0.0).suggestions == ()
+
+
+@pytest.mark.parametrize("q", ["OR", "NOT", "OR OR", "( OR", "AND ("])
+def test_a_query_of_operators_only_has_one_note_saying_it_is_searched_as_written(q):
+    from indexer.query import OPERATORS_ONLY_NOTE
+
+    parsed = indexer.parse_query(q)
+    assert parsed.notes == (OPERATORS_ONLY_NOTE,)
+    assert parsed.needles == [normalized(q)]
