@@ -34,6 +34,7 @@ MAX_CLAUSES = 32
 
 _IGNORED = "单独的 "
 _TOO_LONG = "查询过长，"
+_SURROGATE = re.compile("[\ud800-\udfff]")
 OPERATORS_ONLY_NOTE = "查询只有运算符号：按原文搜索。"
 """The one note of a query made of operators only, searched for as written."""
 """Start of the notes about a lone ``-`` or field prefix that was ignored."""
@@ -382,8 +383,11 @@ def parse_query(text: str, synonyms: dict[str, tuple[str, ...]] | None = None) -
         a :class:`ParsedQuery` whose tree has at least one positive clause.
     Raises:
         QueryError: nothing searchable is left (empty, white space only, empty quotes, only
-            invisible characters) or the query only excludes; the message says which.
+            invisible characters), the query only excludes, or it holds a lone surrogate
+            (no valid text has one; HTTP cannot send one); the message says which.
     """
+    if _SURROGATE.search(text):
+        raise QueryError("查询含有无效字符（孤立的代理码位），无法搜索。")
     notes: list[str] = []
     if len(text) > MAX_QUERY_CHARS:
         text = text[:MAX_QUERY_CHARS]

@@ -352,3 +352,9 @@ def test_a_query_of_operators_only_has_one_note_saying_it_is_searched_as_written
     parsed = indexer.parse_query(q)
     assert parsed.notes == (OPERATORS_ONLY_NOTE,)
     assert parsed.needles == [normalized(q)]
+
+
+@pytest.mark.parametrize("q", ["公安\ud800", "\udfff", "doc:x\ud83d 公安"])
+def test_a_query_with_a_lone_surrogate_is_refused_not_a_crash(seed_session, q):
+    with pytest.raises(indexer.QueryError):
+        seed_session.search(seed_session.parse(q))
