@@ -132,23 +132,43 @@ def merge_spans(matches: list[Match]) -> list[tuple[int, int]]:
     return spans
 
 
-def mark(text: str, spans: list[tuple[int, int]], start: int = 0, end: int | None = None) -> str:
+def numbered_spans(matches: list[Match]) -> list[tuple[int, int, int, int]]:
+    """:func:`merge_spans` that also says which matches each span holds: ``(start_char,
+    end_char, first, count)``, where the span holds matches number ``first`` to ``first +
+    count - 1`` (1-based, in the order of ``matches``, which is how the concordance numbers a
+    section's occurrences). Overlapping matches share one mark, so the n-th match is found
+    through these numbers, not by counting marks."""
+    spans: list[list[int]] = []
+    for number, m in enumerate(matches, 1):
+        if spans and m.start_char < spans[-1][1]:
+            spans[-1][1] = max(spans[-1][1], m.end_char)
+            spans[-1][3] += 1
+        else:
+            spans.append([m.start_char, m.end_char, number, 1])
+    return [tuple(span) for span in spans]
+
+
+def mark(text: str, spans: list[tuple], start: int = 0, end: int | None = None) -> str:
     """HTML of ``text[start:end]`` with each span (absolute offsets, merged, sorted) in ``<mark>``.
 
-    Only the spans that overlap ``[start, end)`` are visited (found by bisection), so marking a
-    short fragment of a long text costs no more than the fragment.
+    A span is ``(start_char, end_char)``, or ``(start_char, end_char, first, count)`` from
+    :func:`numbered_spans`, whose mark then carries ``data-m="first" data-n="count"``. Only the
+    spans that overlap ``[start, end)`` are visited (found by bisection), so marking a short
+    fragment of a long text costs no more than the fragment.
     """
     end = len(text) if end is None else end
     out, pos = [], start
     first = max(0, bisect_right(spans, (start, start)) - 1)
-    for a, b in spans[first:]:
+    for span in spans[first:]:
+        a, b = span[0], span[1]
         if a >= end:
             break
         a, b = max(a, start), min(b, end)
         if a >= b:
             continue
         out.append(escape(text[pos:a]))
-        out.append("<mark>" + escape(text[a:b]) + "</mark>")
+        tag = "<mark>" if len(span) < 4 else f'<mark data-m="{span[2]}" data-n="{span[3]}">'
+        out.append(tag + escape(text[a:b]) + "</mark>")
         pos = b
     out.append(escape(text[pos:end]))
     return "".join(out)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from . import matching
 from .deadline import TimeUp, hard_deadline
-from .highlight import Fragment, find_matches, make_snippet, mark, merge_spans
+from .highlight import Fragment, find_matches, make_snippet, mark, numbered_spans
 from .indexing import IndexHandle
 from .normalize import normalized
 from .query import ParsedQuery, QueryError, fallback_words, parse_query, synonym_map
@@ -553,7 +553,7 @@ class SearchSession:
                 author=s.get("author", ""),
                 breadcrumb=_crumbs(s),
                 text=s["text"],
-                html=mark(s["text"], merge_spans(matches)),
+                html=mark(s["text"], numbered_spans(matches)),
                 match_count=len(matches),
             ))
         first = stored[0]

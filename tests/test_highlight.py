@@ -13,13 +13,13 @@ from indexer.normalize import normalized
 
 from . import oracle
 
-MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
+MARK = re.compile(r"<mark[^>]*>(.*?)</mark>", re.S)
 QUERIES = ["两个确立", "公安", "案", '"2022年1月"', "安全 稳定", "“公安姓党”", "7·1", "的", "硬仗",
            "王志忠", "公安 机关 广东"]
 
 
 def strip_tags(html: str) -> str:
-    return unescape(re.sub(r"</?mark>", "", html))
+    return unescape(re.sub(r"</?mark[^>]*>", "", html))
 
 
 @pytest.fixture(scope="module")
@@ -135,3 +135,26 @@ def test_a_partial_match_document_marks_the_words_its_hit_was_found_by(seed_sess
                 assert normalized(unescape(m)) in doc.partial_words
     whole = seed_session.document(page.hits[0].doc_id, indexer.parse_query("公安"))
     assert not whole.partial_words and whole.match_count > 0
+
+
+def test_each_concordance_line_names_the_mark_that_holds_its_match(tmp_path):
+    """Overlapping matches share one mark in the document view; a concordance line's m=n must
+    still lead to the mark holding its n-th match (the page picks it by data-m/data-n)."""
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "a.md").write_text("# 测试\n\n公安局，公安。哈哈哈。公安局长\n", encoding="utf-8")
+    indexer.update(seeds, tmp_path / "ix")
+    with indexer.SearchSession(indexer.open_index(tmp_path / "ix")) as session:
+        for q in ("公安 安局", "哈哈", "公安局 局长 公安"):
+            parsed = indexer.parse_query(q)
+            lines = session.concordance(parsed).occurrences
+            assert lines
+            doc = session.document(lines[0].doc_id, parsed)
+            for line in lines:
+                section = next(s for s in doc.sections if s.section_id == line.section_id)
+                marks = re.findall(r'<mark data-m="(\d+)" data-n="(\d+)">(.*?)</mark>',
+                                   section.html)
+                holding = [(int(m), int(n), t) for m, n, t in marks
+                           if int(m) <= line.number < int(m) + int(n)]
+                assert len(holding) == 1, (q, line.number, marks)
+                assert line.match in unescape(holding[0][2])

@@ -60,7 +60,11 @@
     if (!target) return 0;
     var m = parseInt(new URLSearchParams(location.search).get("m"), 10);
     var inside = marks.filter(function (mark) { return target.contains(mark); });
-    if (m >= 1 && m <= inside.length) return marks.indexOf(inside[m - 1]);
+    // overlapping matches share a mark: data-m/data-n say which match numbers it holds
+    for (var j = 0; m >= 1 && j < inside.length; j++) {
+      var from = parseInt(inside[j].dataset.m, 10), count = parseInt(inside[j].dataset.n, 10);
+      if (from <= m && m < from + count) return marks.indexOf(inside[j]);
+    }
     for (var i = 0; i < marks.length; i++) {
       if (target.contains(marks[i]) ||
           (target.compareDocumentPosition(marks[i]) & Node.DOCUMENT_POSITION_FOLLOWING)) return i;
