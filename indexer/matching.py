@@ -477,7 +477,8 @@ def facet_top(matches: list[SegmentMatches], fieldname: str, k: int,
     """The ``k`` values of a sortable column held by most of ``matches``, and how many distinct
     values they hold in all: ``([(value, count, global document number of one match holding
     it), …], distinct)``, largest count first, ties by value. ``counted(value) -> bool``, when
-    given, leaves out the values it rejects (before the top ``k`` is taken).
+    given, leaves out the values it rejects (before the top ``k`` is taken); it must be one
+    module-level function, as its answers are kept per set of segments.
 
     Counting is one ``numpy.bincount`` per segment over the segment's value codes mapped to
     codes shared by all segments (:func:`_shared_codes`); only the values that can be in the
@@ -486,7 +487,7 @@ def facet_top(matches: list[SegmentMatches], fieldname: str, k: int,
     matches = [m for m in matches if m.ids.size]
     if not matches:
         return [], 0
-    values, maps = _shared_codes([m.reader for m in matches], fieldname)
+    values, maps, kept = _shared_codes([m.reader for m in matches], fieldname)
     tally = np.zeros(len(values), np.int64)
     of_matches = []
     for m, shared in zip(matches, maps):
@@ -495,8 +496,10 @@ def facet_top(matches: list[SegmentMatches], fieldname: str, k: int,
         tally += np.bincount(local, minlength=len(values))
     present = np.flatnonzero(tally)
     if counted is not None:
-        present = present[np.fromiter((counted(values[c]) for c in present.tolist()), bool,
-                                      present.size)]
+        keep = kept.get(counted)
+        if keep is None:  # once per set of segments and predicate, not per search
+            keep = kept[counted] = np.fromiter(map(counted, values), bool, len(values))
+        present = present[keep[present]]
     distinct = int(present.size)
     if present.size > k:
         kth = np.partition(tally[present], present.size - k)[present.size - k]
@@ -517,10 +520,12 @@ _SHARED_LIMIT = 16
 _shared_lock = threading.Lock()
 
 
-def _shared_codes(readers: list, fieldname: str) -> tuple[list, list[np.ndarray]]:
-    """``(values, maps)``: the distinct values of ``fieldname`` over the segments of
-    ``readers``, and per segment an array mapping its codes (:func:`indexer.postings.codes`) to
-    indexes into ``values``. Kept per set of segments (the last :data:`_SHARED_LIMIT`)."""
+def _shared_codes(readers: list, fieldname: str) -> tuple[list, list[np.ndarray], dict]:
+    """``(values, maps, kept)``: the distinct values of ``fieldname`` over the segments of
+    ``readers``, per segment an array mapping its codes (:func:`indexer.postings.codes`) to
+    indexes into ``values``, and a dict in which :func:`facet_top` keeps, per ``counted``
+    predicate, a boolean array over ``values``. Kept per set of segments (the last
+    :data:`_SHARED_LIMIT`)."""
     key = (fieldname, tuple(segment_key(r) for r in readers))
     with _shared_lock:
         found = _SHARED.get(key)
@@ -531,7 +536,7 @@ def _shared_codes(readers: list, fieldname: str) -> tuple[list, list[np.ndarray]
             seg_values, _ = codes(reader, fieldname)
             maps.append(np.asarray([index.setdefault(v, len(index)) for v in seg_values],
                                    np.int64))
-        found = (list(index), maps)
+        found = (list(index), maps, {})
         with _shared_lock:
             if len(_SHARED) >= _SHARED_LIMIT:
                 _SHARED.pop(next(iter(_SHARED)))

@@ -237,6 +237,12 @@ def _docnums(matches: list[matching.SegmentMatches]) -> list[int]:
     return [d + m.offset for m in matches for d in m.ids.tolist()]
 
 
+def _in_an_article(article_key: str) -> bool:
+    """Whether an ``article_key`` (``doc_id`` + ``\x1f`` + article title) names an article:
+    sections outside any article have an empty title there."""
+    return bool(article_key.partition("\x1f")[2])
+
+
 def _crumbs(stored: dict) -> tuple[str, ...]:
     return tuple(json.loads(stored.get("breadcrumb") or "[]"))
 
@@ -386,7 +392,7 @@ class SearchSession:
         # sections outside any article have a key with an empty article part: not a facet
         # value, and left out before the top is taken so they never displace a real article
         top, article_count = matching.facet_top(matches, "article_key", MAX_FACET_VALUES,
-                                                lambda key: bool(key.partition("\x1f")[2]))
+                                                _in_an_article)
         articles = tuple(FacetValue(key, key.partition("\x1f")[2], n) for key, n, _ in top)
         return Facets(documents, articles, doc_count - len(documents),
                       article_count - len(articles))
