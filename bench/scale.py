@@ -130,27 +130,37 @@ class Fts5Trigram:
         self.build_s = time.perf_counter() - t
         self.db = db
 
-    def search(self, query: str) -> tuple[int, list, set[str]]:
-        """``(count, first 10 with snippets, all matching ids)``; terms shorter than three
-        characters cannot be answered by the trigram index and match nothing."""
+    @staticmethod
+    def _where(query: str) -> tuple[str, list, bool]:
+        """``(SQL condition, parameters, ranked)``: the quoted terms ANDed through ``MATCH``;
+        a term shorter than three characters cannot be answered by the trigram index, so the
+        query matches nothing."""
         terms, _ = terms_of(query)
-        usable = [t for t in terms if len(t) >= 3]
-        if not usable or len(usable) < len(terms):
+        if not terms or any(len(t) < 3 for t in terms):
+            return "0", [], False
+        return "s MATCH ?", [" AND ".join('"' + t.replace('"', '""') + '"' for t in terms)], True
+
+    def search(self, query: str) -> tuple[int, list, set[str]]:
+        """``(count, first 10 with snippets, empty set)``: by ``bm25`` with ``snippet()``
+        when the query goes through ``MATCH``, else the first 10 rows and their openings."""
+        where, params, ranked = self._where(query)
+        if where == "0":  # nothing the table can answer: no query is sent
             return 0, [], set()
-        match = " AND ".join('"' + t.replace('"', '""') + '"' for t in usable)
-        count = self.db.execute("SELECT count(*) FROM s WHERE s MATCH ?", (match,)).fetchone()[0]
-        top = self.db.execute(
-            "SELECT sid, snippet(s, 1, '<mark>', '</mark>', '…', 32) FROM s WHERE s MATCH ? "
-            "ORDER BY rank LIMIT 10", (match,)).fetchall()
+        count = self.db.execute(f"SELECT count(*) FROM s WHERE {where}", params).fetchone()[0]
+        if ranked:
+            top = self.db.execute(
+                "SELECT sid, snippet(s, 1, '<mark>', '</mark>', '…', 32) FROM s WHERE "
+                f"{where} ORDER BY rank LIMIT 10", params).fetchall()
+        else:
+            top = self.db.execute(f"SELECT sid, substr(body, 1, 64) FROM s WHERE {where} "
+                                  "LIMIT 10", params).fetchall()
         return count, top, set()
 
     def matches(self, query: str) -> set[str]:
-        terms, _ = terms_of(query)
-        usable = [t for t in terms if len(t) >= 3]
-        if not usable or len(usable) < len(terms):
+        where, params, _ = self._where(query)
+        if where == "0":
             return set()
-        match = " AND ".join('"' + t.replace('"', '""') + '"' for t in usable)
-        return {r[0] for r in self.db.execute("SELECT sid FROM s WHERE s MATCH ?", (match,))}
+        return {r[0] for r in self.db.execute(f"SELECT sid FROM s WHERE {where}", params)}
 
 
 class Fts5TrigramComplete(Fts5Trigram):
@@ -178,23 +188,6 @@ class Fts5TrigramComplete(Fts5Trigram):
                 escaped = t.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
                 params.append("%" + escaped + "%")
         return " AND ".join(clauses) or "0", params, bool(long)
-
-    def search(self, query: str) -> tuple[int, list, set[str]]:
-        """``(count, first 10 with snippets, empty set)``, like :meth:`Fts5Trigram.search`."""
-        where, params, ranked = self._where(query)
-        count = self.db.execute(f"SELECT count(*) FROM s WHERE {where}", params).fetchone()[0]
-        if ranked:
-            top = self.db.execute(
-                "SELECT sid, snippet(s, 1, '<mark>', '</mark>', '…', 32) FROM s WHERE "
-                f"{where} ORDER BY rank LIMIT 10", params).fetchall()
-        else:
-            top = self.db.execute(f"SELECT sid, substr(body, 1, 64) FROM s WHERE {where} "
-                                  "LIMIT 10", params).fetchall()
-        return count, top, set()
-
-    def matches(self, query: str) -> set[str]:
-        where, params, _ = self._where(query)
-        return {r[0] for r in self.db.execute(f"SELECT sid FROM s WHERE {where}", params)}
 
 
 class StockWhoosh:

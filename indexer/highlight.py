@@ -67,6 +67,11 @@ class Snippet:
     shown: int
 
 
+def _distinct(needles: list[str]):
+    """``(index, needle)`` of each non-empty needle not seen before in ``needles``."""
+    return ((k, n) for k, n in enumerate(needles) if n and n not in needles[:k])
+
+
 def find_matches(text: str, needles: list[str], limit: int | None = None) -> list[Match]:
     """Every occurrence of every normalized needle in ``text``, sorted by position.
 
@@ -80,9 +85,7 @@ def find_matches(text: str, needles: list[str], limit: int | None = None) -> lis
     """
     norm = normalize(text)
     found: list[Match] = []
-    for k, needle in enumerate(needles):
-        if not needle or needle in needles[:k]:
-            continue
+    for k, needle in _distinct(needles):
         i = norm.text.find(needle)
         left = -1 if limit is None else limit
         while i != -1 and left:
@@ -104,9 +107,7 @@ def count_matches(normalized_text: str, needles: list[str]) -> int:
     occurrences, overlapping ones included), counted in the normalized text: ``str.count``
     when a needle cannot overlap itself, else one ``find`` per occurrence."""
     count = 0
-    for k, needle in enumerate(needles):
-        if not needle or needle in needles[:k]:
-            continue
+    for _, needle in _distinct(needles):
         if not self_overlapping(needle):
             count += normalized_text.count(needle)
             continue
@@ -123,21 +124,16 @@ def merge_spans(matches: list[Match]) -> list[tuple[int, int]]:
     Only overlapping matches merge; adjacent ones (``公安公安``) stay two spans, so each
     occurrence is its own ``<mark>`` and the document view can step through them one by one.
     """
-    spans: list[tuple[int, int]] = []
-    for m in sorted(matches, key=lambda m: m.start_char):
-        if spans and m.start_char < spans[-1][1]:
-            spans[-1] = (spans[-1][0], max(spans[-1][1], m.end_char))
-        else:
-            spans.append((m.start_char, m.end_char))
-    return spans
+    ordered = sorted(matches, key=lambda m: m.start_char)
+    return [(a, b) for a, b, _, _ in numbered_spans(ordered)]
 
 
 def numbered_spans(matches: list[Match]) -> list[tuple[int, int, int, int]]:
-    """:func:`merge_spans` that also says which matches each span holds: ``(start_char,
-    end_char, first, count)``, where the span holds matches number ``first`` to ``first +
-    count - 1`` (1-based, in the order of ``matches``, which is how the concordance numbers a
-    section's occurrences). Overlapping matches share one mark, so the n-th match is found
-    through these numbers, not by counting marks."""
+    """The union of ``matches`` (sorted by start, as :func:`find_matches` returns them) as
+    ``(start_char, end_char, first, count)``: each span holds matches number ``first`` to
+    ``first + count - 1`` (1-based, in the order of ``matches``, which is how the concordance
+    numbers a section's occurrences). Overlapping matches share one mark, so the n-th match is
+    found through these numbers, not by counting marks."""
     spans: list[list[int]] = []
     for number, m in enumerate(matches, 1):
         if spans and m.start_char < spans[-1][1]:

@@ -237,6 +237,13 @@ def _docnums(matches: list[matching.SegmentMatches]) -> list[int]:
     return [d + m.offset for m in matches for d in m.ids.tolist()]
 
 
+def _partial_marks(words: tuple[str, ...]) -> list[list[str]]:
+    """The words to mark in a partial match, in order of preference: the longer ones (single
+    characters would light up everything), else all of them, for a text that shares nothing
+    but single characters with the query (those are then what it matched on)."""
+    return [[w for w in words if len(w) > 1], list(words)]
+
+
 def _in_an_article(article_key: str) -> bool:
     """Whether an ``article_key`` (``doc_id`` + ``\x1f`` + article title) names an article:
     sections outside any article have an empty title there."""
@@ -366,15 +373,12 @@ class SearchSession:
             ranked = self._partial(fallback.words, first + per_page, deadline)
             timed_out = ranked is None or ranked.timed_out
             if ranked is not None and ranked.total:
-                # mark the longer words only (single characters would light up everything),
-                # unless a section shares nothing but single characters with the query: then
-                # those are what it matched on, and they are shown
-                longer = [w for w in fallback.words if len(w) > 1]
                 hits = []
                 for d, score in zip(ranked.docnums[first:], ranked.scores[first:]):
-                    hit = self._hit(d, score, longer)
-                    if not hit.match_count:
-                        hit = self._hit(d, score, list(fallback.words))
+                    for words in _partial_marks(fallback.words):
+                        hit = self._hit(d, score, words)
+                        if hit.match_count:
+                            break
                     hits.append(hit)
                 return Page(parsed, ranked.total, page, per_page,
                             max(1, math.ceil(ranked.total / per_page)), tuple(hits),
@@ -542,9 +546,7 @@ class SearchSession:
         partial: tuple[str, ...] = ()
         fallback = fallback_words(parsed, self.words) if parsed and not any(found) else None
         if fallback is not None:
-            # as a partial-match hit is marked: the longer words, or all when only single
-            # characters occur
-            for words in ([w for w in fallback.words if len(w) > 1], list(fallback.words)):
+            for words in _partial_marks(fallback.words):  # as a partial-match hit is marked
                 found = [find_matches(s["text"], words) for s in stored]
                 if any(found):
                     partial = tuple(words)
