@@ -42,6 +42,7 @@ from .pool import SearcherPool
 from .documents import read_document
 from .schema import article_key, make_schema
 from .sections import Section, split_sections
+from .storage import open_generation
 from .writers import GroupedMpWriter, GroupedSegmentWriter
 from .sources import (
     SYNONYMS, USER_DICTIONARY, DocumentError, KnownFiles, SourceFile, load, read_config_text, scan,
@@ -382,7 +383,7 @@ def _full_build(index_dir: Path, files: list[SourceFile], report: UpdateReport,
 
 def _incremental(gen: Path, files: list[SourceFile], gone: list[str], report: UpdateReport,
                  encodings: dict[str, str], progress: Progress | None) -> None:
-    ix = whoosh_index.open_dir(str(gen))
+    ix = open_generation(gen)
     writer = GroupedSegmentWriter(ix, **_LIVE_WRITER)
     try:
         # never add a path that may still be indexed: delete all its sections first
@@ -587,7 +588,7 @@ def open_index(index_dir: str | os.PathLike) -> IndexHandle:
         raise IndexMissingError(f"no index in {index_dir}: run `python -m indexer` first")
     if meta.get("signature") != analysis_signature(tuple(meta.get("user_dictionary", ()))):
         raise IndexMissingError(f"the index in {index_dir} was built by other analysis code")
-    return IndexHandle(whoosh_index.open_dir(str(gen)), gen.name, meta, gen)
+    return IndexHandle(open_generation(gen), gen.name, meta, gen)
 
 
 def is_current(index_dir: str | os.PathLike, generation: str) -> bool:
