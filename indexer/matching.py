@@ -7,7 +7,9 @@ Which sections match (the recall contract: plain substring search over the norma
 
 * a clause of one character: the ``chars`` postings of that character; of two: the ``grams``
   postings of that bigram; of three or more: the sections holding every one of its bigrams
-  (candidates from the postings) whose normalized text (``norm_text`` column) contains it.
+  (candidates from the postings) whose normalized text (``norm_text`` column) contains it
+  (the sections that passed are kept per segment, deleted ones included, and the segment's
+  live mask applied on each use: a segment's texts never change, its deletions may).
   Title clauses use the ``heading_*`` fields and the
   ``norm_heading`` column; ``doc:`` clauses the ``doc_id`` term; synonyms are alternatives;
 * AND intersects, OR unites, NOT takes the complement within the live (undeleted) sections.
@@ -43,7 +45,7 @@ from .highlight import count_matches
 from .normalize import normalized
 from .postings import codes, column_texts, lengths, postings
 from .query import All, Clause, Node, Not, ParsedQuery
-from .segment_cache import segment_key
+from .segment_cache import LRUCache, segment_key
 from .schema import (
     B, HEADING_BOOST, K1, PHRASE_BOOST, PROXIMITY_BOOST, PROXIMITY_SLOP, SYNONYM_BOOST, WORD_BOOST,
 )
@@ -53,6 +55,11 @@ SCOPES = {"body": ("chars", "grams", "norm_text"),
 """Per scope: the one-character field, the bigram field and the normalized-text column."""
 MAX_SPANNED = 4
 """At most this many clauses take part in the proximity bonus."""
+MAX_CONTAINING_BYTES = 16 * 2**20
+"""Memory (bytes) of verified substring matches kept (:meth:`SegmentEvaluator._containing`):
+4 bytes per matching section, so 16 MB keeps thousands of queries' matches on cn-laws."""
+_ENTRY_BYTES = 200  # what an entry's key and array header cost besides the ids
+_containing_cache = LRUCache()
 
 
 @dataclass
@@ -157,21 +164,10 @@ class SegmentEvaluator:
 
     def _verified(self, grams_field: str, column: str, norm: str) -> Scored:
         grams = sorted({norm[i:i + 2] for i in range(len(norm) - 1)})
-        lists = sorted((postings(self.reader, grams_field, g) for g in grams),
-                       key=lambda p: p.ids.size)
+        lists = [postings(self.reader, grams_field, g) for g in grams]
         found = self.empty()
-        candidates = lists[0].ids
-        for p in lists[1:]:
-            if not candidates.size:
-                break
-            candidates = np.intersect1d(candidates, p.ids, assume_unique=True)
-        candidates = candidates[self.live[candidates]]
-        if not candidates.size:
-            return found
-        texts = column_texts(self.reader, column)
-        # "in" stops at the first occurrence (a count scans the whole text: 4x slower)
-        ids = candidates[np.fromiter((norm in texts[d] for d in candidates.tolist()), bool,
-                                     candidates.size)]
+        ids = self._containing(lists, column, norm)
+        ids = ids[self.live[ids]]
         if ids.size:
             found.mask[ids] = True
             # frequency: the least frequent of its bigrams in the section (an upper bound of
@@ -180,6 +176,30 @@ class SegmentEvaluator:
             idf = sum(self.searcher.idf(grams_field, g) for g in grams)
             found.score[ids] = self._bm25(grams_field, idf, tf, ids)
         return found
+
+    def _containing(self, lists, column: str, norm: str) -> np.ndarray:
+        """Segment document numbers (ascending ``int32``, deleted ones included) whose
+        ``column`` text contains ``norm``: the sections in every one of ``lists`` (the
+        postings of its bigrams), each checked with ``in``. Kept per segment
+        (:data:`MAX_CONTAINING_BYTES`), since a segment's texts never change: a second page,
+        a facet link or the JSON of the same query does not scan the texts again."""
+        key = (*segment_key(self.reader), column, norm)
+        ids = _containing_cache.get(key)
+        if ids is not None:
+            return ids
+        lists = sorted(lists, key=lambda p: p.ids.size)
+        candidates = lists[0].ids
+        for p in lists[1:]:
+            if not candidates.size:
+                break
+            candidates = np.intersect1d(candidates, p.ids, assume_unique=True)
+        if candidates.size:
+            texts = column_texts(self.reader, column)
+            # "in" stops at the first occurrence (a count scans the whole text: 4x slower)
+            candidates = candidates[np.fromiter((norm in texts[d] for d in candidates.tolist()),
+                                                bool, candidates.size)]
+        return _containing_cache.put(key, candidates, candidates.nbytes + _ENTRY_BYTES,
+                                     MAX_CONTAINING_BYTES)
 
     def clause(self, c: Clause) -> Scored:
         """One query clause with its synonyms."""
@@ -501,10 +521,8 @@ def facet_top(matches: list[SegmentMatches], fieldname: str, k: int,
             keep = kept[counted] = np.fromiter(map(counted, values), bool, len(values))
         present = present[keep[present]]
     distinct = int(present.size)
-    if present.size > k:
-        kth = np.partition(tally[present], present.size - k)[present.size - k]
-        present = present[tally[present] >= kth]
-    chosen = sorted(present.tolist(), key=lambda c: (-int(tally[c]), values[c]))[:k]
+    # shared codes follow the values' order, so ties by value are ties by code
+    chosen = present[np.lexsort((present, -tally[present]))[:k]].tolist()
     out = []
     for c in chosen:
         for m, local in zip(matches, of_matches):
@@ -522,21 +540,20 @@ _shared_lock = threading.Lock()
 
 def _shared_codes(readers: list, fieldname: str) -> tuple[list, list[np.ndarray], dict]:
     """``(values, maps, kept)``: the distinct values of ``fieldname`` over the segments of
-    ``readers``, per segment an array mapping its codes (:func:`indexer.postings.codes`) to
-    indexes into ``values``, and a dict in which :func:`facet_top` keeps, per ``counted``
+    ``readers``, sorted; per segment, an array mapping its codes
+    (:func:`indexer.postings.codes`) to indexes into ``values``; and a dict in which :func:`facet_top` keeps, per ``counted``
     predicate, a boolean array over ``values``. Kept per set of segments (the last
     :data:`_SHARED_LIMIT`)."""
     key = (fieldname, tuple(segment_key(r) for r in readers))
     with _shared_lock:
         found = _SHARED.get(key)
     if found is None:
-        index: dict = {}
-        maps = []
-        for reader in readers:
-            seg_values, _ = codes(reader, fieldname)
-            maps.append(np.asarray([index.setdefault(v, len(index)) for v in seg_values],
-                                   np.int64))
-        found = (list(index), maps, {})
+        per_segment_values = [codes(reader, fieldname)[0] for reader in readers]
+        values = sorted(set().union(*per_segment_values))
+        index = {v: i for i, v in enumerate(values)}
+        maps = [np.asarray([index[v] for v in seg_values], np.int64)
+                for seg_values in per_segment_values]
+        found = (values, maps, {})
         with _shared_lock:
             if len(_SHARED) >= _SHARED_LIMIT:
                 _SHARED.pop(next(iter(_SHARED)))

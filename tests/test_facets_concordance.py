@@ -123,3 +123,25 @@ def test_facets_list_real_articles_first_and_say_how_many_more(tmp_path):
     listed = {f["value"]: f["count"] for f in facets["documents"]}
     assert all(by_doc[d] == n for d, n in listed.items())
     assert min(listed.values()) >= max(n for d, n in by_doc.items() if d not in listed)
+    # largest count first, ties by value: 22 documents tie at 3 hits for 17 places
+    expected = sorted(by_doc.items(), key=lambda kv: (-kv[1], kv[0]))[:20]
+    assert [(f["value"], f["count"]) for f in facets["documents"]] == expected
+
+
+@pytest.mark.parametrize("q", ["示范", "a b&c=d#e+f%g", "zhsearchFacetProbe", "/?:@!$'()*,;"])
+def test_facet_links_are_the_links_search_url_builds(app, q):
+    """Facet links are built by splicing each value into one built URL; they must be exactly
+    what Werkzeug's builder gives for every value (escaping included), also when the query
+    holds the stand-in value itself."""
+    from dataclasses import replace
+
+    from webapp import urls
+    from webapp.params import SearchParams
+
+    values = ["000_8750069abcf0ab7e", "文件 一\x1f第一章 总则", "a&b=c#d+e%f/g?h", "'()*,;:@!$~",
+              "zhsearchFacetProbe", "\u00e9\U0001f600 \t"]
+    for params in (SearchParams(q), SearchParams(q, page=3, per_page=7, doc="d1", article="x")):
+        with app.test_request_context("/"):
+            for key in ("doc", "article"):
+                expected = [urls.search_url(replace(params, page=1, **{key: v})) for v in values]
+                assert urls.facet_urls(params, key, values) == expected

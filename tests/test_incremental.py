@@ -240,3 +240,38 @@ def test_a_file_edited_just_after_an_update_is_read_again(tmp_path):
     indexer.update(seeds, index_dir)
     known = indexer.indexing._known_files(indexer.read_meta(index_dir))
     assert all(f.data is not None for f in sources.scan(seeds, known).files)
+
+
+def test_kept_substring_matches_follow_deletions_and_changes(tmp_path, monkeypatch):
+    """Verified substring matches are kept per segment (``matching._containing``). A section
+    deleted from a segment whose matches were kept must drop out of the answer, and a changed
+    file must be searched afresh, each equal to substring search over the new texts."""
+    from indexer import matching
+
+    seeds, index_dir = tmp_path / "seeds", tmp_path / "ix"
+    for k in range(12):  # one deletion stays under MAX_DELETED_SHARE: the segment is kept
+        line = "公安机关依法打击犯罪。" if k < 3 else PARAGRAPHS[1 + k % 8]
+        write(seeds / f"{k:02}.txt", [f"第{k}号文件说明{line}"])
+    indexer.update(seeds, index_dir)
+    scans = []
+    real = matching.column_texts
+    monkeypatch.setattr(matching, "column_texts", lambda *a: scans.append(a) or real(*a))
+
+    def answer(q):
+        with indexer.SearchSession(indexer.open_index(index_dir)) as session:
+            segments = [r.segment().segment_id() for r, _ in session._searcher.reader().leaf_readers()]
+            got = session.all_section_ids(indexer.parse_query(q))
+        assert got == oracle.unquoted(oracle.load_sections(seeds), q), q
+        return got, segments
+
+    got, before = answer("公安机关")
+    assert len(got) == 3 and len(scans) == 1
+    (seeds / "01.txt").unlink()
+    indexer.update(seeds, index_dir)
+    got, after = answer("公安机关")
+    assert len(got) == 2
+    assert after == before and len(scans) == 1  # answered from what was kept, minus the deleted
+    write(seeds / "02.txt", ["第2号文件说明量子通信试验成功。"])
+    indexer.update(seeds, index_dir)
+    assert len(answer("公安机关")[0]) == 1
+    assert len(answer("量子通信")[0]) == 1
