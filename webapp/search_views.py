@@ -43,9 +43,9 @@ def _hit_dict(hit: indexer.Hit, params: SearchParams) -> dict:
 
 def _facets_dict(params: SearchParams, facets: indexer.Facets | None) -> dict:
     def values(items, key):
-        return [{"value": f.value, "label": f.label, "count": f.count,
-                 "url": urls.search_url(replace(params, page=1, **{key: f.value}))}
-                for f in items]
+        links = urls.facet_urls(params, key, [f.value for f in items])
+        return [{"value": f.value, "label": f.label, "count": f.count, "url": url}
+                for f, url in zip(items, links)]
 
     if facets is None:
         return {"documents": [], "articles": [], "more_documents": 0, "more_articles": 0}

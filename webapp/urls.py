@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from urllib.parse import quote_plus
+
 from flask import url_for
 
 from .params import DEFAULT_CONCORDANCE_PER_PAGE, DEFAULT_PER_PAGE, SearchParams
@@ -28,6 +31,26 @@ def search_url(params: SearchParams, page: int | None = None, fmt: str = "html",
     args = _search_args(params, page)
     endpoint = "search.search_json" if fmt == "json" else "search.search"
     return url_for(endpoint, _external=external, **args)
+
+
+_PROBE = "zhsearchFacetProbe"
+"""A stand-in facet value: letters only, so it stands in a URL as itself."""
+_QUERY_SAFE = "!$'()*,/:;?@"
+"""Characters Werkzeug leaves unescaped in query values (``werkzeug.urls._urlencode``, after
+the WHATWG URL standard's query percent-encode set); a test holds :func:`facet_urls` to
+:func:`search_url`, so a change there shows."""
+
+
+def facet_urls(params: SearchParams, key: str, values: list[str]) -> list[str]:
+    """``search_url(replace(params, page=1, **{key: value}))`` for each of ``values`` (``key``:
+    ``"doc"`` or ``"article"``), with the part they share built once: a results page links
+    up to 40 facet values, and Werkzeug's URL builder took 14 µs a link (0.5 ms of a
+    ``/search.json`` answer); this takes 4."""
+    url = search_url(replace(params, page=1, **{key: _PROBE}))
+    if url.count(_PROBE) != 1:  # the query itself holds the stand-in: build each in full
+        return [search_url(replace(params, page=1, **{key: v})) for v in values]
+    head, tail = url.split(_PROBE)
+    return [head + quote_plus(v, safe=_QUERY_SAFE) + tail for v in values]
 
 
 def doc_url(doc_id: str, q: str = "", section_id: str | None = None, fmt: str = "html",
