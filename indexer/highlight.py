@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from html import escape
 from typing import NamedTuple
 
-from .normalize import normalize
+from .normalize import NormalizedText, normalize
 
 FRAGMENT_CHARS = 100
 """Target length of one fragment (characters); fragments grow to include whole matches."""
@@ -72,7 +72,8 @@ def _distinct(needles: list[str]):
     return ((k, n) for k, n in enumerate(needles) if n and n not in needles[:k])
 
 
-def find_matches(text: str, needles: list[str], limit: int | None = None) -> list[Match]:
+def find_matches(text: str, needles: list[str], limit: int | None = None,
+                 norm: NormalizedText | None = None) -> list[Match]:
     """Every occurrence of every normalized needle in ``text``, sorted by position.
 
     Args:
@@ -80,10 +81,12 @@ def find_matches(text: str, needles: list[str], limit: int | None = None) -> lis
         needles: normalized strings (see :func:`indexer.normalize.normalized`); empty ones and
             repeats are ignored.
         limit: at most this many occurrences of each needle, the first ones (None: all).
+        norm: ``normalize(text)`` when the caller has it (from the index's columns:
+            :func:`indexer.postings.section_normalized`); None: computed here.
     Returns:
         matches with code-point offsets into ``text``.
     """
-    norm = normalize(text)
+    norm = normalize(text) if norm is None else norm
     found: list[Match] = []
     for k, needle in _distinct(needles):
         i = norm.text.find(needle)
@@ -205,7 +208,7 @@ class _Inside:
         return [m for m in self.matches[lo:hi] if m.end_char <= end]
 
 
-def make_snippet(text: str, needles: list[str]) -> Snippet:
+def make_snippet(text: str, needles: list[str], norm: NormalizedText | None = None) -> Snippet:
     """Cut one or two fragments of about :data:`FRAGMENT_CHARS` characters that show the most
     distinct needles (then the most matches), with every match inside them marked.
 
@@ -215,13 +218,15 @@ def make_snippet(text: str, needles: list[str]) -> Snippet:
     Args:
         text: the section text.
         needles: normalized clause texts.
+        norm: ``normalize(text)`` when the caller has it (see :func:`find_matches`).
     Returns:
         a :class:`Snippet`; for a text without matches, its opening fragment unmarked.
     """
-    matches = find_matches(text, needles, SNIPPET_MATCHES)
+    norm = normalize(text) if norm is None else norm
+    matches = find_matches(text, needles, SNIPPET_MATCHES, norm)
     total = len(matches)
     if total >= SNIPPET_MATCHES:  # some needle may have more than were located
-        total = count_matches(normalize(text).text, needles)
+        total = count_matches(norm.text, needles)
     spans = merge_spans(matches)
     if not spans:
         end = min(len(text), FRAGMENT_CHARS)

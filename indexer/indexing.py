@@ -233,6 +233,7 @@ def _fields(section: Section, sha256: str, path: str) -> dict:
         heading_grams=headings,
         norm_text=section.text,
         norm_heading=headings,
+        norm_offsets=section.text,
     )
 
 

@@ -43,7 +43,7 @@ from whoosh.scoring import bm25
 
 from .highlight import count_matches
 from .normalize import normalized
-from .postings import codes, column_texts, lengths, postings
+from .postings import codes, column_texts, lengths, postings, section_normalized
 from .query import All, Clause, Node, Not, ParsedQuery
 from .segment_cache import LRUCache, segment_key
 from .schema import (
@@ -231,8 +231,8 @@ class SegmentEvaluator:
 
 
 def preload(searcher) -> None:
-    """Read what every search needs from each segment (text columns, field lengths, facet
-    codes) into the per-segment caches, so that the first searches do not pay for it (on
+    """Read what every search needs from each segment (text columns, offset maps, field
+    lengths, facet codes) into the per-segment caches, so that the first searches do not pay for it (on
     cn-laws the text columns alone take about 0.3 s)."""
     for reader, _ in _segments(searcher):
         for scope in SCOPES.values():
@@ -243,6 +243,8 @@ def preload(searcher) -> None:
             lengths(reader, fieldname)
         for fieldname in ("doc_id", "article_key"):
             codes(reader, fieldname)
+        if reader.doc_count_all():
+            section_normalized(reader, 0)  # loads the segment's offset maps
 
 
 def _boosted(s: Scored, boost: float) -> Scored:

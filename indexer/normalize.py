@@ -23,6 +23,7 @@ charabia's ``Token.char_map`` (meilisearch/charabia, ``charabia/src/token.rs``).
 from __future__ import annotations
 
 import unicodedata
+from bisect import bisect_right
 from functools import lru_cache
 
 import numpy as np
@@ -328,3 +329,79 @@ def _space(pieces, starts, ends, last: str, start: int, end: int, following: str
 def normalized(text: str) -> str:
     """Shorthand for ``normalize(text).text``."""
     return normalize(text).text
+
+
+def pack_offsets(norm: NormalizedText) -> bytes:
+    """``norm``'s map back to the original, packed sparsely for an index column: where
+    ``starts[i] - i`` changes (white space dropped or folded, marks composed) and where
+    ``ends[i] - starts[i]`` is not 1 (a run of white space kept as one space, a composed
+    cluster). A section of ordinary text has a few of each, so the map takes tens of bytes
+    instead of eight per character.
+
+    Returns:
+        little-endian ``int32`` values: the number ``k`` of changes, their ``k`` positions and
+        ``k`` new shifts, then the positions and extra lengths of the wide characters (bytes).
+    """
+    n = len(norm.text)
+    starts = np.asarray(norm._starts, np.int64).reshape(n)
+    widths = np.asarray(norm._ends, np.int64).reshape(n) - starts - 1
+    shift = starts - np.arange(n)
+    jumps = np.flatnonzero(np.diff(shift, prepend=0))
+    wide = np.flatnonzero(widths)
+    return np.concatenate(([jumps.size], jumps, shift[jumps], wide, widths[wide])) \
+        .astype("<i4").tobytes()
+
+
+class PackedNormalizedText(NormalizedText):
+    """A :class:`NormalizedText` read back from :func:`pack_offsets`'s sparse map: offsets
+    are worked out per :meth:`span` by bisection over the few places where the map is not
+    the identity, rather than unpacked into two arrays the length of the text first (a
+    snippet maps a handful of matches)."""
+
+    __slots__ = ("_jumps", "_shifts", "_wide")
+
+    def __init__(self, text: str, jumps: list[int], shifts: list[int], wide: dict[int, int]):
+        super().__init__(text, None, None)
+        self._jumps = jumps
+        self._shifts = shifts
+        self._wide = wide
+
+    def _start(self, i: int) -> int:
+        k = bisect_right(self._jumps, i) - 1
+        return i + self._shifts[k] if k >= 0 else i
+
+    @property
+    def starts(self) -> tuple[int, ...]:
+        return tuple(self._start(i) for i in range(len(self.text)))
+
+    @property
+    def ends(self) -> tuple[int, ...]:
+        return tuple(self._start(i) + 1 + self._wide.get(i, 0) for i in range(len(self.text)))
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """As :meth:`NormalizedText.span`."""
+        if not 0 <= start < end <= len(self.text):
+            raise IndexError(f"bad normalized span {start}:{end} of {len(self.text)}")
+        last = end - 1
+        return self._start(start), self._start(last) + 1 + self._wide.get(last, 0)
+
+
+def unpack_offsets(text: str, packed: bytes) -> PackedNormalizedText:
+    """The :class:`NormalizedText` that :func:`pack_offsets` packed, given its ``text``
+    (the normalized string, as the ``norm_text`` column holds it): equal to ``normalize`` of
+    the original, without the original.
+
+    Raises:
+        ValueError: ``packed`` is not a map of a text of ``len(text)`` characters.
+    """
+    values = np.frombuffer(packed, "<i4").tolist()
+    n = len(text)
+    k = values[0] if values else -1
+    rest = values[1 + 2 * k:]
+    if k < 0 or len(values) < 1 + 2 * k or len(rest) % 2:
+        raise ValueError("not a packed offset map")
+    jumps, shifts = values[1:1 + k], values[1 + k:1 + 2 * k]
+    wide = dict(zip(rest[:len(rest) // 2], rest[len(rest) // 2:]))
+    if any(not 0 <= j < n for j in (*jumps[:1], *jumps[-1:], *wide)) or jumps != sorted(jumps):
+        raise ValueError(f"offset map does not fit a text of {n} characters")
+    return PackedNormalizedText(text, jumps, shifts, wide)

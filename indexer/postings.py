@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from whoosh.reading import TermNotFound
 
+from .normalize import NormalizedText, unpack_offsets
 from .segment_cache import LRUCache, field_lengths, per_segment, segment_key
 
 MAX_CACHED_BYTES = 96 * 2**20
@@ -123,6 +124,21 @@ def column_texts(reader, fieldname: str) -> list[str]:
     def load():
         return [b.decode("utf-8", "surrogatepass") for b in reader.column_reader(fieldname)]
     return per_segment(reader, "texts:" + fieldname, load)
+
+
+def section_normalized(reader, docnum: int) -> NormalizedText | None:
+    """Section ``docnum`` of ``reader``'s segment, normalized, as its ``norm_text`` and
+    ``norm_offsets`` columns hold it (equal to :func:`indexer.normalize.normalize` of its
+    text, which it spares); None for a segment written without offset maps, or a map that
+    does not fit its text (the caller then normalizes the text itself)."""
+    if not reader.has_column("norm_offsets"):
+        return None
+    maps = per_segment(reader, "bytes:norm_offsets",
+                       lambda: list(reader.column_reader("norm_offsets")))
+    try:
+        return unpack_offsets(column_texts(reader, "norm_text")[docnum], maps[docnum])
+    except ValueError:
+        return None
 
 
 def codes(reader, fieldname: str) -> tuple[list, np.ndarray]:

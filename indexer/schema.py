@@ -15,7 +15,10 @@ Fields:
   characters is one bigram term; a longer clause's candidates are the sections holding all of
   its bigrams, verified against the normalized text (:mod:`indexer.matching`);
 * ``norm_text`` / ``norm_heading``: columns (not indexed) of the normalized section text and
-  headings, UTF-8: what substring clauses are verified and counted against.
+  headings, UTF-8: what substring clauses are verified and counted against;
+* ``norm_offsets``: a column of each section text's map from normalized back to original
+  offsets, packed (:func:`indexer.normalize.pack_offsets`): snippets are cut from it and the
+  ``norm_text`` column without normalizing the text again.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from whoosh import columns
 from whoosh.fields import COLUMN, ID, NUMERIC, STORED, TEXT, Schema
 
 from .analysis import char_analyzer, gram_analyzer, word_analyzer
-from .normalize import normalize, normalized
+from .normalize import normalize, normalized, pack_offsets
 
 # BM25F parameters (Robertson & Zaragoza, "The Probabilistic Relevance Framework: BM25 and
 # Beyond", 2009). K1: how fast repeated occurrences stop adding score; B: how much a long
@@ -108,6 +111,19 @@ class NormalizedColumn(COLUMN):
         return normalized(value).encode("utf-8", "surrogatepass")
 
 
+class OffsetMapColumn(COLUMN):
+    """A per-document column of the field value's normalization map back to the original
+    (:func:`indexer.normalize.pack_offsets`), so that the highlighter maps matches found in
+    the ``norm_text`` column without normalizing the section text again."""
+
+    def __init__(self):
+        super().__init__(columns.VarBytesColumn())
+
+    def to_column_value(self, value):
+        """``value`` (a str) normalized, its map packed."""
+        return pack_offsets(normalize(value))
+
+
 def make_schema(user_words: tuple[str, ...] = ()) -> Schema:
     """Return a new :class:`whoosh.fields.Schema` for section documents.
 
@@ -136,4 +152,5 @@ def make_schema(user_words: tuple[str, ...] = ()) -> Schema:
         heading_grams=NgramField(2, phrase=False),
         norm_text=NormalizedColumn(),
         norm_heading=NormalizedColumn(),
+        norm_offsets=OffsetMapColumn(),
     )

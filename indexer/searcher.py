@@ -19,6 +19,7 @@ from .highlight import Fragment, find_matches, make_snippet, mark, numbered_span
 from .indexing import IndexHandle
 from .normalize import normalized
 from .query import ParsedQuery, QueryError, fallback_words, parse_query, synonym_map
+from .postings import section_normalized
 from .segment_cache import per_segment
 
 MAX_PER_PAGE = 100
@@ -315,7 +316,7 @@ class SearchSession:
 
     def _hit(self, docnum: int, score: float, needles: list[str]) -> Hit:
         stored = self._searcher.stored_fields(docnum)
-        snip = make_snippet(stored["text"], needles)
+        snip = make_snippet(stored["text"], needles, self._normalized(docnum))
         return Hit(
             section_id=stored["section_id"],
             doc_id=stored["doc_id"],
@@ -401,16 +402,26 @@ class SearchSession:
         return Facets(documents, articles, doc_count - len(documents),
                       article_count - len(articles))
 
-    def _doc_title(self, docnum: int, doc_id: str) -> str:
-        """The title of document ``doc_id``, read from section ``docnum`` (global number) once
-        per segment and kept."""
+    def _leaf(self, docnum: int) -> tuple:
+        """``(segment reader, segment document number)`` of global document ``docnum``."""
         leaves = self._searcher.reader().leaf_readers()
         at = bisect_right([offset for _, offset in leaves], docnum) - 1
         reader, offset = leaves[at]
+        return reader, docnum - offset
+
+    def _normalized(self, docnum: int):
+        """Section ``docnum`` (global number) normalized, from the index's columns
+        (:func:`indexer.postings.section_normalized`), or None."""
+        return section_normalized(*self._leaf(docnum))
+
+    def _doc_title(self, docnum: int, doc_id: str) -> str:
+        """The title of document ``doc_id``, read from section ``docnum`` (global number) once
+        per segment and kept."""
+        reader, local = self._leaf(docnum)
         titles = per_segment(reader, "doc_titles", dict)  # filled lazily, shared by threads
         title = titles.get(doc_id)
         if title is None:
-            title = titles[doc_id] = reader.stored_fields(docnum - offset).get("doc_title", doc_id)
+            title = titles[doc_id] = reader.stored_fields(local).get("doc_title", doc_id)
         return title
 
     def concordance(self, parsed: ParsedQuery, context: int = 20, sort: str = "position",
@@ -450,16 +461,17 @@ class SearchSession:
                 timed_out = True
                 break
             stored = self._searcher.stored_fields(docnum)
-            keyed.append(((stored.get("path", ""), stored["ordinal"]), stored))
+            keyed.append(((stored.get("path", ""), stored["ordinal"]), docnum, stored))
         keyed.sort(key=lambda t: t[0])
-        for key, stored in keyed:
+        for key, docnum, stored in keyed:
             if len(found) >= limit:
                 break
             if deadline is not None and time.monotonic() > deadline:
                 timed_out = True
                 break
             text = stored["text"]
-            for number, m in enumerate(find_matches(text, needles), 1):
+            for number, m in enumerate(find_matches(text, needles, None,
+                                                    self._normalized(docnum)), 1):
                 if len(found) >= limit:
                     break
                 occ = Occurrence(

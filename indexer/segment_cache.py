@@ -80,7 +80,7 @@ _cache = LRUCache()
 
 
 def _estimate(value) -> int:
-    """Rough bytes held by a cached value (arrays exactly; lists of str by characters)."""
+    """Rough bytes held by a cached value (arrays exactly; lists of str or bytes by length)."""
     if hasattr(value, "nbytes"):
         return int(value.nbytes)
     if isinstance(value, tuple):
@@ -88,6 +88,8 @@ def _estimate(value) -> int:
     if isinstance(value, list):
         if value and isinstance(value[0], str):
             return 2 * sum(map(len, value)) + 64 * len(value)
+        if value and isinstance(value[0], bytes):
+            return sum(map(len, value)) + 40 * len(value)
         return 36 * len(value)
     return 1024
 

@@ -163,6 +163,30 @@ def test_vectorized_normalize_equals_the_reference(text):
     assert (got.text, got.starts, got.ends) == reference_normalize(text)
 
 
+@settings(max_examples=600)
+@given(st.text(max_size=80) | st.lists(MIXED, max_size=40).map("".join)
+       | st.lists(PLAIN, max_size=60).map("".join))
+def test_packed_offset_maps_give_back_the_normalization(text):
+    """The ``norm_offsets`` column plus the normalized text stand in for ``normalize``."""
+    from indexer.normalize import pack_offsets, unpack_offsets
+
+    norm = normalize(text)
+    got = unpack_offsets(norm.text, pack_offsets(norm))
+    assert (got.text, got.starts, got.ends) == reference_normalize(text)
+
+
+def test_packed_offset_maps_refuse_what_does_not_fit():
+    import pytest
+
+    from indexer.normalize import pack_offsets, unpack_offsets
+
+    packed = pack_offsets(normalize("两个 确立\n\n  C++  11 "))
+    assert len(packed) < 8 * len(normalized("两个 确立\n\n  C++  11 "))
+    for text, data in (("两个", packed), ("x", b""), ("x", b"\x05\x00\x00\x00")):
+        with pytest.raises(ValueError):
+            unpack_offsets(text, data)
+
+
 def test_fast_normalize_equals_the_reference_on_the_seed(seeds_dir):
     for path in seeds_dir.glob("*.txt"):
         text = path.read_text(encoding="utf-8")

@@ -53,6 +53,22 @@ def test_snippets_mark_every_match_and_only_matches(seed_session, sections, quer
         assert "…" in hit.snippet or len(text) <= 120
 
 
+@pytest.mark.parametrize("query", QUERIES)
+def test_snippets_cut_from_the_offset_columns_equal_snippets_cut_from_the_text(
+        seed_session, sections, query):
+    """Hits are cut from the index's ``norm_text`` and ``norm_offsets`` columns rather than by
+    normalizing each section again; the snippet must be the one the text itself gives."""
+    parsed = indexer.parse_query(query)
+    page = seed_session.search(parsed, per_page=100)
+    assert page.hits
+    for hit in page.hits:
+        docnum = seed_session._searcher.document_number(section_id=hit.section_id)
+        assert seed_session._normalized(docnum) is not None  # the path under test
+        expected = make_snippet(sections[hit.section_id].text, parsed.needles)
+        assert (hit.snippet, hit.fragments, hit.match_count, hit.shown_count) == (
+            expected.html, expected.fragments, expected.match_count, expected.shown)
+
+
 def test_snippet_fragments_are_short(seed_session):
     page = seed_session.search(indexer.parse_query("公安"), per_page=100)
     for hit in page.hits:
