@@ -173,3 +173,28 @@ def test_the_document_list_counts_live_sections_per_document(multi):
     titles = {f["doc_id"]: (f.get("doc_title", ""), f.get("path", "")) for f in stored}
     assert [(d.doc_id, d.sections, d.title, d.path) for d in listed] == sorted(
         ((i, n, *titles[i]) for i, n in counts.items()), key=lambda t: t[3])
+
+
+def test_idf_from_the_posting_lists_equals_whoosh_idf(tmp_path):
+    """``matching.idf`` counts document frequency from our posting arrays; on an index with
+    two segments and a deleted section it must equal Whoosh's, read from the term tables."""
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    for k in range(12):
+        (seeds / f"{k:02}.txt").write_text(f"第{k}号\n\n公安机关第{k % 4}次会议。\n", encoding="utf-8")
+    indexer.update(seeds, tmp_path / "ix")
+    (seeds / "01.txt").unlink()  # stays deleted in place: under MAX_DELETED_SHARE
+    (seeds / "新.txt").write_text("新\n\n公安机关新的会议。\n", encoding="utf-8")
+    indexer.update(seeds, tmp_path / "ix")
+    handle = indexer.open_index(tmp_path / "ix")
+    with handle.ix.searcher(weighting=scoring.BM25F(B=schema.B, K1=schema.K1)) as s:
+        assert len(s.reader().leaf_readers()) == 2 and s.doc_count() < s.doc_count_all()
+        checked = 0
+        for field in ("chars", "grams", "body", "heading", "heading_grams"):
+            for term in s.reader().lexicon(field):
+                text = term.decode("utf-8")
+                assert matching.idf(s, field, text) == pytest.approx(s.idf(field, text), rel=1e-12)
+                checked += 1
+        assert checked > 50
+        assert matching.idf(s, "grams", "无此词语") == pytest.approx(s.idf("grams", "无此词语"))
+    handle.ix.close()
