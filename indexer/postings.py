@@ -131,10 +131,13 @@ def section_normalized(reader, docnum: int) -> NormalizedText | None:
     ``norm_offsets`` columns hold it (equal to :func:`indexer.normalize.normalize` of its
     text, which it spares); None for a segment written without offset maps, or a map that
     does not fit its text (the caller then normalizes the text itself)."""
-    if not reader.has_column("norm_offsets"):
+    def load():  # has_column asks the file system: once per segment, not per hit
+        if not reader.has_column("norm_offsets"):
+            return ()
+        return list(reader.column_reader("norm_offsets"))
+    maps = per_segment(reader, "bytes:norm_offsets", load)
+    if not maps:
         return None
-    maps = per_segment(reader, "bytes:norm_offsets",
-                       lambda: list(reader.column_reader("norm_offsets")))
     try:
         return unpack_offsets(column_texts(reader, "norm_text")[docnum], maps[docnum])
     except ValueError:
