@@ -242,6 +242,12 @@ def idf(searcher, fieldname: str, text: str) -> float:
     return math.log(searcher.doc_count_all() / (df + 1)) + 1
 
 
+def holds(searcher, fieldname: str, value: str) -> bool:
+    """Whether a live (undeleted) section holds the term ``fieldname:value``."""
+    return any(SegmentEvaluator(searcher, reader).term(fieldname, value).mask.any()
+               for reader, _ in _segments(searcher))
+
+
 def preload(searcher) -> None:
     """Read what every search needs from each segment (text columns, offset maps, field
     lengths, facet codes) into the per-segment caches, so that the first searches do not pay for it (on
@@ -410,12 +416,12 @@ def rank(searcher, parsed: ParsedQuery, words, limit: int, restrict: list[tuple[
 
 
 def rank_partial(searcher, words: tuple[str, ...], limit: int, scale: float,
-                 deadline: float | None = None) -> Ranked:
+                 deadline: float | None = None, restrict: list[tuple[str, str]] = ()) -> Ranked:
     """The ``limit`` best sections holding any of ``words`` (``body`` terms), scored as
     Whoosh scores ``Or(terms, scale=scale)``: the summed BM25F scores with the "SQR"
     coordination bonus of Whoosh's ``CoordMatcher`` (from the V-Twin engine: ``(score +
     (matching - 1) / (terms - scale) ** 2) * (terms - 1) / terms``, ``terms`` counting the
-    words that occur in the segment). ``deadline`` as in :func:`rank`.
+    words that occur in the segment). ``deadline`` and ``restrict`` as in :func:`rank`.
     """
     docnums: list[np.ndarray] = []
     scores: list[np.ndarray] = []
@@ -428,7 +434,12 @@ def rank_partial(searcher, words: tuple[str, ...], limit: int, scale: float,
         if not parts:
             continue
         total = _union(parts)
-        ids = np.flatnonzero(total.mask)
+        mask = total.mask
+        for fieldname, value in restrict:
+            mask = mask & ev.term(fieldname, value).mask
+        ids = np.flatnonzero(mask)
+        if not ids.size:
+            continue
         terms = len(parts)
         if terms == scale:
             score = np.zeros(ids.size)

@@ -79,7 +79,9 @@ class Page:
     ``partial`` is True when nothing matched the whole query and these are the best partial
     matches of its ``partial_words``; ``suggestions`` are queries worth trying when nothing
     matched at all. ``timed_out`` is True when matching stopped at the time budget: ``total``
-    and the ranking then cover only the sections matched so far.
+    and the ranking then cover only the sections matched so far. ``unknown_filters`` names
+    the filters (``"doc_id"``, ``"article_key"``) whose value no section holds (a document
+    removed or renamed since the link was made), when nothing matched.
     """
 
     query: ParsedQuery
@@ -94,6 +96,7 @@ class Page:
     suggestions: tuple[str, ...] = ()
     facets: "Facets | None" = None
     timed_out: bool = False
+    unknown_filters: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -371,7 +374,7 @@ class SearchSession:
             return Page(parsed, 0, page, per_page, 1, (), timed_out=True)
         fallback = fallback_words(parsed, self.words)
         if fallback is not None:
-            ranked = self._partial(fallback.words, first + per_page, deadline)
+            ranked = self._partial(fallback.words, first + per_page, deadline, restrict)
             timed_out = ranked is None or ranked.timed_out
             if ranked is not None and ranked.total:
                 hits = []
@@ -385,9 +388,12 @@ class SearchSession:
                             max(1, math.ceil(ranked.total / per_page)), tuple(hits),
                             partial=True, partial_words=fallback.words,
                             partial_shortened=fallback.shortened, timed_out=timed_out)
+        unknown = tuple(field for field, value in restrict
+                        if not matching.holds(self._searcher, field, value))
         suggestions: list[str] = []  # kept as found, so an interrupt keeps the earlier ones
         self._bounded(deadline, self._suggest, parsed, suggestions, deadline)
-        return Page(parsed, 0, page, per_page, 1, (), suggestions=tuple(suggestions))
+        return Page(parsed, 0, page, per_page, 1, (), suggestions=tuple(suggestions),
+                    unknown_filters=unknown)
 
     def _facets(self, matches: list[matching.SegmentMatches]) -> Facets:
         """Hit counts per document and per article over ``matches``, read from the ``doc_id``
@@ -490,15 +496,15 @@ class SearchSession:
             occurrences.sort(key=lambda o: normalized(o.right))
         return Concordance(tuple(occurrences), total, total > len(occurrences), timed_out)
 
-    def _partial(self, words: tuple[str, ...], limit: int,
-                 deadline: float | None = None) -> matching.Ranked | None:
+    def _partial(self, words: tuple[str, ...], limit: int, deadline: float | None = None,
+                 restrict: list[tuple[str, str]] = ()) -> matching.Ranked | None:
         """BM25 over the words (an OR), with a coordination bonus so that sections holding
         more of the query rank higher; at least one word must occur. Single characters count:
         requiring a longer word cost 0.05 MRR@10 on CMRC 2018 (``bench/relevance.py``), whose
         relevant passages often share only characters of a name with the question. None when
         the hard deadline interrupted it."""
         return self._bounded(deadline, matching.rank_partial, self._searcher, words, limit,
-                             PARTIAL_COORDINATION, deadline)[0]
+                             PARTIAL_COORDINATION, deadline, restrict)[0]
 
     def _exists(self, text: str) -> bool:
         """Whether any section matches ``text`` (stops at the first one; no scoring)."""

@@ -145,3 +145,37 @@ def test_facet_links_are_the_links_search_url_builds(app, q):
             for key in ("doc", "article"):
                 expected = [urls.search_url(replace(params, page=1, **{key: v})) for v in values]
                 assert urls.facet_urls(params, key, values) == expected
+
+
+def test_filters_hold_for_partial_matches_and_unknown_ones_are_named(tmp_path):
+    """A long query without full matches falls back to partial matches; within a document
+    filter those must come from that document only. A filter naming no document (a bookmark
+    of a removed file) answers nothing and says which filter it was."""
+    from webapp import create_app
+
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "a.md").write_text("# 甲\n\n公安局长讲话。\n\n## 二\n\n局长会议。\n", encoding="utf-8")
+    (seeds / "b.md").write_text("# 乙\n\n全国会议召开。\n", encoding="utf-8")
+    indexer.update(seeds, tmp_path / "ix")
+    sections = oracle.load_sections(seeds)
+    client = create_app({"SEEDS_DIR": str(seeds), "INDEX_DIR": str(tmp_path / "ix"),
+                         "TESTING": True}).test_client()
+    q = "公安局长会议"
+    assert not oracle.unquoted(sections, q)  # the case under test: partial matches only
+    data = client.get("/search.json", query_string={"q": q}).get_json()
+    assert data["partial"] and data["unknown_filters"] == []
+    docs = {h["doc_id"] for h in data["hits"]}
+    assert docs == {s.doc_id for s in sections} and len(docs) == 2
+    for doc in docs:
+        filtered = client.get("/search.json", query_string={"q": q, "doc": doc}).get_json()
+        assert filtered["partial"] and filtered["unknown_filters"] == []
+        assert {h["doc_id"] for h in filtered["hits"]} == {doc}
+        assert filtered["total"] == sum(h["doc_id"] == doc for h in data["hits"])
+    nope = client.get("/search.json", query_string={"q": q, "doc": "nope"}).get_json()
+    assert nope["total"] == 0 and nope["hits"] == [] and nope["unknown_filters"] == ["doc"]
+    both = client.get("/search.json", query_string={"q": "会议", "doc": "nope",
+                                                    "article": "x\x1fy"}).get_json()
+    assert both["total"] == 0 and both["unknown_filters"] == ["doc", "article"]
+    page = client.get("/search", query_string={"q": "会议", "doc": "nope"}).get_data(as_text=True)
+    assert "索引里没有这篇文档" in page

@@ -54,6 +54,10 @@ def _facets_dict(params: SearchParams, facets: indexer.Facets | None) -> dict:
             "more_documents": facets.more_documents, "more_articles": facets.more_articles}
 
 
+_FILTER_PARAMS = {"doc_id": "doc", "article_key": "article"}
+"""The URL parameter of each filter field."""
+
+
 def _page_dict(params: SearchParams, page: indexer.Page) -> dict:
     """The one shape both formats share."""
     return {
@@ -66,6 +70,7 @@ def _page_dict(params: SearchParams, page: indexer.Page) -> dict:
         "pages": page.pages,
         "hits": [_hit_dict(h, params) for h in page.hits],
         "filters": {"doc": params.doc, "article": params.article},
+        "unknown_filters": [_FILTER_PARAMS[f] for f in page.unknown_filters],
         "unfiltered_url": urls.search_url(replace(params, page=1, doc="", article="")),
         "facets": _facets_dict(params, page.facets),
         "concordance_url": urls.concordance_url(params.q),
