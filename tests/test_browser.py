@@ -20,6 +20,8 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect, sync_playwright
 
+from indexer.normalize import normalized
+
 from . import oracle
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -287,6 +289,26 @@ def test_next_and_previous_match(page, live_server, sections):
     expect(position).to_have_text(f"第 1 / {total} 处")
     page.get_by_role("button", name="上一处").click()  # wraps around
     expect(position).to_have_text(f"第 {total} / {total} 处")
+
+
+def test_match_position_counts_overlapping_matches(page, live_server, sections):
+    """公安 and 安厅 overlap in 公安厅: one mark holds both. The toolbar steps through marks
+    and says how many matches they hold (counted here in the normalized text)."""
+    doc_id = sections[0].doc_id
+    marks = matches = 0
+    for s in sections:
+        text = normalized(s.text)
+        spans = sorted((i, i + 2) for needle in ("公安", "安厅")
+                       for i in range(len(text)) if text.startswith(needle, i))
+        matches += len(spans)
+        end = -1
+        for a, b in spans:
+            marks += a >= end
+            end = max(end, b) if a < end else b
+    assert matches > marks  # the case under test
+    page.goto(f"{live_server}/doc/{doc_id}?q=" + quote("公安 安厅"))
+    expect(page.locator(".match-position")).to_have_text(
+        f"第 1 / {marks} 处标记（共 {matches} 处匹配，重叠的合为一处）")
 
 
 # --- keyboard -------------------------------------------------------------------------------

@@ -12,6 +12,11 @@
 
   var position = bar.querySelector(".match-position");
   var current = -1;
+  // overlapping matches share one mark (data-n: how many it holds); say so when they do
+  var matches = marks.reduce(function (sum, mark) {
+    return sum + (parseInt(mark.dataset.n, 10) || 1);
+  }, 0);
+  var merged = matches !== marks.length ? "标记（共 " + matches + " 处匹配，重叠的合为一处）" : "";
 
   function sectionOf(mark) {
     return mark.closest("section.section");
@@ -29,7 +34,7 @@
     current = (i + marks.length) % marks.length;
     var mark = marks[current];
     mark.classList.add("current");
-    position.textContent = "第 " + (current + 1) + " / " + marks.length + " 处";
+    position.textContent = "第 " + (current + 1) + " / " + marks.length + " 处" + merged;
     if (scroll && !inView(mark)) mark.scrollIntoView({ block: "center" });
     // keep the URL pointing at the section on screen, so a bookmark reopens it (an m= from
     // a concordance line no longer applies once the user moves on)
