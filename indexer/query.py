@@ -36,6 +36,8 @@ _IGNORED = "单独的 "
 _TOO_LONG = "查询过长，"
 _SURROGATE = re.compile("[\ud800-\udfff]")
 OPERATORS_ONLY_NOTE = "查询只有运算符号：按原文搜索。"
+OPERATOR_WORDS = ("OR", "AND", "NOT")
+"""Operators written as words: only in capitals (``or`` is searched for as text)."""
 """The one note of a query made of operators only, searched for as written."""
 """Start of the notes about a lone ``-`` or field prefix that was ignored."""
 _QUOTES = {'"', "\uff02"}  # '"' and its full-width form '＂'
@@ -212,7 +214,7 @@ def _lex(text: str, notes: list[str]) -> list[_Tok]:
             if note not in notes:
                 notes.append(note)
             continue
-        if word in ("OR", "AND", "NOT"):
+        if word in OPERATOR_WORDS:
             toks.append(_Tok(word, word))
             continue
         if word.startswith("-") and len(word) > 1:
@@ -253,6 +255,10 @@ class _Parser:
         self.pos += 1
         return self.toks[self.pos - 1]
 
+    def _note(self, note: str) -> None:
+        if note not in self.notes:
+            self.notes.append(note)
+
     def parse(self) -> Node | None:
         parts = []
         while self.peek() is not None:
@@ -285,6 +291,8 @@ class _Parser:
         while self.peek() not in (None, "RP", "OR"):
             if self.peek() == "AND":
                 self.take()
+                if not items or self.peek() in (None, "RP", "OR", "AND"):
+                    self._note("AND 两边要各有一个词：多余的 AND 已忽略。")
                 continue
             node = self.parse_unary()
             if node is not None:
@@ -322,6 +330,9 @@ class _Parser:
             self.depth -= 1
             return node
         tok = self.take()
+        if not tok.quoted and tok.text.upper() in OPERATOR_WORDS and tok.text != tok.text.upper():
+            self._note(f"小写的 {tok.text} 按普通文字查找；要用作运算符，请写大写的 "
+                       f"{tok.text.upper()}。")
         norm = tok.text if tok.field == "doc" else normalized(tok.text)
         if not norm:
             return None

@@ -535,6 +535,10 @@ class SearchSession:
             for size in range(len(word) - 1, 1, -1):
                 for start in range(0, len(word) - size + 1):
                     piece = word[start:start + size]
+                    # a piece cut at a space, or of punctuation only ("+ " of "c++ 11"), is
+                    # nothing a person would type
+                    if piece != piece.strip() or not any(ch.isalnum() for ch in piece):
+                        continue
                     probes += 1
                     if probes > MAX_SUGGEST_PROBES or late() or len(out) >= limit:
                         return out

@@ -69,7 +69,8 @@ def test_syntax_forms_against_ground_truth(seed_session, seed_sections, query, r
 
 @pytest.mark.parametrize("query,note", [
     ("公安 OR", "OR"), ("(公安", "括号"), ("公安)", "右括号"), ("公安 NOT", "NOT"),
-    ("OR", "原文"), ("(", "原文"), ('两个确立"', "引号"),
+    ("OR", "原文"), ("(", "原文"), ('两个确立"', "引号"), ("公安 AND", "AND"), ("AND 公安", "AND"),
+    ("公安 or 广东", "大写的 OR"), ("not 公安", "大写的 NOT"),
 ])
 def test_syntax_problems_are_repaired_and_said(seed_session, query, note):
     parsed = indexer.parse_query(query)
@@ -192,6 +193,17 @@ def test_zero_results_suggest_queries_that_find_something(seed_session):
         assert seed_session.search(indexer.parse_query(s)).total > 0
 
 
+def test_suggestions_are_never_cut_at_a_space_or_punctuation_only(seed_session):
+    """A one-word query is suggested its longest pieces that occur; "c++ 11" has pieces such
+    as "+ " and " 1" that occur but that nobody would type."""
+    page = seed_session.search(indexer.parse_query('"C++ 11"'))
+    assert page.total == 0
+    for s in page.suggestions:
+        assert s == s.strip() and any(ch.isalnum() for ch in s)
+    page = seed_session.search(indexer.parse_query('"两个确定"'))
+    assert page.suggestions  # pieces are still suggested
+
+
 def test_zero_result_page_shows_reading_and_suggestions(client):
     from bs4 import BeautifulSoup
 
@@ -248,6 +260,10 @@ def test_partial_results_are_not_counted_as_containing_the_query(client):
     html = client.get("/search", query_string={"q": "<script>公安</script>"}).get_data(as_text=True)
     count = BeautifulSoup(html, "html.parser").select_one("#result-count").get_text()
     assert "部分匹配" in count and "章节包含" not in count
+    # the concordance lists occurrences of the whole query: none here, so no link to it
+    assert "语境索引" not in html
+    data = client.get("/search.json", query_string={"q": "<script>公安</script>"}).get_json()
+    assert data["partial"] and data["concordance_url"] is None
 
 
 def test_every_partial_match_shows_what_it_matched(client, seeds_dir):
