@@ -37,6 +37,18 @@ def _int(args: MultiDict, name: str, default: int, low: int, high: int) -> int:
     return int(raw)
 
 
+MAX_FILTER_CHARS = 2000
+"""A ``doc`` or ``article`` value longer than this is refused. Values are never cut: a cut
+article key names nothing (a heading of 400 characters made its facet link find nothing)."""
+
+
+def _filter(args: MultiDict, name: str) -> str:
+    value = _one(args, name) or ""
+    if len(value) > MAX_FILTER_CHARS:
+        raise ParamError(f"参数 {name} 太长（{len(value)} 个字符，最多 {MAX_FILTER_CHARS} 个）。")
+    return value
+
+
 @dataclass(frozen=True)
 class SearchParams:
     """``q`` (query text, may be empty), ``page`` (1-based), ``per_page``, and the facet
@@ -54,15 +66,16 @@ class SearchParams:
         ignored.
 
         Raises:
-            ParamError: a parameter is repeated, not a whole number, or out of range.
+            ParamError: a parameter is repeated, not a whole number, out of range, or (``doc``,
+                ``article``) longer than :data:`MAX_FILTER_CHARS`.
         """
         q = _one(args, "q") or ""
         return cls(
             q=q,
             page=_int(args, "page", 1, 1, MAX_PAGE),
             per_page=_int(args, "per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE),
-            doc=(_one(args, "doc") or "")[:200],
-            article=(_one(args, "article") or "")[:400],
+            doc=_filter(args, "doc"),
+            article=_filter(args, "article"),
         )
 
 
