@@ -14,8 +14,12 @@ from __future__ import annotations
 
 import threading
 
+from .storage import hold_segment_files
+
 MAX_IDLE = 8
 """Idle searchers kept at most (one per waitress worker thread)."""
+OPEN_ATTEMPTS = 3
+"""Times a new searcher is opened when an update removes its segments while it opens."""
 
 
 class SearcherPool:
@@ -26,8 +30,9 @@ class SearcherPool:
         self._lock = threading.Lock()
 
     def take(self, ix):
-        """An up-to-date searcher of ``ix`` (reused when one is idle, else opened). Raises
-        what ``ix.searcher()`` raises. Its Whoosh weighting is never used: scores come from
+        """An up-to-date searcher of ``ix`` (reused when one is idle, else opened, with its
+        segment files held open: :func:`indexer.storage.hold_segment_files`). Raises what
+        ``ix.searcher()`` raises. Its Whoosh weighting is never used: scores come from
         :mod:`indexer.matching`."""
         with self._lock:
             searcher = self._idle.pop() if self._idle else None
@@ -38,7 +43,15 @@ class SearcherPool:
             except Exception:  # noqa: BLE001 -- an unreadable state means: open a new one
                 pass
             _close(searcher)
-        return ix.searcher()
+        for attempt in range(OPEN_ATTEMPTS):
+            searcher = ix.searcher()
+            try:
+                hold_segment_files(searcher)
+                return searcher
+            except FileNotFoundError:  # an update removed a segment meanwhile: open anew
+                _close(searcher)
+                if attempt == OPEN_ATTEMPTS - 1:
+                    raise
 
     def give(self, searcher) -> None:
         """Return ``searcher`` for reuse (closed instead when the pool is full)."""

@@ -12,6 +12,14 @@ A fresh server's first queries on cn-laws made about 190 such reads each.
 that go on from the current position (``seek`` then ``read_int``, ``read_pickle``…) keep the
 buffered file. ``os.pread`` also leaves the file position alone, so a ``get`` never disturbs a
 sequential read in progress; Whoosh never relies on the position a ``get`` leaves behind.
+
+:func:`hold_segment_files` opens every column file of a searcher's segments as soon as the
+searcher is opened. Whoosh opens them on first use, and an incremental update that merges
+segments deletes the merged ones' files: a request whose searcher was opened before such an
+update (one waiting for a search slot) then found them gone, and Whoosh failed with a
+``TypeError`` on the stored fields or, for our text columns, read an empty column and silently
+dropped those sections. A file that is open stays readable after it is deleted (POSIX), so a
+searcher now answers from the index as it was when it was opened.
 """
 
 from __future__ import annotations
@@ -61,3 +69,34 @@ def open_generation(folder: str | os.PathLike):
         whoosh.index.EmptyIndexError: ``folder`` holds no Whoosh index.
     """
     return PositionalFileStorage(str(folder)).open_index()
+
+
+def hold_segment_files(searcher) -> None:
+    """Open every column file of every segment of ``searcher`` (a Whoosh searcher) now, and
+    keep them open for its lifetime (see the module docstring).
+
+    Raises:
+        FileNotFoundError: a file was deleted before it could be opened (an update committed
+            between reading the table of contents and now): open a new searcher.
+    """
+    for reader, _ in searcher.reader().leaf_readers():
+        perdoc = getattr(reader, "_perdoc", None)
+        opened = getattr(perdoc, "_colfiles", None)
+        storage = getattr(perdoc, "_storage", None)
+        if opened is None or storage is None:
+            continue  # not Whoosh 2.7's W3 format: nothing known to open
+        prefix = reader.segment().make_filename(".")
+        for name in storage.list():
+            if name.startswith(prefix) and name.endswith(".col"):
+                fieldname = name[len(prefix):-len(".col")]
+                if fieldname not in opened:
+                    opened[fieldname] = perdoc._get_column_file(fieldname)
+        # Whoosh asks the file system whether a column exists before each first use of it
+        # (a deleted file: "no column", read as empty); a held file answers for itself
+        perdoc.has_column = _held_or(perdoc.has_column, opened)
+
+
+def _held_or(has_column, opened: dict):
+    def held_or_on_disk(fieldname: str) -> bool:
+        return fieldname in opened or has_column(fieldname)
+    return held_or_on_disk

@@ -275,3 +275,29 @@ def test_kept_substring_matches_follow_deletions_and_changes(tmp_path, monkeypat
     indexer.update(seeds, index_dir)
     assert len(answer("公安机关")[0]) == 1
     assert len(answer("量子通信")[0]) == 1
+
+
+def test_a_search_opened_before_a_merging_update_answers_from_its_snapshot(tmp_path):
+    """An incremental update that merges segments deletes the merged ones' files. A session
+    opened before it (a request that was waiting for a search slot) must still answer, from
+    the index as it was when it opened: Whoosh opens column files (stored fields, the
+    normalized text) on first use, and found them gone (a TypeError, or sections silently
+    dropped)."""
+    seeds, index_dir = tmp_path / "seeds", tmp_path / "ix"
+    for k in range(12):
+        write(seeds / f"{k:02}.txt", [f"第{k}号文件说明公安机关依法打击犯罪。", PARAGRAPHS[1 + k % 8]])
+    indexer.update(seeds, index_dir)
+    before = oracle.load_sections(seeds)
+    with indexer.SearchSession(indexer.open_index(index_dir)) as session:
+        for k in range(6):  # half deleted: over MAX_DELETED_SHARE, so everything is merged
+            (seeds / f"{k:02}.txt").unlink()
+        indexer.update(seeds, index_dir)
+        for q in ("公安机关", "第3号", "积案"):
+            parsed = indexer.parse_query(q)
+            page = session.search(parsed, per_page=100)
+            want = oracle.unquoted(before, q)
+            assert {h.section_id for h in page.hits} == want and page.total == len(want), q
+            assert session.all_section_ids(parsed) == want
+    with indexer.SearchSession(indexer.open_index(index_dir)) as session:  # and a new one sees the update
+        assert session.all_section_ids(indexer.parse_query("公安机关")) == \
+            oracle.unquoted(oracle.load_sections(seeds), "公安机关")
