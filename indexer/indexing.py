@@ -544,13 +544,15 @@ def update(seeds_dir: str | os.PathLike, index_dir: str | os.PathLike, rebuild: 
 @dataclass(frozen=True)
 class IndexHandle:
     """An opened generation: the Whoosh index, its folder name, its ``meta.json`` as opened,
-    its folder (``path``) and its idle searchers (:class:`indexer.pool.SearcherPool`)."""
+    its folder (``path``), its idle searchers (:class:`indexer.pool.SearcherPool`) and the
+    identity of the ``CURRENT`` file it was opened from (:func:`is_current`)."""
 
     ix: whoosh_index.Index
     generation: str
     meta: dict
     path: Path
     searchers: SearcherPool = field(default_factory=SearcherPool, compare=False, repr=False)
+    current_key: tuple | None = field(default=None, compare=False)
 
     def current_meta(self) -> dict:
         """``meta.json`` as it is now (an incremental update replaces it in place); parsed
@@ -583,16 +585,33 @@ def open_index(index_dir: str | os.PathLike) -> IndexHandle:
     """
     index_dir = Path(index_dir)
     set_cache_dir(index_dir)
+    key = _current_key(index_dir)  # before the name: a switch in between reopens, never hides
     gen = _read_current(index_dir)
     meta = read_meta(index_dir)
     if gen is None or meta is None:
         raise IndexMissingError(f"no index in {index_dir}: run `python -m indexer` first")
     if meta.get("signature") != analysis_signature(tuple(meta.get("user_dictionary", ()))):
         raise IndexMissingError(f"the index in {index_dir} was built by other analysis code")
-    return IndexHandle(open_generation(gen), gen.name, meta, gen)
+    return IndexHandle(open_generation(gen), gen.name, meta, gen, current_key=key)
 
 
-def is_current(index_dir: str | os.PathLike, generation: str) -> bool:
-    """True while ``generation`` is still the live generation of ``index_dir``."""
+def _current_key(index_dir: Path) -> tuple | None:
+    """``CURRENT``'s identity (device, inode, modification time in ns, size), or None."""
+    try:
+        st = (index_dir / CURRENT).stat()
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino, st.st_mtime_ns, st.st_size)
+
+
+def is_current(index_dir: str | os.PathLike, generation: str, key: tuple | None = None) -> bool:
+    """True while ``generation`` is still the live generation of ``index_dir``.
+
+    With ``key`` (:attr:`IndexHandle.current_key`), true only while ``CURRENT`` is the very
+    file the handle was opened from (one ``stat``): an index folder deleted and built again
+    names its new generation as the old one was named, and must not pass for it.
+    """
+    if key is not None:
+        return _current_key(Path(index_dir)) == key
     gen = _read_current(Path(index_dir))
     return gen is not None and gen.name == generation

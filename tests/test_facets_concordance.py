@@ -179,3 +179,28 @@ def test_filters_hold_for_partial_matches_and_unknown_ones_are_named(tmp_path):
     assert both["total"] == 0 and both["unknown_filters"] == ["doc", "article"]
     page = client.get("/search", query_string={"q": "会议", "doc": "nope"}).get_data(as_text=True)
     assert "索引里没有这篇文档" in page
+
+
+def test_a_facet_link_for_a_long_article_title_filters_to_its_count(tmp_path):
+    """Filter values are never cut: an article whose heading is 500 characters long has a
+    facet link that finds exactly its sections; a value past the cap is a 400, not a cut."""
+    from webapp import create_app
+    from webapp.params import MAX_FILTER_CHARS
+
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "long.md").write_text("# 文档\n\n## " + "长" * 500 + "\n\n### 节\n\n探针内容\n\n## 短\n\n"
+                                   "### 节二\n\n探针二\n", encoding="utf-8")
+    (seeds / "other.txt").write_text("其他\n\n探针在别处\n", encoding="utf-8")
+    indexer.update(seeds, tmp_path / "ix")
+    client = create_app({"SEEDS_DIR": str(seeds), "INDEX_DIR": str(tmp_path / "ix"),
+                         "TESTING": True}).test_client()
+    data = client.get("/search.json", query_string={"q": "探针"}).get_json()
+    longest = max(data["facets"]["articles"], key=lambda f: len(f["value"]))
+    assert len(longest["value"]) > 500 and longest["count"] == 1
+    for facet in data["facets"]["articles"] + data["facets"]["documents"]:
+        followed = client.get(facet["url"].replace("/search?", "/search.json?", 1)).get_json()
+        assert followed["total"] == facet["count"] and followed["unknown_filters"] == []
+    too_long = client.get("/search.json", query_string={"q": "探针",
+                                                        "article": "x" * (MAX_FILTER_CHARS + 1)})
+    assert too_long.status_code == 400 and "article" in too_long.get_json()["error"]

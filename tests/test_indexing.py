@@ -93,6 +93,30 @@ def test_webapp_serves_the_new_generation_without_restart(tmp_path, seeds_copy):
     assert client.get("/search.json?q=%E6%96%B0%E5%A2%9E").get_json()["total"] == 1
 
 
+def test_webapp_serves_an_index_deleted_and_built_again_under_the_same_name(tmp_path):
+    """``rm -rf INDEX`` and a new build name the new generation as the old one was named
+    (gen-000001), with the same Whoosh generation inside; a running service must still move
+    to it instead of answering from the deleted files it holds open."""
+    from webapp import create_app
+
+    seeds, index_dir = tmp_path / "seeds", tmp_path / "ix"
+    seeds.mkdir()
+    (seeds / "a.txt").write_text("标题\n\n旧版本独有的词语。\n", encoding="utf-8")
+    indexer.update(seeds, index_dir)
+    client = create_app({"INDEX_DIR": str(index_dir), "SEEDS_DIR": str(seeds),
+                         "TESTING": True}).test_client()
+
+    def total(q):
+        return client.get("/search.json", query_string={"q": q}).get_json()["total"]
+
+    assert (total("旧版本"), total("新版本")) == (1, 0)
+    shutil.rmtree(index_dir)
+    (seeds / "a.txt").write_text("标题\n\n新版本独有的词语。\n", encoding="utf-8")
+    report = indexer.update(seeds, index_dir)
+    assert report.generation == "gen-000001"  # the case under test: the same name again
+    assert (total("旧版本"), total("新版本")) == (0, 1)
+
+
 def test_an_index_from_other_analysis_code_is_rebuilt(tmp_path, seeds_copy):
     index_dir = tmp_path / "ix"
     first = indexer.update(seeds_copy, index_dir)

@@ -19,10 +19,11 @@ def _handle(warm_now: bool = False) -> indexer.IndexHandle:
     ext = current_app.extensions
     index_dir = current_app.config["INDEX_DIR"]
     handle = ext.get("zhsearch.handle")
-    if handle is None or not indexer.is_current(index_dir, handle.generation):
+    if handle is None or not indexer.is_current(index_dir, handle.generation, handle.current_key):
         with _lock:
             handle = ext.get("zhsearch.handle")
-            if handle is None or not indexer.is_current(index_dir, handle.generation):
+            if handle is None or not indexer.is_current(index_dir, handle.generation,
+                                                        handle.current_key):
                 handle = indexer.open_index(index_dir)
                 ext["zhsearch.handle"] = handle
                 if warm_now:
