@@ -14,7 +14,9 @@ import waitress
 from waitress import wasyncore
 
 import indexer
+import webapp
 from webapp import create_app
+from webapp.index_access import close_index
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"
@@ -64,12 +66,34 @@ def _app(seeds, index):
 
 @pytest.fixture(scope="session")
 def app(seeds_dir, seed_index):
-    return _app(seeds_dir, seed_index)
+    app = _app(seeds_dir, seed_index)
+    yield app
+    close_index(app)
 
 
 @pytest.fixture(scope="session")
 def corpus_app(corpus_dir, corpus_index):
-    return _app(corpus_dir, corpus_index)
+    app = _app(corpus_dir, corpus_index)
+    yield app
+    close_index(app)
+
+
+@pytest.fixture(autouse=True)
+def _close_the_apps_a_test_makes(monkeypatch):
+    """An app a test makes (``from webapp import create_app`` in its body) holds its index's
+    files open until garbage collection, which may come at interpreter exit, where each file
+    warns "unclosed file" (an error under this suite's warning filter): close them when the
+    test ends."""
+    made = []
+
+    def tracking(*args, **kwargs):
+        made.append(create_app(*args, **kwargs))
+        return made[-1]
+
+    monkeypatch.setattr(webapp, "create_app", tracking)
+    yield
+    for app in made:
+        close_index(app)
 
 
 @pytest.fixture()

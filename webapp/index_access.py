@@ -29,9 +29,24 @@ def _handle(warm_now: bool = False) -> indexer.IndexHandle:
                 if warm_now:
                     _warm(handle)
                 else:
-                    threading.Thread(target=_warm, args=(handle,), daemon=True,
-                                     name="index-warm-up").start()
+                    warming = threading.Thread(target=_warm, args=(handle,), daemon=True,
+                                               name="index-warm-up")
+                    ext["zhsearch.warming"] = warming
+                    warming.start()
     return handle
+
+
+def close_index(app: Flask, timeout_s: float = 60.0) -> None:
+    """Close the index ``app`` has opened: wait (up to ``timeout_s`` seconds) for its warm-up
+    to finish, then close its idle searchers and the files they hold. For programs and tests
+    that make apps and let them go (the files would otherwise stay open until garbage
+    collection); a later request opens the index again."""
+    warming = app.extensions.pop("zhsearch.warming", None)
+    if warming is not None:
+        warming.join(timeout_s)
+    handle = app.extensions.pop("zhsearch.handle", None)
+    if handle is not None:
+        handle.searchers.close()
 
 
 def _warm(handle: indexer.IndexHandle) -> None:
