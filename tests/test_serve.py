@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 import time
+from pathlib import Path
 from urllib.request import urlopen
 
 from .conftest import REPO
@@ -145,3 +146,30 @@ def test_indexing_and_serving_write_only_inside_the_index_folder(tmp_path, seeds
     assert out.returncode == 0, out.stderr
     assert list(tmp.iterdir()) == [] and sorted(p.name for p in seeds.rglob("*")) == before
     assert any(p.name.endswith(".cache") for p in (tmp_path / "ix").iterdir())
+
+
+def test_the_server_raises_a_low_open_files_limit(tmp_path, seeds_dir):
+    """Each pooled searcher holds its segments' files open; under Debian's default soft limit
+    of 1,024 open files a collection of many segments would run out, so the server raises the
+    soft limit toward the hard one."""
+    import resource
+
+    from webapp.__main__ import OPEN_FILES
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    assert hard == resource.RLIM_INFINITY or hard > 256  # the case under test can be made
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "webapp", "--port", "0", "--seeds", str(seeds_dir),
+         "--index", str(tmp_path / "ix")],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (256, hard)))
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and "serving on" not in proc.stdout.readline():
+            pass
+        limits = Path(f"/proc/{proc.pid}/limits").read_text(encoding="ascii")
+        line = next(ln for ln in limits.splitlines() if ln.startswith("Max open files"))
+        want = OPEN_FILES if hard == resource.RLIM_INFINITY else min(OPEN_FILES, hard)
+        assert int(line.split()[3]) == want
+    finally:
+        stop(proc)

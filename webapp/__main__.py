@@ -8,6 +8,7 @@ used.
 from __future__ import annotations
 
 import argparse
+import resource
 import sys
 
 import waitress
@@ -52,6 +53,25 @@ def _port(text: str) -> int:
     return value
 
 
+OPEN_FILES = 65536
+"""The soft limit on open files the server raises itself to (within the hard limit): each
+pooled searcher holds its segments' files open (:func:`indexer.storage.hold_segment_files`,
+about 15 a segment), and Debian's default soft limit is 1,024."""
+
+
+def raise_open_files_limit(wanted: int = OPEN_FILES) -> tuple[int, int]:
+    """Raise this process's soft limit on open files to ``wanted`` (or the hard limit, if
+    lower); never lowers it. Returns the ``(soft, hard)`` limits now in force."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+        except (ValueError, OSError):
+            pass  # not allowed here: serve with what there is
+    return resource.getrlimit(resource.RLIMIT_NOFILE)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status (serves until interrupted)."""
     parser = argparse.ArgumentParser(prog="python -m webapp", description=__doc__.split("\n")[0])
@@ -85,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     loopback = args.host in LOOPBACK_HOSTS
     trusted = [*LOOPBACK_HOSTS, *args.allowed_host] if loopback or args.allowed_host else None
+    raise_open_files_limit()
     app = create_app({"SEEDS_DIR": args.seeds, "INDEX_DIR": args.index,
                       "ADMIN_TOKEN": args.admin_token, "TRUSTED_HOSTS": trusted})
     try:
