@@ -174,3 +174,28 @@ def test_each_concordance_line_names_the_mark_that_holds_its_match(tmp_path):
                            if int(m) <= line.number < int(m) + int(n)]
                 assert len(holding) == 1, (q, line.number, marks)
                 assert line.match in unescape(holding[0][2])
+
+
+def test_snippets_from_the_offset_columns_on_text_that_folds_unevenly(tmp_path):
+    """Marks over composed marks (e + U+0301), an expansion (ﬁ → fi), full-width forms,
+    folded white-space runs and dropped characters: the offset-column snippet equals the one
+    cut from the text, and each mark covers exactly the original characters that matched."""
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    body = ("法国cafe\u0301  很好。ﬁle 文件 Ｃ＋＋ 11 标准，零\u200b宽字符。"
+            "C++  11 和 cafe\u0301\n\n再说 ﬁle 一次。")
+    (seeds / "odd.txt").write_text("标题\n\n" + body + "\n", encoding="utf-8")
+    indexer.update(seeds, tmp_path / "ix")
+    sections = {s.section_id: s for s in oracle.load_sections(seeds)}
+    with indexer.SearchSession(indexer.open_index(tmp_path / "ix")) as session:
+        for q in ["café", "file", '"c++ 11"', "零宽", "很好", "标准"]:
+            parsed = indexer.parse_query(q)
+            page = session.search(parsed, per_page=100)
+            assert page.hits, q
+            for hit in page.hits:
+                text = sections[hit.section_id].text
+                expected = make_snippet(text, parsed.needles)
+                assert (hit.snippet, hit.fragments, hit.match_count) == (
+                    expected.html, expected.fragments, expected.match_count), q
+                for m in find_matches(text, parsed.needles):
+                    assert normalized(text[m.start_char:m.end_char]) in parsed.needles, q
