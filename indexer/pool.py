@@ -31,27 +31,49 @@ class SearcherPool:
 
     def take(self, ix):
         """An up-to-date searcher of ``ix`` (reused when one is idle, else opened, with its
-        segment files held open: :func:`indexer.storage.hold_segment_files`). Raises what
-        ``ix.searcher()`` raises. Its Whoosh weighting is never used: scores come from
+        segment files held open: :func:`indexer.storage.hold_segment_files`). When the idle
+        one taken is behind the index, every idle one behind it is closed too (each holds
+        the files of the segments an update deleted). Raises what ``ix.searcher()`` raises,
+        or ``OSError`` when the files cannot be opened (too many open files): nothing is left
+        open then. Its Whoosh weighting is never used: scores come from
         :mod:`indexer.matching`."""
         with self._lock:
             searcher = self._idle.pop() if self._idle else None
         if searcher is not None:
-            try:
-                if searcher.up_to_date():
-                    return searcher
-            except Exception:  # noqa: BLE001 -- an unreadable state means: open a new one
-                pass
+            if _up_to_date(searcher):
+                return searcher
             _close(searcher)
+            # an update came: the other idle searchers may hold the files it deleted
+            self._close_stale()
         for attempt in range(OPEN_ATTEMPTS):
             searcher = ix.searcher()
             try:
                 hold_segment_files(searcher)
-                return searcher
             except FileNotFoundError:  # an update removed a segment meanwhile: open anew
                 _close(searcher)
                 if attempt == OPEN_ATTEMPTS - 1:
                     raise
+                continue
+            except BaseException:  # out of file descriptors, say: close what it opened
+                _close(searcher)
+                raise
+            # an update that committed before the files were listed may have deleted some
+            # unseen: the searcher is then behind already; open anew (the last one serves)
+            if attempt == OPEN_ATTEMPTS - 1 or _up_to_date(searcher):
+                return searcher
+            _close(searcher)
+
+    def _close_stale(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, []
+        fresh = []
+        for searcher in idle:
+            if _up_to_date(searcher):
+                fresh.append(searcher)
+            else:
+                _close(searcher)
+        with self._lock:
+            self._idle.extend(fresh)
 
     def give(self, searcher) -> None:
         """Return ``searcher`` for reuse (closed instead when the pool is full)."""
@@ -72,6 +94,13 @@ class SearcherPool:
             idle, self._idle = self._idle, []
         for searcher in idle:
             _close(searcher)
+
+
+def _up_to_date(searcher) -> bool:
+    try:
+        return searcher.up_to_date()
+    except Exception:  # noqa: BLE001 -- an unreadable state means: open a new one
+        return False
 
 
 def _close(searcher) -> None:

@@ -25,6 +25,7 @@ searcher now answers from the index as it was when it was opened.
 from __future__ import annotations
 
 import os
+import weakref
 
 from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.structfile import StructFile
@@ -75,9 +76,14 @@ def hold_segment_files(searcher) -> None:
     """Open every column file of every segment of ``searcher`` (a Whoosh searcher) now, and
     keep them open for its lifetime (see the module docstring).
 
+    Files an update deleted before they were listed are not seen at all, so the caller must
+    also check that the searcher is still up to date afterwards (:meth:`SearcherPool.take
+    <indexer.pool.SearcherPool.take>` does).
+
     Raises:
         FileNotFoundError: a file was deleted before it could be opened (an update committed
             between reading the table of contents and now): open a new searcher.
+        OSError: any other failure to open (too many open files).
     """
     for reader, _ in searcher.reader().leaf_readers():
         perdoc = getattr(reader, "_perdoc", None)
@@ -93,10 +99,14 @@ def hold_segment_files(searcher) -> None:
                     opened[fieldname] = perdoc._get_column_file(fieldname)
         # Whoosh asks the file system whether a column exists before each first use of it
         # (a deleted file: "no column", read as empty); a held file answers for itself
-        perdoc.has_column = _held_or(perdoc.has_column, opened)
+        perdoc.has_column = _held_or(perdoc, opened)
 
 
-def _held_or(has_column, opened: dict):
+def _held_or(perdoc, opened: dict):
+    # the reader is reached through a weak reference: a closure holding it would make a
+    # reference cycle, and the reader's files would then wait for the cycle collector
+    has_column, reader = type(perdoc).has_column, weakref.ref(perdoc)
+
     def held_or_on_disk(fieldname: str) -> bool:
-        return fieldname in opened or has_column(fieldname)
+        return fieldname in opened or has_column(reader(), fieldname)
     return held_or_on_disk
