@@ -554,6 +554,15 @@ class IndexHandle:
     searchers: SearcherPool = field(default_factory=SearcherPool, compare=False, repr=False)
     current_key: tuple | None = field(default=None, compare=False)
 
+    def segment_files(self) -> int:
+        """How many segment files (terms, postings, columns) the generation holds now: what
+        one searcher holds open (:func:`indexer.storage.hold_segment_files`)."""
+        try:
+            return sum(1 for name in os.listdir(self.path)
+                       if name.endswith((".col", ".trm", ".pst")))
+        except OSError:
+            return 0
+
     def current_meta(self) -> dict:
         """``meta.json`` as it is now (an incremental update replaces it in place); parsed
         again only when its stat key changed (it holds the manifest: parsing it per search

@@ -173,3 +173,32 @@ def test_the_server_raises_a_low_open_files_limit(tmp_path, seeds_dir):
         assert int(line.split()[3]) == want
     finally:
         stop(proc)
+
+
+def test_a_hard_open_files_limit_too_low_for_the_index_is_warned_about(tmp_path, seeds_dir):
+    """Above the hard limit the server cannot raise its own: it says so at start, with the
+    figure it needs, rather than failing searches later without explanation."""
+    import resource
+
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    assert hard == resource.RLIM_INFINITY or hard > 200
+    results = []
+    for limit in (200, min(4096, hard) if hard != resource.RLIM_INFINITY else 4096):
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "webapp", "--port", "0", "--seeds", str(seeds_dir),
+             "--index", str(tmp_path / "ix")],
+            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            preexec_fn=lambda limit=limit: resource.setrlimit(resource.RLIMIT_NOFILE,
+                                                              (limit, limit)))
+        lines, deadline = [], time.monotonic() + 60
+        try:
+            while time.monotonic() < deadline:
+                lines.append(proc.stdout.readline())
+                if "serving on" in lines[-1] or not lines[-1]:
+                    break
+        finally:
+            stop(proc)
+        results.append("".join(lines))
+    # one segment of 15 files (13 columns, terms, postings): 2 x 8 x 15 + 64 = 304 > 200
+    assert "warning: the limit on open files is 200" in results[0] and "serving on" in results[0]
+    assert "warning" not in results[1] and "serving on" in results[1]

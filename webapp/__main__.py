@@ -72,6 +72,22 @@ def raise_open_files_limit(wanted: int = OPEN_FILES) -> tuple[int, int]:
     return resource.getrlimit(resource.RLIMIT_NOFILE)
 
 
+def _warn_if_few_open_files(app, soft_limit: int) -> None:
+    """Say so when the open-files limit cannot hold the files of every searcher: THREADS
+    searchers, each holding the index's segment files, twice over while a rebuilt index is
+    switched in, and a margin for sockets."""
+    handle = app.extensions.get("zhsearch.handle")
+    if handle is None or soft_limit == resource.RLIM_INFINITY:
+        return
+    needed = 2 * THREADS * handle.segment_files() + 64
+    if soft_limit < needed:
+        print(f"warning: the limit on open files is {soft_limit}, and this index needs about "
+              f"{needed} ({handle.segment_files()} segment files per searcher, {THREADS} "
+              "searchers, twice while a rebuilt index is switched in); searches may fail "
+              "with 'too many open files': raise it (ulimit -n) before starting",
+              file=sys.stderr, flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status (serves until interrupted)."""
     parser = argparse.ArgumentParser(prog="python -m webapp", description=__doc__.split("\n")[0])
@@ -105,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     loopback = args.host in LOOPBACK_HOSTS
     trusted = [*LOOPBACK_HOSTS, *args.allowed_host] if loopback or args.allowed_host else None
-    raise_open_files_limit()
+    soft_limit, _ = raise_open_files_limit()
     app = create_app({"SEEDS_DIR": args.seeds, "INDEX_DIR": args.index,
                       "ADMIN_TOKEN": args.admin_token, "TRUSTED_HOSTS": trusted})
     try:
@@ -115,6 +131,7 @@ def main(argv: list[str] | None = None) -> int:
               f"pick another port with --port", file=sys.stderr)
         return 1
     open_now(app)
+    _warn_if_few_open_files(app, soft_limit)
     print(f"serving on http://{args.host}:{server.effective_port}/", flush=True)
     try:
         server.run()
