@@ -85,6 +85,7 @@ def hold_segment_files(searcher) -> None:
             between reading the table of contents and now): open a new searcher.
         OSError: any other failure to open (too many open files).
     """
+    listed: dict[int, list[str]] = {}  # one listing per folder, not per segment
     for reader, _ in searcher.reader().leaf_readers():
         perdoc = getattr(reader, "_perdoc", None)
         opened = getattr(perdoc, "_colfiles", None)
@@ -92,7 +93,10 @@ def hold_segment_files(searcher) -> None:
         if opened is None or storage is None:
             continue  # not Whoosh 2.7's W3 format: nothing known to open
         prefix = reader.segment().make_filename(".")
-        for name in storage.list():
+        names = listed.get(id(storage))
+        if names is None:
+            names = listed[id(storage)] = storage.list()
+        for name in names:
             if name.startswith(prefix) and name.endswith(".col"):
                 fieldname = name[len(prefix):-len(".col")]
                 if fieldname not in opened:
