@@ -526,8 +526,8 @@ def facet_top(matches: list[SegmentMatches], fieldname: str, k: int,
     module-level function, as its answers are kept per set of segments.
 
     Counting is one ``numpy.bincount`` per segment over the segment's value codes mapped to
-    codes shared by all segments (:func:`_shared_codes`); only the values that can be in the
-    top ``k`` are sorted in Python.
+    codes shared by all segments (:func:`_shared_codes`), whose order is the values' order, so
+    the top ``k`` is one ``numpy.lexsort``.
     """
     matches = [m for m in matches if m.ids.size]
     if not matches:
@@ -558,7 +558,7 @@ def facet_top(matches: list[SegmentMatches], fieldname: str, k: int,
     return out, distinct
 
 
-_SHARED: dict[tuple, tuple[list, list[np.ndarray]]] = {}
+_SHARED: dict[tuple, tuple[list, list[np.ndarray], dict]] = {}
 _SHARED_LIMIT = 16
 _shared_lock = threading.Lock()
 

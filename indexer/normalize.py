@@ -373,20 +373,22 @@ class PackedNormalizedText(NormalizedText):
         k = bisect_right(self._jumps, i) - 1
         return i + self._shifts[k] if k >= 0 else i
 
+    def _end(self, i: int) -> int:
+        return self._start(i) + 1 + self._wide.get(i, 0)
+
     @property
     def starts(self) -> tuple[int, ...]:
         return tuple(self._start(i) for i in range(len(self.text)))
 
     @property
     def ends(self) -> tuple[int, ...]:
-        return tuple(self._start(i) + 1 + self._wide.get(i, 0) for i in range(len(self.text)))
+        return tuple(self._end(i) for i in range(len(self.text)))
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """As :meth:`NormalizedText.span`."""
         if not 0 <= start < end <= len(self.text):
             raise IndexError(f"bad normalized span {start}:{end} of {len(self.text)}")
-        last = end - 1
-        return self._start(start), self._start(last) + 1 + self._wide.get(last, 0)
+        return self._start(start), self._end(end - 1)
 
 
 def unpack_offsets(text: str, packed: bytes) -> PackedNormalizedText:

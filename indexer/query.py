@@ -32,14 +32,15 @@ FALLBACK_MIN_CHARS = 4
 MAX_CLAUSES = 32
 """At most this many words/phrases are searched; the rest are dropped and the page says so."""
 
-_IGNORED = "单独的 "
-_TOO_LONG = "查询过长，"
-_SURROGATE = re.compile("[\ud800-\udfff]")
 OPERATORS_ONLY_NOTE = "查询只有运算符号：按原文搜索。"
+"""The one note of a query made of operators only, searched for as written."""
 OPERATOR_WORDS = ("OR", "AND", "NOT")
 """Operators written as words: only in capitals (``or`` is searched for as text)."""
-"""The one note of a query made of operators only, searched for as written."""
+
+_IGNORED = "单独的 "
 """Start of the notes about a lone ``-`` or field prefix that was ignored."""
+_TOO_LONG = "查询过长，"
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _QUOTES = {'"', "\uff02"}  # '"' and its full-width form '＂'
 _FIELDS = {"title": "title", "doc": "doc", "标题": "title"}
 

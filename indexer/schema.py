@@ -61,6 +61,11 @@ def article_key(doc_id: str, article_title: str) -> str:
     return f"{doc_id}{ARTICLE_KEY_SEP}{article_title}"
 
 
+def article_title_of(key: str) -> str:
+    """The article title of an ``article_key`` (empty for sections outside any article)."""
+    return key.partition(ARTICLE_KEY_SEP)[2]
+
+
 class NgramField(TEXT):
     """A ``TEXT`` field of the normalized text's character n-grams (n = 1 or 2, one per
     position), indexed without building a Whoosh ``Token`` per character.

@@ -20,6 +20,7 @@ from .indexing import IndexHandle
 from .normalize import normalized
 from .query import ParsedQuery, QueryError, fallback_words, parse_query, synonym_map
 from .postings import section_normalized
+from .schema import article_title_of
 from .segment_cache import per_segment
 
 MAX_PER_PAGE = 100
@@ -249,9 +250,9 @@ def _partial_marks(words: tuple[str, ...]) -> list[list[str]]:
 
 
 def _in_an_article(article_key: str) -> bool:
-    """Whether an ``article_key`` (``doc_id`` + ``\x1f`` + article title) names an article:
-    sections outside any article have an empty title there."""
-    return bool(article_key.partition("\x1f")[2])
+    """Whether an ``article_key`` names an article: sections outside any article have an
+    empty title there."""
+    return bool(article_title_of(article_key))
 
 
 def _crumbs(stored: dict) -> tuple[str, ...]:
@@ -404,7 +405,7 @@ class SearchSession:
         # value, and left out before the top is taken so they never displace a real article
         top, article_count = matching.facet_top(matches, "article_key", MAX_FACET_VALUES,
                                                 _in_an_article)
-        articles = tuple(FacetValue(key, key.partition("\x1f")[2], n) for key, n, _ in top)
+        articles = tuple(FacetValue(key, article_title_of(key), n) for key, n, _ in top)
         return Facets(documents, articles, doc_count - len(documents),
                       article_count - len(articles))
 

@@ -79,10 +79,11 @@ def _warn_if_few_open_files(app, soft_limit: int) -> None:
     handle = app.extensions.get("zhsearch.handle")
     if handle is None or soft_limit == resource.RLIM_INFINITY:
         return
-    needed = 2 * THREADS * handle.segment_files() + 64
+    files = handle.segment_files()
+    needed = 2 * THREADS * files + 64
     if soft_limit < needed:
         print(f"warning: the limit on open files is {soft_limit}, and this index needs about "
-              f"{needed} ({handle.segment_files()} segment files per searcher, {THREADS} "
+              f"{needed} ({files} segment files per searcher, {THREADS} "
               "searchers, twice while a rebuilt index is switched in); searches may fail "
               "with 'too many open files': raise it (ulimit -n) before starting",
               file=sys.stderr, flush=True)
