@@ -198,3 +198,18 @@ def test_idf_from_the_posting_lists_equals_whoosh_idf(tmp_path):
         assert checked > 50
         assert matching.idf(s, "grams", "无此词语") == pytest.approx(s.idf("grams", "无此词语"))
     handle.ix.close()
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_best_equals_a_full_sort_with_ties(seed):
+    """``_best`` sorts only the sections at or above the cut; its answer equals a full sort by
+    score, ties by document number, including ties across the cut and limits past the end."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 400))
+    scores = rng.integers(0, 6, n).astype(np.float64) / 3  # few distinct values: many ties
+    docnums = rng.permutation(n * 3)[:n].astype(np.int64)
+    for limit in (1, 3, 10, n, n + 5):
+        want = sorted(zip(-scores, docnums))[:limit]
+        got_docnums, got_scores = matching._best(docnums, scores, limit)
+        assert got_docnums == [int(d) for _, d in want]
+        assert got_scores == [float(-s) for s, _ in want]
