@@ -126,6 +126,15 @@ def column_texts(reader, fieldname: str) -> list[str]:
     return per_segment(reader, "texts:" + fieldname, load)
 
 
+def section_text(reader, docnum: int) -> str:
+    """The text of section ``docnum`` of ``reader``'s segment (a Whoosh ``SegmentReader``), as
+    it was indexed, from the ``text`` column (:class:`indexer.schema.SectionTextColumn`).
+    The column reader is the segment reader's own (Whoosh keeps one per field and reader),
+    so it reads the files the reader holds."""
+    column = reader._perdoc._cached_reader("text", reader.schema["text"].column_type)
+    return column[docnum].decode("utf-8", "surrogatepass")
+
+
 def section_normalized(reader, docnum: int) -> NormalizedText | None:
     """Section ``docnum`` of ``reader``'s segment, normalized, as its ``norm_text`` and
     ``norm_offsets`` columns hold it (equal to :func:`indexer.normalize.normalize` of its

@@ -19,7 +19,7 @@ from .highlight import Fragment, find_matches, make_snippet, mark, numbered_span
 from .indexing import IndexHandle
 from .normalize import normalized
 from .query import ParsedQuery, QueryError, fallback_words, parse_query, synonym_map
-from .postings import section_normalized
+from .postings import section_normalized, section_text
 from .schema import article_title_of
 from .segment_cache import per_segment
 
@@ -320,7 +320,7 @@ class SearchSession:
 
     def _hit(self, docnum: int, score: float, needles: list[str]) -> Hit:
         stored = self._searcher.stored_fields(docnum)
-        snip = make_snippet(stored["text"], needles, self._normalized(docnum))
+        snip = make_snippet(self._text(docnum), needles, self._normalized(docnum))
         return Hit(
             section_id=stored["section_id"],
             doc_id=stored["doc_id"],
@@ -416,6 +416,11 @@ class SearchSession:
         reader, offset = leaves[at]
         return reader, docnum - offset
 
+    def _text(self, docnum: int) -> str:
+        """The text of section ``docnum`` (global number), as it was indexed
+        (:func:`indexer.postings.section_text`)."""
+        return section_text(*self._leaf(docnum))
+
     def _normalized(self, docnum: int):
         """Section ``docnum`` (global number) normalized, from the index's columns
         (:func:`indexer.postings.section_normalized`), or None."""
@@ -476,7 +481,7 @@ class SearchSession:
             if deadline is not None and time.monotonic() > deadline:
                 timed_out = True
                 break
-            text = stored["text"]
+            text = self._text(docnum)
             for number, m in enumerate(find_matches(text, needles, None,
                                                     self._normalized(docnum)), 1):
                 if len(found) >= limit:
@@ -560,10 +565,11 @@ class SearchSession:
         Raises:
             NotFoundError: no such document.
         """
-        stored = list(self._searcher.documents(doc_id=doc_id))
-        if not stored:
+        docnums = list(self._searcher.document_numbers(doc_id=doc_id))
+        if not docnums:
             raise NotFoundError(f"no document {doc_id!r}")
-        stored.sort(key=lambda s: s["ordinal"])
+        stored = sorted(({**self._searcher.stored_fields(d), "text": self._text(d)}
+                         for d in docnums), key=lambda s: s["ordinal"])
         needles = parsed.needles if parsed else []
         found = [find_matches(s["text"], needles) if needles else [] for s in stored]
         partial: tuple[str, ...] = ()

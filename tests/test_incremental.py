@@ -8,6 +8,7 @@ import shutil
 import pytest
 
 import indexer
+from indexer import postings
 
 from . import oracle
 
@@ -22,7 +23,13 @@ def stored(index_dir) -> set[tuple[str, str, str]]:
     """(section_id, path, text) of every section in the index."""
     handle = indexer.open_index(index_dir)
     with handle.ix.searcher() as s:
-        return {(f["section_id"], f["path"], f["text"]) for f in s.all_stored_fields()}
+        out = set()
+        for reader, _ in s.reader().leaf_readers():
+            for d in range(reader.doc_count_all()):
+                if not reader.is_deleted(d):
+                    f = reader.stored_fields(d)
+                    out.add((f["section_id"], f["path"], postings.section_text(reader, d)))
+        return out
 
 
 def assert_matches_full_rebuild(seeds, index_dir, tmp_path, queries):
