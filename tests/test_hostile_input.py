@@ -325,6 +325,34 @@ def test_the_hard_deadline_interrupts_pure_python_loops_and_never_fires_late():
     while time.monotonic() < end:
         sum(range(1000))
 
+def test_a_short_deadline_fires_while_the_watchdog_sleeps_toward_a_later_one():
+    """The watchdog is woken only for a deadline earlier than every one it knows: a block in
+    another thread due in 30 s must not delay one here due in 0.1 s. Bounded: the loop gives
+    up after 5 s."""
+    import threading
+    import time
+
+    from indexer.deadline import TimeUp, hard_deadline
+
+    def long_block():
+        with hard_deadline(30):
+            time.sleep(1.0)
+
+    other = threading.Thread(target=long_block)
+    other.start()
+    time.sleep(0.05)  # the watchdog now waits for the 30 s deadline
+    interrupted = False
+    try:
+        with hard_deadline(0.1):
+            end = time.monotonic() + 5
+            while time.monotonic() < end:
+                sum(range(1000))
+    except TimeUp:
+        interrupted = True
+    other.join()
+    assert interrupted
+
+
 def test_a_search_under_a_profiler_finishes(tmp_path, seeds_dir):
     """Profilers (pyinstrument, cProfile) install sys.setprofile; clearing a never-raised
     hard deadline through CPython's async-exception API then looped forever. Run in a child
