@@ -34,7 +34,9 @@ from __future__ import annotations
 from array import array
 
 import numpy as np
-from whoosh.codec.whoosh3 import W3Codec, W3PostingsWriter
+from whoosh.codec.whoosh3 import W3Codec, W3PerDocWriter, W3PostingsWriter
+
+from . import suffixes
 
 
 class SectionCodec(W3Codec):
@@ -45,6 +47,11 @@ class SectionCodec(W3Codec):
 
     def __init__(self, blocklimit: int = 1024, compression: int = 3, inlinelimit: int = 1):
         super().__init__(blocklimit=blocklimit, compression=compression, inlinelimit=inlinelimit)
+
+    def per_document_writer(self, storage, segment):
+        """Whoosh's per-document writer that also writes the segment's suffix array
+        (:class:`SuffixArrayPerDocWriter`)."""
+        return SuffixArrayPerDocWriter(self, storage, segment)
 
     def postings_writer(self, dbfile, byteids=False):
         """Whoosh's postings writer with packed blocks (see the module docstring)."""
@@ -104,3 +111,43 @@ class PackedPostingsWriter(W3PostingsWriter):
         if (weights == weights[0]).all():
             return self._weights[0]
         return packed(weights)
+
+
+SUFFIX_TEXT_COLUMN = "norm_text"
+"""The column whose texts a segment's suffix array is built over (:mod:`indexer.suffixes`)."""
+
+
+class SuffixArrayPerDocWriter(W3PerDocWriter):
+    """``W3PerDocWriter`` that keeps the :data:`SUFFIX_TEXT_COLUMN` values it writes (UTF-8,
+    in document order: added documents and, in a merge, the documents copied from the merged
+    segments alike) and, when the segment's columns are written, writes the suffix array of
+    those texts as the segment's ``.sfx`` file (:func:`indexer.suffixes.build`). Whoosh
+    writes a segment's table of contents after its files, so no reader sees a segment
+    without its suffix array; a document without the column counts as an empty text."""
+
+    def __init__(self, codec, storage, segment):
+        super().__init__(codec, storage, segment)
+        self._texts: list[bytes] = []
+
+    def add_column_value(self, fieldname, column, value):
+        """Whoosh's, keeping the suffix array's texts."""
+        if fieldname == SUFFIX_TEXT_COLUMN:
+            self._texts.extend([b""] * (self._docnum - len(self._texts)))
+            self._texts.append(value)
+        super().add_column_value(fieldname, column, value)
+
+    def close(self):
+        """Whoosh's, then the suffix array written (none for a segment without texts)."""
+        super().close()
+        texts = [b.decode("utf-8", "surrogatepass") for b in self._texts]
+        self._texts = []
+        texts.extend([""] * (self._doccount - len(texts)))
+        if not any(texts):
+            return
+        array = suffixes.build(texts)
+        if array is not None:
+            f = self._segment.create_file(self._storage, suffixes.SUFFIX_EXT)
+            try:
+                suffixes.save(array, f)
+            finally:
+                f.close()

@@ -6,19 +6,22 @@ each one's BM25F score — instead of through Whoosh's matchers, which step thro
 Which sections match (the recall contract: plain substring search over the normalized text):
 
 * a clause of one character: the ``chars`` postings of that character; of two: the ``grams``
-  postings of that bigram; of three or more: the sections holding every one of its bigrams
-  (candidates from the postings) whose normalized text (``norm_text`` column) contains it
-  (the sections that passed are kept per segment, deleted ones included, and the segment's
-  live mask applied on each use: a segment's texts never change, its deletions may).
-  Title clauses use the ``heading_*`` fields and the
-  ``norm_heading`` column; ``doc:`` clauses the ``doc_id`` term; synonyms are alternatives;
+  postings of that bigram; of three or more: its occurrences in the segment's suffix array
+  (:mod:`indexer.suffixes`), or, for a segment without one, the sections holding every one
+  of its bigrams (candidates from the postings) whose normalized text (``norm_text`` column)
+  contains it (either way the sections found are kept per segment, deleted ones included,
+  and the segment's live mask applied on each use: a segment's texts never change, its
+  deletions may). Title clauses use the ``heading_*`` fields and the ``norm_heading``
+  column (always the bigram path: headings are short); ``doc:`` clauses the ``doc_id``
+  term; synonyms are alternatives;
 * AND intersects, OR unites, NOT takes the complement within the live (undeleted) sections.
 
 How they score: Whoosh's BM25F formula (:func:`whoosh.scoring.bm25`, with idf and average field
 length from the whole index as Whoosh's ``BM25FScorer`` takes them), summed over the clauses a
 section matches as Whoosh sums ``And``/``Or`` children. A clause of three or more characters
-scores as each of its bigrams occurring as often as the least frequent of them does (at least
-as often as the clause). On top of the matching
+scores as a phrase does in Lucene's ``PhraseQuery``: its frequency is how often it occurs in
+the section (overlapping occurrences counted), its idf the sum of its bigrams' idfs. On top
+of the matching
 score come the optional ranking clauses (as Whoosh's ``AndMaybe``): the query's jieba words in
 ``body`` and ``heading``, each clause in the headings, the whole query as one string, and
 proximity — the clauses of two or more characters found within :data:`PROXIMITY_SLOP`
@@ -35,6 +38,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -42,11 +46,13 @@ from dataclasses import dataclass, field
 import numpy as np
 from whoosh.scoring import bm25
 
+from . import suffixes
 from .highlight import count_matches
 from .normalize import normalized
 from .postings import codes, column_texts, lengths, postings, section_normalized
 from .query import All, Clause, Node, Not, ParsedQuery
-from .segment_cache import LRUCache, segment_key
+from .segment_cache import LRUCache, per_segment, segment_key
+from .suffixes import SUFFIX_EXT, SuffixIndex
 from .schema import (
     B, HEADING_BOOST, K1, PHRASE_BOOST, PROXIMITY_BOOST, PROXIMITY_SLOP, SYNONYM_BOOST, WORD_BOOST,
 )
@@ -171,24 +177,36 @@ class SegmentEvaluator:
         ids, tf = ids[live], tf[live]
         if ids.size:
             found.mask[ids] = True
-            summed = sum(idf(self.searcher, grams_field, g) for g in grams)
+            summed = sum(table_idf(self.searcher, grams_field, g) for g in grams)
             found.score[ids] = self._bm25(grams_field, summed, tf, ids)
         return found
 
     def _containing(self, grams_field: str, grams: list[str], column: str,
                     norm: str) -> tuple[np.ndarray, np.ndarray]:
         """``(ids, tf)``: the segment document numbers (ascending ``int32``, deleted ones
-        included) whose ``column`` text contains ``norm`` — the sections holding every one of
-        ``grams`` (its bigrams, postings of ``grams_field``), each checked with ``in`` — and
-        per section the clause's frequency (``float64``): that of the least frequent of its
-        bigrams there, an upper bound of its occurrences read from the postings rather than
-        the text. Kept per segment (:data:`MAX_CONTAINING_BYTES`), since a segment's texts
-        never change: a second page, a facet link or the JSON of the same query neither scans
-        the texts nor looks the frequencies up again."""
+        included) whose ``column`` text contains ``norm``, and how often (``float64``,
+        overlapping occurrences counted). From the segment's suffix array for the body
+        (:mod:`indexer.suffixes`); otherwise (headings, or a segment without one) the
+        sections holding every one of ``grams`` (its bigrams, postings of ``grams_field``),
+        each checked with ``in`` and its occurrences counted. Kept per segment
+        (:data:`MAX_CONTAINING_BYTES`), since a segment's texts never change: a second page,
+        a facet link or the JSON of the same query does not look again."""
         key = (*segment_key(self.reader), column, norm)
         found = _containing_cache.get(key)
         if found is not None:
             return found
+        index = suffix_index(self.reader) if column == SCOPES["body"][2] else None
+        if index is not None:
+            ids, tf = index.containing(norm)
+        else:
+            ids, tf = self._scanned(grams_field, grams, column, norm)
+        return _containing_cache.put(key, (ids, tf), ids.nbytes + tf.nbytes + _ENTRY_BYTES,
+                                     MAX_CONTAINING_BYTES)
+
+    def _scanned(self, grams_field: str, grams: list[str], column: str,
+                 norm: str) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`_containing` without a suffix array: candidates from the bigram postings,
+        each text scanned."""
         lists = sorted((postings(self.reader, grams_field, g) for g in grams),
                        key=lambda p: p.ids.size)
         candidates = lists[0].ids
@@ -196,16 +214,15 @@ class SegmentEvaluator:
             if not candidates.size:
                 break
             candidates = np.intersect1d(candidates, p.ids, assume_unique=True)
-        if candidates.size:
-            texts = column_texts(self.reader, column)
-            # "in" stops at the first occurrence (a count scans the whole text: 4x slower)
-            candidates = candidates[np.fromiter((norm in texts[d] for d in candidates.tolist()),
-                                                bool, candidates.size)]
-        tf = (np.min([p.weights[np.searchsorted(p.ids, candidates)] for p in lists], axis=0)
-              if candidates.size else np.zeros(0))
-        return _containing_cache.put(key, (candidates, tf),
-                                     candidates.nbytes + tf.nbytes + _ENTRY_BYTES,
-                                     MAX_CONTAINING_BYTES)
+        if not candidates.size:
+            return candidates, np.zeros(0)
+        texts = column_texts(self.reader, column)
+        # "in" stops at the first occurrence: most candidates of a long clause lack it
+        candidates = candidates[np.fromiter((norm in texts[d] for d in candidates.tolist()),
+                                            bool, candidates.size)]
+        tf = np.fromiter((_overlapping(texts[d], norm) for d in candidates.tolist()),
+                         np.float64, candidates.size)
+        return candidates, tf
 
     def clause(self, c: Clause) -> Scored:
         """One query clause with its synonyms."""
@@ -247,6 +264,43 @@ def idf(searcher, fieldname: str, text: str) -> float:
     return math.log(searcher.doc_count_all() / (df + 1)) + 1
 
 
+def table_idf(searcher, fieldname: str, text: str) -> float:
+    """:func:`idf` with ``df`` read from each segment's term table (one lookup per segment)
+    instead of from the posting lists: a long clause answered by the suffix arrays reads no
+    posting list of its bigrams, and looking one up costs less than reading it. Equal to
+    :func:`idf` (deleted sections counted until their segment is merged, as there)."""
+    df = sum(reader.doc_frequency(fieldname, text) for reader, _ in _segments(searcher))
+    return math.log(searcher.doc_count_all() / (df + 1)) + 1
+
+
+def _overlapping(text: str, needle: str) -> int:
+    """Occurrences of ``needle`` in ``text``, overlapping ones included (as a suffix array
+    counts them)."""
+    count, at = 0, text.find(needle)
+    while at >= 0:
+        count += 1
+        at = text.find(needle, at + 1)
+    return count
+
+
+def suffix_index(reader) -> SuffixIndex | None:
+    """The suffix array of ``reader``'s segment over its ``norm_text`` column
+    (:mod:`indexer.suffixes`), memory-mapped once per segment and kept; None for a segment
+    without one (written before they existed, a compound segment, one whose file is gone or
+    does not fit its texts): its long clauses take the bigram postings."""
+    def load():
+        segment = reader.segment()
+        folder = getattr(getattr(reader, "_storage", None), "folder", None)
+        if folder is None or getattr(segment, "compound", False):
+            return False
+        try:
+            array = suffixes.load(os.path.join(folder, segment.make_filename(SUFFIX_EXT)))
+            return SuffixIndex(array, column_texts(reader, SCOPES["body"][2]))
+        except (OSError, ValueError):
+            return False
+    return per_segment(reader, "suffixes", load) or None
+
+
 def holds(searcher, fieldname: str, value: str) -> bool:
     """Whether a live (undeleted) section holds the term ``fieldname:value``."""
     return any(SegmentEvaluator(searcher, reader).term(fieldname, value).mask.any()
@@ -268,6 +322,7 @@ def preload(searcher) -> None:
             codes(reader, fieldname)
         if reader.doc_count_all():
             section_normalized(reader, 0)  # loads the segment's offset maps
+        suffix_index(reader)  # maps it now, before an update can delete the file
 
 
 def _boosted(s: Scored, boost: float) -> Scored:
@@ -469,8 +524,9 @@ def _best(docnums: np.ndarray, scores: np.ndarray, limit: int) -> tuple[list[int
     of its scores was an eighth of such a search's time."""
     if scores.size > 4 * limit:
         kth = scores[np.argpartition(scores, scores.size - limit)[scores.size - limit]]
-        keep = np.flatnonzero(scores >= kth)  # every tie at the cut, so ties still go by number
-        docnums, scores = docnums[keep], scores[keep]
+        if not np.isnan(kth):  # (argpartition puts NaN above everything; none is expected)
+            keep = np.flatnonzero(scores >= kth)  # every tie at the cut: ties go by number
+            docnums, scores = docnums[keep], scores[keep]
     order = np.lexsort((docnums, -scores))[:limit]
     return docnums[order].tolist(), scores[order].tolist()
 

@@ -1,0 +1,157 @@
+"""Suffix arrays of a segment's normalized section texts: every occurrence of a substring of
+three or more characters in two binary searches, with no posting list read and no text
+scanned.
+
+A segment's suffix array (Manber & Myers, "Suffix arrays: a new method for on-line string
+searches", 1993) lists the start of every suffix of its texts, joined by a separator that
+sorts below every character, in the suffixes' sorted order; the suffixes that begin with a
+needle are then one contiguous run, found by binary search, and each entry of the run is one
+occurrence (overlapping ones included). It is built with ``pydivsufsort`` (Yuta Mori's
+``libdivsufsort``) when the segment is written (:class:`indexer.codec.SectionCodec`), over the
+characters' ranks rather than their code points (``libdivsufsort`` sorts integer arrays; the
+rank keeps the order and fits in 16 bits unless a segment holds more than 65,535 distinct
+characters), and saved beside the segment's other files as ``<segment>.sfx`` (NumPy's ``.npy``
+format, ``int32``), which Whoosh's own clean-up deletes with the segment. It is read through
+``numpy.load(mmap_mode="r")``: the pages a search touches are read, not the whole array.
+
+The binary search compares the needle with the texts themselves (the segment's ``norm_text``
+column, in memory for the search anyway: :func:`indexer.postings.column_texts`), cut at the
+end of their section — the same order as the separator's, so no occurrence spans two sections.
+"""
+
+from __future__ import annotations
+
+import bisect
+import os
+
+import numpy as np
+
+SUFFIX_EXT = ".sfx"
+"""The file extension of a segment's suffix array."""
+MAX_CHARACTERS = 2**31 - 2**20
+"""A segment's texts (characters, separators included) above this are not given a suffix
+array (its positions are ``int32``); their substring clauses take the bigram postings."""
+
+
+def ranks(texts: list[str]) -> np.ndarray:
+    """``texts`` joined, one separator after each but the last, as character ranks: 0 for a
+    separator, 1 and up for characters in code point order (lone surrogates included).
+
+    Returns:
+        a ``uint16`` array (``uint32`` past 65,535 distinct characters), one entry per
+        character and separator.
+    """
+    joined = "\x00".join(texts)
+    points = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), np.uint32)
+    present = np.zeros(0x110000, bool)
+    present[points] = True
+    rank_of = np.cumsum(present, dtype=np.uint32)  # a present code point's rank, from 1
+    out = rank_of[points]
+    lengths = np.fromiter(map(len, texts), np.int64, len(texts))
+    out[np.cumsum(lengths + 1)[:-1] - 1] = 0  # the separators (a "\x00" of the text keeps 1)
+    return out.astype(np.uint16) if rank_of[-1] < 2**16 else out
+
+
+def _divsufsort():
+    """``pydivsufsort.divsufsort``, its library loaded single-threaded.
+
+    ``libdivsufsort`` is built with OpenMP (GNU ``libgomp``), whose thread pool does not
+    survive ``fork``: a process that sorted once and then forked Whoosh's multi-process
+    writer hung in the child's first sort. ``libgomp`` reads ``OMP_NUM_THREADS`` when it is
+    loaded; with one thread it starts no pool. Segments are sorted one per worker process
+    anyway, so a full build still uses every core."""
+    saved = os.environ.get("OMP_NUM_THREADS")
+    os.environ["OMP_NUM_THREADS"] = "1"
+    try:
+        from pydivsufsort import divsufsort
+    finally:
+        if saved is None:
+            del os.environ["OMP_NUM_THREADS"]
+        else:
+            os.environ["OMP_NUM_THREADS"] = saved
+    return divsufsort
+
+
+def build(texts: list[str]) -> np.ndarray | None:
+    """The suffix array of ``texts`` (see the module docstring): ``int32`` positions into
+    the joined texts, in the sorted order of their suffixes; None when the texts are too
+    long for ``int32`` positions (:data:`MAX_CHARACTERS`) or empty."""
+    divsufsort = _divsufsort()
+    total = sum(map(len, texts)) + len(texts)
+    if not texts or total > MAX_CHARACTERS:
+        return None
+    return np.asarray(divsufsort(ranks(texts)), np.int32)
+
+
+def save(array: np.ndarray, fileobj) -> None:
+    """Write ``array`` to ``fileobj`` (a binary file) in NumPy's ``.npy`` format."""
+    np.lib.format.write_array(fileobj, np.ascontiguousarray(array), allow_pickle=False)
+
+
+def load(path: str | os.PathLike) -> np.ndarray:
+    """The suffix array saved at ``path``, memory-mapped read-only.
+
+    Raises:
+        OSError: the file cannot be read (``FileNotFoundError`` when missing).
+        ValueError: it is not an ``int32`` array of one dimension.
+    """
+    array = np.load(path, mmap_mode="r", allow_pickle=False)
+    if array.dtype != np.int32 or array.ndim != 1:
+        raise ValueError(f"{path}: not a suffix array")
+    return array
+
+
+class SuffixIndex:
+    """One segment's suffix array with its texts.
+
+    Args:
+        array: the suffix array of ``texts`` (:func:`build`).
+        texts: the segment's normalized texts, by segment document number.
+    Raises:
+        ValueError: ``array`` does not have one entry per character and separator of
+            ``texts`` (it belongs to other texts).
+    """
+
+    def __init__(self, array: np.ndarray, texts: list[str]):
+        lengths = np.fromiter(map(len, texts), np.int64, len(texts))
+        starts = np.zeros(len(texts), np.int64)
+        np.cumsum(lengths[:-1] + 1, out=starts[1:])
+        if array.size != int(lengths.sum()) + max(len(texts) - 1, 0):
+            raise ValueError("the suffix array does not fit the texts")
+        self.array = array
+        self._array = np.asarray(array)  # a plain view: slicing a memmap costs more
+        self._positions = memoryview(self._array)  # indexing it gives an int: no numpy scalar
+        self.texts = texts
+        self.starts = starts
+        self._starts = starts.tolist()  # bisect on a list: no numpy call per probe
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held besides the memory-mapped array and the shared texts (bytes)."""
+        return self.starts.nbytes + 36 * len(self._starts)
+
+    def _prefix(self, i: int, m: int) -> str:
+        """The ``m`` characters at suffix ``i``'s position, cut at the end of its section."""
+        p = self._positions[i]
+        d = bisect.bisect_right(self._starts, p) - 1
+        off = p - self._starts[d]
+        return self.texts[d][off:off + m]
+
+    def occurrences(self, needle: str) -> np.ndarray:
+        """The positions (into the joined texts, ``int32``, unordered) of every occurrence of
+        ``needle`` (non-empty), overlapping ones included."""
+        m = len(needle)
+        positions = range(self.array.size)
+        lo = bisect.bisect_left(positions, needle, key=lambda i: self._prefix(i, m))
+        hi = bisect.bisect_right(positions, needle, lo=lo, key=lambda i: self._prefix(i, m))
+        return self._array[lo:hi]
+
+    def containing(self, needle: str) -> tuple[np.ndarray, np.ndarray]:
+        """``(ids, counts)``: the segment document numbers whose text contains ``needle``
+        (ascending, ``int32``) and how often (overlapping occurrences, ``float64``)."""
+        found = self.occurrences(needle)
+        if not found.size:
+            return np.zeros(0, np.int32), np.zeros(0)
+        docs = np.searchsorted(self.starts, found, side="right") - 1
+        ids, counts = np.unique(docs, return_counts=True)
+        return ids.astype(np.int32), counts.astype(np.float64)
