@@ -24,6 +24,10 @@ instead of 47, at a slightly smaller size. (Reading the term table and postings 
 ``mmap`` as well saved nothing measurable end to end, and the mapped pages raised the cn-laws
 server's peak resident size from about 230 to 493 MB, so segments are read as plain files.)
 
+Each segment also gets a suffix array of its normalized section texts (``<segment>.sfx``,
+:mod:`indexer.suffixes`), written by :class:`SuffixArrayPerDocWriter` as the segment's
+columns are, so a segment made by a merge has one too.
+
 The codec object is pickled into each segment's table of contents, so this class must stay
 importable under this name for as long as indexes written with it are read; renaming it means
 raising :data:`indexer.analysis.ANALYZER_VERSION` so old indexes are rebuilt.
@@ -132,6 +136,7 @@ class SuffixArrayPerDocWriter(W3PerDocWriter):
     def add_column_value(self, fieldname, column, value):
         """Whoosh's, keeping the suffix array's texts."""
         if fieldname == SUFFIX_TEXT_COLUMN:
+            del self._texts[self._docnum:]  # a document cancelled after its text was added
             self._texts.extend([b""] * (self._docnum - len(self._texts)))
             self._texts.append(value)
         super().add_column_value(fieldname, column, value)
@@ -139,7 +144,7 @@ class SuffixArrayPerDocWriter(W3PerDocWriter):
     def close(self):
         """Whoosh's, then the suffix array written (none for a segment without texts)."""
         super().close()
-        texts = [b.decode("utf-8", "surrogatepass") for b in self._texts]
+        texts = [b.decode("utf-8", "surrogatepass") for b in self._texts[:self._doccount]]
         self._texts = []
         texts.extend([""] * (self._doccount - len(texts)))
         if not any(texts):

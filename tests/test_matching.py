@@ -176,7 +176,8 @@ def test_the_document_list_counts_live_sections_per_document(multi):
 
 
 def test_idf_from_the_posting_lists_equals_whoosh_idf(tmp_path):
-    """``matching.idf`` counts document frequency from our posting arrays; on an index with
+    """``matching.idf`` counts document frequency from our posting arrays, ``table_idf`` from
+    each segment's term table; on an index with
     two segments and a deleted section it must equal Whoosh's, read from the term tables."""
     seeds = tmp_path / "seeds"
     seeds.mkdir()
@@ -194,9 +195,12 @@ def test_idf_from_the_posting_lists_equals_whoosh_idf(tmp_path):
             for term in s.reader().lexicon(field):
                 text = term.decode("utf-8")
                 assert matching.idf(s, field, text) == pytest.approx(s.idf(field, text), rel=1e-12)
+                assert matching.table_idf(s, field, text) == pytest.approx(s.idf(field, text),
+                                                                           rel=1e-12)
                 checked += 1
         assert checked > 50
         assert matching.idf(s, "grams", "无此词语") == pytest.approx(s.idf("grams", "无此词语"))
+        assert matching.table_idf(s, "grams", "无此词语") == pytest.approx(s.idf("grams", "无此词语"))
     handle.ix.close()
 
 
