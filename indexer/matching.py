@@ -309,8 +309,9 @@ def holds(searcher, fieldname: str, value: str) -> bool:
 
 def preload(searcher) -> None:
     """Read what every search needs from each segment (text columns, offset maps, field
-    lengths, facet codes) into the per-segment caches, so that the first searches do not pay
-    for it (on cn-laws the text columns alone take about 0.1 s)."""
+    lengths, facet codes, suffix arrays) and from the segments together (facet values) into
+    the caches, so that the first searches do not pay for it (on cn-laws the text columns
+    alone take about 0.1 s)."""
     for reader, _ in _segments(searcher):
         for scope in SCOPES.values():
             column_texts(reader, scope[2])
@@ -323,6 +324,10 @@ def preload(searcher) -> None:
         if reader.doc_count_all():
             section_normalized(reader, 0)  # loads the segment's offset maps
         suffix_index(reader)  # maps it now, before an update can delete the file
+    readers = [reader for reader, _ in _segments(searcher)]
+    if readers:
+        for fieldname in ("doc_id", "article_key"):
+            _shared_codes(readers, fieldname)  # the facet values of all segments, sorted
 
 
 def _boosted(s: Scored, boost: float) -> Scored:

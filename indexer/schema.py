@@ -123,10 +123,13 @@ class SectionTextColumn(COLUMN):
     pass through). Kept out of the stored fields, which Whoosh keeps as one compressed pickle
     per document: a hit's snippet then costs one positional read and a decode (6 µs on
     cn-laws) instead of decompressing and unpickling the whole record with the text in it
-    (33 µs); the stored record left holds only the short fields."""
+    (33 µs); the stored record left holds only the short fields. Its offsets are written
+    with it (Whoosh writes them only past 32,768 documents and otherwise adds the lengths up
+    in Python whenever a searcher first reads the column: a millisecond per segment on
+    cn-laws, paid by every new searcher)."""
 
     def __init__(self):
-        super().__init__(columns.VarBytesColumn())
+        super().__init__(columns.VarBytesColumn(write_offsets_cutoff=0))
 
     def to_column_value(self, value):
         """``value`` (a str) encoded."""

@@ -300,9 +300,11 @@ class SearchSession:
             _finish(hard)
 
     def warm(self) -> None:
-        """Load the word analyzer and the per-segment data searches use
+        """Load the word analyzer, the index's ``meta.json`` (synonyms; a large collection's
+        manifest takes milliseconds to parse) and the per-segment data searches use
         (:func:`indexer.matching.preload`)."""
         self.words("预热")
+        self.handle.current_meta()
         matching.preload(self._searcher)
 
     def parse(self, text: str) -> ParsedQuery:

@@ -79,3 +79,17 @@ def test_packed_blocks_read_back_through_whoosh_and_our_arrays(tmp_path, monkeyp
             else:  # 10 and 1 postings, under PACK_MIN
                 assert len(ids) < PACK_MIN and not packed_blocks, term
     ix.close()
+
+
+def test_the_section_text_column_is_opened_from_stored_offsets(tmp_path, seeds_dir):
+    """The ``text`` column writes its offsets, so a new searcher opens it without adding up
+    every section's length in Python (Whoosh writes them only past 32,768 documents)."""
+    import indexer
+
+    indexer.update(seeds_dir, tmp_path / "ix")
+    handle = indexer.open_index(tmp_path / "ix")
+    with handle.ix.searcher() as s:
+        for reader, _ in s.reader().leaf_readers():
+            column = reader._perdoc._cached_reader("text", reader.schema["text"].column_type)
+            assert column.had_stored_offsets
+    handle.ix.close()
