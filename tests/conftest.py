@@ -106,6 +106,19 @@ def corpus_client(corpus_app):
     return corpus_app.test_client()
 
 
+@pytest.fixture(scope="module")
+def multi(tmp_path_factory, seeds_dir, corpus_dir):
+    """An index of two segments with deleted sections in one of them
+    (``tests.test_segment_cache.two_segment_index``)."""
+    from .test_segment_cache import two_segment_index
+
+    mp = pytest.MonkeyPatch()
+    handle = two_segment_index(tmp_path_factory.mktemp("multi"), seeds_dir, corpus_dir, mp)
+    yield handle
+    mp.undo()
+    handle.ix.close()
+
+
 @pytest.fixture(scope="session")
 def live_server(app):
     """waitress on 127.0.0.1, a free port, in a thread; stopped at the end of the session."""

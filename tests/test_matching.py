@@ -12,16 +12,6 @@ from whoosh import scoring
 import indexer
 from indexer import matching, postings, schema
 
-from .test_segment_cache import two_segment_index
-
-
-@pytest.fixture(scope="module")
-def multi(tmp_path_factory, seeds_dir, corpus_dir):
-    mp = pytest.MonkeyPatch()
-    handle = two_segment_index(tmp_path_factory.mktemp("multi"), seeds_dir, corpus_dir, mp)
-    yield handle
-    mp.undo()
-    handle.ix.close()
 
 
 def _whoosh_scores(handle, q) -> dict[int, float]:

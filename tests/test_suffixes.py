@@ -15,7 +15,6 @@ import indexer
 from indexer import matching, suffixes
 from indexer.segment_cache import LRUCache
 
-from .test_segment_cache import two_segment_index
 
 # few distinct characters, so that needles recur, overlap and cross section ends
 _ALPHABET = st.sampled_from(list("的法人民政府哈\x00 𠮷Ａ"))
@@ -93,15 +92,6 @@ def test_more_than_65535_distinct_characters_rank_in_32_bits():
     index = suffixes.SuffixIndex(suffixes.build(texts), texts)
     ids, counts = index.containing("\U00020001\U00020002")
     assert ids.tolist() == [0, 1] and counts.tolist() == [1.0, 1.0]
-
-
-@pytest.fixture(scope="module")
-def multi(tmp_path_factory, seeds_dir, corpus_dir):
-    mp = pytest.MonkeyPatch()
-    handle = two_segment_index(tmp_path_factory.mktemp("sfx"), seeds_dir, corpus_dir, mp)
-    yield handle
-    mp.undo()
-    handle.ix.close()
 
 
 def test_every_segment_has_one_and_long_clauses_equal_the_bigram_path(multi):
