@@ -11,6 +11,7 @@ full rebuild, measured in the same run, is the baseline of the ratios.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import sys
@@ -33,7 +34,8 @@ def timed(fn):
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--corpus", default=str(REPO.parent / "shared" / "corpora" / "cn-laws"))
+    shared = Path(os.environ.get("ZHSEARCH_SHARED", REPO.parent / "shared"))
+    ap.add_argument("--corpus", default=str(shared / "corpora" / "cn-laws"))
     ap.add_argument("--files", type=int, default=1000)
     ap.add_argument("--repeat", type=int, default=5)
     args = ap.parse_args()

@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import shutil
 import statistics
 import sys
@@ -36,7 +37,8 @@ sys.path.insert(0, str(REPO))
 import indexer  # noqa: E402
 from indexer.documents import doc_id_for  # noqa: E402
 
-SHARED = REPO.parent / "shared" / "corpora"
+# the shared corpora: ../shared beside the repository, or ZHSEARCH_SHARED (as bench/scale.py)
+SHARED = Path(os.environ.get("ZHSEARCH_SHARED", REPO.parent / "shared")) / "corpora"
 CMRC = SHARED / "cmrc2018-retrieval"
 LAWS = SHARED / "cn-laws"
 K = 10
