@@ -47,6 +47,7 @@ import numpy as np
 from whoosh.scoring import bm25
 
 from . import suffixes
+from .codec import SUFFIX_TEXT_COLUMN
 from .highlight import count_matches
 from .normalize import normalized
 from .postings import codes, column_texts, lengths, postings, section_normalized
@@ -195,7 +196,7 @@ class SegmentEvaluator:
         found = _containing_cache.get(key)
         if found is not None:
             return found
-        index = suffix_index(self.reader) if column == SCOPES["body"][2] else None
+        index = suffix_index(self.reader) if column == SUFFIX_TEXT_COLUMN else None
         if index is not None:
             ids, tf = index.containing(norm)
         else:
@@ -220,7 +221,8 @@ class SegmentEvaluator:
         # "in" stops at the first occurrence: most candidates of a long clause lack it
         candidates = candidates[np.fromiter((norm in texts[d] for d in candidates.tolist()),
                                             bool, candidates.size)]
-        tf = np.fromiter((_overlapping(texts[d], norm) for d in candidates.tolist()),
+        # overlapping occurrences counted, as a suffix array counts them
+        tf = np.fromiter((count_matches(texts[d], [norm]) for d in candidates.tolist()),
                          np.float64, candidates.size)
         return candidates, tf
 
@@ -260,8 +262,8 @@ def idf(searcher, fieldname: str, text: str) -> float:
     lists (:func:`indexer.postings.postings`, kept, and read for the search anyway) instead
     of from each segment's term table: a hash-table lookup of five or so file reads per
     segment, a fifth of a fresh server's search time on cn-laws."""
-    df = sum(postings(reader, fieldname, text).ids.size for reader, _ in _segments(searcher))
-    return math.log(searcher.doc_count_all() / (df + 1)) + 1
+    return _idf(searcher, sum(postings(reader, fieldname, text).ids.size
+                              for reader, _ in _segments(searcher)))
 
 
 def table_idf(searcher, fieldname: str, text: str) -> float:
@@ -269,18 +271,12 @@ def table_idf(searcher, fieldname: str, text: str) -> float:
     instead of from the posting lists: a long clause answered by the suffix arrays reads no
     posting list of its bigrams, and looking one up costs less than reading it. Equal to
     :func:`idf` (deleted sections counted until their segment is merged, as there)."""
-    df = sum(reader.doc_frequency(fieldname, text) for reader, _ in _segments(searcher))
+    return _idf(searcher, sum(reader.doc_frequency(fieldname, text)
+                              for reader, _ in _segments(searcher)))
+
+
+def _idf(searcher, df: int) -> float:
     return math.log(searcher.doc_count_all() / (df + 1)) + 1
-
-
-def _overlapping(text: str, needle: str) -> int:
-    """Occurrences of ``needle`` in ``text``, overlapping ones included (as a suffix array
-    counts them)."""
-    count, at = 0, text.find(needle)
-    while at >= 0:
-        count += 1
-        at = text.find(needle, at + 1)
-    return count
 
 
 def suffix_index(reader) -> SuffixIndex | None:
@@ -295,7 +291,7 @@ def suffix_index(reader) -> SuffixIndex | None:
             return False
         try:
             array = suffixes.load(os.path.join(folder, segment.make_filename(SUFFIX_EXT)))
-            return SuffixIndex(array, column_texts(reader, SCOPES["body"][2]))
+            return SuffixIndex(array, column_texts(reader, SUFFIX_TEXT_COLUMN))
         except (OSError, ValueError):
             return False
     return per_segment(reader, "suffixes", load) or None

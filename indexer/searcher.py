@@ -570,15 +570,23 @@ class SearchSession:
         docnums = list(self._searcher.document_numbers(doc_id=doc_id))
         if not docnums:
             raise NotFoundError(f"no document {doc_id!r}")
-        stored = sorted(({**self._searcher.stored_fields(d), "text": self._text(d)}
-                         for d in docnums), key=lambda s: s["ordinal"])
+        pairs = sorted(((self._searcher.stored_fields(d), d) for d in docnums),
+                       key=lambda pair: pair[0]["ordinal"])
+        docnums = [d for _, d in pairs]
+        stored = [{**fields, "text": self._text(d)} for fields, d in pairs]
+        # the index's normalized texts and maps, as hits use them: no section normalized again
+        norms = [self._normalized(d) for d in docnums] if parsed else []
+
+        def matches_of(words: list[str]) -> list[list]:
+            return [find_matches(s["text"], words, None, n) for s, n in zip(stored, norms)]
+
         needles = parsed.needles if parsed else []
-        found = [find_matches(s["text"], needles) if needles else [] for s in stored]
+        found = matches_of(needles) if needles else [[] for _ in stored]
         partial: tuple[str, ...] = ()
         fallback = fallback_words(parsed, self.words) if parsed and not any(found) else None
         if fallback is not None:
             for words in _partial_marks(fallback.words):  # as a partial-match hit is marked
-                found = [find_matches(s["text"], words) for s in stored]
+                found = matches_of(words)
                 if any(found):
                     partial = tuple(words)
                     break
