@@ -38,7 +38,7 @@ from __future__ import annotations
 from array import array
 
 import numpy as np
-from whoosh.codec.whoosh3 import W3Codec, W3PerDocWriter, W3PostingsWriter
+from whoosh.codec.whoosh3 import W3Codec, W3PerDocReader, W3PerDocWriter, W3PostingsWriter
 
 from . import suffixes
 
@@ -56,6 +56,11 @@ class SectionCodec(W3Codec):
         """Whoosh's per-document writer that also writes the segment's suffix array
         (:class:`SuffixArrayPerDocWriter`)."""
         return SuffixArrayPerDocWriter(self, storage, segment)
+
+    def per_document_reader(self, storage, segment):
+        """Whoosh's per-document reader whose open column files answer for themselves
+        (:class:`HeldColumnsPerDocReader`)."""
+        return HeldColumnsPerDocReader(storage, segment)
 
     def postings_writer(self, dbfile, byteids=False):
         """Whoosh's postings writer with packed blocks (see the module docstring)."""
@@ -156,3 +161,16 @@ class SuffixArrayPerDocWriter(W3PerDocWriter):
                 suffixes.save(array, f)
             finally:
                 f.close()
+
+
+class HeldColumnsPerDocReader(W3PerDocReader):
+    """``W3PerDocReader`` for which a column whose file it has open exists.
+
+    Whoosh asks the file system whether a column exists before each first use of it, and
+    reads a deleted file as "no column": an empty one. A searcher's column files are opened
+    when it opens (:func:`indexer.storage.hold_segment_files`), so that an update merging
+    its segments away cannot take them from under it; with this, the open file answers."""
+
+    def has_column(self, fieldname):
+        """Whether the segment has a ``fieldname`` column: its file is open, or on disk."""
+        return fieldname in self._colfiles or super().has_column(fieldname)

@@ -18,14 +18,15 @@ searcher is opened. Whoosh opens them on first use, and an incremental update th
 segments deletes the merged ones' files: a request whose searcher was opened before such an
 update (one waiting for a search slot) then found them gone, and Whoosh failed with a
 ``TypeError`` on the stored fields or, for our text columns, read an empty column and silently
-dropped those sections. A file that is open stays readable after it is deleted (POSIX), so a
-searcher now answers from the index as it was when it was opened.
+dropped those sections. A file that is open stays readable after it is deleted (POSIX), and
+the segments' per-document reader (:class:`indexer.codec.HeldColumnsPerDocReader`) takes an
+open column file as proof the column exists, so a searcher now answers from the index as it
+was when it was opened.
 """
 
 from __future__ import annotations
 
 import os
-import weakref
 
 from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.structfile import StructFile
@@ -101,16 +102,3 @@ def hold_segment_files(searcher) -> None:
                 fieldname = name[len(prefix):-len(".col")]
                 if fieldname not in opened:
                     opened[fieldname] = perdoc._get_column_file(fieldname)
-        # Whoosh asks the file system whether a column exists before each first use of it
-        # (a deleted file: "no column", read as empty); a held file answers for itself
-        perdoc.has_column = _held_or(perdoc, opened)
-
-
-def _held_or(perdoc, opened: dict):
-    # the reader is reached through a weak reference: a closure holding it would make a
-    # reference cycle, and the reader's files would then wait for the cycle collector
-    has_column, reader = type(perdoc).has_column, weakref.ref(perdoc)
-
-    def held_or_on_disk(fieldname: str) -> bool:
-        return fieldname in opened or has_column(reader(), fieldname)
-    return held_or_on_disk
