@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from html import escape
 from typing import NamedTuple
 
+import numpy as np
+
 from .normalize import NormalizedText, normalize
 
 FRAGMENT_CHARS = 100
@@ -31,6 +33,14 @@ SNIPPET_MATCHES = 2000
 them all, at C speed): a section holding a needle 100,000 times costs no more than one holding
 it a few thousand times."""
 ELLIPSIS = "…"
+MAP_TOGETHER = 24
+"""From this many occurrences of a needle on, they are mapped back to the original text all
+at once (:meth:`indexer.normalize.NormalizedText.spans`) rather than one by one."""
+CHOOSE_TOGETHER = 28
+"""From this many matches on, a snippet's windows are placed and scored with array operations
+(:func:`_choose_many`) rather than one by one (:func:`_choose_few`): a section holding a
+common character hundreds of times took most of such a query's time, while for a few
+matches the arrays' fixed costs are the larger."""
 
 
 class Match(NamedTuple):
@@ -72,9 +82,53 @@ def _distinct(needles: list[str]):
     return ((k, n) for k, n in enumerate(needles) if n and n not in needles[:k])
 
 
+def _occurrences(text: str, needles: list[str], limit: int | None) -> list[tuple[int, int, list[int]]]:
+    """``(needle number, needle length, [positions])``: each distinct needle's occurrences in
+    the normalized ``text``, overlapping ones included, at most ``limit`` each (None: all)."""
+    out = []
+    for k, needle in _distinct(needles):
+        at: list[int] = []
+        i = text.find(needle)
+        left = -1 if limit is None else limit
+        while i != -1 and left:
+            at.append(i)
+            i = text.find(needle, i + 1)
+            left -= 1
+        out.append((k, len(needle), at))
+    return out
+
+
+def _mapped(norm: NormalizedText, found: list[tuple[int, int, list[int]]]) -> list[Match]:
+    """The :func:`_occurrences` ``found`` in ``norm.text`` as matches in the original text,
+    sorted by position, then longer first, then in the needles' order."""
+    matches: list[Match] = []
+    for k, length, at in found:
+        if len(at) < MAP_TOGETHER:
+            matches.extend(Match(*norm.span(i, i + length), k) for i in at)
+        else:
+            starts = np.asarray(at, np.int64)
+            a, b = norm.spans(starts, starts + length)
+            matches.extend(map(Match, a.tolist(), b.tolist(), [k] * len(at)))
+    matches.sort(key=lambda m: (m.start_char, -m.end_char))
+    return matches
+
+
+def _located(norm: NormalizedText, found: list[tuple[int, int, list[int]]]) \
+        -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_mapped` as three ``int64`` arrays: start, end and needle number of each match,
+    in the same order."""
+    at = np.concatenate([np.asarray(positions, np.int64) for _, _, positions in found])
+    lengths = np.concatenate([np.full(len(p), n, np.int64) for _, n, p in found])
+    numbers = np.concatenate([np.full(len(p), k, np.int64) for k, _, p in found])
+    starts, ends = norm.spans(at, at + lengths)
+    order = np.lexsort((-ends, starts))  # stable: ties keep the needles' order, as in _mapped
+    return starts[order], ends[order], numbers[order]
+
+
 def find_matches(text: str, needles: list[str], limit: int | None = None,
                  norm: NormalizedText | None = None) -> list[Match]:
-    """Every occurrence of every normalized needle in ``text``, sorted by position.
+    """Every occurrence of every normalized needle in ``text``, sorted by position (then
+    longer first, then in the order of ``needles``).
 
     Args:
         text: original (not normalized) text.
@@ -87,17 +141,7 @@ def find_matches(text: str, needles: list[str], limit: int | None = None,
         matches with code-point offsets into ``text``.
     """
     norm = normalize(text) if norm is None else norm
-    found: list[Match] = []
-    for k, needle in _distinct(needles):
-        i = norm.text.find(needle)
-        left = -1 if limit is None else limit
-        while i != -1 and left:
-            a, b = norm.span(i, i + len(needle))
-            found.append(Match(a, b, k))
-            i = norm.text.find(needle, i + 1)
-            left -= 1
-    found.sort(key=lambda m: (m.start_char, -m.end_char))
-    return found
+    return _mapped(norm, _occurrences(norm.text, needles, limit))
 
 
 def self_overlapping(needle: str) -> bool:
@@ -208,32 +252,14 @@ class _Inside:
         return [m for m in self.matches[lo:hi] if m.end_char <= end]
 
 
-def make_snippet(text: str, needles: list[str], norm: NormalizedText | None = None) -> Snippet:
-    """Cut one or two fragments of about :data:`FRAGMENT_CHARS` characters that show the most
-    distinct needles (then the most matches), with every match inside them marked.
-
-    At most :data:`MAX_ANCHORS` windows are considered (one per match, from the first), so a
-    section with thousands of matches costs no more than one with a few hundred.
-
-    Args:
-        text: the section text.
-        needles: normalized clause texts.
-        norm: ``normalize(text)`` when the caller has it (see :func:`find_matches`).
-    Returns:
-        a :class:`Snippet`; for a text without matches, its opening fragment unmarked.
-    """
-    norm = normalize(text) if norm is None else norm
-    matches = find_matches(text, needles, SNIPPET_MATCHES, norm)
-    total = len(matches)
-    if total >= SNIPPET_MATCHES:  # some needle may have more than were located
-        total = count_matches(norm.text, needles)
+def _choose_few(text_len: int, matches: list[Match]) \
+        -> tuple[list[tuple[int, int]], list[tuple[int, int]], int]:
+    """``(windows, spans, shown)``: the one or two windows :func:`make_snippet` shows (sorted),
+    the merged spans of ``matches`` (sorted by position, at least one) and how many matches
+    lie inside the windows, one window and match at a time."""
     spans = merge_spans(matches)
-    if not spans:
-        end = min(len(text), FRAGMENT_CHARS)
-        frag = Fragment(0, end, mark(text, [], 0, end))
-        return Snippet((frag,), frag.html + (ELLIPSIS if end < len(text) else ""), 0, 0)
     inside = _Inside(matches)
-    windows = [_window(len(text), spans, k) for k in range(min(len(spans), MAX_ANCHORS))]
+    windows = [_window(text_len, spans, k) for k in range(min(len(spans), MAX_ANCHORS))]
     bounds = [inside.bounds(a, b) for a, b in windows]
     one_needle = len({m.needle for m in matches}) == 1
 
@@ -255,12 +281,85 @@ def make_snippet(text: str, needles: list[str], norm: NormalizedText | None = No
         second = max(rest, key=lambda i: (len(needles_in(i) - covered), score(i)))
         chosen.append(windows[second])
     chosen.sort()
+    return chosen, spans, sum(len(inside(a, b)) for a, b in chosen)
 
-    fragments, html, shown = [], [], 0
-    for a, b in chosen:
-        fragments.append(Fragment(a, b, mark(text, spans, a, b)))
-        shown += len(inside(a, b))
-    prev_end = 0
+
+def _choose_many(text_len: int, starts: np.ndarray, ends: np.ndarray, numbers: np.ndarray) \
+        -> tuple[list[tuple[int, int]], list[tuple[int, int]], int]:
+    """:func:`_choose_few` over the matches as arrays (``int64``, in :func:`find_matches`'
+    order: start, end and needle number of each), all windows at once; the same choice."""
+    # merged spans, as merge_spans: a match opens one unless it starts before the furthest
+    # end so far
+    opens = np.ones(starts.size, bool)
+    opens[1:] = starts[1:] >= np.maximum.accumulate(ends)[:-1]
+    firsts = np.flatnonzero(opens)
+    span_starts, span_ends = starts[firsts], np.maximum.reduceat(ends, firsts)
+    # the windows, as _window places them
+    win_starts = np.maximum(0, span_starts[:MAX_ANCHORS] - CONTEXT_BEFORE)
+    win_ends = np.minimum(text_len, win_starts + FRAGMENT_CHARS)
+    win_starts = np.where(win_ends - win_starts < FRAGMENT_CHARS,
+                          np.maximum(0, win_ends - FRAGMENT_CHARS), win_starts)
+    i = np.searchsorted(span_starts, win_starts) - 1
+    a, b = span_starts[np.maximum(i, 0)], span_ends[np.maximum(i, 0)]
+    win_starts = np.where((i >= 0) & (a < win_starts) & (win_starts < b)
+                          & (win_ends - a <= MAX_FRAGMENT_CHARS), a, win_starts)
+    j = np.searchsorted(span_starts, win_ends) - 1
+    a, b = span_starts[np.maximum(j, 0)], span_ends[np.maximum(j, 0)]
+    win_ends = np.where((j >= 0) & (a < win_ends) & (win_ends < b)
+                        & (b - win_starts <= MAX_FRAGMENT_CHARS), b, win_ends)
+    # their scores, as _choose_few's: the matches starting inside, and which needles they are
+    counts = np.searchsorted(starts, win_ends) - np.searchsorted(starts, win_starts)
+    kinds = np.unique(numbers)
+    holds = (counts > 0)[None, :] if kinds.size == 1 else \
+        np.stack([np.searchsorted(mine, win_ends) > np.searchsorted(mine, win_starts)
+                  for mine in (starts[numbers == k] for k in kinds)])
+    distinct = holds.sum(axis=0)
+    number = np.arange(win_starts.size)
+    best = int(np.lexsort((number, win_starts, -counts, -distinct))[0])  # first of the best
+    chosen = [best]
+    rest = np.flatnonzero((win_ends <= win_starts[best]) | (win_starts >= win_ends[best]))
+    if rest.size and len(chosen) < MAX_FRAGMENTS:
+        new = holds[~holds[:, best]].sum(axis=0)[rest]  # needles the first one lacks
+        chosen.append(int(rest[np.lexsort((number[rest], win_starts[rest], -counts[rest],
+                                           -distinct[rest], -new))[0]]))
+    windows = sorted((int(win_starts[w]), int(win_ends[w])) for w in chosen)
+    shown = 0
+    for a, b in windows:
+        lo, hi = np.searchsorted(starts, [a, b])
+        shown += int(np.count_nonzero(ends[lo:hi] <= b))
+    return windows, list(zip(span_starts.tolist(), span_ends.tolist())), shown
+
+
+def make_snippet(text: str, needles: list[str], norm: NormalizedText | None = None) -> Snippet:
+    """Cut one or two fragments of about :data:`FRAGMENT_CHARS` characters that show the most
+    distinct needles (then the most matches), with every match inside them marked.
+
+    At most :data:`MAX_ANCHORS` windows are considered (one per match, from the first), so a
+    section with thousands of matches costs no more than one with a few hundred.
+
+    Args:
+        text: the section text.
+        needles: normalized clause texts.
+        norm: ``normalize(text)`` when the caller has it (see :func:`find_matches`).
+    Returns:
+        a :class:`Snippet`; for a text without matches, its opening fragment unmarked.
+    """
+    norm = normalize(text) if norm is None else norm
+    found = _occurrences(norm.text, needles, SNIPPET_MATCHES)
+    total = sum(len(at) for _, _, at in found)
+    if not total:
+        end = min(len(text), FRAGMENT_CHARS)
+        frag = Fragment(0, end, mark(text, [], 0, end))
+        return Snippet((frag,), frag.html + (ELLIPSIS if end < len(text) else ""), 0, 0)
+    if total < CHOOSE_TOGETHER:
+        chosen, spans, shown = _choose_few(len(text), _mapped(norm, found))
+    else:
+        chosen, spans, shown = _choose_many(len(text), *_located(norm, found))
+    if total >= SNIPPET_MATCHES:  # some needle may have more than were located
+        total = count_matches(norm.text, needles)
+
+    fragments = [Fragment(a, b, mark(text, spans, a, b)) for a, b in chosen]
+    html, prev_end = [], 0
     for frag in fragments:
         if frag.start_char > prev_end or (frag.start_char > 0 and not html):
             html.append(ELLIPSIS)

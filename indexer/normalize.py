@@ -75,6 +75,14 @@ class NormalizedText:
             raise IndexError(f"bad normalized span {start}:{end} of {len(self.text)}")
         return int(self._starts[start]), int(self._ends[end - 1])
 
+    def spans(self, starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`span` of many slices at once: ``starts`` and ``ends`` are equal-length
+        ``int64`` arrays of normalized offsets, each slice ``0 <= start < end <= len(text)``
+        (not checked); returns ``(start_chars, end_chars)``, ``int64`` arrays of offsets into
+        the original."""
+        return (np.asarray(self._starts, np.int64)[starts],
+                np.asarray(self._ends, np.int64)[ends - 1])
+
 
 def is_wide(ch: str) -> bool:
     """True for a character that East Asian text sets without spaces (Han, kana, hangul, CJK
@@ -389,6 +397,24 @@ class PackedNormalizedText(NormalizedText):
         if not 0 <= start < end <= len(self.text):
             raise IndexError(f"bad normalized span {start}:{end} of {len(self.text)}")
         return self._start(start), self._end(end - 1)
+
+    def spans(self, starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """As :meth:`NormalizedText.spans`: one bisection over the changes for all slices."""
+        last = ends - 1
+        first_char, last_char = starts, last
+        if self._jumps:
+            shifts = np.asarray(self._shifts, np.int64)
+            k = np.searchsorted(np.asarray(self._jumps, np.int64), [starts, last], side="right") - 1
+            shift = np.where(k >= 0, shifts[np.maximum(k, 0)], 0)
+            first_char, last_char = starts + shift[0], last + shift[1]
+        extra = np.zeros(last.size, np.int64)  # more original characters behind the last
+        if self._wide:
+            wide = np.fromiter(self._wide, np.int64, len(self._wide))
+            order = np.argsort(wide)
+            wide, widths = wide[order], np.fromiter(self._wide.values(), np.int64)[order]
+            k = np.minimum(np.searchsorted(wide, last), wide.size - 1)
+            extra = np.where(wide[k] == last, widths[k], 0)
+        return first_char, last_char + 1 + extra
 
 
 def unpack_offsets(text: str, packed: bytes) -> PackedNormalizedText:

@@ -5,7 +5,10 @@ from __future__ import annotations
 import re
 from html import unescape
 
+import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import indexer
 from indexer.highlight import find_matches, make_snippet, mark
@@ -199,3 +202,74 @@ def test_snippets_from_the_offset_columns_on_text_that_folds_unevenly(tmp_path):
                     expected.html, expected.fragments, expected.match_count), q
                 for m in find_matches(text, parsed.needles):
                     assert normalized(text[m.start_char:m.end_char]) in parsed.needles, q
+
+
+_PIECES = ["人民", "法律", "规定", "国務", "哈", "哈哈哈", "，", "。", " ", "　\n", "ﬁ", "Ａb",
+           "e\u0301", "\u200b", "的", "条例" * 3, "人", "x" * 40, "一二三四五六七八九十" * 3,
+           "甲乙丙丁戊己庚辛壬癸" * 2]
+"""Words, runs and characters that fold (full-width, composed, expanded, dropped, white
+space): texts of a few hundred characters with clusters of matches and long merged runs."""
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.randoms(use_true_random=False), st.integers(0, 400),
+       st.lists(st.sampled_from(["人", "人民", "哈哈", "法", "的", "fi", "f", "例条", "x", "，"]),
+                min_size=1, max_size=3))
+def test_snippets_chosen_with_arrays_equal_those_chosen_one_by_one(rnd, pieces, raw):
+    """A snippet of many matches places and scores its windows with arrays, of a few one at a
+    time, and maps many occurrences back to the original together: each way gives the same
+    fragments, marks and counts, on a packed offset map (as the index stores it) too."""
+    from indexer import highlight
+    from indexer.normalize import normalize, pack_offsets, unpack_offsets
+
+    # (hypothesis draws lists short: a few hundred pieces come from its random generator)
+    text = "".join(rnd.choice(_PIECES) for _ in range(pieces))
+    needles = [n for n in (normalized(r) for r in raw) if n] or ["人"]
+    full = normalize(text)
+    for norm in (full, unpack_offsets(full.text, pack_offsets(full))):
+        made = []
+        for together in (1, 10**9):
+            with pytest.MonkeyPatch.context() as mp:
+                mp.setattr(highlight, "CHOOSE_TOGETHER", together)
+                mp.setattr(highlight, "MAP_TOGETHER", together)
+                snip = make_snippet(text, needles, norm)
+                made.append((snip.html, snip.fragments, snip.match_count, snip.shown,
+                             find_matches(text, needles, None, norm)))
+        assert made[0] == made[1]
+        if norm.text:
+            at = np.arange(len(norm.text))
+            starts, ends = norm.spans(at, at + 1)
+            assert list(zip(starts.tolist(), ends.tolist())) == [norm.span(i, i + 1) for i in at]
+
+
+def _both_ways(text: str, needles: list[str]) -> list:
+    from indexer import highlight
+
+    made = []
+    for together in (1, 10**9):
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(highlight, "CHOOSE_TOGETHER", together)
+            snip = make_snippet(text, needles)
+            made.append((snip.html, snip.fragments, snip.shown))
+    return made
+
+
+def test_snippet_windows_grown_to_a_long_run_agree_at_the_length_limit():
+    """A merged run of overlapping matches straddling a window's edge grows the window only
+    up to MAX_FRAGMENT_CHARS (300): swept across that limit, both ways of choosing agree."""
+    for before in range(0, 40, 3):
+        for run in range(255, 330, 2):
+            for after in (0, 1, 50):
+                text = "一" * before + "哈" * run + "二" * after + "哈哈" + "三" * 30
+                a, b = _both_ways(text, ["哈哈"])
+                assert a == b, (before, run, after)
+
+
+def test_the_second_fragment_shows_a_needle_the_first_lacks():
+    """Of the windows left after the best one, a window holding a needle the best lacks wins
+    over one holding more matches of the needles already shown, either way of choosing."""
+    text = "法律" * 30 + "一" * 200 + "法律" * 20 + "二" * 200 + "合同" + "三" * 50
+    a, b = _both_ways(text, ["法", "合同"])
+    assert a == b
+    html, fragments, _ = a
+    assert len(fragments) == 2 and "<mark>合同</mark>" in fragments[1].html
