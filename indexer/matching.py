@@ -588,12 +588,13 @@ def documents_per_segment(searcher):
 
 
 def facet_top(matches: list[SegmentMatches], fieldname: str, k: int,
-              counted=None) -> tuple[list[tuple], int]:
+              counted=None, holders: bool = True) -> tuple[list[tuple], int]:
     """The ``k`` values of a sortable column held by most of ``matches``, and how many distinct
-    values they hold in all: ``([(value, count, global document number of one match holding
-    it), …], distinct)``, largest count first, ties by value. ``counted(value) -> bool``, when
-    given, leaves out the values it rejects (before the top ``k`` is taken); it must be one
-    module-level function, as its answers are kept per set of segments.
+    values they hold in all: ``([(value, count, global document number of the first match
+    holding it), …], distinct)``, largest count first, ties by value; the document number is
+    None unless ``holders``. ``counted(value) -> bool``, when given, leaves out the values it
+    rejects (before the top ``k`` is taken); it must be one module-level function, as its
+    answers are kept per set of segments.
 
     Counting is one ``numpy.bincount`` per segment over the segment's value codes mapped to
     codes shared by all segments (:func:`_shared_codes`), whose order is the values' order, so
@@ -618,14 +619,17 @@ def facet_top(matches: list[SegmentMatches], fieldname: str, k: int,
     distinct = int(present.size)
     # shared codes follow the values' order, so ties by value are ties by code
     chosen = present[np.lexsort((present, -tally[present]))[:k]].tolist()
-    out = []
-    for c in chosen:
+    first: dict[int, int | None] = dict.fromkeys(chosen)
+    if holders:
+        wanted = np.zeros(len(values), bool)
         for m, local in zip(matches, of_matches):
-            at = np.flatnonzero(local == c)
-            if at.size:
-                out.append((values[c], int(tally[c]), int(m.ids[at[0]]) + m.offset))
-                break
-    return out, distinct
+            wanted[[c for c, d in first.items() if d is None]] = True
+            at = np.flatnonzero(wanted[local])  # the matches holding a value still wanted
+            found, where = np.unique(local[at], return_index=True)
+            for c, i in zip(found.tolist(), where.tolist()):
+                first[c] = int(m.ids[at[i]]) + m.offset
+            wanted[:] = False
+    return [(values[c], int(tally[c]), first[c]) for c in chosen], distinct
 
 
 _SHARED: dict[tuple, tuple[list, list[np.ndarray], dict]] = {}

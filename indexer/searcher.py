@@ -406,7 +406,7 @@ class SearchSession:
         # sections outside any article have a key with an empty article part: not a facet
         # value, and left out before the top is taken so they never displace a real article
         top, article_count = matching.facet_top(matches, "article_key", MAX_FACET_VALUES,
-                                                _in_an_article)
+                                                _in_an_article, holders=False)
         articles = tuple(FacetValue(key, article_title_of(key), n) for key, n, _ in top)
         return Facets(documents, articles, doc_count - len(documents),
                       article_count - len(articles))

@@ -4,6 +4,8 @@ its posting arrays hold what Whoosh's matchers walk."""
 
 from __future__ import annotations
 
+from collections import Counter
+
 import numpy as np
 import pytest
 from whoosh import query as wq
@@ -153,7 +155,6 @@ def test_a_pooled_searcher_sees_an_incremental_update(tmp_path):
 def test_the_document_list_counts_live_sections_per_document(multi):
     """documents() reads the doc_id column and one section per document; the same list as
     reading every live section's stored fields (several segments, deleted sections)."""
-    from collections import Counter
 
     with indexer.SearchSession(multi) as session:
         listed = session.documents()
@@ -214,3 +215,27 @@ def test_best_equals_a_full_sort_with_ties(seed):
         got_docnums, got_scores = matching._best(docnums, scores, limit)
         assert got_docnums == [int(d) for _, d in want]
         assert got_scores == [float(-s) for s, _ in want]
+
+
+@pytest.mark.parametrize("index, text", [("multi", "的"), ("multi", "公安"),
+                                         ("multi", "广东 -青海"), ("corpus_index", "的"),
+                                         ("corpus_index", "公安 OR 安全")])
+def test_facet_values_name_the_first_match_holding_them(request, index, text):
+    """Each facet value's document number is the first match (in segment order, then document
+    order) whose column holds that value, on an index of two segments with deletions and on
+    one of many documents; counts equal a plain tally of the matches' column values."""
+    handle = request.getfixturevalue(index)
+    handle = indexer.open_index(handle) if not isinstance(handle, indexer.IndexHandle) else handle
+    with indexer.SearchSession(handle) as session:
+        matches, _ = matching.match(session._searcher, session.parse(text).root)
+        for field, holders in (("doc_id", True), ("article_key", False)):
+            held = [(int(d) + m.offset, list(m.reader.column_reader(field))[d])
+                    for m in matches for d in m.ids]
+            top, distinct = matching.facet_top(matches, field, 5, holders=holders)
+            tally = Counter(value for _, value in held)
+            assert distinct == len(tally) and top
+            for value, count, holder in top:
+                assert count == tally[value]
+                first = next(d for d, v in held if v == value)
+                assert holder == (first if holders else None)
+
