@@ -525,12 +525,13 @@ class SearchSession:
     def _suggest(self, parsed: ParsedQuery, out: list[str], deadline: float | None = None,
                  limit: int = 3) -> list[str]:
         """Queries that find something, appended to ``out`` as found (so that an interrupted
-        search keeps those): the query without one of its words; for one word, its longest
-        piece that occurs in the index. No probe starts past ``deadline`` (monotonic s)."""
+        search keeps those): the query without one of its words (a ``doc:`` or ``title:``
+        clause too: ``公安 doc:gone`` suggests ``公安``); for one word, its longest piece that
+        occurs in the index. No probe starts past ``deadline`` (monotonic s)."""
         def late() -> bool:
             return deadline is not None and time.monotonic() > deadline
 
-        clauses = [c for c in parsed.clauses if c.field == "body"]
+        clauses = list(parsed.clauses)
         if len(clauses) > 1:
             for drop in clauses[:MAX_SUGGEST_PROBES]:
                 if late() or len(out) >= limit:
@@ -538,7 +539,7 @@ class SearchSession:
                 q = " ".join(c.query_text() for c in clauses if c is not drop)
                 if q not in out and self._exists(q):
                     out.append(q)
-        elif clauses and 1 < len(clauses[0].norm) <= MAX_SUGGEST_CHARS:
+        elif clauses and clauses[0].field == "body" and 1 < len(clauses[0].norm) <= MAX_SUGGEST_CHARS:
             word, probes = clauses[0].norm, 0
             for size in range(len(word) - 1, 1, -1):
                 for start in range(0, len(word) - size + 1):

@@ -374,3 +374,85 @@ def test_a_query_of_operators_only_has_one_note_saying_it_is_searched_as_written
 def test_a_query_with_a_lone_surrogate_is_refused_not_a_crash(seed_session, q):
     with pytest.raises(indexer.QueryError):
         seed_session.search(seed_session.parse(q))
+
+
+@pytest.mark.parametrize("query", ["公安 量子", "公安机关 量子计算", "民警 青海 量子", "苹果手机的价格"])
+def test_partial_matches_are_every_section_containing_a_typed_word(seed_session, seed_sections,
+                                                                   query):
+    """When no section holds every term, the partial matches are exactly the sections whose
+    text contains one of the query's words of two or more characters (公安 inside 公安机关,
+    which jieba cuts as one word, included) or holds one of its single characters as a word
+    of its own (的 the particle, not every 的), one holding the most of them first; when
+    only one word occurs anywhere, they rank as that word alone would (not in indexing
+    order)."""
+    page = seed_session.search(indexer.parse_query(query), per_page=100)
+    assert page.partial
+    words = [w for w in page.partial_words if len(w) > 1]
+    chars = [w for w in page.partial_words if len(w) == 1]
+    texts = {s.section_id: normalized(s.text) for s in seed_sections}
+    holding = {s.section_id for s in seed_sections
+               if any(w in texts[s.section_id] for w in words)
+               or set(chars) & set(seed_session.words(s.text))}
+    assert page.total == len(holding) and {h.section_id for h in page.hits} <= holding
+    assert len(page.hits) == min(len(holding), 100)
+    covered = [sum(w in texts[h.section_id] for w in words) for h in page.hits]
+    assert covered[0] == max(covered)
+    occurring = [w for w in words if any(w in t for t in texts.values())]
+    if len(occurring) == 1:
+        scores = [h.score for h in page.hits]
+        assert scores == sorted(scores, reverse=True) and len(set(scores)) > 1
+
+
+def test_partial_ranking_does_not_depend_on_how_the_index_is_cut_into_segments(tmp_path,
+                                                                               monkeypatch):
+    """The same documents in one segment, or in two (one per update, unmerged), give the same
+    partial matches with the same scores: how many of the words occur is counted over the
+    whole index, not per segment as Whoosh's coordination does."""
+    import whoosh.writing
+
+    monkeypatch.setattr(whoosh.writing, "MERGE_SMALL", whoosh.writing.NO_MERGE)
+    texts = {"a.txt": "公安工作\n\n公安机关加强公安队伍建设。\n\n另一节：公安。\n",
+             "b.txt": "量子通信\n\n量子计算与量子通信的进展。\n"}
+    results = []
+    for name, batches in (("one", [list(texts)]), ("two", [["a.txt"], ["b.txt"]])):
+        seeds = tmp_path / name / "seeds"
+        seeds.mkdir(parents=True)
+        for batch in batches:
+            for f in batch:
+                (seeds / f).write_text(texts[f], encoding="utf-8")
+            indexer.update(seeds, tmp_path / name / "ix")
+        handle = indexer.open_index(tmp_path / name / "ix")
+        with handle.ix.searcher() as s:
+            assert len(s.reader().leaf_readers()) == len(batches)
+        with indexer.SearchSession(handle) as session:
+            page = session.search(session.parse("公安队伍 量子计算"), per_page=50)
+            assert page.partial
+            results.append([(h.section_id, round(h.score, 9)) for h in page.hits])
+        handle.ix.close()
+    assert results[0] == results[1] and len(results[0]) == 2
+
+
+@pytest.mark.parametrize("query", ["公安 doc:no-such-document", "公安 title:没有这样的标题"])
+def test_a_filter_clause_that_finds_nothing_is_dropped_in_a_suggestion(seed_session,
+                                                                      seed_sections, query):
+    """``doc:`` and ``title:`` clauses are clauses like the others: when one of them is why
+    nothing matches, the query without it is suggested (and finds what ground truth says)."""
+    page = seed_session.search(indexer.parse_query(query))
+    assert page.total == 0 and "公安" in page.suggestions
+    holding = {s.section_id for s in seed_sections if "公安" in normalized(s.text)}
+    assert seed_session.all_section_ids(indexer.parse_query("公安")) == holding != set()
+
+
+def test_a_single_character_makes_a_partial_match_only_as_a_word(tmp_path):
+    """In partial matching a single character counts where jieba cuts it as a word of its own:
+    the 的 of 目的地 is no partial match for 苹果手机的价格, the particle 的 is."""
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    for name, body in {"a": "目的地很远。", "b": "苹果很好吃。", "c": "我的书。"}.items():
+        (seeds / f"{name}.txt").write_text(f"标题{name}\n\n{body}\n", encoding="utf-8")
+    indexer.update(seeds, tmp_path / "ix")
+    with indexer.SearchSession(indexer.open_index(tmp_path / "ix")) as session:
+        assert "的" in session.words("我的书") and "的" not in session.words("目的地很远")
+        page = session.search(session.parse("苹果手机的价格"))
+        assert page.partial
+        assert sorted(h.doc_id[0] for h in page.hits) == ["b", "c"]
