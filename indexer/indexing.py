@@ -142,6 +142,16 @@ class UpdateReport:
         failed = {p for p, _ in self.failed}
         return sorted(p for p in (*self.added, *self.changed, *self.unchanged) if p not in failed)
 
+    def counts(self) -> dict:
+        """The summary's facts, for a page to word in its own language: ``{"kind": "full" |
+        "incremental" | "unchanged", "added", "changed", "removed", "unchanged", "failed",
+        "empty", "sections": int, "seconds": float}`` (counts of files but ``sections``)."""
+        return {"kind": "full" if self.full else ("incremental" if self.wrote else "unchanged"),
+                "added": len(self.added), "changed": len(self.changed),
+                "removed": len(self.removed), "unchanged": len(self.unchanged),
+                "failed": len(self.failed), "empty": len(self.empty),
+                "sections": self.sections, "seconds": round(self.seconds, 3)}
+
     def summary(self) -> str:
         """One line for a person: what was done, counts, seconds."""
         kind = "full rebuild" if self.full else ("incremental update" if self.wrote
@@ -521,6 +531,7 @@ def update(seeds_dir: str | os.PathLike, index_dir: str | os.PathLike, rebuild: 
             "updated_at": now,
             "update_seconds": round(report.seconds, 3),
             "last_update": report.summary(),
+            "last_update_counts": report.counts(),
             "seeds_dir": str(seeds_dir.resolve()),
         })
         if full:

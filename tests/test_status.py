@@ -26,6 +26,13 @@ def test_status_page_lists_failures_and_encodings(corpus_client):
     rows = {tr.find_all("td")[0].get_text(): tr.find_all("td")[1].get_text()
             for tr in page.select(".files tbody tr")}
     assert rows["cases.md"] == "utf-8" and rows["bad-bytes.txt"] == "—"
+    # the last update in the page's language, from the counts the JSON gives too
+    counts = corpus_client.get("/status.json").get_json()["last_update_counts"]
+    assert counts["kind"] == "full" and counts["added"] == len(rows) and counts["failed"] >= 1
+    said = page.select_one("#last-update").get_text()
+    assert said.startswith("完整重建：") and not any(c.isascii() and c.isalpha() for c in said)
+    assert f"新增 {counts['added']}、" in said and f"失败 {counts['failed']}、" in said
+    assert f"共 {counts['sections']} 个章节" in said
 
 
 @pytest.fixture()

@@ -35,6 +35,7 @@ def _status() -> dict:
         "updated_at": meta.get("updated_at"),
         "update_seconds": meta.get("update_seconds"),
         "last_update": meta.get("last_update"),
+        "last_update_counts": meta.get("last_update_counts"),
         "files": [
             {"path": path, "encoding": meta.get("encodings", {}).get(path)}
             for path in sorted(meta.get("manifest", {}))
