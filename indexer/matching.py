@@ -101,6 +101,8 @@ class Ranked:
         facet_matches: the matches without the caller's filters, per segment (facets count
             those).
         timed_out: the budget ran out, so later segments were not searched.
+        absent: of :func:`rank_partial`'s words of two or more characters, those no section
+            contains (a single character absent as a word may still be in the text).
     """
 
     docnums: list[int]
@@ -108,6 +110,7 @@ class Ranked:
     total: int
     facet_matches: list[SegmentMatches] = field(default_factory=list)
     timed_out: bool = False
+    absent: tuple[str, ...] = ()
 
 
 class SegmentEvaluator:
@@ -477,7 +480,8 @@ def rank(searcher, parsed: ParsedQuery, words, limit: int, restrict: list[tuple[
 
 
 def rank_partial(searcher, words: tuple[str, ...], limit: int, scale: float,
-                 deadline: float | None = None, restrict: list[tuple[str, str]] = ()) -> Ranked:
+                 deadline: float | None = None, restrict: list[tuple[str, str]] = (),
+                 typed: frozenset[str] = frozenset()) -> Ranked:
     """The ``limit`` best sections holding any of ``words`` (normalized jieba words), scored
     as Whoosh scores ``Or(terms, scale=scale)``: the summed BM25F scores of the words, with
     the "SQR" coordination bonus of Whoosh's ``CoordMatcher`` (from the V-Twin
@@ -495,8 +499,11 @@ def rank_partial(searcher, words: tuple[str, ...], limit: int, scale: float,
     holding it only inside a longer word gains from it only the coordination bonus:
     scoring containment instead (as a clause scores) moved MRR@10 on ``bench/relevance.py``
     by +0.0002/+0.0014 (CMRC dev/trial) but -0.0009/-0.0019 with the cn-laws distractors;
-    this way all its figures stay as they were. ``deadline`` and ``restrict`` as in
-    :func:`rank`.
+    this way all its figures stay as they were. The words in ``typed`` (typed apart by the
+    person, :func:`indexer.query.fallback_words`) score as a query clause does, by how often
+    the text contains them: a typed 长会 jieba cuts into 长 and 会 would otherwise score
+    nothing inside 局长会议 and rank below sections holding 长 and 会 loose. ``deadline`` and
+    ``restrict`` as in :func:`rank`.
     """
     ranked = Ranked([], [], 0)
     budget = _Budget(deadline)
@@ -506,14 +513,19 @@ def rank_partial(searcher, words: tuple[str, ...], limit: int, scale: float,
         ev = SegmentEvaluator(searcher, reader)
         parts = []
         for w in dict.fromkeys(words):
-            scored = ev.term("body", w)
-            held = ev.substring("body", w).mask if len(w) > 1 else scored.mask
+            if w in typed:
+                scored = ev.substring("body", w)
+                held = scored.mask
+            else:
+                scored = ev.term("body", w)
+                held = ev.substring("body", w).mask if len(w) > 1 else scored.mask
             if held.any():
                 parts.append(Scored(held, scored.score))
                 occurring.add(w)
         if parts:
             found.append((ev, offset, parts))
     ranked.timed_out = budget.ran_out
+    ranked.absent = tuple(w for w in dict.fromkeys(words) if len(w) > 1 and w not in occurring)
     terms = len(occurring)
     docnums: list[np.ndarray] = []
     scores: list[np.ndarray] = []

@@ -451,32 +451,52 @@ class Fallback:
     Attributes:
         words: the query's words searched for (distinct, in query order, at most ``limit``).
         shortened: True when the query had more words than were used.
+        documents: the ``doc:`` clauses' document ids: partial matches stay within them, as
+            within a ``doc=`` filter.
+        typed: of ``words``, those the person typed apart (see :func:`fallback_words`).
     """
 
     words: tuple[str, ...]
     shortened: bool = False
+    documents: tuple[str, ...] = ()
+    typed: frozenset[str] = frozenset()
 
 
 def fallback_words(parsed: ParsedQuery, words, limit: int = 64) -> Fallback | None:
     """The words to look for when every clause together found nothing: the distinct jieba
     words of the query that hold a letter or digit (single characters included: BM25's idf
-    weighs common ones down, and they add to the coordination), at most ``limit``. None unless
-    the query is a plain AND of unquoted words at least :data:`FALLBACK_MIN_CHARS` long with
-    two words or more, one of them longer than a character (a partial match must share one)."""
+    weighs common ones down, and they add to the coordination), at most ``limit``. When the
+    query is several words the person separated, each of them is a word too, before its
+    jieba words (``typed``; matched and scored as a query clause is): jieba cuts 安厅 into 安
+    and 厅, which alone would miss the sections holding 安厅 (keeping 安 and 厅 beside it
+    leaves ``bench/relevance.py`` as it was; without them CMRC dev MRR@10 fell by 0.0002).
+    None unless the query is a plain AND of unquoted words (``doc:`` clauses aside: they
+    restrict, see :class:`Fallback`) at least :data:`FALLBACK_MIN_CHARS` long with two words
+    or more, one of them longer than a character (a partial match must share one)."""
     root = parsed.root
     clauses = list(root.children) if isinstance(root, All) else [root]
+    documents = tuple(c.text.strip() for c in clauses if isinstance(c, Clause) and c.field == "doc")
+    clauses = [c for c in clauses if not (isinstance(c, Clause) and c.field == "doc")]
     # only a plain AND of unquoted words is a "pasted text" query: quotes, OR, NOT and fields
     # say exactly what is wanted, and so do short queries
-    if not all(isinstance(c, Clause) and c.field == "body" and not c.quoted for c in clauses):
+    if not clauses or not all(isinstance(c, Clause) and c.field == "body" and not c.quoted
+                              for c in clauses):
         return None
     if sum(len(c.norm) for c in clauses) < FALLBACK_MIN_CHARS:
         return None
     found: list[str] = []
-    for c in parsed.clauses:
-        for w in words(c.norm):
-            if w not in found and any(ch.isalnum() for ch in w):
-                found.append(w)
-    # a section that shares only single characters (的, 张) with the query is no answer to it
-    if len(found) < 2 or not any(len(w) > 1 for w in found[:limit]):
+    cut: list[str] = []  # the jieba words alone
+    typed: set[str] = set()
+    for c in clauses:
+        pieces = [w for w in words(c.norm) if any(ch.isalnum() for ch in w)]
+        cut.extend(dict.fromkeys(w for w in pieces if w not in cut))
+        if len(clauses) > 1 and len(c.norm) > 1 and any(ch.isalnum() for ch in c.norm):
+            pieces = [c.norm, *pieces]
+            typed.add(c.norm)
+        found.extend(dict.fromkeys(w for w in pieces if w not in found))
+    # a section that shares only single characters (的, 张) with the query is no answer to it:
+    # nor is a query that jieba cuts into nothing longer (张三 王五: suggestions instead)
+    if len(cut) < 2 or not any(len(w) > 1 for w in cut[:limit]):
         return None
-    return Fallback(tuple(found[:limit]), shortened=len(found) > limit)
+    return Fallback(tuple(found[:limit]), shortened=len(found) > limit, documents=documents,
+                    typed=frozenset(typed))

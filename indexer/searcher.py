@@ -18,7 +18,7 @@ from .deadline import TimeUp, hard_deadline
 from .highlight import Fragment, find_matches, make_snippet, mark, numbered_spans
 from .indexing import IndexHandle
 from .normalize import normalized
-from .query import ParsedQuery, QueryError, fallback_words, parse_query, synonym_map
+from .query import Fallback, ParsedQuery, QueryError, fallback_words, parse_query, synonym_map
 from .postings import section_normalized, section_text
 from .schema import article_title_of
 from .segment_cache import per_segment
@@ -78,7 +78,9 @@ class Page:
     ``pages`` pages of ``per_page`` hits.
 
     ``partial`` is True when nothing matched the whole query and these are the best partial
-    matches of its ``partial_words``; ``suggestions`` are queries worth trying when nothing
+    matches of its ``partial_words`` (``partial_absent``: those of two or more characters that
+    no section contains);
+    ``suggestions`` are queries worth trying when nothing
     matched at all. ``timed_out`` is True when matching stopped at the time budget: ``total``
     and the ranking then cover only the sections matched so far. ``unknown_filters`` names
     the filters (``"doc_id"``, ``"article_key"``) whose value no section holds (a document
@@ -94,6 +96,7 @@ class Page:
     partial: bool = False
     partial_words: tuple[str, ...] = ()
     partial_shortened: bool = False
+    partial_absent: tuple[str, ...] = ()
     suggestions: tuple[str, ...] = ()
     facets: "Facets | None" = None
     timed_out: bool = False
@@ -377,7 +380,8 @@ class SearchSession:
             return Page(parsed, 0, page, per_page, 1, (), timed_out=True)
         fallback = fallback_words(parsed, self.words)
         if fallback is not None:
-            ranked = self._partial(fallback.words, first + per_page, deadline, restrict)
+            ranked = self._partial(fallback, first + per_page, deadline,
+                                   [*restrict, *(("doc_id", d) for d in fallback.documents)])
             timed_out = ranked is None or ranked.timed_out
             if ranked is not None and ranked.total:
                 hits = []
@@ -390,7 +394,8 @@ class SearchSession:
                 return Page(parsed, ranked.total, page, per_page,
                             max(1, math.ceil(ranked.total / per_page)), tuple(hits),
                             partial=True, partial_words=fallback.words,
-                            partial_shortened=fallback.shortened, timed_out=timed_out)
+                            partial_shortened=fallback.shortened,
+                            partial_absent=ranked.absent, timed_out=timed_out)
         unknown = tuple(field for field, value in restrict
                         if not matching.holds(self._searcher, field, value))
         suggestions: list[str] = []  # kept as found, so an interrupt keeps the earlier ones
@@ -504,15 +509,15 @@ class SearchSession:
             occurrences.sort(key=lambda o: normalized(o.right))
         return Concordance(tuple(occurrences), total, total > len(occurrences), timed_out)
 
-    def _partial(self, words: tuple[str, ...], limit: int, deadline: float | None = None,
+    def _partial(self, fallback: Fallback, limit: int, deadline: float | None = None,
                  restrict: list[tuple[str, str]] = ()) -> matching.Ranked | None:
-        """BM25 over the words (an OR), with a coordination bonus so that sections holding
-        more of the query rank higher; at least one word must occur. Single characters count:
-        requiring a longer word cost 0.05 MRR@10 on CMRC 2018 (``bench/relevance.py``), whose
-        relevant passages often share only characters of a name with the question. None when
-        the hard deadline interrupted it."""
-        return self._bounded(deadline, matching.rank_partial, self._searcher, words, limit,
-                             PARTIAL_COORDINATION, deadline, restrict)[0]
+        """BM25 over the fallback's words (an OR), with a coordination bonus so that sections
+        holding more of the query rank higher; at least one word must occur. Single characters
+        count: requiring a longer word cost 0.05 MRR@10 on CMRC 2018 (``bench/relevance.py``),
+        whose relevant passages often share only characters of a name with the question. None
+        when the hard deadline interrupted it."""
+        return self._bounded(deadline, matching.rank_partial, self._searcher, fallback.words,
+                             limit, PARTIAL_COORDINATION, deadline, restrict, fallback.typed)[0]
 
     def _exists(self, text: str) -> bool:
         """Whether any section matches ``text`` (stops at the first one; no scoring)."""
@@ -533,9 +538,12 @@ class SearchSession:
 
         clauses = list(parsed.clauses)
         if len(clauses) > 1:
+            words = sum(c.field == "body" for c in clauses)
             for drop in clauses[:MAX_SUGGEST_PROBES]:
                 if late() or len(out) >= limit:
                     break
+                if words == 1 and drop.field == "body":
+                    continue  # a bare doc:/title: query would drop the one word searched for
                 q = " ".join(c.query_text() for c in clauses if c is not drop)
                 if q not in out and self._exists(q):
                     out.append(q)

@@ -376,7 +376,8 @@ def test_a_query_with_a_lone_surrogate_is_refused_not_a_crash(seed_session, q):
         seed_session.search(seed_session.parse(q))
 
 
-@pytest.mark.parametrize("query", ["公安 量子", "公安机关 量子计算", "民警 青海 量子", "苹果手机的价格"])
+@pytest.mark.parametrize("query", ["公安 量子", "公安机关 量子计算", "民警 青海 量子", "苹果手机的价格",
+                                   "安厅 火星", "长会 火星", "安机 量子"])
 def test_partial_matches_are_every_section_containing_a_typed_word(seed_session, seed_sections,
                                                                    query):
     """When no section holds every term, the partial matches are exactly the sections whose
@@ -395,6 +396,10 @@ def test_partial_matches_are_every_section_containing_a_typed_word(seed_session,
                or set(chars) & set(seed_session.words(s.text))}
     assert page.total == len(holding) and {h.section_id for h in page.hits} <= holding
     assert len(page.hits) == min(len(holding), 100)
+    # every word typed apart counts whole, though jieba cuts 安厅 into 安 and 厅
+    typed = [normalized(t) for t in query.split() if len(normalized(t)) > 1] if " " in query else []
+    assert {sid for sid, text in texts.items() if any(t in text for t in typed)} <= holding
+    assert set(page.partial_absent) == {w for w in words if not any(w in t for t in texts.values())}
     covered = [sum(w in texts[h.section_id] for w in words) for h in page.hits]
     assert covered[0] == max(covered)
     occurring = [w for w in words if any(w in t for t in texts.values())]
@@ -439,6 +444,9 @@ def test_a_filter_clause_that_finds_nothing_is_dropped_in_a_suggestion(seed_sess
     nothing matches, the query without it is suggested (and finds what ground truth says)."""
     page = seed_session.search(indexer.parse_query(query))
     assert page.total == 0 and "公安" in page.suggestions
+    # the one word searched for is never the clause dropped
+    doc = seed_sections[0].section_id.rsplit("-s", 1)[0]
+    assert seed_session.search(indexer.parse_query(f"量子 doc:{doc}")).suggestions == ()
     holding = {s.section_id for s in seed_sections if "公安" in normalized(s.text)}
     assert seed_session.all_section_ids(indexer.parse_query("公安")) == holding != set()
 
@@ -456,3 +464,18 @@ def test_a_single_character_makes_a_partial_match_only_as_a_word(tmp_path):
         page = session.search(session.parse("苹果手机的价格"))
         assert page.partial
         assert sorted(h.doc_id[0] for h in page.hits) == ["b", "c"]
+
+
+def test_partial_matches_keep_to_the_documents_a_doc_clause_names(seed_session, seed_sections):
+    """``doc:X`` beside words that no section holds together restricts the partial matches to
+    document X, as the ``doc=`` filter does, instead of dropping the fallback."""
+    doc = seed_sections[0].section_id.rsplit("-s", 1)[0]
+    plain = seed_session.search(indexer.parse_query("公安 量子"), per_page=100)
+    within = seed_session.search(indexer.parse_query(f"doc:{doc} 公安 量子"), per_page=100)
+    filtered = seed_session.search(indexer.parse_query("公安 量子"), per_page=100,
+                                   filters=indexer.Filters(doc_id=doc))
+    assert within.partial and within.total == filtered.total == plain.total > 0
+    assert [h.section_id for h in within.hits] == [h.section_id for h in filtered.hits]
+    assert all(h.doc_id == doc for h in within.hits)
+    gone = seed_session.search(indexer.parse_query("doc:no-such-doc 公安 量子"))
+    assert gone.total == 0

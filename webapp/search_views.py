@@ -78,6 +78,7 @@ def _page_dict(params: SearchParams, page: indexer.Page) -> dict:
         "partial": page.partial,
         "partial_words": list(page.partial_words),
         "partial_shortened": page.partial_shortened,
+        "partial_absent": list(page.partial_absent),
         "timed_out": page.timed_out,
         "suggestions": [{"query": sq, "url": urls.search_url(SearchParams(sq))}
                         for sq in page.suggestions],
