@@ -314,13 +314,13 @@ def _choose_many(text_len: int, starts: np.ndarray, ends: np.ndarray, numbers: n
         np.stack([np.searchsorted(mine, win_ends) > np.searchsorted(mine, win_starts)
                   for mine in (starts[numbers == k] for k in kinds)])
     distinct = holds.sum(axis=0)
-    number = np.arange(win_starts.size)
-    best = int(np.lexsort((number, win_starts, -counts, -distinct))[0])  # first of the best
+    index = np.arange(win_starts.size)
+    best = int(np.lexsort((index, win_starts, -counts, -distinct))[0])  # first of the best
     chosen = [best]
     rest = np.flatnonzero((win_ends <= win_starts[best]) | (win_starts >= win_ends[best]))
     if rest.size and len(chosen) < MAX_FRAGMENTS:
         new = holds[~holds[:, best]].sum(axis=0)[rest]  # needles the first one lacks
-        chosen.append(int(rest[np.lexsort((number[rest], win_starts[rest], -counts[rest],
+        chosen.append(int(rest[np.lexsort((index[rest], win_starts[rest], -counts[rest],
                                            -distinct[rest], -new))[0]]))
     windows = sorted((int(win_starts[w]), int(win_ends[w])) for w in chosen)
     shown = 0

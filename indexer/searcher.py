@@ -79,10 +79,9 @@ class Page:
 
     ``partial`` is True when nothing matched the whole query and these are the best partial
     matches of its ``partial_words`` (``partial_absent``: those of two or more characters that
-    no section contains);
-    ``suggestions`` are queries worth trying when nothing
-    matched at all. ``timed_out`` is True when matching stopped at the time budget: ``total``
-    and the ranking then cover only the sections matched so far. ``unknown_filters`` names
+    no section contains); ``suggestions`` are queries worth trying when nothing matched at
+    all. ``timed_out`` is True when matching stopped at the time budget: ``total`` and the
+    ranking then cover only the sections matched so far. ``unknown_filters`` names
     the filters (``"doc_id"``, ``"article_key"``) whose value no section holds (a document
     removed or renamed since the link was made), when nothing matched.
     """
