@@ -199,6 +199,9 @@ class DocumentView:
     partial_words: tuple[str, ...] = ()
     """The words marked instead of the query when the query, taken whole, occurs nowhere in
     the document (the partial-match reading of :meth:`SearchSession.search`); else empty."""
+    absent: tuple[str, ...] = ()
+    """Of a query of several words, those (normalized) that no section of the document
+    contains: a partial-match hit's document holds some of the query, and says which not."""
 
     @property
     def match_count(self) -> int:
@@ -611,9 +614,13 @@ class SearchSession:
                 html=mark(s["text"], numbered_spans(matches)),
                 match_count=len(matches),
             ))
+        words = list(dict.fromkeys(c.norm for c in parsed.clauses if c.field == "body")) \
+            if parsed else []
+        absent = tuple(w for w in words if not any(w in n.text for n in norms)) \
+            if len(words) > 1 and all(norms) else ()
         first = stored[0]
         return DocumentView(doc_id, first.get("doc_title", ""), first.get("path", ""),
-                            tuple(sections), partial)
+                            tuple(sections), partial, absent)
 
     def documents(self) -> list[DocumentSummary]:
         """Every document in the index, sorted by path, with its section count: counted from

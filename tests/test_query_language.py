@@ -479,3 +479,18 @@ def test_partial_matches_keep_to_the_documents_a_doc_clause_names(seed_session, 
     assert all(h.doc_id == doc for h in within.hits)
     gone = seed_session.search(indexer.parse_query("doc:no-such-doc 公安 量子"))
     assert gone.total == 0
+
+
+@pytest.mark.parametrize("query", ["公安 量子", "公安 民警", "公安", "量子", "民警 火星 量子"])
+def test_the_document_view_names_the_query_words_the_document_lacks(client, seed_sections,
+                                                                     query):
+    """A partial-match hit's document holds some of the query's words: its view (and JSON)
+    names the others, those no section of it contains; a query of one word names none."""
+    doc = seed_sections[0].section_id.rsplit("-s", 1)[0]
+    texts = [normalized(s.text) for s in seed_sections if s.section_id.startswith(doc + "-")]
+    data = client.get(f"/doc/{doc}.json", query_string={"q": query}).get_json()
+    words = query.split()
+    expected = [w for w in words if not any(w in t for t in texts)] if len(words) > 1 else []
+    assert data["absent"] == expected
+    html = client.get(f"/doc/{doc}", query_string={"q": query}).get_data(as_text=True)
+    assert ("本文档没有：" + "、".join(expected) in html) == bool(expected)

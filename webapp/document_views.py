@@ -41,15 +41,17 @@ def document(doc_id: str):
 
 @bp.get("/doc/<doc_id>.json")
 def document_json(doc_id: str):
-    """``{"doc_id", "title", "source", "partial_words", "sections": [{"section_id", "title",
-    "breadcrumb", "text", "match_count"}]}``; ``partial_words`` are the words marked when the
-    query, taken whole, occurs nowhere in the document (else empty)."""
+    """``{"doc_id", "title", "source", "partial_words", "absent", "sections": [{"section_id",
+    "title", "breadcrumb", "text", "match_count"}]}``; ``partial_words`` are the words marked
+    when the query, taken whole, occurs nowhere in the document (else empty); ``absent`` the
+    query's words that no section of it contains."""
     _q, doc = _load(doc_id)
     return {
         "doc_id": doc.doc_id,
         "title": doc.title,
         "source": doc.path,
         "partial_words": list(doc.partial_words),
+        "absent": list(doc.absent),
         "sections": [
             {"section_id": s.section_id, "title": s.title, "breadcrumb": list(s.breadcrumb),
              "text": s.text, "match_count": s.match_count}
