@@ -154,12 +154,12 @@ class UpdateReport:
 
     def summary(self) -> str:
         """One line for a person: what was done, counts, seconds."""
-        kind = "full rebuild" if self.full else ("incremental update" if self.wrote
-                                                 else "up to date, nothing written")
-        return (f"{kind}: {len(self.added)} added, {len(self.changed)} changed, "
-                f"{len(self.removed)} removed, {len(self.unchanged)} unchanged, "
-                f"{len(self.failed)} failed, {len(self.empty)} empty; {self.sections} sections; "
-                f"{self.seconds:.2f} s ({self.generation})")
+        c = self.counts()
+        kind = {"full": "full rebuild", "incremental": "incremental update",
+                "unchanged": "up to date, nothing written"}[c["kind"]]
+        return (f"{kind}: {c['added']} added, {c['changed']} changed, {c['removed']} removed, "
+                f"{c['unchanged']} unchanged, {c['failed']} failed, {c['empty']} empty; "
+                f"{c['sections']} sections; {self.seconds:.2f} s ({self.generation})")
 
 
 def _read_current(index_dir: Path) -> Path | None:

@@ -657,7 +657,10 @@ def facet_top(matches: list[SegmentMatches], fieldname: str, k: int,
     if holders:
         wanted = np.zeros(len(values), bool)
         for m, local in zip(matches, of_matches):
-            wanted[[c for c, d in first.items() if d is None]] = True
+            missing = [c for c, d in first.items() if d is None]
+            if not missing:
+                break
+            wanted[missing] = True
             at = np.flatnonzero(wanted[local])  # the matches holding a value still wanted
             found, where = np.unique(local[at], return_index=True)
             for c, i in zip(found.tolist(), where.tolist()):
