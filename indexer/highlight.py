@@ -256,29 +256,33 @@ def _choose_few(text_len: int, matches: list[Match]) \
         -> tuple[list[tuple[int, int]], list[tuple[int, int]], int]:
     """``(windows, spans, shown)``: the one or two windows :func:`make_snippet` shows (sorted),
     the merged spans of ``matches`` (sorted by position, at least one) and how many matches
-    lie inside the windows, one window and match at a time."""
+    lie inside the windows, one window and match at a time.
+
+    A window's needles are a bit set (bit ``k`` for needle number ``k``), and each window's
+    score is worked out once: for the few matches this path takes, Python's per-window
+    overhead is its whole cost."""
     spans = merge_spans(matches)
     inside = _Inside(matches)
-    windows = [_window(text_len, spans, k) for k in range(min(len(spans), MAX_ANCHORS))]
-    bounds = [inside.bounds(a, b) for a, b in windows]
-    one_needle = len({m.needle for m in matches}) == 1
-
-    def needles_in(i: int) -> set[int]:
-        lo, hi = bounds[i]
-        if one_needle:  # the common case, without a set per window
-            return {matches[lo].needle} if hi > lo else set()
-        return {m.needle for m in matches[lo:hi]}
-
-    def score(i: int) -> tuple:
-        lo, hi = bounds[i]
-        return (len(needles_in(i)), hi - lo, -windows[i][0])
-
-    best = max(range(len(windows)), key=score)
+    starts = inside.starts
+    bits = [1 << m.needle for m in matches]
+    windows, keys, sets = [], [], []
+    for k in range(min(len(spans), MAX_ANCHORS)):
+        a, b = _window(text_len, spans, k)
+        lo = bisect_left(starts, a)
+        hi = bisect_left(starts, b, lo)
+        held = 0
+        for bit in bits[lo:hi]:
+            held |= bit
+        windows.append((a, b))
+        sets.append(held)
+        keys.append((held.bit_count(), hi - lo, -a))
+    best = max(range(len(windows)), key=keys.__getitem__)  # the first of the best
     chosen = [windows[best]]
-    covered = needles_in(best)
-    rest = [i for i, w in enumerate(windows) if w[1] <= chosen[0][0] or w[0] >= chosen[0][1]]
+    first_start, first_end = chosen[0]
+    rest = [i for i, (a, b) in enumerate(windows) if b <= first_start or a >= first_end]
     if rest and len(chosen) < MAX_FRAGMENTS:
-        second = max(rest, key=lambda i: (len(needles_in(i) - covered), score(i)))
+        lacking = ~sets[best]
+        second = max(rest, key=lambda i: ((sets[i] & lacking).bit_count(), keys[i]))
         chosen.append(windows[second])
     chosen.sort()
     return chosen, spans, sum(len(inside(a, b)) for a, b in chosen)

@@ -147,6 +147,24 @@ def test_facet_links_are_the_links_search_url_builds(app, q):
                 assert urls.facet_urls(params, key, values) == expected
 
 
+@pytest.mark.parametrize("q", ["示范", "a b&c=d#e+f%g", "zhsearchFacetProbe", "zhsearchAnchorProbe",
+                               "/?:@!$'()*,;"])
+def test_hit_links_are_the_links_doc_url_builds(app, q):
+    """Hit links are built by splicing each document and section into one built URL; they
+    must be exactly what Flask's and Werkzeug's builders give (escaping included), also when
+    the query holds a stand-in value itself."""
+    from webapp import urls
+    from webapp.params import SearchParams
+
+    ids = ["000_8750069abcf0ab7e", "文件 一", "a&b=c#d+e%f/g?h", "'()*,;:@!$~", "..", "",
+           "zhsearchFacetProbe", "zhsearchAnchorProbe", "\u00e9\U0001f600 \t"]
+    targets = [(d, s) for d in ids for s in ids[::-1]]
+    for params in (SearchParams(q), SearchParams(q, page=3, per_page=7, doc="d1", article="x")):
+        with app.test_request_context("/"):
+            expected = [urls.doc_url(d, section_id=s, results=params) for d, s in targets]
+            assert urls.hit_urls(params, targets) == expected
+
+
 def test_filters_hold_for_partial_matches_and_unknown_ones_are_named(tmp_path):
     """A long query without full matches falls back to partial matches; within a document
     filter those must come from that document only. A filter naming no document (a bookmark

@@ -23,7 +23,7 @@ def _display_title(hit: indexer.Hit) -> str:
     return hit.section_title or hit.doc_title
 
 
-def _hit_dict(hit: indexer.Hit, params: SearchParams) -> dict:
+def _hit_dict(hit: indexer.Hit, url: str) -> dict:
     return {
         "doc_id": hit.doc_id,
         "doc_title": hit.doc_title,
@@ -33,7 +33,7 @@ def _hit_dict(hit: indexer.Hit, params: SearchParams) -> dict:
         "article_title": hit.article_title,
         "author": hit.author,
         "breadcrumb": list(hit.breadcrumb),
-        "url": urls.doc_url(hit.doc_id, section_id=hit.section_id, results=params),
+        "url": url,
         "snippet": hit.snippet,
         "match_count": hit.match_count,
         "more_matches": hit.match_count - hit.shown_count,
@@ -68,7 +68,8 @@ def _page_dict(params: SearchParams, page: indexer.Page) -> dict:
         "page": page.page,
         "per_page": page.per_page,
         "pages": page.pages,
-        "hits": [_hit_dict(h, params) for h in page.hits],
+        "hits": [_hit_dict(h, url) for h, url in zip(page.hits, urls.hit_urls(
+            params, [(h.doc_id, h.section_id) for h in page.hits]))],
         "filters": {"doc": params.doc, "article": params.article},
         "unknown_filters": [_FILTER_PARAMS[f] for f in page.unknown_filters],
         "unfiltered_url": urls.search_url(replace(params, page=1, doc="", article="")),
