@@ -423,6 +423,8 @@ def spanned_clauses(parsed: ParsedQuery) -> list[str]:
 def near(text: str, needles: list[str], slop: int = PROXIMITY_SLOP) -> bool:
     """Whether ``text`` holds one occurrence of each of ``needles`` within a stretch of at
     most their total length plus ``slop`` characters per gap between them (any order)."""
+    if len(needles) == 2:
+        return _near_pair(text, needles[0], needles[1], len(needles[0]) + len(needles[1]) + slop)
     events: list[tuple[int, int, int]] = []
     for k, needle in enumerate(needles):
         start = text.find(needle)
@@ -440,6 +442,29 @@ def near(text: str, needles: list[str], slop: int = PROXIMITY_SLOP) -> bool:
             lo = min(s for s, _ in last_end.values())
             if max(e for _, e in last_end.values()) - lo <= allowed:
                 return True
+    return False
+
+
+def _near_pair(text: str, a: str, b: str, allowed: int) -> bool:
+    """:func:`near` of two needles: whether an occurrence of ``a`` and one of ``b`` lie
+    within ``allowed`` characters (from the first start to the last end).
+
+    The closest partner of an occurrence is the other needle's first occurrence at or after
+    it, or its last one at or before it; walking both lists of occurrences in order pairs
+    each with the first, and is met as the second by the one before it. So this is the same
+    test as :func:`near`'s, found without building and sorting the events, and occurrences
+    are looked for only as far as the walk gets (the first near pair ends it)."""
+    la, lb = len(a), len(b)
+    x, y = text.find(a), text.find(b)
+    while x >= 0 and y >= 0:
+        if x <= y:
+            if max(x + la, y + lb) - x <= allowed:
+                return True
+            x = text.find(a, x + 1)
+        else:
+            if max(x + la, y + lb) - y <= allowed:
+                return True
+            y = text.find(b, y + 1)
     return False
 
 

@@ -8,6 +8,8 @@ from collections import Counter
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from whoosh import query as wq
 from whoosh import scoring
 
@@ -79,6 +81,29 @@ def test_proximity_rewards_nearby_clauses():
     assert not matching.near("公安" + "。" * 40 + "安全", ["公安", "安全"])
     assert matching.near("安全" + "是" * 19 + "公安", ["公安", "安全"])  # any order, 19 apart
     assert not matching.near("公安机关", ["公安", "安全"])
+
+
+def _occurrences(text: str, needle: str) -> list[int]:
+    return [i for i in range(len(text)) if text.startswith(needle, i)]
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.text("甲乙丙", max_size=60), st.lists(st.text("甲乙丙", min_size=1, max_size=3),
+                                              min_size=2, max_size=3, unique=True),
+       st.integers(0, 6))
+def test_proximity_is_one_occurrence_of_each_within_the_allowed_stretch(text, needles, slop):
+    """near() against its definition, by brute force over every pair of occurrences: the two
+    needles' walk must agree with it (and the general path for three, where it holds as a
+    necessary condition: a stretch it finds is one)."""
+    allowed = sum(map(len, needles)) + slop * (len(needles) - 1)
+    spans = [[(i, i + len(n)) for i in _occurrences(text, n)] for n in needles]
+    if len(needles) == 2:
+        truth = any(max(b1, b2) - min(a1, a2) <= allowed
+                    for a1, b1 in spans[0] for a2, b2 in spans[1])
+        assert matching.near(text, needles, slop) == truth
+    elif matching.near(text, needles, slop):
+        assert any(max(b1, b2, b3) - min(a1, a2, a3) <= allowed
+                   for a1, b1 in spans[0] for a2, b2 in spans[1] for a3, b3 in spans[2])
 
 
 def test_posting_arrays_hold_what_whoosh_matchers_walk(multi):
