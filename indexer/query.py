@@ -73,8 +73,10 @@ class Clause:
         return self.query_text() + "".join(f" (≈{s})" for s in self.synonyms)
 
     def query_text(self) -> str:
-        """The clause as a query would be typed (no synonyms: they come back on parsing)."""
-        core = f'"{self.text}"' if self.quoted else self.text
+        """The clause as a query would be typed (no synonyms: they come back on parsing). A
+        word that would not read back as itself (``OR`` or ``(`` taken literally, as a query of
+        operators only is) is quoted: a phrase matches as the word does."""
+        core = f'"{self.text}"' if self.quoted or not _reads_as_word(self.text) else self.text
         prefix = "" if self.field == "body" else f"{self.field}:"
         return prefix + core
 
@@ -114,6 +116,49 @@ def display(node: Node, top: bool = True) -> str:
         return inner if top else f"({inner})"
     inner = " OR ".join(display(c, False) for c in node.children)
     return inner if top else f"({inner})"
+
+
+def query_text(node: Node, top: bool = True) -> str:
+    """A node as a query would be typed (:func:`display` without synonyms, which come back on
+    parsing): ``公安 (武警 OR 部队) -积案``; :func:`parse_query` reads it as the same tree."""
+    if isinstance(node, Clause):
+        return node.query_text()
+    if isinstance(node, Not):
+        return "-" + query_text(node.child, False)
+    joiner = " " if isinstance(node, All) else " OR "
+    inner = joiner.join(query_text(c, False) for c in node.children)
+    return inner if top else f"({inner})"
+
+
+def relaxed(root: Node) -> list[Node]:
+    """Queries a little wider than ``root``, for suggestions when it finds nothing: ``root``
+    (an AND) without one of its parts — a word, an OR group, an exclusion, a ``doc:`` or
+    ``title:`` clause — each in turn, then without all of its ``doc:`` and ``title:``
+    clauses at once (``公安 doc:a title:b``). The rest of the query stays as typed
+    (``公安 -量子 doc:gone`` gives ``公安 -量子``). Dropping one alternative of an OR would
+    only narrow it, so an OR at the top gives none. A query must keep a word to look for: a
+    part is not dropped when what is left has no positive clause, or no text clause where
+    the query had one (``量子 doc:X`` never gives a bare ``doc:X``)."""
+    if not isinstance(root, All):
+        return []
+    parts = root.children
+
+    def searched(nodes) -> bool:
+        return any(c.field == "body" for n in nodes for c in positive_clauses(n))
+
+    def keeps_a_word(rest) -> bool:
+        kept = [c for n in rest for c in positive_clauses(n)]
+        return bool(kept) and (searched(rest) or not searched(parts))
+
+    out: list[Node] = []
+    for k in range(len(parts)):
+        rest = parts[:k] + parts[k + 1:]
+        if keeps_a_word(rest):
+            out.append(_all(list(rest)))
+    unfiltered = [n for n in parts if not (isinstance(n, Clause) and n.field != "body")]
+    if len(parts) - len(unfiltered) > 1 and keeps_a_word(unfiltered):
+        out.append(_all(unfiltered))
+    return out
 
 
 def positive_clauses(node: Node) -> list[Clause]:
@@ -159,6 +204,13 @@ class ParsedQuery:
                     if n not in out:
                         out.append(n)
         return out
+
+
+def _reads_as_word(text: str) -> bool:
+    """Whether ``text`` typed alone is read as one unquoted word of that text."""
+    toks = _lex(text, [])
+    return len(toks) == 1 and toks[0].kind == "TERM" and toks[0].text == text \
+        and not toks[0].quoted and toks[0].field == "body"
 
 
 # --- lexer -----------------------------------------------------------------------------------
@@ -368,6 +420,10 @@ def _dedupe_and_cap(node: Node, kept: list[int], notes: list[str]) -> Node | Non
                 continue
             siblings.add((c.norm, c.field))
         k = _dedupe_and_cap(c, kept, notes)
+        if isinstance(k, Clause) and not isinstance(c, Clause):  # a group of one: 公安|(公安 公安)
+            if (k.norm, k.field) in siblings:
+                continue
+            siblings.add((k.norm, k.field))
         if k is not None:
             kids.append(k)
     if not kids:

@@ -18,7 +18,10 @@ from .deadline import TimeUp, hard_deadline
 from .highlight import Fragment, find_matches, make_snippet, mark, numbered_spans
 from .indexing import IndexHandle
 from .normalize import normalized
-from .query import Fallback, ParsedQuery, QueryError, fallback_words, parse_query, synonym_map
+from .query import (
+    Clause, Fallback, Not, ParsedQuery, QueryError, fallback_words, parse_query, query_text,
+    relaxed, synonym_map,
+)
 from .postings import section_normalized, section_text
 from .schema import article_title_of
 from .segment_cache import per_segment
@@ -258,6 +261,15 @@ def _in_an_article(article_key: str) -> bool:
     """Whether an ``article_key`` names an article: sections outside any article have an
     empty title there."""
     return bool(article_title_of(article_key))
+
+
+def _replaced(node, clause: Clause, piece: str):
+    """``node`` with ``clause`` (the very object) replaced by the quoted phrase ``piece``."""
+    if node is clause:
+        return Clause(piece, normalized(piece), quoted=True)
+    if isinstance(node, (Clause, Not)):  # no positive clause is under a NOT
+        return node
+    return type(node)(tuple(_replaced(c, clause, piece) for c in node.children))
 
 
 def _crumbs(stored: dict) -> tuple[str, ...]:
@@ -532,39 +544,50 @@ class SearchSession:
     def _suggest(self, parsed: ParsedQuery, out: list[str], deadline: float | None = None,
                  limit: int = 3) -> list[str]:
         """Queries that find something, appended to ``out`` as found (so that an interrupted
-        search keeps those): the query without one of its words (a ``doc:`` or ``title:``
-        clause too: ``公安 doc:gone`` suggests ``公安``); for one word, its longest piece that
-        occurs in the index. No probe starts past ``deadline`` (monotonic s)."""
-        def late() -> bool:
-            return deadline is not None and time.monotonic() > deadline
+        search keeps those): the query a little wider (:func:`indexer.query.relaxed`: without
+        one of its parts, a ``doc:`` or ``title:`` clause too, the rest kept as typed);
+        failing that, for a query of one word, its longest pieces that occur in the index
+        (with the query's other parts, exclusions and filters, kept). No probe starts past
+        ``deadline`` (monotonic s); at most :data:`MAX_SUGGEST_PROBES` are made."""
+        probes = 0
 
-        clauses = list(parsed.clauses)
-        if len(clauses) > 1:
-            words = sum(c.field == "body" for c in clauses)
-            for drop in clauses[:MAX_SUGGEST_PROBES]:
-                if late() or len(out) >= limit:
-                    break
-                if words == 1 and drop.field == "body":
-                    continue  # a bare doc:/title: query would drop the one word searched for
-                q = " ".join(c.query_text() for c in clauses if c is not drop)
-                if q not in out and self._exists(q):
+        def found(q: str) -> bool:
+            nonlocal probes
+            probes += 1
+            return q not in out and self._exists(q)
+
+        def spent() -> bool:
+            return probes >= MAX_SUGGEST_PROBES or len(out) >= limit or (
+                deadline is not None and time.monotonic() > deadline)
+
+        for wider in relaxed(parsed.root):
+            if spent():
+                return out
+            q = query_text(wider)
+            if found(q):
+                out.append(q)
+        clauses = parsed.clauses
+        if out or len(clauses) != 1 or clauses[0].field != "body" \
+                or not 1 < len(clauses[0].norm) <= MAX_SUGGEST_CHARS:
+            return out
+        word = clauses[0]
+        for size in range(len(word.norm) - 1, 1, -1):
+            for start in range(0, len(word.norm) - size + 1):
+                piece = word.norm[start:start + size]
+                # a piece cut at a space, or of punctuation only ("+ " of "c++ 11"), is
+                # nothing a person would type
+                if piece != piece.strip() or not any(ch.isalnum() for ch in piece):
+                    continue
+                if spent():
+                    return out
+                if parsed.root is word:
+                    q, probe = piece, f'"{piece}"'
+                else:  # quoted: a piece is literal text, whatever it holds
+                    q = probe = query_text(_replaced(parsed.root, word, piece))
+                if found(probe):
                     out.append(q)
-        elif clauses and clauses[0].field == "body" and 1 < len(clauses[0].norm) <= MAX_SUGGEST_CHARS:
-            word, probes = clauses[0].norm, 0
-            for size in range(len(word) - 1, 1, -1):
-                for start in range(0, len(word) - size + 1):
-                    piece = word[start:start + size]
-                    # a piece cut at a space, or of punctuation only ("+ " of "c++ 11"), is
-                    # nothing a person would type
-                    if piece != piece.strip() or not any(ch.isalnum() for ch in piece):
-                        continue
-                    probes += 1
-                    if probes > MAX_SUGGEST_PROBES or late() or len(out) >= limit:
-                        return out
-                    if piece not in out and self._exists(f'"{piece}"'):
-                        out.append(piece)
-                if out:
-                    break
+            if out:
+                break
         return out
 
     def all_section_ids(self, parsed: ParsedQuery) -> set[str]:

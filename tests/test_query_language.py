@@ -59,12 +59,71 @@ def seed_sections(seeds_dir):
     ("國際論壇 OR 枫桥", "國際論壇 OR 枫桥"),
     ("的", "的"),
     ("or", "or"),
+    ("公安|公安 公安", "公安"),  # the group of one left by a repeat is a repeat itself
 ])
 def test_syntax_forms_against_ground_truth(seed_session, seed_sections, query, reading):
     parsed = indexer.parse_query(query)
     assert parsed.reading == reading
     want = {s.section_id for s in seed_sections if matches(parsed.root, s)}
     assert seed_session.all_section_ids(parsed) == want
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(st.sampled_from(['公安', '广东', ' ', ' ', 'OR', 'NOT', '|', '-', '(', ')', '"',
+                                 '\uff02', 'title:', 'doc:', 'AND', 'a', '的', '+', ':']),
+                min_size=1, max_size=24).map("".join))
+def test_a_tree_reads_back_from_its_query_text(text):
+    """query_text renders a tree as it would be typed: parsing that gives the same tree (the
+    suggestions are built this way from the query's own tree)."""
+    from indexer.query import query_text
+
+    try:
+        parsed = indexer.parse_query(text)
+    except indexer.QueryError:
+        return
+    if parsed.notes and any("原文" in n for n in parsed.notes):
+        return  # operators only: one literal clause of the whole text, never rendered alone
+    again = indexer.parse_query(query_text(parsed.root)).root
+    # a word that would read as an operator is quoted, which changes nothing it matches
+    assert _unquoted(again) == _unquoted(parsed.root)
+    assert all(b.quoted for a, b in zip(_clauses(parsed.root), _clauses(again)) if a.quoted)
+
+
+def _clauses(node) -> list[Clause]:
+    if isinstance(node, Clause):
+        return [node]
+    if isinstance(node, Not):
+        return _clauses(node.child)
+    return [c for child in node.children for c in _clauses(child)]
+
+
+def _unquoted(node):
+    from dataclasses import replace
+
+    if isinstance(node, Clause):
+        return replace(node, quoted=False)
+    if isinstance(node, Not):
+        return Not(_unquoted(node.child))
+    return type(node)(tuple(_unquoted(c) for c in node.children))
+
+
+@pytest.mark.parametrize("query,expected", [
+    ("公安 -量子 doc:gone", "公安 -量子"),
+    ("(公安 OR 量子) doc:gone", "公安 OR 量子"),
+    ("(公安 OR 量子) 火星 -广东", "(公安 OR 量子) -广东"),
+    ("公安 doc:no-such title:没有这样的标题", "公安"),
+    ("公安 -公安", "公安"),
+    ('"两个确定" -维护', '"两个" -维护'),
+])
+def test_suggestions_keep_the_rest_of_the_query(seed_session, seed_sections, query, expected):
+    """A suggestion widens the query by one part and keeps the others as typed (an exclusion,
+    an OR group, a filter), and finds what ground truth says it should."""
+    page = seed_session.search(indexer.parse_query(query))
+    assert page.total == 0 and expected in page.suggestions
+    for q in page.suggestions:
+        parsed = indexer.parse_query(q)
+        want = {s.section_id for s in seed_sections if matches(parsed.root, s)}
+        assert want and seed_session.all_section_ids(parsed) == want
 
 
 @pytest.mark.parametrize("query,note", [
