@@ -9,6 +9,7 @@ from pathlib import PurePosixPath
 
 from .markup import Heading, markdown_headings, strip_emphasis, strip_html_comments
 from .formats import MARKDOWN_SUFFIXES, extract
+from .failures import english
 from .repair import repair
 from .sources import DocumentError, SourceFile
 
@@ -77,11 +78,10 @@ def read_document(source: SourceFile) -> Document:
         extracted.text.encode("utf-8")
     except UnicodeEncodeError as exc:  # a lone surrogate: the index could not store it
         bad = ord(exc.object[exc.start])
-        raise DocumentError(f"its text has an invalid character (U+{bad:04X}) at position "
-                            f"{exc.start}; is its declared encoding right?") from None
+        raise DocumentError(english("bad_character", point=f"{bad:04X}", at=exc.start)) from None
     if len(extracted.text) > MAX_DOCUMENT_CHARS:
-        raise DocumentError(f"{len(extracted.text):,} characters of text is over the "
-                            f"{MAX_DOCUMENT_CHARS:,}-character limit; split the file")
+        raise DocumentError(english("too_many_characters", chars=f"{len(extracted.text):,}",
+                                    limit=f"{MAX_DOCUMENT_CHARS:,}"))
     text = repair(extracted.text) if extracted.paged else extracted.text
     text = strip_emphasis(text)
     if source.rel_path.lower().endswith(MARKDOWN_SUFFIXES):

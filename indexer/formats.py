@@ -21,6 +21,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from .failures import english
 from .normalize import is_wide
 from .repair import join_lines
 from .sources import DocumentError, SourceFile, decode
@@ -133,11 +134,11 @@ def docx_to_text(data: bytes) -> str:
     try:
         import docx
     except ImportError:
-        raise DocumentError("reading .docx needs the 'docx' extra: pip install -e '.[docx]'") from None
+        raise DocumentError(english("docx_extra")) from None
     try:
         document = docx.Document(io.BytesIO(data))
     except Exception as exc:  # python-docx raises several unrelated types for a broken file
-        raise DocumentError(f"not a readable .docx file ({type(exc).__name__})") from None
+        raise DocumentError(english("bad_docx", error=type(exc).__name__)) from None
     out = []
     for para in document.paragraphs:
         text = " ".join(para.text.split())
@@ -186,11 +187,11 @@ def pdf_to_text(data: bytes) -> str:
     try:
         from pypdf import PdfReader
     except ImportError:
-        raise DocumentError("reading .pdf needs the 'pdf' extra: pip install -e '.[pdf]'") from None
+        raise DocumentError(english("pdf_extra")) from None
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
-            raise DocumentError("is encrypted")
+            raise DocumentError(english("encrypted"))
         # pypdf can leave NULs from a UTF-16 ToUnicode map in the text (seen with fpdf2's CID
         # fonts); a NUL is never content
         pages = [[ln.strip() for ln in (page.extract_text() or "").replace("\x00", "").split("\n")
@@ -198,7 +199,7 @@ def pdf_to_text(data: bytes) -> str:
     except DocumentError:
         raise
     except Exception as exc:  # pypdf raises many types for damaged files
-        raise DocumentError(f"not a readable PDF ({type(exc).__name__})") from None
+        raise DocumentError(english("bad_pdf", error=type(exc).__name__)) from None
     running = _running_lines(pages)
     out = []
     for lines in pages:
@@ -228,4 +229,4 @@ def extract(source: SourceFile) -> Extracted:
         return Extracted(docx_to_text(source.data), "docx", True, False)
     if suffix == ".pdf":
         return Extracted(pdf_to_text(source.data), "pdf", False, True)
-    raise DocumentError(f"unsupported file type {suffix or '(none)'}")
+    raise DocumentError(english("file_type", suffix=suffix or "(none)"))

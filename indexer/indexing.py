@@ -38,6 +38,7 @@ from whoosh import index as whoosh_index
 
 from .analysis import analysis_signature, read_user_dictionary, set_cache_dir
 from .codec import SectionCodec
+from .failures import english
 from .pool import SearcherPool
 from .documents import read_document
 from .schema import article_key, make_schema
@@ -306,7 +307,7 @@ def _analyze(files: list[SourceFile], report: UpdateReport, encodings: dict[str,
             report.failed.append([source.rel_path, str(exc)])
             sections = None
         except Exception as exc:  # a bug on one odd file must not stop the others
-            report.failed.append([source.rel_path, f"could not be parsed ({type(exc).__name__})"])
+            report.failed.append([source.rel_path, english("unparsable", error=type(exc).__name__)])
             sections = None
         if sections is not None:
             encodings[source.rel_path] = document.encoding

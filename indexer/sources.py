@@ -19,6 +19,8 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from .failures import english
+
 SOURCE_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".docx", ".pdf")
 """File name endings read as documents (compared case-insensitively); see indexer/formats.py."""
 
@@ -117,7 +119,7 @@ def read_source(root: Path, path: Path, known: KnownFiles | None = None) -> Sour
     try:
         rel.encode("utf-8")
     except UnicodeEncodeError:
-        raise DocumentError("file name is not valid UTF-8; rename the file") from None
+        raise DocumentError(english("bad_name")) from None
     try:
         if known is not None:
             # an unchanged plain file (not a link) is only stat'ed: the walk never follows
@@ -128,13 +130,13 @@ def read_source(root: Path, path: Path, known: KnownFiles | None = None) -> Sour
                 return SourceFile(rel, None, known.files[rel][1], _stat_key(st))
         real = path.resolve(strict=True)
         if not real.is_relative_to(root.resolve()):
-            raise DocumentError("links outside the seeds folder; not read")
+            raise DocumentError(english("outside"))
         if not real.is_file():
-            raise DocumentError("not a regular file")
+            raise DocumentError(english("not_a_file"))
         st = real.stat()
         size = st.st_size
         if size > MAX_FILE_BYTES:
-            raise DocumentError(f"{size} bytes is over the {MAX_FILE_BYTES}-byte limit")
+            raise DocumentError(english("too_many_bytes", size=size, limit=MAX_FILE_BYTES))
         key = _stat_key(st)
         if known is not None and _unchanged(rel, st, known):
             return SourceFile(rel, None, known.files[rel][1], key)
@@ -142,9 +144,10 @@ def read_source(root: Path, path: Path, known: KnownFiles | None = None) -> Sour
     except DocumentError:
         raise
     except RuntimeError:  # resolve() on a symlink loop
-        raise DocumentError("cannot read: symlink loop") from None
+        raise DocumentError(english("loop")) from None
     except OSError as exc:  # say why, but never where: the reason is shown on web pages
-        raise DocumentError(f"cannot read: {exc.strerror or exc.__class__.__name__}") from None
+        raise DocumentError(english("unreadable", error=exc.strerror or exc.__class__.__name__)) \
+            from None
     return SourceFile(rel, data, hashlib.sha256(data).hexdigest(), key)
 
 
@@ -235,7 +238,7 @@ def _common_share(text: str, encoding: str) -> float | None:
 
 def _clean(text: str) -> str:
     if "\x00" in text:
-        raise DocumentError("contains NUL characters: looks like a binary file")
+        raise DocumentError(english("nul_characters"))
     return text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
 
 
@@ -259,14 +262,14 @@ def decode(source: SourceFile) -> Decoded:
             try:
                 return Decoded(_clean(data.decode(encoding)), encoding)
             except UnicodeDecodeError as exc:
-                raise DocumentError(f"has a {encoding} byte-order mark but is not valid "
-                                    f"{encoding} at byte {exc.start}") from None
+                raise DocumentError(english("bad_bom", encoding=encoding, at=exc.start)) \
+                    from None
     try:
         return Decoded(_clean(data.decode("utf-8")), "utf-8")
     except UnicodeDecodeError as exc:
         utf8_error = exc.start
     if b"\x00" in data:
-        raise DocumentError("contains NUL bytes: a binary file, or UTF-16 without a byte-order mark")
+        raise DocumentError(english("nul_bytes"))
 
     from charset_normalizer import from_bytes
 
@@ -285,9 +288,11 @@ def decode(source: SourceFile) -> Decoded:
         if best is None or candidate[:3] > best[:3]:
             best = candidate
     if best is None:
-        guess = f"; it looks like {overall[0].encoding}" if overall else ""
-        raise DocumentError(f"cannot tell its encoding: not UTF-8 (bad byte at {utf8_error}) "
-                            f"and not readable as {' or '.join(CHINESE_ENCODINGS)}{guess}")
+        tried = " or ".join(CHINESE_ENCODINGS)
+        if overall:
+            raise DocumentError(english("encoding_guessed", at=utf8_error, tried=tried,
+                                        guess=overall[0].encoding))
+        raise DocumentError(english("encoding", at=utf8_error, tried=tried))
     return Decoded(_clean(best[4]), best[3])
 
 

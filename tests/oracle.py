@@ -6,6 +6,8 @@ sections come from the document parser, never from the index under test.
 
 from __future__ import annotations
 
+import re
+
 from pathlib import Path
 
 from indexer.documents import read_document
@@ -36,3 +38,16 @@ def unquoted(sections: list[Section], query: str) -> set[str]:
     terms = [normalized(t) for t in query.split()]
     terms = [t for t in terms if t]
     return {s.section_id for s in sections if all(t in normalized(s.text) for t in terms)}
+
+
+TECHNICAL_NAMES = ("UTF-8", "UTF-16", "NUL", "PDF", ".docx", ".pdf", "'.[docx]'", "'.[pdf]'",
+                   "docx", "pdf", "pip install -e", "U+")
+"""Names a Chinese sentence keeps as they are."""
+
+
+def english_left(text: str, *allowed: str) -> list[str]:
+    """The words of Latin letters in ``text`` besides ``allowed`` values and
+    :data:`TECHNICAL_NAMES` (a sentence said in Chinese has none)."""
+    for word in sorted((*allowed, *TECHNICAL_NAMES), key=len, reverse=True):
+        text = text.replace(word, "")
+    return re.findall("[A-Za-z]+", text)

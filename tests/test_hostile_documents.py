@@ -9,6 +9,7 @@ import pathlib
 
 import indexer
 from indexer.documents import MAX_DOCUMENT_CHARS
+from indexer.failures import chinese
 from indexer.sections import MAX_SECTION_CHARS
 
 from . import oracle
@@ -60,6 +61,8 @@ def test_hostile_files_are_reported_and_the_rest_indexed(tmp_path, monkeypatch):
     assert "Permission denied" in reasons["locked.txt"]
     assert "No such file" in reasons["vanishing.txt"]
     assert not any(str(tmp_path) in r for r in reasons.values())  # reasons are shown on pages
+    # every reason recorded is one the pages can say in Chinese
+    assert all(not oracle.english_left(chinese(r)) for r in reasons.values()), reasons
 
     sections = oracle.load_sections(seeds)
     with indexer.SearchSession(indexer.open_index(index_dir)) as session:

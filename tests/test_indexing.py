@@ -11,9 +11,11 @@ import pytest
 
 import indexer
 from indexer.__main__ import main as indexer_main
+from indexer.failures import chinese
 from indexer.indexing import _lock
 
 from .conftest import REPO
+from .oracle import english_left
 
 
 @pytest.fixture()
@@ -186,6 +188,7 @@ def test_odd_files_are_reported_and_never_stop_the_rest(tmp_path):
     assert set(failed) == {"outside.txt", "loop.txt", "dangling.txt", "bad\ufffd.txt"}
     assert "outside the seeds folder" in failed["outside.txt"]
     assert all(str(tmp_path) not in reason for reason in failed.values())  # no paths leak
+    assert all(not english_left(chinese(r)) for r in failed.values()), failed  # as pages say it
     with indexer.SearchSession(indexer.open_index(tmp_path / "ix")) as s:
         docs = s.documents()
         assert len(docs) == 5 and len({d.doc_id for d in docs}) == 5

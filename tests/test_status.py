@@ -22,7 +22,14 @@ def test_status_json(client, seed_index):
 
 def test_status_page_lists_failures_and_encodings(corpus_client):
     page = BeautifulSoup(corpus_client.get("/status").get_data(as_text=True), "html.parser")
-    assert "bad-bytes.txt" in page.select_one(".failed").get_text()
+    failed = page.select_one(".failed").get_text()
+    assert "bad-bytes.txt" in failed and "无法确定编码" in failed and "encoding" not in failed
+    listed = corpus_client.get("/status.json").get_json()["failed"]
+    bad = next(f for f in listed if f["path"] == "bad-bytes.txt")
+    assert bad["reason"].startswith("cannot tell its encoding")  # recorded in English
+    assert bad["reason_zh"].startswith("无法确定编码") and bad["reason_zh"] in failed
+    home = BeautifulSoup(corpus_client.get("/").get_data(as_text=True), "html.parser")
+    assert bad["reason_zh"] in home.select_one(".failed").get_text()
     rows = {tr.find_all("td")[0].get_text(): tr.find_all("td")[1].get_text()
             for tr in page.select(".files tbody tr")}
     assert rows["cases.md"] == "utf-8" and rows["bad-bytes.txt"] == "—"

@@ -7,6 +7,9 @@ from datetime import datetime
 
 from flask import Flask
 
+import indexer
+
+
 
 def when(iso: str | None) -> str:
     """``2026-11-29T17:15:28+00:00`` → ``2026-11-29 17:15 UTC``; unparsable input unchanged."""
@@ -43,8 +46,15 @@ def path(rel_path: str) -> str:
     return _BIDI_CONTROLS.sub(lambda m: f"<U+{ord(m.group()):04X}>", rel_path or "")
 
 
+def reason(english: str) -> str:
+    """Why a file failed, in Chinese (:func:`indexer.failures.chinese`; the index records it
+    in English)."""
+    return indexer.failure_in_chinese(english or "")
+
+
 def init_app(app: Flask) -> None:
     """Register the filters."""
+    app.add_template_filter(reason)
     app.add_template_filter(when)
     app.add_template_filter(toc)
     app.add_template_filter(path)

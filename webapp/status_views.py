@@ -40,7 +40,8 @@ def _status() -> dict:
             {"path": path, "encoding": meta.get("encodings", {}).get(path)}
             for path in sorted(meta.get("manifest", {}))
         ],
-        "failed": [{"path": p, "reason": r} for p, r in meta.get("failed", [])],
+        "failed": [{"path": p, "reason": r, "reason_zh": indexer.failure_in_chinese(r)}
+                   for p, r in meta.get("failed", [])],
         "empty": meta.get("empty", []),
     }
 

@@ -1,0 +1,115 @@
+"""Why a file could not be indexed, in English and in Chinese, from one table.
+
+A failure is recorded in English (the command line's report, logs, ``meta.json`` and the
+``reason`` of ``/status.json``), and an index keeps the reasons of files that failed in an
+earlier run and did not change. The web pages speak Chinese: :func:`chinese` reads a recorded
+English reason back against the same table it was written from and words it in Chinese, so
+every reason an index holds, however old, is shown in the page's language (one it does not
+know, from an older version's wording, is shown as recorded).
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from typing import NamedTuple
+
+
+class Reason(NamedTuple):
+    """One kind of failure: :meth:`str.format` templates with the same named fields."""
+
+    english: str
+    chinese: str
+
+
+REASONS: dict[str, Reason] = {
+    "bad_name": Reason("file name is not valid UTF-8; rename the file",
+                       "文件名不是有效的 UTF-8：请改名"),
+    "outside": Reason("links outside the seeds folder; not read",
+                      "链接指向资料文件夹以外：未读取"),
+    "not_a_file": Reason("not a regular file", "不是普通文件"),
+    "too_many_bytes": Reason("{size} bytes is over the {limit}-byte limit",
+                             "{size} 字节，超过 {limit} 字节的上限"),
+    "loop": Reason("cannot read: symlink loop", "无法读取：符号链接循环"),
+    "unreadable": Reason("cannot read: {error}", "无法读取：{error}"),
+    "nul_characters": Reason("contains NUL characters: looks like a binary file",
+                             "含有 NUL 字符：像是二进制文件"),
+    "bad_bom": Reason("has a {encoding} byte-order mark but is not valid {encoding} at byte {at}",
+                      "有 {encoding} 字节顺序标记，但从第 {at} 字节起不是有效的 {encoding}"),
+    "nul_bytes": Reason("contains NUL bytes: a binary file, or UTF-16 without a byte-order mark",
+                        "含有 NUL 字节：是二进制文件，或没有字节顺序标记的 UTF-16"),
+    "encoding_guessed": Reason(
+        "cannot tell its encoding: not UTF-8 (bad byte at {at}) and not readable as {tried}; "
+        "it looks like {guess}",
+        "无法确定编码：不是 UTF-8（第 {at} 字节有误），也不能按 {tried} 读取；看起来像 {guess}"),
+    "encoding": Reason(
+        "cannot tell its encoding: not UTF-8 (bad byte at {at}) and not readable as {tried}",
+        "无法确定编码：不是 UTF-8（第 {at} 字节有误），也不能按 {tried} 读取"),
+    "docx_extra": Reason("reading .docx needs the 'docx' extra: pip install -e '.[docx]'",
+                         "读取 .docx 需要安装 docx 扩展：pip install -e '.[docx]'"),
+    "bad_docx": Reason("not a readable .docx file ({error})", "不是可读的 .docx 文件（{error}）"),
+    "pdf_extra": Reason("reading .pdf needs the 'pdf' extra: pip install -e '.[pdf]'",
+                        "读取 .pdf 需要安装 pdf 扩展：pip install -e '.[pdf]'"),
+    "encrypted": Reason("is encrypted", "已加密，无法读取"),
+    "bad_pdf": Reason("not a readable PDF ({error})", "不是可读的 PDF（{error}）"),
+    "file_type": Reason("unsupported file type {suffix}", "不支持的文件类型 {suffix}"),
+    "bad_character": Reason(
+        "its text has an invalid character (U+{point}) at position {at}; "
+        "is its declared encoding right?",
+        "文本第 {at} 个字符是无效字符（U+{point}）：文件声明的编码对吗？"),
+    "too_many_characters": Reason(
+        "{chars} characters of text is over the {limit}-character limit; split the file",
+        "文本 {chars} 个字符，超过 {limit} 个字符的上限：请拆分文件"),
+    "unparsable": Reason("could not be parsed ({error})", "无法解析（{error}）"),
+}
+"""Every reason a file can fail for, by code. In :func:`chinese`'s matching the first entry
+that fits wins, so a special case comes before the general one it also fits (``loop`` before
+``unreadable``)."""
+
+OS_ERRORS = {
+    "Permission denied": "没有读取权限",
+    "No such file or directory": "文件已不存在",
+    "Is a directory": "是文件夹",
+    "Input/output error": "输入输出错误",
+    "Too many levels of symbolic links": "符号链接层数过多",
+    "File name too long": "文件名过长",
+}
+"""Chinese for the operating system's messages (``strerror``) a read most often fails with."""
+
+
+def english(code: str, /, **fields) -> str:
+    """The English reason ``code`` with ``fields`` filled in.
+
+    Raises:
+        KeyError: no such code, or a field the template names is missing.
+    """
+    return REASONS[code].english.format(**fields)
+
+
+def _pattern(template: str) -> re.Pattern:
+    """A regular expression matching what ``template`` formats to, capturing its fields (a
+    field named twice must be the same text both times)."""
+    out, seen = [], set()
+    for literal, field, _, _ in string.Formatter().parse(template):
+        out.append(re.escape(literal))
+        if field is not None:
+            out.append(f"(?P={field})" if field in seen else f"(?P<{field}>.+?)")
+            seen.add(field)
+    return re.compile("".join(out), re.DOTALL)
+
+
+_PATTERNS = [(_pattern(r.english), r) for r in REASONS.values()]
+
+
+def chinese(reason: str) -> str:
+    """The Chinese of an English ``reason`` as :func:`english` words it (an operating-system
+    message inside it too, where :data:`OS_ERRORS` knows it); ``reason`` itself when no
+    entry of :data:`REASONS` fits it."""
+    for pattern, entry in _PATTERNS:
+        found = pattern.fullmatch(reason)
+        if found:
+            fields = found.groupdict()
+            if "error" in fields:
+                fields["error"] = OS_ERRORS.get(fields["error"], fields["error"])
+            return entry.chinese.format(**fields)
+    return reason
