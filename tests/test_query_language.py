@@ -323,6 +323,10 @@ def test_partial_results_are_not_counted_as_containing_the_query(client):
     assert "语境索引" not in html
     data = client.get("/search.json", query_string={"q": "<script>公安</script>"}).get_json()
     assert data["partial"] and data["concordance_url"] is None
+    data = client.get("/search.json", query_string={"q": '"量子计算机"'}).get_json()
+    assert data["total"] == 0 and data["concordance_url"] is None  # nothing to list either
+    data = client.get("/search.json", query_string={"q": "公安"}).get_json()
+    assert data["total"] and data["concordance_url"] == "/concordance?q=%E5%85%AC%E5%AE%89"
 
 
 def test_every_partial_match_shows_what_it_matched(client, seeds_dir):

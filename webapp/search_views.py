@@ -74,8 +74,10 @@ def _page_dict(params: SearchParams, page: indexer.Page) -> dict:
         "unknown_filters": [_FILTER_PARAMS[f] for f in page.unknown_filters],
         "unfiltered_url": urls.search_url(replace(params, page=1, doc="", article="")),
         "facets": _facets_dict(params, page.facets),
-        # the concordance lists occurrences of the whole query: partial matches have none
-        "concordance_url": None if page.partial else urls.concordance_url(params.q),
+        # the concordance lists occurrences of the whole query: partial matches have none,
+        # nor has a query that matches nothing
+        "concordance_url": None if page.partial or not page.total
+        else urls.concordance_url(params.q),
         "partial": page.partial,
         "partial_words": list(page.partial_words),
         "partial_shortened": page.partial_shortened,
