@@ -28,8 +28,10 @@ from functools import lru_cache
 
 import numpy as np
 
-NORMALIZATION_VERSION = 2
-"""Bump on any change to :func:`normalize`: indexes built with another version are rebuilt."""
+NORMALIZATION_VERSION = 3
+"""Bump on any change to :func:`normalize`: indexes built with another version are rebuilt.
+3: a mark composes with its character across characters that vanish (``e``, soft hyphen,
+``◌́`` gives ``é``, as ``normalized`` of its own output does)."""
 
 
 class NormalizedText:
@@ -172,6 +174,22 @@ def _entry(ch: str) -> tuple[str, bool, bool]:
     return e
 
 
+def _composes_at(text: str, i: int) -> bool:
+    """Whether ``text[i]`` belongs to the cluster of the character before it: it composes
+    with it (a mark), or it vanishes (a soft hyphen, a zero-width space) and so do the
+    characters up to the next that composes. Were such a mark cut off by the vanishing
+    character, it would stay decomposed here, while normalizing the output again (the
+    vanished character gone) composes it, and neither form would match the other."""
+    while i < len(text):
+        folded, joins, _ = _entry(text[i])
+        if joins:
+            return True
+        if folded:
+            return False
+        i += 1
+    return False
+
+
 _SPECIAL = "\x00"
 """Stands, in the one-to-one pass, for every character that needs the slow path (NUL itself
 included: it is a control character, so it never reaches the output)."""
@@ -289,7 +307,7 @@ def normalize(text: str) -> NormalizedText:
         # a mark that composes with the character before it makes that character the start
         # of a cluster, so the bulk copy stops one short
         cluster = special
-        if pos < special < n and _entry(text[special])[1]:
+        if pos < special < n and _composes_at(text, special):
             cluster = special - 1
         if cluster > pos:
             if pending >= 0:
@@ -302,12 +320,13 @@ def normalize(text: str) -> NormalizedText:
         if cluster >= n:
             break
         end = cluster + 1
-        while end < n and _entry(text[end])[1]:
+        while end < n and _composes_at(text, end):
             end += 1
         if end == cluster + 1:
             folded = _entry(text[cluster])[0]
-        else:
-            folded = "".join(c for c in _fold(text[cluster:end]) if not _dropped(c))
+        else:  # what vanishes goes first, so that nothing stands between a mark and its base
+            kept = "".join(c for c in text[cluster:end] if _entry(c)[0] or _entry(c)[1])
+            folded = "".join(c for c in _fold(kept) if not _dropped(c))
         for ch in folded:
             if ch.isspace():
                 if pending < 0:

@@ -32,6 +32,20 @@ def test_normalization_rules():
     assert normalized("兩個確立") == "两个确立" and normalized("楓橋經驗") == "枫桥经验"
     assert normalized("“引号”") == normalized('"引号"') and normalized("7•1") == normalized("7·1")
     assert normalized("（括号），") == normalized("(括号),")
+    # a mark composes with its letter across what vanishes (a soft hyphen, a zero-width space)
+    assert normalized("cafe\u00ad\u0301") == normalized("café") == normalized("cafe\u0301")
+    assert normalized("e\u200b\u200b\u0301") == "é" and normalized("a\u00adb") == "ab"
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.text(st.sampled_from("ae\u0301\u0302\u00ad\u200b\u200d\ufeff\u2060ｶﾞ\uff9e國A"),
+               max_size=12))
+def test_normalization_is_idempotent_around_vanishing_characters(text):
+    """Normalizing the output again changes nothing, also where characters that vanish stand
+    between a letter and its marks; and each output character maps into the original."""
+    norm = normalize(text)
+    assert normalized(norm.text) == norm.text
+    assert all(0 <= a < b <= len(text) for a, b in zip(norm.starts, norm.ends))
 
 
 @settings(max_examples=300, deadline=None)
@@ -111,12 +125,23 @@ def reference_normalize(text: str) -> tuple[str, tuple[int, ...], tuple[int, ...
     which the fast :func:`normalize` (bulk ``str.translate`` runs) is checked."""
     from indexer.normalize import _dropped, _fold, _joins_previous, is_wide
 
+    def vanishes(ch: str) -> bool:
+        return all(_dropped(c) for c in _fold(ch))
+
+    def in_cluster(i: int) -> bool:  # a mark, or what vanishes before one
+        j = i
+        while j < len(text) and vanishes(text[j]) and not _joins_previous(text[j]):
+            j += 1
+        return j < len(text) and _joins_previous(text[j])
+
     chars, starts, ends = [], [], []
     start = 0
     for i in range(1, len(text) + 1):
-        if i < len(text) and _joins_previous(text[i]):
+        if i < len(text) and in_cluster(i):
             continue
-        for ch in _fold(text[start:i]):
+        cluster = text[start:i] if i - start == 1 else \
+            "".join(c for c in text[start:i] if not vanishes(c) or _joins_previous(c))
+        for ch in _fold(cluster):
             if not _dropped(ch):
                 chars.append(ch), starts.append(start), ends.append(i)
         start = i
