@@ -35,16 +35,16 @@ REASONS: dict[str, Reason] = {
     "nul_characters": Reason("contains NUL characters: looks like a binary file",
                              "含有 NUL 字符：像是二进制文件"),
     "bad_bom": Reason("has a {encoding} byte-order mark but is not valid {encoding} at byte {at}",
-                      "有 {encoding} 字节顺序标记，但从第 {at} 字节起不是有效的 {encoding}"),
+                      "有 {encoding} 字节顺序标记，但从第 {at} 个字节起不是有效的 {encoding}"),
     "nul_bytes": Reason("contains NUL bytes: a binary file, or UTF-16 without a byte-order mark",
                         "含有 NUL 字节：是二进制文件，或没有字节顺序标记的 UTF-16"),
     "encoding_guessed": Reason(
         "cannot tell its encoding: not UTF-8 (bad byte at {at}) and not readable as {tried}; "
         "it looks like {guess}",
-        "无法确定编码：不是 UTF-8（第 {at} 字节有误），也不能按 {tried} 读取；看起来像 {guess}"),
+        "无法确定编码：不是 UTF-8（第 {at} 个字节有误），也不能按 {tried} 读取；看起来像 {guess}"),
     "encoding": Reason(
         "cannot tell its encoding: not UTF-8 (bad byte at {at}) and not readable as {tried}",
-        "无法确定编码：不是 UTF-8（第 {at} 字节有误），也不能按 {tried} 读取"),
+        "无法确定编码：不是 UTF-8（第 {at} 个字节有误），也不能按 {tried} 读取"),
     "docx_extra": Reason("reading .docx needs the 'docx' extra: pip install -e '.[docx]'",
                          "读取 .docx 需要安装 docx 扩展：pip install -e '.[docx]'"),
     "bad_docx": Reason("not a readable .docx file ({error})", "不是可读的 .docx 文件（{error}）"),
@@ -103,13 +103,18 @@ _PATTERNS = [(_pattern(r.english), r) for r in REASONS.values()]
 
 def chinese(reason: str) -> str:
     """The Chinese of an English ``reason`` as :func:`english` words it (an operating-system
-    message inside it too, where :data:`OS_ERRORS` knows it); ``reason`` itself when no
-    entry of :data:`REASONS` fits it."""
+    message inside it too, where :data:`OS_ERRORS` knows it; a list of encodings joined with
+    或; an offset ``at``, counted from 0 in English, as the ordinal 第 N 个 from 1);
+    ``reason`` itself when no entry of :data:`REASONS` fits it."""
     for pattern, entry in _PATTERNS:
         found = pattern.fullmatch(reason)
         if found:
             fields = found.groupdict()
             if "error" in fields:
                 fields["error"] = OS_ERRORS.get(fields["error"], fields["error"])
+            if "tried" in fields:  # "gb18030 or big5"
+                fields["tried"] = " 或 ".join(fields["tried"].split(" or "))
+            if fields.get("at", "").isdigit():  # an offset from 0; "第 N 个" counts from 1
+                fields["at"] = str(int(fields["at"]) + 1)
             return entry.chinese.format(**fields)
     return reason

@@ -41,7 +41,8 @@ _IGNORED = "单独的 "
 """Start of the notes about a lone ``-`` or field prefix that was ignored."""
 _TOO_LONG = "查询过长，"
 _SURROGATE = re.compile("[\ud800-\udfff]")
-_QUOTES = {'"', "\uff02"}  # '"' and its full-width form '＂'
+QUOTES = frozenset({'"', "\uff02"})
+"""The quote characters of a phrase: '"' and its full-width form '＂'."""
 _FIELDS = {"title": "title", "doc": "doc", "标题": "title"}
 
 
@@ -118,45 +119,57 @@ def display(node: Node, top: bool = True) -> str:
     return inner if top else f"({inner})"
 
 
-def query_text(node: Node, top: bool = True) -> str:
+def query_text(node: Node) -> str:
     """A node as a query would be typed (:func:`display` without synonyms, which come back on
-    parsing): ``公安 (武警 OR 部队) -积案``; :func:`parse_query` reads it as the same tree."""
+    parsing): ``公安 (武警 OR 部队) -积案``; :func:`parse_query` reads it as the same tree.
+    Brackets only where the query had to have them, so the text is never nested deeper than
+    the query it came from (the parser caps the depth)."""
     if isinstance(node, Clause):
         return node.query_text()
     if isinstance(node, Not):
-        return "-" + query_text(node.child, False)
+        inner = query_text(node.child)
+        return "-" + (inner if isinstance(node.child, Clause) else f"({inner})")
+    # a group inside an AND, and an OR inside an OR, was typed in brackets; an AND inside an
+    # OR need not have been ("a OR b c" reads as a OR (b c))
+    grouped = (All, Any) if isinstance(node, All) else (Any,)
     joiner = " " if isinstance(node, All) else " OR "
-    inner = joiner.join(query_text(c, False) for c in node.children)
-    return inner if top else f"({inner})"
+    return joiner.join(f"({query_text(c)})" if isinstance(c, grouped) else query_text(c)
+                       for c in node.children)
 
 
 def relaxed(root: Node) -> list[Node]:
-    """Queries a little wider than ``root``, for suggestions when it finds nothing: ``root``
-    (an AND) without one of its parts — a word, an OR group, an exclusion, a ``doc:`` or
-    ``title:`` clause — each in turn, then without all of its ``doc:`` and ``title:``
-    clauses at once (``公安 doc:a title:b``). The rest of the query stays as typed
+    """Queries a little wider than ``root``, for suggestions when it finds nothing, in this
+    order: ``root`` (an AND) without one of its parts — a word, an OR group, an exclusion, a
+    ``doc:`` or ``title:`` clause — each in turn; each ``title:`` clause searched in the text
+    instead (``title:青海`` gives ``青海``); ``root`` without all of its ``doc:`` and
+    ``title:`` clauses at once (``公安 doc:a title:b``). The rest of the query stays as typed
     (``公安 -量子 doc:gone`` gives ``公安 -量子``). Dropping one alternative of an OR would
-    only narrow it, so an OR at the top gives none. A query must keep a word to look for: a
-    part is not dropped when what is left has no positive clause, or no text clause where
-    the query had one (``量子 doc:X`` never gives a bare ``doc:X``)."""
-    if not isinstance(root, All):
-        return []
-    parts = root.children
+    only narrow it, so an OR at the top gives none. What is left must still search for
+    something: a text or title clause that a match contains (never a bare ``doc:X``, which
+    lists a document), and a text clause where the query had one (``量子 doc:X`` never gives
+    ``doc:X``, nor ``量子 title:Y`` a bare ``title:Y``)."""
+    parts = root.children if isinstance(root, All) else (root,)
 
     def searched(nodes) -> bool:
         return any(c.field == "body" for n in nodes for c in positive_clauses(n))
 
-    def keeps_a_word(rest) -> bool:
-        kept = [c for n in rest for c in positive_clauses(n)]
-        return bool(kept) and (searched(rest) or not searched(parts))
+    def searches(rest) -> bool:
+        node = _all(list(rest))
+        return node is not None and _has_positive(node) \
+            and any(c.field != "doc" for c in positive_clauses(node)) \
+            and (searched(rest) or not searched(parts))
 
     out: list[Node] = []
-    for k in range(len(parts)):
-        rest = parts[:k] + parts[k + 1:]
-        if keeps_a_word(rest):
-            out.append(_all(list(rest)))
+    if isinstance(root, All):
+        for k in range(len(parts)):
+            rest = parts[:k] + parts[k + 1:]
+            if searches(rest):
+                out.append(_all(list(rest)))
+    for k, part in enumerate(parts):
+        if isinstance(part, Clause) and part.field == "title":
+            out.append(_all([*parts[:k], replace(part, field="body"), *parts[k + 1:]]))
     unfiltered = [n for n in parts if not (isinstance(n, Clause) and n.field != "body")]
-    if len(parts) - len(unfiltered) > 1 and keeps_a_word(unfiltered):
+    if len(parts) - len(unfiltered) > 1 and searches(unfiltered):
         out.append(_all(unfiltered))
     return out
 
@@ -232,9 +245,9 @@ def _lex(text: str, notes: list[str]) -> list[_Tok]:
         if ch.isspace():
             i += 1
             continue
-        if ch in _QUOTES:
+        if ch in QUOTES:
             j = i + 1
-            while j < n and text[j] not in _QUOTES:
+            while j < n and text[j] not in QUOTES:
                 j += 1
             phrase = text[i + 1:j]
             if j >= n:
@@ -251,12 +264,12 @@ def _lex(text: str, notes: list[str]) -> list[_Tok]:
             toks.append(_Tok({"(": "LP", ")": "RP", "|": "OR"}[ch]))
             i += 1
             continue
-        if ch == "-" and i + 1 < n and (text[i + 1] == "(" or text[i + 1] in _QUOTES):
+        if ch == "-" and i + 1 < n and (text[i + 1] == "(" or text[i + 1] in QUOTES):
             toks.append(_Tok("NEG", "-"))  # -( … ) and -"…"
             i += 1
             continue
         j = i
-        while j < n and not text[j].isspace() and text[j] not in "()|" and text[j] not in _QUOTES:
+        while j < n and not text[j].isspace() and text[j] not in "()|" and text[j] not in QUOTES:
             j += 1
         word = text[i:j]
         i = j
@@ -278,7 +291,7 @@ def _lex(text: str, notes: list[str]) -> list[_Tok]:
             fld, rest = _FIELDS[m.group(1).lower()], m.group(2)
             if rest:
                 toks.append(_Tok("TERM", rest, False, fld))
-            elif i < n and text[i] in _QUOTES:
+            elif i < n and text[i] in QUOTES:
                 pending_field = fld  # title:"…"
             else:
                 # "title:" before a group or at the end restricts nothing: say so, not search it

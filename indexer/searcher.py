@@ -19,8 +19,8 @@ from .highlight import Fragment, find_matches, make_snippet, mark, numbered_span
 from .indexing import IndexHandle
 from .normalize import normalized
 from .query import (
-    Clause, Fallback, Not, ParsedQuery, QueryError, fallback_words, parse_query, query_text,
-    relaxed, synonym_map,
+    QUOTES, Clause, Fallback, Not, ParsedQuery, QueryError, fallback_words, parse_query,
+    query_text, relaxed, synonym_map,
 )
 from .postings import section_normalized, section_text
 from .schema import article_title_of
@@ -536,7 +536,7 @@ class SearchSession:
     def _exists(self, text: str) -> bool:
         """Whether any section matches ``text`` (stops at the first one; no scoring)."""
         try:
-            root = parse_query(text).root
+            root = self.parse(text).root  # with synonyms, as the suggestion will be searched
         except QueryError:
             return False
         return any(m.ids.size for m in matching.match(self._searcher, root)[0])
@@ -575,16 +575,18 @@ class SearchSession:
             for start in range(0, len(word.norm) - size + 1):
                 piece = word.norm[start:start + size]
                 # a piece cut at a space, or of punctuation only ("+ " of "c++ 11"), is
-                # nothing a person would type
-                if piece != piece.strip() or not any(ch.isalnum() for ch in piece):
+                # nothing a person would type; one holding a quote cannot be typed as a
+                # phrase (Chinese quotes normalize to '"')
+                if piece != piece.strip() or not any(ch.isalnum() for ch in piece) \
+                        or any(ch in QUOTES for ch in piece):
                     continue
                 if spent():
                     return out
-                if parsed.root is word:
-                    q, probe = piece, f'"{piece}"'
+                if parsed.root is word:  # the piece alone, quoted only if it must be
+                    q = query_text(Clause(piece, normalized(piece)))
                 else:  # quoted: a piece is literal text, whatever it holds
-                    q = probe = query_text(_replaced(parsed.root, word, piece))
-                if found(probe):
+                    q = query_text(_replaced(parsed.root, word, piece))
+                if found(q):
                     out.append(q)
             if out:
                 break

@@ -40,3 +40,13 @@ def test_a_special_case_wins_over_the_general_one_and_unknown_reasons_stay():
     assert chinese("has a utf-8 byte-order mark but is not valid utf-16 at byte 3") == \
         "has a utf-8 byte-order mark but is not valid utf-16 at byte 3"
     assert chinese(english("bad_bom", encoding="utf-16", at=3)).startswith("有 utf-16 字节顺序标记")
+
+
+def test_encodings_and_offsets_read_as_chinese():
+    """A list of encodings tried is joined with 或, and an offset from 0 becomes an ordinal
+    from 1 (the first byte is 第 1 个, not 第 0)."""
+    said = chinese(english("encoding", at=0, tried="gb18030 or big5"))
+    assert said == "无法确定编码：不是 UTF-8（第 1 个字节有误），也不能按 gb18030 或 big5 读取"
+    assert english_left(said, "gb18030", "big5") == []
+    said = chinese(english("bad_character", point="D800", at=41))
+    assert said.startswith("文本第 42 个字符")

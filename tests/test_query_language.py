@@ -126,6 +126,52 @@ def test_suggestions_keep_the_rest_of_the_query(seed_session, seed_sections, que
         assert want and seed_session.all_section_ids(parsed) == want
 
 
+@pytest.mark.parametrize("query,expected", [
+    ("title:青海", "青海"),  # a title clause widened to the text
+    ("公安 title:青海", "公安 青海"),
+])
+def test_a_title_clause_is_suggested_in_the_text(seed_session, seed_sections, query, expected):
+    page = seed_session.search(indexer.parse_query(query))
+    assert page.total == 0 and expected in page.suggestions
+    parsed = indexer.parse_query(expected)
+    want = {s.section_id for s in seed_sections if matches(parsed.root, s)}
+    assert want and seed_session.all_section_ids(parsed) == want
+
+
+@pytest.mark.parametrize("query", [
+    '"公安” -量子z"', '" “两个” -维护', "title:广东 doc:nope", "title:量子 doc:{doc}",
+    "量子 doc:{doc}", "doc:{doc} title:没有 -公安", "(公安 -广东) 量子 OR 火星",
+])
+def test_every_suggestion_is_typed_text_that_finds_something(seed_session, seed_sections,
+                                                             query):
+    """Whatever the query, a suggestion is a query that finds what ground truth says, and
+    it searches for something: never a bare doc: clause (that lists a document), never a
+    piece holding a quote (a phrase cannot hold one)."""
+    doc = seed_sections[0].section_id.rsplit("-s", 1)[0]
+    page = seed_session.search(indexer.parse_query(query.format(doc=doc)))
+    assert page.total == 0
+    for q in page.suggestions:
+        parsed = indexer.parse_query(q)
+        assert parsed.notes == (), q  # reads as typed: nothing to repair
+        assert any(c.field != "doc" for c in parsed.clauses), q
+        want = {s.section_id for s in seed_sections if matches(parsed.root, s)}
+        assert want and seed_session.all_section_ids(parsed) == want, q
+
+
+def test_a_deeply_grouped_query_reads_back_within_the_nesting_cap():
+    """query_text brackets only what had to be bracketed: a query the parser read without a
+    note reads back the same, however its groups nest (up to the cap)."""
+    from indexer.query import query_text
+
+    text = "广东"
+    for _ in range(15):
+        text = f"会议 OR 青海 ({text})"
+    parsed = indexer.parse_query("量子力学 (" + text + ")")
+    assert parsed.notes == ()
+    again = indexer.parse_query(query_text(parsed.root))
+    assert again.notes == () and again.root == parsed.root
+
+
 @pytest.mark.parametrize("query,note", [
     ("公安 OR", "OR"), ("(公安", "括号"), ("公安)", "右括号"), ("公安 NOT", "NOT"),
     ("OR", "原文"), ("(", "原文"), ('两个确立"', "引号"), ("公安 AND", "AND"), ("AND 公安", "AND"),
@@ -393,6 +439,11 @@ def test_suggestions_with_synonyms_are_queries_that_find_something(tmp_path):
     with indexer.SearchSession(indexer.open_index(tmp_path / "ix")) as s:
         page = s.search(s.parse("广东 兔"))
         assert page.total == 0 and "广东" in page.suggestions
+        assert all(s.search(s.parse(q)).total for q in page.suggestions)
+        # probed as it will be searched, synonyms included: under an exclusion they exclude
+        # more (-粤 also drops the sections holding 广东), so '公安 -粤' finds nothing here
+        page = s.search(s.parse("公安 -粤 兔"))
+        assert page.total == 0 and "公安 -粤" not in page.suggestions
         assert all(s.search(s.parse(q)).total for q in page.suggestions)
 
 
