@@ -281,9 +281,13 @@ def test_next_and_previous_match(page, live_server, sections):
         page.keyboard.press("n")
     expect(position).to_have_text(f"第 {2 + total // 2} / {total} 处")
     assert _in_viewport(page, page.locator("mark.current"))
-    # the URL follows the section of the current match, so a bookmark reopens it
+    # the URL follows the current match (its section, its number there), so a reload or a
+    # bookmark reopens that very match
     fragment = urlsplit(page.url).fragment
     assert page.locator(f"section[id='{fragment}'] mark.current").count() == 1
+    page.reload()
+    expect(position).to_have_text(f"第 {2 + total // 2} / {total} 处")
+    assert _in_viewport(page, page.locator("mark.current"))
     page.get_by_role("button", name="上一处").click()
     page.goto(f"{live_server}/doc/{doc_id}?q=" + quote("公安"))
     expect(position).to_have_text(f"第 1 / {total} 处")

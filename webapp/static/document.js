@@ -36,12 +36,17 @@
     mark.classList.add("current");
     position.textContent = "第 " + (current + 1) + " / " + marks.length + " 处" + merged;
     if (scroll && !inView(mark)) mark.scrollIntoView({ block: "center" });
-    // keep the URL pointing at the section on screen, so a bookmark reopens it (an m= from
-    // a concordance line no longer applies once the user moves on)
+    // keep the URL pointing at the match on screen, so a reload or a bookmark reopens it:
+    // its section (#id) and, past the section's first, its number there (m=, as a
+    // concordance line gives it; a mark holding overlapping matches carries the first's)
     var section = sectionOf(mark);
     if (section) {
       var url = new URL(location.href);
-      if (moved) url.searchParams.delete("m");
+      if (moved) {
+        var m = parseInt(mark.dataset.m, 10);
+        if (m > 1) url.searchParams.set("m", m);
+        else url.searchParams.delete("m");
+      }
       url.hash = section.id;
       if (url.href !== location.href) history.replaceState(history.state, "", url.href);
     }
