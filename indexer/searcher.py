@@ -330,8 +330,11 @@ class SearchSession:
         Raises:
             QueryError: see :func:`indexer.query.parse_query`.
         """
-        groups = self.handle.current_meta().get("synonyms") or []
-        return parse_query(text, synonym_map(groups))
+        return parse_query(text, self._synonyms())
+
+    def _synonyms(self) -> dict[str, tuple[str, ...]]:
+        """This index's synonyms (:func:`indexer.query.synonym_map` of its ``meta.json``)."""
+        return synonym_map(self.handle.current_meta().get("synonyms") or [])
 
     def words(self, text: str) -> list[str]:
         """``text`` cut into words by this index's word analyzer (its user dictionary)."""
@@ -533,10 +536,11 @@ class SearchSession:
         return self._bounded(deadline, matching.rank_partial, self._searcher, fallback.words,
                              limit, PARTIAL_COORDINATION, deadline, restrict, fallback.typed)[0]
 
-    def _exists(self, text: str) -> bool:
-        """Whether any section matches ``text`` (stops at the first one; no scoring)."""
+    def _exists(self, text: str, synonyms: dict[str, tuple[str, ...]]) -> bool:
+        """Whether any section matches ``text`` read with ``synonyms`` (as a search of it
+        reads it; :meth:`_synonyms`), stopping at the first; no scoring."""
         try:
-            root = self.parse(text).root  # with synonyms, as the suggestion will be searched
+            root = parse_query(text, synonyms).root
         except QueryError:
             return False
         return any(m.ids.size for m in matching.match(self._searcher, root)[0])
@@ -550,11 +554,12 @@ class SearchSession:
         (with the query's other parts, exclusions and filters, kept). No probe starts past
         ``deadline`` (monotonic s); at most :data:`MAX_SUGGEST_PROBES` are made."""
         probes = 0
+        synonyms = self._synonyms()  # once: every probe is read as its search will be
 
         def found(q: str) -> bool:
             nonlocal probes
             probes += 1
-            return q not in out and self._exists(q)
+            return q not in out and self._exists(q, synonyms)
 
         def spent() -> bool:
             return probes >= MAX_SUGGEST_PROBES or len(out) >= limit or (
