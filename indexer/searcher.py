@@ -86,7 +86,8 @@ class Page:
     all. ``timed_out`` is True when matching stopped at the time budget: ``total`` and the
     ranking then cover only the sections matched so far. ``unknown_filters`` names
     the filters (``"doc_id"``, ``"article_key"``) whose value no section holds (a document
-    removed or renamed since the link was made), when nothing matched.
+    removed or renamed since the link was made), when nothing matched; ``unknown_documents``
+    the ids of the query's own ``doc:`` clauses that name no document, likewise.
     """
 
     query: ParsedQuery
@@ -103,6 +104,7 @@ class Page:
     facets: "Facets | None" = None
     timed_out: bool = False
     unknown_filters: tuple[str, ...] = ()
+    unknown_documents: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -415,10 +417,13 @@ class SearchSession:
                             partial_absent=ranked.absent, timed_out=timed_out)
         unknown = tuple(field for field, value in restrict
                         if not matching.holds(self._searcher, field, value))
+        named = dict.fromkeys(c.text.strip() for c in parsed.clauses if c.field == "doc")
+        unknown_documents = tuple(d for d in named
+                                  if not matching.holds(self._searcher, "doc_id", d))
         suggestions: list[str] = []  # kept as found, so an interrupt keeps the earlier ones
         self._bounded(deadline, self._suggest, parsed, suggestions, deadline)
         return Page(parsed, 0, page, per_page, 1, (), suggestions=tuple(suggestions),
-                    unknown_filters=unknown)
+                    unknown_filters=unknown, unknown_documents=unknown_documents)
 
     def _facets(self, matches: list[matching.SegmentMatches]) -> Facets:
         """Hit counts per document and per article over ``matches``, read from the ``doc_id``

@@ -565,6 +565,24 @@ def test_a_filter_clause_that_finds_nothing_is_dropped_in_a_suggestion(seed_sess
     assert seed_session.all_section_ids(indexer.parse_query("公安")) == holding != set()
 
 
+def test_a_doc_clause_naming_no_document_is_said(client, seed_sections):
+    """'公安 doc:nope' finds nothing because no document is called nope: the page says so
+    (as it does for a doc= filter) and still suggests the query without it; a doc: clause
+    naming a real document is not listed."""
+    from bs4 import BeautifulSoup
+
+    data = client.get("/search.json", query_string={"q": "公安 doc:nope"}).get_json()
+    assert data["total"] == 0 and data["unknown_documents"] == ["nope"]
+    assert data["suggestions"]
+    html = client.get("/search", query_string={"q": "公安 doc:nope"}).get_data(as_text=True)
+    page = BeautifulSoup(html, "html.parser")
+    assert "nope" in page.select_one(".unknown-document").get_text()
+    assert page.select("a.suggestion")  # the way out is still offered
+    doc = seed_sections[0].section_id.rsplit("-s", 1)[0]
+    data = client.get("/search.json", query_string={"q": f"量子 doc:{doc}"}).get_json()
+    assert data["total"] == 0 and data["unknown_documents"] == []
+
+
 def test_a_single_character_makes_a_partial_match_only_as_a_word(tmp_path):
     """In partial matching a single character counts where jieba cuts it as a word of its own:
     the 的 of 目的地 is no partial match for 苹果手机的价格, the particle 的 is."""

@@ -72,6 +72,7 @@ def _page_dict(params: SearchParams, page: indexer.Page) -> dict:
             params, [(h.doc_id, h.section_id) for h in page.hits]))],
         "filters": {"doc": params.doc, "article": params.article},
         "unknown_filters": [_FILTER_PARAMS[f] for f in page.unknown_filters],
+        "unknown_documents": list(page.unknown_documents),
         "unfiltered_url": urls.search_url(replace(params, page=1, doc="", article="")),
         "facets": _facets_dict(params, page.facets),
         # the concordance lists occurrences of the whole query: partial matches have none,
