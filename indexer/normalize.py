@@ -174,20 +174,27 @@ def _entry(ch: str) -> tuple[str, bool, bool]:
     return e
 
 
-def _composes_at(text: str, i: int) -> bool:
+def _composes_at(text: str, i: int, run: list[int]) -> bool:
     """Whether ``text[i]`` belongs to the cluster of the character before it: it composes
     with it (a mark), or it vanishes (a soft hyphen, a zero-width space) and so do the
     characters up to the next that composes. Were such a mark cut off by the vanishing
     character, it would stay decomposed here, while normalizing the output again (the
-    vanished character gone) composes it, and neither form would match the other."""
-    while i < len(text):
-        folded, joins, _ = _entry(text[i])
-        if joins:
-            return True
-        if folded:
-            return False
-        i += 1
-    return False
+    vanished character gone) composes it, and neither form would match the other.
+
+    ``run`` (``[start, end, answer]``, one list per text, ``[0, 0, 0]`` to begin) keeps the
+    answer for the last run of vanishing characters looked through: it is the same for
+    each of them, and looking again from each would take time quadratic in the run's length
+    (a document of 40,000 zero-width spaces took 95 s)."""
+    if run[0] <= i < run[1]:
+        return bool(run[2])
+    folded, joins, _ = _entry(text[i])
+    if joins or folded:
+        return joins
+    j = i + 1
+    while j < len(text) and not _entry(text[j])[0] and not _entry(text[j])[1]:
+        j += 1
+    run[:] = [i, j, j < len(text) and _entry(text[j])[1]]
+    return bool(run[2])
 
 
 _SPECIAL = "\x00"
@@ -300,6 +307,7 @@ def normalize(text: str) -> NormalizedText:
     pending = -1  # start of a run of white space not yet written (-1: none)
     pending_end = 0
     pos = 0
+    run = [0, 0, 0]  # see _composes_at
     while pos < n:
         special = quick.find(_SPECIAL, pos)
         if special < 0:
@@ -307,7 +315,7 @@ def normalize(text: str) -> NormalizedText:
         # a mark that composes with the character before it makes that character the start
         # of a cluster, so the bulk copy stops one short
         cluster = special
-        if pos < special < n and _composes_at(text, special):
+        if pos < special < n and _composes_at(text, special, run):
             cluster = special - 1
         if cluster > pos:
             if pending >= 0:
@@ -320,12 +328,12 @@ def normalize(text: str) -> NormalizedText:
         if cluster >= n:
             break
         end = cluster + 1
-        while end < n and _composes_at(text, end):
+        while end < n and _composes_at(text, end, run):
             end += 1
         if end == cluster + 1:
             folded = _entry(text[cluster])[0]
         else:  # what vanishes goes first, so that nothing stands between a mark and its base
-            kept = "".join(c for c in text[cluster:end] if _entry(c)[0] or _entry(c)[1])
+            kept = "".join(c for c in text[cluster:end] if any(_entry(c)[:2]))
             folded = "".join(c for c in _fold(kept) if not _dropped(c))
         for ch in folded:
             if ch.isspace():

@@ -37,6 +37,28 @@ def test_normalization_rules():
     assert normalized("e\u200b\u200b\u0301") == "é" and normalized("a\u00adb") == "ab"
 
 
+def test_a_long_run_of_vanishing_characters_is_looked_through_once(monkeypatch):
+    """Whether a mark follows a run of vanishing characters is worked out once per run, not
+    from each of its characters: counted in character lookups (a document of 40,000 zero-width
+    spaces once took time quadratic in the run)."""
+    from indexer import normalize as module
+
+    calls = 0
+    real = module._entry
+
+    def counted(ch):
+        nonlocal calls
+        calls += 1
+        return real(ch)
+
+    monkeypatch.setattr(module, "_entry", counted)
+    for run in ("\u200b" * 3000, "\u00ad\u200b" * 1500):
+        calls = 0
+        assert module.normalize("a" + run + "b").text == "ab"
+        assert module.normalize("a" + run + "\u0301b").text == "áb"
+        assert calls < 20 * len(run), calls
+
+
 @settings(max_examples=1500, deadline=None)
 @given(st.text(st.sampled_from("ae\u0301\u0302\u00ad\u200b\u200d\ufeff\u2060ｶﾞ\uff9e國A"),
                max_size=12))
