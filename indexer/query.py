@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Union
 
 from .normalize import normalized
@@ -174,6 +175,16 @@ def relaxed(root: Node) -> list[Node]:
     return out
 
 
+def with_phrase(node: Node, clause: Clause, phrase: str) -> Node:
+    """``node`` with ``clause`` (that very object, a positive clause) replaced by the quoted
+    ``phrase`` (a suggestion's shorter piece of a word, the rest of the query kept)."""
+    if node is clause:
+        return Clause(phrase, normalized(phrase), quoted=True)
+    if isinstance(node, (Clause, Not)):  # no positive clause is under a NOT
+        return node
+    return type(node)(tuple(with_phrase(c, clause, phrase) for c in node.children))
+
+
 def positive_clauses(node: Node) -> list[Clause]:
     """The clauses that a match may contain (not under a NOT), in order."""
     if isinstance(node, Clause):
@@ -219,6 +230,7 @@ class ParsedQuery:
         return out
 
 
+@lru_cache(maxsize=4096)  # every page's reading renders its clauses
 def _reads_as_word(text: str) -> bool:
     """Whether ``text`` typed alone is read as one unquoted word of that text."""
     toks = _lex(text, [])

@@ -19,8 +19,8 @@ from .highlight import Fragment, find_matches, make_snippet, mark, numbered_span
 from .indexing import IndexHandle
 from .normalize import normalized
 from .query import (
-    QUOTES, Clause, Fallback, Not, ParsedQuery, QueryError, fallback_words, parse_query,
-    query_text, relaxed, synonym_map,
+    QUOTES, Clause, Fallback, ParsedQuery, QueryError, fallback_words, parse_query, query_text,
+    relaxed, synonym_map, with_phrase,
 )
 from .postings import section_normalized, section_text
 from .schema import article_title_of
@@ -263,15 +263,6 @@ def _in_an_article(article_key: str) -> bool:
     """Whether an ``article_key`` names an article: sections outside any article have an
     empty title there."""
     return bool(article_title_of(article_key))
-
-
-def _replaced(node, clause: Clause, piece: str):
-    """``node`` with ``clause`` (the very object) replaced by the quoted phrase ``piece``."""
-    if node is clause:
-        return Clause(piece, normalized(piece), quoted=True)
-    if isinstance(node, (Clause, Not)):  # no positive clause is under a NOT
-        return node
-    return type(node)(tuple(_replaced(c, clause, piece) for c in node.children))
 
 
 def _crumbs(stored: dict) -> tuple[str, ...]:
@@ -595,7 +586,7 @@ class SearchSession:
                 if parsed.root is word:  # the piece alone, quoted only if it must be
                     q = query_text(Clause(piece, normalized(piece)))
                 else:  # quoted: a piece is literal text, whatever it holds
-                    q = query_text(_replaced(parsed.root, word, piece))
+                    q = query_text(with_phrase(parsed.root, word, piece))
                 if found(q):
                     out.append(q)
             if out:
