@@ -26,7 +26,9 @@ server's peak resident size from about 230 to 493 MB, so segments are read as pl
 
 Each segment also gets a suffix array of its normalized section texts (``<segment>.sfx``,
 :mod:`indexer.suffixes`), written by :class:`SuffixArrayPerDocWriter` as the segment's
-columns are, so a segment made by a merge has one too.
+columns are, and its posting lists again as plain arrays (``<segment>.fpa``,
+:mod:`indexer.posting_arrays`), written by :class:`PostingArraysFieldWriter` as its postings
+are, so a segment made by a merge has both too.
 
 The codec object is pickled into each segment's table of contents, so this class must stay
 importable under this name for as long as indexes written with it are read; renaming it means
@@ -38,9 +40,11 @@ from __future__ import annotations
 from array import array
 
 import numpy as np
-from whoosh.codec.whoosh3 import W3Codec, W3PerDocReader, W3PerDocWriter, W3PostingsWriter
+from whoosh.codec.whoosh3 import (
+    W3Codec, W3FieldWriter, W3PerDocReader, W3PerDocWriter, W3PostingsWriter,
+)
 
-from . import suffixes
+from . import posting_arrays, suffixes
 
 
 class SectionCodec(W3Codec):
@@ -61,6 +65,11 @@ class SectionCodec(W3Codec):
         """Whoosh's per-document reader whose open column files answer for themselves
         (:class:`HeldColumnsPerDocReader`)."""
         return HeldColumnsPerDocReader(storage, segment)
+
+    def field_writer(self, storage, segment):
+        """Whoosh's field writer that also writes the segment's posting arrays
+        (:class:`PostingArraysFieldWriter`)."""
+        return PostingArraysFieldWriter(self, storage, segment)
 
     def postings_writer(self, dbfile, byteids=False):
         """Whoosh's postings writer with packed blocks (see the module docstring)."""
@@ -102,7 +111,19 @@ bytes of names, more than a short tuple of small numbers, and most terms have a 
 
 class PackedPostingsWriter(W3PostingsWriter):
     """``W3PostingsWriter`` whose blocks of :data:`PACK_MIN` postings or more hold packed
-    arrays (see the module docstring)."""
+    arrays (see the module docstring), and which copies every posting it writes into
+    ``sink`` (a :class:`indexer.posting_arrays.FieldPostings`) when one is set."""
+
+    sink: posting_arrays.FieldPostings | None = None
+
+    def _write_block(self, last=False):
+        # every posting passes through here: Whoosh 2.7 inlines a posting list in its term
+        # info only below the inline limit, 1 here (and its inline path fails: W3TermInfo
+        # has no set_inline)
+        if self.sink is not None:
+            self.sink.ids.extend(self._ids)
+            self.sink.weights.extend(self._weights)
+        super()._write_block(last)
 
     def _mini_ids(self):
         if self._byteids or len(self._ids) < PACK_MIN:
@@ -161,6 +182,47 @@ class SuffixArrayPerDocWriter(W3PerDocWriter):
                 suffixes.save(array, f)
             finally:
                 f.close()
+
+
+class PostingArraysFieldWriter(W3FieldWriter):
+    """``W3FieldWriter`` that keeps every posting it writes (through its postings writer's
+    ``sink``) and, when the segment's postings are written, writes them again as the
+    segment's posting arrays, ``<segment>.fpa`` (:mod:`indexer.posting_arrays`). Whoosh
+    writes a segment's table of contents after its files, so no reader sees a segment
+    without them."""
+
+    def __init__(self, codec, storage, segment):
+        super().__init__(codec, storage, segment)
+        self._arrays: dict[str, posting_arrays.FieldPostings] = {}
+        self._start = 0
+
+    def start_field(self, fieldname, fieldobj):
+        """Whoosh's, pointing the new postings writer at this field's arrays."""
+        super().start_field(fieldname, fieldobj)
+        self._postwriter.sink = self._arrays.setdefault(fieldname,
+                                                        posting_arrays.FieldPostings())
+
+    def start_term(self, btext):
+        """Whoosh's, noting where the term's postings begin."""
+        super().start_term(btext)
+        self._start = len(self._postwriter.sink.ids)
+
+    def finish_term(self):
+        """Whoosh's, recording the term and its number of postings."""
+        sink = self._postwriter.sink
+        super().finish_term()
+        sink.terms.append(self._btext)
+        sink.counts.append(len(sink.ids) - self._start)
+
+    def close(self):
+        """Whoosh's, then the posting arrays written."""
+        super().close()
+        fields, self._arrays = self._arrays, {}
+        f = self._segment.create_file(self._storage, posting_arrays.POSTING_ARRAYS_EXT)
+        try:
+            posting_arrays.write(f, fields)
+        finally:
+            f.close()
 
 
 class HeldColumnsPerDocReader(W3PerDocReader):

@@ -50,7 +50,9 @@ from . import suffixes
 from .codec import SUFFIX_TEXT_COLUMN
 from .highlight import count_matches
 from .normalize import normalized
-from .postings import codes, column_texts, lengths, postings, section_normalized
+from .postings import (
+    codes, column_texts, doc_frequency, lengths, posting_arrays, postings, section_normalized,
+)
 from .query import All, Clause, Node, Not, ParsedQuery
 from .segment_cache import LRUCache, per_segment, segment_key
 from .suffixes import SUFFIX_EXT, SuffixIndex
@@ -288,7 +290,7 @@ def table_idf(searcher, fieldname: str, text: str) -> float:
     instead of from the posting lists: a long clause answered by the suffix arrays reads no
     posting list of its bigrams, and looking one up costs less than reading it. Equal to
     :func:`idf` (deleted sections counted until their segment is merged, as there)."""
-    return _idf(searcher, sum(reader.doc_frequency(fieldname, text)
+    return _idf(searcher, sum(doc_frequency(reader, fieldname, text)
                               for reader, _ in _segments(searcher)))
 
 
@@ -337,6 +339,7 @@ def preload(searcher) -> None:
         if reader.doc_count_all():
             section_normalized(reader, 0)  # loads the segment's offset maps
         suffix_index(reader)  # maps it now, before an update can delete the file
+        posting_arrays(reader)  # likewise
     readers = [reader for reader, _ in _segments(searcher)]
     if readers:
         for fieldname in ("doc_id", "article_key"):

@@ -2,8 +2,10 @@
 
 Whoosh's matchers walk postings one at a time through several Python calls each; on cn-laws
 that walk (and the position lists it decoded for phrases) was most of the search time. Here a
-term's posting list is read whole, one pickle load per block of up to 1,024 postings (:mod:`indexer.codec`), into numpy
-arrays that :mod:`indexer.matching` combines at C speed. A segment never changes once written
+term's posting list is read whole into numpy arrays that :mod:`indexer.matching` combines at C
+speed: sliced from the segment's posting arrays (:mod:`indexer.posting_arrays`) when it has
+them, else parsed from Whoosh's blocks, one pickle load per block of up to 1,024 postings
+(:mod:`indexer.codec`). A segment never changes once written
 (see :mod:`indexer.segment_cache`), so the arrays stay true for its lifetime; they are kept in
 a least-recently-used cache bounded by :data:`MAX_CACHED_BYTES`.
 """
@@ -11,6 +13,7 @@ a least-recently-used cache bounded by :data:`MAX_CACHED_BYTES`.
 from __future__ import annotations
 
 import io
+import os
 import pickle
 import struct
 import zlib
@@ -20,6 +23,7 @@ import numpy as np
 from whoosh.reading import TermNotFound
 
 from .normalize import NormalizedText, unpack_offsets
+from .posting_arrays import POSTING_ARRAYS_EXT, PostingArrays
 from .segment_cache import LRUCache, field_lengths, per_segment, segment_key
 
 MAX_CACHED_BYTES = 96 * 2**20
@@ -99,9 +103,44 @@ def _read_extent(data: bytes) -> tuple[list[np.ndarray], list[np.ndarray]]:
     return ids, weights
 
 
+def posting_arrays(reader) -> PostingArrays | None:
+    """The posting arrays of ``reader``'s segment (:mod:`indexer.posting_arrays`), mapped
+    once per segment and kept; None for a segment without them (written before they existed,
+    a compound segment, one whose file is gone or unreadable): its postings are read through
+    Whoosh."""
+    def load():
+        segment = reader.segment()
+        folder = getattr(getattr(reader, "_storage", None), "folder", None)
+        if folder is None or getattr(segment, "compound", False):
+            return False
+        try:
+            return PostingArrays(os.path.join(folder, segment.make_filename(POSTING_ARRAYS_EXT)))
+        except (OSError, ValueError):
+            return False
+    return per_segment(reader, "posting_arrays", load) or None
+
+
+def doc_frequency(reader, fieldname: str, text: str) -> int:
+    """How many documents of ``reader``'s segment hold ``fieldname:text``, deleted ones
+    included (Whoosh's ``reader.doc_frequency``), from the segment's posting arrays when it
+    has them (a binary search in memory instead of a hash-table lookup of several file
+    reads)."""
+    arrays = posting_arrays(reader)
+    if arrays is not None:
+        found = arrays.doc_frequency(fieldname, reader.schema[fieldname].to_bytes(text))
+        if found is not None:
+            return found
+    return reader.doc_frequency(fieldname, text)
+
+
 def _read(reader, fieldname: str, text: str) -> Postings:
     fieldobj = reader.schema[fieldname]
     btext = fieldobj.to_bytes(text)
+    arrays = posting_arrays(reader)
+    if arrays is not None:
+        found = arrays.postings(fieldname, btext)
+        if found is not None:
+            return Postings(*found) if found[0].size else EMPTY
     try:
         terms = reader._terms
         info = terms.term_info(fieldname, btext)

@@ -1,5 +1,6 @@
 """The segment codec (indexer/codec.py): packed posting blocks read back the same through
-Whoosh's own matchers and through our posting arrays."""
+Whoosh's own matchers, through our parse of their extents and from the segment's posting
+arrays."""
 
 from __future__ import annotations
 
@@ -65,14 +66,20 @@ def test_packed_blocks_read_back_through_whoosh_and_our_arrays(tmp_path, monkeyp
 
         def walked(*args, **kwargs):
             raise AssertionError("posting list walked through the matcher, not parsed whole")
-        # our arrays come from the term's extent, parsed whole (postings._read_extent)
         monkeypatch.setattr(type(reader), "postings", walked)
+        from_file = postings.posting_arrays(reader)
+        assert from_file is not None  # the segment's posting arrays (indexer.posting_arrays)
+        # without them, our arrays come from the term's extent, parsed whole
+        # (postings._read_extent)
+        monkeypatch.setattr(postings, "posting_arrays", lambda reader: None)
         for term, (ids, weights) in expect.items():
             got_ids, got_weights, blocks = _walk(reader, "body", term)
             assert got_ids == ids and got_weights == weights, term
-            arrays = postings.postings(reader, "body", term)
+            arrays = postings._read(reader, "body", term)
             assert arrays.ids.tolist() == ids
             assert np.array_equal(arrays.weights, np.asarray(weights, np.float64))
+            file_ids, file_weights = from_file.postings("body", term.encode())
+            assert file_ids.tolist() == ids and file_weights.tolist() == weights
             packed_blocks = [b for b in blocks if isinstance(b, array)]
             if term in ("every", "even"):  # thousands of postings: every block packed
                 assert packed_blocks and len(packed_blocks) == len(blocks), term
