@@ -340,10 +340,8 @@ def preload(searcher) -> None:
             section_normalized(reader, 0)  # loads the segment's offset maps
         suffix_index(reader)  # maps it now, before an update can delete the file
         posting_arrays(reader)  # likewise
-    readers = [reader for reader, _ in _segments(searcher)]
-    if readers:
-        for fieldname in ("doc_id", "article_key"):
-            _shared_codes(readers, fieldname)  # the facet values of all segments, sorted
+    for fieldname in ("doc_id", "article_key"):
+        preload_facets(searcher, fieldname)  # the facet values of all segments, sorted
 
 
 def _boosted(s: Scored, boost: float) -> Scored:
@@ -681,29 +679,29 @@ def facet_top(matches: list[SegmentMatches], fieldname: str, k: int,
     codes shared by all segments (:func:`_shared_codes`), whose order is the values' order, so
     the top ``k`` is one ``numpy.lexsort``.
     """
-    matches = [m for m in matches if m.ids.size]
-    if not matches:
+    if not any(m.ids.size for m in matches):
         return [], 0
+    # the shared codes of every segment searched (rank gives one match set per segment), so
+    # that a search matching in some segments only finds them kept (preload_facets)
     values, maps, kept = _shared_codes([m.reader for m in matches], fieldname)
     tally = np.zeros(len(values), np.int64)
     of_matches = []
     for m, shared in zip(matches, maps):
+        if not m.ids.size:
+            continue
         local = shared[codes(m.reader, fieldname)[1][m.ids]]
-        of_matches.append(local)
+        of_matches.append((m, local))
         tally += np.bincount(local, minlength=len(values))
     present = np.flatnonzero(tally)
     if counted is not None:
-        keep = kept.get(counted)
-        if keep is None:  # once per set of segments and predicate, not per search
-            keep = kept[counted] = np.fromiter(map(counted, values), bool, len(values))
-        present = present[keep[present]]
+        present = present[_kept(values, kept, counted)[present]]
     distinct = int(present.size)
     # shared codes follow the values' order, so ties by value are ties by code
     chosen = present[np.lexsort((present, -tally[present]))[:k]].tolist()
     first: dict[int, int | None] = dict.fromkeys(chosen)
     if holders:
         wanted = np.zeros(len(values), bool)
-        for m, local in zip(matches, of_matches):
+        for m, local in of_matches:
             missing = [c for c, d in first.items() if d is None]
             if not missing:
                 break
@@ -714,6 +712,24 @@ def facet_top(matches: list[SegmentMatches], fieldname: str, k: int,
                 first[c] = int(m.ids[at[i]]) + m.offset
             wanted[:] = False
     return [(values[c], int(tally[c]), first[c]) for c in chosen], distinct
+
+
+def _kept(values: list, kept: dict, counted) -> np.ndarray:
+    keep = kept.get(counted)
+    if keep is None:  # once per set of segments and predicate, not per search
+        keep = kept[counted] = np.fromiter(map(counted, values), bool, len(values))
+    return keep
+
+
+def preload_facets(searcher, fieldname: str, counted=None) -> None:
+    """Work out now what :func:`facet_top` keeps for ``fieldname`` over all the segments of
+    ``searcher`` (and, when given, its ``counted`` predicate over their values), so that the
+    first search does not (cn-laws: about 3 ms for the articles' predicate)."""
+    readers = [reader for reader, _ in _segments(searcher)]
+    if readers:
+        values, _, kept = _shared_codes(readers, fieldname)
+        if counted is not None:
+            _kept(values, kept, counted)
 
 
 _SHARED: dict[tuple, tuple[list, list[np.ndarray], dict]] = {}
