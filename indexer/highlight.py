@@ -9,6 +9,7 @@ matched, on the document's own characters. Everything outside ``<mark>`` is HTML
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from html import escape
@@ -82,15 +83,38 @@ def _distinct(needles: list[str]):
     return ((k, n) for k, n in enumerate(needles) if n and n not in needles[:k])
 
 
+FIND_FIRST = 32
+"""Occurrences of a needle found one ``str.find`` at a time; past that many, the rest of the
+text is compared as an array of code points (:func:`_found_together`): a common character
+in a long section (cn-laws' 人, 438 times in 7,807 characters) took 92 µs by ``find``, 18 by
+the arrays."""
+
+
+def _found_together(codes: np.ndarray, needle: str, start: int) -> np.ndarray:
+    """Every position from ``start`` on at which ``needle`` occurs in the text whose code
+    points are ``codes`` (``uint32``), overlapping ones included, ascending."""
+    at = start + np.flatnonzero(codes[start:codes.size - len(needle) + 1] == ord(needle[0]))
+    for j in range(1, len(needle)):
+        at = at[codes[at + j] == ord(needle[j])]
+    return at
+
+
 def _occurrences(text: str, needles: list[str], limit: int | None) -> list[tuple[int, int, list[int]]]:
     """``(needle number, needle length, [positions])``: each distinct needle's occurrences in
     the normalized ``text``, overlapping ones included, at most ``limit`` each (None: all)."""
     out = []
+    codes = None
     for k, needle in _distinct(needles):
         at: list[int] = []
         i = text.find(needle)
         left = -1 if limit is None else limit
         while i != -1 and left:
+            if len(at) == FIND_FIRST:  # a common needle: the rest at once
+                if codes is None:
+                    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32)
+                rest = _found_together(codes, needle, i)
+                at.extend((rest if limit is None else rest[:left]).tolist())
+                break
             at.append(i)
             i = text.find(needle, i + 1)
             left -= 1
@@ -191,6 +215,10 @@ def numbered_spans(matches: list[Match]) -> list[tuple[int, int, int, int]]:
     return [tuple(span) for span in spans]
 
 
+_SPECIAL = re.compile("[&<>\"']")
+"""What :func:`html.escape` (with ``quote=True``) replaces."""
+
+
 def mark(text: str, spans: list[tuple], start: int = 0, end: int | None = None) -> str:
     """HTML of ``text[start:end]`` with each span (absolute offsets, merged, sorted) in ``<mark>``.
 
@@ -201,6 +229,8 @@ def mark(text: str, spans: list[tuple], start: int = 0, end: int | None = None) 
     """
     end = len(text) if end is None else end
     out, pos = [], start
+    # most fragments hold nothing to escape: spare the call per piece then
+    esc = escape if _SPECIAL.search(text, start, end) else str
     first = max(0, bisect_right(spans, (start, start)) - 1)
     for span in spans[first:]:
         a, b = span[0], span[1]
@@ -209,11 +239,11 @@ def mark(text: str, spans: list[tuple], start: int = 0, end: int | None = None) 
         a, b = max(a, start), min(b, end)
         if a >= b:
             continue
-        out.append(escape(text[pos:a]))
+        out.append(esc(text[pos:a]))
         tag = "<mark>" if len(span) < 4 else f'<mark data-m="{span[2]}" data-n="{span[3]}">'
-        out.append(tag + escape(text[a:b]) + "</mark>")
+        out.append(tag + esc(text[a:b]) + "</mark>")
         pos = b
-    out.append(escape(text[pos:end]))
+    out.append(esc(text[pos:end]))
     return "".join(out)
 
 

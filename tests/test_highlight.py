@@ -84,6 +84,36 @@ def test_mark_escapes_everything_else():
     assert html == '&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; <mark>公安</mark> &amp;'
 
 
+@pytest.mark.parametrize("special", list("&<>\"'"))
+def test_mark_escapes_each_special_character_wherever_it_is(special):
+    text = f"公安{special}公安"
+    for start, end in ((0, 5), (2, 3), (1, 4)):
+        assert unescape(strip_tags(mark(text, [(0, 2)], start, end))) == text[start:end]
+        assert special not in mark(text, [(0, 2)], start, end).replace("<mark>", "") \
+            .replace("</mark>", "").replace("&amp;", "").replace("&lt;", "") \
+            .replace("&gt;", "").replace("&quot;", "").replace("&#x27;", "")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.randoms(use_true_random=False), st.integers(0, 2000),
+       st.lists(st.text(st.sampled_from(list("的人ab𠮷")), min_size=1, max_size=3),
+                min_size=1, max_size=3),
+       st.sampled_from([None, 1, 5, 33, 100]))
+def test_occurrences_are_every_start_position_up_to_the_limit(rnd, length, needles, limit):
+    """Past highlight.FIND_FIRST occurrences the rest are found as arrays: the same. (Few
+    distinct characters, so that needles of two and three recur past it.)"""
+    from indexer.highlight import _distinct, _occurrences
+
+    alphabet = rnd.choice(["的人", "的人ab", "a\ud800𠮷b"])
+    text = "".join(rnd.choice(alphabet) for _ in range(length))
+
+    want = []
+    for k, needle in _distinct(needles):
+        at = [i for i in range(len(text)) if text.startswith(needle, i)]
+        want.append((k, len(needle), at if limit is None else at[:limit]))
+    assert _occurrences(text, needles, limit) == want
+
+
 def test_matches_land_on_the_original_characters():
     text = "PDF 抽取：2022 年 1 月，ＩＴ行业"
     spans = [(m.start_char, m.end_char) for m in find_matches(text, ["2022年1月", "it"])]
