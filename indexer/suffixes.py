@@ -26,6 +26,8 @@ import os
 
 import numpy as np
 
+from .posting_arrays import read_ahead
+
 SUFFIX_EXT = ".sfx"
 """The file extension of a segment's suffix array."""
 MAX_CHARACTERS = 2**31 - 2**20
@@ -89,7 +91,8 @@ def save(array: np.ndarray, fileobj) -> None:
 
 
 def load(path: str | os.PathLike) -> np.ndarray:
-    """The suffix array saved at ``path``, memory-mapped read-only.
+    """The suffix array saved at ``path``, memory-mapped read-only (and read ahead into the
+    page cache: :func:`indexer.posting_arrays.read_ahead`).
 
     Raises:
         OSError: the file cannot be read (``FileNotFoundError`` when missing).
@@ -98,6 +101,8 @@ def load(path: str | os.PathLike) -> np.ndarray:
     array = np.load(path, mmap_mode="r", allow_pickle=False)
     if array.dtype != np.int32 or array.ndim != 1:
         raise ValueError(f"{path}: not a suffix array")
+    with open(path, "rb") as f:
+        read_ahead(f.fileno())
     return array
 
 
