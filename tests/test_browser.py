@@ -158,6 +158,25 @@ def test_one_history_entry_per_search(page, live_server):
     assert _titles(page) == guangdong
 
 
+def test_a_search_asked_for_after_a_pause_keeps_the_typed_one_in_history(page, live_server):
+    """Typed results, then a pause longer than search.js's BURST_IDLE_MS (2 s), then a new
+    query with Enter at once: Back returns to the typed results (the new-user trial found
+    them replaced)."""
+    page.goto(live_server + "/")
+    box = page.get_by_label("搜索")
+    box.press_sequentially("公安", delay=40)
+    _wait_for_query(page, "公安")
+    page.wait_for_timeout(2300)
+    box.fill("广东")
+    box.press("Enter")
+    _wait_for_query(page, "广东")
+    page.go_back()
+    _wait_for_query(page, "公安")
+    expect(page.get_by_label("搜索")).to_have_value("公安")
+    page.go_back()
+    page.wait_for_url(live_server + "/")
+
+
 def test_nothing_is_fetched_while_an_input_method_is_composing(page, live_server):
     page.goto(live_server + "/")
     fetched: list[str] = []

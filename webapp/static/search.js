@@ -77,7 +77,9 @@
 
   function record(href, how) {
     if (how === "none") return;
-    if (how === "type" && Date.now() - lastTyped > BURST_IDLE_MS) burstEntry = false;
+    // a pause ends the burst whatever comes next: a search asked for after it gets its own
+    // entry rather than taking the burst's
+    if (Date.now() - lastTyped > BURST_IDLE_MS) burstEntry = false;
     var replace = how === "type" ? burstEntry : burstEntry || href === location.href;
     if (replace) history.replaceState({ swapped: true }, "", href);
     else history.pushState({ swapped: true }, "", href);
