@@ -1,7 +1,8 @@
 """``python -m indexer [--seeds DIR] [--index DIR] [--rebuild] [--watch]``.
 
-Brings the index up to date (incrementally unless ``--rebuild``) and prints what it did:
-added / changed / removed / unchanged / failed files, sections, seconds. Exits 1 when a file
+Brings the index up to date with its documents folder (incrementally unless ``--rebuild``;
+the folder it was built from unless ``--seeds`` or ``$ZHSEARCH_SEEDS`` names another) and
+prints what it did: added / changed / removed / unchanged / failed files, sections, seconds. Exits 1 when a file
 failed or the index could not be written, 0 otherwise. ``--watch`` then keeps watching the
 seeds folder and updates the index whenever changes have settled, until interrupted.
 """
@@ -15,7 +16,9 @@ import time
 from pathlib import Path
 
 from .config import default_index_dir, default_seeds_dir
-from .indexing import IndexBusyError, IndexLocationError, Progress, UpdateReport, update
+from .indexing import (
+    IndexBusyError, IndexLocationError, Progress, UpdateReport, read_meta, update,
+)
 
 WATCH_DEBOUNCE_MS = 1500
 """Changes are gathered until the folder has been quiet this long (milliseconds)."""
@@ -111,11 +114,28 @@ def watch(seeds: str, index: str) -> int:
     return 0
 
 
+def seeds_of(index: str) -> str:
+    """The folder ``python -m indexer`` reads when ``--seeds`` is not given:
+    ``$ZHSEARCH_SEEDS``, else the folder the index at ``index`` was last built from (its
+    ``meta.json`` says; printed, since it was not typed), else the bundled ``seeds/``. A
+    service started with ``--seeds DIR`` is then kept current by a bare ``python -m indexer``
+    (which read the bundled folder before and so replaced the service's documents with it:
+    new-user trial)."""
+    if "ZHSEARCH_SEEDS" not in os.environ:
+        recorded = (read_meta(index) or {}).get("seeds_dir")
+        if isinstance(recorded, str) and Path(recorded).is_dir():
+            print(f"seeds: {recorded} (the folder this index was built from)", flush=True)
+            return recorded
+    return str(default_seeds_dir())
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     parser = argparse.ArgumentParser(prog="python -m indexer", description=__doc__.split("\n")[0])
-    parser.add_argument("--seeds", default=str(default_seeds_dir()),
-                        help="folder of documents, read recursively (default: %(default)s)")
+    parser.add_argument("--seeds", default=None,
+                        help="folder of documents, read recursively (default: $ZHSEARCH_SEEDS, "
+                             "else the folder the index was built from, else "
+                             f"{default_seeds_dir()})")
     parser.add_argument("--index", default=str(default_index_dir()),
                         help="index folder (default: %(default)s)")
     parser.add_argument("--rebuild", action="store_true",
@@ -123,6 +143,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--watch", action="store_true",
                         help="after updating, keep watching the seeds folder and update on changes")
     args = parser.parse_args(argv)
+    if args.seeds is None:
+        args.seeds = seeds_of(args.index)
     report = run_update(args.seeds, args.index, args.rebuild)
     if report is None:
         return 1

@@ -144,6 +144,37 @@ def test_a_second_indexer_gets_a_clear_message(tmp_path, seeds_copy, capsys):
         held.close()
 
 
+def test_cli_updates_an_index_from_the_folder_it_was_built_from(tmp_path, seeds_copy,
+                                                                 monkeypatch, capsys):
+    """Without --seeds (or $ZHSEARCH_SEEDS), the index's own folder is read, not the bundled
+    seeds/ (the new-user trial's service on --seeds DIR lost its documents to a bare
+    ``python -m indexer``)."""
+    monkeypatch.delenv("ZHSEARCH_SEEDS", raising=False)
+    index_dir = tmp_path / "ix"
+    (seeds_copy / "新增.md").write_text("# 新增\n\n紫藤巷邮政代办点。\n", encoding="utf-8")
+    assert indexer_main(["--seeds", str(seeds_copy), "--index", str(index_dir)]) == 0
+    (seeds_copy / "又一篇.md").write_text("# 又一篇\n\n琥珀南门。\n", encoding="utf-8")
+    capsys.readouterr()
+    assert indexer_main(["--index", str(index_dir)]) == 0
+    out = capsys.readouterr().out
+    assert f"seeds: {seeds_copy.resolve()}" in out and "1 added, 0 changed, 0 removed" in out
+    with indexer.SearchSession(indexer.open_index(index_dir)) as s:
+        assert s.search(s.parse("紫藤巷")).total == s.search(s.parse("琥珀南门")).total == 1
+    # the environment, then --seeds, name another folder
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "别的.md").write_text("# 别的\n\n别处的文字。\n", encoding="utf-8")
+    monkeypatch.setenv("ZHSEARCH_SEEDS", str(other))
+    assert indexer_main(["--index", str(index_dir)]) == 0
+    assert "removed" in capsys.readouterr().out
+    with indexer.SearchSession(indexer.open_index(index_dir)) as s:
+        assert s.search(s.parse("紫藤巷")).total == 0 and s.search(s.parse("别处")).total == 1
+    monkeypatch.delenv("ZHSEARCH_SEEDS")
+    assert indexer_main(["--seeds", str(seeds_copy), "--index", str(index_dir)]) == 0
+    with indexer.SearchSession(indexer.open_index(index_dir)) as s:
+        assert s.search(s.parse("紫藤巷")).total == 1 and s.search(s.parse("别处")).total == 0
+
+
 def test_cli_prints_what_it_did(tmp_path, seeds_copy, corpus_dir):
     run = lambda *a: subprocess.run([sys.executable, "-m", "indexer", *a],  # noqa: E731
                                     capture_output=True, text=True, cwd=REPO, timeout=120)
