@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import heapq
 import math
-import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -54,7 +53,7 @@ from .postings import (
     codes, column_texts, doc_frequency, lengths, posting_arrays, postings, section_normalized,
 )
 from .query import All, Clause, Node, Not, ParsedQuery
-from .segment_cache import LRUCache, per_segment, segment_key
+from .segment_cache import LRUCache, per_segment, segment_file, segment_key
 from .suffixes import SUFFIX_EXT, SuffixIndex
 from .schema import (
     B, HEADING_BOOST, K1, PHRASE_BOOST, PROXIMITY_BOOST, PROXIMITY_SLOP, SYNONYM_BOOST, WORD_BOOST,
@@ -304,13 +303,11 @@ def suffix_index(reader) -> SuffixIndex | None:
     without one (written before they existed, a compound segment, one whose file is gone or
     does not fit its texts): its long clauses take the bigram postings."""
     def load():
-        segment = reader.segment()
-        folder = getattr(getattr(reader, "_storage", None), "folder", None)
-        if folder is None or getattr(segment, "compound", False):
+        path = segment_file(reader, SUFFIX_EXT)
+        if path is None:
             return False
         try:
-            array = suffixes.load(os.path.join(folder, segment.make_filename(SUFFIX_EXT)))
-            return SuffixIndex(array, column_texts(reader, SUFFIX_TEXT_COLUMN))
+            return SuffixIndex(suffixes.load(path), column_texts(reader, SUFFIX_TEXT_COLUMN))
         except (OSError, ValueError):
             return False
     return per_segment(reader, "suffixes", load) or None

@@ -13,7 +13,6 @@ a least-recently-used cache bounded by :data:`MAX_CACHED_BYTES`.
 from __future__ import annotations
 
 import io
-import os
 import pickle
 import struct
 import zlib
@@ -24,7 +23,7 @@ from whoosh.reading import TermNotFound
 
 from .normalize import NormalizedText, unpack_offsets
 from .posting_arrays import POSTING_ARRAYS_EXT, PostingArrays
-from .segment_cache import LRUCache, field_lengths, per_segment, segment_key
+from .segment_cache import LRUCache, field_lengths, per_segment, segment_file, segment_key
 
 MAX_CACHED_BYTES = 96 * 2**20
 """Posting arrays kept at most (bytes; 12 bytes per posting), least recently used dropped."""
@@ -109,12 +108,9 @@ def posting_arrays(reader) -> PostingArrays | None:
     a compound segment, one whose file is gone or unreadable): its postings are read through
     Whoosh."""
     def load():
-        segment = reader.segment()
-        folder = getattr(getattr(reader, "_storage", None), "folder", None)
-        if folder is None or getattr(segment, "compound", False):
-            return False
+        path = segment_file(reader, POSTING_ARRAYS_EXT)
         try:
-            return PostingArrays(os.path.join(folder, segment.make_filename(POSTING_ARRAYS_EXT)))
+            return False if path is None else PostingArrays(path)
         except (OSError, ValueError):
             return False
     return per_segment(reader, "posting_arrays", load) or None

@@ -16,6 +16,7 @@ fall out by themselves.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import OrderedDict
 
@@ -113,6 +114,17 @@ def segment_key(reader: SegmentReader) -> tuple:
         except AttributeError:  # a reader that takes no attributes: work it out each time
             pass
     return key
+
+
+def segment_file(reader: SegmentReader, ext: str) -> str | None:
+    """The path of the file with extension ``ext`` (``".sfx"``…) beside ``reader``'s segment
+    files, or None when its segment keeps no files of its own (a compound segment, or a
+    storage that is not a folder)."""
+    segment = reader.segment()
+    folder = getattr(getattr(reader, "_storage", None), "folder", None)
+    if folder is None or getattr(segment, "compound", False):
+        return None
+    return os.path.join(folder, segment.make_filename(ext))
 
 
 def _cached(reader: SegmentReader, name: str, load):
