@@ -53,7 +53,7 @@ from .postings import (
     codes, column_texts, doc_frequency, lengths, posting_arrays, postings, section_normalized,
 )
 from .query import All, Clause, Node, Not, ParsedQuery
-from .segment_cache import LRUCache, per_segment, segment_file, segment_key
+from .segment_cache import LRUCache, per_segment, segment_file, segment_key, segment_leaves
 from .suffixes import SUFFIX_EXT, SuffixIndex
 from .schema import (
     B, HEADING_BOOST, K1, PHRASE_BOOST, PROXIMITY_BOOST, PROXIMITY_SLOP, SYNONYM_BOOST, WORD_BOOST,
@@ -353,8 +353,9 @@ def _union(parts: list[Scored]) -> Scored:
 
 
 def _segments(searcher):
-    """``(segment reader, global offset)`` for each segment of the searcher."""
-    return searcher.reader().leaf_readers()
+    """``(segment reader, global offset)`` for each segment of the searcher
+    (:func:`indexer.segment_cache.segment_leaves`)."""
+    return segment_leaves(searcher)
 
 
 class _Budget:

@@ -24,7 +24,7 @@ from .query import (
 )
 from .postings import section_normalized, section_text
 from .schema import article_title_of
-from .segment_cache import per_segment
+from .segment_cache import per_segment, segment_leaves
 
 MAX_PER_PAGE = 100
 """The largest page size a caller may ask for."""
@@ -321,7 +321,7 @@ class SearchSession:
         self.handle.current_meta()
         matching.preload(self._searcher)
         matching.preload_facets(self._searcher, "article_key", _in_an_article)
-        for reader, offset in self._searcher.reader().leaf_readers():
+        for reader, offset in segment_leaves(self._searcher):
             if reader.doc_count_all():
                 self._searcher.stored_fields(offset)
                 self._text(offset)
@@ -440,7 +440,7 @@ class SearchSession:
 
     def _leaf(self, docnum: int) -> tuple:
         """``(segment reader, segment document number)`` of global document ``docnum``."""
-        leaves = self._searcher.reader().leaf_readers()
+        leaves = segment_leaves(self._searcher)
         at = bisect_right([offset for _, offset in leaves], docnum) - 1
         reader, offset = leaves[at]
         return reader, docnum - offset

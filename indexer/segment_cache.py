@@ -116,6 +116,15 @@ def segment_key(reader: SegmentReader) -> tuple:
     return key
 
 
+def segment_leaves(searcher) -> list[tuple[SegmentReader, int]]:
+    """``(segment reader, global offset of its first document)`` for each segment of
+    ``searcher`` (a Whoosh searcher). An index of no sections has none: Whoosh gives it one
+    ``EmptyReader``, which has no segment, and every per-segment read failed on it (a search
+    of an empty seeds folder answered 500: breaker)."""
+    return [(reader, offset) for reader, offset in searcher.reader().leaf_readers()
+            if isinstance(reader, SegmentReader)]
+
+
 def segment_file(reader: SegmentReader, ext: str) -> str | None:
     """The path of the file with extension ``ext`` (``".sfx"``…) beside ``reader``'s segment
     files, or None when its segment keeps no files of its own (a compound segment, or a

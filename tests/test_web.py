@@ -347,3 +347,29 @@ def test_concordance_pages_keep_per_page_and_lines_name_their_occurrence(client,
         text = sections[o["section_id"]]
         # the m-th occurrence of the match in its section is this one
         assert [i for i in range(len(text)) if text.startswith("公安", i)][number - 1] == o["start_char"]
+
+
+def test_an_index_of_no_sections_answers_every_page(tmp_path):
+    """An empty seeds folder (or only empty or unreadable files) builds an index of no
+    sections, which Whoosh reads through an EmptyReader without a segment: every search page
+    answered 500 (breaker)."""
+    import indexer
+    from webapp import create_app
+    from webapp.index_access import close_index
+
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "empty.txt").write_text("", encoding="utf-8")
+    indexer.update(seeds, tmp_path / "ix")
+    app = create_app({"TESTING": True, "SEEDS_DIR": str(seeds), "INDEX_DIR": str(tmp_path / "ix")})
+    try:
+        client = app.test_client()
+        q = quote("的")
+        for path in ("/", f"/search?q={q}", f"/search.json?q={q}", f"/concordance?q={q}",
+                     f"/concordance.json?q={q}", f"/concordance.csv?q={q}", "/docs.json",
+                     "/status.json"):
+            assert client.get(path).status_code == 200, path
+        assert client.get(f"/search.json?q={q}").get_json()["total"] == 0
+        assert client.get("/docs.json").get_json()["docs"] == []
+    finally:
+        close_index(app)
