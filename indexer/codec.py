@@ -220,7 +220,7 @@ class PostingArraysFieldWriter(W3FieldWriter):
         fields, self._arrays = self._arrays, {}
         f = self._segment.create_file(self._storage, posting_arrays.POSTING_ARRAYS_EXT)
         try:
-            posting_arrays.write(f, fields)
+            posting_arrays.write(f, fields, self._segment.segment_id())
         finally:
             f.close()
 

@@ -11,9 +11,11 @@ Here every term of every indexed field of a segment is also written, as the segm
 :class:`indexer.codec.PostingArraysFieldWriter`, so a merged segment gets one too), into one
 file of plain arrays:
 
-* per field, its terms in Whoosh's order (sorted bytes) as one fixed-width byte-string array,
-  found by binary search (``numpy.searchsorted``); where each term's postings start, as a
-  cumulative ``int64`` array;
+* per field, its terms of up to :data:`KEY_WIDTH` bytes in Whoosh's order (sorted bytes) as
+  one fixed-width byte-string array, found by binary search (``numpy.searchsorted``); its
+  longer terms, sorted, as their bytes joined with an ``int64`` array of offsets (a binary
+  search by :mod:`bisect`); where each term's postings start, the short terms' then the long
+  ones', as a cumulative ``int64`` array;
 * the field's document numbers, one after another per term (ascending within a term), as
   ``uint16`` when every one of the segment's is below 65,536, else ``uint32``; and its weights
   (term frequency × field boost) as ``uint8`` or ``uint16`` when all are whole numbers that
@@ -25,25 +27,33 @@ and of its postings, nothing else. A segment without the file (written before it
 by another codec) or a field missing from it (one whose terms hold a NUL byte, which the
 fixed-width array could not tell apart) is read through Whoosh as before.
 
-Layout: :data:`MAGIC`; the header's length (8 bytes, little-endian); the header (JSON: per
-field, its term count, key width, and each array's byte offset and dtype); then the arrays,
-each starting at a multiple of 8 bytes.
+Layout: :data:`MAGIC`; the header's length (8 bytes, little-endian); the header (JSON: the
+segment's id, so that a file cannot be taken for another segment's; per field, its short and
+long term counts, key width, and each array's byte offset and dtype); then the arrays, each
+starting at a multiple of 8 bytes. Nothing checks the arrays' contents (Whoosh's own files
+are not checked either); a reader checks that a posting list's ids fit its segment.
 """
 
 from __future__ import annotations
 
+import bisect
 import json
 import mmap
 import os
 import struct
 from array import array
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
 POSTING_ARRAYS_EXT = ".fpa"
 """The file extension of a segment's posting arrays."""
-MAGIC = b"ZHFPA01\n"
+MAGIC = b"ZHFPA02\n"
+KEY_WIDTH = 32
+"""Terms up to this many bytes are fixed-width keys; longer ones are kept apart, so one long
+token (a run of digits or letters is one word) cannot widen every key of its field (a
+20,000-digit number made a segment's file 389 MB instead of 5: breaker)."""
 _LENGTH = struct.Struct("<Q")
 
 
@@ -79,13 +89,47 @@ def _increasing(terms: list[bytes]) -> bool:
     return all(a < b for a, b in zip(terms, terms[1:]))
 
 
-def write(f, fields: dict[str, FieldPostings]) -> None:
+def _field_arrays(fp: FieldPostings, id_type) -> tuple[dict, dict[str, np.ndarray]]:
+    """A field's header entry and arrays: terms up to :data:`KEY_WIDTH` bytes as the
+    fixed-width keys, longer ones after them (their bytes joined, with offsets), and the
+    postings reordered to match."""
+    counts = np.asarray(fp.counts, np.int64)
+    ids = np.frombuffer(fp.ids, np.uint32)
+    weights = np.frombuffer(fp.weights, np.float32)
+    long = np.fromiter((len(t) > KEY_WIDTH for t in fp.terms), bool, len(fp.terms))
+    short_terms, long_terms = fp.terms, []
+    if long.any():
+        per_posting = np.repeat(long, counts)
+        ids = np.concatenate([ids[~per_posting], ids[per_posting]])
+        weights = np.concatenate([weights[~per_posting], weights[per_posting]])
+        counts = np.concatenate([counts[~long], counts[long]])
+        short_terms = [t for t, is_long in zip(fp.terms, long.tolist()) if not is_long]
+        long_terms = [t for t, is_long in zip(fp.terms, long.tolist()) if is_long]
+    width = max(map(len, short_terms), default=1)
+    starts = np.zeros(counts.size + 1, np.int64)
+    np.cumsum(counts, out=starts[1:])
+    offsets = np.zeros(len(long_terms) + 1, np.int64)
+    np.cumsum([len(t) for t in long_terms], out=offsets[1:])
+    arrays = {
+        "keys": np.array(short_terms, dtype=f"S{width}"),
+        "starts": starts,
+        "ids": ids.astype(id_type),
+        "weights": _narrow_weights(weights),
+        "long_terms": np.frombuffer(b"".join(long_terms), np.uint8),
+        "long_offsets": offsets,
+    }
+    return {"terms": len(short_terms), "long": len(long_terms), "width": width}, arrays
+
+
+def write(f, fields: dict[str, FieldPostings], segment_id: str = "") -> None:
     """Write ``fields`` to the binary file object ``f`` in the layout of the module docstring.
 
     Args:
         f: a writable binary file (a Whoosh ``StructFile`` or an ``open(..., "wb")`` file).
         fields: field name → its postings; a field whose terms hold a NUL byte, or are not
             strictly ascending, is left out (its postings are then read through Whoosh).
+        segment_id: the segment's id, recorded so that a reader can tell the file belongs
+            to its segment.
     Raises:
         ValueError: a field's counts do not add up to its ids or weights.
     """
@@ -101,23 +145,14 @@ def write(f, fields: dict[str, FieldPostings]) -> None:
                              f"{len(fp.ids)} ids, {len(fp.weights)} weights")
         if any(b"\x00" in t for t in fp.terms) or not _increasing(fp.terms):
             continue
-        width = max(map(len, fp.terms), default=1)
-        starts = np.zeros(len(fp.counts) + 1, np.int64)
-        np.cumsum(np.asarray(fp.counts, np.int64), out=starts[1:])
-        arrays = {
-            "keys": np.array(fp.terms, dtype=f"S{width}"),
-            "starts": starts,
-            "ids": np.frombuffer(fp.ids, np.uint32).astype(id_type),
-            "weights": _narrow_weights(np.frombuffer(fp.weights, np.float32)),
-        }
-        header[name] = {"terms": len(fp.terms), "width": width}
+        header[name], arrays = _field_arrays(fp, id_type)
         blobs.extend((name, kind, a) for kind, a in arrays.items())
     # offsets are relative to the first array, so the header can be sized before it is known
     offset = 0
     for name, kind, a in blobs:
         header[name][kind] = [offset, a.dtype.str]
         offset += -(-a.nbytes // 8) * 8
-    head = json.dumps({"fields": header}).encode("utf-8")
+    head = json.dumps({"segment": segment_id, "fields": header}).encode("utf-8")
     start = len(MAGIC) + _LENGTH.size + len(head)
     pad = -start % 8
     f.write(MAGIC + _LENGTH.pack(len(head) + pad) + head + b" " * pad)
@@ -137,6 +172,30 @@ def read_ahead(fd: int) -> None:
             os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_WILLNEED)
         except OSError:
             pass
+
+
+class _Terms:
+    """A field's long terms (over :data:`KEY_WIDTH` bytes) as a sorted sequence of bytes,
+    sliced from the mapped file as :func:`bisect.bisect_left` asks for them (no copy of
+    them all: a collection of hashes or long numbers may hold many)."""
+
+    def __init__(self, data: np.ndarray, offsets: np.ndarray):
+        self._data, self._offsets = data, offsets
+
+    def __len__(self) -> int:
+        return self._offsets.size - 1
+
+    def __getitem__(self, i: int) -> bytes:
+        return self._data[int(self._offsets[i]):int(self._offsets[i + 1])].tobytes()
+
+
+class _Field(NamedTuple):
+    keys: np.ndarray       # the terms up to KEY_WIDTH bytes, fixed width, sorted
+    width: int             # their width
+    starts: np.ndarray     # where each term's postings start: keys first, then long terms
+    ids: np.ndarray
+    weights: np.ndarray
+    long_terms: _Terms     # the longer terms, sorted
 
 
 class PostingArrays:
@@ -159,50 +218,62 @@ class PostingArrays:
             raise ValueError(f"{path}: not a posting-arrays file")
         (length,) = _LENGTH.unpack_from(self._map, len(MAGIC))
         base = len(MAGIC) + _LENGTH.size + length
-        self._fields: dict[str, tuple] = {}
+        self._fields: dict[str, _Field] = {}
         try:
             header = json.loads(bytes(self._map[len(MAGIC) + _LENGTH.size:base]))
+            self.segment_id: str = str(header.get("segment", ""))
             for name, h in header["fields"].items():
-                self._fields[name] = self._views(h, base)
-        except (KeyError, TypeError, IndexError) as exc:
+                self._fields[name] = self._field(h, base)
+        except (KeyError, TypeError, IndexError, AttributeError, OverflowError) as exc:
             raise ValueError(f"{path}: a damaged header ({exc!r})") from exc
 
-    def _views(self, h: dict, base: int) -> tuple:
+    def _field(self, h: dict, base: int) -> "_Field":
         """A field's arrays as views of the mapped file (numpy raises ValueError when the
-        file is too short for one)."""
+        file is too short for one, or a count is negative)."""
         def view(kind, count):
+            if count < 0:  # numpy takes -1 as "all the rest"
+                raise ValueError(f"a negative count of {kind}")
             offset, dtype = h[kind]
             dt = np.dtype(f"S{h['width']}") if kind == "keys" else np.dtype(dtype)
             return np.frombuffer(self._map, dt, count, base + offset)
 
-        n = h["terms"]
-        starts = view("starts", n + 1)
-        total = int(starts[-1]) if n else 0
-        return view("keys", n), h["width"], starts, view("ids", total), view("weights", total)
+        n, n_long = int(h["terms"]), int(h["long"])
+        starts = view("starts", n + n_long + 1)
+        offsets = view("long_offsets", n_long + 1)
+        return _Field(view("keys", n), int(h["width"]), starts,
+                      view("ids", int(starts[-1])), view("weights", int(starts[-1])),
+                      _Terms(view("long_terms", int(offsets[-1])), offsets))
 
     def has_field(self, fieldname: str) -> bool:
         """Whether ``fieldname``'s postings are in this file."""
         return fieldname in self._fields
 
-    def _span(self, fieldname: str, btext: bytes) -> tuple[int, int] | None:
-        keys, width, starts, _, _ = self._fields[fieldname]
-        if len(btext) > width or not keys.size:  # no key is longer: spare the search
-            return 0, 0
-        i = int(keys.searchsorted(btext))
-        if i < keys.size and keys[i] == btext:
-            return int(starts[i]), int(starts[i + 1])
-        return 0, 0
+    def _span(self, fieldname: str, btext: bytes) -> tuple[int, int]:
+        f = self._fields[fieldname]
+        if len(btext) > KEY_WIDTH:
+            i = bisect.bisect_left(f.long_terms, btext)
+            if i == len(f.long_terms) or f.long_terms[i] != btext:
+                return 0, 0
+            i += f.keys.size
+        else:
+            if len(btext) > f.width or not f.keys.size:  # no key is longer: spare the search
+                return 0, 0
+            i = int(f.keys.searchsorted(btext))
+            if i == f.keys.size or f.keys[i] != btext:
+                return 0, 0
+        return int(f.starts[i]), int(f.starts[i + 1])
 
     def postings(self, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray] | None:
         """``(ids, weights)`` of the term ``btext`` (its bytes, as Whoosh's field encodes it)
         in ``fieldname``: segment document numbers, ascending (``int32``, deleted documents
         included) and weights (``float64``), both new arrays; empty ones for a term that does
-        not occur; None when the field is not in this file."""
+        not occur; None when the field is not in this file. (A damaged file can give ids
+        out of the segment's range: the caller checks them.)"""
         if fieldname not in self._fields:
             return None
         lo, hi = self._span(fieldname, btext)
-        _, _, _, ids, weights = self._fields[fieldname]
-        return ids[lo:hi].astype(np.int32), weights[lo:hi].astype(np.float64)
+        f = self._fields[fieldname]
+        return f.ids[lo:hi].astype(np.int32), f.weights[lo:hi].astype(np.float64)
 
     def doc_frequency(self, fieldname: str, btext: bytes) -> int | None:
         """How many documents of the segment hold the term (deleted ones included, as

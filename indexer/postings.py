@@ -110,9 +110,12 @@ def posting_arrays(reader) -> PostingArrays | None:
     def load():
         path = segment_file(reader, POSTING_ARRAYS_EXT)
         try:
-            return False if path is None else PostingArrays(path)
+            arrays = None if path is None else PostingArrays(path)
         except (OSError, ValueError):
             return False
+        if arrays is None or arrays.segment_id != reader.segment().segment_id():
+            return False  # none, or written for another segment (copied or renamed in)
+        return arrays
     return per_segment(reader, "posting_arrays", load) or None
 
 
@@ -135,8 +138,11 @@ def _read(reader, fieldname: str, text: str) -> Postings:
     arrays = posting_arrays(reader)
     if arrays is not None:
         found = arrays.postings(fieldname, btext)
-        if found is not None:
-            return Postings(*found) if found[0].size else EMPTY
+        if found is not None and not found[0].size:
+            return EMPTY
+        if found is not None and 0 <= found[0].min() and found[0].max() < reader.doc_count_all():
+            return Postings(*found)
+        # else not in the arrays, or a damaged file's ids: read through Whoosh
     try:
         terms = reader._terms
         info = terms.term_info(fieldname, btext)

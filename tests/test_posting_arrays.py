@@ -5,13 +5,14 @@ every term reads back from them as Whoosh's own matcher walks it, and a search w
 from __future__ import annotations
 
 import io
+import json
 
 import numpy as np
 import pytest
 from whoosh.codec.whoosh3 import W3TermsReader
 
 import indexer
-from indexer import matching, postings
+from indexer import matching, postings, segment_cache
 from indexer.posting_arrays import FieldPostings, PostingArrays, write
 from indexer.segment_cache import LRUCache
 
@@ -121,6 +122,27 @@ def test_fields_the_fixed_width_keys_cannot_hold_are_left_to_whoosh(tmp_path):
     assert arrays.has_field("empty") and arrays.postings("empty", b"a")[0].size == 0
 
 
+def test_long_terms_are_kept_apart_from_the_fixed_width_keys(tmp_path):
+    """A term over KEY_WIDTH bytes (one long run of digits or letters is one word) does not
+    widen every key of its field: the breaker's 20,000-digit number made a file of 389 MB."""
+    long = b"f" * 50_000
+    terms = {b"w%04d" % i: [(i, 1.0)] for i in range(5000)}
+    terms.update({long: [(7, 2.0), (9, 1.0)], long + b"g": [(3, 1.0)],
+                  b"a" * 33: [(1, 3.0)], b"a" * 32: [(2, 1.0)], b"a" * 34: [(4, 1.0)]})
+    ordered = dict(sorted(terms.items()))
+    buf = io.BytesIO()
+    write(buf, {"f": _field(ordered)})
+    assert len(buf.getvalue()) < 400_000  # keys of 32 bytes and the long ones once, not 5,005 × 50,000
+    arrays = _mapped(tmp_path, buf.getvalue())
+    for term, plist in ordered.items():
+        ids, weights = arrays.postings("f", term)
+        assert ids.tolist() == [d for d, _ in plist], term[:40]
+        assert weights.tolist() == [w for _, w in plist]
+        assert arrays.doc_frequency("f", term) == len(plist)
+    for absent in (long[:-1], long + b"a", long + b"h", b"a" * 35, b"a" * 31, b"w5000"):
+        assert arrays.postings("f", absent)[0].size == 0 and arrays.doc_frequency("f", absent) == 0
+
+
 def test_counts_must_add_up():
     fp = _field({b"a": [(1, 1.0)]})
     fp.counts[0] = 2
@@ -133,8 +155,16 @@ def test_a_damaged_file_is_refused(tmp_path):
     write(buf, {"f": _field({b"a": [(d, 1.0) for d in range(100)]})})
     data = buf.getvalue()
     header_end = data.index(b"}}}") + 3
+    head_at = data.index(b"{")
+    length = int.from_bytes(data[head_at - 8:head_at], "little")
+
+    def with_header(text: bytes) -> bytes:  # another header of the same length
+        return data[:head_at] + text.ljust(length) + data[head_at + length:]
+
     for bad in (data[:-64], b"XX" + data[2:], data[:10], b"",
-                data.replace(b'"fields"', b'"fieldz"', 1), data[:header_end - 2] + b"  " + data[header_end:]):
+                data.replace(b'"fields"', b'"fieldz"', 1), data[:header_end - 2] + b"  " + data[header_end:],
+                with_header(b'{"fields": []}'), with_header(b'"x"'), with_header(b"[1]"),
+                with_header(data[head_at:header_end].replace(b'"terms": 1', b'"terms": -3'))):
         with pytest.raises(ValueError):
             _mapped(tmp_path, bad)
 
@@ -172,3 +202,53 @@ def test_a_search_without_posting_arrays_finds_and_ranks_the_same(multi, monkeyp
         assert [(h.section_id, h.score) for h in a.hits] == \
             [(h.section_id, h.score) for h in b.hits], q
         assert a.facets == b.facets, q
+
+
+def test_a_file_of_another_segment_or_with_ids_out_of_range_is_not_read(tmp_path, seeds_dir,
+                                                                          monkeypatch):
+    """A posting-arrays file copied in from another segment is refused (its segment id), and
+    ids past the segment's documents (a damaged file) are read through Whoosh instead: the
+    breaker had 500s from both."""
+    import shutil
+
+    seeds = tmp_path / "seeds"
+    shutil.copytree(seeds_dir, seeds)
+    index_dir = tmp_path / "ix"
+    indexer.update(seeds, index_dir)
+    queries = ["公安", "的", "两个确立", "平安 广东", "title:一"]
+
+    def fresh_caches():
+        monkeypatch.setattr(segment_cache, "_cache", LRUCache())  # the mapped files too
+        monkeypatch.setattr(postings, "_cache", LRUCache())
+        monkeypatch.setattr(matching, "_containing_cache", LRUCache())
+
+    def run():
+        fresh_caches()
+        with indexer.SearchSession(indexer.open_index(index_dir)) as session:
+            return [[(h.section_id, h.score) for h in
+                     session.search(session.parse(q), per_page=50).hits] for q in queries]
+
+    want = run()
+    assert all(want)
+    (fpa,) = index_dir.glob("*/*.fpa")
+    original = fpa.read_bytes()
+    head_at = original.index(b"{")
+    segment = original[head_at:].split(b'"segment": "', 1)[1].split(b'"', 1)[0]
+    fpa.write_bytes(original.replace(segment, b"x" * len(segment), 1))  # another segment's
+    fresh_caches()
+    with indexer.SearchSession(indexer.open_index(index_dir)) as session:
+        assert postings.posting_arrays(session._searcher.reader().leaf_readers()[0][0]) is None
+    assert run() == want
+    # every id of every field set to the largest number its type holds: far past the
+    # segment's sections, while keys and starts still find the terms
+    length = int.from_bytes(original[head_at - 8:head_at], "little")
+    base = head_at + length
+    damaged = bytearray(original)
+    for h in json.loads(original[head_at:base])["fields"].values():
+        offset, dtype = h["ids"]
+        starts_at = base + h["starts"][0]
+        total = int(np.frombuffer(original, "<i8", 1, starts_at + 8 * (h["terms"] + h["long"]))[0])
+        size = total * np.dtype(dtype).itemsize
+        damaged[base + offset:base + offset + size] = b"\xff" * size
+    fpa.write_bytes(bytes(damaged))
+    assert run() == want
