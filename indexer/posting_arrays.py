@@ -212,9 +212,11 @@ class PostingArrays:
 
     Args:
         path: the file.
+    Attributes:
+        segment_id: the id of the segment it was written for ("" when not recorded).
     Raises:
         OSError: it cannot be opened or mapped.
-        ValueError: it is not in this layout (or is cut short).
+        ValueError: it is not in this layout, is cut short, or its header is damaged.
     """
 
     def __init__(self, path: str):
