@@ -191,7 +191,7 @@ def _composes_at(text: str, i: int, run: list[int]) -> bool:
     if joins or folded:
         return joins
     j = i + 1
-    while j < len(text) and not _entry(text[j])[0] and not _entry(text[j])[1]:
+    while j < len(text) and not any(_entry(text[j])[:2]):
         j += 1
     run[:] = [i, j, j < len(text) and _entry(text[j])[1]]
     return bool(run[2])

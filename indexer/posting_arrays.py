@@ -39,13 +39,14 @@ from __future__ import annotations
 import bisect
 import json
 import mmap
-import os
 import struct
 from array import array
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import numpy as np
+
+from .storage import read_ahead
 
 POSTING_ARRAYS_EXT = ".fpa"
 """The file extension of a segment's posting arrays."""
@@ -159,28 +160,6 @@ def write(f, fields: dict[str, FieldPostings], segment_id: str = "") -> None:
     for _, _, a in blobs:
         data = a.tobytes()
         f.write(data + b"\0" * (-len(data) % 8))
-
-
-READ_AHEAD_CHUNK = 2 << 20
-"""Bytes asked for per ``posix_fadvise`` call (:func:`read_ahead`): Linux reads at most its
-largest read-ahead window per call (8 MB of a 39 MB file here when asked for all at once)."""
-
-
-def read_ahead(fd: int) -> None:
-    """Ask the kernel to read the whole file behind ``fd`` into its page cache now, in the
-    background (``posix_fadvise(POSIX_FADV_WILLNEED)``, a chunk at a time: 10 ms of calls for
-    39 MB here), so that the first searches of a fresh server do not each wait on the disk
-    for the pages of a mapped file they touch (the pages count towards no process's memory
-    until a search touches them). This machine pages out what was not read for a minute, so
-    a fresh index's files are often not in the cache. A no-op where the call is missing."""
-    if not hasattr(os, "posix_fadvise"):
-        return
-    try:
-        size = os.fstat(fd).st_size
-        for offset in range(0, size, READ_AHEAD_CHUNK):
-            os.posix_fadvise(fd, offset, READ_AHEAD_CHUNK, os.POSIX_FADV_WILLNEED)
-    except OSError:
-        pass
 
 
 class _Terms:

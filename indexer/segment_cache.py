@@ -116,13 +116,22 @@ def segment_key(reader: SegmentReader) -> tuple:
     return key
 
 
-def segment_leaves(searcher) -> list[tuple[SegmentReader, int]]:
+def segment_leaves(searcher) -> tuple[tuple[SegmentReader, int], ...]:
     """``(segment reader, global offset of its first document)`` for each segment of
     ``searcher`` (a Whoosh searcher). An index of no sections has none: Whoosh gives it one
     ``EmptyReader``, which has no segment, and every per-segment read failed on it (a search
-    of an empty seeds folder answered 500: breaker)."""
-    return [(reader, offset) for reader, offset in searcher.reader().leaf_readers()
-            if isinstance(reader, SegmentReader)]
+    of an empty seeds folder answered 500: breaker). Kept on the searcher, whose segments
+    never change, as :func:`segment_key` is on the reader: a search lists them dozens of
+    times (each idf, each hit)."""
+    leaves = getattr(searcher, "_zhsearch_leaves", None)
+    if leaves is None:
+        leaves = tuple((reader, offset) for reader, offset in searcher.reader().leaf_readers()
+                       if isinstance(reader, SegmentReader))
+        try:
+            searcher._zhsearch_leaves = leaves
+        except AttributeError:  # a searcher that takes no attributes: list them each time
+            pass
+    return leaves
 
 
 def segment_file(reader: SegmentReader, ext: str) -> str | None:

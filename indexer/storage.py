@@ -22,6 +22,9 @@ dropped those sections. A file that is open stays readable after it is deleted (
 the segments' per-document reader (:class:`indexer.codec.HeldColumnsPerDocReader`) takes an
 open column file as proof the column exists, so a searcher now answers from the index as it
 was when it was opened.
+
+:func:`read_ahead` asks the kernel for a whole file at once, for the files searches read
+through memory maps (suffix arrays, posting arrays).
 """
 
 from __future__ import annotations
@@ -102,3 +105,25 @@ def hold_segment_files(searcher) -> None:
                 fieldname = name[len(prefix):-len(".col")]
                 if fieldname not in opened:
                     opened[fieldname] = perdoc._get_column_file(fieldname)
+
+
+READ_AHEAD_CHUNK = 2 << 20
+"""Bytes asked for per ``posix_fadvise`` call (:func:`read_ahead`): Linux reads at most its
+largest read-ahead window per call (8 MB of a 39 MB file here when asked for all at once)."""
+
+
+def read_ahead(fd: int) -> None:
+    """Ask the kernel to read the whole file behind ``fd`` into its page cache now, in the
+    background (``posix_fadvise(POSIX_FADV_WILLNEED)``, a chunk at a time: 10 ms of calls for
+    39 MB here), so that the first searches of a fresh server do not each wait on the disk
+    for the pages of a mapped file they touch (the pages count towards no process's memory
+    until a search touches them). This machine pages out what was not read for a minute, so
+    a fresh index's files are often not in the cache. A no-op where the call is missing."""
+    if not hasattr(os, "posix_fadvise"):
+        return
+    try:
+        size = os.fstat(fd).st_size
+        for offset in range(0, size, READ_AHEAD_CHUNK):
+            os.posix_fadvise(fd, offset, READ_AHEAD_CHUNK, os.POSIX_FADV_WILLNEED)
+    except OSError:
+        pass

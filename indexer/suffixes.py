@@ -26,7 +26,7 @@ import os
 
 import numpy as np
 
-from .posting_arrays import read_ahead
+from .storage import read_ahead
 
 SUFFIX_EXT = ".sfx"
 """The file extension of a segment's suffix array."""
@@ -92,7 +92,7 @@ def save(array: np.ndarray, fileobj) -> None:
 
 def load(path: str | os.PathLike) -> np.ndarray:
     """The suffix array saved at ``path``, memory-mapped read-only (and read ahead into the
-    page cache: :func:`indexer.posting_arrays.read_ahead`).
+    page cache: :func:`indexer.storage.read_ahead`).
 
     Raises:
         OSError: the file cannot be read (``FileNotFoundError`` when missing).
