@@ -37,11 +37,12 @@ ELLIPSIS = "…"
 MAP_TOGETHER = 24
 """From this many occurrences of a needle on, they are mapped back to the original text all
 at once (:meth:`indexer.normalize.NormalizedText.spans`) rather than one by one."""
-CHOOSE_TOGETHER = 28
+CHOOSE_TOGETHER = 64
 """From this many matches on, a snippet's windows are placed and scored with array operations
 (:func:`_choose_many`) rather than one by one (:func:`_choose_few`): a section holding a
-common character hundreds of times took most of such a query's time, while for a few
-matches the arrays' fixed costs are the larger."""
+common character hundreds of times took most of such a query's time, while for fewer
+matches the arrays' fixed costs (about 80 µs) are the larger; one by one costs about 1 µs a
+window (measured on cn-laws' hits and on random texts of one and two needles)."""
 
 
 class Match(NamedTuple):
@@ -189,16 +190,6 @@ def count_matches(normalized_text: str, needles: list[str]) -> int:
     return count
 
 
-def merge_spans(matches: list[Match]) -> list[tuple[int, int]]:
-    """Union of the matches' spans: sorted, non-overlapping ``(start_char, end_char)``.
-
-    Only overlapping matches merge; adjacent ones (``公安公安``) stay two spans, so each
-    occurrence is its own ``<mark>`` and the document view can step through them one by one.
-    """
-    ordered = sorted(matches, key=lambda m: m.start_char)
-    return [(a, b) for a, b, _, _ in numbered_spans(ordered)]
-
-
 def numbered_spans(matches: list[Match]) -> list[tuple[int, int, int, int]]:
     """The union of ``matches`` (sorted by start, as :func:`find_matches` returns them) as
     ``(start_char, end_char, first, count)``: each span holds matches number ``first`` to
@@ -247,88 +238,110 @@ def mark(text: str, spans: list[tuple], start: int = 0, end: int | None = None) 
     return "".join(out)
 
 
-def _window(text_len: int, spans: list[tuple[int, int]], anchor: int) -> tuple[int, int]:
-    """A window of about FRAGMENT_CHARS around span ``anchor``, grown to whole matches."""
-    start = max(0, spans[anchor][0] - CONTEXT_BEFORE)
-    end = min(text_len, start + FRAGMENT_CHARS)
-    if end - start < FRAGMENT_CHARS:
-        start = max(0, end - FRAGMENT_CHARS)
-    # merged spans never overlap, so only the span just before each edge can straddle it
-    i = bisect_right(spans, (start, start)) - 1
-    if i >= 0 and spans[i][0] < start < spans[i][1] and end - spans[i][0] <= MAX_FRAGMENT_CHARS:
-        start = spans[i][0]
-    j = bisect_right(spans, (end, end)) - 1
-    if j >= 0 and spans[j][0] < end < spans[j][1] and spans[j][1] - start <= MAX_FRAGMENT_CHARS:
-        end = spans[j][1]
-    return start, end
+def _listed(norm: NormalizedText, found: list[tuple[int, int, list[int]]]) \
+        -> tuple[list[int], list[int], list[int]]:
+    """:func:`_mapped` as three lists (start, end and needle number of each match, in the
+    same order), without a :class:`Match` per occurrence: what :func:`_choose_few` reads."""
+    if len(found) == 1:  # one needle: its occurrences, and their spans, are in order already
+        k, length, at = found[0]
+        starts, ends = norm.slices(at, length)
+        return starts, ends, [k] * len(at)
+    rows = []
+    for k, length, at in found:
+        starts, ends = norm.slices(at, length)
+        rows.extend(zip(starts, [-e for e in ends], [k] * len(at)))
+    rows.sort()  # by position, then longer first, then in the needles' order, as _mapped
+    return [r[0] for r in rows], [-r[1] for r in rows], [r[2] for r in rows]
 
 
-class _Inside:
-    """Matches inside a window, found by bisection over matches sorted by start."""
-
-    def __init__(self, matches: list[Match]):
-        self.matches = matches
-        self.starts = [m.start_char for m in matches]
-
-    def bounds(self, start: int, end: int) -> tuple[int, int]:
-        """``(lo, hi)``: ``matches[lo:hi]`` are those starting in ``[start, end)``. For a
-        window from :func:`_window` that is the matches inside it: its edges cut a merged span
-        only past :data:`MAX_FRAGMENT_CHARS`, so only then can a match start inside and end
-        outside (it then counts towards the window's score, and is marked up to the edge)."""
-        return bisect_left(self.starts, start), bisect_left(self.starts, end)
-
-    def __call__(self, start: int, end: int) -> list[Match]:
-        lo, hi = self.bounds(start, end)
-        return [m for m in self.matches[lo:hi] if m.end_char <= end]
-
-
-def _choose_few(text_len: int, matches: list[Match]) \
+def _choose_few(text_len: int, starts: list[int], ends: list[int], numbers: list[int]) \
         -> tuple[list[tuple[int, int]], list[tuple[int, int]], int]:
     """``(windows, spans, shown)``: the one or two windows :func:`make_snippet` shows (sorted),
-    the merged spans of ``matches`` (sorted by position, at least one) and how many matches
-    lie inside the windows, one window and match at a time.
+    the merged spans of the matches (sorted by position, at least one) and how many matches
+    lie inside the windows.
 
-    A window's needles are a bit set (bit ``k`` for needle number ``k``), and each window's
-    score is worked out once: for the few matches this path takes, Python's per-window
-    overhead is its whole cost."""
-    spans = merge_spans(matches)
-    inside = _Inside(matches)
-    starts = inside.starts
-    bits = [1 << m.needle for m in matches]
-    windows, keys, sets = [], [], []
-    for k in range(min(len(spans), MAX_ANCHORS)):
-        a, b = _window(text_len, spans, k)
+    The matches are three lists in :func:`find_matches`' order (start, end and needle number
+    of each). A window of about :data:`FRAGMENT_CHARS` is placed :data:`CONTEXT_BEFORE`
+    characters before each merged span (the first :data:`MAX_ANCHORS`), its edges grown to
+    whole spans up to :data:`MAX_FRAGMENT_CHARS`; a window's score is how many distinct needles start
+    inside it, then how many matches, then the earlier; the second window, apart from the
+    first, shows the most needles the first lacks, then scores best. A window's needles are
+    a bit set (bit ``k`` for needle number ``k``), each found by bisecting its own starts. Plain lists and bisection: for the few
+    dozen matches of most sections, each array operation's fixed cost is more than the loop
+    (:func:`_choose_many` does the same with arrays for many matches)."""
+    span_starts, span_ends = [], []
+    far = -1
+    for a, b in zip(starts, ends):
+        if a < far:  # overlaps the span being merged (adjacent matches stay apart)
+            if b > far:
+                far = span_ends[-1] = b
+        else:
+            span_starts.append(a)
+            span_ends.append(b)
+            far = b
+    needles: dict[int, list[int]] = {}  # each needle's match starts, for its bisection
+    for a, k in zip(starts, numbers):
+        needles.setdefault(k, []).append(a)
+    mine = [(1 << k, at, len(at)) for k, at in needles.items()] if len(needles) > 1 else None
+    best = None  # (key, start, end, held)
+    windows = []
+    for s in span_starts[:MAX_ANCHORS]:
+        # spans never overlap, so only the span just before an edge can straddle it
+        a = s - CONTEXT_BEFORE if s > CONTEXT_BEFORE else 0
+        b = a + FRAGMENT_CHARS
+        if b > text_len:
+            b = text_len
+            a = b - FRAGMENT_CHARS if b > FRAGMENT_CHARS else 0
+        i = bisect_left(span_starts, a) - 1
+        if i >= 0 and a < span_ends[i] and b - span_starts[i] <= MAX_FRAGMENT_CHARS:
+            a = span_starts[i]
+        j = bisect_left(span_starts, b) - 1
+        if j >= 0 and b < span_ends[j] and span_ends[j] - a <= MAX_FRAGMENT_CHARS:
+            b = span_ends[j]
         lo = bisect_left(starts, a)
         hi = bisect_left(starts, b, lo)
-        held = 0
-        for bit in bits[lo:hi]:
-            held |= bit
-        windows.append((a, b))
-        sets.append(held)
-        keys.append((held.bit_count(), hi - lo, -a))
-    best = max(range(len(windows)), key=keys.__getitem__)  # the first of the best
-    chosen = [windows[best]]
-    first_start, first_end = chosen[0]
-    rest = [i for i, (a, b) in enumerate(windows) if b <= first_start or a >= first_end]
-    if rest and len(chosen) < MAX_FRAGMENTS:
-        lacking = ~sets[best]
-        second = max(rest, key=lambda i: ((sets[i] & lacking).bit_count(), keys[i]))
-        chosen.append(windows[second])
+        if mine is None:
+            held = 1 if hi > lo else 0
+        else:
+            held = 0
+            for bit, at, n in mine:
+                x = bisect_left(at, a)
+                if x < n and at[x] < b:
+                    held |= bit
+        key = (held.bit_count(), hi - lo, -a)
+        windows.append((key, a, b, held))
+        if best is None or key > best[0]:  # the first of the best
+            best = windows[-1]
+    _, first_start, first_end, first_held = best
+    chosen = [(first_start, first_end)]
+    lacking = ~first_held
+    second = None
+    for key, a, b, held in windows:
+        if b <= first_start or a >= first_end:
+            rank = ((held & lacking).bit_count(), key)
+            if second is None or rank > second[0]:
+                second = (rank, a, b)
+    if second is not None and len(chosen) < MAX_FRAGMENTS:
+        chosen.append(second[1:])
     chosen.sort()
-    return chosen, spans, sum(len(inside(a, b)) for a, b in chosen)
+    shown = 0
+    for a, b in chosen:
+        lo = bisect_left(starts, a)
+        shown += sum(1 for e in ends[lo:bisect_left(starts, b, lo)] if e <= b)
+    return chosen, list(zip(span_starts, span_ends)), shown
 
 
 def _choose_many(text_len: int, starts: np.ndarray, ends: np.ndarray, numbers: np.ndarray) \
         -> tuple[list[tuple[int, int]], list[tuple[int, int]], int]:
     """:func:`_choose_few` over the matches as arrays (``int64``, in :func:`find_matches`'
     order: start, end and needle number of each), all windows at once; the same choice."""
-    # merged spans, as merge_spans: a match opens one unless it starts before the furthest
+    # merged spans, as _choose_few's: a match opens one unless it starts before the furthest
     # end so far
     opens = np.ones(starts.size, bool)
     opens[1:] = starts[1:] >= np.maximum.accumulate(ends)[:-1]
     firsts = np.flatnonzero(opens)
     span_starts, span_ends = starts[firsts], np.maximum.reduceat(ends, firsts)
-    # the windows, as _window places them
+    # the windows, as _choose_few places them
     win_starts = np.maximum(0, span_starts[:MAX_ANCHORS] - CONTEXT_BEFORE)
     win_ends = np.minimum(text_len, win_starts + FRAGMENT_CHARS)
     win_starts = np.where(win_ends - win_starts < FRAGMENT_CHARS,
@@ -386,7 +399,7 @@ def make_snippet(text: str, needles: list[str], norm: NormalizedText | None = No
         frag = Fragment(0, end, mark(text, [], 0, end))
         return Snippet((frag,), frag.html + (ELLIPSIS if end < len(text) else ""), 0, 0)
     if total < CHOOSE_TOGETHER:
-        chosen, spans, shown = _choose_few(len(text), _mapped(norm, found))
+        chosen, spans, shown = _choose_few(len(text), *_listed(norm, found))
     else:
         chosen, spans, shown = _choose_many(len(text), *_located(norm, found))
     if total >= SNIPPET_MATCHES:  # some needle may have more than were located

@@ -85,6 +85,13 @@ class NormalizedText:
         return (np.asarray(self._starts, np.int64)[starts],
                 np.asarray(self._ends, np.int64)[ends - 1])
 
+    def slices(self, at: list[int], length: int) -> tuple[list[int], list[int]]:
+        """:meth:`span` of the slices ``[i, i + length)`` for each ``i`` in ``at`` (each in
+        range, not checked; ``length`` ≥ 1), as two lists of original offsets: starts and
+        ends. For the few dozen matches of a snippet, plain lists cost less than arrays."""
+        starts, ends = self._starts, self._ends
+        return [int(starts[i]) for i in at], [int(ends[i + length - 1]) for i in at]
+
 
 def is_wide(ch: str) -> bool:
     """True for a character that East Asian text sets without spaces (Han, kana, hangul, CJK
@@ -442,6 +449,13 @@ class PackedNormalizedText(NormalizedText):
             k = np.minimum(np.searchsorted(wide, last), wide.size - 1)
             extra = np.where(wide[k] == last, widths[k], 0)
         return first_char, last_char + 1 + extra
+
+    def slices(self, at: list[int], length: int) -> tuple[list[int], list[int]]:
+        """As :meth:`NormalizedText.slices`; where the map is the identity (most texts: no
+        character was dropped, expanded or merged), the offsets are the positions."""
+        if not self._jumps and not self._wide:
+            return list(at), [i + length for i in at]
+        return [self._start(i) for i in at], [self._end(i + length - 1) for i in at]
 
 
 def unpack_offsets(text: str, packed: bytes) -> PackedNormalizedText:
