@@ -25,6 +25,7 @@ from .query import (
 from .postings import section_normalized, section_text
 from .schema import article_title_of
 from .segment_cache import per_segment, segment_leaves
+from .storage import read_ahead_columns
 
 MAX_PER_PAGE = 100
 """The largest page size a caller may ask for."""
@@ -316,7 +317,8 @@ class SearchSession:
         session's searcher's readers of the
         stored fields and section texts, which Whoosh opens on first use (reading the stored
         column's offsets, one per section: 2–3 ms a cn-laws segment that the first hit
-        paid)."""
+        paid), and asks the kernel to read those two columns' files into its page cache in
+        the background (:func:`indexer.storage.read_ahead_columns`)."""
         self.words("预热")
         self.handle.current_meta()
         matching.preload(self._searcher)
@@ -325,6 +327,7 @@ class SearchSession:
             if reader.doc_count_all():
                 self._searcher.stored_fields(offset)
                 self._text(offset)
+                read_ahead_columns(reader, ("text", "_stored"))
 
     def parse(self, text: str) -> ParsedQuery:
         """:func:`indexer.query.parse_query` with this index's synonyms.

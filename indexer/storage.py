@@ -24,7 +24,8 @@ open column file as proof the column exists, so a searcher now answers from the 
 was when it was opened.
 
 :func:`read_ahead` asks the kernel for a whole file at once, for the files searches read
-through memory maps (suffix arrays, posting arrays).
+through memory maps (suffix arrays, posting arrays); :func:`read_ahead_columns` for the column
+files a searcher holds open (the section texts and stored fields every hit reads).
 """
 
 from __future__ import annotations
@@ -127,3 +128,17 @@ def read_ahead(fd: int) -> None:
             os.posix_fadvise(fd, offset, READ_AHEAD_CHUNK, os.POSIX_FADV_WILLNEED)
     except OSError:
         pass
+
+
+def read_ahead_columns(reader, fieldnames) -> None:
+    """:func:`read_ahead` the column files of ``fieldnames`` (e.g. ``"text"``, ``"_stored"``)
+    of a Whoosh segment reader whose files :func:`hold_segment_files` opened; columns not
+    held open are left alone. A hit reads its section's text and stored fields by position,
+    one ``pread`` each: 6 and 11 µs from the page cache, 166 and 138 µs when the page had to
+    come from disk (100 random cn-laws sections, the files evicted first)."""
+    opened = getattr(getattr(reader, "_perdoc", None), "_colfiles", None) or {}
+    for fieldname in fieldnames:
+        held = opened.get(fieldname)  # (file, offset, length), as Whoosh 2.7 keeps it
+        fd = getattr(held[0], "_fd", None) if isinstance(held, tuple) and held else None
+        if fd is not None:
+            read_ahead(fd)
