@@ -135,3 +135,28 @@ def test_a_search_without_suffix_arrays_ranks_the_same(multi, monkeypatch):
         assert a.total == b.total > 0
         assert [(h.section_id, round(h.score, 9)) for h in a.hits] == \
             [(h.section_id, round(h.score, 9)) for h in b.hits]
+
+
+def test_sections_holding_every_bigram_but_not_the_clause_are_left_out(tmp_path):
+    """The bigram path's candidates hold every bigram of the clause; those whose text does not
+    hold the clause itself are dropped, in the body (no suffix array) and in headings alike."""
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    # 人民民政政府 holds 人民, 民政 and 政府, but not 人民政府
+    (seeds / "a.md").write_text("# 人民民政政府\n\n人民民政政府的公告。\n", encoding="utf-8")
+    (seeds / "b.md").write_text("# 人民政府\n\n人民政府的公告，人民政府。\n", encoding="utf-8")
+    indexer.update(seeds, tmp_path / "ix")
+    handle = indexer.open_index(tmp_path / "ix")
+    with indexer.SearchSession(handle) as session:
+        with_arrays = session.search(session.parse("人民政府"))
+        titled = session.search(session.parse("title:人民政府"))
+    assert [h.doc_title for h in with_arrays.hits] == ["人民政府"]
+    assert [h.doc_title for h in titled.hits] == ["人民政府"]
+    with handle.ix.searcher() as s:
+        for reader, _ in s.reader().leaf_readers():
+            ev = matching.SegmentEvaluator(s, reader)
+            for grams_field, column in (("grams", "norm_text"), ("heading_grams", "norm_heading")):
+                ids, tf = ev._scanned(grams_field, ["人民", "民政", "政府"], column, "人民政府")
+                texts = ev.texts("body" if column == "norm_text" else "heading")
+                assert ids.tolist() == _scan(texts, "人民政府")[0]
+                assert tf.tolist() == _scan(texts, "人民政府")[1]
