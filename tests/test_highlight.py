@@ -270,6 +270,28 @@ def test_snippets_chosen_with_arrays_equal_those_chosen_one_by_one(rnd, pieces, 
             at = np.arange(len(norm.text))
             starts, ends = norm.spans(at, at + 1)
             assert list(zip(starts.tolist(), ends.tolist())) == [norm.span(i, i + 1) for i in at]
+        _assert_slices_equal_spans(norm)
+
+
+def _assert_slices_equal_spans(norm) -> None:
+    for length in (1, 2, 3):
+        at = list(range(len(norm.text) - length + 1))
+        starts, ends = norm.slices(at, length)
+        assert list(zip(starts, ends)) == [norm.span(i, i + length) for i in at]
+
+
+@pytest.mark.parametrize("text", ["人民法院审理人民", "，的 C++ 11", "国 務\u200b院ﬁ"])
+def test_slices_map_back_as_spans_do(text):
+    """Many matches' offsets mapped at once as lists equal one at a time, on a map that is the
+    identity (nothing folded: its offsets are the positions) and on ones that are not, from
+    the normalizer and packed as the index stores it."""
+    from indexer.normalize import normalize, pack_offsets, unpack_offsets
+
+    full = normalize(text)
+    packed = unpack_offsets(full.text, pack_offsets(full))
+    assert (not packed._jumps and not packed._wide) == (text == "人民法院审理人民")
+    for norm in (full, packed):
+        _assert_slices_equal_spans(norm)
 
 
 def _both_ways(text: str, needles: list[str]) -> list:
