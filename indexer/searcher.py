@@ -22,7 +22,7 @@ from .query import (
     QUOTES, Clause, Fallback, ParsedQuery, QueryError, fallback_words, parse_query, query_text,
     relaxed, synonym_map, with_phrase,
 )
-from .postings import section_normalized, section_text
+from .postings import section_normalized, section_text, stored_record
 from .schema import article_title_of
 from .segment_cache import per_segment, segment_leaves
 from .storage import read_ahead_columns
@@ -346,8 +346,10 @@ class SearchSession:
         return [t.text for t in self._searcher.schema["body"].analyzer(text)]
 
     def _hit(self, docnum: int, score: float, needles: list[str]) -> Hit:
-        stored = self._searcher.stored_fields(docnum)
-        snip = make_snippet(self._text(docnum), needles, self._normalized(docnum))
+        reader, local = self._leaf(docnum)
+        stored = stored_record(reader, local)
+        snip = make_snippet(section_text(reader, local), needles,
+                            section_normalized(reader, local))
         return Hit(
             section_id=stored["section_id"],
             doc_id=stored["doc_id"],
@@ -465,7 +467,7 @@ class SearchSession:
         titles = per_segment(reader, "doc_titles", dict)  # filled lazily, shared by threads
         title = titles.get(doc_id)
         if title is None:
-            title = titles[doc_id] = reader.stored_fields(local).get("doc_title", doc_id)
+            title = titles[doc_id] = stored_record(reader, local).get("doc_title", doc_id)
         return title
 
     def concordance(self, parsed: ParsedQuery, context: int = 20, sort: str = "position",

@@ -9,7 +9,7 @@ import whoosh.writing
 
 import indexer
 from indexer import indexing
-from indexer.postings import codes
+from indexer.postings import codes, stored_record
 from indexer.segment_cache import field_lengths
 
 
@@ -50,6 +50,11 @@ def test_cached_values_equal_whoosh_per_document_reads(tmp_path, seeds_dir, corp
                 expected = list(reader.column_reader(field))
                 values, per_doc = codes(reader, field)
                 assert [values[c] for c in per_doc.tolist()] == expected
+        for reader, offset in leaves:  # a hit's record, read past Whoosh's schema filter
+            for d in range(reader.doc_count_all()):
+                record = stored_record(reader, d)
+                assert record == searcher.stored_fields(offset + d) != {}
+                assert record is not stored_record(reader, d)  # each caller's own
     handle.ix.close()
 
 
