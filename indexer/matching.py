@@ -676,9 +676,9 @@ def facet_top(matches: list[SegmentMatches], fieldname: str, k: int,
     rejects (before the top ``k`` is taken); it must be one module-level function, as its
     answers are kept per set of segments.
 
-    Counting is one ``numpy.bincount`` per segment over the segment's value codes mapped to
-    codes shared by all segments (:func:`_shared_codes`), whose order is the values' order, so
-    the top ``k`` is one ``numpy.lexsort``.
+    Counting is one ``numpy.bincount`` per segment over its documents' codes shared by all
+    segments (:func:`_shared_codes`), whose order is the values' order, so the top ``k`` is
+    one ``numpy.lexsort``.
     """
     if not any(m.ids.size for m in matches):
         return [], 0
@@ -690,7 +690,7 @@ def facet_top(matches: list[SegmentMatches], fieldname: str, k: int,
     for m, shared in zip(matches, maps):
         if not m.ids.size:
             continue
-        local = shared[codes(m.reader, fieldname)[1][m.ids]]
+        local = shared[m.ids]
         of_matches.append((m, local))
         tally += np.bincount(local, minlength=len(values))
     present = np.flatnonzero(tally)
@@ -740,8 +740,9 @@ _shared_lock = threading.Lock()
 
 def _shared_codes(readers: list, fieldname: str) -> tuple[list, list[np.ndarray], dict]:
     """``(values, maps, kept)``: the distinct values of ``fieldname`` over the segments of
-    ``readers``, sorted; per segment, an array mapping its codes
-    (:func:`indexer.postings.codes`) to indexes into ``values``; and a dict in which
+    ``readers``, sorted; per segment, an array giving each of its documents the index of its
+    value in ``values`` (``int32``; through its codes, :func:`indexer.postings.codes`); and
+    a dict in which
     :func:`facet_top` keeps, per ``counted`` predicate, a boolean array over ``values``. Kept
     per set of segments (the last :data:`_SHARED_LIMIT`)."""
     key = (fieldname, tuple(segment_key(r) for r in readers))
@@ -751,8 +752,9 @@ def _shared_codes(readers: list, fieldname: str) -> tuple[list, list[np.ndarray]
         per_segment_values = [codes(reader, fieldname)[0] for reader in readers]
         values = sorted(set().union(*per_segment_values))
         index = {v: i for i, v in enumerate(values)}
-        maps = [np.asarray([index[v] for v in seg_values], np.int64)
-                for seg_values in per_segment_values]
+        # each segment's documents straight to shared codes: one gather per search, not two
+        maps = [np.asarray([index[v] for v in seg_values], np.int32)[codes(reader, fieldname)[1]]
+                for reader, seg_values in zip(readers, per_segment_values)]
         found = (values, maps, {})
         with _shared_lock:
             if len(_SHARED) >= _SHARED_LIMIT:
