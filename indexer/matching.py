@@ -159,9 +159,14 @@ class SegmentEvaluator:
             self._memo[key] = found
         return _boosted(found, boost)
 
-    def add_term(self, out: np.ndarray, fieldname: str, text: str, boost: float) -> None:
+    def add_term(self, out: np.ndarray, fieldname: str, text: str, boost: float,
+                 where: np.ndarray | None = None) -> None:
         """Add ``fieldname:text``'s BM25F score × ``boost`` to ``out`` (``float64``, one per
-        segment document) at every document holding it, deleted ones included.
+        segment document) at every document holding it, deleted ones included; when
+        ``where`` (a boolean array over the segment's documents) is given, only at the
+        documents it marks, and the others' scores are left out of the arithmetic: an AND of
+        two common words matches a few hundred sections, and each of its optional word terms
+        was scored at all of its thousands.
 
         For the optional ranking clauses, whose scores are only ever read at matching (so
         live) documents: unlike :meth:`term` it makes no mask or score array of the
@@ -170,8 +175,12 @@ class SegmentEvaluator:
         the same product)."""
         p = postings(self.reader, fieldname, text)
         if p.ids.size and self.searcher.schema[fieldname].scorable:
-            out[p.ids] += self._bm25(fieldname, idf(self.searcher, fieldname, text),
-                                     p.weights, p.ids) * boost
+            ids, weights = p.ids, p.weights
+            if where is not None:
+                kept = where[ids]
+                ids, weights = ids[kept], weights[kept]
+            out[ids] += self._bm25(fieldname, idf(self.searcher, fieldname, text),
+                                   weights, ids) * boost
 
     def substring(self, scope: str, norm: str, boost: float = 1.0) -> Scored:
         """Documents whose normalized ``scope`` (``"body"`` or ``"heading"``) contains
@@ -391,19 +400,23 @@ def match(searcher, node: Node, deadline: float | None = None) -> tuple[list[Seg
     return out, budget.ran_out
 
 
-def _optional(ev: SegmentEvaluator, parsed: ParsedQuery, words_of: dict[str, list[str]]) -> np.ndarray:
+def _optional(ev: SegmentEvaluator, parsed: ParsedQuery, words_of: dict[str, list[str]],
+              ranked: np.ndarray) -> np.ndarray:
     """The optional ranking clauses' summed score per document (module docstring);
-    ``words_of`` maps each body clause's normalized text to its jieba words."""
+    ``words_of`` maps each body clause's normalized text to its jieba words. Only the scores
+    at the documents ``ranked`` marks are read (a boolean array over the segment's
+    documents); the term clauses skip the others unless they are most of the segment."""
     score = np.zeros(ev.n)
+    where = ranked if 2 * np.count_nonzero(ranked) < ev.n else None
     body = [c for c in parsed.clauses if c.field == "body"]
     heading_chars, heading_grams, _ = SCOPES["heading"]
     for clause in body:
         for word in words_of[clause.norm]:
-            ev.add_term(score, "body", word, WORD_BOOST)
-            ev.add_term(score, "heading", word, HEADING_BOOST)
+            ev.add_term(score, "body", word, WORD_BOOST, where)
+            ev.add_term(score, "heading", word, HEADING_BOOST, where)
         if len(clause.norm) <= 2:  # a term, as substring() takes it
             ev.add_term(score, heading_chars if len(clause.norm) == 1 else heading_grams,
-                        clause.norm, HEADING_BOOST)
+                        clause.norm, HEADING_BOOST, where)
         else:
             score += ev.substring("heading", clause.norm, HEADING_BOOST).score
     if len(body) > 1 and isinstance(parsed.root, All):
@@ -504,7 +517,7 @@ def rank(searcher, parsed: ParsedQuery, words, limit: int, restrict: list[tuple[
         ids = np.flatnonzero(mask).astype(np.int32)
         if not ids.size:
             continue
-        score = required.score + _optional(ev, parsed, words_of)
+        score = required.score + _optional(ev, parsed, words_of, mask)
         docnums.append(ids.astype(np.int64) + offset)
         base.append(score[ids])
         if spanned:
