@@ -263,12 +263,13 @@ def _choose_few(text_len: int, starts: list[int], ends: list[int], numbers: list
     The matches are three lists in :func:`find_matches`' order (start, end and needle number
     of each). A window of about :data:`FRAGMENT_CHARS` is placed :data:`CONTEXT_BEFORE`
     characters before each merged span (the first :data:`MAX_ANCHORS`), its edges grown to
-    whole spans up to :data:`MAX_FRAGMENT_CHARS`; a window's score is how many distinct needles start
-    inside it, then how many matches, then the earlier; the second window, apart from the
-    first, shows the most needles the first lacks, then scores best. A window's needles are
-    a bit set (bit ``k`` for needle number ``k``), each found by bisecting its own starts. Plain lists and bisection: for the few
-    dozen matches of most sections, each array operation's fixed cost is more than the loop
-    (:func:`_choose_many` does the same with arrays for many matches)."""
+    whole spans up to :data:`MAX_FRAGMENT_CHARS`. A window's score is how many distinct
+    needles start inside it, then how many matches, then the earlier; the second window,
+    apart from the first, shows the most needles the first lacks, then scores best. A
+    window's needles are a bit set (bit ``k`` for needle number ``k``), each found by
+    bisecting its own starts. Plain lists and bisection: for the few dozen matches of most
+    sections, each array operation's fixed cost is more than the loop (:func:`_choose_many`
+    does the same with arrays for many matches)."""
     span_starts, span_ends = [], []
     far = -1
     for a, b in zip(starts, ends):

@@ -755,9 +755,8 @@ def _shared_codes(readers: list, fieldname: str) -> tuple[list, list[np.ndarray]
     """``(values, maps, kept)``: the distinct values of ``fieldname`` over the segments of
     ``readers``, sorted; per segment, an array giving each of its documents the index of its
     value in ``values`` (``int32``; through its codes, :func:`indexer.postings.codes`); and
-    a dict in which
-    :func:`facet_top` keeps, per ``counted`` predicate, a boolean array over ``values``. Kept
-    per set of segments (the last :data:`_SHARED_LIMIT`)."""
+    a dict in which :func:`facet_top` keeps, per ``counted`` predicate, a boolean array over
+    ``values``. Kept per set of segments (the last :data:`_SHARED_LIMIT`)."""
     key = (fieldname, tuple(segment_key(r) for r in readers))
     with _shared_lock:
         found = _SHARED.get(key)
