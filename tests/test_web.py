@@ -234,6 +234,45 @@ def test_page_past_the_end(client):
     assert parse_qs(urlsplit(page.find("a", rel="prev")["href"]).query)["q"] == ["两个确立"]
 
 
+def test_concordance_page_past_the_end(client):
+    """A concordance page past the last says so and links back to the last page and the first
+    (it showed 第 9 / 3 页 over an empty table, its 上一页 to the empty page 8: new-user trial)."""
+    q = quote("公安")
+    data = client.get(f"/concordance.json?q={q}&per_page=5&page=1").get_json()
+    pages = data["pages"]
+    assert pages > 1 and data["occurrences"]
+    resp = client.get(f"/concordance?q={q}&per_page=5&page={pages + 7}")
+    page = soup(resp)
+    assert resp.status_code == 200 and not page.select("table.kwic tbody tr")
+    assert f"只有 {pages} 页" in page.select_one(".empty").get_text()
+    prev = parse_qs(urlsplit(page.find("a", rel="prev")["href"]).query)
+    assert prev["page"] == [str(pages)] and prev["per_page"] == ["5"]
+    first = parse_qs(urlsplit(page.select_one(".empty a")["href"]).query)
+    assert "page" not in first and first["q"] == ["公安"]
+    past = client.get(f"/concordance.json?q={q}&per_page=5&page={pages + 7}").get_json()
+    assert parse_qs(urlsplit(past["prev"]).query)["page"] == [str(pages)]
+    # a page in range shows no such note
+    assert not soup(client.get(f"/concordance?q={q}&per_page=5&page={pages}")).select(".empty")
+
+
+def test_hits_matched_only_in_their_titles_say_so(client, seeds_dir):
+    """A title: hit whose text lacks the clause says its match is in the title, not "0 处匹配"
+    (new-user trial); hits whose text holds it keep their count."""
+    texts = {s.section_id: s.text for s in oracle.load_sections(seeds_dir)}
+    data = client.get("/search.json?q=" + quote("title:二十大") + "&per_page=50").get_json()
+    page = soup(client.get("/search?q=" + quote("title:二十大") + "&per_page=50"))
+    metas = [m.get_text() for m in page.select("li.hit .meta")]
+    assert len(metas) == len(data["hits"]) == data["total"]
+    in_text = [h["match_count"] > 0 for h in data["hits"]]
+    assert any(in_text) and not all(in_text)
+    for hit, meta in zip(data["hits"], metas):
+        assert hit["match_count"] == texts[hit["section_id"]].count("二十大")
+        if hit["match_count"]:
+            assert meta.startswith(f"{hit['match_count']} 处匹配")
+        else:
+            assert meta.startswith("正文没有，匹配在标题中") and "0 处匹配" not in meta
+
+
 def test_document_toc_is_grouped_by_article(client):
     page = soup(client.get(f"/doc/{DOC}"))
     assert len(page.select(".toc a")) == 15

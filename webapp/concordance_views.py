@@ -51,8 +51,10 @@ def _data() -> tuple[ConcordanceParams, dict]:
         ],
         "sort_urls": {s: urls.concordance_url(params.q, s, per_page=params.per_page)
                       for s in ("position", "left", "right")},
-        "prev": (urls.concordance_url(params.q, params.sort, params.page - 1,
+        # from a page past the end, back to the last one (as the results pages do)
+        "prev": (urls.concordance_url(params.q, params.sort, min(params.page - 1, pages),
                                       per_page=params.per_page) if params.page > 1 else None),
+        "first_url": urls.concordance_url(params.q, params.sort, per_page=params.per_page),
         "next": (urls.concordance_url(params.q, params.sort, params.page + 1,
                                       per_page=params.per_page) if params.page < pages else None),
         "csv_url": urls.concordance_url(params.q, params.sort, fmt="csv"),

@@ -91,14 +91,14 @@ def _page_dict(params: SearchParams, page: indexer.Page) -> dict:
     }
 
 
-def _run_search() -> tuple[SearchParams, dict]:
+def _run_search() -> tuple[SearchParams, indexer.Page, dict]:
     session = get_session()
     params, parsed = read_query(SearchParams, session)
     filters = indexer.Filters(doc_id=params.doc, article_key=params.article)
     with expensive():
         page = session.search(parsed, page=params.page, per_page=params.per_page,
                               filters=filters, budget_s=budget_s())
-    return params, _page_dict(params, page)
+    return params, page, _page_dict(params, page)
 
 
 @bp.get("/")
@@ -139,13 +139,16 @@ def docs_json():
 @bp.get("/search")
 def search():
     """A results page: total, hits with highlighted snippets, pagination."""
-    params, data = _run_search()
-    return render_template("search.html", q=params.q, data=data,
+    params, page, data = _run_search()
+    # a hit with no match in its text matched in its titles (a title: clause), or only by
+    # its document (doc:): say which rather than "0 处匹配"
+    titled = any(c.field == "title" for c in page.query.clauses)
+    return render_template("search.html", q=params.q, data=data, titled=titled,
                            json_url=urls.search_url(params, fmt="json"))
 
 
 @bp.get("/search.json")
 def search_json():
     """JSON twin of :func:`search`."""
-    _params, data = _run_search()
+    _params, _page, data = _run_search()
     return data
