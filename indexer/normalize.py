@@ -453,9 +453,18 @@ class PackedNormalizedText(NormalizedText):
     def slices(self, at: list[int], length: int) -> tuple[list[int], list[int]]:
         """As :meth:`NormalizedText.slices`; where the map is the identity (most texts: no
         character was dropped, expanded or merged), the offsets are the positions."""
-        if not self._jumps and not self._wide:
+        jumps, shifts, wide = self._jumps, self._shifts, self._wide
+        if not jumps and not wide:
             return list(at), [i + length for i in at]
-        return [self._start(i) for i in at], [self._end(i + length - 1) for i in at]
+        # _start and _end written out: two method calls a match were most of the cost
+        starts, ends = [], []
+        for i in at:
+            k = bisect_right(jumps, i) - 1
+            starts.append(i + shifts[k] if k >= 0 else i)
+            j = i + length - 1
+            k = bisect_right(jumps, j) - 1
+            ends.append((j + shifts[k] if k >= 0 else j) + 1 + wide.get(j, 0))
+        return starts, ends
 
 
 def unpack_offsets(text: str, packed: bytes) -> PackedNormalizedText:
