@@ -211,12 +211,44 @@ def test_idf_from_the_posting_lists_equals_whoosh_idf(tmp_path):
             for term in s.reader().lexicon(field):
                 text = term.decode("utf-8")
                 assert matching.idf(s, field, text) == pytest.approx(s.idf(field, text), rel=1e-12)
+                del s._zhsearch_idf  # the idfs the searcher keeps: table_idf counts anew
                 assert matching.table_idf(s, field, text) == pytest.approx(s.idf(field, text),
                                                                            rel=1e-12)
+                del s._zhsearch_idf
                 checked += 1
         assert checked > 50
         assert matching.idf(s, "grams", "无此词语") == pytest.approx(s.idf("grams", "无此词语"))
+        del s._zhsearch_idf
         assert matching.table_idf(s, "grams", "无此词语") == pytest.approx(s.idf("grams", "无此词语"))
+    handle.ix.close()
+
+
+def test_a_searcher_keeps_its_idfs_and_a_new_one_sees_an_update(tmp_path, monkeypatch):
+    """A term's idf is worked out once per searcher (its segments never change); a searcher
+    opened after an update works it out anew, and a full memo is emptied, not grown."""
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    for k in range(6):
+        (seeds / f"{k}.txt").write_text(f"第{k}号\n\n公安机关会议。\n", encoding="utf-8")
+    indexer.update(seeds, tmp_path / "ix")
+    calls = []
+    real = matching.postings
+    monkeypatch.setattr(matching, "postings", lambda *a: calls.append(a) or real(*a))
+    handle = indexer.open_index(tmp_path / "ix")
+    with handle.ix.searcher() as s:
+        first = matching.idf(s, "grams", "公安")
+        asked = len(calls)
+        assert asked >= 1 and matching.idf(s, "grams", "公安") == first
+        assert matching.table_idf(s, "grams", "公安") == first and len(calls) == asked
+        monkeypatch.setattr(matching, "MAX_KEPT_IDF", 2)
+        matching.idf(s, "grams", "机关")
+        matching.idf(s, "grams", "会议")  # the third: the memo was full, and is emptied
+        assert len(s._zhsearch_idf) == 1
+    (seeds / "新.txt").write_text("新\n\n无关的一段。\n", encoding="utf-8")
+    indexer.update(seeds, tmp_path / "ix")
+    with indexer.open_index(tmp_path / "ix").ix.searcher() as s:
+        assert matching.idf(s, "grams", "公安") == pytest.approx(s.idf("grams", "公安"))
+        assert matching.idf(s, "grams", "公安") != first
     handle.ix.close()
 
 
