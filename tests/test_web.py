@@ -245,6 +245,7 @@ def test_concordance_page_past_the_end(client):
     page = soup(resp)
     assert resp.status_code == 200 and not page.select("table.kwic tbody tr")
     assert f"只有 {pages} 页" in page.select_one(".empty").get_text()
+    assert f"{pages + 7} / {pages}" not in page.get_text()
     prev = parse_qs(urlsplit(page.find("a", rel="prev")["href"]).query)
     assert prev["page"] == [str(pages)] and prev["per_page"] == ["5"]
     first = parse_qs(urlsplit(page.select_one(".empty a")["href"]).query)
