@@ -2,9 +2,10 @@
 
 Brings the index up to date with its documents folder (incrementally unless ``--rebuild``;
 the folder it was built from unless ``--seeds`` or ``$ZHSEARCH_SEEDS`` names another) and
-prints what it did: added / changed / removed / unchanged / failed files, sections, seconds. Exits 1 when a file
-failed or the index could not be written, 0 otherwise. ``--watch`` then keeps watching the
-seeds folder and updates the index whenever changes have settled, until interrupted.
+prints what it did: added / changed / removed / unchanged / failed files, sections, seconds.
+Exits 1 when a file failed or the index could not be written, 0 otherwise. ``--watch`` then
+keeps watching the seeds folder and updates the index whenever changes have settled, until
+interrupted.
 """
 
 from __future__ import annotations

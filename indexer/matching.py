@@ -53,7 +53,9 @@ from .postings import (
     codes, column_texts, doc_frequency, lengths, posting_arrays, postings, section_normalized,
 )
 from .query import All, Clause, Node, Not, ParsedQuery
-from .segment_cache import LRUCache, per_segment, segment_file, segment_key, segment_leaves
+from .segment_cache import (
+    LRUCache, kept_on, per_segment_file, segment_key, segment_leaves,
+)
 from .suffixes import SUFFIX_EXT, SuffixIndex
 from .schema import (
     B, HEADING_BOOST, K1, PHRASE_BOOST, PROXIMITY_BOOST, PROXIMITY_SLOP, SYNONYM_BOOST, WORD_BOOST,
@@ -315,13 +317,7 @@ def _kept_idf(searcher, fieldname: str, text: str, df_of) -> float:
     kept on the searcher: its segments never change, and each segment's evaluation asked for
     the same term's idf again, every lookup in every segment (8 % of a fresh server's search
     time on the cn-laws mix)."""
-    kept = getattr(searcher, "_zhsearch_idf", None)
-    if kept is None:
-        kept = {}
-        try:
-            searcher._zhsearch_idf = kept
-        except AttributeError:  # a searcher that takes no attributes: work it out each time
-            pass
+    kept = kept_on(searcher, "_zhsearch_idf", dict)
     key = (fieldname, text)
     value = kept.get(key)
     if value is None:
@@ -338,15 +334,8 @@ def suffix_index(reader) -> SuffixIndex | None:
     (:mod:`indexer.suffixes`), memory-mapped once per segment and kept; None for a segment
     without one (written before they existed, a compound segment, one whose file is gone or
     does not fit its texts): its long clauses take the bigram postings."""
-    def load():
-        path = segment_file(reader, SUFFIX_EXT)
-        if path is None:
-            return False
-        try:
-            return SuffixIndex(suffixes.load(path), column_texts(reader, SUFFIX_TEXT_COLUMN))
-        except (OSError, ValueError):
-            return False
-    return per_segment(reader, "suffixes", load) or None
+    return per_segment_file(reader, SUFFIX_EXT, lambda path: SuffixIndex(
+        suffixes.load(path), column_texts(reader, SUFFIX_TEXT_COLUMN)))
 
 
 def holds(searcher, fieldname: str, value: str) -> bool:

@@ -23,7 +23,7 @@ from whoosh.reading import TermNotFound
 
 from .normalize import NormalizedText, unpack_offsets
 from .posting_arrays import POSTING_ARRAYS_EXT, PostingArrays
-from .segment_cache import LRUCache, field_lengths, per_segment, segment_file, segment_key
+from .segment_cache import LRUCache, field_lengths, per_segment, per_segment_file, segment_key
 
 MAX_CACHED_BYTES = 96 * 2**20
 """Posting arrays kept at most (bytes; 12 bytes per posting), least recently used dropped."""
@@ -107,16 +107,11 @@ def posting_arrays(reader) -> PostingArrays | None:
     once per segment and kept; None for a segment without them (written before they existed,
     a compound segment, one whose file is gone or unreadable): its postings are read through
     Whoosh."""
-    def load():
-        path = segment_file(reader, POSTING_ARRAYS_EXT)
-        try:
-            arrays = None if path is None else PostingArrays(path)
-        except (OSError, ValueError):
-            return False
-        if arrays is None or arrays.segment_id != reader.segment().segment_id():
-            return False  # none, or written for another segment (copied or renamed in)
-        return arrays
-    return per_segment(reader, "posting_arrays", load) or None
+    def open_file(path):
+        arrays = PostingArrays(path)
+        # a file written for another segment (copied or renamed in) is not this one's
+        return arrays if arrays.segment_id == reader.segment().segment_id() else None
+    return per_segment_file(reader, POSTING_ARRAYS_EXT, open_file)
 
 
 def doc_frequency(reader, fieldname: str, text: str) -> int:

@@ -313,20 +313,20 @@ class SearchSession:
     def warm(self) -> None:
         """Load the word analyzer, the index's ``meta.json`` (synonyms; a large collection's
         manifest takes milliseconds to parse), the per-segment data searches use
-        (:func:`indexer.matching.preload`) and the article facet's filter, and this
-        session's searcher's readers of the
-        stored fields and section texts, which Whoosh opens on first use (reading the stored
-        column's offsets, one per section: 2–3 ms a cn-laws segment that the first hit
-        paid), and asks the kernel to read those two columns' files into its page cache in
-        the background (:func:`indexer.storage.read_ahead_columns`)."""
+        (:func:`indexer.matching.preload`) and the article facet's filter; opens this
+        session's searcher's readers of the stored fields and section texts, which Whoosh
+        opens on first use (reading the stored column's offsets, one per section: 2–3 ms a
+        cn-laws segment that the first hit paid); and asks the kernel to read those two
+        columns' files into its page cache in the background
+        (:func:`indexer.storage.read_ahead_columns`)."""
         self.words("预热")
         self.handle.current_meta()
         matching.preload(self._searcher)
         matching.preload_facets(self._searcher, "article_key", _in_an_article)
-        for reader, offset in segment_leaves(self._searcher):
-            if reader.doc_count_all():
-                self._searcher.stored_fields(offset)
-                self._text(offset)
+        for reader, _ in segment_leaves(self._searcher):
+            if reader.doc_count_all():  # read as a hit reads them, which opens the readers
+                stored_record(reader, 0)
+                section_text(reader, 0)
                 read_ahead_columns(reader, ("text", "_stored"))
 
     def parse(self, text: str) -> ParsedQuery:

@@ -99,39 +99,41 @@ def _estimate(value) -> int:
 _LENGTH_OF_BYTE = [byte_to_length(b) if b else 1 for b in range(256)]
 
 
+def kept_on(obj, attribute: str, make):
+    """``make()``, worked out once and kept on ``obj`` as ``attribute`` (for values true for
+    the object's lifetime: a reader's segment, a searcher's segments never change); an
+    object that takes no attributes gets ``make()`` anew each time."""
+    value = getattr(obj, attribute, None)
+    if value is None:
+        value = make()
+        try:
+            setattr(obj, attribute, value)
+        except AttributeError:
+            pass
+    return value
+
+
 def segment_key(reader: SegmentReader) -> tuple:
     """``(index folder, segment id, document count)``: names one segment's contents. Kept on
-    the reader (whose segment never changes) after the first call: a search asks for it
-    about 90 times, and working it out through Whoosh's accessors was 7 % of a search."""
-    key = getattr(reader, "_zhsearch_segment_key", None)
-    if key is None:
+    the reader (:func:`kept_on`): a search asks for it about 90 times, and working it out
+    through Whoosh's accessors was 7 % of a search."""
+    def make():
         storage = getattr(reader, "_storage", None)
         storage = getattr(storage, "b", storage)  # a compound segment's OverlayStorage
-        key = (getattr(storage, "folder", None), reader.segment().segment_id(),
-               reader.doc_count_all())
-        try:
-            reader._zhsearch_segment_key = key
-        except AttributeError:  # a reader that takes no attributes: work it out each time
-            pass
-    return key
+        return (getattr(storage, "folder", None), reader.segment().segment_id(),
+                reader.doc_count_all())
+    return kept_on(reader, "_zhsearch_segment_key", make)
 
 
 def segment_leaves(searcher) -> tuple[tuple[SegmentReader, int], ...]:
     """``(segment reader, global offset of its first document)`` for each segment of
     ``searcher`` (a Whoosh searcher). An index of no sections has none: Whoosh gives it one
     ``EmptyReader``, which has no segment, and every per-segment read failed on it (a search
-    of an empty seeds folder answered 500: breaker). Kept on the searcher, whose segments
-    never change, as :func:`segment_key` is on the reader: a search lists them dozens of
-    times (each idf, each hit)."""
-    leaves = getattr(searcher, "_zhsearch_leaves", None)
-    if leaves is None:
-        leaves = tuple((reader, offset) for reader, offset in searcher.reader().leaf_readers()
-                       if isinstance(reader, SegmentReader))
-        try:
-            searcher._zhsearch_leaves = leaves
-        except AttributeError:  # a searcher that takes no attributes: list them each time
-            pass
-    return leaves
+    of an empty seeds folder answered 500: breaker). Kept on the searcher (:func:`kept_on`):
+    a search lists them dozens of times (each idf, each hit)."""
+    return kept_on(searcher, "_zhsearch_leaves", lambda: tuple(
+        (reader, offset) for reader, offset in searcher.reader().leaf_readers()
+        if isinstance(reader, SegmentReader)))
 
 
 def segment_file(reader: SegmentReader, ext: str) -> str | None:
@@ -143,6 +145,21 @@ def segment_file(reader: SegmentReader, ext: str) -> str | None:
     if folder is None or getattr(segment, "compound", False):
         return None
     return os.path.join(folder, segment.make_filename(ext))
+
+
+def per_segment_file(reader: SegmentReader, ext: str, open_file):
+    """``open_file(path)`` of the file with extension ``ext`` beside ``reader``'s segment
+    (:func:`segment_file`), opened once per segment and kept (:func:`per_segment`); None when
+    the segment has no such file, or ``open_file`` returns None or raises ``OSError`` or
+    ``ValueError`` (a file gone, unreadable or damaged: the caller then reads the segment
+    without it)."""
+    def load():
+        path = segment_file(reader, ext)
+        try:
+            return (None if path is None else open_file(path)) or False
+        except (OSError, ValueError):
+            return False
+    return per_segment(reader, "file:" + ext, load) or None
 
 
 def _cached(reader: SegmentReader, name: str, load):
