@@ -214,6 +214,38 @@ class PostingArraysFieldWriter(W3FieldWriter):
         sink.terms.append(self._btext)
         sink.counts.append(len(sink.ids) - self._start)
 
+    def add_grouped(self, schema, fields) -> None:
+        """Write every posting of the segment, grouped: ``fields`` yields ``(fieldname,
+        terms)`` in order, ``terms`` yields ``(term bytes, [(docnum, weight, value bytes or
+        None), …])`` in order, each term's postings by document number (from
+        :meth:`indexer.writers.TermGroupedPool.grouped_postings`).
+
+        The files written are byte for byte those of Whoosh's ``add_postings`` over the same
+        postings one at a time (a test builds both ways). Here a block's lists are filled at
+        once instead of one ``add_posting`` call per posting (2.5 million calls for 400
+        cn-laws files); the field lengths per posting, which this codec does not keep
+        (``length_stats``), are left out as Whoosh leaves them out then.
+        """
+        for fieldname, terms in fields:
+            self.start_field(fieldname, schema[fieldname])
+            writer = self._postwriter
+            limit = writer._blocklimit
+            for btext, postings in terms:
+                self.start_term(btext)
+                for at in range(0, len(postings), limit):
+                    if at:  # a full block before more: Whoosh writes it as the next arrives
+                        writer._write_block()
+                    docnums, weights, values = zip(*postings[at:at + limit])
+                    writer._ids = array("I", docnums)
+                    writer._weights = array("f", weights)
+                    writer._values = [v for v in values if v]
+                    # the largest weight as given (not as stored in 32 bits), and the first
+                    # of equals: what add_posting keeps, pickled into the block's header
+                    top = max(weights)
+                    writer._maxweight = top if top > 0 else 0
+                self.finish_term()
+            self.finish_field()
+
     def close(self):
         """Whoosh's, then the posting arrays written."""
         super().close()

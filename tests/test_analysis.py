@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pickle
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from indexer.analysis import CharTokenizer, WordTokenizer, word_spans
@@ -254,6 +254,26 @@ def test_ngram_fields_index_as_their_analyzers(text):
     for n, phrase in ((1, False), (1, True), (2, True), (2, False)):
         reference = TEXT(analyzer=CharTokenizer() if n == 1 else BigramTokenizer(), phrase=phrase)
         assert sorted(NgramField(n, phrase).index(text)) == sorted(reference.index(text))
+
+
+@settings(max_examples=300, deadline=None)  # the first example loads jieba's dictionary
+@given(st.text(max_size=80) | st.lists(MIXED, max_size=40).map("".join))
+@example("要确立两个目标，确立两个")  # cut otherwise with the user word than without
+def test_word_fields_index_as_their_analyzer(text):
+    """The fast ``WordField.index`` yields what Whoosh's ``TEXT.index`` yields through the
+    word analyzer, with and without a user dictionary: same terms, frequencies, weights
+    (and their type: a block's largest weight is pickled as given) and encoded values."""
+    from whoosh.fields import TEXT
+
+    from indexer.analysis import word_analyzer
+    from indexer.schema import WordField
+
+    for user_words in ((), ("确立两个",)):
+        reference = TEXT(analyzer=word_analyzer(user_words), phrase=False)
+        got = list(WordField(user_words).index(text))
+        want = list(reference.index(text))
+        assert sorted(got) == sorted(want)
+        assert [type(w) for _, _, w, _ in got] == [type(w) for _, _, w, _ in want]
 
 
 def test_remembered_cuts_equal_fresh_jieba_cuts(monkeypatch):

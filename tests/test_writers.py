@@ -74,3 +74,74 @@ def test_a_segment_written_with_the_pool_equals_whooshs(tmp_path):
         built.append(_digest(ix))
         ix.close()
     assert built[0] and built[0] == built[1]
+
+
+def _segment_files(folder) -> dict[str, bytes]:
+    """The files of the one segment in ``folder`` by extension, its id blanked out (the
+    posting-arrays header names it); the table of contents (ids, times) left out."""
+    out = {}
+    for path in folder.iterdir():
+        if path.name.startswith("MAIN_") and "." in path.name:
+            segment_id, ext = path.name[len("MAIN_"):].split(".", 1)
+            out[ext] = path.read_bytes().replace(segment_id.encode(), b"SEGMENT")
+    return out
+
+
+def _sections(seed: int, count: int = 300) -> list[dict]:
+    """Section fields from a small alphabet: each character is in most sections, so its
+    posting list spans several blocks of the codec below, and the counts (weights) vary;
+    some sections and fields boosted."""
+    rng = random.Random(seed)
+    alphabet = "的法人民国家第条款规定政府管理可以"
+    out = []
+    for k in range(count):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 120)))
+        out.append({"section_id": f"s{k}", "doc_id": f"d{k % 7}", "article_key": f"d{k % 7}\x1fa",
+                    "path": f"d{k % 7}.txt", "ordinal": k, "text": text, "body": text,
+                    "heading": text[:6], "chars": text, "heading_chars": text[:6],
+                    "grams": text, "heading_grams": text[:6], "norm_text": text,
+                    "norm_heading": text[:6], "norm_offsets": text})
+        if k % 3 == 0:  # weights that 32 bits cannot hold exactly (the block's largest is
+            out[-1]["_heading_boost"] = 1.1  # kept as given)
+        if k % 5 == 0:
+            out[-1]["_boost"] = 0.3
+    return out
+
+
+def test_grouped_writing_writes_whooshs_files_byte_for_byte(tmp_path, monkeypatch):
+    from indexer.codec import PostingArraysFieldWriter, SectionCodec
+    from indexer.schema import make_schema
+
+    grouped_calls = []
+    add_grouped = PostingArraysFieldWriter.add_grouped
+
+    def counted(self, schema, fields):
+        grouped_calls.append(1)
+        return add_grouped(self, schema, fields)
+
+    monkeypatch.setattr(PostingArraysFieldWriter, "add_grouped", counted)
+    sections = _sections(3)
+    built = {}
+    # 128 postings a block: the common characters' lists take several blocks, each long
+    # enough (PACK_MIN) to be packed; the spilled pool falls back to Whoosh's per posting
+    for name, writer_class, spill in (("whoosh", SegmentWriter, False),
+                                      ("grouped", GroupedSegmentWriter, False),
+                                      ("spilled", GroupedSegmentWriter, True)):
+        (tmp_path / name).mkdir()
+        ix = whoosh_index.create_in(str(tmp_path / name), make_schema())
+        writer = writer_class(ix, codec=SectionCodec(blocklimit=128), compound=False)
+        if spill:
+            writer.pool.limit = 200_000
+        for fields in sections:
+            writer.add_document(**fields)
+        if spill:
+            assert writer.pool.runs
+        writer.commit()
+        ix.close()
+        built[name] = _segment_files(tmp_path / name)
+    assert len(grouped_calls) == 1  # the in-memory grouped pool wrote through add_grouped
+    assert {"pst", "trm", "fpa"} <= set(built["whoosh"])
+    for name in ("grouped", "spilled"):
+        assert set(built[name]) == set(built["whoosh"])
+        for ext, data in built["whoosh"].items():
+            assert built[name][ext] == data, (name, ext)
