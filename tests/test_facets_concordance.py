@@ -128,6 +128,28 @@ def test_facets_list_real_articles_first_and_say_how_many_more(tmp_path):
     assert [(f["value"], f["count"]) for f in facets["documents"]] == expected
 
 
+@pytest.mark.parametrize("q", ["示范", "a b&c=d#e+f%g", "", "/?:@!$'()*,;", "\u00e9\U0001f600 \t~"])
+def test_results_links_are_the_links_flask_builds(app, q):
+    """search_url builds the query string itself (the path once per script root): it must
+    be exactly what Flask's url_for gives for the same arguments, escaping and defaults
+    included, also under a script root (a service mounted below a path)."""
+    from flask import url_for
+
+    from webapp import urls
+    from webapp.params import SearchParams
+
+    cases = [(SearchParams(q), 1, {"q": q}),
+             (SearchParams(q, page=3, per_page=7, doc="文件 一&x", article="d\x1f第一章 总则"), 2,
+              {"q": q, "page": 2, "per_page": 7, "doc": "文件 一&x", "article": "d\x1f第一章 总则"})]
+    for base in ("http://127.0.0.1/", "http://127.0.0.1/mounted/below/"):
+        with app.test_request_context("/", base_url=base):
+            for params, page, args in cases:
+                for fmt, endpoint in (("html", "search.search"), ("json", "search.search_json")):
+                    assert urls.search_url(params, page, fmt) == url_for(endpoint, **args)
+                    assert urls.search_url(params, page, fmt, external=True) == \
+                        url_for(endpoint, _external=True, **args)
+
+
 @pytest.mark.parametrize("q", ["示范", "a b&c=d#e+f%g", "zhsearchFacetProbe", "/?:@!$'()*,;"])
 def test_facet_links_are_the_links_search_url_builds(app, q):
     """Facet links are built by splicing each value into one built URL; they must be exactly
