@@ -318,7 +318,10 @@ class SearchSession:
         opens on first use (reading the stored column's offsets, one per section: 2–3 ms a
         cn-laws segment that the first hit paid); and asks the kernel to read those two
         columns' files into its page cache in the background
-        (:func:`indexer.storage.read_ahead_columns`)."""
+        (:func:`indexer.storage.read_ahead_columns`); and reads every document's title, which
+        the document facet shows (up to 20 titles a search, each a stored record to read the
+        first time: about a tenth of a millisecond a search on a fresh cn-laws server, 40 ms
+        here for all 3,475)."""
         self.words("预热")
         self.handle.current_meta()
         matching.preload(self._searcher)
@@ -328,6 +331,9 @@ class SearchSession:
                 stored_record(reader, 0)
                 section_text(reader, 0)
                 read_ahead_columns(reader, ("text", "_stored"))
+        for _, doc_ids, first in matching.documents_per_segment(self._searcher):
+            for doc_id, docnum in zip(doc_ids, first):
+                self._doc_title(docnum, doc_id)
 
     def parse(self, text: str) -> ParsedQuery:
         """:func:`indexer.query.parse_query` with this index's synonyms.

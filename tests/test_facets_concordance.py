@@ -244,3 +244,34 @@ def test_a_facet_link_for_a_long_article_title_filters_to_its_count(tmp_path):
     too_long = client.get("/search.json", query_string={"q": "探针",
                                                         "article": "x" * (MAX_FILTER_CHARS + 1)})
     assert too_long.status_code == 400 and "article" in too_long.get_json()["error"]
+
+
+def test_warm_up_reads_every_document_title_the_facets_show(tmp_path, monkeypatch):
+    """After a warm-up a search reads one stored record per hit and none for its document
+    facet's titles (read then, once per document), and the titles are the documents' own
+    (each document's stored title, read through Whoosh's own reader)."""
+    from indexer import searcher as searcher_module
+
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    for k in range(6):
+        (seeds / f"doc{k}.md").write_text(
+            f"# 第{k}号文件\n\n## 一、总则\n\n这是第{k}个文件的正文。\n\n## 二、附则\n\n本文件的附则。\n",
+            encoding="utf-8")
+    indexer.update(seeds, tmp_path / "ix")  # a new index: no titles kept from other tests
+    handle = indexer.open_index(tmp_path / "ix")
+    with indexer.SearchSession(handle) as session:
+        session.warm()
+        truth = {}
+        for docnum in range(session._searcher.doc_count_all()):
+            stored = session._searcher.stored_fields(docnum)
+            truth.setdefault(stored["doc_id"], stored.get("doc_title", ""))
+    reads = []
+    real = searcher_module.stored_record
+    monkeypatch.setattr(searcher_module, "stored_record",
+                        lambda reader, docnum: reads.append(docnum) or real(reader, docnum))
+    with indexer.SearchSession(handle) as session:
+        page = session.search(session.parse("的"), per_page=3)
+    assert len(truth) > 3 and len(page.facets.documents) == len(truth)
+    assert {f.value: f.label for f in page.facets.documents} == truth
+    assert len(reads) == len(page.hits) == 3
