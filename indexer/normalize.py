@@ -298,12 +298,12 @@ def normalize(text: str) -> NormalizedText:
 
     Most characters fold to exactly one character on their own. A short text made only of
     those is one ``str.translate``; a longer one, or one with white space, is normalized with
-    numpy over its code points (table lookups, one pass for the
-    white space runs). Otherwise one ``str.translate`` pass (C speed) does most of the work,
-    the runs between the rest (white space, marks that compose with the character before them,
-    characters that vanish or expand) are copied in bulk, and only those others go through the
-    per-cluster path. Each distinct character is folded once per process. The last few results
-    are cached: the indexer analyzes each section text twice (word and character fields).
+    numpy over its code points (table lookups, one pass for the white space runs). Otherwise
+    one ``str.translate`` pass (C speed) does most of the work, the runs between the rest
+    (white space, marks that compose with the character before them, characters that vanish
+    or expand) are copied in bulk, and only those others go through the per-cluster path.
+    Each distinct character is folded once per process. The last few results are cached: the
+    indexer analyzes each section text several times (word and character fields, columns).
 
     Args:
         text: any ``str`` (lone surrogates included: they pass through unchanged).

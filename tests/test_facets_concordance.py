@@ -275,3 +275,21 @@ def test_warm_up_reads_every_document_title_the_facets_show(tmp_path, monkeypatc
     assert len(truth) > 3 and len(page.facets.documents) == len(truth)
     assert {f.value: f.label for f in page.facets.documents} == truth
     assert len(reads) == len(page.hits) == 3
+
+
+def test_long_values_are_escaped_without_being_remembered(app):
+    """Escaped values are remembered only when short: a stream of long distinct queries
+    cannot grow the memory (and a long value is escaped all the same)."""
+    from urllib.parse import quote_plus
+
+    from webapp import urls
+    from webapp.params import SearchParams
+
+    long_q = "两个确立" * 60
+    urls._remembered.cache_clear()
+    with app.test_request_context("/"):
+        url = urls.search_url(SearchParams(long_q))
+        assert urls._remembered.cache_info().currsize == 0
+        short = urls.search_url(SearchParams("两个确立"))
+        assert urls._remembered.cache_info().currsize == 1
+    assert url.endswith("?q=" + quote_plus(long_q)) and short.endswith("?q=" + quote_plus("两个确立"))

@@ -30,14 +30,25 @@ _QUERY_SAFE = "!$'()*,/:;?@"
 """Characters Werkzeug leaves unescaped in query values (``werkzeug.urls._urlencode``, after
 the WHATWG URL standard's query percent-encode set); tests hold :func:`search_url` to Flask's
 ``url_for`` and :func:`facet_urls` to :func:`search_url`, so a change there shows."""
-MAX_QUOTED = 8192
+MAX_QUOTED = 4096
 """Escaped values remembered (queries, document ids, facet values and section ids recur from
 page to page; escaping one with ``urllib.parse.quote`` took 3 µs, 60 times a results page)."""
+MAX_QUOTED_CHARS = 200
+"""Only values this short (characters) are remembered: a stream of long distinct queries
+cannot fill memory (at most about 10 MB)."""
 
 
 @lru_cache(maxsize=MAX_QUOTED)
-def _quoted(value: str, safe: str, plus: bool) -> str:
+def _remembered(value: str, safe: str, plus: bool) -> str:
     return quote_plus(value, safe=safe) if plus else quote(value, safe=safe)
+
+
+def _quoted(value: str, safe: str, plus: bool) -> str:
+    """``quote_plus(value, safe=safe)`` if ``plus`` else ``quote(value, safe=safe)``,
+    remembered for short values."""
+    if len(value) > MAX_QUOTED_CHARS:
+        return quote_plus(value, safe=safe) if plus else quote(value, safe=safe)
+    return _remembered(value, safe, plus)
 
 
 _PATHS: dict[tuple[str, str], str] = {}
