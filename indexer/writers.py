@@ -58,9 +58,9 @@ class TermGroupedPool(PostingPool):
         Whoosh's ``SegmentWriter.add_document`` calls it, without a call and a tuple of five
         per posting."""
         terms = self._fields.get(fieldname)
-        if terms is None:
-            terms = self._fields[fieldname] = {}
-            self.fieldnames.add(fieldname)
+        new = terms is None
+        if new:  # filed only once it has a posting, as add() files it: a field without any
+            terms = {}  # in the segment is not written (Whoosh's field numbers stay the same)
         get = terms.get
         length = size = 0
         for tbytes, freq, weight, vbytes in items:
@@ -72,6 +72,9 @@ class TermGroupedPool(PostingPool):
             size += 72 + (len(vbytes) if vbytes else 0)
             if scorable:
                 length += freq
+        if new and terms:
+            self._fields[fieldname] = terms
+            self.fieldnames.add(fieldname)
         self.currentsize += size
         if self.currentsize > self.limit:
             self.save()
