@@ -47,7 +47,7 @@ def _quoted(value: str, safe: str, plus: bool) -> str:
     """``quote_plus(value, safe=safe)`` if ``plus`` else ``quote(value, safe=safe)``,
     remembered for short values."""
     if len(value) > MAX_QUOTED_CHARS:
-        return quote_plus(value, safe=safe) if plus else quote(value, safe=safe)
+        return _remembered.__wrapped__(value, safe, plus)
     return _remembered(value, safe, plus)
 
 
