@@ -270,6 +270,14 @@ def _crumbs(stored: dict) -> tuple[str, ...]:
     return tuple(json.loads(stored.get("breadcrumb") or "[]"))
 
 
+def _warm_imports() -> None:
+    """Import now what searches import on first use, by normalizing a text as long texts are
+    (:func:`indexer.normalize.normalize`'s numpy path): the UTF-32 codec, and numpy's masked
+    arrays, which ``np.unique`` imports on its first call (the path's table of characters
+    learns new ones with it): a fresh server's first search of two words paid 40 ms."""
+    normalized("预热 " * 40)
+
+
 class SearchSession:
     """One searcher over an opened index. Use as a context manager or call :meth:`close`."""
 
@@ -321,7 +329,8 @@ class SearchSession:
         (:func:`indexer.storage.read_ahead_columns`); and reads every document's title, which
         the document facet shows (up to 20 titles a search, each a stored record to read the
         first time: about a tenth of a millisecond a search on a fresh cn-laws server, 40 ms
-        here for all 3,475)."""
+        here for all 3,475); and imports what searches would import on first use
+        (:func:`_warm_imports`)."""
         self.words("预热")
         self.handle.current_meta()
         matching.preload(self._searcher)
@@ -334,6 +343,7 @@ class SearchSession:
         for _, doc_ids, first in matching.documents_per_segment(self._searcher):
             for doc_id, docnum in zip(doc_ids, first):
                 self._doc_title(docnum, doc_id)
+        _warm_imports()
 
     def parse(self, text: str) -> ParsedQuery:
         """:func:`indexer.query.parse_query` with this index's synonyms.

@@ -94,3 +94,45 @@ def test_warm_up_reads_ahead_the_text_and_stored_field_columns(seed_index, monke
     advised = {inode for inode, _, _ in calls}
     assert expected and expected <= advised
     assert not others & advised
+
+
+def test_a_warmed_up_session_imports_nothing_more_when_it_searches(tmp_path):
+    """What searches import on first use is imported by the warm-up (a fresh server's first
+    search with two words paid 40 ms importing ``numpy.ma``): in a new interpreter, searches
+    that take every path (one character, two words, a long quoted phrase, Traditional
+    characters, a section with many matches) import no module after ``warm()``."""
+    import json
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    sentence = "依法治国是发展的保障，人民代表大会依法行使国家权力。"
+    (seeds / "law.md").write_text(
+        "# 法治文件\n\n## 一、总则\n\n" + sentence * 40 + "\n\n## 二、附则\n\n本办法自公布之日起施行。\n",
+        encoding="utf-8")
+    indexer.update(seeds, tmp_path / "ix")
+    script = """
+import json, sys
+import indexer
+handle = indexer.open_index(sys.argv[1])
+with indexer.SearchSession(handle) as session:
+    session.warm()
+before = set(sys.modules)
+counts = []
+for q in sys.argv[2:]:
+    with indexer.SearchSession(handle) as session:
+        page = session.search(session.parse(q), per_page=10)
+        counts.append(max([0] + [h.match_count for h in page.hits]))
+print(json.dumps({"new": sorted(set(sys.modules) - before), "counts": counts}))
+"""
+    queries = ["法", "发展 人民", '"' + sentence * 3 + '"', "國家 發展", "施行"]
+    out = subprocess.run([sys.executable, "-c", script, str(tmp_path / "ix"), *queries],
+                         cwd=REPO, capture_output=True, text=True, timeout=120, check=True)
+    result = json.loads(out.stdout)
+    assert all(result["counts"]), result  # every query found its section
+    # a snippet placed with arrays (highlight._choose_many: 64 matches or more)
+    assert result["counts"][0] == 40 * sentence.count("法") >= 64
+    assert result["new"] == []
