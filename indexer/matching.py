@@ -413,12 +413,22 @@ def match(searcher, node: Node, deadline: float | None = None) -> tuple[list[Seg
     return out, budget.ran_out
 
 
+def _whole_phrase(parsed: ParsedQuery) -> str:
+    """The body clauses of an AND of two or more, joined by spaces and normalized: the phrase
+    whose occurrences earn :data:`PHRASE_BOOST` (module docstring); "" for other queries."""
+    body = [c for c in parsed.clauses if c.field == "body"]
+    if len(body) > 1 and isinstance(parsed.root, All):
+        return normalized(" ".join(c.text for c in body))
+    return ""
+
+
 def _optional(ev: SegmentEvaluator, parsed: ParsedQuery, words_of: dict[str, list[str]],
-              ranked: np.ndarray) -> np.ndarray:
+              whole: str, ranked: np.ndarray) -> np.ndarray:
     """The optional ranking clauses' summed score per document (module docstring);
-    ``words_of`` maps each body clause's normalized text to its jieba words. Only the scores
-    at the documents ``ranked`` marks are read (a boolean array over the segment's
-    documents); the term clauses skip the others unless they are most of the segment."""
+    ``words_of`` maps each body clause's normalized text to its jieba words; ``whole`` is
+    :func:`_whole_phrase` of the query (normalized once a query, not once a segment). Only
+    the scores at the documents ``ranked`` marks are read (a boolean array over the
+    segment's documents); the term clauses skip the others unless they are most of it."""
     score = np.zeros(ev.n)
     where = ranked if 2 * np.count_nonzero(ranked) < ev.n else None
     body = [c for c in parsed.clauses if c.field == "body"]
@@ -432,10 +442,8 @@ def _optional(ev: SegmentEvaluator, parsed: ParsedQuery, words_of: dict[str, lis
                         clause.norm, HEADING_BOOST, where)
         else:
             score += ev.substring("heading", clause.norm, HEADING_BOOST).score
-    if len(body) > 1 and isinstance(parsed.root, All):
-        whole = normalized(" ".join(c.text for c in body))
-        if whole:
-            score += ev.substring("body", whole, PHRASE_BOOST).score
+    if whole:
+        score += ev.substring("body", whole, PHRASE_BOOST).score
     return score
 
 
@@ -513,6 +521,7 @@ def rank(searcher, parsed: ParsedQuery, words, limit: int, restrict: list[tuple[
     """
     spanned = spanned_clauses(parsed)
     words_of = {c.norm: words(c.norm) for c in parsed.clauses if c.field == "body"}
+    whole = _whole_phrase(parsed)
     docnums: list[np.ndarray] = []
     base: list[np.ndarray] = []
     bonus: list[np.ndarray] = []
@@ -530,7 +539,7 @@ def rank(searcher, parsed: ParsedQuery, words, limit: int, restrict: list[tuple[
         ids = np.flatnonzero(mask).astype(np.int32)
         if not ids.size:
             continue
-        score = required.score + _optional(ev, parsed, words_of, mask)
+        score = required.score + _optional(ev, parsed, words_of, whole, mask)
         docnums.append(ids.astype(np.int64) + offset)
         base.append(score[ids])
         if spanned:

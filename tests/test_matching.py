@@ -296,3 +296,25 @@ def test_facet_values_name_the_first_match_holding_them(request, index, text):
                 first = next(d for d, v in held if v == value)
                 assert holder == (first if holders else None)
 
+
+
+def test_the_words_of_an_and_query_side_by_side_rank_first(tmp_path):
+    """Two sections alike but for one character's place: the one holding the query's words
+    side by side, in the order typed (the whole query as a phrase), ranks first, by the
+    phrase bonus. Both hold the same characters and jieba words, both earn the proximity
+    bonus (one character apart is near), and the other comes first in indexing order."""
+    import jieba
+
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    apart, together = "公安的安全" + "的" * 40, "公安安全的" + "的" * 40
+    assert sorted(apart) == sorted(together)
+    assert sorted(jieba.lcut(apart)) == sorted(jieba.lcut(together))
+    assert 1 <= matching.PROXIMITY_SLOP
+    (seeds / "a.txt").write_text(apart, encoding="utf-8")
+    (seeds / "b.txt").write_text(together, encoding="utf-8")
+    indexer.update(seeds, tmp_path / "ix")
+    with indexer.SearchSession(indexer.open_index(tmp_path / "ix")) as session:
+        page = session.search(session.parse("公安 安全"))
+    assert [h.doc_id for h in page.hits] == ["b", "a"]
+    assert page.hits[0].score > page.hits[1].score
