@@ -357,8 +357,9 @@ def _choose_many(text_len: int, starts: np.ndarray, ends: np.ndarray, numbers: n
                         & (b - win_starts <= MAX_FRAGMENT_CHARS), b, win_ends)
     # their scores, as _choose_few's: the matches starting inside, and which needles they are
     counts = np.searchsorted(starts, win_ends) - np.searchsorted(starts, win_starts)
-    # needle numbers are small: bincount, not np.unique, whose hash table costs ~17 ms the
-    # first time a process calls it (numpy 2.4), which the first search with many matches paid
+    # needle numbers are small: bincount, not np.unique, whose first call in a process
+    # imports numpy.ma (17-40 ms here, numpy 2.4), which a fresh server's first snippet of
+    # many matches paid
     kinds = np.flatnonzero(np.bincount(numbers))
     holds = (counts > 0)[None, :] if kinds.size == 1 else \
         np.stack([np.searchsorted(mine, win_ends) > np.searchsorted(mine, win_starts)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pickle
 
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -302,3 +303,41 @@ def test_remembered_cuts_equal_fresh_jieba_cuts(monkeypatch):
     for text in texts:
         assert analysis.word_spans(text) == fresh(text)
     assert not analysis._cut_cache[()]
+
+
+def test_jiebas_cached_dictionary_read_whole_equals_jiebas_own_load(tmp_path, monkeypatch):
+    """The prefix dictionary read from jieba's cache in one piece is the one jieba's own
+    ``initialize`` loads (every entry, the total); a missing or damaged cache is left to
+    jieba (nothing loaded, the tokenizer untouched), and so is another dictionary."""
+    from pathlib import Path
+
+    import jieba
+
+    from indexer import analysis
+
+    own = jieba.Tokenizer()
+    own.initialize()  # builds the cache in the temporary folder if no run has yet
+    tok = jieba.Tokenizer()
+    assert analysis._load_cached_dictionary(tok)
+    assert tok.initialized and tok.total == own.total and tok.FREQ == own.FREQ
+    assert tok.lcut("中华人民共和国刑法第二十六条") == own.lcut("中华人民共和国刑法第二十六条")
+
+    for k, content in enumerate((None, b"not a marshalled dictionary", b"")):
+        folder = tmp_path / str(k)
+        folder.mkdir()
+        if content is not None:
+            (folder / "jieba.cache").write_bytes(content)
+        tok = jieba.Tokenizer()
+        tok.tmp_dir = str(folder)
+        assert not analysis._load_cached_dictionary(tok)
+        assert not tok.initialized and tok.FREQ == {}
+    other = jieba.Tokenizer(dictionary=str(Path(jieba.__file__).parent / "dict.txt"))
+    assert not analysis._load_cached_dictionary(other)
+
+    # the analyzer's tokenizers are loaded this way: jieba's initialize is not called
+    monkeypatch.setattr(analysis, "_jieba_tokenizers", {})
+    monkeypatch.setattr(analysis, "_cache_dir", [])
+    monkeypatch.setattr(jieba.Tokenizer, "initialize",
+                        lambda self, *a: pytest.fail("jieba's own slow load was used"))
+    loaded = analysis._jieba(("两个确立 10",))
+    assert loaded.FREQ["两个确立"] == 10 and loaded.FREQ["刑法"] == own.FREQ["刑法"]
