@@ -413,3 +413,68 @@ def test_an_index_of_no_sections_answers_every_page(tmp_path):
         assert client.get("/docs.json").get_json()["docs"] == []
     finally:
         close_index(app)
+
+
+@pytest.mark.parametrize("url", [
+    "/search.json?q=" + quote('"两个确立"'), "/search.json?q=" + quote("公安 广东"),
+    "/search.json?q=" + quote("量子纠缠"), "/search.json?q=" + quote("<script>"), "/docs.json",
+    f"/doc/{DOC}.json?q=" + quote("发展"), "/concordance.json?q=" + quote("发展"),
+    "/search.json?q=" + quote('"'), "/search.json?q=x&page=0", "/nowhere.json", "/status.json",
+])
+def test_json_answers_are_the_bytes_flasks_own_encoder_writes(client, app, url):
+    """The faster encoder (webapp/json_output.py) changes no answer: each JSON answer, errors
+    included, is byte for byte what Flask's default provider writes for the same data."""
+    import json
+
+    from flask.json.provider import DefaultJSONProvider
+
+    from webapp.json_output import OrjsonProvider
+
+    assert isinstance(app.json, OrjsonProvider)
+    resp = client.get(url)
+    assert resp.mimetype == "application/json"
+    flasks = DefaultJSONProvider(app)
+    flasks.ensure_ascii = flasks.sort_keys = False
+    with app.app_context():
+        expected = flasks.response(json.loads(resp.get_data())).get_data()
+    assert resp.get_data() == expected
+
+
+def test_what_orjson_refuses_or_writes_otherwise_is_left_to_flasks_encoder(app):
+    """Values orjson cannot write (an integer past 64 bits, keys that are not strings, a lone
+    surrogate) or writes its own way (dates, dataclasses, Markup) come out as Flask's encoder
+    writes them; sorted keys and debug-mode indentation too. Only NaN differs: null, not the
+    NaN no JSON parser accepts."""
+    import dataclasses
+    import datetime
+    import json
+
+    from flask.json.provider import DefaultJSONProvider
+    from markupsafe import Markup
+
+    from webapp.json_output import OrjsonProvider
+
+    @dataclasses.dataclass
+    class Point:
+        x: int
+
+    values = [{"n": 2**70}, {1: "one", None: "none"},
+              {"when": datetime.datetime(2026, 12, 2, 20, 0, tzinfo=datetime.timezone.utc)},
+              {"day": datetime.date(2026, 12, 2)}, {"p": Point(3)}, {"html": Markup("<b>粗</b>")},
+              ["中文", 1.5, None, True], {"b": 1, "a": {"d": 2, "c": 3}}]
+    ours, flasks = OrjsonProvider(app), DefaultJSONProvider(app)
+    flasks.ensure_ascii = flasks.sort_keys = False
+    with app.app_context():
+        for value in values:
+            assert ours.response(value).get_data() == flasks.response(value).get_data(), value
+        for provider in (ours, flasks):  # documents and queries never hold one (both refuse)
+            with pytest.raises(UnicodeEncodeError):
+                provider.response({"text": "a\ud800b"})
+        ours.sort_keys = flasks.sort_keys = True
+        for value in values[-2:]:
+            assert ours.response(value).get_data() == flasks.response(value).get_data(), value
+        ours.sort_keys = flasks.sort_keys = False
+        ours.compact = flasks.compact = False
+        assert ours.response(values[-1]).get_data() == flasks.response(values[-1]).get_data()
+        ours.compact = None
+        assert json.loads(ours.response({"s": float("nan")}).get_data()) == {"s": None}

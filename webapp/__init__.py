@@ -12,6 +12,7 @@ from flask import Flask
 
 import indexer
 
+from .json_output import OrjsonProvider
 from .limits import MAX_CONCURRENT_SEARCHES, QUEUE_WAIT_S
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
@@ -44,8 +45,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     if test_config:
         app.config.update(test_config)
-    app.json.ensure_ascii = False
-    app.json.sort_keys = False
+    app.json = OrjsonProvider(app)  # UTF-8, keys in the order the views give them
 
     from . import (
         assets, concordance_views, document_views, errors, filters, index_access, limits,
