@@ -130,18 +130,24 @@ def test_posting_arrays_hold_what_whoosh_matchers_walk(multi):
                 assert np.allclose(p.weights, weights)
 
 
+def _ranked(tmp_path, texts: dict[str, str], query: str) -> indexer.Page:
+    """The first page of ``query`` over an index of one ``.txt`` document per ``texts`` item
+    (file stem → text), indexed in key order."""
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    for stem, text in texts.items():
+        (seeds / f"{stem}.txt").write_text(text, encoding="utf-8")
+    indexer.update(seeds, tmp_path / "ix")
+    with indexer.SearchSession(indexer.open_index(tmp_path / "ix")) as session:
+        return session.search(session.parse(query))
+
+
 def test_the_same_words_near_each_other_rank_first(tmp_path):
     """Two sections alike in everything but the distance between the query's words: the one
     with them within PROXIMITY_SLOP characters ranks first, by the proximity bonus."""
-    seeds = tmp_path / "seeds"
-    seeds.mkdir()
     far = "公安" + "的" * 50 + "安全" + "的" * 10
     near = "公安" + "的" * 10 + "安全" + "的" * 50
-    (seeds / "a.txt").write_text(far, encoding="utf-8")
-    (seeds / "b.txt").write_text(near, encoding="utf-8")
-    indexer.update(seeds, tmp_path / "ix")
-    with indexer.SearchSession(indexer.open_index(tmp_path / "ix")) as session:
-        page = session.search(session.parse("公安 安全"))
+    page = _ranked(tmp_path, {"a": far, "b": near}, "公安 安全")
     assert [h.doc_id for h in page.hits] == ["b", "a"]
     assert page.hits[0].score > page.hits[1].score
 
@@ -305,16 +311,10 @@ def test_the_words_of_an_and_query_side_by_side_rank_first(tmp_path):
     bonus (one character apart is near), and the other comes first in indexing order."""
     import jieba
 
-    seeds = tmp_path / "seeds"
-    seeds.mkdir()
     apart, together = "公安的安全" + "的" * 40, "公安安全的" + "的" * 40
     assert sorted(apart) == sorted(together)
     assert sorted(jieba.lcut(apart)) == sorted(jieba.lcut(together))
     assert 1 <= matching.PROXIMITY_SLOP
-    (seeds / "a.txt").write_text(apart, encoding="utf-8")
-    (seeds / "b.txt").write_text(together, encoding="utf-8")
-    indexer.update(seeds, tmp_path / "ix")
-    with indexer.SearchSession(indexer.open_index(tmp_path / "ix")) as session:
-        page = session.search(session.parse("公安 安全"))
+    page = _ranked(tmp_path, {"a": apart, "b": together}, "公安 安全")
     assert [h.doc_id for h in page.hits] == ["b", "a"]
     assert page.hits[0].score > page.hits[1].score
