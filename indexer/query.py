@@ -553,7 +553,8 @@ def fallback_words(parsed: ParsedQuery, words, limit: int = 64) -> Fallback | No
     leaves ``bench/relevance.py`` as it was; without them CMRC dev MRR@10 fell by 0.0002).
     None unless the query is a plain AND of unquoted words (``doc:`` clauses aside: they
     restrict, see :class:`Fallback`) at least :data:`FALLBACK_MIN_CHARS` long with two words
-    or more, one of them longer than a character (a partial match must share one)."""
+    or more (one repeated counts twice), one of them longer than a character (a partial
+    match must share one)."""
     root = parsed.root
     clauses = list(root.children) if isinstance(root, All) else [root]
     documents = tuple(c.text.strip() for c in clauses if isinstance(c, Clause) and c.field == "doc")
@@ -567,17 +568,20 @@ def fallback_words(parsed: ParsedQuery, words, limit: int = 64) -> Fallback | No
         return None
     found: list[str] = []
     cut: list[str] = []  # the jieba words alone
+    cut_count = 0  # and how many, repeats included: 公安公安 is two words
     typed: set[str] = set()
     for c in clauses:
         pieces = [w for w in words(c.norm) if any(ch.isalnum() for ch in w)]
+        cut_count += len(pieces)
         cut.extend(dict.fromkeys(w for w in pieces if w not in cut))
         if len(clauses) > 1 and len(c.norm) > 1 and any(ch.isalnum() for ch in c.norm):
             pieces = [c.norm, *pieces]
             typed.add(c.norm)
         found.extend(dict.fromkeys(w for w in pieces if w not in found))
     # a section that shares only single characters (的, 张) with the query is no answer to it:
-    # nor is a query that jieba cuts into nothing longer (张三 王五: suggestions instead)
-    if len(cut) < 2 or not any(len(w) > 1 for w in cut[:limit]):
+    # nor is a query that jieba cuts into nothing longer (张三 王五: suggestions instead); one
+    # word repeated (a pasted 公安公安公安) finds the sections holding it
+    if cut_count < 2 or not any(len(w) > 1 for w in cut[:limit]):
         return None
     return Fallback(tuple(found[:limit]), shortened=len(found) > limit, documents=documents,
                     typed=frozenset(typed))

@@ -491,7 +491,8 @@ def test_a_query_with_a_lone_surrogate_is_refused_not_a_crash(seed_session, q):
 
 
 @pytest.mark.parametrize("query", ["公安 量子", "公安机关 量子计算", "民警 青海 量子", "苹果手机的价格",
-                                   "安厅 火星", "长会 火星", "安机 量子"])
+                                   "安厅 火星", "长会 火星", "安机 量子", "公安公安",
+                                   "公安公安公安公安公安公安"])
 def test_partial_matches_are_every_section_containing_a_typed_word(seed_session, seed_sections,
                                                                    query):
     """When no section holds every term, the partial matches are exactly the sections whose
