@@ -64,27 +64,79 @@ def set_cache_dir(path: str | os.PathLike) -> None:
     _cache_dir[:] = [str(path)]
 
 
+MAX_DICTIONARY_CACHE_BYTES = 256 * 1024 * 1024
+"""Largest ``jieba.cache`` read in one piece (bytes); jieba's own cache is about 10 MB. A larger
+file is left to jieba's object-by-object load, which stops at the first thing that is not a
+dictionary instead of holding the whole file in memory."""
+
+
 def _load_cached_dictionary(tok) -> bool:
     """Load ``tok``'s prefix dictionary from jieba's cache file as
     ``jieba.Tokenizer.initialize`` does (the default dictionary's ``jieba.cache`` in
-    ``tok.tmp_dir`` or the system's temporary folder, trusted as it is), but with one read:
-    jieba's ``marshal.load(file)`` reads the file object by object, a Python-level
-    ``readinto`` call each, 0.8–1.5 s here for its 500,000 entries, against 0.4 s for
-    ``marshal.loads`` of the bytes (most of a service's start). Returns False, with
-    ``tok`` untouched, for another dictionary or a cache that is missing or unreadable:
-    jieba's own ``initialize`` then builds it (jieba 0.42.1, ``jieba/__init__.py``)."""
+    ``tok.tmp_dir`` or the system's temporary folder), but with one read: jieba's
+    ``marshal.load(file)`` reads the file object by object, a Python-level ``readinto`` call
+    each, 0.8–1.5 s here for its 500,000 entries, against 0.4 s for ``marshal.loads`` of the
+    bytes (most of a service's start).
+
+    Returns False, with ``tok`` untouched, for another dictionary or for a cache jieba's own
+    ``initialize`` would also pass over or fail to read: missing, not a regular file (jieba's
+    ``os.path.isfile`` test; a FIFO would block the read forever), unreadable, or over
+    :data:`MAX_DICTIONARY_CACHE_BYTES`; jieba then builds it (jieba 0.42.1,
+    ``jieba/__init__.py``). A cache that reads but is no prefix dictionary (not a ``{str: int}``
+    dict with a positive int total; jieba would load it and fail on every cut) is replaced:
+    the dictionary is built here and written over it as jieba writes it, and True returned.
+    """
     import jieba
 
     if tok.initialized or tok.dictionary != jieba.DEFAULT_DICT or tok.cache_file:
         return False
     path = os.path.join(tok.tmp_dir or tempfile.gettempdir(), "jieba.cache")
+    if not os.path.isfile(path):
+        return False
     try:
         with open(path, "rb") as f:
-            freq, total = marshal.loads(f.read())
+            if os.fstat(f.fileno()).st_size > MAX_DICTIONARY_CACHE_BYTES:
+                return False
+            loaded = marshal.loads(f.read(MAX_DICTIONARY_CACHE_BYTES + 1))
     except Exception:  # noqa: BLE001 -- as jieba: any unreadable cache is built anew
         return False
-    tok.FREQ, tok.total, tok.initialized = freq, total, True
+    if _is_prefix_dictionary(loaded):
+        tok.FREQ, tok.total = loaded
+    else:
+        tok.FREQ, tok.total = tok.gen_pfdict(tok.get_dict_file())
+        _write_dictionary_cache(path, (tok.FREQ, tok.total))
+    tok.initialized = True
     return True
+
+
+def _is_prefix_dictionary(loaded) -> bool:
+    """Whether ``loaded`` has the shape of jieba's cached ``(FREQ, total)``: a dict whose values
+    are ints, at least one (keys are looked up by string, so other keys only go unused), and a
+    positive int total (its logarithm is taken). About 20 ms for the default dictionary."""
+    if type(loaded) is not tuple or len(loaded) != 2:
+        return False
+    freq, total = loaded
+    return (type(freq) is dict and type(total) is int and total > 0
+            and set(map(type, freq.values())) == {int})
+
+
+def _write_dictionary_cache(path: str, value) -> None:
+    """Write ``value`` marshalled to ``path`` as jieba does: to a temporary file in the same
+    folder, then renamed over it, so that no reader sees half a cache. Failure is ignored
+    (the dictionary is in memory; the next start builds it again)."""
+    try:
+        fd, temporary = tempfile.mkstemp(dir=os.path.dirname(path))
+    except OSError:
+        return
+    try:
+        with os.fdopen(fd, "wb") as f:
+            marshal.dump(value, f)
+        os.replace(temporary, path)
+    except OSError:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
 
 
 def _jieba(user_words: tuple[str, ...] = ()):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import pickle
 
 import pytest
@@ -341,3 +342,74 @@ def test_jiebas_cached_dictionary_read_whole_equals_jiebas_own_load(tmp_path, mo
                         lambda self, *a: pytest.fail("jieba's own slow load was used"))
     loaded = analysis._jieba(("两个确立 10",))
     assert loaded.FREQ["两个确立"] == 10 and loaded.FREQ["刑法"] == own.FREQ["刑法"]
+
+
+def test_a_cache_that_is_no_regular_file_is_left_to_jieba_without_reading_it(tmp_path):
+    """A FIFO, a device or a file larger than any dictionary named ``jieba.cache`` is passed
+    over as jieba's own ``initialize`` passes it over (its ``isfile`` test, its stop at the first
+    bad object): nothing read, nothing loaded. Run in a child process, because reading a FIFO
+    with no writer would block forever."""
+    import subprocess
+    import sys
+
+    fifo, device, sparse = (tmp_path / name for name in ("fifo", "device", "sparse"))
+    for folder in (fifo, device, sparse):
+        folder.mkdir()
+    os.mkfifo(fifo / "jieba.cache")
+    (device / "jieba.cache").symlink_to("/dev/zero")
+    with open(sparse / "jieba.cache", "wb") as f:  # 4 GB of holes: no disk used
+        f.truncate(4 * 1024 ** 3)
+    child = (
+        "import sys, tracemalloc, jieba\n"
+        "from indexer import analysis\n"
+        "tracemalloc.start()\n"
+        "for folder in sys.argv[1:]:\n"
+        "    tok = jieba.Tokenizer()\n"
+        "    tok.tmp_dir = folder\n"
+        "    print(analysis._load_cached_dictionary(tok), tok.initialized, len(tok.FREQ))\n"
+        "print(tracemalloc.get_traced_memory()[1] // 1024 ** 2)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", child, str(fifo), str(device), str(sparse)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    *answers, peak_mb = done.stdout.split("\n")[:-1]  # peak of Python's allocations
+    assert answers == ["False False 0"] * 3
+    assert int(peak_mb) < 64  # neither the 4 GB file nor 256 MB of it was read into memory
+
+
+WRONG_CACHES = [({}, 0), ({"法": 1}, "x"), "法律", {"a": 1, "b": 2}, ({}, 100),
+                ({"法": "1"}, 100), ({"法": 1.5}, 100), ({"法": 1}, -5), ({"法": 1}, True),
+                (1, 2, 3), [{"法": 1}, 100]]
+
+
+@pytest.mark.parametrize("wrong", WRONG_CACHES, ids=repr)
+def test_only_a_dict_of_int_frequencies_and_a_positive_total_pass_for_a_prefix_dictionary(wrong):
+    """The shapes a foreign or damaged ``jieba.cache`` can unmarshal into are told apart from
+    jieba's ``(FREQ, total)``."""
+    from indexer import analysis
+
+    assert not analysis._is_prefix_dictionary(wrong)
+    assert analysis._is_prefix_dictionary(({"法": 1, "法律": 0}, 1))
+
+
+def test_a_cache_of_the_wrong_shape_is_replaced_by_the_real_dictionary(tmp_path):
+    """A ``jieba.cache`` that unmarshals into two values that are no prefix dictionary (jieba
+    would load them and then fail on every cut) is rebuilt from jieba's dictionary and written
+    back, so the next start reads the real one."""
+    import marshal
+
+    import jieba
+
+    from indexer import analysis
+
+    own = jieba.Tokenizer()
+    own.initialize()
+    cache = tmp_path / "jieba.cache"
+    cache.write_bytes(marshal.dumps(({"法": 1}, "x")))
+    tok = jieba.Tokenizer()
+    tok.tmp_dir = str(tmp_path)
+    assert analysis._load_cached_dictionary(tok)
+    assert tok.initialized and tok.total == own.total and tok.FREQ == own.FREQ
+    assert tok.lcut("中华人民共和国刑法") == own.lcut("中华人民共和国刑法")
+    assert marshal.loads(cache.read_bytes()) == (own.FREQ, own.total)
+    assert [p.name for p in tmp_path.iterdir()] == ["jieba.cache"]  # no temporary file left
