@@ -34,6 +34,7 @@ import logging
 import marshal
 import os
 import re
+import sys
 import tempfile
 import threading
 
@@ -64,79 +65,100 @@ def set_cache_dir(path: str | os.PathLike) -> None:
     _cache_dir[:] = [str(path)]
 
 
-MAX_DICTIONARY_CACHE_BYTES = 256 * 1024 * 1024
-"""Largest ``jieba.cache`` read in one piece (bytes); jieba's own cache is about 10 MB. A larger
-file is left to jieba's object-by-object load, which stops at the first thing that is not a
-dictionary instead of holding the whole file in memory."""
+DICTIONARY_CACHE = "jieba-dictionary.cache"
+"""File name of the cached prefix dictionary (in the index folder, see :func:`set_cache_dir`).
+Not jieba's ``jieba.cache``: ours carries a checksum and is read only by this module."""
+MAX_DICTIONARY_CACHE_BYTES = 64 * 1024 * 1024
+"""Largest cache file read (bytes); jieba's default dictionary caches to about 9 MB."""
+_CACHE_MAGIC = b"zhsearch jieba prefix dictionary 1\n"
 
 
-def _load_cached_dictionary(tok) -> bool:
-    """Load ``tok``'s prefix dictionary from jieba's cache file as
-    ``jieba.Tokenizer.initialize`` does (the default dictionary's ``jieba.cache`` in
-    ``tok.tmp_dir`` or the system's temporary folder), but with one read: jieba's
-    ``marshal.load(file)`` reads the file object by object, a Python-level ``readinto`` call
-    each, 0.8–1.5 s here for its 500,000 entries, against 0.4 s for ``marshal.loads`` of the
-    bytes (most of a service's start).
-
-    Returns False, with ``tok`` untouched, for another dictionary or for a cache jieba's own
-    ``initialize`` would also pass over or fail to read: missing, not a regular file (jieba's
-    ``os.path.isfile`` test; a FIFO would block the read forever), unreadable, or over
-    :data:`MAX_DICTIONARY_CACHE_BYTES`; jieba then builds it (jieba 0.42.1,
-    ``jieba/__init__.py``). A cache that reads but is no prefix dictionary (not a ``{str: int}``
-    dict with a positive int total; jieba would load it and fail on every cut) is replaced:
-    the dictionary is built here and written over it as jieba writes it, and True returned.
-    """
+def _dictionary_cache_key() -> bytes:
+    """What a cached prefix dictionary must have been built from to be used: jieba's version,
+    the SHA-256 of its dictionary file, and this Python's marshal format."""
     import jieba
 
-    if tok.initialized or tok.dictionary != jieba.DEFAULT_DICT or tok.cache_file:
-        return False
-    path = os.path.join(tok.tmp_dir or tempfile.gettempdir(), "jieba.cache")
-    if not os.path.isfile(path):
-        return False
+    return (f"{getattr(jieba, '__version__', 'unknown')}|{_dictionary_digest()}|"
+            f"{marshal.version}|{sys.version_info[0]}.{sys.version_info[1]}").encode()
+
+
+def _read_dictionary_cache(path: str, key: bytes):
+    """The ``(FREQ, total)`` cached in ``path`` for ``key``, or None when there is none to trust.
+
+    The file is :data:`_CACHE_MAGIC`, the SHA-256 of ``key`` and the payload (32 bytes), then the
+    payload (``marshal.dumps((FREQ, total))``). Nothing is unmarshalled before the checksum
+    matches: marshal trusts its input (five bytes declaring a tuple of 2**29 items allocate
+    4 GB before the end of the file shows), and jieba would load any two values and fail on
+    every cut. Opened non-blocking, so a FIFO at the path (put there at any moment) is seen
+    to be empty instead of waiting forever for a writer; no more than
+    :data:`MAX_DICTIONARY_CACHE_BYTES` is read. Never raises for a missing, damaged, foreign or
+    stale file."""
     try:
-        with open(path, "rb") as f:
-            if os.fstat(f.fileno()).st_size > MAX_DICTIONARY_CACHE_BYTES:
-                return False
-            loaded = marshal.loads(f.read(MAX_DICTIONARY_CACHE_BYTES + 1))
-    except Exception:  # noqa: BLE001 -- as jieba: any unreadable cache is built anew
-        return False
-    if _is_prefix_dictionary(loaded):
-        tok.FREQ, tok.total = loaded
-    else:
-        tok.FREQ, tok.total = tok.gen_pfdict(tok.get_dict_file())
-        _write_dictionary_cache(path, (tok.FREQ, tok.total))
-    tok.initialized = True
-    return True
-
-
-def _is_prefix_dictionary(loaded) -> bool:
-    """Whether ``loaded`` has the shape of jieba's cached ``(FREQ, total)``: a dict whose values
-    are ints, at least one (keys are looked up by string, so other keys only go unused), and a
-    positive int total (its logarithm is taken). About 20 ms for the default dictionary."""
-    if type(loaded) is not tuple or len(loaded) != 2:
-        return False
-    freq, total = loaded
-    return (type(freq) is dict and type(total) is int and total > 0
-            and set(map(type, freq.values())) == {int})
-
-
-def _write_dictionary_cache(path: str, value) -> None:
-    """Write ``value`` marshalled to ``path`` as jieba does: to a temporary file in the same
-    folder, then renamed over it, so that no reader sees half a cache. Failure is ignored
-    (the dictionary is in memory; the next start builds it again)."""
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        return None
     try:
-        fd, temporary = tempfile.mkstemp(dir=os.path.dirname(path))
+        with os.fdopen(fd, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            if size > MAX_DICTIONARY_CACHE_BYTES:
+                return None
+            # the size asked for is allocated up front: ask for the file's (a FIFO or device
+            # says 0), plus a byte that the checksum then rejects if the file is still growing
+            data = f.read(size + 1)
+    except OSError:  # a folder, say
+        return None
+    head = len(_CACHE_MAGIC) + 32
+    if not data or not data.startswith(_CACHE_MAGIC):  # None: a FIFO with a silent writer
+        return None
+    digest = hashlib.sha256(key)
+    digest.update(memoryview(data)[head:])
+    if digest.digest() != data[len(_CACHE_MAGIC):head]:
+        return None
+    return marshal.loads(memoryview(data)[head:])  # what _write_dictionary_cache wrote
+
+
+def _write_dictionary_cache(path: str, key: bytes, value) -> None:
+    """Cache ``value`` (``(FREQ, total)``) in ``path`` for ``key`` in the format
+    :func:`_read_dictionary_cache` reads: written to a temporary file in the same folder,
+    then renamed over ``path``, so no reader sees half a cache (as jieba writes its own).
+    Failure is ignored: the dictionary is in memory, the next start builds it again."""
+    payload = marshal.dumps(value)
+    try:
+        fd, temporary = tempfile.mkstemp(dir=os.path.dirname(path) or ".")
     except OSError:
         return
     try:
         with os.fdopen(fd, "wb") as f:
-            marshal.dump(value, f)
+            f.write(_CACHE_MAGIC + hashlib.sha256(key + payload).digest())
+            f.write(payload)
         os.replace(temporary, path)
     except OSError:
         try:
             os.unlink(temporary)
         except OSError:
             pass
+
+
+def _load_default_dictionary(tok) -> None:
+    """Give ``tok`` (a new ``jieba.Tokenizer`` of jieba's default dictionary) its prefix
+    dictionary, as ``jieba.Tokenizer.initialize`` would, but from our own cache (read in one
+    piece: jieba's ``marshal.load(file)`` reads object by object through Python-level
+    ``readinto`` calls, 0.8–1.5 s here against 0.4 s, most of a service's start) and built
+    with jieba's own ``gen_pfdict`` when the cache is missing, damaged or stale (jieba
+    0.42.1, ``jieba/__init__.py``). The cache is :data:`DICTIONARY_CACHE` in ``tok.tmp_dir``
+    or the system's temporary folder.
+
+    Raises:
+        OSError: jieba's dictionary file cannot be read (as ``initialize`` would).
+    """
+    path = os.path.join(tok.tmp_dir or tempfile.gettempdir(), DICTIONARY_CACHE)
+    key = _dictionary_cache_key()
+    loaded = _read_dictionary_cache(path, key)
+    if loaded is None:
+        loaded = tok.gen_pfdict(tok.get_dict_file())
+        _write_dictionary_cache(path, key, loaded)
+    tok.FREQ, tok.total = loaded
+    tok.initialized = True
 
 
 def _jieba(user_words: tuple[str, ...] = ()):
@@ -157,8 +179,7 @@ def _jieba(user_words: tuple[str, ...] = ()):
                 tok = jieba.Tokenizer()
                 if _cache_dir:
                     tok.tmp_dir = _cache_dir[0]
-                if not _load_cached_dictionary(tok):
-                    tok.initialize()  # builds the dictionary and writes the cache
+                _load_default_dictionary(tok)
                 for entry in user_words:
                     parts = entry.split()
                     # isascii: "²".isdigit() is true but int("²") fails

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import marshal
 import os
 import pickle
+import struct
 
 import pytest
 from hypothesis import example, given, settings
@@ -306,110 +309,125 @@ def test_remembered_cuts_equal_fresh_jieba_cuts(monkeypatch):
     assert not analysis._cut_cache[()]
 
 
-def test_jiebas_cached_dictionary_read_whole_equals_jiebas_own_load(tmp_path, monkeypatch):
-    """The prefix dictionary read from jieba's cache in one piece is the one jieba's own
-    ``initialize`` loads (every entry, the total); a missing or damaged cache is left to
-    jieba (nothing loaded, the tokenizer untouched), and so is another dictionary."""
-    from pathlib import Path
-
-    import jieba
-
-    from indexer import analysis
-
-    own = jieba.Tokenizer()
-    own.initialize()  # builds the cache in the temporary folder if no run has yet
-    tok = jieba.Tokenizer()
-    assert analysis._load_cached_dictionary(tok)
-    assert tok.initialized and tok.total == own.total and tok.FREQ == own.FREQ
-    assert tok.lcut("中华人民共和国刑法第二十六条") == own.lcut("中华人民共和国刑法第二十六条")
-
-    for k, content in enumerate((None, b"not a marshalled dictionary", b"")):
-        folder = tmp_path / str(k)
-        folder.mkdir()
-        if content is not None:
-            (folder / "jieba.cache").write_bytes(content)
-        tok = jieba.Tokenizer()
-        tok.tmp_dir = str(folder)
-        assert not analysis._load_cached_dictionary(tok)
-        assert not tok.initialized and tok.FREQ == {}
-    other = jieba.Tokenizer(dictionary=str(Path(jieba.__file__).parent / "dict.txt"))
-    assert not analysis._load_cached_dictionary(other)
-
-    # the analyzer's tokenizers are loaded this way: jieba's initialize is not called
-    monkeypatch.setattr(analysis, "_jieba_tokenizers", {})
-    monkeypatch.setattr(analysis, "_cache_dir", [])
-    monkeypatch.setattr(jieba.Tokenizer, "initialize",
-                        lambda self, *a: pytest.fail("jieba's own slow load was used"))
-    loaded = analysis._jieba(("两个确立 10",))
-    assert loaded.FREQ["两个确立"] == 10 and loaded.FREQ["刑法"] == own.FREQ["刑法"]
-
-
-def test_a_cache_that_is_no_regular_file_is_left_to_jieba_without_reading_it(tmp_path):
-    """A FIFO, a device or a file larger than any dictionary named ``jieba.cache`` is passed
-    over as jieba's own ``initialize`` passes it over (its ``isfile`` test, its stop at the first
-    bad object): nothing read, nothing loaded. Run in a child process, because reading a FIFO
-    with no writer would block forever."""
-    import subprocess
-    import sys
-
-    fifo, device, sparse = (tmp_path / name for name in ("fifo", "device", "sparse"))
-    for folder in (fifo, device, sparse):
-        folder.mkdir()
-    os.mkfifo(fifo / "jieba.cache")
-    (device / "jieba.cache").symlink_to("/dev/zero")
-    with open(sparse / "jieba.cache", "wb") as f:  # 4 GB of holes: no disk used
-        f.truncate(4 * 1024 ** 3)
-    child = (
-        "import sys, tracemalloc, jieba\n"
-        "from indexer import analysis\n"
-        "tracemalloc.start()\n"
-        "for folder in sys.argv[1:]:\n"
-        "    tok = jieba.Tokenizer()\n"
-        "    tok.tmp_dir = folder\n"
-        "    print(analysis._load_cached_dictionary(tok), tok.initialized, len(tok.FREQ))\n"
-        "print(tracemalloc.get_traced_memory()[1] // 1024 ** 2)\n"
-    )
-    done = subprocess.run([sys.executable, "-c", child, str(fifo), str(device), str(sparse)],
-                          capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
-    *answers, peak_mb = done.stdout.split("\n")[:-1]  # peak of Python's allocations
-    assert answers == ["False False 0"] * 3
-    assert int(peak_mb) < 64  # neither the 4 GB file nor 256 MB of it was read into memory
-
-
-WRONG_CACHES = [({}, 0), ({"法": 1}, "x"), "法律", {"a": 1, "b": 2}, ({}, 100),
-                ({"法": "1"}, 100), ({"法": 1.5}, 100), ({"法": 1}, -5), ({"法": 1}, True),
-                (1, 2, 3), [{"法": 1}, 100]]
-
-
-@pytest.mark.parametrize("wrong", WRONG_CACHES, ids=repr)
-def test_only_a_dict_of_int_frequencies_and_a_positive_total_pass_for_a_prefix_dictionary(wrong):
-    """The shapes a foreign or damaged ``jieba.cache`` can unmarshal into are told apart from
-    jieba's ``(FREQ, total)``."""
-    from indexer import analysis
-
-    assert not analysis._is_prefix_dictionary(wrong)
-    assert analysis._is_prefix_dictionary(({"法": 1, "法律": 0}, 1))
-
-
-def test_a_cache_of_the_wrong_shape_is_replaced_by_the_real_dictionary(tmp_path):
-    """A ``jieba.cache`` that unmarshals into two values that are no prefix dictionary (jieba
-    would load them and then fail on every cut) is rebuilt from jieba's dictionary and written
-    back, so the next start reads the real one."""
-    import marshal
-
+def test_the_cached_dictionary_equals_jiebas_own_load(tmp_path, monkeypatch):
+    """The prefix dictionary the analyzer's tokenizers get, built on first use and read from our
+    cache after, is the one jieba's own ``initialize`` loads (every entry, the total), and
+    jieba's slow loader is never used."""
     import jieba
 
     from indexer import analysis
 
     own = jieba.Tokenizer()
     own.initialize()
-    cache = tmp_path / "jieba.cache"
-    cache.write_bytes(marshal.dumps(({"法": 1}, "x")))
-    tok = jieba.Tokenizer()
-    tok.tmp_dir = str(tmp_path)
-    assert analysis._load_cached_dictionary(tok)
-    assert tok.initialized and tok.total == own.total and tok.FREQ == own.FREQ
-    assert tok.lcut("中华人民共和国刑法") == own.lcut("中华人民共和国刑法")
-    assert marshal.loads(cache.read_bytes()) == (own.FREQ, own.total)
-    assert [p.name for p in tmp_path.iterdir()] == ["jieba.cache"]  # no temporary file left
+    built = jieba.Tokenizer()
+    built.tmp_dir = str(tmp_path)
+    analysis._load_default_dictionary(built)
+    assert built.initialized and built.total == own.total and built.FREQ == own.FREQ
+    assert [p.name for p in tmp_path.iterdir()] == [analysis.DICTIONARY_CACHE]  # no temporary
+
+    monkeypatch.setattr(jieba.Tokenizer, "gen_pfdict",
+                        staticmethod(lambda f: pytest.fail("the cache was not used")))
+    cached = jieba.Tokenizer()
+    cached.tmp_dir = str(tmp_path)
+    analysis._load_default_dictionary(cached)
+    assert cached.total == own.total and cached.FREQ == own.FREQ
+    assert cached.lcut("中华人民共和国刑法第二十六条") == own.lcut("中华人民共和国刑法第二十六条")
+
+    monkeypatch.setattr(analysis, "_jieba_tokenizers", {})
+    monkeypatch.setattr(analysis, "_cache_dir", [str(tmp_path)])
+    monkeypatch.setattr(jieba.Tokenizer, "initialize",
+                        lambda self, *a: pytest.fail("jieba's own slow load was used"))
+    loaded = analysis._jieba(("两个确立 10",))
+    assert loaded.FREQ["两个确立"] == 10 and loaded.FREQ["刑法"] == own.FREQ["刑法"]
+
+
+def _good_cache(key: bytes, value) -> bytes:
+    from indexer import analysis
+
+    payload = marshal.dumps(value)
+    return analysis._CACHE_MAGIC + hashlib.sha256(key + payload).digest() + payload
+
+
+BAD_CACHES = {
+    "jieba's own format, a wrong shape": lambda key: marshal.dumps(({"法": 1}, "x")),
+    "jieba's own format, a negative count": lambda key: marshal.dumps(({"法": -1}, 1)),
+    "empty": lambda key: b"",
+    "truncated": lambda key: _good_cache(key, ({"法律": 1}, 1))[:-3],
+    "a byte changed": lambda key: _good_cache(key, ({"法律": 1}, 1)).replace("律".encode(), "津".encode()),
+    "built for another jieba": lambda key: _good_cache(key + b"x", ({"法律": 1}, 1)),
+    # five bytes that declare a tuple of 2**29 items: marshal would allocate 4 GB first
+    "a tuple bomb behind our header": lambda key: _good_cache(key, 0)[:-5] + b"(" + struct.pack("<i", 1 << 29),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_CACHES))
+def test_a_damaged_foreign_or_stale_cache_is_rebuilt_without_being_unmarshalled(
+        tmp_path, monkeypatch, case):
+    """A cache whose checksum does not match (damaged, jieba's own format, built from another
+    dictionary or jieba, or made to exhaust memory) is never unmarshalled: the dictionary is
+    built with jieba's ``gen_pfdict`` and the cache written anew."""
+    import jieba
+
+    from indexer import analysis
+
+    key = analysis._dictionary_cache_key()
+    cache = tmp_path / analysis.DICTIONARY_CACHE
+    cache.write_bytes(BAD_CACHES[case](key))
+    fresh = ({"法": 3, "法律": 2, "律": 0}, 5)
+    monkeypatch.setattr(jieba.Tokenizer, "gen_pfdict", staticmethod(lambda f: (f.close(), fresh)[1]))
+    with monkeypatch.context() as m:
+        m.setattr(marshal, "loads", lambda *a: pytest.fail("an untrusted cache was unmarshalled"))
+        tok = jieba.Tokenizer()
+        tok.tmp_dir = str(tmp_path)
+        analysis._load_default_dictionary(tok)
+    assert (tok.FREQ, tok.total) == fresh and tok.initialized
+    assert analysis._read_dictionary_cache(str(cache), key) == fresh  # written back
+    assert [p.name for p in tmp_path.iterdir()] == [analysis.DICTIONARY_CACHE]
+
+
+def test_a_cache_that_is_no_regular_file_is_passed_over_without_reading_it(tmp_path):
+    """A FIFO (with or without a writer), a device, a folder or a file larger than any dictionary at the cache's path is
+    passed over at once: nothing read, the dictionary built, and the cache written where it
+    can be (over the FIFO and the device link; not over the folder, and no temporary file is
+    left). Run in a child process, because a FIFO opened for reading the usual way waits
+    forever for a writer."""
+    import subprocess
+    import sys
+
+    from indexer import analysis
+
+    kinds = ("fifo", "held", "device", "folder", "sparse")
+    for kind in kinds:
+        (tmp_path / kind).mkdir()
+    path = {kind: tmp_path / kind / analysis.DICTIONARY_CACHE for kind in kinds}
+    os.mkfifo(path["fifo"])
+    os.mkfifo(path["held"])  # the child holds it open for writing, and writes nothing
+    path["device"].symlink_to("/dev/zero")
+    path["folder"].mkdir()
+    with open(path["sparse"], "wb") as f:  # 4 GB of holes: no disk used
+        f.truncate(4 * 1024 ** 3)
+    child = (
+        "import os, sys, tracemalloc, jieba\n"
+        "from indexer import analysis\n"
+        "jieba.Tokenizer.gen_pfdict = staticmethod(lambda f: (f.close(), ({'法': 1}, 1))[1])\n"
+        "key = analysis._dictionary_cache_key()\n"
+        "tracemalloc.start()\n"
+        "for folder in sys.argv[1:]:\n"
+        "    path = os.path.join(folder, analysis.DICTIONARY_CACHE)\n"
+        "    writer = os.open(path, os.O_RDWR) if folder.endswith('held') else None\n"
+        "    unread = analysis._read_dictionary_cache(path, key) is None\n"
+        "    tok = jieba.Tokenizer()\n"
+        "    tok.tmp_dir = folder\n"
+        "    analysis._load_default_dictionary(tok)\n"
+        "    print(unread, tok.FREQ, analysis._read_dictionary_cache(path, key) is not None,\n"
+        "          sorted(os.listdir(folder)))\n"
+        "print(tracemalloc.get_traced_memory()[1] // 1024 ** 2)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", child, *(str(tmp_path / k) for k in kinds)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    *answers, peak_mb = done.stdout.split("\n")[:-1]  # peak of Python's allocations
+    name = analysis.DICTIONARY_CACHE
+    assert answers == [f"True {{'法': 1}} True ['{name}']"] * 3 + [
+        f"True {{'法': 1}} False ['{name}']", f"True {{'法': 1}} True ['{name}']"]
+    assert int(peak_mb) < 16  # the 4 GB file was not read, nor a cap's worth of /dev/zero
