@@ -28,15 +28,17 @@ Latin letters, stems English and removes stop words such as ``it``.
 
 from __future__ import annotations
 
+import array
 import functools
 import hashlib
 import logging
-import marshal
 import os
 import re
+import struct
 import sys
 import tempfile
 import threading
+import time
 
 from whoosh.analysis import Token, Tokenizer
 
@@ -59,104 +61,137 @@ _cache_dir: list[str] = []
 
 
 def set_cache_dir(path: str | os.PathLike) -> None:
-    """Keep jieba's dictionary cache (a marshalled prefix dictionary, about 10 MB, written on
-    first load) in ``path`` instead of the system's temporary folder, so that indexing and
+    """Keep the cache of jieba's prefix dictionary (:data:`DICTIONARY_CACHE`, about 9 MB, written
+    on first load) in ``path`` instead of the system's temporary folder, so that indexing and
     serving write only inside the index folder. Takes effect for tokenizers loaded later."""
     _cache_dir[:] = [str(path)]
 
 
 DICTIONARY_CACHE = "jieba-dictionary.cache"
 """File name of the cached prefix dictionary (in the index folder, see :func:`set_cache_dir`).
-Not jieba's ``jieba.cache``: ours carries a checksum and is read only by this module."""
+Not jieba's ``jieba.cache`` (a marshalled dict, which marshal would unpack however it was
+made): ours is checksummed and parsed by :func:`_read_dictionary_cache`."""
 MAX_DICTIONARY_CACHE_BYTES = 64 * 1024 * 1024
 """Largest cache file read (bytes); jieba's default dictionary caches to about 9 MB."""
-_CACHE_MAGIC = b"zhsearch jieba prefix dictionary 1\n"
+_CACHE_MAGIC = b"zhsearch jieba prefix dictionary 2\n"
+_CACHE_COUNTS = struct.Struct("<qq")  # the total, the number of entries
+STALE_TEMPORARY_S = 3600
+"""A temporary cache file this old (seconds) was left by a killed writer and is removed."""
 
 
 def _dictionary_cache_key() -> bytes:
     """What a cached prefix dictionary must have been built from to be used: jieba's version,
-    the SHA-256 of its dictionary file, and this Python's marshal format."""
+    the SHA-256 of its dictionary file, and this machine's byte order (of the counts)."""
     import jieba
 
     return (f"{getattr(jieba, '__version__', 'unknown')}|{_dictionary_digest()}|"
-            f"{marshal.version}|{sys.version_info[0]}.{sys.version_info[1]}").encode()
+            f"{sys.byteorder}").encode()
 
 
-def _read_dictionary_cache(path: str, key: bytes):
+def _read_dictionary_cache(path: str, key: bytes) -> tuple[dict[str, int], int] | None:
     """The ``(FREQ, total)`` cached in ``path`` for ``key``, or None when there is none to trust.
 
-    The file is :data:`_CACHE_MAGIC`, the SHA-256 of ``key`` and the payload (32 bytes), then the
-    payload (``marshal.dumps((FREQ, total))``). Nothing is unmarshalled before the checksum
-    matches: marshal trusts its input (five bytes declaring a tuple of 2**29 items allocate
-    4 GB before the end of the file shows), and jieba would load any two values and fail on
-    every cut. Opened non-blocking, so a FIFO at the path (put there at any moment) is seen
-    to be empty instead of waiting forever for a writer; no more than
-    :data:`MAX_DICTIONARY_CACHE_BYTES` is read. Never raises for a missing, damaged, foreign or
-    stale file."""
+    The file is :data:`_CACHE_MAGIC`, the SHA-256 of ``key`` and the rest (32 bytes), the total
+    and the number ``n`` of entries (:data:`_CACHE_COUNTS`), ``n`` counts (``int64``, native
+    order), then the ``n`` words in UTF-8, one per line. A damaged, foreign or stale file fails
+    the checksum; one that passes it is still checked (every count ≥ 0, the total > 0, as many
+    words as counts), since whoever can write the folder can make a valid checksum, and a
+    wrong count makes every cut fail. Nothing in it is trusted to size an allocation (marshal,
+    which jieba's own cache uses, allocates what five bytes declare: 4 GB for a tuple of 2**29
+    items), and parsing it is as fast as ``marshal.loads`` (0.23 s here).
+
+    Opened non-blocking, so a FIFO at the path (put there at any moment) reads as empty instead
+    of waiting forever for a writer; no more than :data:`MAX_DICTIONARY_CACHE_BYTES` is read.
+    Never raises."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    except OSError:
-        return None
-    try:
-        with os.fdopen(fd, "rb") as f:
+        with open(path, "rb", opener=lambda p, flags: os.open(p, flags | os.O_NONBLOCK)) as f:
             size = os.fstat(f.fileno()).st_size
             if size > MAX_DICTIONARY_CACHE_BYTES:
                 return None
             # the size asked for is allocated up front: ask for the file's (a FIFO or device
             # says 0), plus a byte that the checksum then rejects if the file is still growing
             data = f.read(size + 1)
-    except OSError:  # a folder, say
+    except OSError:  # missing, a folder, unreadable
         return None
-    head = len(_CACHE_MAGIC) + 32
     if not data or not data.startswith(_CACHE_MAGIC):  # None: a FIFO with a silent writer
         return None
+    view = memoryview(data)
+    body = len(_CACHE_MAGIC) + 32
     digest = hashlib.sha256(key)
-    digest.update(memoryview(data)[head:])
-    if digest.digest() != data[len(_CACHE_MAGIC):head]:
+    digest.update(view[body:])
+    if digest.digest() != data[len(_CACHE_MAGIC):body]:
         return None
-    return marshal.loads(memoryview(data)[head:])  # what _write_dictionary_cache wrote
-
-
-def _write_dictionary_cache(path: str, key: bytes, value) -> None:
-    """Cache ``value`` (``(FREQ, total)``) in ``path`` for ``key`` in the format
-    :func:`_read_dictionary_cache` reads: written to a temporary file in the same folder,
-    then renamed over ``path``, so no reader sees half a cache (as jieba writes its own).
-    Failure is ignored: the dictionary is in memory, the next start builds it again."""
-    payload = marshal.dumps(value)
     try:
-        fd, temporary = tempfile.mkstemp(dir=os.path.dirname(path) or ".")
+        total, n = _CACHE_COUNTS.unpack_from(data, body)
+        start = body + _CACHE_COUNTS.size
+        counts = array.array("q")
+        counts.frombytes(view[start:start + 8 * n])
+        words = str(view[start + 8 * n:], "utf-8").split("\n")
+    except (struct.error, ValueError):  # too short, or not UTF-8
+        return None
+    # a slice past the end is short, never allocated: n is checked by the lengths
+    if total <= 0 or len(counts) != n or len(words) != n or min(counts) < 0:
+        return None
+    return dict(zip(words, counts.tolist())), total
+
+
+def _write_dictionary_cache(path: str, key: bytes, value: tuple[dict[str, int], int]) -> None:
+    """Cache ``value`` (``(FREQ, total)``) in ``path`` for ``key`` in the format
+    :func:`_read_dictionary_cache` reads: written to a temporary file in the same folder, then
+    renamed over ``path``, so no reader sees half a cache (as jieba writes its own); temporary
+    files a killed writer left are removed first. Failure is ignored: the dictionary is in
+    memory, the next start builds it again."""
+    freq, total = value
+    if any("\n" in word for word in freq):
+        return  # one word per line: jieba's dictionary has none, but do not cache a wrong one
+    rest = (_CACHE_COUNTS.pack(total, len(freq)) + array.array("q", freq.values()).tobytes()
+            + "\n".join(freq).encode("utf-8"))
+    folder = os.path.dirname(path) or "."
+    prefix = os.path.basename(path) + "."
+    try:
+        for entry in os.scandir(folder):
+            if (entry.name.startswith(prefix) and entry.name.endswith(".tmp")
+                    and entry.stat().st_mtime < time.time() - STALE_TEMPORARY_S):
+                os.unlink(entry.path)
+        fd, temporary = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=folder)
     except OSError:
         return
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(_CACHE_MAGIC + hashlib.sha256(key + payload).digest())
-            f.write(payload)
+            f.write(_CACHE_MAGIC + hashlib.sha256(key + rest).digest())
+            f.write(rest)
         os.replace(temporary, path)
-    except OSError:
+    except BaseException as exc:  # Ctrl-C too: leave no temporary file behind
         try:
             os.unlink(temporary)
         except OSError:
             pass
+        if not isinstance(exc, OSError):
+            raise
 
 
 def _load_default_dictionary(tok) -> None:
     """Give ``tok`` (a new ``jieba.Tokenizer`` of jieba's default dictionary) its prefix
-    dictionary, as ``jieba.Tokenizer.initialize`` would, but from our own cache (read in one
-    piece: jieba's ``marshal.load(file)`` reads object by object through Python-level
-    ``readinto`` calls, 0.8–1.5 s here against 0.4 s, most of a service's start) and built
-    with jieba's own ``gen_pfdict`` when the cache is missing, damaged or stale (jieba
-    0.42.1, ``jieba/__init__.py``). The cache is :data:`DICTIONARY_CACHE` in ``tok.tmp_dir``
-    or the system's temporary folder.
+    dictionary, as ``jieba.Tokenizer.initialize`` would, but from our own cache, read in one
+    piece (jieba's ``marshal.load(file)`` reads object by object through Python-level
+    ``readinto`` calls, 0.8–1.5 s here against 0.23 s, most of a service's start), and built
+    with jieba's own ``gen_pfdict`` when the cache is missing, damaged or stale (jieba 0.42.1,
+    ``jieba/__init__.py``). The cache is :data:`DICTIONARY_CACHE` in ``tok.tmp_dir`` or the
+    system's temporary folder; with neither usable, nothing is cached.
 
     Raises:
         OSError: jieba's dictionary file cannot be read (as ``initialize`` would).
     """
-    path = os.path.join(tok.tmp_dir or tempfile.gettempdir(), DICTIONARY_CACHE)
+    try:
+        path = os.path.join(tok.tmp_dir or tempfile.gettempdir(), DICTIONARY_CACHE)
+    except FileNotFoundError:  # gettempdir: no writable temporary folder at all
+        path = None
     key = _dictionary_cache_key()
-    loaded = _read_dictionary_cache(path, key)
+    loaded = None if path is None else _read_dictionary_cache(path, key)
     if loaded is None:
         loaded = tok.gen_pfdict(tok.get_dict_file())
-        _write_dictionary_cache(path, key, loaded)
+        if path is not None:
+            _write_dictionary_cache(path, key, loaded)
     tok.FREQ, tok.total = loaded
     tok.initialized = True
 

@@ -7,6 +7,7 @@ import marshal
 import os
 import pickle
 import struct
+import time
 
 import pytest
 from hypothesis import example, given, settings
@@ -341,31 +342,46 @@ def test_the_cached_dictionary_equals_jiebas_own_load(tmp_path, monkeypatch):
     assert loaded.FREQ["两个确立"] == 10 and loaded.FREQ["刑法"] == own.FREQ["刑法"]
 
 
-def _good_cache(key: bytes, value) -> bytes:
+def _cache_file(key: bytes, freq: dict, total: int, n: int | None = None,
+                words: bytes | None = None) -> bytes:
+    """A cache file in our format with a valid checksum, saying whatever it is told to."""
+    import array
+
     from indexer import analysis
 
-    payload = marshal.dumps(value)
-    return analysis._CACHE_MAGIC + hashlib.sha256(key + payload).digest() + payload
+    rest = (struct.pack("<qq", total, len(freq) if n is None else n)
+            + array.array("q", freq.values()).tobytes()
+            + ("\n".join(freq).encode() if words is None else words))
+    return analysis._CACHE_MAGIC + hashlib.sha256(key + rest).digest() + rest
 
 
 BAD_CACHES = {
-    "jieba's own format, a wrong shape": lambda key: marshal.dumps(({"法": 1}, "x")),
-    "jieba's own format, a negative count": lambda key: marshal.dumps(({"法": -1}, 1)),
+    "jieba's own format": lambda key: marshal.dumps(({"法": 1}, 1)),
     "empty": lambda key: b"",
-    "truncated": lambda key: _good_cache(key, ({"法律": 1}, 1))[:-3],
-    "a byte changed": lambda key: _good_cache(key, ({"法律": 1}, 1)).replace("律".encode(), "津".encode()),
-    "built for another jieba": lambda key: _good_cache(key + b"x", ({"法律": 1}, 1)),
-    # five bytes that declare a tuple of 2**29 items: marshal would allocate 4 GB first
-    "a tuple bomb behind our header": lambda key: _good_cache(key, 0)[:-5] + b"(" + struct.pack("<i", 1 << 29),
+    "truncated": lambda key: _cache_file(key, {"法律": 1}, 1)[:-3],
+    "a byte changed": lambda key: _cache_file(key, {"法律": 1}, 1).replace("律".encode(), "津".encode()),
+    "built for another jieba": lambda key: _cache_file(key + b"x", {"法律": 1}, 1),
+    # made on purpose, with a valid checksum: whoever can write the folder can make one
+    "a negative count": lambda key: _cache_file(key, {"法": -1, "律": 2}, 1),
+    "a total of 0": lambda key: _cache_file(key, {"法": 0}, 0),
+    "fewer words than counts": lambda key: _cache_file(key, {"法": 1, "律": 2}, 3, words="法".encode()),
+    "more counts declared than the file holds": lambda key: _cache_file(key, {"法": 1}, 1, n=1 << 40),
+    "no entries": lambda key: _cache_file(key, {}, 1),
+    "one entry declared, none there": lambda key: _cache_file(key, {}, 1, n=1, words=b""),
+    "words not UTF-8": lambda key: _cache_file(key, {"法": 1}, 1, words=b"\xff"),
+    # what marshal would have unpacked into a 4 GB tuple
+    "a tuple bomb": lambda key: _cache_file(key, {}, 1, words=b"(" + struct.pack("<i", 1 << 29)),
 }
 
 
 @pytest.mark.parametrize("case", list(BAD_CACHES))
-def test_a_damaged_foreign_or_stale_cache_is_rebuilt_without_being_unmarshalled(
-        tmp_path, monkeypatch, case):
-    """A cache whose checksum does not match (damaged, jieba's own format, built from another
-    dictionary or jieba, or made to exhaust memory) is never unmarshalled: the dictionary is
-    built with jieba's ``gen_pfdict`` and the cache written anew."""
+def test_a_damaged_foreign_stale_or_false_cache_is_rebuilt(tmp_path, monkeypatch, case):
+    """A cache that fails its checksum (damaged, jieba's own format, built from another
+    dictionary or jieba) or says something impossible (made on purpose, with a valid checksum:
+    a negative count or a zero total would make every cut fail) is not used: the dictionary is
+    built with jieba's ``gen_pfdict`` and the cache written anew. No file sizes an allocation."""
+    import tracemalloc
+
     import jieba
 
     from indexer import analysis
@@ -375,14 +391,77 @@ def test_a_damaged_foreign_or_stale_cache_is_rebuilt_without_being_unmarshalled(
     cache.write_bytes(BAD_CACHES[case](key))
     fresh = ({"法": 3, "法律": 2, "律": 0}, 5)
     monkeypatch.setattr(jieba.Tokenizer, "gen_pfdict", staticmethod(lambda f: (f.close(), fresh)[1]))
-    with monkeypatch.context() as m:
-        m.setattr(marshal, "loads", lambda *a: pytest.fail("an untrusted cache was unmarshalled"))
-        tok = jieba.Tokenizer()
-        tok.tmp_dir = str(tmp_path)
+    tok = jieba.Tokenizer()
+    tok.tmp_dir = str(tmp_path)
+    tracemalloc.start()
+    try:
         analysis._load_default_dictionary(tok)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
     assert (tok.FREQ, tok.total) == fresh and tok.initialized
+    assert peak < 4 * 1024 ** 2
     assert analysis._read_dictionary_cache(str(cache), key) == fresh  # written back
     assert [p.name for p in tmp_path.iterdir()] == [analysis.DICTIONARY_CACHE]
+
+
+def test_the_cache_is_written_without_leaving_temporary_files(tmp_path, monkeypatch):
+    """A dictionary whose words hold a line break is not cached (one word per line). A write
+    that fails (the path is a folder) or is interrupted (Ctrl-C) removes its temporary
+    file; one a killed writer left over an hour ago is removed by the next write, a fresh one
+    (another writer's, still writing) is not."""
+    from indexer import analysis
+
+    value, key = ({"法": 1}, 1), b"k"
+    analysis._write_dictionary_cache(str(tmp_path / analysis.DICTIONARY_CACHE), key,
+                                     ({"法\n律": 1}, 1))  # one word per line: not cacheable
+    assert list(tmp_path.iterdir()) == []
+    (tmp_path / analysis.DICTIONARY_CACHE).mkdir()
+    analysis._write_dictionary_cache(str(tmp_path / analysis.DICTIONARY_CACHE), key, value)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [analysis.DICTIONARY_CACHE]
+
+    other = tmp_path / "other"
+    other.mkdir()
+    path = other / analysis.DICTIONARY_CACHE
+    stale, fresh = (other / f"{analysis.DICTIONARY_CACHE}.{n}.tmp" for n in ("old", "new"))
+    stale.write_bytes(b"half")
+    fresh.write_bytes(b"half")
+    hour_ago = time.time() - analysis.STALE_TEMPORARY_S - 1
+    os.utime(stale, (hour_ago, hour_ago))
+
+    def interrupted(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(analysis.os, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        analysis._write_dictionary_cache(str(path), key, value)
+    assert sorted(p.name for p in other.iterdir()) == [fresh.name]
+    monkeypatch.undo()
+    analysis._write_dictionary_cache(str(path), key, value)
+    assert analysis._read_dictionary_cache(str(path), key) == value
+    assert sorted(p.name for p in other.iterdir()) == [analysis.DICTIONARY_CACHE, fresh.name]
+
+
+def test_with_no_usable_temporary_folder_the_dictionary_is_built_and_not_cached(monkeypatch):
+    """Without an index folder and without a temporary folder the dictionary is still loaded."""
+    import tempfile
+
+    import jieba
+
+    from indexer import analysis
+
+    own = jieba.Tokenizer()
+    own.initialize()
+
+    def no_temporary_folder():
+        raise FileNotFoundError("No usable temporary directory found")
+
+    monkeypatch.setattr(tempfile, "gettempdir", no_temporary_folder)
+    monkeypatch.setattr(analysis, "_write_dictionary_cache",
+                        lambda *a: pytest.fail("written nowhere"))
+    tok = jieba.Tokenizer()
+    analysis._load_default_dictionary(tok)
+    assert tok.total == own.total and tok.lcut("中华人民共和国刑法") == own.lcut("中华人民共和国刑法")
 
 
 def test_a_cache_that_is_no_regular_file_is_passed_over_without_reading_it(tmp_path):
