@@ -29,6 +29,7 @@ Latin letters, stems English and removes stop words such as ``it``.
 from __future__ import annotations
 
 import array
+import contextlib
 import functools
 import hashlib
 import logging
@@ -161,13 +162,11 @@ def _write_dictionary_cache(path: str, key: bytes, value: tuple[dict[str, int], 
             f.write(_CACHE_MAGIC + hashlib.sha256(key + rest).digest())
             f.write(rest)
         os.replace(temporary, path)
-    except BaseException as exc:  # Ctrl-C too: leave no temporary file behind
-        try:
+    except OSError:
+        pass
+    finally:  # Ctrl-C too: leave no temporary file behind (once renamed, there is none)
+        with contextlib.suppress(OSError):
             os.unlink(temporary)
-        except OSError:
-            pass
-        if not isinstance(exc, OSError):
-            raise
 
 
 def _load_default_dictionary(tok) -> None:
