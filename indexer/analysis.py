@@ -61,6 +61,36 @@ _jieba_tokenizers: dict[tuple[str, ...], object] = {}
 _cache_dir: list[str] = []
 
 
+_import_lock = threading.Lock()
+
+
+def import_jieba():
+    """The ``jieba`` module, imported without ``pkg_resources`` when nothing imported it yet.
+
+    jieba 0.42's ``jieba/_compat.py`` imports ``pkg_resources`` only to open its own data
+    files, and opens them with ``open()`` beside its ``__file__`` when that import fails. The
+    import cost 120 of jieba's 150 ms here (setuptools 65), an eighth of the service's start
+    to first answer on cn-laws; so during jieba's import ``sys.modules["pkg_resources"]`` is
+    ``None``, which makes ``import pkg_resources`` raise ImportError (the import system's
+    documented meaning of ``None`` there), and the entry is removed afterwards, so that
+    anything else imports ``pkg_resources`` as usual. When it was imported already, jieba
+    uses it. Returns the module; raises ImportError as ``import jieba`` does.
+    """
+    jieba = sys.modules.get("jieba")
+    if jieba is not None:
+        return jieba
+    with _import_lock:
+        absent = "pkg_resources" not in sys.modules
+        if absent:
+            sys.modules["pkg_resources"] = None
+        try:
+            import jieba
+        finally:
+            if absent and "pkg_resources" in sys.modules and sys.modules["pkg_resources"] is None:
+                del sys.modules["pkg_resources"]
+    return jieba
+
+
 def set_cache_dir(path: str | os.PathLike) -> None:
     """Keep the cache of jieba's prefix dictionary (:data:`DICTIONARY_CACHE`, about 9 MB, written
     on first load) in ``path`` instead of the system's temporary folder, so that indexing and
@@ -83,7 +113,7 @@ STALE_TEMPORARY_S = 3600
 def _dictionary_cache_key() -> bytes:
     """What a cached prefix dictionary must have been built from to be used: jieba's version,
     the SHA-256 of its dictionary file, and this machine's byte order (of the counts)."""
-    import jieba
+    jieba = import_jieba()
 
     return (f"{getattr(jieba, '__version__', 'unknown')}|{_dictionary_digest()}|"
             f"{sys.byteorder}").encode()
@@ -207,8 +237,7 @@ def _jieba(user_words: tuple[str, ...] = ()):
         with _jieba_lock:
             tok = _jieba_tokenizers.get(user_words)
             if tok is None:
-                import jieba
-
+                jieba = import_jieba()
                 jieba.setLogLevel(logging.WARNING)
                 tok = jieba.Tokenizer()
                 if _cache_dir:
@@ -240,7 +269,7 @@ def read_user_dictionary(text: str) -> tuple[str, ...]:
 
 @functools.lru_cache(maxsize=1)
 def _dictionary_digest() -> str:
-    import jieba
+    jieba = import_jieba()
 
     # get_dict_file() opens the dictionary without loading it: no second of start-up here
     with jieba.Tokenizer().get_dict_file() as fh:
@@ -254,9 +283,9 @@ def analysis_signature(user_words: tuple[str, ...] = ()) -> dict:
     ``dictionary`` (hex SHA-256 of jieba's main dictionary file), ``opencc`` (version) and
     ``user_dictionary`` (hex SHA-256 of the user dictionary's entries).
     """
-    import jieba
-
     import opencc
+
+    jieba = import_jieba()
 
     return {
         "analyzer": ANALYZER_VERSION,

@@ -510,3 +510,59 @@ def test_a_cache_that_is_no_regular_file_is_passed_over_without_reading_it(tmp_p
     assert answers == [f"True {{'法': 1}} True ['{name}']"] * 3 + [
         f"True {{'法': 1}} False ['{name}']", f"True {{'法': 1}} True ['{name}']"]
     assert int(peak_mb) < 16  # the 4 GB file was not read, nor a cap's worth of /dev/zero
+
+
+
+FAKE_PKG_RESOURCES = """
+import os
+imported = True
+def resource_stream(package, name):  # what jieba._compat calls; a real one returns a file
+    import importlib
+    folder = os.path.dirname(importlib.import_module(package).__file__)
+    return open(os.path.join(folder, name), "rb")
+"""
+"""A ``pkg_resources`` found first on the path, whatever setuptools is installed (newer ones
+have none): whether it is imported, and by whom, is then what the tests see."""
+
+
+def _run_child(code: str, tmp_path) -> str:
+    import subprocess
+    import sys
+
+    (tmp_path / "pkg_resources.py").write_text(FAKE_PKG_RESOURCES, encoding="utf-8")
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, cwd=root,
+                          env={**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), root])})
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_jieba_is_imported_without_pkg_resources_and_cuts_as_before(tmp_path):
+    # a fresh interpreter: the start-up path, where pkg_resources cost 120 ms of jieba's import
+    out = _run_child(
+        "import sys\n"
+        "from indexer import analysis\n"
+        "j = analysis.import_jieba()\n"
+        "print('pkg_resources' in sys.modules)\n"
+        "import pkg_resources\n"  # still importable afterwards, as usual
+        "print(pkg_resources.imported)\n"
+        "print(analysis.import_jieba() is j is sys.modules['jieba'])\n"
+        "print('/'.join(analysis._jieba().lcut('中国人民武装警察部队在郑州市依法行政', HMM=False)))\n"
+        "print('/'.join(j.Tokenizer().lcut('中国人民武装警察部队在郑州市依法行政', HMM=False)))\n",
+        tmp_path)
+    lines = out.splitlines()
+    assert lines[:3] == ["False", "True", "True"]
+    assert lines[3] == lines[4] and len(lines[3].split("/")) >= 3  # cut, as jieba cuts
+
+
+def test_jieba_uses_pkg_resources_when_it_was_imported_already(tmp_path):
+    out = _run_child(
+        "import sys, pkg_resources\n"
+        "from indexer import analysis\n"
+        "j = analysis.import_jieba()\n"
+        "import jieba._compat as c\n"
+        "print(sys.modules['pkg_resources'] is pkg_resources, c.pkg_resources is pkg_resources)\n"
+        "print(len(analysis._jieba().lcut('依法行政', HMM=False)))\n",  # its files read through it
+        tmp_path)
+    assert out.split() == ["True", "True", "1"]
