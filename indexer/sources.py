@@ -83,17 +83,25 @@ class KnownFiles:
 
 
 def _candidates(root: Path):
-    config = {root / USER_DICTIONARY, root / SYNONYMS}
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+    """``(path, rel_path)`` of each candidate file below ``root``, sorted: its path (a ``str``
+    below ``root``'s) and its path relative to ``root`` with ``/`` between parts. Strings, not
+    ``Path`` objects: three path operations per file were half of the start-up check of
+    cn-laws' 3,475 files (90 of 105 ms)."""
+    top = os.fspath(root)
+    config = {os.path.join(top, USER_DICTIONARY), os.path.join(top, SYNONYMS)}
+    for dirpath, dirnames, filenames in os.walk(top, followlinks=False):
         # Hidden folders (.git, an index kept beside the seeds) are never documents.
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        folder = os.path.relpath(dirpath, top)
+        prefix = "" if folder == os.curdir else folder.replace(os.sep, "/") + "/"
         for name in sorted(filenames):
             # hidden files, and the lock files office programs leave beside an open document
             if name.startswith((".", "~$")) or not name.lower().endswith(SOURCE_SUFFIXES):
                 continue
-            if Path(dirpath) / name in config:
+            path = os.path.join(dirpath, name)
+            if path in config:
                 continue
-            yield Path(dirpath) / name
+            yield path, prefix + name
 
 
 def _stat_key(st: os.stat_result) -> tuple[int, ...]:
@@ -109,13 +117,16 @@ def _unchanged(rel: str, st: os.stat_result, known: KnownFiles) -> bool:
         and st.st_ctime_ns < known.scanned_ns - RACY_NS
 
 
-def read_source(root: Path, path: Path, known: KnownFiles | None = None) -> SourceFile:
-    """Read one file below ``root`` (or only stat it, when ``known`` says it is unchanged).
+def read_source(root: Path, path: str | os.PathLike, known: KnownFiles | None = None,
+                rel: str | None = None) -> SourceFile:
+    """Read one file below ``root`` (or only stat it, when ``known`` says it is unchanged);
+    ``rel`` is its path relative to ``root`` with ``/`` between parts, when the caller has it.
 
     Raises :class:`DocumentError` for a file that resolves outside ``root`` (a symlink pointing
     away), is not a regular file, is larger than :data:`MAX_FILE_BYTES`, or cannot be read.
     """
-    rel = path.relative_to(root).as_posix()
+    if rel is None:
+        rel = Path(path).relative_to(root).as_posix()
     try:
         rel.encode("utf-8")
     except UnicodeEncodeError:
@@ -128,7 +139,7 @@ def read_source(root: Path, path: Path, known: KnownFiles | None = None) -> Sour
             st = os.lstat(path)
             if stat.S_ISREG(st.st_mode) and _unchanged(rel, st, known):
                 return SourceFile(rel, None, known.files[rel][1], _stat_key(st))
-        real = path.resolve(strict=True)
+        real = Path(path).resolve(strict=True)
         if not real.is_relative_to(root.resolve()):
             raise DocumentError(english("outside"))
         if not real.is_file():
@@ -189,11 +200,11 @@ def scan(root: str | os.PathLike, known: KnownFiles | None = None) -> ScanResult
     if not root.is_dir():
         raise FileNotFoundError(f"seeds must be a folder, not a file: {root}")
     files, failed = [], []
-    for path in _candidates(root):
+    for path, rel in _candidates(root):
         try:
-            files.append(read_source(root, path, known))
+            files.append(read_source(root, path, known, rel))
         except DocumentError as exc:
-            failed.append((display_path(path.relative_to(root).as_posix()), str(exc)))
+            failed.append((display_path(rel), str(exc)))
     return ScanResult(files, failed)
 
 
