@@ -76,18 +76,21 @@ def import_jieba():
     anything else imports ``pkg_resources`` as usual. When it was imported already, jieba
     uses it. Returns the module; raises ImportError as ``import jieba`` does.
     """
-    jieba = sys.modules.get("jieba")
-    if jieba is not None:
-        return jieba
-    with _import_lock:
-        absent = "pkg_resources" not in sys.modules
-        if absent:
-            sys.modules["pkg_resources"] = None
-        try:
-            import jieba
-        finally:
-            if absent and "pkg_resources" in sys.modules and sys.modules["pkg_resources"] is None:
-                del sys.modules["pkg_resources"]
+    if "jieba" not in sys.modules:
+        with _import_lock:
+            absent = "pkg_resources" not in sys.modules
+            if absent:
+                sys.modules["pkg_resources"] = None
+            try:
+                import jieba  # noqa: F401
+            finally:
+                if absent and "pkg_resources" in sys.modules \
+                        and sys.modules["pkg_resources"] is None:
+                    del sys.modules["pkg_resources"]
+    # an import statement, not sys.modules: it waits while another thread is still running
+    # jieba's module code, where the entry would give a half-initialised module
+    import jieba
+
     return jieba
 
 

@@ -566,3 +566,18 @@ def test_jieba_uses_pkg_resources_when_it_was_imported_already(tmp_path):
         "print(len(analysis._jieba().lcut('依法行政', HMM=False)))\n",  # its files read through it
         tmp_path)
     assert out.split() == ["True", "True", "1"]
+
+
+def test_jieba_imported_by_many_threads_at_once_is_whole_in_each(tmp_path):
+    out = _run_child(
+        "import threading, time\n"
+        "from indexer import analysis\n"
+        "seen, go = [], threading.Barrier(16)\n"
+        "def ask(k):\n"
+        "    go.wait()\n"
+        "    time.sleep(k * 0.002)\n"  # some arrive while the first is running jieba's code
+        "    seen.append(hasattr(analysis.import_jieba(), 'Tokenizer'))\n"
+        "threads = [threading.Thread(target=ask, args=(k,)) for k in range(16)]\n"
+        "[t.start() for t in threads]; [t.join() for t in threads]\n"
+        "print(seen.count(True))\n", tmp_path)
+    assert out.split() == ["16"]
