@@ -221,7 +221,7 @@ def _load_default_dictionary(tok) -> None:
     key = _dictionary_cache_key()
     loaded = None if path is None else _read_dictionary_cache(path, key)
     if loaded is None:
-        loaded = tok.gen_pfdict(tok.get_dict_file())
+        loaded = tok.gen_pfdict(open_default_dictionary())
         if path is not None:
             _write_dictionary_cache(path, key, loaded)
     tok.FREQ, tok.total = loaded
@@ -270,12 +270,24 @@ def read_user_dictionary(text: str) -> tuple[str, ...]:
     return tuple(entries)
 
 
+def open_default_dictionary():
+    """jieba's main dictionary file (``dict.txt`` beside its module), opened for reading bytes;
+    what ``jieba.Tokenizer().get_dict_file()`` opens, found from ``jieba.__file__`` alone:
+    imported without ``pkg_resources`` (:func:`import_jieba`), jieba joins the path to
+    ``os.getcwd()``, which fails in a working folder that was deleted (breaker).
+
+    Raises:
+        OSError: the file cannot be opened.
+    """
+    jieba = import_jieba()
+    return open(os.path.join(os.path.dirname(os.path.abspath(jieba.__file__)),
+                             jieba.DEFAULT_DICT_NAME), "rb")
+
+
 @functools.lru_cache(maxsize=1)
 def _dictionary_digest() -> str:
-    jieba = import_jieba()
-
-    # get_dict_file() opens the dictionary without loading it: no second of start-up here
-    with jieba.Tokenizer().get_dict_file() as fh:
+    # opened without being loaded: no second of start-up here
+    with open_default_dictionary() as fh:
         return hashlib.sha256(fh.read()).hexdigest()
 
 

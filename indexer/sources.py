@@ -92,8 +92,11 @@ def _candidates(root: Path):
     for dirpath, dirnames, filenames in os.walk(top, followlinks=False):
         # Hidden folders (.git, an index kept beside the seeds) are never documents.
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        folder = os.path.relpath(dirpath, top)
-        prefix = "" if folder == os.curdir else folder.replace(os.sep, "/") + "/"
+        # os.walk joins below top: the rest is the folder's relative path (worked out from the
+        # strings alone, as Path.relative_to does; os.path.relpath asks for the working folder,
+        # which fails when it was deleted)
+        folder = dirpath[len(top):].lstrip(os.sep)
+        prefix = folder.replace(os.sep, "/") + "/" if folder else ""
         for name in sorted(filenames):
             # hidden files, and the lock files office programs leave beside an open document
             if name.startswith((".", "~$")) or not name.lower().endswith(SOURCE_SUFFIXES):

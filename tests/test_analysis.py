@@ -581,3 +581,23 @@ def test_jieba_imported_by_many_threads_at_once_is_whole_in_each(tmp_path):
         "[t.start() for t in threads]; [t.join() for t in threads]\n"
         "print(seen.count(True))\n", tmp_path)
     assert out.split() == ["16"]
+
+
+def test_jieba_reads_its_dictionary_from_a_deleted_working_folder(tmp_path):
+    # jieba without pkg_resources joins its data files to os.getcwd(), which fails there
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    out = _run_child(
+        "import os, sys\n"
+        f"os.chdir({str(gone)!r}); os.rmdir({str(gone)!r})\n"
+        "from indexer import analysis\n"
+        "print('/'.join(analysis._jieba().lcut('依法行政的规定', HMM=False)))\n", tmp_path)
+    assert out.split() == ["依法行政/的/规定"]
+
+
+def test_the_default_dictionary_file_is_the_one_jieba_opens():
+    from indexer import analysis
+
+    jieba = analysis.import_jieba()
+    with analysis.open_default_dictionary() as ours, jieba.Tokenizer().get_dict_file() as its:
+        assert ours.read() == its.read()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 import shutil
 
@@ -308,3 +309,44 @@ def test_a_search_opened_before_a_merging_update_answers_from_its_snapshot(tmp_p
     with indexer.SearchSession(indexer.open_index(index_dir)) as session:  # and a new one sees the update
         assert session.all_section_ids(indexer.parse_query("公安机关")) == \
             oracle.unquoted(oracle.load_sections(seeds), "公安机关")
+
+
+def _nested_seeds(root):
+    made = ["a.txt", "sub/b.md", "sub/deep/c.txt", "空 格/文件.md", "sub/userdict.txt"]
+    for rel in [*made, "userdict.txt", "synonyms.txt", ".hidden/x.txt", "sub/.y.txt"]:
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("依法行政", encoding="utf-8")
+    return sorted(made)  # the root's userdict/synonyms are configuration, hidden ones skipped
+
+
+@pytest.mark.parametrize("spelling", ["{abs}", "{abs}/", "{abs}/.", "{abs}//", "S", "S/", "./S",
+                                      "S/sub/..", "S/./"])
+def test_scan_finds_the_same_relative_paths_however_the_root_is_spelled(tmp_path, monkeypatch,
+                                                                         spelling):
+    from indexer.sources import scan
+
+    want = _nested_seeds(tmp_path / "S")
+    monkeypatch.chdir(tmp_path)
+    found = scan(spelling.format(abs=tmp_path / "S"))
+    assert sorted(f.rel_path for f in found.files) == want and not found.failed
+
+
+def test_scan_of_a_relative_root_works_in_a_deleted_working_folder(tmp_path):
+    import subprocess
+    import sys
+
+    want = _nested_seeds(tmp_path / "S")
+    code = ("import os\n"
+            f"os.chdir({str(tmp_path / 'S' / 'sub')!r})\n"
+            "from indexer.sources import scan\n"
+            "print(sorted(f.rel_path for f in scan('..').files))\n"
+            f"os.chdir({str(tmp_path / 'gone')!r}); os.rmdir({str(tmp_path / 'gone')!r})\n"
+            f"print(sorted(f.rel_path for f in scan({str(tmp_path / 'S')!r}).files))\n"
+            "print(scan('.').files)\n")
+    (tmp_path / "gone").mkdir()
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root,
+                          env={**os.environ, "PYTHONPATH": root}, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [str(want), str(want), "[]"]
