@@ -73,8 +73,11 @@ def import_jieba():
     to first answer on cn-laws; so during jieba's import ``sys.modules["pkg_resources"]`` is
     ``None``, which makes ``import pkg_resources`` raise ImportError (the import system's
     documented meaning of ``None`` there), and the entry is removed afterwards, so that
-    anything else imports ``pkg_resources`` as usual. When it was imported already, jieba
-    uses it. Returns the module; raises ImportError as ``import jieba`` does.
+    anything else imports ``pkg_resources`` as usual (another thread importing it during
+    those ~20 ms would fail: nothing in the service imports it). When it was imported
+    already, jieba uses it. jieba's fallback joins its files to ``os.getcwd()``: its
+    dictionary is opened by :func:`open_default_dictionary` instead. Returns the module;
+    raises ImportError as ``import jieba`` does.
     """
     if "jieba" not in sys.modules:
         with _import_lock:
