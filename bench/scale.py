@@ -538,14 +538,16 @@ def report(r: dict) -> None:
         print(f"| /search.json 1 client, {name} ms | {o:.2f} | | | | "
               f"{ratio(o, fts['query_ms'][name])} (vs in-process) | "
               f"{ratio(o, brute['query_ms']['p50'])} (vs its p50) | |")
+    def versus(label, o, f):  # a row of ours' and FTS5's p50 / p95 / p99, and their ratios
+        names = ("p50", "p95", "p99")
+        print(f"| {label}, p50 / p95 / p99 ms | {' / '.join(f'{o[n]:.2f}' for n in names)} | "
+              f"{' / '.join(f'{f[n]:.2f}' for n in names)} | | | "
+              f"{' / '.join(ratio(o[n], f[n]) for n in names)} | | |")
+
     both = r.get("interleaved")
     if both:
-        o, f = both["ours"], both["fts5"]
-        print(f"| interleaved, query by query: /search.json 1 client (fresh server) vs FTS5 "
-              f"in-process, p50 / p95 / p99 ms | {o['p50']:.2f} / {o['p95']:.2f} / "
-              f"{o['p99']:.2f} | {f['p50']:.2f} / {f['p95']:.2f} / {f['p99']:.2f} | | | "
-              f"{ratio(o['p50'], f['p50'])} / {ratio(o['p95'], f['p95'])} / "
-              f"{ratio(o['p99'], f['p99'])} | | |")
+        versus("interleaved, query by query: /search.json 1 client (fresh server) vs FTS5 "
+               "in-process", both["ours"], both["fts5"])
     like = r.get("fts5_like")
     if like:
         q = like["query_ms"]
@@ -559,12 +561,8 @@ def report(r: dict) -> None:
               "(p50 / p95) | | |")
     exact = r.get("fts5_exact")
     if exact:
-        f, o = exact["fts5_ms"], exact["ours_ms"]
-        print(f"| in-process p50 / p95 / p99 ms over the {exact['n']} queries FTS5's index "
-              f"answers exactly | {o['p50']:.2f} / {o['p95']:.2f} / {o['p99']:.2f} | "
-              f"{f['p50']:.2f} / {f['p95']:.2f} / {f['p99']:.2f} | | | "
-              f"{ratio(o['p50'], f['p50'])} / {ratio(o['p95'], f['p95'])} / "
-              f"{ratio(o['p99'], f['p99'])} | | |")
+        versus(f"in-process over the {exact['n']} queries FTS5's index answers exactly",
+               exact["ours_ms"], exact["fts5_ms"])
     h8 = r["http_8"]
     print(f"| /search.json {CLIENTS} clients, p50 / p95 / p99 ms | {h8['p50']:.1f} / {h8['p95']:.1f} / "
           f"{h8['p99']:.1f} | | | | | | |")

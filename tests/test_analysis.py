@@ -17,6 +17,8 @@ from indexer.analysis import CharTokenizer, WordTokenizer, word_spans
 from indexer.normalize import normalize, normalized
 from indexer.schema import make_schema
 
+from .child import run_python
+
 SAMPLES = ["2022 年 1 月召开", "ＩＴ行业的iPhone用户", "中国人民武装警察部队", "C++ 11 和 Ｗｉｆｉ",
            "“7·1”等重要节点", "e\u0301te\u0301 ﬁle ①", "零\u200b宽", "  前后空白  "]
 
@@ -470,9 +472,6 @@ def test_a_cache_that_is_no_regular_file_is_passed_over_without_reading_it(tmp_p
     can be (over the FIFO and the device link; not over the folder, and no temporary file is
     left). Run in a child process, because a FIFO opened for reading the usual way waits
     forever for a writer."""
-    import subprocess
-    import sys
-
     from indexer import analysis
 
     kinds = ("fifo", "held", "device", "folder", "sparse")
@@ -502,15 +501,12 @@ def test_a_cache_that_is_no_regular_file_is_passed_over_without_reading_it(tmp_p
         "          sorted(os.listdir(folder)))\n"
         "print(tracemalloc.get_traced_memory()[1] // 1024 ** 2)\n"
     )
-    done = subprocess.run([sys.executable, "-c", child, *(str(tmp_path / k) for k in kinds)],
-                          capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
-    *answers, peak_mb = done.stdout.split("\n")[:-1]  # peak of Python's allocations
+    out = run_python(child, *(str(tmp_path / k) for k in kinds), timeout=60)
+    *answers, peak_mb = out.split("\n")[:-1]  # peak of Python's allocations
     name = analysis.DICTIONARY_CACHE
     assert answers == [f"True {{'法': 1}} True ['{name}']"] * 3 + [
         f"True {{'法': 1}} False ['{name}']", f"True {{'法': 1}} True ['{name}']"]
     assert int(peak_mb) < 16  # the 4 GB file was not read, nor a cap's worth of /dev/zero
-
 
 
 FAKE_PKG_RESOURCES = """
@@ -526,16 +522,8 @@ have none): whether it is imported, and by whom, is then what the tests see."""
 
 
 def _run_child(code: str, tmp_path) -> str:
-    import subprocess
-    import sys
-
     (tmp_path / "pkg_resources.py").write_text(FAKE_PKG_RESOURCES, encoding="utf-8")
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=120, cwd=root,
-                          env={**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), root])})
-    assert done.returncode == 0, done.stderr
-    return done.stdout
+    return run_python(code, path_first=(str(tmp_path),))
 
 
 def test_jieba_is_imported_without_pkg_resources_and_cuts_as_before(tmp_path):

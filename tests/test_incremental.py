@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import random
 import shutil
 
@@ -12,6 +11,7 @@ import indexer
 from indexer import postings
 
 from . import oracle
+from .child import run_python
 
 PARAGRAPHS = [
     "公安机关依法打击电信网络诈骗犯罪。", "积案清理工作取得明显进展。", "武警部队执行安保任务。",
@@ -333,20 +333,14 @@ def test_scan_finds_the_same_relative_paths_however_the_root_is_spelled(tmp_path
 
 
 def test_scan_of_a_relative_root_works_in_a_deleted_working_folder(tmp_path):
-    import subprocess
-    import sys
-
     want = _nested_seeds(tmp_path / "S")
-    code = ("import os\n"
-            f"os.chdir({str(tmp_path / 'S' / 'sub')!r})\n"
-            "from indexer.sources import scan\n"
-            "print(sorted(f.rel_path for f in scan('..').files))\n"
-            f"os.chdir({str(tmp_path / 'gone')!r}); os.rmdir({str(tmp_path / 'gone')!r})\n"
-            f"print(sorted(f.rel_path for f in scan({str(tmp_path / 'S')!r}).files))\n"
-            "print(scan('.').files)\n")
     (tmp_path / "gone").mkdir()
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root,
-                          env={**os.environ, "PYTHONPATH": root}, timeout=120)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines() == [str(want), str(want), "[]"]
+    out = run_python(
+        "import os\n"
+        f"os.chdir({str(tmp_path / 'S' / 'sub')!r})\n"
+        "from indexer.sources import scan\n"
+        "print(sorted(f.rel_path for f in scan('..').files))\n"
+        f"os.chdir({str(tmp_path / 'gone')!r}); os.rmdir({str(tmp_path / 'gone')!r})\n"
+        f"print(sorted(f.rel_path for f in scan({str(tmp_path / 'S')!r}).files))\n"
+        "print(scan('.').files)\n")
+    assert out.splitlines() == [str(want), str(want), "[]"]
