@@ -401,15 +401,26 @@ class _Budget:
             yield pair
 
 
-def match(searcher, node: Node, deadline: float | None = None) -> tuple[list[SegmentMatches], bool]:
-    """Every section matching ``node``, per segment, and whether the budget ran out
-    (``deadline``: :func:`time.monotonic` seconds, checked after each segment, so at least
-    one segment is always searched)."""
+def _restricted(ev: SegmentEvaluator, mask: np.ndarray, restrict) -> np.ndarray:
+    """``mask`` (a boolean array over ``ev``'s segment) kept only where every
+    ``(fieldname, value)`` term of ``restrict`` is held (a new array when any is given)."""
+    for fieldname, value in restrict:
+        mask = mask & ev.term(fieldname, value).mask
+    return mask
+
+
+def match(searcher, node: Node, deadline: float | None = None,
+          restrict: list[tuple[str, str]] = ()) -> tuple[list[SegmentMatches], bool]:
+    """Every section matching ``node`` and holding every ``(fieldname, value)`` term of
+    ``restrict`` (facet filters), per segment, and whether the budget ran out (``deadline``:
+    :func:`time.monotonic` seconds, checked after each segment, so at least one segment is
+    always searched)."""
     out: list[SegmentMatches] = []
     budget = _Budget(deadline)
     for reader, offset in budget.segments(searcher):
-        s = SegmentEvaluator(searcher, reader).node(node)
-        out.append(SegmentMatches(reader, offset, np.flatnonzero(s.mask).astype(np.int32)))
+        ev = SegmentEvaluator(searcher, reader)
+        mask = _restricted(ev, ev.node(node).mask, restrict)
+        out.append(SegmentMatches(reader, offset, np.flatnonzero(mask).astype(np.int32)))
     return out, budget.ran_out
 
 
@@ -533,9 +544,7 @@ def rank(searcher, parsed: ParsedQuery, words, limit: int, restrict: list[tuple[
         required = ev.node(parsed.root)
         ranked.facet_matches.append(
             SegmentMatches(reader, offset, np.flatnonzero(required.mask).astype(np.int32)))
-        mask = required.mask
-        for fieldname, value in restrict:
-            mask = mask & ev.term(fieldname, value).mask
+        mask = _restricted(ev, required.mask, restrict)
         ids = np.flatnonzero(mask).astype(np.int32)
         if not ids.size:
             continue
@@ -612,9 +621,7 @@ def rank_partial(searcher, words: tuple[str, ...], limit: int, scale: float,
     scores: list[np.ndarray] = []
     for ev, offset, parts in found:
         total = _union(parts)
-        mask = total.mask
-        for fieldname, value in restrict:
-            mask = mask & ev.term(fieldname, value).mask
+        mask = _restricted(ev, total.mask, restrict)
         ids = np.flatnonzero(mask)
         if not ids.size:
             continue

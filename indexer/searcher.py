@@ -171,12 +171,15 @@ class Concordance:
     """Every occurrence (up to a cap) of a query, sorted; ``total`` counts them all and
     ``truncated`` says whether the list holds fewer. ``timed_out``: the time budget ran out
     first: the list stops where it ran out (``total`` still counts every occurrence, unless
-    matching itself ran out: then only those in the segments searched)."""
+    matching itself ran out: then only those in the segments searched). ``unknown_filters``:
+    the filter fields (``"doc_id"``, ``"article_key"``) whose value no section holds, when
+    nothing was found."""
 
     occurrences: tuple[Occurrence, ...]
     total: int
     truncated: bool
     timed_out: bool = False
+    unknown_filters: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -436,8 +439,7 @@ class SearchSession:
                             partial=True, partial_words=fallback.words,
                             partial_shortened=fallback.shortened,
                             partial_absent=ranked.absent, timed_out=timed_out)
-        unknown = tuple(field for field, value in restrict
-                        if not matching.holds(self._searcher, field, value))
+        unknown = self._unknown(restrict)
         named = dict.fromkeys(c.text.strip() for c in parsed.clauses if c.field == "doc")
         unknown_documents = tuple(d for d in named
                                   if not matching.holds(self._searcher, "doc_id", d))
@@ -445,6 +447,11 @@ class SearchSession:
         self._bounded(deadline, self._suggest, parsed, suggestions, deadline)
         return Page(parsed, 0, page, per_page, 1, (), suggestions=tuple(suggestions),
                     unknown_filters=unknown, unknown_documents=unknown_documents)
+
+    def _unknown(self, restrict: list[tuple[str, str]]) -> tuple[str, ...]:
+        """The fields of the ``(fieldname, value)`` filter terms no section holds."""
+        return tuple(field for field, value in restrict
+                     if not matching.holds(self._searcher, field, value))
 
     def _facets(self, matches: list[matching.SegmentMatches]) -> Facets:
         """Hit counts per document and per article over ``matches``, read from the ``doc_id``
@@ -488,9 +495,10 @@ class SearchSession:
 
     def concordance(self, parsed: ParsedQuery, context: int = 20, sort: str = "position",
                     limit: int = MAX_CONCORDANCE,
-                    budget_s: float | None = SEARCH_BUDGET_S) -> Concordance:
-        """Every occurrence of the query's positive clauses in the sections that match it,
-        with ``context`` characters on each side (keyword in context).
+                    budget_s: float | None = SEARCH_BUDGET_S,
+                    filters: Filters | None = None) -> Concordance:
+        """Every occurrence of the query's positive clauses in the sections that match it
+        (and ``filters``), with ``context`` characters on each side (keyword in context).
 
         Args:
             parsed: the query.
@@ -499,6 +507,8 @@ class SearchSession:
                 read backwards from the match, as concordancers do) or ``"right"``.
             limit: at most this many occurrences are returned (all are counted).
             budget_s: seconds it may take (None: no limit); see ``Concordance.timed_out``.
+            filters: only the sections of one document and/or article, as :meth:`search`'s
+                (an analyst counting a phrase in one province's report).
         Raises:
             ValueError: an unknown ``sort``.
         """
@@ -507,13 +517,15 @@ class SearchSession:
         needles = parsed.needles
         found: list[tuple[tuple, Occurrence]] = []
         deadline = None if budget_s is None else time.monotonic() + budget_s
+        restrict = (filters or Filters()).terms()
         found_matches, interrupted = self._bounded(deadline, matching.match, self._searcher,
-                                                   parsed.root, deadline)
+                                                   parsed.root, deadline, restrict)
         if interrupted:
             return Concordance((), 0, False, True)
         matches, timed_out = found_matches
         counted = matching.occurrence_counts(matches, needles)
         total = sum(n for _, n in counted)
+        unknown = self._unknown(restrict) if not total else ()
         # the first `limit` occurrences in document order: sections sorted by path and ordinal
         keyed = []
         for docnum, n in counted:
@@ -550,7 +562,8 @@ class SearchSession:
             occurrences.sort(key=lambda o: normalized(o.left)[::-1])
         elif sort == "right":
             occurrences.sort(key=lambda o: normalized(o.right))
-        return Concordance(tuple(occurrences), total, total > len(occurrences), timed_out)
+        return Concordance(tuple(occurrences), total, total > len(occurrences), timed_out,
+                           unknown)
 
     def _partial(self, fallback: Fallback, limit: int, deadline: float | None = None,
                  restrict: list[tuple[str, str]] = ()) -> matching.Ranked | None:

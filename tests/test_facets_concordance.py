@@ -71,6 +71,68 @@ def test_concordance_lists_every_occurrence_with_exact_offsets(seed_session, sec
         assert o.right == text[o.end_char:o.end_char + 20].replace("\n", " ")
 
 
+def _within(sections, doc_id="", article_title=None):
+    return [s for s in sections if (not doc_id or s.doc_id == doc_id)
+            and (article_title is None or s.article_title == article_title)]
+
+
+@pytest.mark.parametrize("q", ["公安", "安全"])
+def test_concordance_filtered_to_a_document_or_an_article(seed_session, sections, q):
+    """An analyst counts a phrase in one document, or one article (one province's report):
+    the concordance holds exactly the occurrences in those sections."""
+    docs = Counter(s.doc_id for s in sections)
+    articles = Counter((s.doc_id, s.article_title) for s in sections if s.article_title)
+    assert len(articles) > 1
+    parsed = indexer.parse_query(q)
+    for doc_id in docs:
+        conc = seed_session.concordance(parsed, filters=indexer.Filters(doc_id=doc_id))
+        want = scan(_within(sections, doc_id), q)
+        assert sorted((o.section_id, o.start_char) for o in conc.occurrences) == \
+            sorted((sid, a) for sid, a, _ in want)
+        assert conc.total == len(want) and not conc.unknown_filters
+    gone = seed_session.concordance(parsed, filters=indexer.Filters(doc_id="nope"))
+    assert (gone.total, gone.occurrences, gone.unknown_filters) == (0, (), ("doc_id",))
+    tried = 0
+    for doc_id, title in articles:
+        key = indexer.schema.article_key(doc_id, title)
+        conc = seed_session.concordance(parsed, filters=indexer.Filters(article_key=key))
+        want = scan(_within(sections, doc_id, title), q)
+        assert conc.total == len(want)
+        assert {o.section_id for o in conc.occurrences} == {sid for sid, _, _ in want}
+        tried += bool(want)
+    assert tried > 1  # the query occurs in several articles, so the filter chose among them
+
+
+def test_concordance_link_keeps_the_results_filter(client, sections):
+    """From a results page filtered to an article, the concordance link counts within it,
+    and its sort, paging and CSV links keep the filter; an unknown filter finds nothing
+    and says so."""
+    data = client.get("/search.json", query_string={"q": "公安"}).get_json()
+    facet = max(data["facets"]["articles"], key=lambda f: f["count"])
+    args = {k: v[0] for k, v in parse_qs(urlsplit(facet["url"]).query).items()}
+    filtered = client.get("/search.json", query_string=args).get_json()
+    link = urlsplit(filtered["concordance_url"])
+    assert parse_qs(link.query)["article"] == [facet["value"]]
+    conc = client.get("/concordance.json", query_string={
+        k: v[0] for k, v in parse_qs(link.query).items()}).get_json()
+    doc_id, _, title = facet["value"].partition("\x1f")
+    want = scan(_within(sections, doc_id, title), "公安")
+    assert conc["total"] == len(want) == sum(h["match_count"] for h in filtered["hits"])
+    assert conc["total"] < len(scan(sections, "公安"))
+    assert conc["filters"] == {"doc": "", "article": facet["value"]}
+    for url in [*conc["sort_urls"].values(), conc["csv_url"], conc["first_url"]]:
+        assert parse_qs(urlsplit(url).query)["article"] == [facet["value"]]
+    assert "article" not in parse_qs(urlsplit(conc["unfiltered_url"]).query)
+    html = client.get(link.path + "?" + link.query).get_data(as_text=True)
+    assert "全部出现处" in html and html.count("<mark>公安</mark>") == len(want)
+    gone = client.get("/concordance.json", query_string={"q": "公安", "doc": "nope"}).get_json()
+    assert gone["total"] == 0 and gone["unknown_filters"] == ["doc"]
+    page = client.get("/concordance", query_string={"q": "公安", "doc": "nope"})
+    assert page.status_code == 200 and "索引里没有这篇文档" in page.get_data(as_text=True)
+    assert client.get("/concordance.json", query_string={
+        "q": "公安", "doc": "x" * 3000}).status_code == 400
+
+
 def test_concordance_sorts(seed_session):
     parsed = indexer.parse_query("安全")
     left = seed_session.concordance(parsed, sort="left").occurrences

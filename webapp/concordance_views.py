@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from functools import partial
 
 from flask import Blueprint, Response, render_template
 
@@ -13,7 +14,7 @@ import indexer
 from . import urls
 from .index_access import get_session
 from .limits import budget_s, expensive
-from .params import ConcordanceParams, read_query
+from .params import FILTER_PARAMS, ConcordanceParams, read_query
 
 bp = Blueprint("concordance", __name__)
 
@@ -23,7 +24,15 @@ def _run() -> tuple[ConcordanceParams, indexer.ParsedQuery, indexer.Concordance]
     session = get_session()
     params, parsed = read_query(ConcordanceParams, session)
     with expensive():
-        return params, parsed, session.concordance(parsed, sort=params.sort, budget_s=budget_s())
+        return params, parsed, session.concordance(
+            parsed, sort=params.sort, budget_s=budget_s(),
+            filters=indexer.Filters(doc_id=params.doc, article_key=params.article))
+
+
+def _link(params: ConcordanceParams):
+    """``urls.concordance_url`` for ``params``' query and filters (sort, page, format and
+    page size given per link)."""
+    return partial(urls.concordance_url, params.q, doc=params.doc, article=params.article)
 
 
 def _data() -> tuple[ConcordanceParams, dict]:
@@ -31,10 +40,14 @@ def _data() -> tuple[ConcordanceParams, dict]:
     first = (params.page - 1) * params.per_page
     rows = conc.occurrences[first:first + params.per_page]
     pages = max(1, -(-len(conc.occurrences) // params.per_page))
+    link = _link(params)
     return params, {
         "query": params.q,
         "read_as": parsed.reading,
         "sort": params.sort,
+        "filters": {"doc": params.doc, "article": params.article},
+        "unknown_filters": [FILTER_PARAMS[f] for f in conc.unknown_filters],
+        "unfiltered_url": urls.concordance_url(params.q, params.sort, per_page=params.per_page),
         "total": conc.total,
         "listed": len(conc.occurrences),
         "truncated": conc.truncated,
@@ -49,15 +62,15 @@ def _data() -> tuple[ConcordanceParams, dict]:
              "url": urls.doc_url(o.doc_id, params.q, o.section_id, match=o.number)}
             for o in rows
         ],
-        "sort_urls": {s: urls.concordance_url(params.q, s, per_page=params.per_page)
+        "sort_urls": {s: link(s, per_page=params.per_page)
                       for s in ("position", "left", "right")},
         # from a page past the end, back to the last one (as the results pages do)
-        "prev": (urls.concordance_url(params.q, params.sort, min(params.page - 1, pages),
-                                      per_page=params.per_page) if params.page > 1 else None),
-        "first_url": urls.concordance_url(params.q, params.sort, per_page=params.per_page),
-        "next": (urls.concordance_url(params.q, params.sort, params.page + 1,
-                                      per_page=params.per_page) if params.page < pages else None),
-        "csv_url": urls.concordance_url(params.q, params.sort, fmt="csv"),
+        "prev": (link(params.sort, min(params.page - 1, pages), per_page=params.per_page)
+                 if params.page > 1 else None),
+        "first_url": link(params.sort, per_page=params.per_page),
+        "next": (link(params.sort, params.page + 1, per_page=params.per_page)
+                 if params.page < pages else None),
+        "csv_url": link(params.sort, fmt="csv"),
     }
 
 
@@ -66,8 +79,8 @@ def concordance():
     """Every occurrence with 20 characters of context each side, sortable."""
     params, data = _data()
     return render_template("concordance.html", q=params.q, data=data,
-                           json_url=urls.concordance_url(params.q, params.sort, params.page, "json",
-                                                         per_page=params.per_page))
+                           json_url=_link(params)(params.sort, params.page, "json",
+                                                  per_page=params.per_page))
 
 
 @bp.get("/concordance.json")

@@ -42,6 +42,10 @@ MAX_FILTER_CHARS = 2000
 article key names nothing (a heading of 400 characters made its facet link find nothing)."""
 
 
+FILTER_PARAMS = {"doc_id": "doc", "article_key": "article"}
+"""The URL parameter of each filter field (:class:`indexer.Filters`)."""
+
+
 def _filter(args: MultiDict, name: str) -> str:
     value = _one(args, name) or ""
     if len(value) > MAX_FILTER_CHARS:
@@ -86,22 +90,27 @@ MAX_CONCORDANCE_PAGE = 1000
 
 @dataclass(frozen=True)
 class ConcordanceParams:
-    """``q``, ``sort`` (position, left, right), ``page`` and ``per_page`` (up to 1000)."""
+    """``q``, ``sort`` (position, left, right), ``page``, ``per_page`` (up to 1000) and the
+    filters ``doc`` and ``article``, as a results page has them."""
 
     q: str
     sort: str = "position"
     page: int = 1
     per_page: int = DEFAULT_CONCORDANCE_PER_PAGE
+    doc: str = ""
+    article: str = ""
 
     @classmethod
     def from_args(cls, args: MultiDict) -> "ConcordanceParams":
-        """Raises ParamError for a bad ``sort``, ``page`` or ``per_page``."""
+        """Raises ParamError for a bad ``sort``, ``page``, ``per_page``, ``doc`` or
+        ``article`` (as :meth:`SearchParams.from_args`)."""
         sort = _one(args, "sort") or "position"
         if sort not in CONCORDANCE_SORTS:
             raise ParamError(f"参数 sort 只能是 {'、'.join(CONCORDANCE_SORTS)}，收到的是“{sort[:20]}”。")
         return cls(q=_one(args, "q") or "", sort=sort, page=_int(args, "page", 1, 1, MAX_PAGE),
                    per_page=_int(args, "per_page", DEFAULT_CONCORDANCE_PER_PAGE, 1,
-                                 MAX_CONCORDANCE_PAGE))
+                                 MAX_CONCORDANCE_PAGE),
+                   doc=_filter(args, "doc"), article=_filter(args, "article"))
 
 
 def check_query_string(raw: bytes) -> None:

@@ -11,7 +11,7 @@ import indexer
 from . import urls
 from .index_access import get_session, index_meta
 from .limits import budget_s, expensive
-from .params import SearchParams, read_query
+from .params import FILTER_PARAMS, SearchParams, read_query
 
 bp = Blueprint("search", __name__)
 
@@ -54,10 +54,6 @@ def _facets_dict(params: SearchParams, facets: indexer.Facets | None) -> dict:
             "more_documents": facets.more_documents, "more_articles": facets.more_articles}
 
 
-_FILTER_PARAMS = {"doc_id": "doc", "article_key": "article"}
-"""The URL parameter of each filter field."""
-
-
 def _page_dict(params: SearchParams, page: indexer.Page) -> dict:
     """The one shape both formats share."""
     return {
@@ -71,14 +67,14 @@ def _page_dict(params: SearchParams, page: indexer.Page) -> dict:
         "hits": [_hit_dict(h, url) for h, url in zip(page.hits, urls.hit_urls(
             params, [(h.doc_id, h.section_id) for h in page.hits]))],
         "filters": {"doc": params.doc, "article": params.article},
-        "unknown_filters": [_FILTER_PARAMS[f] for f in page.unknown_filters],
+        "unknown_filters": [FILTER_PARAMS[f] for f in page.unknown_filters],
         "unknown_documents": list(page.unknown_documents),
         "unfiltered_url": urls.search_url(replace(params, page=1, doc="", article="")),
         "facets": _facets_dict(params, page.facets),
         # the concordance lists occurrences of the whole query: partial matches have none,
         # nor has a query that matches nothing
         "concordance_url": None if page.partial or not page.total
-        else urls.concordance_url(params.q),
+        else urls.concordance_url(params.q, doc=params.doc, article=params.article),
         "partial": page.partial,
         "partial_words": list(page.partial_words),
         "partial_shortened": page.partial_shortened,

@@ -134,8 +134,10 @@ def hit_urls(results: SearchParams, targets: list[tuple[str, str]]) -> list[str]
 
 
 def concordance_url(q: str, sort: str = "position", page: int = 1, fmt: str = "html",
-                    per_page: int = DEFAULT_CONCORDANCE_PER_PAGE) -> str:
-    """URL of a concordance page (``fmt``: html, json or csv)."""
+                    per_page: int = DEFAULT_CONCORDANCE_PER_PAGE, doc: str = "",
+                    article: str = "") -> str:
+    """URL of a concordance page (``fmt``: html, json or csv), filtered to a document
+    and/or an article when ``doc``/``article`` are given."""
     args = {"q": q}
     if sort != "position":
         args["sort"] = sort
@@ -143,6 +145,10 @@ def concordance_url(q: str, sort: str = "position", page: int = 1, fmt: str = "h
         args["page"] = page
     if per_page != DEFAULT_CONCORDANCE_PER_PAGE:
         args["per_page"] = per_page
+    if doc:
+        args["doc"] = doc
+    if article:
+        args["article"] = article
     endpoint = {"html": "concordance.concordance", "json": "concordance.concordance_json",
                 "csv": "concordance.concordance_csv"}[fmt]
     return url_for(endpoint, **args)
