@@ -119,6 +119,8 @@ class UpdateReport:
         sections: sections in the index after the update.
         seconds: wall-clock duration (seconds).
         generation: the live generation's folder name afterwards.
+        previous_seeds: the folder the index was updated from before, when that was another
+            folder (its documents have now been replaced by this one's); "" otherwise.
     """
 
     full: bool = False
@@ -131,6 +133,7 @@ class UpdateReport:
     sections: int = 0
     seconds: float = 0.0
     generation: str = ""
+    previous_seeds: str = ""
 
     @property
     def wrote(self) -> bool:
@@ -152,6 +155,16 @@ class UpdateReport:
                 "removed": len(self.removed), "unchanged": len(self.unchanged),
                 "failed": len(self.failed), "empty": len(self.empty),
                 "sections": self.sections, "seconds": round(self.seconds, 3)}
+
+    def switch_note(self) -> str:
+        """A sentence for a person when the index now follows another folder than before
+        (:attr:`previous_seeds`), "" otherwise: giving ``--seeds`` to an index built from
+        another folder replaces its documents, which a person may not have meant."""
+        if not self.previous_seeds:
+            return ""
+        return (f"this index was built from {self.previous_seeds}; its documents are now "
+                "those of the folder given (give --index DIR to keep a separate index per "
+                "folder)")
 
     def summary(self) -> str:
         """One line for a person: what was done, counts, seconds."""
@@ -477,6 +490,9 @@ def update(seeds_dir: str | os.PathLike, index_dir: str | os.PathLike, rebuild: 
         stat_keys = {p: list(f.stat_key) for p, f in files.items()}
         scanned_files = list(files.values())
         report = UpdateReport(full=full)
+        before = (meta or {}).get("seeds_dir")
+        if isinstance(before, str) and before != str(seeds_dir.resolve()):
+            report.previous_seeds = before
         encodings: dict[str, str] = {}
         if full:
             report.added = sorted(manifest)

@@ -344,3 +344,28 @@ def test_scan_of_a_relative_root_works_in_a_deleted_working_folder(tmp_path):
         f"print(sorted(f.rel_path for f in scan({str(tmp_path / 'S')!r}).files))\n"
         "print(scan('.').files)\n")
     assert out.splitlines() == [str(want), str(want), "[]"]
+
+
+def test_an_index_given_another_folder_says_its_documents_were_replaced(tmp_path, capsys):
+    """``--seeds OTHER`` on an index built from a folder replaces its documents with OTHER's:
+    the report and both commands say so (a clerk's index of one folder was switched to another
+    without a word: new-user trial); the next update from OTHER says nothing."""
+    from indexer.__main__ import main
+
+    first, other, ix = tmp_path / "first", tmp_path / "other", tmp_path / "ix"
+    write(first / "a.txt", PARAGRAPHS[:2])
+    write(other / "b.txt", PARAGRAPHS[2:4])
+    assert indexer.update(first, ix).previous_seeds == ""
+    report = indexer.update(other, ix)
+    assert report.previous_seeds == str(first.resolve()) and report.added == ["b.txt"]
+    assert report.removed == ["a.txt"] and str(first.resolve()) in report.switch_note()
+    assert indexer.update(other, ix).switch_note() == ""
+    capsys.readouterr()
+    assert main(["--seeds", str(first), "--index", str(ix)]) == 0
+    assert f"note: this index was built from {other.resolve()}" in capsys.readouterr().out
+    assert main(["--seeds", str(first), "--index", str(ix)]) == 0
+    assert "note:" not in capsys.readouterr().out
+    from webapp.__main__ import ensure_index  # the service's start-up update says it too
+
+    ensure_index(str(other), str(ix))
+    assert f"note: this index was built from {first.resolve()}" in capsys.readouterr().out

@@ -320,6 +320,20 @@ def test_zero_result_page_shows_reading_and_suggestions(client):
     assert data["suggestions"][0] == {"query": "公安", "url": "/search?q=%E5%85%AC%E5%AE%89"}
 
 
+@pytest.mark.parametrize("q, several", [("蓝鲸湖", False), ('"量子计算机" 蓝鲸湖', True)])
+def test_zero_result_advice_fits_the_number_of_words(client, q, several):
+    """Without suggestions, the page advises fewer characters, and dropping a word only when
+    there is more than one (a one-word query was told to drop "one of its words")."""
+    from bs4 import BeautifulSoup
+
+    data = client.get("/search.json", query_string={"q": q}).get_json()
+    assert data["total"] == 0 and not data["suggestions"] and not data["partial"]
+    page = BeautifulSoup(client.get("/search", query_string={"q": q}).get_data(as_text=True),
+                         "html.parser")
+    advice = page.select_one(".empty").get_text()
+    assert "试试少写几个字" in advice and ("去掉其中一个词" in advice) == several
+
+
 def test_help_page(client):
     from bs4 import BeautifulSoup
 

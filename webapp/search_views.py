@@ -139,7 +139,9 @@ def search():
     # a hit with no match in its text matched in its titles (a title: clause), or only by
     # its document (doc:): say which rather than "0 处匹配"
     titled = any(c.field == "title" for c in page.query.clauses)
-    return render_template("search.html", q=params.q, data=data, titled=titled,
+    # "drop one of the words" is advice only for a query of several
+    several = len(page.query.clauses) > 1
+    return render_template("search.html", q=params.q, data=data, titled=titled, several=several,
                            json_url=urls.search_url(params, fmt="json"))
 
 
