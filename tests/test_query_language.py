@@ -391,14 +391,20 @@ def test_partial_results_are_not_counted_as_containing_the_query(client):
 
 def test_every_partial_match_shows_what_it_matched(client, seeds_dir):
     """A query whose words all split into single characters gets suggestions, not partial
-    matches; a partial match that shares only single characters with the query has those
-    marked, never "0 matches"."""
+    matches, and so does one none of whose longer words occurs (苹果手机的价格 listed every
+    section holding 的); a partial match that shares only single characters with the query
+    has those marked, never "0 matches"."""
+    sections = oracle.load_sections(seeds_dir)
     data = client.get("/search.json", query_string={"q": "张三 王五"}).get_json()
     assert (data["total"], data["partial"]) == (0, False)
-    data = client.get("/search.json", query_string={"q": "苹果手机的价格"}).get_json()
+    assert not any("苹果" in s.text or "手机" in s.text or "价格" in s.text for s in sections)
+    for q in ("苹果手机的价格", "隐藏的文字"):
+        data = client.get("/search.json", query_string={"q": q}).get_json()
+        assert (data["total"], data["partial"], data["hits"]) == (0, False, [])
+    data = client.get("/search.json", query_string={"q": "公安手机的价格", "per_page": 100}).get_json()
     assert data["partial"] and data["total"] >= 1
+    assert any("公安" not in h["snippet"] for h in data["hits"])  # some share only 的
     assert all(h["match_count"] >= 1 and "<mark>" in h["snippet"] for h in data["hits"])
-    sections = oracle.load_sections(seeds_dir)
     holding = {s.section_id for s in sections
                if any(w in normalized(s.text) for w in data["partial_words"])}
     assert {h["section_id"] for h in data["hits"]} <= holding
@@ -504,7 +510,7 @@ def test_a_query_with_a_lone_surrogate_is_refused_not_a_crash(seed_session, q):
         seed_session.search(seed_session.parse(q))
 
 
-@pytest.mark.parametrize("query", ["公安 量子", "公安机关 量子计算", "民警 青海 量子", "苹果手机的价格",
+@pytest.mark.parametrize("query", ["公安 量子", "公安机关 量子计算", "民警 青海 量子", "公安手机的价格", "量子计算的省",
                                    "安厅 火星", "长会 火星", "安机 量子", "公安公安",
                                    "公安公安公安公安公安公安"])
 def test_partial_matches_are_every_section_containing_a_typed_word(seed_session, seed_sections,
