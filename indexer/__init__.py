@@ -19,6 +19,7 @@ from .indexing import (
     open_index,
     read_meta,
 )
+from .highlight import mark_matches
 from .query import MAX_QUERY_CHARS, ParsedQuery, QueryError, parse_query
 from .searcher import (
     MAX_CONCORDANCE,
@@ -40,7 +41,7 @@ from .sections import INTRO_TITLE
 from .sources import DocumentError
 
 __all__ = [
-    "Concordance", "DocumentError", "FacetValue", "Facets", "Filters", "MAX_CONCORDANCE",
+    "Concordance", "DocumentError", "mark_matches", "FacetValue", "Facets", "Filters", "MAX_CONCORDANCE",
     "Occurrence", "DocumentSummary", "DocumentView", "Hit", "IndexBusyError",
     "INTRO_TITLE", "IndexHandle", "IndexBuildError", "IndexLocationError", "IndexWriteError", "IndexMissingError", "MAX_PER_PAGE", "MAX_QUERY_CHARS",
     "NotFoundError", "Page", "ParsedQuery", "QueryError", "SEARCH_BUDGET_S", "SearchSession", "UpdateReport", "update",

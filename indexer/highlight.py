@@ -238,6 +238,14 @@ def mark(text: str, spans: list[tuple], start: int = 0, end: int | None = None) 
     return "".join(out)
 
 
+def mark_matches(text: str, needles: list[str]) -> str:
+    """HTML of ``text`` (escaped) with every occurrence of the normalized ``needles`` in
+    ``<mark>`` (overlapping ones share one): for short texts shown whole, such as a hit's
+    title. ``needles`` as :func:`find_matches` takes them (empty: ``text`` escaped)."""
+    spans = numbered_spans(find_matches(text, needles)) if needles else []
+    return mark(text, [(a, b) for a, b, _, _ in spans])
+
+
 def _listed(norm: NormalizedText, found: list[tuple[int, int, list[int]]]) \
         -> tuple[list[int], list[int], list[int]]:
     """:func:`_mapped` as three lists (start, end and needle number of each match, in the

@@ -86,6 +86,32 @@ def test_search_json_shape_and_values(client, seeds_dir):
     assert data["prev"] == "/search?q=%E5%85%AC%E5%AE%89&per_page=5"
 
 
+def test_hit_titles_mark_the_query_where_they_hold_it(client, seeds_dir):
+    """A hit's title marks each occurrence of the query, as its snippet does, and otherwise
+    reads as the plain title (escaped); a partial match's title marks its words."""
+    import html as html_lib
+    import re
+
+    titles = sorted({s.title for s in oracle.load_sections(seeds_dir) if len(s.title) > 3})
+    marked = 0
+    for q in [titles[0][1:3], titles[-1][-3:-1], "安全", "公安 量子"]:
+        data = client.get("/search.json", query_string={"q": q, "per_page": 100}).get_json()
+        needles = data["partial_words"] if data["partial"] else [normalized(t) for t in q.split()]
+        for hit in data["hits"]:
+            shown = hit["display_title_html"]
+            assert html_lib.unescape(re.sub(r"</?mark>", "", shown)) == hit["display_title"]
+            want = sum(normalized(hit["display_title"]).count(n) for n in needles)
+            assert bool(want) == ("<mark>" in shown)
+            marked += "<mark>" in shown
+        page = BeautifulSoup(client.get("/search", query_string={"q": q}).get_data(as_text=True),
+                             "html.parser")
+        for title, hit in zip(page.select("li.hit .hit-title a"), data["hits"]):
+            assert title.get_text() == hit["display_title"]
+            assert [m.get_text() for m in title.select("mark")] == re.findall(
+                r"<mark>(.*?)</mark>", html_lib.unescape(hit["display_title_html"]))
+    assert marked >= 2
+
+
 def test_lead_sections_are_titled_by_their_article(client):
     data = client.get("/search.json", query_string={"q": "王志忠"}).get_json()
     hit = data["hits"][0]
