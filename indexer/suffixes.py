@@ -30,6 +30,11 @@ from .storage import read_ahead
 
 SUFFIX_EXT = ".sfx"
 """The file extension of a segment's suffix array."""
+CHECKED_PAIRS = 256
+"""Neighbouring entries of a suffix array compared when it is opened (:class:`SuffixIndex`):
+about half a millisecond a segment."""
+CHECKED_CHARS = 64
+"""Characters of each suffix those comparisons read."""
 MAX_CHARACTERS = 2**31 - 2**20
 """A segment's texts (characters, separators included) above this are not given a suffix
 array (its positions are ``int32``); their substring clauses take the bigram postings."""
@@ -96,9 +101,12 @@ def load(path: str | os.PathLike) -> np.ndarray:
 
     Raises:
         OSError: the file cannot be read (``FileNotFoundError`` when missing).
-        ValueError: it is not an ``int32`` array of one dimension.
+        ValueError: it is empty, cut short, or not an ``int32`` array of one dimension.
     """
-    array = np.load(path, mmap_mode="r", allow_pickle=False)
+    try:
+        array = np.load(path, mmap_mode="r", allow_pickle=False)
+    except EOFError:  # an empty file
+        raise ValueError(f"{path}: empty") from None
     if array.dtype != np.int32 or array.ndim != 1:
         raise ValueError(f"{path}: not a suffix array")
     with open(path, "rb") as f:
@@ -114,7 +122,8 @@ class SuffixIndex:
         texts: the segment's normalized texts, by segment document number.
     Raises:
         ValueError: ``array`` does not have one entry per character and separator of
-            ``texts`` (it belongs to other texts).
+            ``texts`` (it belongs to other texts), or a sample of it is not in order
+            (:meth:`_check_sample`: a damaged file).
     """
 
     def __init__(self, array: np.ndarray, texts: list[str]):
@@ -129,6 +138,34 @@ class SuffixIndex:
         self.texts = texts
         self.starts = starts
         self._starts = starts.tolist()  # bisect on a list: no numpy call per probe
+        self._check_sample()
+
+    def _check_sample(self, samples: int = CHECKED_PAIRS) -> None:
+        """Raise ``ValueError`` unless ``samples`` pairs of neighbouring entries, spread over
+        the array, are positions of the texts, distinct, and in order (each one's first
+        :data:`CHECKED_CHARS` characters, cut at the end of its section, not above the
+        next one's: cutting keeps the order, as the separator sorts lowest). A file of the
+        right size but damaged (zeroed, overwritten, another segment's) answered searches
+        with sections that do not hold the needle and missed ones that do (breaker); it is
+        then not used, and the segment's substring clauses take the bigram postings."""
+        size = self._array.size
+        if size < 2:
+            return
+        at = np.unique(np.linspace(0, size - 2, min(samples, size - 1)).astype(np.int64))
+        first, second = self._array[at].astype(np.int64), self._array[at + 1].astype(np.int64)
+        if (min(first.min(), second.min()) < 0 or max(first.max(), second.max()) >= size
+                or (first == second).any()):
+            raise ValueError("the suffix array holds positions outside its texts")
+        for p, q in zip(first.tolist(), second.tolist()):
+            if self._at(p, CHECKED_CHARS) > self._at(q, CHECKED_CHARS):
+                raise ValueError("the suffix array is not in order")
+
+    def _at(self, p: int, m: int) -> str:
+        """The ``m`` characters at position ``p`` of the joined texts, cut at the end of
+        its section ("" at a separator)."""
+        d = bisect.bisect_right(self._starts, p) - 1
+        off = p - self._starts[d]
+        return self.texts[d][off:off + m]
 
     @property
     def nbytes(self) -> int:
@@ -157,10 +194,7 @@ class SuffixIndex:
 
     def _prefix(self, i: int, m: int) -> str:
         """The ``m`` characters at suffix ``i``'s position, cut at the end of its section."""
-        p = self._positions[i]
-        d = bisect.bisect_right(self._starts, p) - 1
-        off = p - self._starts[d]
-        return self.texts[d][off:off + m]
+        return self._at(self._positions[i], m)
 
     def occurrences(self, needle: str) -> np.ndarray:
         """The positions (into the joined texts, ``int32``, unordered) of every occurrence of

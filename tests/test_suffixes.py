@@ -86,6 +86,51 @@ def test_a_suffix_array_must_fit_its_texts():
         suffixes.SuffixIndex(array, ["人民政府", "政府工作"])
 
 
+@pytest.mark.parametrize("damage", ["zeros", "reversed", "outside", "shuffled"])
+def test_a_damaged_array_of_the_right_size_is_refused(damage):
+    texts = ["中国特色社会主义法治体系", "人民政府依法行政", "的的的法法"] * 20
+    array = suffixes.build(texts)
+    bad = {"zeros": np.zeros_like(array), "reversed": array[::-1].copy(),
+           "outside": array + np.int32(array.size),
+           "shuffled": np.random.default_rng(3).permutation(array)}[damage]
+    with pytest.raises(ValueError):
+        suffixes.SuffixIndex(bad, texts)
+    suffixes.SuffixIndex(array, texts)  # the intact one is taken
+
+
+@pytest.mark.parametrize("damage", ["empty", "cut", "zeros", "reversed"])
+def test_an_index_with_a_damaged_suffix_file_answers_as_an_intact_one(tmp_path, seeds_dir,
+                                                                      damage):
+    """A ``.sfx`` file emptied, cut short or overwritten from outside is not used: its
+    segment's clauses take the bigram postings, and every answer is the intact index's (an
+    empty one made every search a 500, an overwritten one gave wrong sections: breaker)."""
+    import shutil
+
+    from . import oracle
+
+    index = tmp_path / "ix"
+    indexer.update(seeds_dir, index)
+    damaged = tmp_path / "damaged"
+    shutil.copytree(index, damaged)
+    files = list(damaged.glob("gen-*/*.sfx"))
+    assert files
+    for path in files:
+        data = path.read_bytes()
+        if damage in ("empty", "cut"):
+            path.write_bytes(b"" if damage == "empty" else data[:len(data) // 2])
+            continue
+        array = np.load(path)
+        with open(path, "wb") as f:
+            suffixes.save(np.zeros_like(array) if damage == "zeros" else array[::-1], f)
+    sections = oracle.load_sections(seeds_dir)
+    queries = ["两个确立", "公安厅", "全面从严治党", "硬仗", "的公安"]
+    for folder in (index, damaged):
+        with indexer.SearchSession(indexer.open_index(folder)) as session:
+            for q in queries:
+                page = session.search(session.parse(f'"{q}"'), per_page=100)
+                assert {h.section_id for h in page.hits} == oracle.quoted(sections, q), (folder, q)
+
+
 def test_more_than_65535_distinct_characters_rank_in_32_bits():
     texts = ["".join(map(chr, range(0x20000, 0x20000 + 70_000))), "\U00020001\U00020002"]
     assert suffixes.ranks(texts).dtype == np.uint32
