@@ -255,7 +255,8 @@ def test_a_search_stuck_in_matching_is_cut_off_at_the_budget(tmp_path, monkeypat
     assert out["after"] == 3
 
 
-@pytest.mark.parametrize("host", ["evil.example", "evil.example:8000", 'a"b<c>', "", "x:80/x?"])
+@pytest.mark.parametrize("host", ["evil.example", "evil.example:8000", 'a"b<c>', "", "x:80/x?",
+                                  "EVIL.example", "LOCALHOST.evil.example"])
 def test_an_untrusted_host_header_is_refused(live_server, host):
     """DNS rebinding: a site whose name resolves to 127.0.0.1 gets 400, never our pages; the
     names of this machine are answered."""
@@ -269,7 +270,7 @@ def test_an_untrusted_host_header_is_refused(live_server, host):
     finally:
         conn.close()
     assert resp.status == 400 and json.loads(body)["error"] and b"evil" not in body
-    for name in ("127.0.0.1", "localhost"):
+    for name in ("127.0.0.1", "localhost", "LOCALHOST", "LocalHost"):  # names ignore case
         port = urlsplit(live_server).port
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         conn.request("GET", "/opensearch.xml", headers={"Host": f"{name}:{port}"})

@@ -13,11 +13,12 @@ from urllib.request import urlopen
 from .conftest import REPO
 
 
-def start(seeds_dir, index_dir, port=0):
-    """``python -m webapp`` in a child process: ``(process, base URL, lines printed)``."""
+def start(seeds_dir, index_dir, port=0, *extra):
+    """``python -m webapp`` in a child process (``extra``: more arguments): ``(process, base
+    URL, lines printed)``."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "webapp", "--port", str(port), "--seeds", str(seeds_dir),
-         "--index", str(index_dir)],
+         "--index", str(index_dir), *extra],
         cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     lines, url, deadline = [], None, time.monotonic() + 60
     while url is None and time.monotonic() < deadline:
@@ -202,3 +203,23 @@ def test_a_hard_open_files_limit_too_low_for_the_index_is_warned_about(tmp_path,
     # one segment of 15 files (13 columns, terms, postings): 2 x 8 x 15 + 64 = 304 > 200
     assert "warning: the limit on open files is 200" in results[0] and "serving on" in results[0]
     assert "warning" not in results[1] and "serving on" in results[1]
+
+
+def test_an_allowed_host_name_is_matched_in_any_case(tmp_path, seeds_dir):
+    """``--allowed-host Docs.Example``: the name is answered however a client spells its case
+    (host names are case-insensitive), and other names are still refused."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    proc, url, lines = start(seeds_dir, tmp_path / "ix", 0, "--allowed-host", "Docs.Example")
+    try:
+        assert url, "".join(lines)
+        port = urlsplit(url).port
+        for host, status in (("docs.example", 200), ("DOCS.EXAMPLE", 200), ("Docs.Example", 200),
+                             ("other.example", 400)):
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            conn.request("GET", "/opensearch.xml", headers={"Host": f"{host}:{port}"})
+            assert conn.getresponse().status == status, host
+            conn.close()
+    finally:
+        stop(proc)

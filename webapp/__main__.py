@@ -123,7 +123,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     loopback = args.host in LOOPBACK_HOSTS
-    trusted = [*LOOPBACK_HOSTS, *args.allowed_host] if loopback or args.allowed_host else None
+    allowed = [name.lower() for name in args.allowed_host]  # as the Host header is read
+    trusted = [*LOOPBACK_HOSTS, *allowed] if loopback or allowed else None
     soft_limit, _ = raise_open_files_limit()
     app = create_app({"SEEDS_DIR": args.seeds, "INDEX_DIR": args.index,
                       "ADMIN_TOKEN": args.admin_token, "TRUSTED_HOSTS": trusted})

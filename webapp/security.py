@@ -32,9 +32,22 @@ HEADERS = {
 """Set on every response, errors and static files included."""
 
 
+def _host_names_lowercased(wsgi_app):
+    """``wsgi_app`` seeing the ``Host`` header in lower case: host names are case-insensitive
+    (RFC 3986, section 3.2.2), but Werkzeug compares them with ``TRUSTED_HOSTS`` as written,
+    so ``Host: LOCALHOST`` was refused (breaker)."""
+    def app(environ, start_response):
+        host = environ.get("HTTP_HOST")
+        if host:
+            environ["HTTP_HOST"] = host.lower()
+        return wsgi_app(environ, start_response)
+    return app
+
+
 def init_app(app: Flask) -> None:
     """Add :data:`HEADERS` to every response (an earlier value for the same header is kept,
-    so a view may set its own)."""
+    so a view may set its own), and read the ``Host`` header's name case-insensitively."""
+    app.wsgi_app = _host_names_lowercased(app.wsgi_app)
 
     @app.after_request
     def secure_headers(response):
