@@ -78,6 +78,46 @@ def test_html(tmp_path):
     assert "脚本" not in d.text and "color" not in d.text and "页面标题" not in d.text
 
 
+@pytest.mark.parametrize("page, text", [
+    # an <h1> inside another heading counts: no title line
+    ("<h2>小节<h1>内</h1></h2><title>页题</title><p>文</p>", "## 小节 内\n\n文"),
+    # a heading's text leaves out dropped tags and ruby annotations; comments are no text
+    ("<title>页题</title><h2>节<noscript>藏</noscript><script>x</script><ruby>汉<rt>han</rt>"
+     "</ruby></h2><div>甲<!--注-->乙<![CDATA[丙]]></div>行一<br>行二",
+     "# 页题\n\n## 节 汉\n\n甲乙丙\n\n行一行二"),
+    # an <h1> inside a dropped tag does not count
+    ("<title>页题</title><noscript><h1>不算</h1></noscript><ul><li>一</li><li>二</li></ul>",
+     "# 页题\n\n一\n\n二"),
+])
+def test_html_headings_blocks_and_dropped_tags(page, text):
+    from indexer.formats import html_to_text
+
+    assert html_to_text(page) == text
+
+
+def test_html_is_read_without_searching_a_tags_children(monkeypatch):
+    """A page of thousands of sibling paragraphs (or nested blocks) is read in one walk:
+    marking blocks by inserting strings made every insertion search its parent's children
+    (bs4's ``Tag.index``), so 20,000 paragraphs took 90 s and held the index lock all along
+    (breaker). Counted, not timed: no call of ``Tag.index`` or ``Tag.insert`` at all."""
+    from bs4.element import Tag
+
+    from indexer.formats import html_to_text
+
+    calls = []
+    for name in ("index", "insert", "extract"):
+        real = getattr(Tag, name)
+        monkeypatch.setattr(Tag, name, lambda self, *a, _real=real, _n=name, **k:
+                            calls.append(_n) or _real(self, *a, **k))
+    page = ("<html><head><title>页</title><script>x</script></head><body>"
+            + "".join(f"<p>段落{i}<br>续</p><h2>节{i}</h2>" for i in range(300))
+            + "<div>" * 300 + "深处" + "</div>" * 300 + "</body></html>")
+    text = html_to_text(page)
+    assert calls == []
+    assert text.count("## 节") == 300 and "段落299 续" in text
+    assert text.endswith("深处") and text.startswith("# 页")
+
+
 def test_html_title_is_used_when_there_is_no_h1():
     d = doc("t.htm", "<html><head><title>只有标题</title></head><body><p>正文。</p></body></html>".encode())
     assert [s.title for s in split_sections(d)] == ["只有标题"]
