@@ -27,9 +27,11 @@ LOG_EVERY_S = float(os.environ.get("ZHSEARCH_LOG_EVERY_S", "5"))
 """Without a terminal, a progress line at most this often (seconds; env ZHSEARCH_LOG_EVERY_S)."""
 
 
-def make_progress(stream=sys.stdout) -> tuple[Progress, callable]:
+def make_progress(stream=None) -> tuple[Progress, callable]:
     """A progress callback for :func:`indexer.update`: a tqdm bar on a terminal, plain log
-    lines otherwise. Returns ``(callback, close)``."""
+    lines otherwise, on ``stream`` (None: ``sys.stdout`` as it is when called, not as it was
+    when this module was imported). Returns ``(callback, close)``."""
+    stream = sys.stdout if stream is None else stream
     state: dict = {"bar": None, "last": 0.0}
 
     def progress(done: int, total: int, path: str) -> None:
@@ -119,14 +121,23 @@ def watch(seeds: str, index: str) -> int:
 
 def seeds_of(index: str) -> str:
     """The folder ``python -m indexer`` reads when ``--seeds`` is not given:
-    ``$ZHSEARCH_SEEDS``, else the folder the index at ``index`` was last built from (its
+    ``$ZHSEARCH_SEEDS``, else the folder the index at ``index`` was last updated from (its
     ``meta.json`` says; printed, since it was not typed), else the bundled ``seeds/``. A
     service started with ``--seeds DIR`` is then kept current by a bare ``python -m indexer``
     (which read the bundled folder before and so replaced the service's documents with it:
-    new-user trial)."""
+    new-user trial).
+
+    Raises:
+        FileNotFoundError: the recorded folder is gone (moved or deleted): reading the bundled
+            folder instead would replace the index's documents with it (breaker).
+    """
     if "ZHSEARCH_SEEDS" not in os.environ:
         recorded = (read_meta(index) or {}).get("seeds_dir")
-        if isinstance(recorded, str) and Path(recorded).is_dir():
+        if isinstance(recorded, str):
+            if not Path(recorded).is_dir():
+                raise FileNotFoundError(
+                    f"this index was updated from {recorded}, which is no longer a folder; "
+                    "give the documents' folder with --seeds DIR")
             print(f"seeds: {recorded} (the folder this index was built from)", flush=True)
             return recorded
     return str(default_seeds_dir())
@@ -147,7 +158,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="after updating, keep watching the seeds folder and update on changes")
     args = parser.parse_args(argv)
     if args.seeds is None:
-        args.seeds = seeds_of(args.index)
+        try:
+            args.seeds = seeds_of(args.index)
+        except FileNotFoundError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
     report = run_update(args.seeds, args.index, args.rebuild)
     if report is None:
         return 1

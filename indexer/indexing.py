@@ -490,8 +490,9 @@ def update(seeds_dir: str | os.PathLike, index_dir: str | os.PathLike, rebuild: 
         stat_keys = {p: list(f.stat_key) for p, f in files.items()}
         scanned_files = list(files.values())
         report = UpdateReport(full=full)
+        seeds_now = str(seeds_dir.resolve())
         before = (meta or {}).get("seeds_dir")
-        if isinstance(before, str) and before != str(seeds_dir.resolve()):
+        if isinstance(before, str) and before != seeds_now:
             report.previous_seeds = before
         encodings: dict[str, str] = {}
         if full:
@@ -516,10 +517,13 @@ def update(seeds_dir: str | os.PathLike, index_dir: str | os.PathLike, rebuild: 
             else:
                 report.sections = meta["sections"]
                 if meta.get("unreadable") == unreadable and meta.get("synonyms") == synonyms:
-                    if meta.get("stat_keys") != stat_keys:
+                    if meta.get("stat_keys") != stat_keys or before != seeds_now:
                         # same content, new stat keys (a touched or copied file): record them
-                        # so the next scan need not read those files again
-                        _write_meta(gen, {**meta, "stat_keys": stat_keys, "scanned_ns": scanned_ns})
+                        # so the next scan need not read those files again; or the same
+                        # files in another folder (moved): record it, as a bare `python -m
+                        # indexer` reads the folder recorded (it read the old one: breaker)
+                        _write_meta(gen, {**meta, "stat_keys": stat_keys, "scanned_ns": scanned_ns,
+                                          "seeds_dir": seeds_now})
                     report.failed = sorted(report.failed + unreadable)
                     report.generation = gen.name
                     report.seconds = time.monotonic() - started
@@ -549,7 +553,7 @@ def update(seeds_dir: str | os.PathLike, index_dir: str | os.PathLike, rebuild: 
             "update_seconds": round(report.seconds, 3),
             "last_update": report.summary(),
             "last_update_counts": report.counts(),
-            "seeds_dir": str(seeds_dir.resolve()),
+            "seeds_dir": seeds_now,
         })
         if full:
             tmp = index_dir / f"{CURRENT}.tmp"

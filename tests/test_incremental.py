@@ -369,3 +369,30 @@ def test_an_index_given_another_folder_says_its_documents_were_replaced(tmp_path
 
     ensure_index(str(other), str(ix))
     assert f"note: this index was built from {first.resolve()}" in capsys.readouterr().out
+
+
+def test_a_bare_update_follows_a_moved_folder_and_refuses_a_gone_one(tmp_path, capsys,
+                                                                      monkeypatch):
+    """A service started with ``--seeds B`` on the index of a folder moved from A to B (same
+    files, so nothing to write) records B, and a bare ``python -m indexer`` then reads B; when
+    the recorded folder is gone it stops with a message instead of reading the bundled seeds
+    (it removed the index's documents and exited 0: breaker)."""
+    from indexer.__main__ import main
+
+    monkeypatch.delenv("ZHSEARCH_SEEDS", raising=False)
+    first, moved, ix = tmp_path / "first", tmp_path / "moved", tmp_path / "ix"
+    write(first / "a.txt", PARAGRAPHS[:2])
+    indexer.update(first, ix)
+    first.rename(moved)
+    report = indexer.update(moved, ix)
+    assert not report.wrote and report.previous_seeds == str(first.resolve())
+    assert indexer.read_meta(ix)["seeds_dir"] == str(moved.resolve())
+    write(moved / "b.txt", PARAGRAPHS[2:4])
+    capsys.readouterr()
+    assert main(["--index", str(ix)]) == 0
+    out = capsys.readouterr().out
+    assert f"seeds: {moved.resolve()}" in out and "1 added" in out and "0 removed" in out
+    shutil.rmtree(moved)
+    assert main(["--index", str(ix)]) == 1
+    assert "no longer a folder" in capsys.readouterr().err
+    assert sorted(indexer.read_meta(ix)["manifest"]) == ["a.txt", "b.txt"]  # left as it was
