@@ -137,6 +137,26 @@ def test_concordance_link_keeps_the_results_filter(client, sections):
         "q": "公安", "doc": "x" * 3000}).status_code == 400
 
 
+def test_concordance_rows_say_which_article_a_section_is_in(client):
+    """Both articles open with a section titled 导语: a row names its article (cut to 16
+    characters) before the section, and carries the whole breadcrumb as its title."""
+    from bs4 import BeautifulSoup
+
+    data = client.get("/concordance.json", query_string={"q": "公安", "per_page": 1000}).get_json()
+    page = BeautifulSoup(client.get("/concordance", query_string={"q": "公安", "per_page": 1000})
+                         .get_data(as_text=True), "html.parser")
+    cells = page.select("td.where")
+    assert len(cells) == len(data["occurrences"])
+    leads = set()
+    for cell, o in zip(cells, data["occurrences"]):
+        crumbs = o["breadcrumb"]
+        assert cell["title"] == " › ".join(crumbs)
+        assert cell.get_text().endswith(crumbs[-1]) and cell.get_text().startswith(crumbs[-2][:15])
+        if crumbs[-1] == "导语":
+            leads.add(cell.get_text())
+    assert len(leads) == 2
+
+
 def test_concordance_sorts(seed_session):
     parsed = indexer.parse_query("安全")
     left = seed_session.concordance(parsed, sort="left").occurrences
