@@ -594,14 +594,19 @@ def rank_partial(searcher, words: tuple[str, ...], limit: int, scale: float,
     the text contains them: a typed 长会 jieba cuts into 长 and 会 would otherwise score
     nothing inside 局长会议 and rank below sections holding 长 and 会 loose. ``deadline`` and
     ``restrict`` as in :func:`rank`.
+
+    Only sections holding a word that tells sections apart are listed (:func:`_telling`):
+    one sharing nothing but 的 with the query is no answer to it, though it scores as before
+    where it also holds a telling word (隐藏的文字 listed every section holding 的: new-user
+    trial; 部队的火星人 the one holding 部队 and then every section holding 的: breaker).
     """
     ranked = Ranked([], [], 0)
     budget = _Budget(deadline)
-    found: list[tuple[SegmentEvaluator, int, list[Scored]]] = []
+    found: list[tuple[SegmentEvaluator, int, list[Scored], list[str]]] = []
     occurring: set[str] = set()
     for reader, offset in budget.segments(searcher):
         ev = SegmentEvaluator(searcher, reader)
-        parts = []
+        parts, held_words = [], []
         for w in dict.fromkeys(words):
             if w in typed:
                 scored = ev.substring("body", w)
@@ -611,17 +616,22 @@ def rank_partial(searcher, words: tuple[str, ...], limit: int, scale: float,
                 held = ev.substring("body", w).mask if len(w) > 1 else scored.mask
             if held.any():
                 parts.append(Scored(held, scored.score))
+                held_words.append(w)
                 occurring.add(w)
         if parts:
-            found.append((ev, offset, parts))
+            found.append((ev, offset, parts, held_words))
     ranked.timed_out = budget.ran_out
     ranked.absent = tuple(w for w in dict.fromkeys(words) if len(w) > 1 and w not in occurring)
     terms = len(occurring)
+    telling = {w for w in occurring if _telling(searcher, w)}
     docnums: list[np.ndarray] = []
     scores: list[np.ndarray] = []
-    for ev, offset, parts in found:
+    for ev, offset, parts, held_words in found:
+        listed = [p.mask for p, w in zip(parts, held_words) if w in telling]
+        if not listed:
+            continue
         total = _union(parts)
-        mask = _restricted(ev, total.mask, restrict)
+        mask = _restricted(ev, np.logical_or.reduce(listed), restrict)
         ids = np.flatnonzero(mask)
         if not ids.size:
             continue
@@ -637,6 +647,21 @@ def rank_partial(searcher, words: tuple[str, ...], limit: int, scale: float,
         ranked.total = int(all_docnums.size)
         ranked.docnums, ranked.scores = _best(all_docnums, np.concatenate(scores), limit)
     return ranked
+
+
+COMMON_WORD_SHARE = 0.5
+"""A single character held as a word by this share of the sections or more (的, 是) does not
+make a partial match on its own (:func:`_telling`)."""
+
+
+def _telling(searcher, word: str) -> bool:
+    """Whether ``word`` (occurring in the index) tells sections apart, so that holding it
+    makes a section a partial match: a word of two or more characters, or a single character
+    held as a word by fewer than :data:`COMMON_WORD_SHARE` of the sections. A rarer character
+    counts, as CMRC's answers often share only a name's characters with the question
+    (requiring a longer word cost 0.005 MRR@10 on its dev split, ``bench/relevance.py``)."""
+    return len(word) > 1 or \
+        searcher.doc_frequency("body", word) < COMMON_WORD_SHARE * searcher.doc_count()
 
 
 def _best(docnums: np.ndarray, scores: np.ndarray, limit: int) -> tuple[list[int], list[float]]:

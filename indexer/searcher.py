@@ -40,9 +40,6 @@ MAX_FACET_VALUES = 20
 SEARCH_BUDGET_S = 3.0
 """Seconds of matching one search or concordance may spend; past it, what was found so far is
 returned, marked ``timed_out`` (a worker is never held by one query)."""
-COMMON_WORD_SHARE = 0.5
-"""A single character held as a word by this share of the sections or more (的, 是) does not
-make a partial match on its own (:meth:`SearchSession._telling`)."""
 PARTIAL_COORDINATION = 0.9
 """Coordination bonus of partial matching (Whoosh ``Or(scale=…)``): how much covering more of
 the query's words lifts a section."""
@@ -62,6 +59,8 @@ class Hit:
         match_count: matches in the whole section.
         shown_count: matches marked in the snippet (``match_count - shown_count`` more are
             in the section but outside the snippet).
+        needles: the normalized strings the snippet marks (the query's, or the words of a
+            partial match it holds), for marking its titles the same way.
     """
 
     section_id: str
@@ -77,6 +76,7 @@ class Hit:
     fragments: tuple[Fragment, ...]
     match_count: int
     shown_count: int = 0
+    needles: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -386,6 +386,7 @@ class SearchSession:
             fragments=snip.fragments,
             match_count=snip.match_count,
             shown_count=snip.shown,
+            needles=tuple(needles),
         )
 
     def search(self, parsed: ParsedQuery, page: int = 1, per_page: int = 10,
@@ -429,7 +430,7 @@ class SearchSession:
             ranked = self._partial(fallback, first + per_page, deadline,
                                    [*restrict, *(("doc_id", d) for d in fallback.documents)])
             timed_out = ranked is None or ranked.timed_out
-            if ranked is not None and ranked.total and self._telling(fallback, ranked):
+            if ranked is not None and ranked.total:
                 hits = []
                 for d, score in zip(ranked.docnums[first:], ranked.scores[first:]):
                     for words in _partial_marks(fallback.words):
@@ -450,24 +451,6 @@ class SearchSession:
         self._bounded(deadline, self._suggest, parsed, suggestions, deadline)
         return Page(parsed, 0, page, per_page, 1, (), suggestions=tuple(suggestions),
                     unknown_filters=unknown, unknown_documents=unknown_documents)
-
-    def _telling(self, fallback: Fallback, ranked: matching.Ranked) -> bool:
-        """Whether the partial matches share with the query a word that tells sections apart:
-        one longer than a character that occurs (is not in ``ranked.absent``), or a single
-        character held as a word by fewer than :data:`COMMON_WORD_SHARE` of the sections.
-        Sections sharing only 的 with a query are no answer to it (隐藏的文字 listed 15
-        sections holding 的: new-user trial), so the page suggests queries instead; a rarer
-        character stays, as CMRC's answers often share only a name's characters with the
-        question (requiring a longer word cost 0.005 MRR@10 on its dev split,
-        ``bench/relevance.py``)."""
-        sections = self._searcher.doc_count()
-        for w in fallback.words:
-            if len(w) > 1:
-                if w not in ranked.absent:
-                    return True
-            elif 0 < self._searcher.doc_frequency("body", w) < COMMON_WORD_SHARE * sections:
-                return True
-        return False
 
     def _unknown(self, restrict: list[tuple[str, str]]) -> tuple[str, ...]:
         """The fields of the ``(fieldname, value)`` filter terms no section holds."""

@@ -402,8 +402,11 @@ def test_every_partial_match_shows_what_it_matched(client, seeds_dir):
         data = client.get("/search.json", query_string={"q": q}).get_json()
         assert (data["total"], data["partial"], data["hits"]) == (0, False, [])
     data = client.get("/search.json", query_string={"q": "公安手机的价格", "per_page": 100}).get_json()
+    assert data["partial"] and data["total"] >= 1  # every hit holds 公安, none only 的
+    assert all("<mark>公安</mark>" in h["snippet"] for h in data["hits"])
+    # a rarer single character is a partial match of its own, and marked
+    data = client.get("/search.json", query_string={"q": "量子计算的省", "per_page": 100}).get_json()
     assert data["partial"] and data["total"] >= 1
-    assert any("公安" not in h["snippet"] for h in data["hits"])  # some share only 的
     assert all(h["match_count"] >= 1 and "<mark>" in h["snippet"] for h in data["hits"])
     holding = {s.section_id for s in sections
                if any(w in normalized(s.text) for w in data["partial_words"])}
@@ -524,11 +527,14 @@ def test_partial_matches_are_every_section_containing_a_typed_word(seed_session,
     page = seed_session.search(indexer.parse_query(query), per_page=100)
     assert page.partial
     words = [w for w in page.partial_words if len(w) > 1]
-    chars = [w for w in page.partial_words if len(w) == 1]
     texts = {s.section_id: normalized(s.text) for s in seed_sections}
+    as_words = {s.section_id: set(seed_session.words(s.text)) for s in seed_sections}
+    # a single character counts held as a word by fewer than half of the sections (的 not)
+    chars = [w for w in page.partial_words if len(w) == 1
+             and 2 * sum(w in held for held in as_words.values()) < len(seed_sections)]
     holding = {s.section_id for s in seed_sections
                if any(w in texts[s.section_id] for w in words)
-               or set(chars) & set(seed_session.words(s.text))}
+               or set(chars) & as_words[s.section_id]}
     assert page.total == len(holding) and {h.section_id for h in page.hits} <= holding
     assert len(page.hits) == min(len(holding), 100)
     # every word typed apart counts whole, though jieba cuts 安厅 into 安 and 厅
@@ -647,3 +653,21 @@ def test_the_document_view_names_the_query_words_the_document_lacks(client, seed
     assert data["absent"] == expected
     html = client.get(f"/doc/{doc}", query_string={"q": query}).get_data(as_text=True)
     assert ("本文档没有：" + "、".join(expected) in html) == bool(expected)
+
+
+def test_partial_matches_each_hold_a_telling_word_also_within_a_filter(tmp_path):
+    """Every partial match holds a word that tells sections apart: one holding 部队 came
+    first, then every section holding 的 (breaker); and within a document that lacks 部队
+    there is no partial match, though 部队 occurs elsewhere."""
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "a.md").write_text("# 甲\n\n部队的任务是训练。\n\n# 乙\n\n我们的工作很多。\n", encoding="utf-8")
+    (seeds / "b.md").write_text("# 丙\n\n他们的书在桌上。\n\n# 丁\n\n今天的天气很好。\n", encoding="utf-8")
+    indexer.update(seeds, tmp_path / "ix")
+    with indexer.SearchSession(indexer.open_index(tmp_path / "ix")) as session:
+        page = session.search(session.parse("部队的火星人"), per_page=100)
+        assert page.partial and page.total == 1 and "部队" in page.hits[0].snippet
+        doc_b = next(d.doc_id for d in session.documents() if d.path.endswith("b.md"))
+        filtered = session.search(session.parse("部队的火星人"), per_page=100,
+                                  filters=indexer.Filters(doc_id=doc_b))
+        assert (filtered.partial, filtered.total) == (False, 0)

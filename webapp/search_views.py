@@ -23,7 +23,7 @@ def _display_title(hit: indexer.Hit) -> str:
     return hit.section_title or hit.doc_title
 
 
-def _hit_dict(hit: indexer.Hit, url: str, needles: list[str]) -> dict:
+def _hit_dict(hit: indexer.Hit, url: str) -> dict:
     title = _display_title(hit)
     return {
         "doc_id": hit.doc_id,
@@ -31,7 +31,7 @@ def _hit_dict(hit: indexer.Hit, url: str, needles: list[str]) -> dict:
         "section_id": hit.section_id,
         "section_title": hit.section_title,
         "display_title": title,
-        "display_title_html": indexer.mark_matches(title, needles),
+        "display_title_html": indexer.mark_matches(title, list(hit.needles)),
         "article_title": hit.article_title,
         "author": hit.author,
         "breadcrumb": list(hit.breadcrumb),
@@ -58,8 +58,6 @@ def _facets_dict(params: SearchParams, facets: indexer.Facets | None) -> dict:
 
 def _page_dict(params: SearchParams, page: indexer.Page) -> dict:
     """The one shape both formats share."""
-    # titles are marked as the snippets are: the query's clauses, or a partial match's words
-    needles = list(page.partial_words) if page.partial else page.query.needles
     return {
         "query": params.q,
         "read_as": page.query.reading,
@@ -68,7 +66,7 @@ def _page_dict(params: SearchParams, page: indexer.Page) -> dict:
         "page": page.page,
         "per_page": page.per_page,
         "pages": page.pages,
-        "hits": [_hit_dict(h, url, needles) for h, url in zip(page.hits, urls.hit_urls(
+        "hits": [_hit_dict(h, url) for h, url in zip(page.hits, urls.hit_urls(
             params, [(h.doc_id, h.section_id) for h in page.hits]))],
         "filters": {"doc": params.doc, "article": params.article},
         "unknown_filters": [FILTER_PARAMS[f] for f in page.unknown_filters],
