@@ -138,7 +138,7 @@ def seeds_of(index: str) -> str:
                 raise FileNotFoundError(
                     f"this index was updated from {recorded}, which is no longer a folder; "
                     "give the documents' folder with --seeds DIR")
-            print(f"seeds: {recorded} (the folder this index was built from)", flush=True)
+            print(f"seeds: {recorded} (the folder this index was last updated from)", flush=True)
             return recorded
     return str(default_seeds_dir())
 

@@ -162,7 +162,10 @@ class UpdateReport:
         another folder replaces its documents, which a person may not have meant."""
         if not self.previous_seeds:
             return ""
-        return (f"this index was built from {self.previous_seeds}; its documents are now "
+        if not self.wrote:  # the same files (a moved folder): nothing was replaced
+            return (f"this index was updated from {self.previous_seeds}; it now follows the "
+                    "folder given, which holds the same files")
+        return (f"this index was updated from {self.previous_seeds}; its documents are now "
                 "those of the folder given (give --index DIR to keep a separate index per "
                 "folder)")
 
@@ -490,7 +493,9 @@ def update(seeds_dir: str | os.PathLike, index_dir: str | os.PathLike, rebuild: 
         stat_keys = {p: list(f.stat_key) for p, f in files.items()}
         scanned_files = list(files.values())
         report = UpdateReport(full=full)
-        seeds_now = str(seeds_dir.resolve())
+        # absolute but with its links kept: a service given a "current" link follows the
+        # link, not the folder it pointed to at the time (breaker)
+        seeds_now = os.path.abspath(seeds_dir)
         before = (meta or {}).get("seeds_dir")
         if isinstance(before, str) and before != seeds_now:
             report.previous_seeds = before

@@ -357,18 +357,18 @@ def test_an_index_given_another_folder_says_its_documents_were_replaced(tmp_path
     write(other / "b.txt", PARAGRAPHS[2:4])
     assert indexer.update(first, ix).previous_seeds == ""
     report = indexer.update(other, ix)
-    assert report.previous_seeds == str(first.resolve()) and report.added == ["b.txt"]
-    assert report.removed == ["a.txt"] and str(first.resolve()) in report.switch_note()
+    assert report.previous_seeds == str(first) and report.added == ["b.txt"]
+    assert report.removed == ["a.txt"] and "documents are now" in report.switch_note()
     assert indexer.update(other, ix).switch_note() == ""
     capsys.readouterr()
     assert main(["--seeds", str(first), "--index", str(ix)]) == 0
-    assert f"note: this index was built from {other.resolve()}" in capsys.readouterr().out
+    assert f"note: this index was updated from {other}" in capsys.readouterr().out
     assert main(["--seeds", str(first), "--index", str(ix)]) == 0
     assert "note:" not in capsys.readouterr().out
     from webapp.__main__ import ensure_index  # the service's start-up update says it too
 
     ensure_index(str(other), str(ix))
-    assert f"note: this index was built from {first.resolve()}" in capsys.readouterr().out
+    assert f"note: this index was updated from {first}" in capsys.readouterr().out
 
 
 def test_a_bare_update_follows_a_moved_folder_and_refuses_a_gone_one(tmp_path, capsys,
@@ -385,14 +385,35 @@ def test_a_bare_update_follows_a_moved_folder_and_refuses_a_gone_one(tmp_path, c
     indexer.update(first, ix)
     first.rename(moved)
     report = indexer.update(moved, ix)
-    assert not report.wrote and report.previous_seeds == str(first.resolve())
-    assert indexer.read_meta(ix)["seeds_dir"] == str(moved.resolve())
+    assert not report.wrote and report.previous_seeds == str(first)
+    assert "the same files" in report.switch_note()  # nothing was replaced
+    assert indexer.read_meta(ix)["seeds_dir"] == str(moved)
     write(moved / "b.txt", PARAGRAPHS[2:4])
     capsys.readouterr()
     assert main(["--index", str(ix)]) == 0
     out = capsys.readouterr().out
-    assert f"seeds: {moved.resolve()}" in out and "1 added" in out and "0 removed" in out
+    assert f"seeds: {moved}" in out and "1 added" in out and "0 removed" in out
     shutil.rmtree(moved)
     assert main(["--index", str(ix)]) == 1
     assert "no longer a folder" in capsys.readouterr().err
     assert sorted(indexer.read_meta(ix)["manifest"]) == ["a.txt", "b.txt"]  # left as it was
+
+
+def test_a_seeds_link_is_followed_not_the_folder_it_pointed_to(tmp_path, capsys, monkeypatch):
+    """A service started with ``--seeds current`` (a link) and a bare ``python -m indexer``
+    after the link was pointed at another folder reads that folder (the link's target was
+    recorded, so the update said "up to date": breaker)."""
+    from indexer.__main__ import main
+
+    monkeypatch.delenv("ZHSEARCH_SEEDS", raising=False)
+    one, two, link, ix = tmp_path / "one", tmp_path / "two", tmp_path / "current", tmp_path / "ix"
+    write(one / "a.txt", PARAGRAPHS[:2])
+    write(two / "b.txt", PARAGRAPHS[2:4])
+    link.symlink_to(one, target_is_directory=True)
+    indexer.update(link, ix)
+    link.unlink()
+    link.symlink_to(two, target_is_directory=True)
+    capsys.readouterr()
+    assert main(["--index", str(ix)]) == 0
+    out = capsys.readouterr().out
+    assert f"seeds: {link}" in out and "1 added" in out and "1 removed" in out
