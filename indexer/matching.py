@@ -66,6 +66,9 @@ SCOPES = {"body": ("chars", "grams", "norm_text"),
 """Per scope: the one-character field, the bigram field and the normalized-text column."""
 MAX_SPANNED = 4
 """At most this many clauses take part in the proximity bonus."""
+COMMON_WORD_SHARE = 0.5
+"""A single character held as a word by this share of the sections or more (的, 是) does not
+make a partial match on its own (:func:`_telling`)."""
 MAX_CONTAINING_BYTES = 16 * 2**20
 """Memory (bytes) of verified substring matches kept (:meth:`SegmentEvaluator._containing`):
 12 bytes per matching section, so 16 MB keeps a thousand or more queries' matches on cn-laws."""
@@ -602,11 +605,11 @@ def rank_partial(searcher, words: tuple[str, ...], limit: int, scale: float,
     """
     ranked = Ranked([], [], 0)
     budget = _Budget(deadline)
-    found: list[tuple[SegmentEvaluator, int, list[Scored], list[str]]] = []
+    found: list[tuple[SegmentEvaluator, int, dict[str, Scored]]] = []
     occurring: set[str] = set()
     for reader, offset in budget.segments(searcher):
         ev = SegmentEvaluator(searcher, reader)
-        parts, held_words = [], []
+        parts: dict[str, Scored] = {}  # each word the segment holds, in the query's order
         for w in dict.fromkeys(words):
             if w in typed:
                 scored = ev.substring("body", w)
@@ -615,22 +618,21 @@ def rank_partial(searcher, words: tuple[str, ...], limit: int, scale: float,
                 scored = ev.term("body", w)
                 held = ev.substring("body", w).mask if len(w) > 1 else scored.mask
             if held.any():
-                parts.append(Scored(held, scored.score))
-                held_words.append(w)
+                parts[w] = Scored(held, scored.score)
                 occurring.add(w)
         if parts:
-            found.append((ev, offset, parts, held_words))
+            found.append((ev, offset, parts))
     ranked.timed_out = budget.ran_out
     ranked.absent = tuple(w for w in dict.fromkeys(words) if len(w) > 1 and w not in occurring)
     terms = len(occurring)
     telling = {w for w in occurring if _telling(searcher, w)}
     docnums: list[np.ndarray] = []
     scores: list[np.ndarray] = []
-    for ev, offset, parts, held_words in found:
-        listed = [p.mask for p, w in zip(parts, held_words) if w in telling]
+    for ev, offset, parts in found:
+        listed = [p.mask for w, p in parts.items() if w in telling]
         if not listed:
             continue
-        total = _union(parts)
+        total = _union(list(parts.values()))
         mask = _restricted(ev, np.logical_or.reduce(listed), restrict)
         ids = np.flatnonzero(mask)
         if not ids.size:
@@ -638,7 +640,7 @@ def rank_partial(searcher, words: tuple[str, ...], limit: int, scale: float,
         if terms == 1:
             score = total.score[ids]
         else:
-            matching = sum(p.mask[ids].astype(np.int64) for p in parts)
+            matching = sum(p.mask[ids].astype(np.int64) for p in parts.values())
             score = (total.score[ids] + (matching - 1) / (terms - scale) ** 2) * (terms - 1) / terms
         docnums.append(ids.astype(np.int64) + offset)
         scores.append(score)
@@ -647,11 +649,6 @@ def rank_partial(searcher, words: tuple[str, ...], limit: int, scale: float,
         ranked.total = int(all_docnums.size)
         ranked.docnums, ranked.scores = _best(all_docnums, np.concatenate(scores), limit)
     return ranked
-
-
-COMMON_WORD_SHARE = 0.5
-"""A single character held as a word by this share of the sections or more (的, 是) does not
-make a partial match on its own (:func:`_telling`)."""
 
 
 def _telling(searcher, word: str) -> bool:
