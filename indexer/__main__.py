@@ -16,9 +16,9 @@ import sys
 import time
 from pathlib import Path
 
-from .config import default_index_dir, default_seeds_dir
+from .config import default_index_dir, default_seeds_dir, seeds_for
 from .indexing import (
-    IndexBusyError, IndexLocationError, Progress, UpdateReport, read_meta, update,
+    IndexBusyError, IndexLocationError, Progress, UpdateReport, update,
 )
 
 WATCH_DEBOUNCE_MS = 1500
@@ -119,30 +119,6 @@ def watch(seeds: str, index: str) -> int:
     return 0
 
 
-def seeds_of(index: str) -> str:
-    """The folder ``python -m indexer`` reads when ``--seeds`` is not given:
-    ``$ZHSEARCH_SEEDS``, else the folder the index at ``index`` was last updated from (its
-    ``meta.json`` says; printed, since it was not typed), else the bundled ``seeds/``. A
-    service started with ``--seeds DIR`` is then kept current by a bare ``python -m indexer``
-    (which read the bundled folder before and so replaced the service's documents with it:
-    new-user trial).
-
-    Raises:
-        FileNotFoundError: the recorded folder is gone (moved or deleted): reading the bundled
-            folder instead would replace the index's documents with it (breaker).
-    """
-    if "ZHSEARCH_SEEDS" not in os.environ:
-        recorded = (read_meta(index) or {}).get("seeds_dir")
-        if isinstance(recorded, str):
-            if not Path(recorded).is_dir():
-                raise FileNotFoundError(
-                    f"this index was updated from {recorded}, which is no longer a folder; "
-                    "give the documents' folder with --seeds DIR")
-            print(f"seeds: {recorded} (the folder this index was last updated from)", flush=True)
-            return recorded
-    return str(default_seeds_dir())
-
-
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     parser = argparse.ArgumentParser(prog="python -m indexer", description=__doc__.split("\n")[0])
@@ -159,10 +135,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.seeds is None:
         try:
-            args.seeds = seeds_of(args.index)
+            args.seeds, recorded = seeds_for(args.index)
         except FileNotFoundError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 1
+        if recorded:
+            print(f"seeds: {args.seeds} (the folder this index was last updated from)",
+                  flush=True)
     report = run_update(args.seeds, args.index, args.rebuild)
     if report is None:
         return 1

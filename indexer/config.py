@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from .indexing import read_meta
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -16,3 +18,29 @@ def default_seeds_dir() -> Path:
 def default_index_dir() -> Path:
     """``$ZHSEARCH_INDEX``, else ``instance/index`` beside the code (git-ignored)."""
     return Path(os.environ.get("ZHSEARCH_INDEX", REPO_ROOT / "instance" / "index"))
+
+
+def seeds_for(index_dir: str | os.PathLike) -> tuple[str, bool]:
+    """The documents' folder to update the index at ``index_dir`` from when none is given:
+    ``$ZHSEARCH_SEEDS``, else the folder the index was last updated from (its ``meta.json``
+    says), else the bundled ``seeds/``. Both command lines use it, so a service started with
+    ``--seeds DIR`` and later restarted without it, or kept current by a bare
+    ``python -m indexer``, stays on DIR (each read the bundled folder before and so replaced
+    the index's documents with it: new-user trials).
+
+    Returns:
+        ``(folder, recorded)``: ``recorded`` is True when the folder came from the index's
+        record (the command lines print it, since it was not typed).
+    Raises:
+        FileNotFoundError: the recorded folder is gone (moved or deleted): reading the bundled
+            folder instead would replace the index's documents with it (breaker).
+    """
+    if "ZHSEARCH_SEEDS" not in os.environ:
+        recorded = (read_meta(index_dir) or {}).get("seeds_dir")
+        if isinstance(recorded, str):
+            if not Path(recorded).is_dir():
+                raise FileNotFoundError(
+                    f"this index was updated from {recorded}, which is no longer a folder; "
+                    "give the documents' folder with --seeds DIR")
+            return recorded, True
+    return str(default_seeds_dir()), False

@@ -3,23 +3,31 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.request import urlopen
+from urllib.error import HTTPError
+from urllib.parse import quote
+from urllib.request import Request, urlopen
+
+import pytest
 
 from .conftest import REPO
 
 
 def start(seeds_dir, index_dir, port=0, *extra):
-    """``python -m webapp`` in a child process (``extra``: more arguments): ``(process, base
-    URL, lines printed)``."""
+    """``python -m webapp`` in a child process (``extra``: more arguments; ``seeds_dir`` None:
+    no ``--seeds``, and no ``$ZHSEARCH_SEEDS``): ``(process, base URL, lines printed)``."""
+    seeds = [] if seeds_dir is None else ["--seeds", str(seeds_dir)]
+    env = {k: v for k, v in os.environ.items() if k != "ZHSEARCH_SEEDS"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "webapp", "--port", str(port), "--seeds", str(seeds_dir),
+        [sys.executable, "-m", "webapp", "--port", str(port), *seeds,
          "--index", str(index_dir), *extra],
-        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
     lines, url, deadline = [], None, time.monotonic() + 60
     while url is None and time.monotonic() < deadline:
         line = proc.stdout.readline()
@@ -221,5 +229,47 @@ def test_an_allowed_host_name_is_matched_in_any_case(tmp_path, seeds_dir):
             conn.request("GET", "/opensearch.xml", headers={"Host": f"{host}:{port}"})
             assert conn.getresponse().status == status, host
             conn.close()
+    finally:
+        stop(proc)
+
+
+def test_a_restart_without_seeds_keeps_the_folder_the_index_was_updated_from(tmp_path, seeds_dir):
+    """Restarted without ``--seeds``, the service updates its index from the folder it was last
+    updated from, as ``python -m indexer`` does (it read the bundled folder and removed the
+    clerk's documents: new-user trial); when that folder is gone it serves the index as it is,
+    and ``POST /reindex`` says why it cannot update (409, not a 500)."""
+    import indexer
+
+    docs, ix = tmp_path / "docs", tmp_path / "ix"
+    shutil.copytree(seeds_dir, docs)
+    indexer.update(docs, ix)
+    (docs / "clerk.txt").write_text("第一部分\n\n下穿隧道工程的通知。\n", encoding="utf-8")
+
+    def found(url):
+        with urlopen(url + "/search.json?q=" + quote("下穿隧道"), timeout=10) as resp:
+            return json.loads(resp.read())["total"]
+
+    proc, url, lines = start(None, ix)
+    try:
+        assert url, "".join(lines)
+        printed = "".join(lines)
+        assert f"seeds: {docs}" in printed and "1 added" in printed and "0 removed" in printed
+        assert found(url) == 1
+    finally:
+        stop(proc)
+    shutil.rmtree(docs)
+    proc, url, lines = start(None, ix, 0, "--admin-token", "t0ken")
+    try:
+        assert url, "".join(lines)
+        printed = "".join(lines)
+        assert "no longer a folder" in printed and "not updated" in printed
+        assert found(url) == 1  # the index was left as it was
+        request = Request(url + "/reindex", method="POST", data=b"",
+                          headers={"Authorization": "Bearer t0ken"})
+        with pytest.raises(HTTPError) as refused:
+            urlopen(request, timeout=30)
+        assert refused.value.code == 409
+        assert "文档文件夹已不存在" in refused.value.read().decode("utf-8")
+        assert found(url) == 1
     finally:
         stop(proc)

@@ -99,8 +99,10 @@ def main(argv: list[str] | None = None) -> int:
                              "0.0.0.0 exposes the service to your network)")
     parser.add_argument("--port", type=_port, default=8000,
                         help="port (default: %(default)s; 0 picks a free one)")
-    parser.add_argument("--seeds", default=str(indexer.default_seeds_dir()),
-                        help="folder of documents (default: %(default)s)")
+    parser.add_argument("--seeds", default=None,
+                        help="folder of documents (default: $ZHSEARCH_SEEDS, else the folder "
+                             "the index was last updated from, else "
+                             f"{indexer.default_seeds_dir()})")
     parser.add_argument("--index", default=str(indexer.default_index_dir()),
                         help="index folder (default: %(default)s)")
     parser.add_argument("--allowed-host", action="append", default=[], metavar="NAME",
@@ -111,8 +113,22 @@ def main(argv: list[str] | None = None) -> int:
                         help="enable POST /reindex, authorised by 'Authorization: Bearer TOKEN' "
                              "(off by default)")
     args = parser.parse_args(argv)
+    update_first = True
+    if args.seeds is None:
+        try:
+            args.seeds, recorded = indexer.seeds_for(args.index)
+            if recorded:
+                print(f"seeds: {args.seeds} (the folder this index was last updated from)",
+                      flush=True)
+        except FileNotFoundError as exc:
+            # the documents may have moved with a moved clone: serve what the index holds
+            # rather than replace it with another folder's documents
+            args.seeds = indexer.read_meta(args.index)["seeds_dir"]
+            update_first = False
+            print(f"note: {exc}; serving the index as it is, not updated", flush=True)
     try:
-        ensure_index(args.seeds, args.index)
+        if update_first:
+            ensure_index(args.seeds, args.index)
     except indexer.IndexBusyError as exc:
         # another indexer (say, `python -m indexer --watch`) keeps the index current: serve it
         if indexer.read_meta(args.index) is None:

@@ -73,6 +73,8 @@ def reindex():
                                 procs=1)  # other threads run here: never fork
     except indexer.IndexBusyError:
         abort(409, description="另一个索引更新正在进行，请稍后再试。")
+    except FileNotFoundError:  # the documents' folder was moved or deleted
+        abort(409, description="文档文件夹已不存在（被移动或删除），无法更新；原来的索引仍在使用。")
     except indexer.IndexLocationError as exc:  # disk full, read-only, a worker lost: say so, no path
         current_app.logger.error("reindex failed: %s", exc)
         abort(503, description="索引无法写入（例如磁盘已满或只读），原来的索引仍在使用。")
