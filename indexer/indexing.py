@@ -46,7 +46,8 @@ from .sections import Section, split_sections
 from .storage import open_generation
 from .writers import GroupedMpWriter, GroupedSegmentWriter
 from .sources import (
-    SYNONYMS, USER_DICTIONARY, DocumentError, KnownFiles, SourceFile, load, read_config_text, scan,
+    SOURCE_SUFFIXES, SYNONYMS, USER_DICTIONARY, DocumentError, KnownFiles, SourceFile, load,
+    read_config_text, scan,
 )
 
 CURRENT = "CURRENT"
@@ -74,6 +75,13 @@ _LIVE_WRITER = {**_WRITER, "_lk": False}
 
 PARALLEL_MIN_BYTES = 4_000_000
 """A full build of at least this many bytes of source files uses every core."""
+
+NAMED_SKIPPED = 10
+"""Files in other formats named in :meth:`UpdateReport.skipped_note` (the rest are counted)."""
+
+MAX_RECORDED_SKIPPED = 1000
+"""Files in other formats recorded in ``meta.json`` (``skipped``; ``skipped_count`` counts
+them all), so that a folder of photos does not grow it without bound."""
 
 MAX_DELETED_SHARE = 0.1
 """An incremental update merges all segments when deleted sections exceed this share."""
@@ -121,6 +129,8 @@ class UpdateReport:
         generation: the live generation's folder name afterwards.
         previous_seeds: the folder the index was updated from before, when that was another
             folder (its documents have now been replaced by this one's); "" otherwise.
+        skipped: relative paths of the files in formats the indexer does not read (a ``.doc``,
+            a ``.csv``), not indexed; neither failed nor counted among the others.
     """
 
     full: bool = False
@@ -134,6 +144,7 @@ class UpdateReport:
     seconds: float = 0.0
     generation: str = ""
     previous_seeds: str = ""
+    skipped: list[str] = field(default_factory=list)
 
     @property
     def wrote(self) -> bool:
@@ -168,6 +179,18 @@ class UpdateReport:
         return (f"this index was updated from {self.previous_seeds}; its documents are now "
                 "those of the folder given (give --index DIR to keep a separate index per "
                 "folder)")
+
+    def skipped_note(self) -> str:
+        """A sentence for a person naming the files in other formats (:attr:`skipped`, the
+        first :data:`NAMED_SKIPPED`), "" when there are none: a clerk who drops a ``.doc`` in
+        the folder is told it was not read (new-user trial)."""
+        if not self.skipped:
+            return ""
+        named = ", ".join(self.skipped[:NAMED_SKIPPED])
+        more = f" and {len(self.skipped) - NAMED_SKIPPED} more" \
+            if len(self.skipped) > NAMED_SKIPPED else ""
+        return (f"{len(self.skipped)} file(s) in other formats not read: {named}{more} "
+                f"(read: {' '.join(SOURCE_SUFFIXES)})")
 
     def summary(self) -> str:
         """One line for a person: what was done, counts, seconds."""
@@ -467,7 +490,8 @@ def update(seeds_dir: str | os.PathLike, index_dir: str | os.PathLike, rebuild: 
     scanned_ns = time.time_ns()
     # raises FileNotFoundError before we touch the index folder; the stat keys are read
     # without the lock: they describe the files, whichever update recorded them
-    scanned = scan(seeds_dir, None if rebuild else _known_files(read_meta(index_dir)))
+    scanned = scan(seeds_dir, None if rebuild else _known_files(read_meta(index_dir)),
+                   exclude=index_dir)
     lock = _lock(index_dir)
     set_cache_dir(index_dir)
     try:
@@ -492,7 +516,9 @@ def update(seeds_dir: str | os.PathLike, index_dir: str | os.PathLike, rebuild: 
         manifest = {p: f.sha256 for p, f in files.items()}
         stat_keys = {p: list(f.stat_key) for p, f in files.items()}
         scanned_files = list(files.values())
-        report = UpdateReport(full=full)
+        report = UpdateReport(full=full, skipped=scanned.skipped)
+        skipped = {"skipped": scanned.skipped[:MAX_RECORDED_SKIPPED],
+                   "skipped_count": len(scanned.skipped)}
         # absolute but with its links kept: a service given a "current" link follows the
         # link, not the folder it pointed to at the time (breaker)
         seeds_now = os.path.abspath(seeds_dir)
@@ -522,13 +548,16 @@ def update(seeds_dir: str | os.PathLike, index_dir: str | os.PathLike, rebuild: 
             else:
                 report.sections = meta["sections"]
                 if meta.get("unreadable") == unreadable and meta.get("synonyms") == synonyms:
-                    if meta.get("stat_keys") != stat_keys or before != seeds_now:
+                    if meta.get("stat_keys") != stat_keys or before != seeds_now or \
+                            meta.get("skipped") != skipped["skipped"] or \
+                            meta.get("skipped_count") != skipped["skipped_count"]:
                         # same content, new stat keys (a touched or copied file): record them
                         # so the next scan need not read those files again; or the same
                         # files in another folder (moved): record it, as a bare `python -m
                         # indexer` reads the folder recorded (it read the old one: breaker)
+                        # (or other files came or went, which the pages list)
                         _write_meta(gen, {**meta, "stat_keys": stat_keys, "scanned_ns": scanned_ns,
-                                          "seeds_dir": seeds_now})
+                                          "seeds_dir": seeds_now, **skipped})
                     report.failed = sorted(report.failed + unreadable)
                     report.generation = gen.name
                     report.seconds = time.monotonic() - started
@@ -559,6 +588,7 @@ def update(seeds_dir: str | os.PathLike, index_dir: str | os.PathLike, rebuild: 
             "last_update": report.summary(),
             "last_update_counts": report.counts(),
             "seeds_dir": seeds_now,
+            **skipped,
         })
         if full:
             tmp = index_dir / f"{CURRENT}.tmp"

@@ -16,7 +16,7 @@ import codecs
 import hashlib
 import os
 import stat
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .failures import english
@@ -62,10 +62,12 @@ class SourceFile:
 
 @dataclass(frozen=True)
 class ScanResult:
-    """What :func:`scan` found: readable files, and ``(rel_path, reason)`` for the rest."""
+    """What :func:`scan` found: readable files, ``(rel_path, reason)`` for the documents that
+    cannot be read, and the relative paths of the files in other formats (``skipped``)."""
 
     files: list[SourceFile]
     failed: list[tuple[str, str]]
+    skipped: list[str] = field(default_factory=list)
 
 
 RACY_NS = 2_000_000_000
@@ -82,16 +84,21 @@ class KnownFiles:
     scanned_ns: int
 
 
-def _candidates(root: Path):
+def _candidates(root: Path, skipped: list[str], exclude: str | None = None):
     """``(path, rel_path)`` of each candidate file below ``root``, sorted: its path (a ``str``
     below ``root``'s) and its path relative to ``root`` with ``/`` between parts. Strings, not
     ``Path`` objects: three path operations per file were half of the start-up check of
-    cn-laws' 3,475 files (90 of 105 ms)."""
+    cn-laws' 3,475 files (90 of 105 ms). The relative paths of the other files (a format not
+    in :data:`SOURCE_SUFFIXES`: a clerk's ``.doc`` or ``.wps``) are appended to ``skipped``;
+    hidden files, office lock files, the configuration files and the folder ``exclude`` (an
+    index kept inside the seeds folder) are neither."""
     top = os.fspath(root)
     config = {os.path.join(top, USER_DICTIONARY), os.path.join(top, SYNONYMS)}
+    exclude = None if exclude is None else os.path.abspath(exclude)
     for dirpath, dirnames, filenames in os.walk(top, followlinks=False):
         # Hidden folders (.git, an index kept beside the seeds) are never documents.
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and (
+            exclude is None or os.path.abspath(os.path.join(dirpath, d)) != exclude))
         # os.walk joins below top: the rest is the folder's relative path (worked out from the
         # strings alone, as Path.relative_to does; os.path.relpath asks for the working folder,
         # which fails when it was deleted)
@@ -99,10 +106,13 @@ def _candidates(root: Path):
         prefix = folder.replace(os.sep, "/") + "/" if folder else ""
         for name in sorted(filenames):
             # hidden files, and the lock files office programs leave beside an open document
-            if name.startswith((".", "~$")) or not name.lower().endswith(SOURCE_SUFFIXES):
+            if name.startswith((".", "~$")):
                 continue
             path = os.path.join(dirpath, name)
             if path in config:
+                continue
+            if not name.lower().endswith(SOURCE_SUFFIXES):
+                skipped.append(display_path(prefix + name))
                 continue
             yield path, prefix + name
 
@@ -184,7 +194,8 @@ def display_path(rel_path: str) -> str:
     return rel_path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
-def scan(root: str | os.PathLike, known: KnownFiles | None = None) -> ScanResult:
+def scan(root: str | os.PathLike, known: KnownFiles | None = None,
+         exclude: str | os.PathLike | None = None) -> ScanResult:
     """List every source file under ``root`` (see :data:`SOURCE_SUFFIXES`), recursively,
     sorted by path.
 
@@ -192,6 +203,7 @@ def scan(root: str | os.PathLike, known: KnownFiles | None = None) -> ScanResult
         root: the seeds folder.
         known: an earlier scan's stat keys and hashes: files whose key is unchanged are not
             read (``data`` None, ``sha256`` from ``known``).
+        exclude: a folder below ``root`` not to look in (the index, when kept there).
     Returns:
         a :class:`ScanResult`; files that cannot be read are in ``failed``, never raised.
     Raises:
@@ -202,13 +214,13 @@ def scan(root: str | os.PathLike, known: KnownFiles | None = None) -> ScanResult
         raise FileNotFoundError(f"seeds folder not found: {root}")
     if not root.is_dir():
         raise FileNotFoundError(f"seeds must be a folder, not a file: {root}")
-    files, failed = [], []
-    for path, rel in _candidates(root):
+    files, failed, skipped = [], [], []
+    for path, rel in _candidates(root, skipped, None if exclude is None else os.fspath(exclude)):
         try:
             files.append(read_source(root, path, known, rel))
         except DocumentError as exc:
             failed.append((display_path(rel), str(exc)))
-    return ScanResult(files, failed)
+    return ScanResult(files, failed, skipped)
 
 
 @dataclass(frozen=True)

@@ -287,3 +287,43 @@ def test_a_lost_worker_segment_fails_the_build_and_keeps_the_old_index(tmp_path,
     monkeypatch.undo()
     assert indexer.read_meta(tmp_path / "ix")["manifest"] == before
     assert len([p for p in (tmp_path / "ix").iterdir() if p.name.startswith("gen-")]) == 1
+
+
+def test_files_in_other_formats_are_named_not_failed(tmp_path, capsys):
+    """A clerk's ``.doc`` or ``.csv`` in the folder is named as not read, by the command, on the
+    home page and in ``/status.json``, neither failing the update (exit 0) nor counted as a
+    document; hidden files, office lock files, the configuration files and an index kept in
+    the folder are not named (they vanished without a word: new-user trial)."""
+    from bs4 import BeautifulSoup
+
+    from webapp import create_app
+
+    seeds, ix = tmp_path / "seeds", tmp_path / "seeds" / "ix"
+    (seeds / "sub").mkdir(parents=True)
+    (seeds / "a.txt").write_text("下穿隧道工程的通知。", encoding="utf-8")
+    for name in ["report.doc", "data.csv", "sub/pic.jpg", "README", ".hidden.doc",
+                 "~$report.docx"]:
+        (seeds / name).write_bytes(b"\x00\x01 not a document")
+    (seeds / "userdict.txt").write_text("下穿隧道\n", encoding="utf-8")
+    (seeds / "synonyms.txt").write_text("隧道 地道\n", encoding="utf-8")
+    assert indexer_main(["--seeds", str(seeds), "--index", str(ix)]) == 0
+    out = capsys.readouterr().out
+    other = ["README", "data.csv", "report.doc", "sub/pic.jpg"]
+    assert f"note: 4 file(s) in other formats not read: {', '.join(other)}" in out
+    assert "0 failed" in out and "1 added" in out
+    meta = indexer.read_meta(ix)
+    assert meta["skipped"] == other and meta["skipped_count"] == 4 and meta["documents"] == 1
+    # one more, with no document changed: recorded all the same, for the pages to list
+    (seeds / "sub" / "form.xlsx").write_bytes(b"PK")
+    report = indexer.update(seeds, ix)
+    assert not report.wrote and report.skipped == [*other[:3], "sub/form.xlsx", "sub/pic.jpg"]
+    client = create_app({"TESTING": True, "SEEDS_DIR": str(seeds),
+                         "INDEX_DIR": str(ix)}).test_client()
+    status = client.get("/status.json").get_json()
+    assert status["skipped"] == report.skipped and status["skipped_count"] == 5
+    assert [f["path"] for f in status["files"]] == ["a.txt"] and status["failed"] == []
+    for path in ["/", "/status"]:
+        page = BeautifulSoup(client.get(path).get_data(as_text=True), "html.parser")
+        listed = [li.get_text() for li in page.select(".skipped-files li")]
+        assert listed == report.skipped, path
+    assert indexer.update(seeds, ix).skipped == report.skipped  # nothing more written

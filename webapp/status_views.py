@@ -43,6 +43,8 @@ def _status() -> dict:
         "failed": [{"path": p, "reason": r, "reason_zh": indexer.failure_in_chinese(r)}
                    for p, r in meta.get("failed", [])],
         "empty": meta.get("empty", []),
+        "skipped": meta.get("skipped", []),
+        "skipped_count": meta.get("skipped_count", 0),
     }
 
 
