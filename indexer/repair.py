@@ -38,8 +38,10 @@ CLOSERS = "”’」』）)》〉】]\"'*"
 SECTION_NUMBER = re.compile(r"^[一二三四五六七八九十百]+、")
 ARTICLE_NUMBER = re.compile(r"^第[一二三四五六七八九十百千零〇0-9]+条")
 """An article of a law ("第三条 …"): it starts a block and is body text."""
-CHAPTER_NUMBER = re.compile(r"^第[一二三四五六七八九十百千零〇0-9]+[章节编]")
-"""A chapter heading of a law ("第一章 总则"): it starts a block and is never continued."""
+CHAPTER_NUMBER = re.compile(r"^第[一二三四五六七八九十百千零〇0-9０-９]+(?:部分|章|节|编)")
+"""A chapter heading of a law ("第一章 总则") or a report's part ("第一部分 产业发展"): it starts
+a block and is never continued (on a short line of its own it starts a section:
+:mod:`indexer.sections`)."""
 CLOSING_LINE = re.compile(r"^(责任编辑|责编|编辑|校对|审校)[\s：:]")
 MARKDOWN_BLOCK = re.compile(r"^(#{1,6}\s|[-*+]\s|\d+[.)]\s|>|```|~~~|\||\*\*)")
 

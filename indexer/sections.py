@@ -11,6 +11,8 @@ Plain text (the magazine layout of the seed)::
     intro paragraphs …                  ┘
     一、opening sentence。 …             numbered sections; title = opening sentence up to "。"
     二、…
+    第一部分 产业发展                    a part, chapter or section heading line also starts one;
+                                         title = the line
     plain article title / byline / …     the next article
     责任编辑 …                           closing lines: the last section
 
@@ -29,11 +31,14 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from .documents import Document
-from .repair import CLOSING_LINE, SECTION_NUMBER, ends_sentence
+from .repair import CHAPTER_NUMBER, CLOSING_LINE, SECTION_NUMBER, ends_sentence
 
 FRONT_TITLE = "编者按"
 INTRO_TITLE = "导语"
 MAX_TITLE_CHARS = 80
+
+MAX_PART_HEADING_CHARS = 40
+"""A longer line starting with 第…章 is a sentence that mentions a chapter, not a heading."""
 
 _NAME = re.compile(r"^[\u4e00-\u9fff·]{2,6}$")
 _EDITOR_SIGNATURE = re.compile(r"^——\s*编\s*者\s*$")
@@ -86,6 +91,18 @@ def _paragraph_spans(text: str) -> list[tuple[int, int]]:
 
 def _short_line(p: str, limit: int = MAX_TITLE_CHARS) -> bool:
     return "\n" not in p and 0 < len(p) <= limit and not ends_sentence(p)
+
+
+def _part_heading(paragraph: str) -> str:
+    """The paragraph's first line when it heads a numbered part ("第一部分 产业发展", "第三章
+    法律责任": :data:`indexer.repair.CHAPTER_NUMBER`, at most :data:`MAX_PART_HEADING_CHARS`
+    long, no sentence in it), else "": such a line starts a section as ``一、`` does (a report
+    cut into parts was one section: new-user trial)."""
+    first = paragraph.split("\n", 1)[0].strip()
+    if CHAPTER_NUMBER.match(first) and len(first) <= MAX_PART_HEADING_CHARS \
+            and not _SENTENCE_END.search(first):
+        return first
+    return ""
 
 
 def _heading_sentence(paragraph: str) -> str:
@@ -157,8 +174,9 @@ def _text_drafts(document: Document, doc_title: str) -> list[_Draft]:
         if j in articles:
             article, author = articles[j]
             drafts.append(_Draft(INTRO_TITLE, article, author, a, b))
-        elif SECTION_NUMBER.match(paras[j]) or not drafts:
-            title = _heading_sentence(paras[j]) if SECTION_NUMBER.match(paras[j]) else doc_title
+        elif SECTION_NUMBER.match(paras[j]) or _part_heading(paras[j]) or not drafts:
+            title = _heading_sentence(paras[j]) if SECTION_NUMBER.match(paras[j]) \
+                else _part_heading(paras[j]) or doc_title
             drafts.append(_Draft(title, article, author, a, b))
         else:
             drafts[-1].end = b

@@ -56,6 +56,10 @@ def test_law_articles_and_chapters():
     assert continues(article, "管理，根据宪法，制定本法。")
     assert not continues(article, "第二条 行政处罚是指行政机关依法惩戒违法行为。")
     assert not continues("第一章 总则", "本法所称的行政机关，是指依法享有行政处罚权的机关。")
+    # a report's part heading starts a block: a wrapped line before it is not continued by it
+    body = "全县今年新建蔬菜大棚三百个，带动周边农户增收的情况良好"
+    assert not continues(body, "第二部分 人居环境整治的情况和下一步的工作")
+    assert repair(body + "\n第２部分 人居环境").endswith("\n第２部分 人居环境")
 
 
 def test_a_numbered_heading_line_is_not_joined_to_the_next_paragraph():

@@ -85,3 +85,20 @@ def test_markdown_headings_make_sections():
     assert sections[3].text == "第一节\n正文一。\n\n```\n# 代码\n```"
     assert sections[4].text == "第二章\n\n正文二。"
     assert "#" not in sections[2].text and "**" not in sections[4].text
+
+
+def test_part_and_chapter_heading_lines_start_sections():
+    """A plain text cut into 第一部分 … or 第一章 … parts gets a section per part, titled by its
+    heading line (a report of two parts was one section: new-user trial); a line that starts
+    so but is a sentence, or a long one, does not start one; the sections still tile the text."""
+    raw = ("某县工作简报\n\n第一部分 产业发展\n\n新建大棚三百个。\n\n第二部分　人居环境\n"
+           "改造厕所一千户。\n\n第三部分的内容是说明情况。这一段是正文。\n\n"
+           "第１章 " + "很长的标题" * 8 + "\n\n第二章 法律责任\n第三条 违反本条例的，依法处理。\n")
+    doc = read_document(SourceFile("r.txt", raw.encode(), "0"))
+    sections = split_sections(doc)
+    assert [s.title for s in sections] == [
+        "某县工作简报", "第一部分 产业发展", "第二部分　人居环境", "第二章 法律责任"]
+    assert sections[1].breadcrumb == ("某县工作简报", "第一部分 产业发展")
+    assert sections[2].text.endswith("这一段是正文。\n\n第１章 " + "很长的标题" * 8)
+    assert sections[3].text == "第二章 法律责任\n第三条 违反本条例的，依法处理。"
+    assert "".join(s.text for s in sections).replace("\n", "") == raw.replace("\n", "")
