@@ -15,6 +15,7 @@ from __future__ import annotations
 import codecs
 import hashlib
 import os
+import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -268,13 +269,51 @@ def _clean(text: str) -> str:
     return text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
 
 
+_UNLIKELY = re.compile("[^\t\n\f\r\x20-\x7e\u00b7\u2010-\u206f\u3000-\u303f"
+                       "\u4e00-\u9fff\uff00-\uffef]")
+"""Characters other than Han, ASCII and Chinese punctuation: in bytes of another kind read as
+UTF-16 (or the right bytes in the wrong byte order) most characters are such."""
+MAX_UNLIKELY_SHARE = 0.02
+MIN_UTF16_HAN = 8
+"""Han characters a file read as UTF-16 without a byte-order mark must hold: a few random
+bytes can pass the other tests."""
+
+
+def _bomless_utf16(data: bytes) -> Decoded | None:
+    """``data`` read as UTF-16 without a byte-order mark (little-endian, then big-endian),
+    which some Windows tools write; accepted only when it decodes strictly, nearly all its
+    characters are Han, ASCII or Chinese punctuation (no control character but tabs, form
+    feeds and line ends; at most :data:`MAX_UNLIKELY_SHARE` others), and most of its Han
+    characters (at least :data:`MIN_UTF16_HAN`) are common ones (:data:`MIN_COMMON_SHARE` of
+    GB2312's or of Big5's, as for the legacy encodings).
+    None otherwise. (Such files were refused although charset-normalizer named the encoding:
+    new-user trial.)"""
+    if len(data) % 2:
+        return None
+    for encoding in ("utf-16-le", "utf-16-be"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        unlikely = _UNLIKELY.findall(text)
+        if len(unlikely) > MAX_UNLIKELY_SHARE * len(text) or any(c < " " for c in unlikely):
+            continue
+        shares = [share for share in (_common_share(text, "gb18030"), _common_share(text, "big5"))
+                  if share is not None]
+        if shares and max(shares) >= MIN_COMMON_SHARE and \
+                sum("\u4e00" <= c <= "\u9fff" for c in text) >= MIN_UTF16_HAN:
+            return Decoded(_clean(text), encoding)
+    return None
+
+
 def decode(source: SourceFile) -> Decoded:
     """Decode a source file's bytes to text, detecting the encoding.
 
     In order: a byte-order mark (UTF-8, UTF-16, UTF-32); strict UTF-8; then GB18030 or Big5,
     as ranked by charset-normalizer (its "chaos" measure) and accepted only when most Han
-    characters read are common ones (:data:`MIN_COMMON_SHARE`). Leading BOMs are removed and
-    line ends become ``\\n``.
+    characters read are common ones (:data:`MIN_COMMON_SHARE`); then UTF-16 without a
+    byte-order mark, on the same condition (:func:`_bomless_utf16`). Leading BOMs are removed
+    and line ends become ``\\n``.
 
     Returns:
         a :class:`Decoded` (text and codec name).
@@ -294,7 +333,10 @@ def decode(source: SourceFile) -> Decoded:
         return Decoded(_clean(data.decode("utf-8")), "utf-8")
     except UnicodeDecodeError as exc:
         utf8_error = exc.start
-    if b"\x00" in data:
+    if b"\x00" in data:  # no legacy Chinese encoding has NUL bytes; UTF-16 of ASCII does
+        utf16 = _bomless_utf16(data)
+        if utf16 is not None:
+            return utf16
         raise DocumentError(english("nul_bytes"))
 
     from charset_normalizer import from_bytes
@@ -314,6 +356,9 @@ def decode(source: SourceFile) -> Decoded:
         if best is None or candidate[:3] > best[:3]:
             best = candidate
     if best is None:
+        utf16 = _bomless_utf16(data)
+        if utf16 is not None:
+            return utf16
         tried = " or ".join(CHINESE_ENCODINGS)
         if overall:
             raise DocumentError(english("encoding_guessed", at=utf8_error, tried=tried,

@@ -30,6 +30,11 @@ def doc(name: str, data: bytes):
     ("big5.txt", TRADITIONAL.encode("big5"), "big5", TRADITIONAL),
     ("utf16.txt", BODY.encode("utf-16"), "utf-16", BODY),
     ("utf16be.txt", b"\xfe\xff" + BODY.encode("utf-16-be"), "utf-16", BODY),
+    # without a byte-order mark: with line ends (NUL bytes), without, and Traditional
+    ("le.txt", (BODY + "\r\n" + PHRASE).encode("utf-16-le"), "utf-16-le", BODY + "\n" + PHRASE),
+    ("le-han.txt", BODY.encode("utf-16-le"), "utf-16-le", BODY),
+    ("be.txt", (BODY + "\n").encode("utf-16-be"), "utf-16-be", BODY),
+    ("big5le.txt", TRADITIONAL.encode("utf-16-le"), "utf-16-le", TRADITIONAL),
     ("bom.txt", b"\xef\xbb\xbf" + BODY.encode("utf-8"), "utf-8-sig", BODY),
     ("plain.txt", BODY.encode("utf-8"), "utf-8", BODY),
     ("crlf.txt", (BODY + "\r\n\r\n" + BODY).encode("utf-8"), "utf-8", BODY + "\n\n" + BODY),
@@ -43,6 +48,8 @@ def test_encodings(name, data, encoding, text):
     b"caf\xe9 r\xe9sum\xe9 na\xefve", bytes(range(256)), b"\x80\x81\xfe\xff\xc3\x28",
     b"\xff\xfe\x00\xd8", "서울특별시 날씨 예보입니다. 내일은 맑겠습니다.".encode("euc-kr"),
     "東京都の天気予報です。明日は晴れるでしょう。".encode("shift_jis"),
+    "plain English only".encode("utf-16-le"), bytes(range(256)) * 4,
+    bytes(range(1, 256, 2)) * 8,
 ])
 def test_undecodable_files_are_refused_not_mojibake(data):
     with pytest.raises(DocumentError):
