@@ -553,6 +553,22 @@ def test_concordance_line_opens_at_that_very_occurrence(page, live_server, secti
     assert _in_viewport(page, page.locator("mark.current"))
 
 
+def test_a_match_number_the_section_lacks_is_not_kept_in_the_address(page, live_server, sections):
+    """``m=99`` in a section of two matches opens at the section's first match, and the address
+    then names that match (it kept m=99, so a bookmark kept a number that means nothing:
+    new-user trial); a number the section has stays."""
+    target = next(s for s in sections if s.text.count("两个确立") == 2)
+    before = sum(s.text.count("两个确立") for s in sections if s.ordinal < target.ordinal)
+    base = f"{live_server}/doc/{target.doc_id}?q={quote('两个确立')}"
+    page.goto(f"{base}&m=99#{target.section_id}")
+    expect(page.locator(".match-position")).to_contain_text(f"第 {before + 1} /")
+    page.wait_for_function("!location.search.includes('m=')")
+    assert page.url.endswith(f"#{target.section_id}")
+    page.goto(f"{base}&m=2#{target.section_id}")
+    expect(page.locator(".match-position")).to_contain_text(f"第 {before + 2} /")
+    assert "m=2" in page.url
+
+
 def test_a_query_refused_while_typing_keeps_the_results(page, live_server):
     page.goto(live_server + "/search?q=" + quote("公安"))
     url, titles = page.url, _titles(page)

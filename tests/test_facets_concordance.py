@@ -175,6 +175,9 @@ def test_concordance_page_json_and_csv(client, sections):
     assert resp.mimetype == "text/csv"
     rows = list(csv.DictReader(io.StringIO(resp.get_data(as_text=True).lstrip("\ufeff"))))
     assert len(rows) == len(want) and {r["match"] for r in rows} == {"安全"}
+    listed = client.get("/concordance.json?q=%E5%AE%89%E5%85%A8&per_page=100").get_json()
+    assert [r["url"] for r in rows[:100]] == [  # whole addresses, for a spreadsheet
+        "http://localhost" + o["url"] for o in listed["occurrences"]]
     html = client.get("/concordance?q=%E5%AE%89%E5%85%A8&sort=left").get_data(as_text=True)
     assert html.count("<mark>安全</mark>") == min(100, len(want))
     assert client.get("/concordance.json?q=%E5%AE%89&sort=bad").status_code == 400

@@ -159,6 +159,10 @@ def test_document_json(client, seeds_dir):
     assert [s["text"] for s in data["sections"]] == [s.text for s in sections]
     assert [s["section_id"] for s in data["sections"]] == [s.section_id for s in sections]
     assert data["sections"][2]["breadcrumb"] == list(sections[2].breadcrumb)
+    # an analyst comparing the provinces' articles reads whose each section is
+    assert [(s["article_title"], s["author"]) for s in data["sections"]] == [
+        (s.article_title, s.author) for s in sections]
+    assert len({s.author for s in sections if s.author}) == 2
     assert "个确立" in data["sections"][2]["text"] and "“两\n" not in data["sections"][2]["text"]
 
 

@@ -7,7 +7,7 @@ import csv
 import io
 from functools import partial
 
-from flask import Blueprint, Response, render_template
+from flask import Blueprint, Response, render_template, request
 
 import indexer
 
@@ -102,8 +102,11 @@ def _cell(value) -> str:
 @bp.get("/concordance.csv")
 def concordance_csv():
     """All listed occurrences (not only one page) as CSV: left, match, right, breadcrumb, url;
-    cells that a spreadsheet would run as a formula start with an apostrophe."""
+    cells that a spreadsheet would run as a formula start with an apostrophe. The links are
+    whole addresses (scheme and host as the request named them): a path pasted into a
+    spreadsheet opens nothing (new-user trial)."""
     params, _parsed, conc = _run()
+    base = request.host_url.rstrip("/")
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["left", "match", "right", "breadcrumb", "doc_id", "section_id",
@@ -111,6 +114,7 @@ def concordance_csv():
     for o in conc.occurrences:
         writer.writerow([_cell(v) for v in (
             o.left, o.match, o.right, " › ".join(o.breadcrumb), o.doc_id, o.section_id,
-            o.start_char, o.end_char, urls.doc_url(o.doc_id, params.q, o.section_id, match=o.number))])
+            o.start_char, o.end_char,
+            base + urls.doc_url(o.doc_id, params.q, o.section_id, match=o.number))])
     return Response("\ufeff" + out.getvalue(), mimetype="text/csv",  # BOM: Excel reads UTF-8
                     headers={"Content-Disposition": 'attachment; filename="concordance.csv"'})

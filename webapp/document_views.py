@@ -42,7 +42,7 @@ def document(doc_id: str):
 @bp.get("/doc/<doc_id>.json")
 def document_json(doc_id: str):
     """``{"doc_id", "title", "source", "partial_words", "absent", "sections": [{"section_id",
-    "title", "breadcrumb", "text", "match_count"}]}``; ``partial_words`` are the words marked
+    "title", "article_title", "author", "breadcrumb", "text", "match_count"}]}``; ``partial_words`` are the words marked
     when the query, taken whole, occurs nowhere in the document (else empty); ``absent`` the
     query's words that no section of it contains."""
     _q, doc = _load(doc_id)
@@ -53,8 +53,9 @@ def document_json(doc_id: str):
         "partial_words": list(doc.partial_words),
         "absent": list(doc.absent),
         "sections": [
-            {"section_id": s.section_id, "title": s.title, "breadcrumb": list(s.breadcrumb),
-             "text": s.text, "match_count": s.match_count}
+            {"section_id": s.section_id, "title": s.title, "article_title": s.article_title,
+             "author": s.author, "breadcrumb": list(s.breadcrumb), "text": s.text,
+             "match_count": s.match_count}
             for s in doc.sections
         ],
     }

@@ -63,17 +63,22 @@
     return el && el.matches("section.section") ? el : null;
   }
 
+  function urlMatch() { return parseInt(new URLSearchParams(location.search).get("m"), 10); }
+
+  // overlapping matches share a mark: data-m/data-n say which match numbers it holds
+  function holds(mark, m) {
+    var from = parseInt(mark.dataset.m, 10), count = parseInt(mark.dataset.n, 10);
+    return from <= m && m < from + count;
+  }
+
   // The match the URL names: the m-th (1-based, from a concordance line) of the #section,
   // else the first at or after that section, else the document's first.
   function firstMatch() {
     var target = targetSection();
     if (!target) return 0;
-    var m = parseInt(new URLSearchParams(location.search).get("m"), 10);
-    var inside = marks.filter(function (mark) { return target.contains(mark); });
-    // overlapping matches share a mark: data-m/data-n say which match numbers it holds
-    for (var j = 0; m >= 1 && j < inside.length; j++) {
-      var from = parseInt(inside[j].dataset.m, 10), count = parseInt(inside[j].dataset.n, 10);
-      if (from <= m && m < from + count) return marks.indexOf(inside[j]);
+    var m = urlMatch();
+    for (var j = 0; m >= 1 && j < marks.length; j++) {
+      if (target.contains(marks[j]) && holds(marks[j], m)) return j;
     }
     for (var i = 0; i < marks.length; i++) {
       if (target.contains(marks[i]) ||
@@ -100,7 +105,12 @@
 
   // After the browser has scrolled to the #fragment, make sure the match itself is visible:
   // a long section can start on screen with its first match far below.
-  function start() { select(firstMatch(), true, false); }
+  // An m= that names no match there (m=99 in a section of two, a link from before the
+  // document changed) is replaced by the number of the match shown, as stepping does.
+  function start() {
+    var i = firstMatch(), m = urlMatch();
+    select(i, true, !isNaN(m) && !holds(marks[i], m));
+  }
   // a table-of-contents link or Back/Forward moved to another section: continue from there
   window.addEventListener("hashchange", function () {
     if (!bar.isConnected || !targetSection()) return;
