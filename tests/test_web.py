@@ -510,3 +510,21 @@ def test_what_orjson_refuses_or_writes_otherwise_is_left_to_flasks_encoder(app):
         assert ours.response(values[-1]).get_data() == flasks.response(values[-1]).get_data()
         ours.compact = None
         assert json.loads(ours.response({"s": float("nan")}).get_data()) == {"s": None}
+
+
+def test_no_page_links_past_the_last_page_that_can_be_asked_for(client, monkeypatch):
+    """Page MAX_PAGE of a longer result links to no next page (it linked to page 1001, which is
+    refused with a 400: breaker) and says how to reach the rest; results and concordance."""
+    from webapp import params
+
+    monkeypatch.setattr(params, "MAX_PAGE", 3)
+    q = quote("公安")
+    for path in ["/search", "/concordance"]:
+        data = client.get(f"{path}.json?q={q}&per_page=1&page=3").get_json()
+        assert data["pages"] > 3 and data["last_page"] == 3 and data["next"] is None, path
+        assert client.get(f"{path}.json?q={q}&per_page=1&page=2").get_json()["next"]
+        assert client.get(f"{path}.json?q={q}&per_page=1&page=4").status_code == 400
+        page = soup(client.get(f"{path}?q={q}&per_page=1&page=3"))
+        assert page.find("a", rel="prev") and not page.find("a", rel="next")
+        assert "只能翻到第 3 页" in page.select_one(".last-page").get_text()
+        assert not soup(client.get(f"{path}?q={q}&per_page=1&page=2")).select(".last-page")

@@ -14,7 +14,7 @@ import indexer
 from . import urls
 from .index_access import get_session
 from .limits import budget_s, expensive
-from .params import FILTER_PARAMS, ConcordanceParams, read_query
+from .params import FILTER_PARAMS, ConcordanceParams, last_page, read_query
 
 bp = Blueprint("concordance", __name__)
 
@@ -55,6 +55,7 @@ def _data() -> tuple[ConcordanceParams, dict]:
         "page": params.page,
         "per_page": params.per_page,
         "pages": pages,
+        "last_page": last_page(pages),
         "occurrences": [
             {"left": o.left, "match": o.match, "right": o.right, "doc_id": o.doc_id,
              "section_id": o.section_id, "breadcrumb": list(o.breadcrumb),
@@ -69,7 +70,7 @@ def _data() -> tuple[ConcordanceParams, dict]:
                  if params.page > 1 else None),
         "first_url": link(params.sort, per_page=params.per_page),
         "next": (link(params.sort, params.page + 1, per_page=params.per_page)
-                 if params.page < pages else None),
+                 if params.page < last_page(pages) else None),
         "csv_url": link(params.sort, fmt="csv"),
     }
 

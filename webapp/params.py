@@ -15,6 +15,13 @@ MAX_PAGE = 1000
 """Pages beyond this are refused: nobody reads them, and they would cost the most."""
 
 
+def last_page(pages: int) -> int:
+    """The last page of ``pages`` that can be asked for (:data:`MAX_PAGE` at most): a page
+    links to a next one only up to it (page 1000 linked to page 1001, which was refused:
+    breaker)."""
+    return min(pages, MAX_PAGE)
+
+
 class ParamError(ValueError):
     """A bad request parameter; ``str(err)`` is the message shown with the 400."""
 

@@ -11,7 +11,7 @@ import indexer
 from . import urls
 from .index_access import get_session, index_meta
 from .limits import budget_s, expensive
-from .params import FILTER_PARAMS, SearchParams, read_query
+from .params import FILTER_PARAMS, SearchParams, last_page, read_query
 
 bp = Blueprint("search", __name__)
 
@@ -66,6 +66,7 @@ def _page_dict(params: SearchParams, page: indexer.Page) -> dict:
         "page": page.page,
         "per_page": page.per_page,
         "pages": page.pages,
+        "last_page": last_page(page.pages),
         "hits": [_hit_dict(h, url) for h, url in zip(page.hits, urls.hit_urls(
             params, [(h.doc_id, h.section_id) for h in page.hits]))],
         "filters": {"doc": params.doc, "article": params.article},
@@ -85,7 +86,8 @@ def _page_dict(params: SearchParams, page: indexer.Page) -> dict:
         "suggestions": [{"query": sq, "url": urls.search_url(SearchParams(sq))}
                         for sq in page.suggestions],
         "prev": urls.search_url(params, min(page.page - 1, page.pages)) if page.page > 1 else None,
-        "next": urls.search_url(params, page.page + 1) if page.page < page.pages else None,
+        "next": urls.search_url(params, page.page + 1)
+        if page.page < last_page(page.pages) else None,
     }
 
 
