@@ -41,6 +41,7 @@ OPERATOR_WORDS = ("OR", "AND", "NOT")
 _IGNORED = "单独的 "
 """Start of the notes about a lone ``-`` or field prefix that was ignored."""
 _TOO_LONG = "查询过长，"
+_TOO_MANY = "词语过多，"
 _SURROGATE = re.compile("[\ud800-\udfff]")
 QUOTES = frozenset({'"', "\uff02"})
 """The quote characters of a phrase: '"' and its full-width form '＂'."""
@@ -248,6 +249,14 @@ class _Tok:
     field: str = "body"
 
 
+def _drop_negation(toks: list[_Tok]) -> None:
+    """Remove a ``-`` or NOT just before something dropped (empty quotes, a field prefix with
+    nothing after it): left in place it negated the next word, so ``公安 -title: 广东`` found
+    the sections without 广东 (breaker)."""
+    if toks and toks[-1].kind in ("NEG", "NOT"):
+        toks.pop()
+
+
 def _lex(text: str, notes: list[str]) -> list[_Tok]:
     toks: list[_Tok] = []
     i, n = 0, len(text)
@@ -267,8 +276,10 @@ def _lex(text: str, notes: list[str]) -> list[_Tok]:
                              else "末尾多余的引号已忽略。")
             if normalized(phrase):
                 toks.append(_Tok("TERM", phrase, True, pending_field or "body"))
-            elif j < n:
-                notes.append("空的引号已忽略。")
+            else:
+                _drop_negation(toks)
+                if j < n:
+                    notes.append("空的引号已忽略。")
             pending_field = None
             i = j + 1
             continue
@@ -307,6 +318,7 @@ def _lex(text: str, notes: list[str]) -> list[_Tok]:
                 pending_field = fld  # title:"…"
             else:
                 # "title:" before a group or at the end restricts nothing: say so, not search it
+                _drop_negation(toks)
                 example = "两个确立" if fld == "title" else "文档编号"
                 notes.append(f"{_IGNORED}{word} 已忽略：它只作用于紧跟的一个词或引号中的短语，"
                              f"如 {word}{example}。")
@@ -431,7 +443,7 @@ def _dedupe_and_cap(node: Node, kept: list[int], notes: list[str]) -> Node | Non
         if kept[0] >= MAX_CLAUSES:
             if kept[0] == MAX_CLAUSES:
                 kept[0] += 1  # past the cap: noted once
-                notes.append(f"词语过多，只搜索了前 {MAX_CLAUSES} 个。")
+                notes.append(f"{_TOO_MANY}只搜索了前 {MAX_CLAUSES} 个。")
             return None
         kept[0] += 1
         return node
@@ -489,29 +501,45 @@ def parse_query(text: str, synonyms: dict[str, tuple[str, ...]] | None = None) -
         raise QueryError("请输入要搜索的文字。")
     root = _Parser(_lex(text, notes), notes).parse()
     root = _dedupe_and_cap(root, [0], notes) if root is not None else None
+    # a cut can leave nothing to search: the error then says so, not only what is left
+    cut = "".join(f"（{n}）" for n in notes if n.startswith((_TOO_LONG, _TOO_MANY)))
     if root is None:
         literal = normalized(text.replace('"', "").replace("\uff02", ""))
         if not literal:
-            raise QueryError("查询中没有可搜索的文字（只有引号、空白或不可见字符）。")
+            raise QueryError(f"查询中没有可搜索的文字（只有引号、空白或不可见字符）。{cut}")
         # the whole text is searched as written now: drop the notes about repairing a parse
         # that was discarded ("extra OR ignored" beside "searched literally" contradicted it)
         notes[:] = [n for n in notes if n.startswith(_TOO_LONG)]
         notes.append(OPERATORS_ONLY_NOTE)
         root = Clause(text.strip(), normalized(text), True)
     if not _has_positive(root):
-        raise QueryError("查询只有排除条件（- 或 NOT）：请加上要查找的词。")
+        if positive_clauses(root):  # -公安 OR 广东: one side of an OR only excludes
+            raise QueryError("OR 的每一边都要有要查找的词：只有排除条件（- 或 NOT）的一边会找出"
+                             f"几乎所有章节。请把排除条件放在 OR 之外，如 广东 -公安。{cut}")
+        raise QueryError(f"查询只有排除条件（- 或 NOT）：请加上要查找的词。{cut}")
     if synonyms:
-        root = _with_synonyms(root, synonyms)
+        root = _with_synonyms(root, synonyms, {c.norm for c in positive_clauses(root)}, notes)
     return ParsedQuery(text, root, tuple(dict.fromkeys(notes)))
 
 
-def _with_synonyms(node: Node, synonyms: dict[str, tuple[str, ...]]) -> Node:
+def _with_synonyms(node: Node, synonyms: dict[str, tuple[str, ...]], searched: set[str],
+                   notes: list[str], excluded: bool = False) -> Node:
+    """``node`` with each unquoted clause's synonyms attached. Under a NOT a clause does not
+    expand to a synonym that the query searches for (``searched``: the positive clauses'
+    normalized texts), and a note says so: with 公安 and 警察 synonyms, ``公安 -警察``
+    excluded 公安 too and found nothing, without a word (breaker); it finds the sections with
+    公安 and without 警察."""
     if isinstance(node, Clause):
         alts = synonyms.get(node.norm, ()) if node.field != "doc" and not node.quoted else ()
+        if excluded and any(a in searched for a in alts):
+            kept = [a for a in alts if a in searched]
+            notes.append(f"排除 {node.text} 时没有排除它的同义词 {'、'.join(kept)}：查询要找它。")
+            alts = tuple(a for a in alts if a not in searched)
         return replace(node, synonyms=alts) if alts else node
     if isinstance(node, Not):
-        return Not(_with_synonyms(node.child, synonyms))
-    return type(node)(tuple(_with_synonyms(c, synonyms) for c in node.children))
+        return Not(_with_synonyms(node.child, synonyms, searched, notes, not excluded))
+    return type(node)(tuple(_with_synonyms(c, synonyms, searched, notes, excluded)
+                            for c in node.children))
 
 
 def synonym_map(groups: list[list[str]]) -> dict[str, tuple[str, ...]]:

@@ -671,3 +671,39 @@ def test_partial_matches_each_hold_a_telling_word_also_within_a_filter(tmp_path)
         filtered = session.search(session.parse("部队的火星人"), per_page=100,
                                   filters=indexer.Filters(doc_id=doc_b))
         assert (filtered.partial, filtered.total) == (False, 0)
+
+
+@pytest.mark.parametrize("query", ["武警 -武装警察", "-武装警察 武警", "武警 NOT 武装警察"])
+def test_an_exclusion_does_not_exclude_a_synonym_the_query_searches_for(variants_index, query):
+    """With 武警 and 武装警察 synonyms, "武警 -武装警察" excluded 武警 too and found nothing, with
+    no word (breaker); it finds the sections holding 武警 and not 武装警察, and says why."""
+    _seeds, _ix, session = variants_index
+    parsed = session.parse(query)
+    assert doc_ids(session, query) == {"wj"}
+    assert any("没有排除它的同义词 武警" in n for n in parsed.notes)
+    assert doc_ids(session, "武警") == {"wj", "wz"}  # the positive clause still expands
+
+
+@pytest.mark.parametrize("query", ['公安 -title: 广东', '公安 -"" 广东', '公安 NOT "" 广东',
+                                   '公安 NOT title: 广东', '公安 -doc: 广东'])
+def test_a_negation_of_something_dropped_does_not_move_to_the_next_word(seed_session,
+                                                                       seed_sections, query):
+    """"公安 -title: 广东" found the sections *without* 广东 (breaker): the dash belonged to the
+    dropped prefix. Ground truth: substring tests over the section texts."""
+    want = {s.section_id for s in seed_sections if "公安" in s.text and "广东" in s.text}
+    parsed = indexer.parse_query(query)
+    assert seed_session.all_section_ids(parsed) == want and want
+    assert parsed.notes
+
+
+@pytest.mark.parametrize("query, said", [
+    ("-公安 OR 广东", "OR 的每一边"), ("广东 OR -公安", "OR 的每一边"),
+    ("\u200b" * 5000 + "公安", "查询过长"),
+    (" ".join(f"-词{i}" for i in range(33)) + " 的", "词语过多"),
+], ids=["or-exclusion-first", "or-exclusion-last", "cut-at-length", "cut-at-words"])
+def test_a_refused_query_is_told_what_it_lacks_and_that_it_was_cut(query, said):
+    """An OR with a side of exclusions only was told it had no word to find; a query whose
+    words were cut off by the length caps was told only what was left (breaker)."""
+    with pytest.raises(indexer.QueryError) as refused:
+        indexer.parse_query(query)
+    assert said in str(refused.value)
