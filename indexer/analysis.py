@@ -261,6 +261,25 @@ def _jieba(user_words: tuple[str, ...] = ()):
     return tok
 
 
+def word_share(text: str) -> float:
+    """The share (0–1) of ``text``'s Han characters that lie inside words of two or more Han
+    characters of jieba's own dictionary (its DAG cut, no HMM); 0.0 without Han characters.
+
+    Chinese reads mostly as such words (news snippets of 10–20 characters: 0.83 median, 0.43
+    at the 2nd percentile), while Korean or Japanese bytes read as GB18030 give common
+    characters that form almost none (0.0–0.2 on sentences of both), so this tells a short
+    Chinese file from such mojibake where charset-normalizer's measure of chaos cannot.
+    Traditional characters are folded first (:func:`indexer.normalize.normalize`), as the
+    dictionary's words are Simplified."""
+    text = normalize(text).text
+    han = sum(1 for c in text if "\u4e00" <= c <= "\u9fff")
+    if not han:
+        return 0.0
+    inside = sum(len(w) for w in _jieba(()).cut(text, HMM=False)
+                 if len(w) > 1 and all("\u4e00" <= c <= "\u9fff" for c in w))
+    return inside / han
+
+
 def read_user_dictionary(text: str) -> tuple[str, ...]:
     """Parse a jieba user dictionary (``word [freq] [tag]`` per line; ``#`` comments): returns
     its entries with the word normalized (jieba cuts normalized text), in file order."""
