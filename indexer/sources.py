@@ -241,6 +241,21 @@ CHINESE_ENCODINGS = ("gb18030", "big5")
 Big5."""
 MIN_COMMON_SHARE = 0.85
 """A legacy decoding is accepted only if this share of its Han characters are common ones."""
+_FOREIGN = re.compile("[\u1100-\u11ff\u3040-\u31ff\u3400-\u4dbf\uac00-\ud7af"
+                      "\ue000-\uf8ff]")
+"""Kana, bopomofo, Hangul, rare Han (Extension A) and private-use characters: few in a
+Chinese file, many in bytes of another encoding read as GB18030 or Big5 (the Big5 half of a
+mixed file read as GB18030 gives kana, bopomofo and private-use characters)."""
+MAX_FOREIGN_SHARE = 0.02
+WORD_WINDOW = 600
+"""Characters of a legacy reading whose words are counted, at its start, middle and end
+(:func:`_word_shares`): enough to judge, and a 10 MB file costs no more than a short one."""
+MIN_WINDOW_HAN = 2
+MIN_WINDOW_WORD_SHARE = 0.3
+"""Every window of a legacy reading holding :data:`MIN_WINDOW_HAN` Han characters or more must
+have this share of them in dictionary words, however clean charset-normalizer finds it: Korean
+in EUC-KR and Japanese in EUC-JP read as common Han characters, cleanly, and form none (about
+all 5–8-character Korean snippets and one 40-character Japanese snippet in eleven: breaker)."""
 MIN_WORD_SHARE = 0.4
 """A legacy decoding that charset-normalizer finds less clean than another encoding's reading
 is still accepted when this share of its Han characters form dictionary words
@@ -311,6 +326,25 @@ def _bomless_utf16(data: bytes) -> Decoded | None:
     return None
 
 
+def _word_shares(text: str) -> list[float]:
+    """:func:`indexer.analysis.word_share` of up to three windows of :data:`WORD_WINDOW`
+    characters of ``text`` (start, middle, end; the whole text when short), those holding at
+    least :data:`MIN_WINDOW_HAN` Han characters; ``[1.0]`` when none does (too few Han
+    characters to judge by words: the other tests decide)."""
+    from .analysis import word_share
+
+    n = len(text)
+    if n <= 3 * WORD_WINDOW:
+        windows = [text]
+    else:
+        middle = (n - WORD_WINDOW) // 2
+        windows = [text[:WORD_WINDOW], text[middle:middle + WORD_WINDOW], text[-WORD_WINDOW:]]
+    judged = [w for w in windows if sum(1 for c in w if "\u4e00" <= c <= "\u9fff") >= MIN_WINDOW_HAN]
+    if not judged:
+        return [1.0]  # too few Han characters to judge by words: the other tests decide
+    return [word_share(w) for w in judged]
+
+
 def decode(source: SourceFile) -> Decoded:
     """Decode a source file's bytes to text, detecting the encoding.
 
@@ -347,8 +381,6 @@ def decode(source: SourceFile) -> Decoded:
 
     from charset_normalizer import from_bytes
 
-    from .analysis import word_share
-
     # Korean (EUC-KR) and Japanese bytes also decode as GB18030, often into common characters:
     # a Chinese reading must be at least as clean as the best reading of any encoding.
     overall = list(from_bytes(data))
@@ -367,9 +399,12 @@ def decode(source: SourceFile) -> Decoded:
     best: tuple | None = None
     for encoding, chaos, text in readings:
         share = _common_share(text, encoding)
-        if share is None or share < MIN_COMMON_SHARE:
+        if share is None or share < MIN_COMMON_SHARE or \
+                len(_FOREIGN.findall(text)) > MAX_FOREIGN_SHARE * len(text):
             continue
-        if chaos > cleanest and word_share(text) < MIN_WORD_SHARE:
+        shares = _word_shares(text)
+        if min(shares) < MIN_WINDOW_WORD_SHARE or \
+                (chaos > cleanest and sum(shares) / len(shares) < MIN_WORD_SHARE):
             continue
         # ties (short files read equally well both ways) go to GB18030, the commoner encoding
         candidate = (round(share, 2), encoding == "gb18030", -chaos, encoding, text)

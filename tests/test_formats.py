@@ -37,6 +37,18 @@ def test_short_chinese_files_that_read_cleaner_as_another_encoding(text, encodin
     assert d.encoding == encoding and d.text == text
 
 
+@pytest.mark.parametrize("text, encoding", [
+    ("提供公平公正", "big5"), ("國際勞動", "big5"), ("（-:.2年，国（，", "gbk"),
+])
+def test_a_short_file_is_read_right_or_refused_never_misread(text, encoding):
+    """Big5 提供公平公正 was read as GB18030 矗ㄑそキそタ (breaker)."""
+    try:
+        d = doc("short.txt", text.encode(encoding))
+    except DocumentError:
+        return
+    assert d.text == text
+
+
 @pytest.mark.parametrize("name,data,encoding,text", [
     ("gbk.txt", BODY.encode("gbk"), "gb18030", BODY),
     ("gbk-short.txt", PHRASE.encode("gbk"), "gb18030", PHRASE),
@@ -68,6 +80,12 @@ def test_encodings(name, data, encoding, text):
     "오늘회의에서는새로운예산안을논의했습니다.".encode("euc-kr"),
     "日本語の文章を中国語として読むとどうなるでしょうか".encode("euc_jp"),
     "会議は午後三時から始まります".encode("shift_jis"),
+    # short Korean and Japanese read as common Han characters, cleanly (breaker)
+    "안녕하세요".encode("euc-kr"), "회의록 초안".encode("euc-kr"), "会議資料".encode("euc_jp"),
+    ("していた。寒くなるにつれて風邪の患者が増えている。今回の措置で中小企業の負担が大きく"
+     "減ると予想される。").encode("euc_jp"),
+    # a file mixing GBK and Big5 lines (the Big5 line read as GB18030 is kana and private use)
+    "俄罗斯国防部表示，此事实为乌方挑衅。\n".encode("gbk") + "中菲兩國堅持睦鄰友好，攜手共同發展。".encode("big5"),
     "plain English only".encode("utf-16-le"), bytes(range(256)) * 4,
     bytes(range(1, 256, 2)) * 8,
 ])
