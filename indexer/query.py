@@ -250,9 +250,11 @@ class _Tok:
 
 
 def _drop_negation(toks: list[_Tok]) -> None:
-    """Remove a ``-`` or NOT just before something dropped (empty quotes, a field prefix with
-    nothing after it): left in place it negated the next word, so ``公安 -title: 广东`` found
-    the sections without 广东 (breaker)."""
+    """Remove a ``-`` or NOT just before empty quotes, which are dropped: left in place it
+    negated the next word, so ``公安 -"" 广东`` found the sections without 广东 (breaker). (A
+    bare ``title:`` is dropped too, but a ``-`` before it keeps applying to what follows, as
+    ``-title:(广东 | 青海)`` excludes the group: dropping that ``-`` turned the exclusion the
+    person typed into an inclusion: second breaker round.)"""
     if toks and toks[-1].kind in ("NEG", "NOT"):
         toks.pop()
 
@@ -318,7 +320,6 @@ def _lex(text: str, notes: list[str]) -> list[_Tok]:
                 pending_field = fld  # title:"…"
             else:
                 # "title:" before a group or at the end restricts nothing: say so, not search it
-                _drop_negation(toks)
                 example = "两个确立" if fld == "title" else "文档编号"
                 notes.append(f"{_IGNORED}{word} 已忽略：它只作用于紧跟的一个词或引号中的短语，"
                              f"如 {word}{example}。")

@@ -684,13 +684,20 @@ def test_an_exclusion_does_not_exclude_a_synonym_the_query_searches_for(variants
     assert doc_ids(session, "武警") == {"wj", "wz"}  # the positive clause still expands
 
 
-@pytest.mark.parametrize("query", ['公安 -title: 广东', '公安 -"" 广东', '公安 NOT "" 广东',
-                                   '公安 NOT title: 广东', '公安 -doc: 广东'])
-def test_a_negation_of_something_dropped_does_not_move_to_the_next_word(seed_session,
-                                                                       seed_sections, query):
-    """"公安 -title: 广东" found the sections *without* 广东 (breaker): the dash belonged to the
-    dropped prefix. Ground truth: substring tests over the section texts."""
-    want = {s.section_id for s in seed_sections if "公安" in s.text and "广东" in s.text}
+@pytest.mark.parametrize("query, excluded", [
+    ('公安 -"" 广东', False), ('公安 NOT "" 广东', False), ('公安 -"" -"" 广东', False),
+    ('公安 -title: 广东', True), ('公安 NOT title: 广东', True), ('公安 -doc: 广东', True),
+    ('公安 -title:(广东 | 青海)', True),
+])
+def test_a_negation_keeps_to_what_the_person_negated(seed_session, seed_sections, query,
+                                                     excluded):
+    """A - before empty quotes negates nothing ("公安 -"" 广东" found the sections without 广东:
+    breaker); a - before a dropped title:/doc: prefix still negates what follows, as it would
+    with the prefix ("公安 -title:(广东 | 青海)" became an inclusion: second breaker round).
+    Ground truth: substring tests over the section texts."""
+    others = ["广东", "青海"] if "青海" in query else ["广东"]
+    want = {s.section_id for s in seed_sections if "公安" in s.text
+            and any(o in s.text for o in others) != excluded}
     parsed = indexer.parse_query(query)
     assert seed_session.all_section_ids(parsed) == want and want
     assert parsed.notes
