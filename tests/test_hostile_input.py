@@ -379,3 +379,27 @@ def test_a_search_under_a_profiler_finishes(tmp_path, seeds_dir):
     assert done.returncode == 0, done.stderr
     total, occurrences = map(int, done.stdout.split())
     assert total > 0 and occurrences > 0
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1:99999999", "localhost:65536", "localhost:0",
+                                  "localhost:abc", "localhost:", "[::1]:70000", "localhost:８０"])
+def test_a_host_port_that_is_no_port_is_a_400(live_server, host):
+    """Host: 127.0.0.1:99999999 made the concordance CSV (whole addresses) a 500 (breaker);
+    every request naming such a port gets a 400, and a real port is answered."""
+    port = urlsplit(live_server).port
+
+    def status(path: str, name: str) -> int:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        try:
+            conn.putrequest("GET", path, skip_host=True)
+            conn.putheader("Host", name.encode("utf-8"))
+            conn.endheaders()
+            resp = conn.getresponse()
+            resp.read()
+            return resp.status
+        finally:
+            conn.close()
+
+    for path in ["/concordance.csv?q=%E5%85%AC%E5%AE%89", "/search.json?q=a", "/"]:
+        assert status(path, host) == 400, (host, path)
+        assert status(path, f"localhost:{port}") == 200

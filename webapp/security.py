@@ -7,7 +7,7 @@ Project and MDN's ``Content-Security-Policy`` reference for each directive.
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, abort, request
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
@@ -44,10 +44,27 @@ def _host_names_lowercased(wsgi_app):
     return app
 
 
+def _port_is_valid(host: str) -> bool:
+    """Whether the ``Host`` header value ``host`` has no port, or one of 1–65535
+    (``name:port`` or ``[IPv6]:port``)."""
+    rest = host.rpartition("]")[2] if host.startswith("[") else host
+    if ":" not in rest:
+        return True
+    port = rest.rpartition(":")[2]
+    return port.isascii() and port.isdigit() and 0 < int(port) <= 65535
+
+
 def init_app(app: Flask) -> None:
     """Add :data:`HEADERS` to every response (an earlier value for the same header is kept,
-    so a view may set its own), and read the ``Host`` header's name case-insensitively."""
+    so a view may set its own), read the ``Host`` header's name case-insensitively, and answer
+    400 to a ``Host`` whose port is not one (``localhost:99999999`` made every whole address,
+    such as the concordance CSV's links, a 500: breaker)."""
     app.wsgi_app = _host_names_lowercased(app.wsgi_app)
+
+    @app.before_request
+    def valid_host_port():
+        if not _port_is_valid(request.host):
+            abort(400, description="请求的 Host 头中的端口无效（应为 1–65535）。")
 
     @app.after_request
     def secure_headers(response):
