@@ -14,6 +14,7 @@ from .indexing import (
     IndexWriteError,
     IndexLocationError,
     IndexMissingError,
+    SeedsEmptyError,
     update,
     is_current,
     open_index,
@@ -43,7 +44,7 @@ from .sources import DocumentError
 __all__ = [
     "Concordance", "DocumentError", "mark_matches", "FacetValue", "Facets", "Filters", "MAX_CONCORDANCE",
     "Occurrence", "DocumentSummary", "DocumentView", "Hit", "IndexBusyError",
-    "INTRO_TITLE", "IndexHandle", "IndexBuildError", "IndexLocationError", "IndexWriteError", "IndexMissingError", "MAX_PER_PAGE", "MAX_QUERY_CHARS",
+    "INTRO_TITLE", "IndexHandle", "IndexBuildError", "IndexLocationError", "IndexWriteError", "IndexMissingError", "SeedsEmptyError", "MAX_PER_PAGE", "MAX_QUERY_CHARS",
     "NotFoundError", "Page", "ParsedQuery", "QueryError", "SEARCH_BUDGET_S", "SearchSession", "UpdateReport", "update",
     "default_index_dir", "default_seeds_dir", "seeds_for", "failure_in_chinese", "is_current", "open_index", "parse_query",
     "read_meta",

@@ -112,6 +112,20 @@ class IndexMissingError(Exception):
     """No built index in the folder (or it was built by other analysis code)."""
 
 
+class SeedsEmptyError(FileNotFoundError):
+    """The seeds folder holds nothing at all (no file, no folder, nothing hidden) while the
+    index holds documents: an update would remove every one (an unmounted share's empty mount
+    point did: breaker), so it is refused and the index left as it was; ``rebuild=True``
+    empties the index on purpose. (A folder whose documents were deleted one by one usually
+    keeps something, a subfolder or a hidden file, and is updated as usual.)"""
+
+
+def _bare(folder: Path) -> bool:
+    """Whether ``folder`` holds no entry at all."""
+    with os.scandir(folder) as entries:
+        return next(entries, None) is None
+
+
 @dataclass
 class UpdateReport:
     """What :func:`update` did.
@@ -479,6 +493,8 @@ def update(seeds_dir: str | os.PathLike, index_dir: str | os.PathLike, rebuild: 
         an :class:`UpdateReport`.
     Raises:
         FileNotFoundError: ``seeds_dir`` does not exist or is not a folder.
+        SeedsEmptyError: ``seeds_dir`` holds nothing at all and the index holds documents
+            (not raised with ``rebuild``).
         IndexBusyError: another indexer is running on ``index_dir``.
         IndexLocationError: ``index_dir`` cannot be created or written.
         IndexBuildError: a parallel build lost sections; nothing was switched.
@@ -490,8 +506,13 @@ def update(seeds_dir: str | os.PathLike, index_dir: str | os.PathLike, rebuild: 
     scanned_ns = time.time_ns()
     # raises FileNotFoundError before we touch the index folder; the stat keys are read
     # without the lock: they describe the files, whichever update recorded them
-    scanned = scan(seeds_dir, None if rebuild else _known_files(read_meta(index_dir)),
-                   exclude=index_dir)
+    before_meta = read_meta(index_dir)
+    scanned = scan(seeds_dir, None if rebuild else _known_files(before_meta), exclude=index_dir)
+    held = len((before_meta or {}).get("manifest") or {})
+    if held and not rebuild and not scanned.files and _bare(seeds_dir):
+        raise SeedsEmptyError(
+            f"{seeds_dir} is empty, and the index holds {held} file(s): not removing them all "
+            "(is a share not mounted?); python -m indexer --rebuild empties it on purpose")
     lock = _lock(index_dir)
     set_cache_dir(index_dir)
     try:

@@ -101,6 +101,9 @@ def test_random_edit_sequences(tmp_path, seed):
     seeds, index_dir = tmp_path / "seeds", tmp_path / "ix"
     names = ["a.txt", "b.md", "c/d.txt", "c/e.md", "f.txt"]
     write(seeds / "a.txt", PARAGRAPHS[:2])
+    # a folder left with nothing at all in it is refused instead (an unmounted share:
+    # test_an_empty_seeds_folder_does_not_empty_the_index); a hidden file keeps it not bare
+    (seeds / ".keep").write_text("", encoding="utf-8")
     indexer.update(seeds, index_dir)
     for _step in range(6):
         for _ in range(rng.randint(1, 3)):

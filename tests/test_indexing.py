@@ -327,3 +327,39 @@ def test_files_in_other_formats_are_named_not_failed(tmp_path, capsys):
         listed = [li.get_text() for li in page.select(".skipped-files li")]
         assert listed == report.skipped, path
     assert indexer.update(seeds, ix).skipped == report.skipped  # nothing more written
+
+
+def test_an_empty_seeds_folder_does_not_empty_the_index(tmp_path, capsys):
+    """An update from a folder holding nothing at all (an unmounted share's mount point) would
+    remove every document: it is refused, by the command (exit 1), the library and
+    POST /reindex (409), and the index is left as it was; --rebuild empties it on purpose
+    (second breaker round). A folder holding anything else (a file in another format, an
+    empty subfolder) is updated as usual."""
+    from webapp import create_app
+
+    seeds, ix = tmp_path / "seeds", tmp_path / "ix"
+    seeds.mkdir()
+    for name in ("a", "b"):
+        (seeds / f"{name}.txt").write_text(f"{name}文件里的公安工作。", encoding="utf-8")
+    indexer.update(seeds, ix)
+    for f in seeds.iterdir():
+        f.unlink()
+    with pytest.raises(indexer.SeedsEmptyError):
+        indexer.update(seeds, ix)
+    assert indexer_main(["--seeds", str(seeds), "--index", str(ix)]) == 1
+    assert "is empty, and the index holds 2 file(s)" in capsys.readouterr().err
+    app = create_app({"TESTING": True, "SEEDS_DIR": str(seeds), "INDEX_DIR": str(ix),
+                      "ADMIN_TOKEN": "t0ken"})
+    resp = app.test_client().post("/reindex", headers={"Authorization": "Bearer t0ken"})
+    assert resp.status_code == 409 and "文档文件夹是空的" in resp.get_json()["error"]
+    with indexer.SearchSession(indexer.open_index(ix)) as s:
+        assert s.search(s.parse("公安")).total == 2
+    (seeds / "notes.doc").write_bytes(b"x")  # not empty: its documents are gone indeed
+    assert indexer.update(seeds, ix).removed == ["a.txt", "b.txt"]
+    (seeds / "notes.doc").unlink()
+    assert indexer.update(seeds, ix, rebuild=True).sections == 0
+    (seeds / "a.txt").write_text("公安", encoding="utf-8")
+    indexer.update(seeds, ix)
+    (seeds / "a.txt").unlink()
+    (seeds / "sub").mkdir()
+    assert indexer.update(seeds, ix).removed == ["a.txt"]

@@ -273,3 +273,23 @@ def test_a_restart_without_seeds_keeps_the_folder_the_index_was_updated_from(tmp
         assert found(url) == 1
     finally:
         stop(proc)
+
+
+def test_a_start_on_an_empty_seeds_folder_serves_the_index_as_it_is(tmp_path, seeds_dir):
+    """An unmounted share's empty mount point would have emptied the index at start: the
+    service says so and serves the index it has (second breaker round)."""
+    docs, ix = tmp_path / "docs", tmp_path / "ix"
+    shutil.copytree(seeds_dir, docs)
+    import indexer
+
+    indexer.update(docs, ix)
+    shutil.rmtree(docs)
+    docs.mkdir()
+    proc, url, lines = start(docs, ix)
+    try:
+        assert url, "".join(lines)
+        assert "is empty, and the index holds 1 file(s)" in "".join(lines)
+        with urlopen(url + "/search.json?q=" + quote("两个确立"), timeout=10) as resp:
+            assert json.loads(resp.read())["total"] == 2
+    finally:
+        stop(proc)

@@ -137,6 +137,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {exc}; no index to serve yet", file=sys.stderr)
             return 1
         print(f"note: {exc}; serving the current index", flush=True)
+    except indexer.SeedsEmptyError as exc:
+        print(f"note: {exc}; serving the index as it is, not updated", flush=True)
     except (FileNotFoundError, indexer.IndexLocationError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
