@@ -200,7 +200,9 @@ class UpdateReport:
         the folder is told it was not read (new-user trial)."""
         if not self.skipped:
             return ""
-        named = ", ".join(self.skipped[:NAMED_SKIPPED])
+        # a name holding a line break would split the line printed
+        named = ", ".join(repr(p)[1:-1] if not p.isprintable() else p
+                          for p in self.skipped[:NAMED_SKIPPED])
         more = f" and {len(self.skipped) - NAMED_SKIPPED} more" \
             if len(self.skipped) > NAMED_SKIPPED else ""
         return (f"{len(self.skipped)} file(s) in other formats not read: {named}{more} "

@@ -95,11 +95,13 @@ def _candidates(root: Path, skipped: list[str], exclude: str | None = None):
     index kept inside the seeds folder) are neither."""
     top = os.fspath(root)
     config = {os.path.join(top, USER_DICTIONARY), os.path.join(top, SYNONYMS)}
-    exclude = None if exclude is None else os.path.abspath(exclude)
+    # compared with links resolved: a seeds folder given by a link holds the index all the
+    # same (its files were listed as skipped: breaker)
+    exclude = None if exclude is None else os.path.realpath(exclude)
     for dirpath, dirnames, filenames in os.walk(top, followlinks=False):
         # Hidden folders (.git, an index kept beside the seeds) are never documents.
         dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and (
-            exclude is None or os.path.abspath(os.path.join(dirpath, d)) != exclude))
+            exclude is None or os.path.realpath(os.path.join(dirpath, d)) != exclude))
         # os.walk joins below top: the rest is the folder's relative path (worked out from the
         # strings alone, as Path.relative_to does; os.path.relpath asks for the working folder,
         # which fails when it was deleted)

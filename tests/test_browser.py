@@ -564,6 +564,13 @@ def test_a_match_number_the_section_lacks_is_not_kept_in_the_address(page, live_
     expect(page.locator(".match-position")).to_contain_text(f"第 {before + 1} /")
     page.wait_for_function("!location.search.includes('m=')")
     assert page.url.endswith(f"#{target.section_id}")
+    # m= that is not one whole number is replaced by the match shown (it stayed as typed)
+    for odd in ["m=abc", "m=2.9", "m=", "m=1e9", "m=2&m=1"]:
+        page.goto(f"{base}&{odd}#{target.section_id}")
+        expect(page.locator("mark.current")).to_have_count(1)
+        page.wait_for_function(
+            "(() => { const m = new URLSearchParams(location.search).getAll('m');"
+            " return m.length === 0 || (m.length === 1 && /^[1-9][0-9]*$/.test(m[0])); })()")
     page.goto(f"{base}&m=2#{target.section_id}")
     expect(page.locator(".match-position")).to_contain_text(f"第 {before + 2} /")
     assert "m=2" in page.url

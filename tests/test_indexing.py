@@ -327,6 +327,9 @@ def test_files_in_other_formats_are_named_not_failed(tmp_path, capsys):
         listed = [li.get_text() for li in page.select(".skipped-files li")]
         assert listed == report.skipped, path
     assert indexer.update(seeds, ix).skipped == report.skipped  # nothing more written
+    link = tmp_path / "link"  # the same folder by a link: the index in it is still not listed
+    link.symlink_to(seeds, target_is_directory=True)
+    assert indexer.update(link, ix).skipped == report.skipped
 
 
 def test_an_empty_seeds_folder_does_not_empty_the_index(tmp_path, capsys):
@@ -363,3 +366,9 @@ def test_an_empty_seeds_folder_does_not_empty_the_index(tmp_path, capsys):
     (seeds / "a.txt").unlink()
     (seeds / "sub").mkdir()
     assert indexer.update(seeds, ix).removed == ["a.txt"]
+
+
+def test_the_note_naming_other_files_stays_one_line():
+    """A skipped file named with a line break split the printed note in two (breaker)."""
+    note = indexer.UpdateReport(skipped=["a\nb.doc", "c.csv"]).skipped_note()
+    assert "\n" not in note and "a\\nb.doc, c.csv" in note

@@ -108,8 +108,12 @@
   // An m= that names no match there (m=99 in a section of two, a link from before the
   // document changed) is replaced by the number of the match shown, as stepping does.
   function start() {
-    var i = firstMatch(), m = urlMatch();
-    select(i, true, !isNaN(m) && !holds(marks[i], m));
+    var i = firstMatch(), given = new URLSearchParams(location.search).getAll("m");
+    // kept only when it is one whole number naming the match shown (m=abc, m=2.9 and
+    // m=3&m=4 stayed in the address too)
+    var named = given.length === 1 && /^[1-9][0-9]*$/.test(given[0]) &&
+        holds(marks[i], parseInt(given[0], 10));
+    select(i, true, given.length > 0 && !named);
   }
   // a table-of-contents link or Back/Forward moved to another section: continue from there
   window.addEventListener("hashchange", function () {
