@@ -45,14 +45,16 @@ from whoosh.analysis import Token, Tokenizer
 
 from .normalize import NORMALIZATION_VERSION, normalize
 
-ANALYZER_VERSION = 14
+ANALYZER_VERSION = 15
 """Bump on any change to tokenization, to the schema, to the codec or to how documents are read
 or cut into sections (5: long sections cut into parts; 6: headings joined by ¦; 7: bigrams
 without positions, normalized text columns; 8: packed posting blocks; 9: Markdown comments
 removed; 10: offset maps of the normalized text; 11: section text in a column of its own;
 12: suffix arrays; 13: word fields of class ``indexer.schema.WordField``, which code before it
 cannot unpickle, so it rebuilds such an index instead of failing to open it; 14: part and
-chapter heading lines of plain text start sections); an index built
+chapter heading lines of plain text start sections; 15: legacy encodings also judged by
+dictionary words, UTF-16 without a byte-order mark read, so files refused before are read);
+an index built
 with another version is rebuilt."""
 
 _HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]+")

@@ -351,11 +351,13 @@ def decode(source: SourceFile) -> Decoded:
     """Decode a source file's bytes to text, detecting the encoding.
 
     In order: a byte-order mark (UTF-8, UTF-16, UTF-32); strict UTF-8; then GB18030 or Big5,
-    as ranked by charset-normalizer (its "chaos" measure) and accepted only when most Han
-    characters read are common ones (:data:`MIN_COMMON_SHARE`) and the reading is as clean as
-    any other encoding's or reads as Chinese words (:data:`MIN_WORD_SHARE`); then UTF-16 without a
-    byte-order mark, on the same condition (:func:`_bomless_utf16`). Leading BOMs are removed
-    and line ends become ``\\n``.
+    as ranked by charset-normalizer (its "chaos" measure, or read directly when it offers no
+    such reading), accepted only when most Han characters read are common ones
+    (:data:`MIN_COMMON_SHARE`), few are foreign (:data:`MAX_FOREIGN_SHARE`), every sampled
+    window reads as Chinese words (:data:`MIN_WINDOW_WORD_SHARE`) and the reading is as clean
+    as any other encoding's or reads as words still better (:data:`MIN_WORD_SHARE`); then
+    UTF-16 without a byte-order mark (:func:`_bomless_utf16`). Leading BOMs are removed and
+    line ends become ``\\n``.
 
     Returns:
         a :class:`Decoded` (text and codec name).
