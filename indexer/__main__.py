@@ -80,10 +80,8 @@ def run_update(seeds: str, index: str, rebuild: bool, retry_busy: bool = False) 
         finally:
             close()
     print(f"index {index}: {report.summary()}", flush=True)
-    if report.switch_note():
-        print(f"note: {report.switch_note()}", flush=True)
-    if report.skipped_note():
-        print(f"note: {report.skipped_note()}", flush=True)
+    for note in report.notes():
+        print(f"note: {note}", flush=True)
     for path, reason in report.failed:
         print(f"failed: {path}: {reason}", file=sys.stderr)
     return report

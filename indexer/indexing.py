@@ -208,6 +208,11 @@ class UpdateReport:
         return (f"{len(self.skipped)} file(s) in other formats not read: {named}{more} "
                 f"(read: {' '.join(SOURCE_SUFFIXES)})")
 
+    def notes(self) -> list[str]:
+        """The sentences a command prints after the summary (:meth:`switch_note`,
+        :meth:`skipped_note`), those that apply."""
+        return [n for n in (self.switch_note(), self.skipped_note()) if n]
+
     def summary(self) -> str:
         """One line for a person: what was done, counts, seconds."""
         c = self.counts()

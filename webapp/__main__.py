@@ -42,10 +42,8 @@ def ensure_index(seeds: str, index: str) -> None:
     print(f"checking the index of {seeds} in {index} …", flush=True)
     report = indexer.update(seeds, index)
     print(f"index {report.summary()}", flush=True)
-    if report.switch_note():
-        print(f"note: {report.switch_note()}", flush=True)
-    if report.skipped_note():
-        print(f"note: {report.skipped_note()}", flush=True)
+    for note in report.notes():
+        print(f"note: {note}", flush=True)
     for path, reason in report.failed:
         print(f"failed: {path}: {reason}", file=sys.stderr)
 
