@@ -42,6 +42,22 @@ CHAPTER_NUMBER = re.compile(r"^第[一二三四五六七八九十百千零〇0-9
 """A chapter heading of a law ("第一章 总则") or a report's part ("第一部分 产业发展"): it starts
 a block and is never continued (on a short line of its own it starts a section:
 :mod:`indexer.sections`)."""
+MAX_PART_HEADING_CHARS = 40
+"""A part heading line (:func:`is_part_heading`) is at most this long: a longer line starting
+with 第…章 is a sentence that mentions a chapter."""
+_SENTENCE_MARK = re.compile(r"[。！？；!?;]")
+
+
+def is_part_heading(line: str) -> bool:
+    """Whether ``line`` (stripped) heads a numbered part: "第一部分 产业发展", "第三章 法律责任"
+    (:data:`CHAPTER_NUMBER`), at most :data:`MAX_PART_HEADING_CHARS` long, no sentence in it.
+    Such a line starts a section (:mod:`indexer.sections`) and is never continued: neither
+    the next line nor the next paragraph is joined to it (a 40-character one was glued to the
+    paragraph after it, so its section was lost: breaker)."""
+    return bool(CHAPTER_NUMBER.match(line)) and len(line) <= MAX_PART_HEADING_CHARS \
+        and not _SENTENCE_MARK.search(line)
+
+
 CLOSING_LINE = re.compile(r"^(责任编辑|责编|编辑|校对|审校)[\s：:]")
 MARKDOWN_BLOCK = re.compile(r"^(#{1,6}\s|[-*+]\s|\d+[.)]\s|>|```|~~~|\||\*\*)")
 
@@ -78,6 +94,8 @@ def _starts_block(paragraph: str) -> bool:
 
 def _is_body(paragraph: str) -> bool:
     if MARKDOWN_BLOCK.match(paragraph) or paragraph.startswith("——"):
+        return False
+    if "\n" not in paragraph and is_part_heading(paragraph.strip()):
         return False
     # The last line decides: a title block followed by a byline ends on a short name line.
     last_line = paragraph.splitlines()[-1].strip()
@@ -121,7 +139,7 @@ def join_lines(paragraph: str) -> str:
     for line in lines[1:]:
         prev = out[-1]
         if (line.strip() and len(prev.strip()) >= LINE_MIN_CHARS and not ends_sentence(prev)
-                and not _starts_block(line.strip())):
+                and not _starts_block(line.strip()) and not is_part_heading(prev.strip())):
             out[-1] = _glue(prev, line)
         else:
             out.append(line)

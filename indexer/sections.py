@@ -31,14 +31,12 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from .documents import Document
-from .repair import CHAPTER_NUMBER, CLOSING_LINE, SECTION_NUMBER, ends_sentence
+from .repair import CLOSING_LINE, SECTION_NUMBER, ends_sentence, is_part_heading
 
 FRONT_TITLE = "编者按"
 INTRO_TITLE = "导语"
 MAX_TITLE_CHARS = 80
 
-MAX_PART_HEADING_CHARS = 40
-"""A longer line starting with 第…章 is a sentence that mentions a chapter, not a heading."""
 
 _NAME = re.compile(r"^[\u4e00-\u9fff·]{2,6}$")
 _EDITOR_SIGNATURE = re.compile(r"^——\s*编\s*者\s*$")
@@ -94,15 +92,11 @@ def _short_line(p: str, limit: int = MAX_TITLE_CHARS) -> bool:
 
 
 def _part_heading(paragraph: str) -> str:
-    """The paragraph's first line when it heads a numbered part ("第一部分 产业发展", "第三章
-    法律责任": :data:`indexer.repair.CHAPTER_NUMBER`, at most :data:`MAX_PART_HEADING_CHARS`
-    long, no sentence in it), else "": such a line starts a section as ``一、`` does (a report
-    cut into parts was one section: new-user trial)."""
+    """The paragraph's first line when it heads a numbered part
+    (:func:`indexer.repair.is_part_heading`), else "": such a line starts a section as ``一、``
+    does (a report cut into parts was one section: new-user trial)."""
     first = paragraph.split("\n", 1)[0].strip()
-    if CHAPTER_NUMBER.match(first) and len(first) <= MAX_PART_HEADING_CHARS \
-            and not _SENTENCE_END.search(first):
-        return first
-    return ""
+    return first if is_part_heading(first) else ""
 
 
 def _heading_sentence(paragraph: str) -> str:

@@ -102,3 +102,19 @@ def test_part_and_chapter_heading_lines_start_sections():
     assert sections[2].text.endswith("这一段是正文。\n\n第１章 " + "很长的标题" * 8)
     assert sections[3].text == "第二章 法律责任\n第三条 违反本条例的，依法处理。"
     assert "".join(s.text for s in sections).replace("\n", "") == raw.replace("\n", "")
+
+
+def test_a_part_heading_up_to_the_longest_is_never_joined_to_what_follows():
+    """A heading of 40 characters was glued to the paragraph after it by the page-break repair,
+    and one of 20–40 characters to the line after it, so their sections were lost (second
+    breaker round)."""
+    long_heading = "第二部分 " + "关于推进农村人居环境整治提升" * 3  # 47 characters
+    heading = long_heading[:40]
+    assert len(heading) == 40
+    mid = "第三部分 关于推进农村人居环境整治提升的主要做法"  # 24 characters
+    raw = (f"某县工作简报\n\n第一部分 产业发展\n\n新建大棚三百个。\n\n{heading}\n\n"
+           "全县改造农村厕所一千户，清理各类垃圾五千吨，村容村貌明显改善，群众满意度持续提高。\n\n"
+           f"{mid}\n各村建立长效管护机制，明确专人负责日常保洁工作。\n\n{long_heading}\n\n正文。\n")
+    doc = read_document(SourceFile("r.txt", raw.encode(), "0"))
+    titles = [s.title for s in split_sections(doc)]
+    assert titles == ["某县工作简报", "第一部分 产业发展", heading, mid]
