@@ -45,7 +45,8 @@ a block and is never continued (on a short line of its own it starts a section:
 MAX_PART_HEADING_CHARS = 40
 """A part heading line (:func:`is_part_heading`) is at most this long: a longer line starting
 with 第…章 is a sentence that mentions a chapter."""
-_SENTENCE_MARK = re.compile(r"[。！？；!?;]")
+SENTENCE_END = re.compile(r"[。！？；!?;]")
+"""A mark that ends a sentence (a heading holds none; a long section is cut after one)."""
 
 
 def is_part_heading(line: str) -> bool:
@@ -55,7 +56,7 @@ def is_part_heading(line: str) -> bool:
     the next line nor the next paragraph is joined to it (a 40-character one was glued to the
     paragraph after it, so its section was lost: breaker)."""
     return bool(CHAPTER_NUMBER.match(line)) and len(line) <= MAX_PART_HEADING_CHARS \
-        and not _SENTENCE_MARK.search(line)
+        and not SENTENCE_END.search(line)
 
 
 CLOSING_LINE = re.compile(r"^(责任编辑|责编|编辑|校对|审校)[\s：:]")

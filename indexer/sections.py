@@ -31,12 +31,11 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from .documents import Document
-from .repair import CLOSING_LINE, SECTION_NUMBER, ends_sentence, is_part_heading
+from .repair import CLOSING_LINE, SECTION_NUMBER, SENTENCE_END, ends_sentence, is_part_heading
 
 FRONT_TITLE = "编者按"
 INTRO_TITLE = "导语"
 MAX_TITLE_CHARS = 80
-
 
 _NAME = re.compile(r"^[\u4e00-\u9fff·]{2,6}$")
 _EDITOR_SIGNATURE = re.compile(r"^——\s*编\s*者\s*$")
@@ -168,9 +167,9 @@ def _text_drafts(document: Document, doc_title: str) -> list[_Draft]:
         if j in articles:
             article, author = articles[j]
             drafts.append(_Draft(INTRO_TITLE, article, author, a, b))
-        elif SECTION_NUMBER.match(paras[j]) or _part_heading(paras[j]) or not drafts:
-            title = _heading_sentence(paras[j]) if SECTION_NUMBER.match(paras[j]) \
-                else _part_heading(paras[j]) or doc_title
+        elif (numbered := SECTION_NUMBER.match(paras[j])) or \
+                (part := _part_heading(paras[j])) or not drafts:
+            title = _heading_sentence(paras[j]) if numbered else part or doc_title
             drafts.append(_Draft(title, article, author, a, b))
         else:
             drafts[-1].end = b
@@ -222,7 +221,6 @@ MAX_SECTION_CHARS = 100_000
 postings in memory while it is written (about 650 bytes per character), and a snippet or a
 highlight works on a whole section."""
 PART_TITLE = "{title}（第 {n} 部分）"
-_SENTENCE_END = re.compile(r"[。！？；!?;]")
 
 
 def _cut(text: str, start: int, end: int) -> int:
@@ -235,7 +233,7 @@ def _cut(text: str, start: int, end: int) -> int:
         if at > 0:
             return at + len(sep)
     window = text[floor:limit]
-    ends = [m.end() for m in _SENTENCE_END.finditer(window)]
+    ends = [m.end() for m in SENTENCE_END.finditer(window)]
     return floor + ends[-1] if ends else limit
 
 

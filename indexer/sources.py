@@ -265,6 +265,12 @@ is still accepted when this share of its Han characters form dictionary words
 time in twelve (breaker), while Korean and Japanese mojibake scores 0.0–0.2."""
 
 
+def _han_count(text: str) -> int:
+    """How many characters of ``text`` are in the CJK Unified Ideographs block (U+4E00–U+9FFF),
+    the Han characters the checks below count."""
+    return sum(1 for c in text if "\u4e00" <= c <= "\u9fff")
+
+
 def _common_share(text: str, encoding: str) -> float | None:
     """Share of Han characters that are in the encoding's common set (GB2312 level 1 for
     GB18030, Big5 常用字 for Big5); None when the text has no Han character.
@@ -323,7 +329,7 @@ def _bomless_utf16(data: bytes) -> Decoded | None:
         shares = [share for share in (_common_share(text, "gb18030"), _common_share(text, "big5"))
                   if share is not None]
         if shares and max(shares) >= MIN_COMMON_SHARE and \
-                sum("\u4e00" <= c <= "\u9fff" for c in text) >= MIN_UTF16_HAN:
+                _han_count(text) >= MIN_UTF16_HAN:
             return Decoded(_clean(text), encoding)
     return None
 
@@ -341,7 +347,7 @@ def _word_shares(text: str) -> list[float]:
     else:
         middle = (n - WORD_WINDOW) // 2
         windows = [text[:WORD_WINDOW], text[middle:middle + WORD_WINDOW], text[-WORD_WINDOW:]]
-    judged = [w for w in windows if sum(1 for c in w if "\u4e00" <= c <= "\u9fff") >= MIN_WINDOW_HAN]
+    judged = [w for w in windows if _han_count(w) >= MIN_WINDOW_HAN]
     if not judged:
         return [1.0]  # too few Han characters to judge by words: the other tests decide
     return [word_share(w) for w in judged]

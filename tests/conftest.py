@@ -23,6 +23,18 @@ SEEDS = REPO / "seeds"
 CORPUS = Path(__file__).resolve().parent / "corpus"
 
 
+def small_index(tmp_path: Path, files: dict[str, str]) -> Path:
+    """Build an index of ``files`` (name → text, written as UTF-8 into ``tmp_path/seeds``) in
+    ``tmp_path/ix`` and return that folder: the set-up of the tests that need a few sections
+    of their own."""
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    for name, text in files.items():
+        (seeds / name).write_text(text, encoding="utf-8")
+    indexer.update(seeds, tmp_path / "ix")
+    return tmp_path / "ix"
+
+
 @pytest.fixture(scope="session")
 def seeds_dir() -> Path:
     return SEEDS

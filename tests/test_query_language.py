@@ -15,6 +15,7 @@ from indexer.normalize import normalized
 from indexer.query import All, Any, Clause, Not
 
 from . import oracle
+from .conftest import small_index
 
 DOC = "000_8750069abcf0ab7e"
 
@@ -362,13 +363,10 @@ def test_any_user_string_gets_a_well_formed_answer(client, text):
 
 
 def test_words_near_each_other_rank_above_the_same_words_far_apart(tmp_path):
-    seeds = tmp_path / "seeds"
-    seeds.mkdir()
     filler = "会议强调要持续推进各项工作落实到位。" * 8
-    (seeds / "far.txt").write_text(f"远\n\n治安防控{filler}基层建设。\n", encoding="utf-8")
-    (seeds / "near.txt").write_text(f"近\n\n{filler}治安防控和基层建设。\n", encoding="utf-8")
-    indexer.update(seeds, tmp_path / "ix")
-    with indexer.SearchSession(indexer.open_index(tmp_path / "ix")) as s:
+    ix = small_index(tmp_path, {"far.txt": f"远\n\n治安防控{filler}基层建设。\n",
+                                "near.txt": f"近\n\n{filler}治安防控和基层建设。\n"})
+    with indexer.SearchSession(indexer.open_index(ix)) as s:
         page = s.search(s.parse("治安防控 基层建设"))
         assert [h.doc_id for h in page.hits] == ["near", "far"]
 
@@ -454,12 +452,8 @@ def test_title_matches_never_span_the_article_and_section_titles(seed_session, s
 
 def test_suggestions_with_synonyms_are_queries_that_find_something(tmp_path):
     """A suggestion is typed text: a clause's synonyms (shown as "(≈粤)") are not part of it."""
-    seeds = tmp_path / "seeds"
-    seeds.mkdir()
-    (seeds / "a.txt").write_text("广东公安工作。\n", encoding="utf-8")
-    (seeds / "synonyms.txt").write_text("广东 粤\n", encoding="utf-8")
-    indexer.update(seeds, tmp_path / "ix")
-    with indexer.SearchSession(indexer.open_index(tmp_path / "ix")) as s:
+    ix = small_index(tmp_path, {"a.txt": "广东公安工作。\n", "synonyms.txt": "广东 粤\n"})
+    with indexer.SearchSession(indexer.open_index(ix)) as s:
         page = s.search(s.parse("广东 兔"))
         assert page.total == 0 and "广东" in page.suggestions
         assert all(s.search(s.parse(q)).total for q in page.suggestions)
@@ -613,12 +607,9 @@ def test_a_doc_clause_naming_no_document_is_said(client, seed_sections):
 def test_a_single_character_makes_a_partial_match_only_as_a_word(tmp_path):
     """In partial matching a single character counts where jieba cuts it as a word of its own:
     the 的 of 目的地 is no partial match for 苹果手机的价格, the particle 的 is."""
-    seeds = tmp_path / "seeds"
-    seeds.mkdir()
-    for name, body in {"a": "目的地很远。", "b": "苹果很好吃。", "c": "我的书。"}.items():
-        (seeds / f"{name}.txt").write_text(f"标题{name}\n\n{body}\n", encoding="utf-8")
-    indexer.update(seeds, tmp_path / "ix")
-    with indexer.SearchSession(indexer.open_index(tmp_path / "ix")) as session:
+    ix = small_index(tmp_path, {f"{name}.txt": f"标题{name}\n\n{body}\n" for name, body in
+                                {"a": "目的地很远。", "b": "苹果很好吃。", "c": "我的书。"}.items()})
+    with indexer.SearchSession(indexer.open_index(ix)) as session:
         assert "的" in session.words("我的书") and "的" not in session.words("目的地很远")
         page = session.search(session.parse("苹果手机的价格"))
         assert page.partial
@@ -659,12 +650,9 @@ def test_partial_matches_each_hold_a_telling_word_also_within_a_filter(tmp_path)
     """Every partial match holds a word that tells sections apart: one holding 部队 came
     first, then every section holding 的 (breaker); and within a document that lacks 部队
     there is no partial match, though 部队 occurs elsewhere."""
-    seeds = tmp_path / "seeds"
-    seeds.mkdir()
-    (seeds / "a.md").write_text("# 甲\n\n部队的任务是训练。\n\n# 乙\n\n我们的工作很多。\n", encoding="utf-8")
-    (seeds / "b.md").write_text("# 丙\n\n他们的书在桌上。\n\n# 丁\n\n今天的天气很好。\n", encoding="utf-8")
-    indexer.update(seeds, tmp_path / "ix")
-    with indexer.SearchSession(indexer.open_index(tmp_path / "ix")) as session:
+    ix = small_index(tmp_path, {"a.md": "# 甲\n\n部队的任务是训练。\n\n# 乙\n\n我们的工作很多。\n",
+                                "b.md": "# 丙\n\n他们的书在桌上。\n\n# 丁\n\n今天的天气很好。\n"})
+    with indexer.SearchSession(indexer.open_index(ix)) as session:
         page = session.search(session.parse("部队的火星人"), per_page=100)
         assert page.partial and page.total == 1 and "部队" in page.hits[0].snippet
         doc_b = next(d.doc_id for d in session.documents() if d.path.endswith("b.md"))
