@@ -143,6 +143,35 @@ class PackedPostingsWriter(W3PostingsWriter):
         return packed(weights)
 
 
+def read_as_ints(weights: np.ndarray, starts: np.ndarray, blocklimit: int) -> np.ndarray:
+    """Which postings Whoosh's reader gives an ``int`` weight for, of a segment written by
+    :class:`PackedPostingsWriter` with ``blocklimit`` postings a block: those in a block it
+    packed as a whole-number array (:meth:`PackedPostingsWriter._mini_weights`: at least
+    :data:`PACK_MIN` postings, not all alike, all whole numbers under 2**32); the others
+    read as floats. ``weights`` holds every posting of a field, term after term, term ``k``'s
+    at ``starts[k]:starts[k + 1]``; returns a boolean array beside it.
+
+    A merge needs this to write Whoosh's bytes: a block's largest weight is pickled into its
+    header as the type it was read as (``9`` or ``9.0``)."""
+    n = weights.size
+    if not n:
+        return np.zeros(0, bool)
+    starts = np.asarray(starts, np.int64)
+    counts = np.diff(starts)
+    term_of = np.repeat(np.arange(counts.size), counts)
+    block_of = (np.arange(n) - starts[term_of]) // blocklimit
+    first = np.ones(n, bool)
+    first[1:] = (term_of[1:] != term_of[:-1]) | (block_of[1:] != block_of[:-1])
+    begins = np.flatnonzero(first)
+    sizes = np.diff(np.append(begins, n))
+    w = weights.astype(np.float64)
+    whole = (w == np.floor(w)) & (w >= 0) & (w < 1 << 32)
+    packed_whole = ((sizes >= PACK_MIN)
+                    & (np.minimum.reduceat(w, begins) != np.maximum.reduceat(w, begins))
+                    & np.logical_and.reduceat(whole, begins))
+    return np.repeat(packed_whole, sizes)
+
+
 SUFFIX_TEXT_COLUMN = "norm_text"
 """The column whose texts a segment's suffix array is built over (:mod:`indexer.suffixes`)."""
 
@@ -232,6 +261,10 @@ class PostingArraysFieldWriter(W3FieldWriter):
             limit = writer._blocklimit
             for btext, postings in terms:
                 self.start_term(btext)
+                if not isinstance(postings, list):  # arrays (a merged segment's): no tuples
+                    _fill_blocks(writer, postings, limit)
+                    self.finish_term()
+                    continue
                 for at in range(0, len(postings), limit):
                     if at:  # a full block before more: Whoosh writes it as the next arrives
                         writer._write_block()
@@ -255,6 +288,23 @@ class PostingArraysFieldWriter(W3FieldWriter):
             posting_arrays.write(f, fields, self._segment.segment_id())
         finally:
             f.close()
+
+
+def _fill_blocks(writer: W3PostingsWriter, postings, limit: int) -> None:
+    """Fill ``writer``'s blocks with one term's postings given as arrays (an
+    :class:`indexer.writers.ArrayPostings`), as :meth:`PostingArraysFieldWriter.add_grouped`
+    fills them from tuples: the same lists, so the same bytes are written."""
+    ids, weights, ints, values, size = postings
+    for at in range(0, ids.size, limit):
+        if at:
+            writer._write_block()
+        chunk = weights[at:at + limit]
+        writer._ids = array("I", ids[at:at + limit].astype(np.uint32).tobytes())
+        writer._weights = array("f", chunk.astype(np.float32).tobytes())
+        writer._values = [values[at * size:(at + limit) * size]] if size else []
+        first_top = at + int(chunk.argmax())  # max() keeps the first of equals, and its type
+        top = int(weights[first_top]) if ints[first_top] else float(weights[first_top])
+        writer._maxweight = top if top > 0 else 0
 
 
 class HeldColumnsPerDocReader(W3PerDocReader):

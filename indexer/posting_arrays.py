@@ -186,6 +186,17 @@ class _Field(NamedTuple):
     long_terms: _Terms     # the longer terms, sorted
 
 
+class FieldArrays(NamedTuple):
+    """One field's postings in a segment, from :meth:`PostingArrays.field_postings`: term
+    ``k`` (``terms[k]``, bytes) has the postings ``ids[starts[k]:starts[k + 1]]`` (segment
+    document numbers, ascending) with the weights at the same places."""
+
+    terms: list[bytes]
+    starts: np.ndarray
+    ids: np.ndarray
+    weights: np.ndarray
+
+
 class PostingArrays:
     """A segment's ``.fpa`` file, memory-mapped (see the module docstring).
 
@@ -264,6 +275,19 @@ class PostingArrays:
         lo, hi = self._span(fieldname, btext)
         f = self._fields[fieldname]
         return f.ids[lo:hi].astype(np.int32), f.weights[lo:hi].astype(np.float64)
+
+    def field_postings(self, fieldname: str) -> FieldArrays | None:
+        """Every posting of ``fieldname`` at once, for copying a whole segment (a merge):
+        its terms in this file's order (those of up to :data:`KEY_WIDTH` bytes sorted, then
+        the longer ones sorted) and views of the mapped arrays (deleted documents included;
+        weights as stored, which widen to exactly Whoosh's). None when the field is not in
+        this file."""
+        f = self._fields.get(fieldname)
+        if f is None:
+            return None
+        terms = f.keys.tolist()  # bytes: a key never ends in NUL (no term holding one is kept)
+        terms.extend(f.long_terms[i] for i in range(len(f.long_terms)))
+        return FieldArrays(terms, f.starts, f.ids, f.weights)
 
     def doc_frequency(self, fieldname: str, btext: bytes) -> int | None:
         """How many documents of the segment hold the term (deleted ones included, as

@@ -23,7 +23,9 @@ from whoosh.reading import TermNotFound
 
 from .normalize import NormalizedText, unpack_offsets
 from .posting_arrays import POSTING_ARRAYS_EXT, PostingArrays
-from .segment_cache import LRUCache, field_lengths, per_segment, per_segment_file, segment_key
+from .segment_cache import (
+    LRUCache, field_lengths, per_segment, per_segment_file, segment_file, segment_key,
+)
 
 MAX_CACHED_BYTES = 96 * 2**20
 """Posting arrays kept at most (bytes; 12 bytes per posting), least recently used dropped."""
@@ -107,11 +109,24 @@ def posting_arrays(reader) -> PostingArrays | None:
     once per segment and kept; None for a segment without them (written before they existed,
     a compound segment, one whose file is gone or unreadable): its postings are read through
     Whoosh."""
-    def open_file(path):
-        arrays = PostingArrays(path)
-        # a file written for another segment (copied or renamed in) is not this one's
-        return arrays if arrays.segment_id == reader.segment().segment_id() else None
-    return per_segment_file(reader, POSTING_ARRAYS_EXT, open_file)
+    return per_segment_file(reader, POSTING_ARRAYS_EXT, lambda path: _own_arrays(reader, path))
+
+
+def read_posting_arrays(reader) -> PostingArrays | None:
+    """The posting arrays of ``reader``'s segment as :func:`posting_arrays` gives them, but
+    opened afresh and not kept: for a merge, whose segments are deleted after it (kept, their
+    mapped files would hold the disk space)."""
+    path = segment_file(reader, POSTING_ARRAYS_EXT)
+    try:
+        return None if path is None else _own_arrays(reader, path)
+    except (OSError, ValueError):
+        return None
+
+
+def _own_arrays(reader, path: str) -> PostingArrays | None:
+    arrays = PostingArrays(path)
+    # a file written for another segment (copied or renamed in) is not this one's
+    return arrays if arrays.segment_id == reader.segment().segment_id() else None
 
 
 def doc_frequency(reader, fieldname: str, text: str) -> int:

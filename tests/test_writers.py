@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
+import pytest
+
 from whoosh import index as whoosh_index
 from whoosh.analysis import SpaceSeparatedTokenizer
 from whoosh.fields import ID, TEXT, Schema
@@ -148,3 +151,136 @@ def test_grouped_writing_writes_whooshs_files_byte_for_byte(tmp_path, monkeypatc
         assert set(built[name]) == set(built["whoosh"])
         for ext, data in built["whoosh"].items():
             assert built[name][ext] == data, (name, ext)
+
+
+def _two_segments(folder, sections, deleted=()):
+    """An index in ``folder`` of ``sections`` in two segments (two commits, unmerged), with
+    the documents numbered in ``deleted`` deleted."""
+    from indexer.codec import SectionCodec
+    from indexer.schema import make_schema
+
+    ix = whoosh_index.create_in(str(folder), make_schema())
+    half = len(sections) // 2
+    for part in (sections[:half], sections[half:]):
+        writer = GroupedSegmentWriter(ix, codec=SectionCodec(blocklimit=128), compound=False)
+        for fields in part:
+            writer.add_document(**fields)
+        writer.commit(merge=False)
+    if deleted:
+        writer = GroupedSegmentWriter(ix, codec=SectionCodec(blocklimit=128), compound=False)
+        for docnum in deleted:
+            writer.delete_document(docnum)
+        writer.commit(merge=False)
+    assert len(ix._segments()) == 2
+    return ix
+
+
+def _merged(tmp_path, name, sections, monkeypatch, whooshs: bool, deleted=(), added=(),
+            spill=False, reader_first=False, damaged=False):
+    """The files of the one segment that merging ``_two_segments`` writes, by Whoosh's
+    posting-by-posting copy (``whooshs``) or ours; ``added`` sections go in the same commit
+    (before the merged documents, or after them with ``reader_first``); ``damaged``: one
+    segment's posting arrays are gone and the other's are cut short."""
+    from indexer.codec import SectionCodec
+
+    folder = tmp_path / name
+    folder.mkdir()
+    ix = _two_segments(folder, sections, deleted)
+    if damaged:
+        gone, wrong = sorted(folder.glob("*.fpa"))
+        gone.unlink()
+        _number_past_the_end(wrong, "grams")
+    with monkeypatch.context() as patch:
+        if whooshs:
+            patch.setattr(GroupedSegmentWriter, "add_postings_to_pool",
+                          SegmentWriter.add_postings_to_pool)
+        writer = GroupedSegmentWriter(ix, codec=SectionCodec(blocklimit=128), compound=False)
+        if spill:
+            writer.pool.limit = 20_000
+        if reader_first:  # the merged segments numbered first, the added documents after
+            with ix.reader() as reader:
+                for segment_reader in reader.readers:
+                    writer.add_reader(segment_reader)
+            writer.segments = []
+        for fields in added:
+            writer.add_document(**fields)
+        if spill:
+            assert writer.pool.runs or not added
+        writer.commit(**({"merge": False} if reader_first else {"optimize": True}))
+    assert len(ix._segments()) == 1
+    ix.close()
+    for path in folder.iterdir():  # only the merged segment's files are left
+        if path.suffix == ".toc" or "WRITELOCK" in path.name:
+            path.unlink()
+    return _segment_files(folder)
+
+
+def _number_past_the_end(path, fieldname: str) -> None:
+    """Make the last posting of ``fieldname`` in the posting-arrays file ``path`` name the
+    largest document number its id type holds."""
+    import json
+    import struct
+
+    from indexer.posting_arrays import MAGIC
+
+    data = bytearray(path.read_bytes())
+    (length,) = struct.unpack_from("<Q", data, len(MAGIC))
+    base = len(MAGIC) + 8 + length
+    header = json.loads(bytes(data[len(MAGIC) + 8:base]))["fields"][fieldname]
+    starts_at, starts_type = header["starts"]
+    count = header["terms"] + header["long"]
+    total = int(np.frombuffer(data, starts_type, 1, base + starts_at + count * 8)[0])
+    ids_at, ids_type = header["ids"]
+    width = np.dtype(ids_type).itemsize
+    at = base + ids_at + (total - 1) * width
+    data[at:at + width] = np.array([np.iinfo(ids_type).max], ids_type).tobytes()
+    path.write_bytes(bytes(data))
+
+
+def _unboosted(seed: int, count: int = 300) -> list[dict]:
+    sections = _sections(seed, count)
+    for fields in sections:
+        fields.pop("_boost", None)
+        fields.pop("_heading_boost", None)
+    return sections
+
+
+@pytest.mark.parametrize("case", ["plain", "deleted", "added", "added after", "spilled",
+                                  "boosted", "damaged"])
+def test_a_merge_copying_posting_arrays_writes_whooshs_files_byte_for_byte(tmp_path, monkeypatch,
+                                                                            case):
+    from indexer import writers
+
+    copied = []
+    add_copied = writers.TermGroupedPool.add_copied
+
+    def counted(self, fieldname, *args):
+        copied.append(fieldname)
+        return add_copied(self, fieldname, *args)
+
+    monkeypatch.setattr(writers.TermGroupedPool, "add_copied", counted)
+    sections = _sections(5) if case == "boosted" else _unboosted(5)
+    options = {"deleted": {"deleted": range(0, 300, 7)},
+               "added": {"added": _unboosted(6, 40), "deleted": range(3, 300, 11)},
+               "added after": {"added": _unboosted(6, 40), "reader_first": True},
+               "spilled": {"added": _unboosted(6, 40), "spill": True,
+                           "deleted": range(0, 300, 5)},
+               "damaged": {"damaged": True}}.get(case, {})
+    whooshs = _merged(tmp_path, "whoosh", sections, monkeypatch, True, **options)
+    assert not copied
+    ours = _merged(tmp_path, "ours", sections, monkeypatch, False, **options)
+    if case == "damaged":  # neither segment's arrays could be used: all Whoosh's way
+        assert not copied
+        assert ours == whooshs
+        return
+    # ordinal (a numeric field: its terms hold NUL bytes, so no arrays) goes Whoosh's way;
+    # so do the frequency fields of boosted documents (their weights are no frequencies)
+    assert "ordinal" not in copied
+    assert {"doc_id", "path", "section_id", "article_key"} <= set(copied)
+    frequencies = {"body", "grams", "chars", "heading", "heading_chars", "heading_grams"}
+    assert (frequencies <= set(copied)) == (case != "boosted")
+    assert (frequencies & set(copied)) == (set() if case == "boosted" else frequencies)
+    assert {"pst", "trm", "fpa", "sfx"} <= set(whooshs)
+    assert set(ours) == set(whooshs)
+    for ext, data in whooshs.items():
+        assert ours[ext] == data, (case, ext)
