@@ -197,6 +197,48 @@ class FieldArrays(NamedTuple):
     weights: np.ndarray
 
 
+class TermTable(NamedTuple):
+    """One field's terms as a segment's own term table lists them (Whoosh's ``.trm``), for
+    checking its posting arrays against (:func:`agrees`): the terms in sorted order, and per
+    term its number of postings, summed weight, and first and last document number."""
+
+    terms: list[bytes]
+    counts: np.ndarray
+    weights: np.ndarray
+    first_ids: np.ndarray
+    last_ids: np.ndarray
+
+
+def agrees(field: FieldArrays, table: TermTable, doc_count: int) -> bool:
+    """Whether ``field``'s arrays hold what the segment's term table says its postings are:
+    well-formed (term boundaries rising from 0 to the number of postings, document numbers
+    below ``doc_count`` and rising within each term) and the same terms with the same number
+    of postings, summed weights and first and last document numbers. A file damaged in place
+    (zeroed, an id or a term changed, a boundary out of range) fails it; a merge that copied
+    it would make the damage permanent in the merged segment's files too (breaker)."""
+    starts = np.asarray(field.starts, np.int64)
+    n = len(field.terms)
+    if (starts.size != n + 1 or starts[0] != 0 or starts[-1] != field.ids.size
+            or field.weights.size != field.ids.size or n != len(table.terms)
+            or (n and (np.diff(starts) < 1).any())):
+        return False
+    if not n:
+        return True
+    ids = np.asarray(field.ids, np.int64)
+    rising = np.diff(ids) > 0
+    rising[starts[1:-1] - 1] = True  # a term's first id follows another term's last
+    if ids.max() >= doc_count or not rising.all():
+        return False
+    order = sorted(range(n), key=field.terms.__getitem__)
+    if [field.terms[k] for k in order] != table.terms:
+        return False
+    summed = np.add.reduceat(np.asarray(field.weights, np.float64), starts[:-1])
+    return (np.array_equal(np.diff(starts)[order], table.counts)
+            and np.array_equal(ids[starts[:-1]][order], table.first_ids)
+            and np.array_equal(ids[starts[1:] - 1][order], table.last_ids)
+            and np.allclose(summed[order], table.weights, rtol=1e-6, atol=1e-6))
+
+
 class PostingArrays:
     """A segment's ``.fpa`` file, memory-mapped (see the module docstring).
 

@@ -34,6 +34,7 @@ from whoosh import multiproc
 from whoosh.formats import Existence, Frequency
 from whoosh.writing import PostingPool, SegmentWriter
 
+from . import posting_arrays
 from .codec import read_as_ints
 from .postings import read_posting_arrays
 
@@ -209,7 +210,7 @@ class TermGroupedPool(PostingPool):
 
     def save(self):
         """Write the pool's postings out as one sorted run (Whoosh's external sort)."""
-        if self._fields:
+        if self._fields or self._copied:
             path, f = self._new_run()
             self._write_run(f, self._grouped_items())
             self._add_run(path)
@@ -314,8 +315,8 @@ class GroupedSegmentWriter(SegmentWriter):
         copied from them at once (:meth:`TermGroupedPool.add_copied`) instead of read
         through Whoosh one posting at a time, which made merging cn-laws' two segments take
         longer than building them. The postings filed are the same; other fields, and
-        segments without the arrays (or with arrays that number documents the segment does
-        not have), go Whoosh's way."""
+        segments without the arrays (or with arrays that disagree with the segment's term
+        table: :func:`indexer.posting_arrays.agrees`), go Whoosh's way."""
         arrays = read_posting_arrays(reader) if isinstance(self.pool, TermGroupedPool) else None
         count = reader.doc_count_all()
         plan = {}  # field name -> its arrays and value size, or None: Whoosh's way
@@ -324,9 +325,10 @@ class GroupedSegmentWriter(SegmentWriter):
                 field = arrays.field_postings(fieldname)
                 size = _copied_value_size(self.schema[fieldname], field)
                 plan[fieldname] = None if size is None else (field, size)
-        if arrays is None or any(p and p[0].ids.size and int(p[0].ids.max()) >= count
-                                 for p in plan.values()):
-            # no arrays, or damaged ones (numbering documents the segment lacks)
+        tables = _term_tables(reader, {f for f, p in plan.items() if p}) if plan else {}
+        if arrays is None or not all(
+                posting_arrays.agrees(p[0], tables[f], count) for f, p in plan.items() if p):
+            # no arrays, or damaged ones: Whoosh's own files are copied, as they are read
             super().add_postings_to_pool(reader, startdoc, docmap)
             return
         if docmap is None:
@@ -370,6 +372,25 @@ class GroupedSegmentWriter(SegmentWriter):
         self.perdocwriter.close()
         add_grouped(self.schema, grouped)
         self.fieldwriter.close()
+
+
+def _term_tables(reader, fieldnames: set[str]) -> dict[str, posting_arrays.TermTable]:
+    """The term table of ``reader``'s segment for each of ``fieldnames`` (all of them, empty
+    for a field without terms), read in one pass over Whoosh's ``.trm`` file (1.5–2.3 s for
+    a cn-laws segment of 300,000 terms)."""
+    rows: dict[str, list] = {name: [] for name in fieldnames}
+    for (fieldname, btext), info in reader._terms.items():
+        kept = rows.get(fieldname)
+        if kept is not None:
+            kept.append((btext, info.doc_frequency(), info.weight(), info.min_id(),
+                         info.max_id()))
+    tables = {}
+    for name, kept in rows.items():
+        terms, counts, weights, first, last = zip(*kept) if kept else ((),) * 5
+        tables[name] = posting_arrays.TermTable(
+            list(terms), np.array(counts, np.int64), np.array(weights, np.float64),
+            np.array(first, np.int64), np.array(last, np.int64))
+    return tables
 
 
 def _copied_value_size(field, arrays) -> int | None:

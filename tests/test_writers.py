@@ -45,6 +45,33 @@ def test_the_pool_yields_postings_in_whooshs_sorted_order(tmp_path):
             assert got == sorted(items), (seed, limit)
 
 
+def test_postings_copied_after_a_spill_are_spilled_too(tmp_path):
+    """Copied postings alone past the pool's limit go to a run like added ones: they were
+    left out of it, and lost, when no added posting was pooled beside them (breaker)."""
+    from indexer.posting_arrays import FieldArrays
+
+    store = FileStorage(str(tmp_path)).create()
+    pool = TermGroupedPool(store, None)
+    pool.limit = 2_000
+    added = [("body", b"a", 0, 1.0, b"\x00\x00\x00\x01"), ("body", b"b", 1, 2.0, b"\x00\x00\x00\x02")]
+    for item in added:
+        pool.add(item)
+    copied = []
+    for segment in range(3):  # each past the limit, the last with nothing added beside it
+        base = 2 + segment * 100
+        terms = [f"t{k:03d}".encode() for k in range(40)]
+        ids = np.arange(base, base + 80, dtype=np.uint16) - base
+        arrays = FieldArrays(terms, np.arange(0, 81, 2), ids, np.full(80, 3, np.uint8))
+        pool.add_copied("body", arrays, np.ones(80, bool), ids.astype(np.int64) + base,
+                        np.zeros(80, bool), 4)
+        copied += [("body", t, base + 2 * k + j, 3.0, b"\x00\x00\x00\x03")
+                   for k, t in enumerate(terms) for j in range(2)]
+    assert len(pool.runs) == 3
+    got = list(pool.iter_postings())
+    pool.cleanup()
+    assert got == sorted(added + copied)
+
+
 def _digest(ix) -> list:
     with ix.searcher() as s:
         r = s.reader()
@@ -176,7 +203,7 @@ def _two_segments(folder, sections, deleted=()):
 
 
 def _merged(tmp_path, name, sections, monkeypatch, whooshs: bool, deleted=(), added=(),
-            spill=False, reader_first=False, damaged=False):
+            spill=False, reader_first=False, damaged=""):
     """The files of the one segment that merging ``_two_segments`` writes, by Whoosh's
     posting-by-posting copy (``whooshs``) or ours; ``added`` sections go in the same commit
     (before the merged documents, or after them with ``reader_first``); ``damaged``: one
@@ -189,7 +216,7 @@ def _merged(tmp_path, name, sections, monkeypatch, whooshs: bool, deleted=(), ad
     if damaged:
         gone, wrong = sorted(folder.glob("*.fpa"))
         gone.unlink()
-        _number_past_the_end(wrong, "grams")
+        _damage(wrong, "grams", damaged)
     with monkeypatch.context() as patch:
         if whooshs:
             patch.setattr(GroupedSegmentWriter, "add_postings_to_pool",
@@ -215,9 +242,13 @@ def _merged(tmp_path, name, sections, monkeypatch, whooshs: bool, deleted=(), ad
     return _segment_files(folder)
 
 
-def _number_past_the_end(path, fieldname: str) -> None:
-    """Make the last posting of ``fieldname`` in the posting-arrays file ``path`` name the
-    largest document number its id type holds."""
+DAMAGES = ["ids past the end", "zeroed", "starts past the end", "starts falling",
+           "a term changed", "weights zeroed"]
+
+
+def _damage(path, fieldname: str, how: str) -> None:
+    """Damage the posting-arrays file ``path`` in place, its header intact, as ``how`` (one
+    of :data:`DAMAGES`) says, in ``fieldname``'s arrays (all of them for "zeroed")."""
     import json
     import struct
 
@@ -226,14 +257,34 @@ def _number_past_the_end(path, fieldname: str) -> None:
     data = bytearray(path.read_bytes())
     (length,) = struct.unpack_from("<Q", data, len(MAGIC))
     base = len(MAGIC) + 8 + length
+    if how == "zeroed":
+        data[base:] = bytes(len(data) - base)
+        path.write_bytes(bytes(data))
+        return
     header = json.loads(bytes(data[len(MAGIC) + 8:base]))["fields"][fieldname]
-    starts_at, starts_type = header["starts"]
-    count = header["terms"] + header["long"]
-    total = int(np.frombuffer(data, starts_type, 1, base + starts_at + count * 8)[0])
-    ids_at, ids_type = header["ids"]
-    width = np.dtype(ids_type).itemsize
-    at = base + ids_at + (total - 1) * width
-    data[at:at + width] = np.array([np.iinfo(ids_type).max], ids_type).tobytes()
+
+    def array(kind, count=None):
+        at, dtype = header[kind]
+        if kind == "keys":
+            dtype = f"S{header['width']}"
+        view = np.frombuffer(data, dtype, count, base + at).copy()
+        return view, base + at
+
+    starts, starts_at = array("starts", header["terms"] + header["long"] + 1)
+    total = int(starts[-1])
+    if how == "ids past the end":
+        ids, at = array("ids", total)
+        ids[-1] = np.iinfo(ids.dtype).max
+        data[at:at + ids.nbytes] = ids.tobytes()
+    elif how in ("starts past the end", "starts falling"):
+        starts[1] = total + 5 if how == "starts past the end" else 0
+        data[starts_at:starts_at + starts.nbytes] = starts.tobytes()
+    elif how == "a term changed":
+        keys, at = array("keys", header["terms"])
+        data[at] ^= 0x01
+    elif how == "weights zeroed":
+        weights, at = array("weights", total)
+        data[at:at + weights.nbytes] = bytes(weights.nbytes)
     path.write_bytes(bytes(data))
 
 
@@ -246,7 +297,7 @@ def _unboosted(seed: int, count: int = 300) -> list[dict]:
 
 
 @pytest.mark.parametrize("case", ["plain", "deleted", "added", "added after", "spilled",
-                                  "boosted", "damaged"])
+                                  "boosted", *DAMAGES])
 def test_a_merge_copying_posting_arrays_writes_whooshs_files_byte_for_byte(tmp_path, monkeypatch,
                                                                             case):
     from indexer import writers
@@ -265,11 +316,11 @@ def test_a_merge_copying_posting_arrays_writes_whooshs_files_byte_for_byte(tmp_p
                "added after": {"added": _unboosted(6, 40), "reader_first": True},
                "spilled": {"added": _unboosted(6, 40), "spill": True,
                            "deleted": range(0, 300, 5)},
-               "damaged": {"damaged": True}}.get(case, {})
+               **{damage: {"damaged": damage} for damage in DAMAGES}}.get(case, {})
     whooshs = _merged(tmp_path, "whoosh", sections, monkeypatch, True, **options)
     assert not copied
     ours = _merged(tmp_path, "ours", sections, monkeypatch, False, **options)
-    if case == "damaged":  # neither segment's arrays could be used: all Whoosh's way
+    if case in DAMAGES:  # neither segment's arrays could be used: all Whoosh's way
         assert not copied
         assert ours == whooshs
         return
