@@ -219,6 +219,27 @@ def test_vectorized_normalize_equals_the_reference(text):
 
 
 @settings(max_examples=600)
+@given(st.lists(PLAIN, min_size=1, max_size=64).map("".join))
+def test_short_normalize_equals_the_reference(text):
+    """Short texts with white space (titles, queries of several words) take a loop of their
+    own instead of the vectorized path."""
+    from indexer.normalize import _normalize_short, _one_to_one
+
+    got = _normalize_short(text, text.translate(_one_to_one))
+    assert got is not None  # the case under test must take the short path
+    assert (got.text, got.starts, got.ends) == reference_normalize(text)
+
+
+def test_short_normalize_leaves_other_characters_to_the_general_path():
+    from indexer.normalize import _normalize_short, _one_to_one
+
+    for text in ("e\u0301 x", "ß y", "a\u200bb c", "ｶﾞ z"):
+        assert _normalize_short(text, text.translate(_one_to_one)) is None, text
+        got = normalize(text)
+        assert (got.text, got.starts, got.ends) == reference_normalize(text)
+
+
+@settings(max_examples=600)
 @given(st.text(max_size=80) | st.lists(MIXED, max_size=40).map("".join)
        | st.lists(PLAIN, max_size=60).map("".join))
 def test_packed_offset_maps_give_back_the_normalization(text):
