@@ -578,12 +578,17 @@ def update(seeds_dir: str | os.PathLike, index_dir: str | os.PathLike, rebuild: 
                 if meta.get("unreadable") == unreadable and meta.get("synonyms") == synonyms:
                     if meta.get("stat_keys") != stat_keys or before != seeds_now or \
                             meta.get("skipped") != skipped["skipped"] or \
-                            meta.get("skipped_count") != skipped["skipped_count"]:
+                            meta.get("skipped_count") != skipped["skipped_count"] or \
+                            any(f.data is not None for f in scanned_files):
                         # same content, new stat keys (a touched or copied file): record them
                         # so the next scan need not read those files again; or the same
                         # files in another folder (moved): record it, as a bare `python -m
                         # indexer` reads the folder recorded (it read the old one: breaker)
-                        # (or other files came or went, which the pages list)
+                        # (or other files came or went, which the pages list); or files
+                        # read again only because they had changed just before the last
+                        # scan (racy): the new scan time spares reading them next time (a
+                        # service started on files copied in just before its first build
+                        # read and hashed all of them at every start: 0.5 s of cn-laws')
                         _write_meta(gen, {**meta, "stat_keys": stat_keys, "scanned_ns": scanned_ns,
                                           "seeds_dir": seeds_now, **skipped})
                     report.failed = sorted(report.failed + unreadable)

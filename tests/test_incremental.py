@@ -253,6 +253,32 @@ def test_a_file_edited_just_after_an_update_is_read_again(tmp_path):
     assert all(f.data is not None for f in sources.scan(seeds, known).files)
 
 
+def test_files_read_again_only_because_they_were_racy_are_not_read_a_third_time(
+        tmp_path, monkeypatch):
+    """An update that changed nothing but had to read files changed just before the last
+    scan records its own scan time, so that the next update only stats them."""
+    import time
+
+    from indexer import sources
+
+    monkeypatch.setattr(sources, "RACY_NS", 200_000_000)  # 0.2 s rather than 2 s
+    seeds, index_dir = tmp_path / "seeds", tmp_path / "ix"
+    write(seeds / "a.txt", PARAGRAPHS[:3])
+    write(seeds / "b.txt", PARAGRAPHS[3:6])
+    indexer.update(seeds, index_dir)  # the files are racy: changed just before this scan
+    time.sleep(0.3)
+
+    def read(index_dir):
+        known = indexer.indexing._known_files(indexer.read_meta(index_dir))
+        return sorted(f.rel_path for f in sources.scan(seeds, known).files if f.data is not None)
+
+    assert read(index_dir) == ["a.txt", "b.txt"]
+    r = indexer.update(seeds, index_dir)  # reads them again, finds them unchanged
+    assert (r.added, r.changed, r.removed) == ([], [], [])
+    assert read(index_dir) == []
+    assert_matches_full_rebuild(seeds, index_dir, tmp_path, ["武警", "公安"])
+
+
 def test_kept_substring_matches_follow_deletions_and_changes(tmp_path, monkeypatch):
     """Verified substring matches are kept per segment (``matching._containing``). A section
     deleted from a segment whose matches were kept must drop out of the answer, and a changed
