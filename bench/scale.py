@@ -14,7 +14,9 @@ folder is what the incremental updates change):
   ``--http-queries`` queries of it (60 by default), ``--rounds`` times (p50/p95/p99,
   throughput, errors, server peak RSS); the one-client mix again on another fresh server,
   interleaved query by query with FTS5's in-process answer to the same query, so that the
-  target's ratio is not skewed by the machine's slow spells; in-process latency (parse +
+  target's ratio is not skewed by the machine's slow spells, each answer followed by a bare
+  waitress app's answer of as many bytes (``bench/bare_server.py``: the HTTP round trip's own
+  share); in-process latency (parse +
   search + snippets of the first page); precision and
   recall of every query against substring ground truth; and, like for like, in-process
   latency over the queries FTS5's index answers exactly (ours and FTS5's).
@@ -344,15 +346,42 @@ def http_load(server: Server, queries: list[str], clients: int, rounds: int) -> 
             "error_examples": errors[:3]}
 
 
+class BareServer(Server):
+    """``bench/bare_server.py`` on 127.0.0.1 and a free port: waitress with the service's
+    settings and an app that does nothing but answer ``?n=`` bytes."""
+
+    def __init__(self):  # noqa: D107 - starts the child, as Server does
+        self.port = free_port()
+        self.proc = subprocess.Popen(
+            [sys.executable, str(REPO / "bench" / "bare_server.py"), str(self.port)],
+            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if self.get("/?n=2")[0] == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline or self.proc.poll() is not None:
+                self.stop()
+                raise RuntimeError("the bare waitress app did not answer")
+            time.sleep(0.02)
+
+
 def interleaved(server: Server, fts: Fts5Trigram, queries: list[str]) -> dict:
     """One client sends the whole mix to a freshly started server, and each query is also
     asked of FTS5 in-process right beside it (which goes first alternates): a slow spell of a
     shared machine then falls on both, where the separate measurements, seconds or minutes
     apart, could catch it on one only (runs an hour apart gave ours/FTS5 p95 ratios of 2.35
-    and 4.18 for the same code). Returns ``{"ours": tail, "fts5": tail}`` (ms)."""
+    and 4.18 for the same code). Right after ours, a bare waitress app (:class:`BareServer`)
+    is asked for as many bytes as our answer held: the HTTP round trip's own share.
+    Returns ``{"ours": tail, "fts5": tail, "bare": tail}`` (ms)."""
     conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+    bare = BareServer()
+    bare_conn = http.client.HTTPConnection("127.0.0.1", bare.port, timeout=60)
     ours: list[float] = []
     theirs: list[float] = []
+    floor: list[float] = []
 
     def ask_ours(q):
         t = time.perf_counter()
@@ -360,6 +389,11 @@ def interleaved(server: Server, fts: Fts5Trigram, queries: list[str]) -> dict:
         ours.append((time.perf_counter() - t) * 1000)
         if status != 200 or b'"total"' not in body:
             raise RuntimeError(f"/search.json?q={q!r} answered {status}")
+        t = time.perf_counter()
+        status, same = bare.get(f"/?n={len(body)}", bare_conn)
+        floor.append((time.perf_counter() - t) * 1000)
+        if status != 200 or len(same) != len(body):
+            raise RuntimeError(f"the bare app answered {status}, {len(same)} bytes")
 
     def ask_fts5(q):
         t = time.perf_counter()
@@ -372,7 +406,9 @@ def interleaved(server: Server, fts: Fts5Trigram, queries: list[str]) -> dict:
                 ask(q)
     finally:
         conn.close()
-    return {"ours": tail(ours), "fts5": tail(theirs)}
+        bare_conn.close()
+        bare.stop()
+    return {"ours": tail(ours), "fts5": tail(theirs), "bare": tail(floor)}
 
 
 def run_clients(client, clients: int, n_queries: int) -> float:
@@ -548,6 +584,12 @@ def report(r: dict) -> None:
     if both:
         versus("interleaved, query by query: /search.json 1 client (fresh server) vs FTS5 "
                "in-process", both["ours"], both["fts5"])
+        if "bare" in both:
+            f, o = both["bare"], both["ours"]
+            names = ("p50", "p95", "p99")
+            print(f"| the same, HTTP alone: a bare waitress app answering as many bytes right "
+                  f"after ours, p50 / p95 / p99 ms | {' / '.join(f'{f[n]:.2f}' for n in names)} "
+                  f"| | | | ours / it: {' / '.join(ratio(o[n], f[n]) for n in names)} | | |")
     like = r.get("fts5_like")
     if like:
         q = like["query_ms"]

@@ -1,5 +1,6 @@
 """bench/paired.py runs: this checkout against itself on the seed index (its figures are
-timings, so only its shape is checked; the benchmark's numbers are never asserted)."""
+timings, so only its shape is checked; the benchmark's numbers are never asserted); and
+bench/bare_server.py, the HTTP floor of bench/scale.py, answers what it is asked."""
 
 from __future__ import annotations
 
@@ -20,3 +21,20 @@ def test_paired_benchmark_runs_and_prints_each_pass(seed_index, tmp_path):
     lines = done.stdout.splitlines()
     assert [line.split(":")[0] for line in lines if line.startswith("pass")] == ["pass 0", "pass 1"]
     assert sum("by kind" in line and "absent" in line and "bad" in line for line in lines) == 2
+
+
+def test_bare_server_answers_as_many_bytes_as_asked():
+    """bench/bare_server.py, the HTTP floor bench/scale.py measures beside /search.json."""
+    import importlib.util
+
+    from werkzeug.test import Client
+
+    spec = importlib.util.spec_from_file_location("bare_server", REPO / "bench" / "bare_server.py")
+    bare = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bare)
+    client = Client(bare.app)
+    answer = client.get("/?n=22943")
+    assert answer.status_code == 200 and len(answer.data) == 22943
+    assert answer.get_json() == "x" * 22941
+    for n in ("1", "abc", str(bare.MAX_BYTES + 1)):
+        assert client.get(f"/?n={n}").status_code == 400
