@@ -22,6 +22,7 @@ which the kernel drops when the process dies, so nothing needs cleaning by hand.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
@@ -351,9 +352,16 @@ def _read_config(seeds_dir: Path) -> tuple[tuple[str, ...], list[list[str]], lis
 
 
 def _write_meta(gen: Path, meta: dict) -> None:
+    """Replace ``gen``'s ``meta.json`` at once (a temporary file renamed over it); on failure
+    the temporary file is removed and the error raised (``OSError``)."""
     tmp = gen / f"{META}.tmp"
-    tmp.write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
-    os.replace(tmp, gen / META)
+    try:
+        tmp.write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
+        os.replace(tmp, gen / META)
+    except OSError:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
 
 
 def _analyze(files: list[SourceFile], report: UpdateReport, encodings: dict[str, str],
@@ -589,8 +597,12 @@ def update(seeds_dir: str | os.PathLike, index_dir: str | os.PathLike, rebuild: 
                         # scan (racy): the new scan time spares reading them next time (a
                         # service started on files copied in just before its first build
                         # read and hashed all of them at every start: 0.5 s of cn-laws')
-                        _write_meta(gen, {**meta, "stat_keys": stat_keys, "scanned_ns": scanned_ns,
-                                          "seeds_dir": seeds_now, **skipped})
+                        # the index itself is current: a full disk must not fail the update
+                        # (a service would refuse to start), only leave the record as it was
+                        with contextlib.suppress(OSError):
+                            _write_meta(gen, {**meta, "stat_keys": stat_keys,
+                                              "scanned_ns": scanned_ns, "seeds_dir": seeds_now,
+                                              **skipped})
                     report.failed = sorted(report.failed + unreadable)
                     report.generation = gen.name
                     report.seconds = time.monotonic() - started

@@ -279,6 +279,33 @@ def test_files_read_again_only_because_they_were_racy_are_not_read_a_third_time(
     assert_matches_full_rebuild(seeds, index_dir, tmp_path, ["武警", "公安"])
 
 
+def test_an_update_that_cannot_record_its_scan_still_succeeds(tmp_path, monkeypatch):
+    """Recording new stat keys or a new scan time after an update that changed nothing is a
+    saving for the next one: a full disk then leaves the old record (and no temporary file)
+    instead of failing the update, which would keep a service from starting."""
+    import errno
+    import os
+
+    from indexer import indexing
+
+    seeds, index_dir = tmp_path / "seeds", tmp_path / "ix"
+    write(seeds / "a.txt", PARAGRAPHS[:3])
+    indexer.update(seeds, index_dir)
+    before = indexer.read_meta(index_dir)
+    os.utime(seeds / "a.txt", ns=(1, 1))  # a new stat key, the same content
+
+    def full(path, *args, **kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(indexing.Path, "write_text", full)
+    r = indexer.update(seeds, index_dir)
+    assert (r.added, r.changed, r.removed, r.unchanged) == ([], [], [], ["a.txt"])
+    assert indexer.read_meta(index_dir) == before
+    assert not list(index_dir.glob("gen-*/*.tmp"))
+    monkeypatch.undo()
+    assert_matches_full_rebuild(seeds, index_dir, tmp_path, ["武警", "公安"])
+
+
 def test_kept_substring_matches_follow_deletions_and_changes(tmp_path, monkeypatch):
     """Verified substring matches are kept per segment (``matching._containing``). A section
     deleted from a segment whose matches were kept must drop out of the answer, and a changed
