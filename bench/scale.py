@@ -268,23 +268,30 @@ class Server:
     """``python -m webapp`` on 127.0.0.1 and a free port, on an existing index."""
 
     def __init__(self, seeds: Path, index: Path):
+        self._start(lambda port: ["-m", "webapp", "--host", "127.0.0.1", "--port", str(port),
+                                  "--seeds", str(seeds), "--index", str(index)],
+                    "/search.json?q=" + quote("法"), "the service")
+
+    def _start(self, arguments, probe: str, name: str, timeout_s: float = 120) -> None:
+        """Start ``python *arguments(port)`` and wait until ``probe`` answers 200; the wait
+        is ``start_s``. Raises RuntimeError (the child stopped) if it does not within
+        ``timeout_s``."""
         self.port = free_port()
         t = time.perf_counter()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "webapp", "--host", "127.0.0.1", "--port", str(self.port),
-             "--seeds", str(seeds), "--index", str(index)],
+            [sys.executable, *arguments(self.port)],
             cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + timeout_s
         while True:
             try:
-                status, _ = self.get("/search.json?q=" + quote("法"))
+                status, _ = self.get(probe)
                 if status == 200:
                     break
             except OSError:
                 pass
             if time.monotonic() > deadline or self.proc.poll() is not None:
                 self.stop()
-                raise RuntimeError("the service did not answer")
+                raise RuntimeError(f"{name} did not answer")
             time.sleep(0.02)
         self.start_s = time.perf_counter() - t
 
@@ -351,21 +358,8 @@ class BareServer(Server):
     settings and an app that does nothing but answer ``?n=`` bytes."""
 
     def __init__(self):  # noqa: D107 - starts the child, as Server does
-        self.port = free_port()
-        self.proc = subprocess.Popen(
-            [sys.executable, str(REPO / "bench" / "bare_server.py"), str(self.port)],
-            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if self.get("/?n=2")[0] == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline or self.proc.poll() is not None:
-                self.stop()
-                raise RuntimeError("the bare waitress app did not answer")
-            time.sleep(0.02)
+        self._start(lambda port: [str(REPO / "bench" / "bare_server.py"), str(port)], "/?n=2",
+                    "the bare waitress app", timeout_s=60)
 
 
 def interleaved(server: Server, fts: Fts5Trigram, queries: list[str]) -> dict:

@@ -596,9 +596,10 @@ def update(seeds_dir: str | os.PathLike, index_dir: str | os.PathLike, rebuild: 
                         # read again only because they had changed just before the last
                         # scan (racy): the new scan time spares reading them next time (a
                         # service started on files copied in just before its first build
-                        # read and hashed all of them at every start: 0.5 s of cn-laws')
-                        # the index itself is current: a full disk must not fail the update
-                        # (a service would refuse to start), only leave the record as it was
+                        # read and hashed all of them at every start: 0.5 s of cn-laws').
+                        #
+                        # The index itself is current: a full disk must not fail the update
+                        # (a service would refuse to start), only leave the record as it was.
                         with contextlib.suppress(OSError):
                             _write_meta(gen, {**meta, "stat_keys": stat_keys,
                                               "scanned_ns": scanned_ns, "seeds_dir": seeds_now,

@@ -297,7 +297,7 @@ def _normalize_short(text: str, quick: str) -> NormalizedText | None:
     """:func:`_normalize_vectorized` for a short ``text`` (up to :data:`SHORT_TEXT` code
     points) given its ``str.translate`` by the one-to-one table (``quick``): the same rule
     for white space runs, walked in Python. A title such as 第一章 总则 or a query of two
-    words took 75 µs in the array operations and takes about 5 here; a results page
+    words took 75 µs in the array operations and takes about 10 here; a results page
     normalizes ten or so (its hits' titles, the query and its clauses). ``None`` when some
     character is neither one-to-one nor white space."""
     pieces: list[str] = []
