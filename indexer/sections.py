@@ -10,6 +10,8 @@ Plain text (the magazine layout of the seed)::
     name line (王志忠)                   │
     intro paragraphs …                  ┘
     一、opening sentence。 …             numbered sections; title = opening sentence up to "。"
+                                         (or the end of the line: "一、总体要求" on a line of
+                                         its own above the body)
     二、…
     第一部分 产业发展                    a part, chapter or section heading line also starts one;
                                          title = the line
@@ -99,7 +101,12 @@ def _part_heading(paragraph: str) -> str:
 
 
 def _heading_sentence(paragraph: str) -> str:
-    first = paragraph.split("。", 1)[0].strip()
+    """The title of a numbered paragraph: its opening sentence, up to "。" or the end of its
+    first line. A line break left inside a repaired paragraph (:func:`indexer.repair.join_lines`
+    joins wrapped lines of 20 characters or more that end no sentence) follows a heading line
+    of its own, as in a notice's "一、总体要求" ⏎ "为进一步规范……" (whose title was the heading,
+    a line break and the body's first sentence: new-user trial)."""
+    first = paragraph.split("\n", 1)[0].split("。", 1)[0].strip()
     return first if len(first) <= MAX_TITLE_CHARS else first[: MAX_TITLE_CHARS - 1] + "…"
 
 

@@ -118,3 +118,23 @@ def test_a_part_heading_up_to_the_longest_is_never_joined_to_what_follows():
     doc = read_document(SourceFile("r.txt", raw.encode(), "0"))
     titles = [s.title for s in split_sections(doc)]
     assert titles == ["某县工作简报", "第一部分 产业发展", heading, mid]
+
+
+def test_a_numbered_heading_on_a_line_of_its_own_is_the_whole_title():
+    """A notice puts "一、总体要求" on a line of its own above the body: the section's title is
+    that line, never the line break and the body's first sentence with it (new-user trial:
+    the title, breadcrumb and title: clauses held body text); a numbered paragraph of one line
+    is still titled by its opening sentence, and a wrapped one by its first sentence."""
+    raw = ("关于加强档案管理工作的通知\n\n各处室：\n\n一、总体要求\n"
+           "为进一步规范单位档案管理工作，提高档案利用效率，现就有关事项通知如下。各处室要高度重视。\n\n"
+           "二、具体措施\n各处室应于每季度末将纸质文件整理归档，电子文件同步上传。\n\n"
+           "三、加强组织领导，落实工作责任。各处室主要负责人是第一责任人。\n\n"
+           "四、坚持统筹推进，把档案管理工作同业务工作同部署、同落实、同检查，确保各项\n"
+           "要求落到实处。具体办法另行通知。\n")
+    doc = read_document(SourceFile("通知.txt", raw.encode("gbk"), "0"))
+    sections = split_sections(doc)
+    assert [s.title for s in sections] == [
+        "关于加强档案管理工作的通知", "一、总体要求", "二、具体措施", "三、加强组织领导，落实工作责任",
+        "四、坚持统筹推进，把档案管理工作同业务工作同部署、同落实、同检查，确保各项要求落到实处"]
+    assert all("\n" not in s.title and "\n" not in "".join(s.breadcrumb) for s in sections)
+    assert sections[1].text.startswith("一、总体要求\n为进一步规范")
