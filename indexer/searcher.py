@@ -695,6 +695,12 @@ class SearchSession:
         return DocumentView(doc_id, first.get("doc_title", ""), first.get("path", ""),
                             tuple(sections), partial, absent)
 
+    def document_title(self, doc_id: str) -> str | None:
+        """The title of document ``doc_id`` (as its sections store it; its id when none is
+        stored), or None when the index holds no section of it."""
+        docnum = self._searcher.document_number(doc_id=doc_id)
+        return None if docnum is None else self._doc_title(docnum, doc_id) or doc_id
+
     def documents(self) -> list[DocumentSummary]:
         """Every document in the index, sorted by path, with its section count: counted from
         the ``doc_id`` column, titles and paths read from one section of each document (not

@@ -8,6 +8,7 @@ from collections import Counter
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from markupsafe import escape
 
 import indexer
 from indexer.normalize import normalize, normalized
@@ -41,6 +42,28 @@ def test_doc_filter_is_kept_in_the_url(client):
     doc = "000_8750069abcf0ab7e"
     data = client.get("/search.json", query_string={"q": "安全", "doc": doc, "per_page": 2}).get_json()
     assert data["next"] and parse_qs(urlsplit(data["next"]).query)["doc"] == [doc]
+
+
+def test_a_filtered_page_names_its_document_and_article_by_title(client, sections):
+    """The note over a filtered results page or concordance names the document (or article)
+    as its facet link does, by its title, not by its id (new-user trial); a document the
+    index does not hold keeps its id, and the page says it is not there."""
+    doc = sections[0].doc_id
+    title = sections[0].doc_title
+    assert title and title != doc
+    for path in ("/search", "/concordance"):
+        data = client.get(path + ".json", query_string={"q": "公安", "doc": doc}).get_json()
+        assert data["filters"] == {"doc": doc, "article": "", "label": title}
+        html = client.get(path, query_string={"q": "公安", "doc": doc}).get_data(as_text=True)
+        assert f"只看：{escape(title)} ·" in html and f"只看：{doc}" not in html
+        gone = client.get(path + ".json", query_string={"q": "公安", "doc": "nope"}).get_json()
+        assert gone["filters"]["label"] == "nope" and gone["unknown_filters"] == ["doc"]
+        plain = client.get(path + ".json", query_string={"q": "公安"}).get_json()
+        assert plain["filters"] == {"doc": "", "article": "", "label": None}
+    article = next(s for s in sections if s.article_title)
+    key = f"{article.doc_id}\x1f{article.article_title}"
+    data = client.get("/search.json", query_string={"q": "公安", "article": key}).get_json()
+    assert data["filters"]["label"] == article.article_title
 
 
 def scan(sections, q):
@@ -119,7 +142,7 @@ def test_concordance_link_keeps_the_results_filter(client, sections):
     want = scan(_within(sections, doc_id, title), "公安")
     assert conc["total"] == len(want) == sum(h["match_count"] for h in filtered["hits"])
     assert conc["total"] < len(scan(sections, "公安"))
-    assert conc["filters"] == {"doc": "", "article": facet["value"]}
+    assert conc["filters"] == {"doc": "", "article": facet["value"], "label": facet["label"]}
     for url in [*conc["sort_urls"].values(), conc["csv_url"], conc["first_url"]]:
         assert parse_qs(urlsplit(url).query)["article"] == [facet["value"]]
     assert "article" not in parse_qs(urlsplit(conc["unfiltered_url"]).query)

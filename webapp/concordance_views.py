@@ -14,7 +14,7 @@ import indexer
 from . import urls
 from .index_access import get_session
 from .limits import budget_s, expensive
-from .params import FILTER_PARAMS, ConcordanceParams, last_page, read_query
+from .params import FILTER_PARAMS, ConcordanceParams, filters_dict, last_page, read_query
 
 bp = Blueprint("concordance", __name__)
 
@@ -45,7 +45,7 @@ def _data() -> tuple[ConcordanceParams, dict]:
         "query": params.q,
         "read_as": parsed.reading,
         "sort": params.sort,
-        "filters": {"doc": params.doc, "article": params.article},
+        "filters": filters_dict(params, get_session()),
         "unknown_filters": [FILTER_PARAMS[f] for f in conc.unknown_filters],
         "unfiltered_url": urls.concordance_url(params.q, params.sort, per_page=params.per_page),
         "total": conc.total,

@@ -8,7 +8,7 @@ from urllib.parse import unquote_to_bytes
 from flask import Flask, abort, request
 from werkzeug.datastructures import MultiDict
 
-from indexer import MAX_PER_PAGE
+from indexer import MAX_PER_PAGE, article_title_of
 
 DEFAULT_PER_PAGE = 10
 MAX_PAGE = 1000
@@ -155,3 +155,19 @@ def read_query(params_cls, session):
         return params, session.parse(params.q)
     except (ParamError, ValueError) as exc:  # QueryError is a ValueError
         abort(400, description=str(exc))
+
+
+def filters_dict(params, session) -> dict:
+    """The JSON of ``params``' filters (a :class:`SearchParams` or
+    :class:`ConcordanceParams`): ``{"doc", "article", "label"}``, ``label`` being what a
+    page shows for them: the article's title, else the document's (its id if the index
+    holds no such document), else None. A filtered page named the document by its id
+    (``report-c4f2a6fb89``) where its facet link had named it by its title: new-user
+    trial."""
+    if params.article:
+        label = article_title_of(params.article)
+    elif params.doc:
+        label = session.document_title(params.doc) or params.doc
+    else:
+        label = None
+    return {"doc": params.doc, "article": params.article, "label": label}

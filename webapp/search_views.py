@@ -11,7 +11,7 @@ import indexer
 from . import urls
 from .index_access import get_session, index_meta
 from .limits import budget_s, expensive
-from .params import FILTER_PARAMS, SearchParams, last_page, read_query
+from .params import FILTER_PARAMS, SearchParams, filters_dict, last_page, read_query
 
 bp = Blueprint("search", __name__)
 
@@ -56,7 +56,7 @@ def _facets_dict(params: SearchParams, facets: indexer.Facets | None) -> dict:
             "more_documents": facets.more_documents, "more_articles": facets.more_articles}
 
 
-def _page_dict(params: SearchParams, page: indexer.Page) -> dict:
+def _page_dict(params: SearchParams, page: indexer.Page, session: indexer.SearchSession) -> dict:
     """The one shape both formats share."""
     return {
         "query": params.q,
@@ -69,7 +69,7 @@ def _page_dict(params: SearchParams, page: indexer.Page) -> dict:
         "last_page": last_page(page.pages),
         "hits": [_hit_dict(h, url) for h, url in zip(page.hits, urls.hit_urls(
             params, [(h.doc_id, h.section_id) for h in page.hits]))],
-        "filters": {"doc": params.doc, "article": params.article},
+        "filters": filters_dict(params, session),
         "unknown_filters": [FILTER_PARAMS[f] for f in page.unknown_filters],
         "unknown_documents": list(page.unknown_documents),
         "unfiltered_url": urls.search_url(replace(params, page=1, doc="", article="")),
@@ -98,7 +98,7 @@ def _run_search() -> tuple[SearchParams, indexer.Page, dict]:
     with expensive():
         page = session.search(parsed, page=params.page, per_page=params.per_page,
                               filters=filters, budget_s=budget_s())
-    return params, page, _page_dict(params, page)
+    return params, page, _page_dict(params, page, session)
 
 
 @bp.get("/")
