@@ -199,7 +199,11 @@ def _markdown_drafts(document: Document, doc_title: str) -> list[_Draft]:
             path = [h for _, h in stack]
             if path and path[0] == doc_title:
                 path = path[1:]
-            article = path[0] if len(path) > 1 else ""
+            # the top heading below the document's title is the article, its own section
+            # included (as a magazine article's intro is), so that the article facet counts
+            # every hit inside it: a "## 下一步工作" without subheadings, and the text under
+            # "## 主要议题" before its first "###", counted in no article (new-user trial)
+            article = path[0] if path else ""
             drafts.append(_Draft(line, article, "", start, start + len(line)))
         elif line.strip():
             if not drafts:
@@ -279,6 +283,8 @@ def split_sections(document: Document) -> list[Section]:
     sections = []
     for ordinal, d in enumerate(drafts):
         crumbs = tuple(c for c in (doc_title, d.article_title, d.title) if c)
+        if len(crumbs) == 3 and crumbs[2] == crumbs[1]:  # an article's own section
+            crumbs = crumbs[:2]
         if d.title == doc_title and not d.article_title:
             crumbs = (doc_title,)
         sections.append(

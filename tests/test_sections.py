@@ -81,7 +81,11 @@ def test_markdown_headings_make_sections():
     sections = split_sections(doc)
     assert [s.title for s in sections] == ["总题", "总题", "第一章", "第一节", "第二章"]
     assert sections[3].breadcrumb == ("总题", "第一章", "第一节")
-    assert sections[3].article_title == "第一章"
+    # a top heading's own section is in its article, with or without subheadings (a "##"
+    # section without any was in no article, so the article facet missed its hits)
+    assert [s.article_title for s in sections] == ["", "", "第一章", "第一章", "第二章"]
+    assert sections[2].breadcrumb == ("总题", "第一章")
+    assert sections[4].breadcrumb == ("总题", "第二章")
     assert sections[3].text == "第一节\n正文一。\n\n```\n# 代码\n```"
     assert sections[4].text == "第二章\n\n正文二。"
     assert "#" not in sections[2].text and "**" not in sections[4].text
