@@ -533,9 +533,15 @@ def update(seeds_dir: str | os.PathLike, index_dir: str | os.PathLike, rebuild: 
     try:
         user_words, synonyms, config_failed = _read_config(seeds_dir)
         signature = analysis_signature(user_words)
-        files = {f.rel_path: f for f in scanned.files}
         live = _read_current(index_dir)
         meta = read_meta(index_dir)
+        if meta != before_meta:
+            # another update committed between our scan and our lock: it may have indexed a
+            # newer version of a file than the one we read, which we would put back (breaker)
+            scanned_ns = time.time_ns()
+            scanned = scan(seeds_dir, None if rebuild else _known_files(meta),
+                           exclude=index_dir)
+        files = {f.rel_path: f for f in scanned.files}
         _remove_abandoned_builds(index_dir, live)
         full = rebuild or live is None or meta is None or meta.get("signature") != signature
         known: dict[str, str] = {} if full else meta["manifest"]
@@ -584,9 +590,9 @@ def update(seeds_dir: str | os.PathLike, index_dir: str | os.PathLike, rebuild: 
             else:
                 report.sections = meta["sections"]
                 if meta.get("unreadable") == unreadable and meta.get("synonyms") == synonyms:
-                    if meta.get("stat_keys") != stat_keys or before != seeds_now or \
-                            meta.get("skipped") != skipped["skipped"] or \
-                            meta.get("skipped_count") != skipped["skipped_count"] or \
+                    listed = before == seeds_now and meta.get("skipped") == skipped["skipped"] \
+                        and meta.get("skipped_count") == skipped["skipped_count"]
+                    if not listed or meta.get("stat_keys") != stat_keys or \
                             any(f.data is not None for f in scanned_files):
                         # same content, new stat keys (a touched or copied file): record them
                         # so the next scan need not read those files again; or the same
@@ -598,12 +604,17 @@ def update(seeds_dir: str | os.PathLike, index_dir: str | os.PathLike, rebuild: 
                         # service started on files copied in just before its first build
                         # read and hashed all of them at every start: 0.5 s of cn-laws').
                         #
-                        # The index itself is current: a full disk must not fail the update
-                        # (a service would refuse to start), only leave the record as it was.
-                        with contextlib.suppress(OSError):
-                            _write_meta(gen, {**meta, "stat_keys": stat_keys,
-                                              "scanned_ns": scanned_ns, "seeds_dir": seeds_now,
-                                              **skipped})
+                        # When only the stat keys and the scan time are new, the record is a
+                        # saving for the next scan: a full disk must not fail the update (a
+                        # service would refuse to start). A new folder or new skipped files
+                        # must be recorded (a bare update reads the folder recorded: breaker).
+                        record = {**meta, "stat_keys": stat_keys, "scanned_ns": scanned_ns,
+                                  "seeds_dir": seeds_now, **skipped}
+                        if listed:
+                            with contextlib.suppress(OSError):
+                                _write_meta(gen, record)
+                        else:
+                            _write_meta(gen, record)
                     report.failed = sorted(report.failed + unreadable)
                     report.generation = gen.name
                     report.seconds = time.monotonic() - started

@@ -306,6 +306,56 @@ def test_an_update_that_cannot_record_its_scan_still_succeeds(tmp_path, monkeypa
     assert_matches_full_rebuild(seeds, index_dir, tmp_path, ["武警", "公安"])
 
 
+def test_an_update_that_cannot_record_a_new_folder_fails(tmp_path, monkeypatch):
+    """The same files in another folder must be recorded (a bare update reads the folder
+    recorded): when that cannot be written the update fails and says so, rather than report
+    success and follow the old folder afterwards (breaker)."""
+    import errno
+    import os
+    import shutil
+
+    from indexer import indexing
+
+    seeds, index_dir = tmp_path / "seeds", tmp_path / "ix"
+    write(seeds / "a.txt", PARAGRAPHS[:3])
+    indexer.update(seeds, index_dir)
+    moved = tmp_path / "moved"
+    shutil.copytree(seeds, moved)
+
+    def full(path, *args, **kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(indexing.Path, "write_text", full)
+    with pytest.raises(indexer.IndexWriteError):
+        indexer.update(moved, index_dir)
+    monkeypatch.undo()
+    assert indexer.read_meta(index_dir)["seeds_dir"] == os.path.abspath(seeds)
+    assert not list(index_dir.glob("gen-*/*.tmp"))
+
+
+def test_an_update_that_waited_behind_another_indexes_what_that_one_saw(tmp_path, monkeypatch):
+    """An update that read the files, then found another update had committed before it got
+    the lock, reads them again: it put back the older version it had read, and the index
+    differed from a fresh build until the next update (breaker)."""
+    from indexer import indexing
+
+    seeds, index_dir = tmp_path / "seeds", tmp_path / "ix"
+    write(seeds / "a.txt", PARAGRAPHS[:3])
+    indexer.update(seeds, index_dir)
+    (seeds / "a.txt").write_text("一、第一版的文字。\n", encoding="utf-8")
+    real_lock = indexing._lock
+
+    def another_update_first(folder):
+        monkeypatch.setattr(indexing, "_lock", real_lock)
+        (seeds / "a.txt").write_text("一、第二版的内容。\n", encoding="utf-8")
+        assert indexer.update(seeds, index_dir).changed == ["a.txt"]
+        return real_lock(folder)
+
+    monkeypatch.setattr(indexing, "_lock", another_update_first)
+    indexer.update(seeds, index_dir)  # read the first version, then waited
+    assert_matches_full_rebuild(seeds, index_dir, tmp_path, ["第一版", "第二版", "武警"])
+
+
 def test_kept_substring_matches_follow_deletions_and_changes(tmp_path, monkeypatch):
     """Verified substring matches are kept per segment (``matching._containing``). A section
     deleted from a segment whose matches were kept must drop out of the answer, and a changed
