@@ -257,6 +257,21 @@ def test_error_page_keeps_the_query(client):
     assert "“0”" in page.select_one(".message").get_text()
 
 
+def test_a_gone_document_offers_its_query_across_all_documents(client):
+    """A bookmark of a document that was deleted answers 404 with its reason first and a link
+    searching its query in all documents (new-user trial: a bare "404" and only a link home)."""
+    resp = client.get("/doc/gone-0123456789", query_string={"q": "两个确立"})
+    assert resp.status_code == 404
+    page = soup(resp)
+    assert page.find("h1").get_text() == page.select_one(".message").get_text() != "404"
+    assert page.select_one(".code").get_text() == "HTTP 404"
+    link = page.find("a", string="在全部文档中搜索“两个确立”")
+    data = client.get(link["href"].replace("/search?", "/search.json?")).get_json()
+    assert data["query"] == "两个确立" and data["total"] > 0
+    bad = soup(client.get("/search", query_string={"q": "两个确立", "page": "0"}))
+    assert not bad.find("a", string=lambda t: t and t.startswith("在全部文档中搜索"))
+
+
 def test_page_past_the_end(client):
     resp = client.get("/search", query_string={"q": "两个确立", "page": "5"})
     page = soup(resp)
