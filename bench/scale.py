@@ -42,6 +42,7 @@ import json
 import os
 import resource
 import shutil
+import signal
 import socket
 import sqlite3
 import statistics
@@ -624,6 +625,9 @@ def report(r: dict) -> None:
 
 
 def main() -> int:
+    # SIGTERM (a timeout, a killed job) exits through the finally blocks that stop the
+    # children, as Ctrl-C does: the service and the bare app were left running (breaker)
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--corpus", type=Path, action="append",
                     help="a folder of documents (repeatable; default: cctv-news and cn-laws)")

@@ -36,5 +36,5 @@ def test_bare_server_answers_as_many_bytes_as_asked():
     answer = client.get("/?n=22943")
     assert answer.status_code == 200 and len(answer.data) == 22943
     assert answer.get_json() == "x" * 22941
-    for n in ("1", "abc", str(bare.MAX_BYTES + 1)):
+    for n in ("1", "abc", "1_000", "\u0661\u0662", str(bare.MAX_BYTES + 1)):
         assert client.get(f"/?n={n}").status_code == 400
