@@ -68,6 +68,11 @@ def article_title_of(key: str) -> str:
     return key.partition(ARTICLE_KEY_SEP)[2]
 
 
+def article_doc_id(key: str) -> str:
+    """The document id of an ``article_key``."""
+    return key.partition(ARTICLE_KEY_SEP)[0]
+
+
 class NgramField(TEXT):
     """A ``TEXT`` field of the normalized text's character n-grams (n = 1 or 2, one per
     position), indexed without building a Whoosh ``Token`` per character.

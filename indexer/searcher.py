@@ -23,7 +23,7 @@ from .query import (
     relaxed, synonym_map, with_phrase,
 )
 from .postings import section_normalized, section_text, stored_record
-from .schema import article_title_of
+from .schema import article_doc_id, article_title_of
 from .segment_cache import per_segment, segment_leaves
 from .storage import read_ahead_columns
 
@@ -465,8 +465,15 @@ class SearchSession:
         # sections outside any article have a key with an empty article part: not a facet
         # value, and left out before the top is taken so they never displace a real article
         top, article_count = matching.facet_top(matches, "article_key", MAX_FACET_VALUES,
-                                                _in_an_article, holders=False)
-        articles = tuple(FacetValue(key, article_title_of(key), n) for key, n, _ in top)
+                                                _in_an_article)
+        titles = [article_title_of(key) for key, _, _ in top]
+        # articles of one title in several documents (each law's 第一章 总则) are told apart
+        # by their document's title
+        shared = {t for t in titles if titles.count(t) > 1}
+        articles = tuple(
+            FacetValue(key, f"{title}（{self._doc_title(d, article_doc_id(key))}）"
+                       if title in shared else title, n)
+            for (key, n, d), title in zip(top, titles))
         return Facets(documents, articles, doc_count - len(documents),
                       article_count - len(articles))
 

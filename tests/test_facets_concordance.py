@@ -66,6 +66,34 @@ def test_a_filtered_page_names_its_document_and_article_by_title(client, section
     assert data["filters"]["label"] == article.article_title
 
 
+def test_articles_of_one_title_in_several_documents_are_told_apart(tmp_path):
+    """Each law's "## 第一章 总则" is an article of its own: where the facet lists several of
+    one title, each names its document, and its link filters to exactly its hits."""
+    from webapp import create_app
+
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    for name, n in (("甲法", 2), ("乙法", 1)):
+        body = "\n\n".join(["第一条 本法所称示范单位。"] * n)
+        (seeds / f"{name}.md").write_text(
+            f"# {name}\n\n## 第一章 总则\n\n{body}\n\n## 第二章 附则\n\n示范条款。\n",
+            encoding="utf-8")
+    sections = oracle.load_sections(seeds)
+    hits = [s for s in sections if s.section_id in oracle.unquoted(sections, "示范")]
+    want = Counter(f"{s.article_title}（{s.doc_title}）" for s in hits)
+    assert len(want) == 4 and all(s.article_title for s in hits)  # the case under test
+    indexer.update(seeds, tmp_path / "ix")
+    client = create_app({"SEEDS_DIR": str(seeds), "INDEX_DIR": str(tmp_path / "ix"),
+                         "TESTING": True}).test_client()
+    facets = client.get("/search.json", query_string={"q": "示范"}).get_json()["facets"]
+    assert {f["label"]: f["count"] for f in facets["articles"]} == dict(want)
+    for f in facets["articles"]:
+        args = {k: v[0] for k, v in parse_qs(urlsplit(f["url"]).query).items()}
+        filtered = client.get("/search.json", query_string=args).get_json()
+        assert filtered["total"] == f["count"]
+        assert {f"{h['article_title']}（{h['doc_title']}）" for h in filtered["hits"]} == {f["label"]}
+
+
 def scan(sections, q):
     """Every occurrence by brute force: (section_id, start_char, end_char)."""
     needle = normalized(q)
