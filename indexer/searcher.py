@@ -11,6 +11,7 @@ import json
 import math
 import time
 from bisect import bisect_right
+from collections import Counter
 from dataclasses import dataclass
 
 from . import matching
@@ -467,13 +468,15 @@ class SearchSession:
         top, article_count = matching.facet_top(matches, "article_key", MAX_FACET_VALUES,
                                                 _in_an_article)
         titles = [article_title_of(key) for key, _, _ in top]
-        # articles of one title in several documents (each law's 第一章 总则) are told apart
-        # by their document's title
-        shared = {t for t in titles if titles.count(t) > 1}
+        # articles of one title in several documents (each law's 第一章 总则, or 第一章  总则
+        # with two spaces: titles equal but for white space) are told apart by their
+        # document's title
+        read = ["".join(t.split()) for t in titles]
+        alike = Counter(read)
         articles = tuple(
             FacetValue(key, f"{title}（{self._doc_title(d, article_doc_id(key))}）"
-                       if title in shared else title, n)
-            for (key, n, d), title in zip(top, titles))
+                       if alike[r] > 1 else title, n)
+            for (key, n, d), title, r in zip(top, titles, read))
         return Facets(documents, articles, doc_count - len(documents),
                       article_count - len(articles))
 

@@ -68,15 +68,16 @@ def test_a_filtered_page_names_its_document_and_article_by_title(client, section
 
 def test_articles_of_one_title_in_several_documents_are_told_apart(tmp_path):
     """Each law's "## 第一章 总则" is an article of its own: where the facet lists several of
-    one title, each names its document, and its link filters to exactly its hits."""
+    one title (or of titles that read the same, 第一章  总则 with two spaces), each names its
+    document, and its link filters to exactly its hits."""
     from webapp import create_app
 
     seeds = tmp_path / "seeds"
     seeds.mkdir()
-    for name, n in (("甲法", 2), ("乙法", 1)):
+    for name, n, space in (("甲法", 2, " "), ("乙法", 1, "  ")):  # two spaces read the same
         body = "\n\n".join(["第一条 本法所称示范单位。"] * n)
         (seeds / f"{name}.md").write_text(
-            f"# {name}\n\n## 第一章 总则\n\n{body}\n\n## 第二章 附则\n\n示范条款。\n",
+            f"# {name}\n\n## 第一章{space}总则\n\n{body}\n\n## 第二章 附则\n\n示范条款。\n",
             encoding="utf-8")
     sections = oracle.load_sections(seeds)
     hits = [s for s in sections if s.section_id in oracle.unquoted(sections, "示范")]
