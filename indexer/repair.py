@@ -111,6 +111,16 @@ def _is_body(paragraph: str) -> bool:
     return "\n" in paragraph or any(c in rest for c in CLAUSE_MARKS)
 
 
+def heading_line(line: str) -> bool:
+    """Whether ``line`` (stripped) is a numbered heading on a line of its own: ``一、`` and no
+    clause mark after it ("一、关于2023年度全市安全生产工作目标任务完成情况"). Such a line is
+    never continued by the next one, however long (one of 20 characters or more took the
+    body's first sentence into its section's title: breaker)."""
+    numbered = SECTION_NUMBER.match(line)
+    return bool(numbered) and not any(c in line[numbered.end():] for c in CLAUSE_MARKS) \
+        and not ends_sentence(line)
+
+
 def continues(p: str, q: str) -> bool:
     """Whether paragraph ``q`` continues paragraph ``p`` across a page break (rule above)."""
     if ends_sentence(p) or not _is_body(p) or _starts_block(q):
@@ -133,14 +143,16 @@ def join_lines(paragraph: str) -> str:
 
     A line at least :data:`LINE_MIN_CHARS` long that does not end a sentence is continued by
     the next line unless that one starts a block (numbered section, Markdown list or heading,
-    signature); short lines (titles, bylines, list items) keep their line breaks.
+    signature) or the line is a heading (:func:`heading_line`, :func:`is_part_heading`);
+    short lines (titles, bylines, list items) keep their line breaks.
     """
     lines = paragraph.split("\n")
     out = [lines[0]]
     for line in lines[1:]:
         prev = out[-1]
         if (line.strip() and len(prev.strip()) >= LINE_MIN_CHARS and not ends_sentence(prev)
-                and not _starts_block(line.strip()) and not is_part_heading(prev.strip())):
+                and not _starts_block(line.strip()) and not is_part_heading(prev.strip())
+                and not heading_line(prev.strip())):
             out[-1] = _glue(prev, line)
         else:
             out.append(line)

@@ -474,9 +474,10 @@ class SearchSession:
         read = ["".join(t.split()) for t in titles]
         alike = Counter(read)
         articles = tuple(
-            FacetValue(key, f"{title}（{self._doc_title(d, article_doc_id(key))}）"
-                       if alike[r] > 1 else title, n)
-            for (key, n, d), title, r in zip(top, titles, read))
+            FacetValue(key, f"{title}（{self._doc_title(d, doc) or doc}）" if alike[r] > 1
+                       else title, n)
+            for (key, n, d), title, r, doc in zip(top, titles, read,
+                                                   (article_doc_id(k) for k, _, _ in top)))
         return Facets(documents, articles, doc_count - len(documents),
                       article_count - len(articles))
 

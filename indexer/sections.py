@@ -77,6 +77,7 @@ class _Draft:
     author: str
     start: int
     end: int
+    own: bool = False  # the article's own section (its heading is the article's)
 
 
 def _paragraph_spans(text: str) -> list[tuple[int, int]]:
@@ -105,8 +106,10 @@ def _heading_sentence(paragraph: str) -> str:
     first line. A line break left inside a repaired paragraph (:func:`indexer.repair.join_lines`
     joins wrapped lines of 20 characters or more that end no sentence) follows a heading line
     of its own, as in a notice's "一、总体要求" ⏎ "为进一步规范……" (whose title was the heading,
-    a line break and the body's first sentence: new-user trial)."""
-    first = paragraph.split("\n", 1)[0].split("。", 1)[0].strip()
+    a line break and the body's first sentence: new-user trial), however long the heading
+    (:func:`indexer.repair.heading_line`)."""
+    lines = paragraph.splitlines()  # every line boundary: a form feed or U+2028 as well
+    first = (lines[0] if lines else "").split("。", 1)[0].strip()
     return first if len(first) <= MAX_TITLE_CHARS else first[: MAX_TITLE_CHARS - 1] + "…"
 
 
@@ -204,7 +207,7 @@ def _markdown_drafts(document: Document, doc_title: str) -> list[_Draft]:
             # every hit inside it: a "## 下一步工作" without subheadings, and the text under
             # "## 主要议题" before its first "###", counted in no article (new-user trial)
             article = path[0] if path else ""
-            drafts.append(_Draft(line, article, "", start, start + len(line)))
+            drafts.append(_Draft(line, article, "", start, start + len(line), len(path) == 1))
         elif line.strip():
             if not drafts:
                 drafts.append(_Draft(doc_title, "", "", start, start + len(line)))
@@ -261,7 +264,7 @@ def _bounded(drafts: list[_Draft], text: str) -> list[_Draft]:
         bounds.append(d.end)
         for n, (start, end) in enumerate(zip(bounds, bounds[1:]), 1):
             title = d.title if n == 1 else PART_TITLE.format(title=d.title or "正文", n=n)
-            out.append(_Draft(title, d.article_title, d.author, start, end))
+            out.append(_Draft(title, d.article_title, d.author, start, end, d.own))
     return out
 
 
@@ -282,9 +285,8 @@ def split_sections(document: Document) -> list[Section]:
     drafts = _bounded(drafts, document.text)
     sections = []
     for ordinal, d in enumerate(drafts):
-        crumbs = tuple(c for c in (doc_title, d.article_title, d.title) if c)
-        if len(crumbs) == 3 and crumbs[2] == crumbs[1]:  # an article's own section
-            crumbs = crumbs[:2]
+        crumbs = tuple(c for c in (doc_title, d.article_title if not d.own else "", d.title)
+                       if c)
         if d.title == doc_title and not d.article_title:
             crumbs = (doc_title,)
         sections.append(

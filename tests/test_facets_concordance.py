@@ -45,9 +45,9 @@ def test_doc_filter_is_kept_in_the_url(client):
 
 
 def test_a_filtered_page_names_its_document_and_article_by_title(client, sections):
-    """The note over a filtered results page or concordance names the document (or article)
-    as its facet link does, by its title, not by its id (new-user trial); a document the
-    index does not hold keeps its id, and the page says it is not there."""
+    """The note over a filtered results page or concordance names the document by its title,
+    not by its id (new-user trial), and an article by its title and its document's; a
+    document the index does not hold keeps its id, and the page says it is not there."""
     doc = sections[0].doc_id
     title = sections[0].doc_title
     assert title and title != doc
@@ -63,7 +63,8 @@ def test_a_filtered_page_names_its_document_and_article_by_title(client, section
     article = next(s for s in sections if s.article_title)
     key = f"{article.doc_id}\x1f{article.article_title}"
     data = client.get("/search.json", query_string={"q": "公安", "article": key}).get_json()
-    assert data["filters"]["label"] == article.article_title
+    # with its document's title: each law has its 第一章 总则 (breaker)
+    assert data["filters"]["label"] == f"{article.article_title}（{article.doc_title}）"
 
 
 def test_articles_of_one_title_in_several_documents_are_told_apart(tmp_path):
@@ -74,15 +75,18 @@ def test_articles_of_one_title_in_several_documents_are_told_apart(tmp_path):
 
     seeds = tmp_path / "seeds"
     seeds.mkdir()
-    for name, n, space in (("甲法", 2, " "), ("乙法", 1, "  ")):  # two spaces read the same
+    # two spaces read the same; a title of nothing but markup names the document by its id
+    for name, title, n, space in (("甲法", "甲法", 2, " "), ("乙法", "乙法", 1, "  "),
+                                  ("丙法", "** **", 1, " ")):
         body = "\n\n".join(["第一条 本法所称示范单位。"] * n)
         (seeds / f"{name}.md").write_text(
-            f"# {name}\n\n## 第一章{space}总则\n\n{body}\n\n## 第二章 附则\n\n示范条款。\n",
+            f"# {title}\n\n## 第一章{space}总则\n\n{body}\n\n## 第二章 附则\n\n示范条款。\n",
             encoding="utf-8")
     sections = oracle.load_sections(seeds)
     hits = [s for s in sections if s.section_id in oracle.unquoted(sections, "示范")]
-    want = Counter(f"{s.article_title}（{s.doc_title}）" for s in hits)
-    assert len(want) == 4 and all(s.article_title for s in hits)  # the case under test
+    want = Counter(f"{s.article_title}（{s.doc_title or s.doc_id}）" for s in hits)
+    assert len(want) == 6 and all(s.article_title for s in hits)  # the case under test
+    assert sum(not s.doc_title for s in hits) == 2
     indexer.update(seeds, tmp_path / "ix")
     client = create_app({"SEEDS_DIR": str(seeds), "INDEX_DIR": str(tmp_path / "ix"),
                          "TESTING": True}).test_client()
@@ -92,7 +96,8 @@ def test_articles_of_one_title_in_several_documents_are_told_apart(tmp_path):
         args = {k: v[0] for k, v in parse_qs(urlsplit(f["url"]).query).items()}
         filtered = client.get("/search.json", query_string=args).get_json()
         assert filtered["total"] == f["count"]
-        assert {f"{h['article_title']}（{h['doc_title']}）" for h in filtered["hits"]} == {f["label"]}
+        assert {f"{h['article_title']}（{h['doc_title'] or h['doc_id']}）"
+                for h in filtered["hits"]} == {f["label"]}
 
 
 def scan(sections, q):
@@ -171,7 +176,9 @@ def test_concordance_link_keeps_the_results_filter(client, sections):
     want = scan(_within(sections, doc_id, title), "公安")
     assert conc["total"] == len(want) == sum(h["match_count"] for h in filtered["hits"])
     assert conc["total"] < len(scan(sections, "公安"))
-    assert conc["filters"] == {"doc": "", "article": facet["value"], "label": facet["label"]}
+    title = next(s.doc_title for s in sections if s.doc_id == doc_id)
+    assert conc["filters"] == {"doc": "", "article": facet["value"],
+                               "label": f"{facet['label']}（{title}）"}
     for url in [*conc["sort_urls"].values(), conc["csv_url"], conc["first_url"]]:
         assert parse_qs(urlsplit(url).query)["article"] == [facet["value"]]
     assert "article" not in parse_qs(urlsplit(conc["unfiltered_url"]).query)

@@ -86,6 +86,11 @@ def test_markdown_headings_make_sections():
     assert [s.article_title for s in sections] == ["", "", "第一章", "第一章", "第二章"]
     assert sections[2].breadcrumb == ("总题", "第一章")
     assert sections[4].breadcrumb == ("总题", "第二章")
+    # a subheading of the article's title is not the article's own section (breaker)
+    raw = "# 总题\n\n## 概述\n\n引言。\n\n### 概述\n\n正文。\n"
+    crumbs = [s.breadcrumb for s in split_sections(read_document(
+        SourceFile("e.md", raw.encode(), "0")))]
+    assert crumbs == [("总题",), ("总题", "概述"), ("总题", "概述", "概述")]
     assert sections[3].text == "第一节\n正文一。\n\n```\n# 代码\n```"
     assert sections[4].text == "第二章\n\n正文二。"
     assert "#" not in sections[2].text and "**" not in sections[4].text
@@ -142,3 +147,11 @@ def test_a_numbered_heading_on_a_line_of_its_own_is_the_whole_title():
         "四、坚持统筹推进，把档案管理工作同业务工作同部署、同落实、同检查，确保各项要求落到实处"]
     assert all("\n" not in s.title and "\n" not in "".join(s.breadcrumb) for s in sections)
     assert sections[1].text.startswith("一、总体要求\n为进一步规范")
+    # a heading line of 20 characters or more is not joined to the body as a wrapped line
+    # would be, and any line boundary ends it (a form feed, U+2028, CRLF): breaker
+    long_heading = "一、关于2023年度全市安全生产工作目标任务完成情况"
+    for sep in ("\n", "\r\n", "\f", "\u2028", "\x85"):
+        raw = f"通知\n\n{long_heading}{sep}全市生产安全事故起数和死亡人数实现双下降。继续努力。\n"
+        titles = [s.title for s in split_sections(read_document(
+            SourceFile("n.txt", raw.encode("utf-8"), "0")))]
+        assert titles == ["通知", long_heading], repr(sep)

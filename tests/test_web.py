@@ -270,6 +270,8 @@ def test_a_gone_document_offers_its_query_across_all_documents(client):
     assert data["query"] == "两个确立" and data["total"] > 0
     bad = soup(client.get("/search", query_string={"q": "两个确立", "page": "0"}))
     assert not bad.find("a", string=lambda t: t and t.startswith("在全部文档中搜索"))
+    blank = soup(client.get("/doc/gone-0123456789", query_string={"q": "   "}))
+    assert not blank.find("a", string=lambda t: t and t.startswith("在全部文档中搜索"))
 
 
 def test_page_past_the_end(client):
