@@ -98,6 +98,10 @@ def test_articles_of_one_title_in_several_documents_are_told_apart(tmp_path):
         assert filtered["total"] == f["count"]
         assert {f"{h['article_title']}（{h['doc_title'] or h['doc_id']}）"
                 for h in filtered["hits"]} == {f["label"]}
+        # on a filtered page, every facet link replaces the filter: none leads to nothing
+        for g in filtered["facets"]["documents"] + filtered["facets"]["articles"]:
+            args = {k: v[0] for k, v in parse_qs(urlsplit(g["url"]).query).items()}
+            assert client.get("/search.json", query_string=args).get_json()["total"] == g["count"]
 
 
 def scan(sections, q):
@@ -313,7 +317,9 @@ def test_facet_links_are_the_links_search_url_builds(app, q):
     for params in (SearchParams(q), SearchParams(q, page=3, per_page=7, doc="d1", article="x")):
         with app.test_request_context("/"):
             for key in ("doc", "article"):
-                expected = [urls.search_url(replace(params, page=1, **{key: v})) for v in values]
+                # a facet link replaces the page's filter
+                expected = [urls.search_url(replace(params, page=1, **{"doc": "", "article": "",
+                                                                       key: v})) for v in values]
                 assert urls.facet_urls(params, key, values) == expected
 
 

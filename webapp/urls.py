@@ -80,13 +80,16 @@ _PROBE = "zhsearchFacetProbe"
 
 
 def facet_urls(params: SearchParams, key: str, values: list[str]) -> list[str]:
-    """``search_url(replace(params, page=1, **{key: value}))`` for each of ``values`` (``key``:
-    ``"doc"`` or ``"article"``), with the part they share built once: a results page links
-    up to 40 facet values, and Werkzeug's URL builder took 14 µs a link (0.5 ms of a
-    ``/search.json`` answer); this takes 4."""
-    url = search_url(replace(params, page=1, **{key: _PROBE}))
+    """``search_url(replace(params, page=1, doc="", article="", **{key: value}))`` for each of
+    ``values`` (``key``: ``"doc"`` or ``"article"``): a facet link replaces the page's filter,
+    as the facets count the whole unfiltered result (a document's link on a page filtered to
+    another document's article found nothing: breaker). The part the links share is built
+    once: a results page links up to 40 facet values, and Werkzeug's URL builder took 14 µs
+    a link (0.5 ms of a ``/search.json`` answer); this takes 4."""
+    params = replace(params, page=1, doc="", article="")
+    url = search_url(replace(params, **{key: _PROBE}))
     if url.count(_PROBE) != 1:  # the query itself holds the stand-in: build each in full
-        return [search_url(replace(params, page=1, **{key: v})) for v in values]
+        return [search_url(replace(params, **{key: v})) for v in values]
     head, tail = url.split(_PROBE)
     return [head + _quoted(v, _QUERY_SAFE, True) + tail for v in values]
 
