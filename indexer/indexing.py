@@ -594,20 +594,14 @@ def update(seeds_dir: str | os.PathLike, index_dir: str | os.PathLike, rebuild: 
                         and meta.get("skipped_count") == skipped["skipped_count"]
                     if not listed or meta.get("stat_keys") != stat_keys or \
                             any(f.data is not None for f in scanned_files):
-                        # same content, new stat keys (a touched or copied file): record them
-                        # so the next scan need not read those files again; or the same
-                        # files in another folder (moved): record it, as a bare `python -m
-                        # indexer` reads the folder recorded (it read the old one: breaker)
-                        # (or other files came or went, which the pages list); or files
-                        # read again only because they had changed just before the last
-                        # scan (racy): the new scan time spares reading them next time (a
-                        # service started on files copied in just before its first build
-                        # read and hashed all of them at every start: 0.5 s of cn-laws').
-                        #
-                        # When only the stat keys and the scan time are new, the record is a
-                        # saving for the next scan: a full disk must not fail the update (a
-                        # service would refuse to start). A new folder or new skipped files
-                        # must be recorded (a bare update reads the folder recorded: breaker).
+                        # Same content, but something to record. New stat keys (a touched
+                        # or copied file) or a new scan time (files read again because they
+                        # changed just before the last scan: a service started on files
+                        # copied in just before its first build hashed them all at every
+                        # start) spare the next scan reading them: a saving, so a full disk
+                        # must not fail the update (a service would refuse to start). A new
+                        # folder (a bare `python -m indexer` reads the folder recorded) or new
+                        # skipped files (the pages list them) must be recorded (breaker).
                         record = {**meta, "stat_keys": stat_keys, "scanned_ns": scanned_ns,
                                   "seeds_dir": seeds_now, **skipped}
                         if listed:

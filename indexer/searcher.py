@@ -467,18 +467,18 @@ class SearchSession:
         # value, and left out before the top is taken so they never displace a real article
         top, article_count = matching.facet_top(matches, "article_key", MAX_FACET_VALUES,
                                                 _in_an_article)
-        titles = [article_title_of(key) for key, _, _ in top]
         # articles of one title in several documents (each law's 第一章 总则, or 第一章  总则
         # with two spaces: titles equal but for white space) are told apart by their
         # document's title
-        read = ["".join(t.split()) for t in titles]
-        alike = Counter(read)
-        articles = tuple(
-            FacetValue(key, f"{title}（{self._doc_title(d, doc) or doc}）" if alike[r] > 1
-                       else title, n)
-            for (key, n, d), title, r, doc in zip(top, titles, read,
-                                                   (article_doc_id(k) for k, _, _ in top)))
-        return Facets(documents, articles, doc_count - len(documents),
+        alike = Counter("".join(article_title_of(key).split()) for key, _, _ in top)
+        articles = []
+        for key, n, docnum in top:
+            label = article_title_of(key)
+            if alike["".join(label.split())] > 1:
+                doc_id = article_doc_id(key)
+                label = f"{label}（{self._doc_title(docnum, doc_id) or doc_id}）"
+            articles.append(FacetValue(key, label, n))
+        return Facets(documents, tuple(articles), doc_count - len(documents),
                       article_count - len(articles))
 
     def _leaf(self, docnum: int) -> tuple:
