@@ -354,6 +354,7 @@ def test_the_cached_dictionary_equals_jiebas_own_load(tmp_path, monkeypatch):
     cached = jieba.Tokenizer()
     cached.tmp_dir = str(tmp_path)
     analysis._load_default_dictionary(cached)
+    assert isinstance(cached.FREQ, analysis.PrefixDictionary)  # read lean, no dict built
     assert cached.total == own.total and cached.FREQ == own.FREQ
     assert cached.lcut("中华人民共和国刑法第二十六条") == own.lcut("中华人民共和国刑法第二十六条")
 
@@ -363,6 +364,105 @@ def test_the_cached_dictionary_equals_jiebas_own_load(tmp_path, monkeypatch):
                         lambda self, *a: pytest.fail("jieba's own slow load was used"))
     loaded = analysis._jieba(("两个确立 10",))
     assert loaded.FREQ["两个确立"] == 10 and loaded.FREQ["刑法"] == own.FREQ["刑法"]
+
+
+@pytest.fixture(scope="module")
+def jieba_own():
+    """jieba's own tokenizer, its dictionary loaded by jieba (a dict)."""
+    import jieba
+
+    own = jieba.Tokenizer()
+    own.initialize()
+    return own
+
+
+@pytest.fixture(scope="module")
+def lean_freq(jieba_own, tmp_path_factory):
+    """jieba's prefix dictionary as our cache gives it: a PrefixDictionary."""
+    from indexer import analysis
+
+    folder = tmp_path_factory.mktemp("cache")
+    key = analysis._dictionary_cache_key()
+    analysis._write_dictionary_cache(str(folder / "c"), key, (jieba_own.FREQ, jieba_own.total))
+    freq, total = analysis._read_dictionary_cache(str(folder / "c"), key)
+    assert isinstance(freq, analysis.PrefixDictionary) and total == jieba_own.total
+    return freq
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(st.text(st.characters(min_codepoint=0x4E00, max_codepoint=0x4FFF), max_size=4),
+                 st.text(max_size=6), st.integers(0, 498_000)))
+@example("")
+@example(0)
+def test_the_prefix_dictionary_looks_up_as_a_dict_does(jieba_own, lean_freq, probe):
+    """Words, prefixes, strings in no dictionary, the empty string and non-strings are found
+    (or not) with the same counts as in jieba's own dict; an integer probe stands for the
+    dictionary's entry at that rank and its neighbours."""
+    if isinstance(probe, int):
+        words = lean_freq.words
+        probes = [words[min(probe, len(words) - 1)], words[min(probe, len(words) - 1)] + "的",
+                  words[min(probe, len(words) - 1)][:-1], probe]
+    else:
+        probes = [probe]
+    own = jieba_own.FREQ
+    for p in probes:
+        assert (p in lean_freq) == (p in own)
+        assert lean_freq.get(p) == own.get(p) and lean_freq.get(p, -7) == own.get(p, -7)
+        if p in own:
+            assert lean_freq[p] == own[p]
+        else:
+            with pytest.raises(KeyError):
+                lean_freq[p]
+
+
+def test_the_prefix_dictionary_becomes_a_dict_when_it_has_cut_much_text(tmp_path, monkeypatch,
+                                                                         jieba_own, seeds_dir):
+    """A tokenizer read from the cache cuts queries with its PrefixDictionary as jieba's own
+    dict cuts them, a user dictionary's words included; once it has cut LEAN_CUT_CHARS
+    characters (indexing documents; the limit lowered to fit the seeds) it holds a dict of the same entries, and so it does after
+    ``complete_dictionaries`` (what a service runs once it answers); cuts stay the same."""
+    import jieba
+
+    from indexer import analysis
+
+    from .oracle import load_sections
+
+    texts = [normalized(s.text) for s in load_sections(seeds_dir)]
+    queries = [t[:12] for t in texts[:40]] + ["喜迎二十大 两个确立", "ＩＴ行业的iPhone用户"]
+    body = "".join(texts)
+    # the seeds hold 9,000 characters: the limit as low as the queries leave room for
+    monkeypatch.setattr(analysis, "LEAN_CUT_CHARS", len(body) // 2)
+    assert sum(map(len, queries)) < analysis.LEAN_CUT_CHARS
+    monkeypatch.setattr(analysis, "_cache_dir", [str(tmp_path)])
+    user = ("两个确立 10", "喜迎二十大")
+    for words in [(), user]:
+        own = jieba.Tokenizer()
+        own.FREQ, own.total, own.initialized = dict(jieba_own.FREQ), jieba_own.total, True
+        for entry in words:
+            parts = entry.split()
+            own.add_word(parts[0], int(parts[1]) if len(parts) > 1 else None)
+
+        def spans(tokenizer, of):  # word_spans with this tokenizer, nothing remembered
+            monkeypatch.setattr(analysis, "_jieba_tokenizers", {words: tokenizer})
+            monkeypatch.setattr(analysis, "_cut_cache", {})
+            return [word_spans(t, words) for t in of]
+
+        expected = spans(own, [*queries, body])
+        monkeypatch.setattr(analysis, "_jieba_tokenizers", {})
+        analysis._jieba(words)  # builds the cache on the first round, reads it on the second
+        monkeypatch.setattr(analysis, "_jieba_tokenizers", {})
+        tok = analysis._jieba(words)
+        assert isinstance(tok.FREQ, analysis.PrefixDictionary)
+        assert tok.FREQ == own.FREQ and tok.total == own.total
+        assert spans(tok, queries) == expected[:-1]
+        assert isinstance(tok.FREQ, analysis.PrefixDictionary)  # queries never make a dict
+        assert spans(tok, [body]) == expected[-1:]
+        assert type(tok.FREQ) is dict and tok.FREQ == own.FREQ
+    monkeypatch.setattr(analysis, "_jieba_tokenizers", {})
+    tok = analysis._jieba(user)
+    assert isinstance(tok.FREQ, analysis.PrefixDictionary)
+    analysis.complete_dictionaries()
+    assert type(tok.FREQ) is dict and tok.FREQ["两个确立"] == 10 and "喜迎二十" in tok.FREQ
 
 
 def _cache_file(key: bytes, freq: dict, total: int, n: int | None = None,

@@ -20,6 +20,40 @@ def test_status_json(client, seed_index):
     assert data["failed"] == [] and "full rebuild" in data["last_update"]
 
 
+def test_a_started_service_answers_at_once_and_warms_the_rest_in_the_background(
+        seeds_dir, seed_index, monkeypatch):
+    """``open_now`` (a service's start) loads what the first search needs, jieba's dictionary
+    as a PrefixDictionary, and answers searches while it loads the rest in the background:
+    ``/status.json`` says ``warming`` until then; after, the dictionary is a dict and the
+    answers are the same."""
+    import threading
+
+    from indexer import analysis
+    from webapp.index_access import open_now
+
+    monkeypatch.setattr(analysis, "_cache_dir", [str(seed_index)])  # as opening it sets
+    monkeypatch.setattr(analysis, "_jieba_tokenizers", {})
+    analysis._jieba(())  # writes the dictionary's cache if this process never loaded jieba
+    monkeypatch.setattr(analysis, "_jieba_tokenizers", {})  # as a fresh process has them
+    monkeypatch.setattr(analysis, "_cut_cache", {})
+    go_on = threading.Event()
+    complete = analysis.complete_dictionaries
+    monkeypatch.setattr(indexer.searcher, "complete_dictionaries",
+                        lambda: (go_on.wait(30), complete()))  # held until the test says
+    app = create_app({"TESTING": True, "SEEDS_DIR": str(seeds_dir), "INDEX_DIR": str(seed_index)})
+    open_now(app)
+    client = app.test_client()
+    assert client.get("/status.json").get_json()["warming"] is True
+    assert isinstance(analysis._jieba(()).FREQ, analysis.PrefixDictionary)
+    first = client.get("/search.json?q=公安 维护").get_json()
+    go_on.set()
+    app.extensions["zhsearch.warming"].join(30)
+    assert client.get("/status.json").get_json()["warming"] is False
+    assert type(analysis._jieba(()).FREQ) is dict
+    monkeypatch.setattr(analysis, "_cut_cache", {})
+    assert client.get("/search.json?q=公安 维护").get_json() == first and first["total"] > 0
+
+
 def test_status_page_lists_failures_and_encodings(corpus_client):
     page = BeautifulSoup(corpus_client.get("/status").get_data(as_text=True), "html.parser")
     failed = page.select_one(".failed").get_text()
