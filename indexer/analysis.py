@@ -30,8 +30,6 @@ from __future__ import annotations
 
 import array
 import contextlib
-from bisect import bisect_left
-from collections.abc import Mapping
 import functools
 import hashlib
 import logging
@@ -42,6 +40,8 @@ import sys
 import tempfile
 import threading
 import time
+from bisect import bisect_left
+from collections.abc import Mapping
 
 from whoosh.analysis import Token, Tokenizer
 
