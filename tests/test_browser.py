@@ -553,6 +553,31 @@ def test_concordance_line_opens_at_that_very_occurrence(page, live_server, secti
     assert _in_viewport(page, page.locator("mark.current"))
 
 
+def test_the_concordance_shows_its_whole_context_on_a_laptop_screen(browser, live_server, sections):
+    """At 1280 px every concordance line shows its 20 characters each side in full (they were
+    cut to 10-12 with an ellipsis: new-user trial), each cell's whole text in its title, and
+    the place column takes at most two lines a row."""
+    context = _context(browser, viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(live_server + "/concordance?q=" + quote("公安"))
+        rows = page.locator(".kwic tbody tr")
+        expected = sum(s.text.count("公安") for s in sections)
+        assert rows.count() == min(expected, 100) > 20
+        cut = page.evaluate("""[...document.querySelectorAll('.kwic td.left, .kwic td.right')]
+            .filter(e => e.scrollWidth > e.clientWidth + 1 || e.title !== e.textContent)
+            .map(e => e.textContent)""")
+        assert cut == []
+        lengths = page.evaluate("""[...document.querySelectorAll('.kwic td.left, .kwic td.right')]
+            .map(e => e.textContent.length)""")
+        assert max(lengths) == 20
+        lines = page.evaluate("""[...document.querySelectorAll('.kwic td.where span')].map(e =>
+            Math.round(e.getBoundingClientRect().height / parseFloat(getComputedStyle(e).lineHeight)))""")
+        assert max(lines) <= 2
+    finally:
+        context.close()
+
+
 def test_a_match_number_the_section_lacks_is_not_kept_in_the_address(page, live_server, sections):
     """``m=99`` in a section of two matches opens at the section's first match, and the address
     then names that match (it kept m=99, so a bookmark kept a number that means nothing:
