@@ -296,19 +296,6 @@ class Server:
             time.sleep(0.02)
         self.start_s = time.perf_counter() - t
 
-    def wait_warm(self, timeout_s: float = 60) -> None:
-        """Wait until the service has finished warming up in the background (``"warming"``
-        false in ``/status.json``), so that latencies are those of the running service, not
-        of its first second (the start has a figure of its own). Raises RuntimeError if it
-        has not within ``timeout_s``."""
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            status, body = self.get("/status.json")
-            if status == 200 and not json.loads(body).get("warming"):
-                return
-            time.sleep(0.05)
-        raise RuntimeError("the service did not finish warming up")
-
     def get(self, path: str, conn: http.client.HTTPConnection | None = None):
         own = conn is None
         conn = conn or http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
@@ -507,7 +494,6 @@ def run_corpus(corpus: Path, rounds: int, skip_stock: bool, http_queries: int) -
         sample = texts[::step][:http_queries]
         server = Server(seeds, index)
         try:
-            server.wait_warm()
             r["http_1"] = http_load(server, texts, 1, rounds)
             r["http_8"] = http_load(server, sample, CLIENTS, rounds)
             r["server_rss_kb"] = server.peak_rss_kb()
@@ -515,7 +501,6 @@ def run_corpus(corpus: Path, rounds: int, skip_stock: bool, http_queries: int) -
             server.stop()
         server = Server(seeds, index)
         try:
-            server.wait_warm()
             r["interleaved"] = interleaved(server, fts, texts)
         finally:
             server.stop()

@@ -129,13 +129,16 @@ class PrefixDictionary(Mapping):
     """jieba's prefix dictionary (``Tokenizer.FREQ``: each word's count, and 0 for each prefix
     of a word that is no word itself) as two parallel sequences in code point order, looked up
     by binary search, with words added later (jieba's ``add_word``) in a dict of their own.
+    Equal to the dict of the same entries.
 
-    Why: a dict of jieba's 498,113 entries takes 0.3–0.4 s to build, a fifth of a service's
-    start to first answer on cn-laws, while these sequences take 0.07 s; a lookup costs about
-    1 µs instead of 0.05, which a query's few dozen lookups do not feel but cutting whole
-    documents does. So a tokenizer starts with this and :func:`complete_dictionary` gives it
-    a dict when it is about to cut much text (:data:`LEAN_CUT_CHARS`) or when the service has
-    started (:func:`complete_dictionaries`). Equal to the dict of the same entries.
+    Why: a dict of jieba's 498,113 entries (and their counts as int objects) takes 0.3 s to
+    build, a sixth of a service's start to first answer on cn-laws, and 8 MB more memory:
+    loading jieba's dictionary takes 0.10 s instead of 0.32 (both with the file read and its
+    checksum; fresh processes, interleaved). A lookup
+    costs about 1 µs instead of 0.05: a query's cut takes 50 µs instead of 25 (cn-laws mix),
+    which no search feels, but cutting whole documents would. So a tokenizer starts with this
+    and is given a dict once it has cut :data:`LEAN_CUT_CHARS` characters (indexing;
+    :func:`complete_dictionary`); a service that only searches keeps it.
 
     Args:
         words: every entry, sorted, no duplicates (``list[str]``).
@@ -147,7 +150,7 @@ class PrefixDictionary(Mapping):
     def __init__(self, words: list[str], counts):
         self.words, self.counts = words, counts
         self.added: dict[str, int] = {}
-        self.cut_chars = 0  # characters cut through this dictionary (:func:`word_spans`)
+        self.cut_chars = 0  # characters cut through this dictionary (:func:`_cutter`)
 
     def _at(self, word) -> int:
         """The position of ``word`` in :attr:`words`, or -1."""
@@ -184,40 +187,30 @@ class PrefixDictionary(Mapping):
     def __len__(self) -> int:
         return len(self.words) + sum(1 for w in self.added if self._at(w) < 0)
 
-    def to_dict(self, step: int = 8192) -> dict[str, int]:
-        """The same entries as a dict, built ``step`` entries at a time, so that a thread doing
-        it in the background lets the others run between steps."""
-        freq: dict[str, int] = {}
-        for i in range(0, len(self.words), step):
-            freq.update(zip(self.words[i:i + step], self.counts[i:i + step]))
+    def to_dict(self) -> dict[str, int]:
+        """The same entries as a dict."""
+        freq = dict(zip(self.words, self.counts))
         freq.update(self.added)
         return freq
 
 
 LEAN_CUT_CHARS = 20_000
 """Characters a tokenizer cuts with its :class:`PrefixDictionary` before it is given a dict
-(:func:`word_spans`): about 20 ms of cutting at its slower lookups. Queries stay far below it;
-indexing reaches it within the first document or two."""
+(:func:`_cutter`): about 20 ms of cutting at its slower lookups. A searching service's queries
+take years to reach it; indexing reaches it within the first document or two."""
 _complete_lock = threading.Lock()
 
 
 def complete_dictionary(tok) -> None:
     """Give jieba tokenizer ``tok`` its prefix dictionary as a dict, if it has a
-    :class:`PrefixDictionary` (0.3–0.4 s of CPU for jieba's own); safe while other threads
-    cut with it, as both hold the same entries."""
+    :class:`PrefixDictionary` (0.3–0.4 s for jieba's own); safe while other threads cut with
+    it, as both hold the same entries."""
     lean = tok.FREQ
     if not isinstance(lean, PrefixDictionary):
         return
     with _complete_lock:
         if tok.FREQ is lean:
             tok.FREQ = lean.to_dict()
-
-
-def complete_dictionaries() -> None:
-    """:func:`complete_dictionary` for every tokenizer loaded in this process: what a service
-    runs in the background once it answers, so that its searches use dict lookups."""
-    for tok in list(_jieba_tokenizers.values()):
-        complete_dictionary(tok)
 
 
 def _dictionary_cache_key() -> bytes:
@@ -240,7 +233,8 @@ def _read_dictionary_cache(path: str, key: bytes) -> tuple[Mapping[str, int], in
     words as counts), since whoever can write the folder can make a valid checksum, and a
     wrong count makes every cut fail. Nothing in it is trusted to size an allocation (marshal,
     which jieba's own cache uses, allocates what five bytes declare: 4 GB for a tuple of 2**29
-    items). Words out of order (made on purpose) only cut text differently.
+    items). Words out of order (made on purpose, with a valid checksum) are not looked for:
+    checking costs 30 ms of every start, and such a file only cuts text differently.
 
     Opened non-blocking, so a FIFO at the path (put there at any moment) reads as empty instead
     of waiting forever for a writer; no more than :data:`MAX_DICTIONARY_CACHE_BYTES` is read.
@@ -317,7 +311,7 @@ def _load_default_dictionary(tok) -> None:
     dictionary, as ``jieba.Tokenizer.initialize`` would, but from our own cache, read in one
     piece (jieba's ``marshal.load(file)`` reads object by object through Python-level
     ``readinto`` calls, 0.8–1.5 s here, most of a service's start) into a
-    :class:`PrefixDictionary` (0.07 s; a dict takes 0.3–0.4 s), and built as a dict
+    :class:`PrefixDictionary` (0.10 s with the file read, a dict 0.32 s), and built as a dict
     with jieba's own ``gen_pfdict`` when the cache is missing, damaged or stale (jieba 0.42.1,
     ``jieba/__init__.py``). The cache is :data:`DICTIONARY_CACHE` in ``tok.tmp_dir`` or the
     system's temporary folder; with neither usable, nothing is cached.

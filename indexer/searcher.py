@@ -15,7 +15,6 @@ from collections import Counter
 from dataclasses import dataclass
 
 from . import matching
-from .analysis import complete_dictionaries
 from .deadline import TimeUp, hard_deadline
 from .highlight import Fragment, find_matches, make_snippet, mark, numbered_spans
 from .indexing import IndexHandle
@@ -327,22 +326,18 @@ class SearchSession:
             _finish(hard)
 
     def warm(self) -> None:
-        """Load now what the first searches would load: :meth:`warm_first`, then
-        :meth:`warm_rest`."""
-        self.warm_first()
-        self.warm_rest()
-
-    def warm_first(self) -> None:
-        """Load what every search needs, so that the first one is as fast as the rest: the word
-        analyzer (jieba's dictionary, as a :class:`indexer.analysis.PrefixDictionary`), the
-        index's ``meta.json`` (synonyms; a large collection's manifest takes milliseconds to
-        parse), the per-segment data searches use (:func:`indexer.matching.preload`) and the
-        article facet's filter; opens this session's searcher's readers of the stored fields
-        and section texts, which Whoosh opens on first use (reading the stored column's
-        offsets, one per section: 2–3 ms a cn-laws segment that the first hit paid); asks the
-        kernel to read those two columns' files into its page cache in the background
-        (:func:`indexer.storage.read_ahead_columns`); and imports what searches would import
-        on first use (:func:`_warm_imports`). About 0.6 s on cn-laws."""
+        """Load the word analyzer, the index's ``meta.json`` (synonyms; a large collection's
+        manifest takes milliseconds to parse), the per-segment data searches use
+        (:func:`indexer.matching.preload`) and the article facet's filter; opens this
+        session's searcher's readers of the stored fields and section texts, which Whoosh
+        opens on first use (reading the stored column's offsets, one per section: 2–3 ms a
+        cn-laws segment that the first hit paid); and asks the kernel to read those two
+        columns' files into its page cache in the background
+        (:func:`indexer.storage.read_ahead_columns`); and reads every document's title, which
+        the document facet shows (up to 20 titles a search, each a stored record to read the
+        first time: about a tenth of a millisecond a search on a fresh cn-laws server, 40 ms
+        here for all 3,475); and imports what searches would import on first use
+        (:func:`_warm_imports`)."""
         self.words("预热")
         self.handle.current_meta()
         matching.preload(self._searcher)
@@ -352,20 +347,10 @@ class SearchSession:
                 stored_record(reader, 0)
                 section_text(reader, 0)
                 read_ahead_columns(reader, ("text", "_stored"))
-        _warm_imports()
-
-    def warm_rest(self) -> None:
-        """Load what makes searches a little faster but not the first one slow, which a
-        service does in the background once it answers (about 0.4 s of CPU on cn-laws): jieba's
-        dictionary as a dict (:func:`indexer.analysis.complete_dictionaries`: a query's cut
-        then takes 30 µs instead of 180), and every document's title, which the document
-        facet shows (up to 20 titles a search, each a stored record to read the first time:
-        about a tenth of a millisecond a search on a fresh cn-laws server, 40–80 ms for all
-        3,475)."""
         for _, doc_ids, first in matching.documents_per_segment(self._searcher):
             for doc_id, docnum in zip(doc_ids, first):
                 self._doc_title(docnum, doc_id)
-        complete_dictionaries()
+        _warm_imports()
 
     def parse(self, text: str) -> ParsedQuery:
         """:func:`indexer.query.parse_query` with this index's synonyms.

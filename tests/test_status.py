@@ -20,14 +20,11 @@ def test_status_json(client, seed_index):
     assert data["failed"] == [] and "full rebuild" in data["last_update"]
 
 
-def test_a_started_service_answers_at_once_and_warms_the_rest_in_the_background(
+def test_a_service_searches_with_the_prefix_dictionary_as_it_would_with_a_dict(
         seeds_dir, seed_index, monkeypatch):
-    """``open_now`` (a service's start) loads what the first search needs, jieba's dictionary
-    as a PrefixDictionary, and answers searches while it loads the rest in the background:
-    ``/status.json`` says ``warming`` until then; after, the dictionary is a dict and the
-    answers are the same."""
-    import threading
-
+    """A started service (``open_now``) reads jieba's dictionary as a PrefixDictionary, not a
+    dict, and keeps it while it only searches; its answers (ranked by the query's words) are
+    those a dict gives."""
     from indexer import analysis
     from webapp.index_access import open_now
 
@@ -36,22 +33,18 @@ def test_a_started_service_answers_at_once_and_warms_the_rest_in_the_background(
     analysis._jieba(())  # writes the dictionary's cache if this process never loaded jieba
     monkeypatch.setattr(analysis, "_jieba_tokenizers", {})  # as a fresh process has them
     monkeypatch.setattr(analysis, "_cut_cache", {})
-    go_on = threading.Event()
-    complete = analysis.complete_dictionaries
-    monkeypatch.setattr(indexer.searcher, "complete_dictionaries",
-                        lambda: (go_on.wait(30), complete()))  # held until the test says
     app = create_app({"TESTING": True, "SEEDS_DIR": str(seeds_dir), "INDEX_DIR": str(seed_index)})
     open_now(app)
     client = app.test_client()
-    assert client.get("/status.json").get_json()["warming"] is True
-    assert isinstance(analysis._jieba(()).FREQ, analysis.PrefixDictionary)
-    first = client.get("/search.json?q=公安 维护").get_json()
-    go_on.set()
-    app.extensions["zhsearch.warming"].join(30)
-    assert client.get("/status.json").get_json()["warming"] is False
-    assert type(analysis._jieba(()).FREQ) is dict
+    queries = ["公安 维护", "两个确立", "青海省公安厅", "全面深化平安建设", "政治安全 稳定"]
+    lean = [client.get("/search.json", query_string={"q": q}).get_json() for q in queries]
+    tok = analysis._jieba(())
+    assert isinstance(tok.FREQ, analysis.PrefixDictionary)
+    analysis.complete_dictionary(tok)
+    assert type(tok.FREQ) is dict
     monkeypatch.setattr(analysis, "_cut_cache", {})
-    assert client.get("/search.json?q=公安 维护").get_json() == first and first["total"] > 0
+    assert [client.get("/search.json", query_string={"q": q}).get_json() for q in queries] == lean
+    assert all(page["total"] for page in lean)
 
 
 def test_status_page_lists_failures_and_encodings(corpus_client):

@@ -26,15 +26,13 @@ def _handle(warm_now: bool = False) -> indexer.IndexHandle:
                                                         handle.current_key):
                 handle = indexer.open_index(index_dir)
                 ext["zhsearch.handle"] = handle
-                if warm_now:  # the rest once it answers: not needed for the first search
-                    _warm(handle, indexer.SearchSession.warm_first)
-                    rest = indexer.SearchSession.warm_rest
+                if warm_now:
+                    _warm(handle)
                 else:
-                    rest = indexer.SearchSession.warm
-                warming = threading.Thread(target=_warm, args=(handle, rest), daemon=True,
-                                           name="index-warm-up")
-                ext["zhsearch.warming"] = warming
-                warming.start()
+                    warming = threading.Thread(target=_warm, args=(handle,), daemon=True,
+                                               name="index-warm-up")
+                    ext["zhsearch.warming"] = warming
+                    warming.start()
     return handle
 
 
@@ -51,34 +49,25 @@ def close_index(app: Flask, timeout_s: float = 60.0) -> None:
         handle.searchers.close()
 
 
-def _warm(handle: indexer.IndexHandle, how) -> None:
+def _warm(handle: indexer.IndexHandle) -> None:
     """Preload a newly opened index's analyzer and per-segment data, so the first searches
-    after a start or a rebuild are as fast as the rest: ``how(session)`` is one of
-    :class:`indexer.SearchSession`'s ``warm`` methods."""
+    after a start or a rebuild are as fast as the rest."""
     try:
         with indexer.SearchSession(handle) as session:
-            how(session)
+            session.warm()
     except Exception:  # noqa: BLE001 -- best effort: a search loads what it needs itself
         pass
 
 
 def open_now(app: Flask) -> None:
-    """Open the index and preload what searches need before the first request
-    (:meth:`indexer.SearchSession.warm_first`, about 0.6 s on cn-laws), and the rest in the
-    background (:meth:`indexer.SearchSession.warm_rest`); an index switched in later is
-    warmed up in the background while the old one serves."""
+    """Open the index and preload what searches need before the first request (about half
+    a second on cn-laws, mostly jieba's dictionary, which the first query needs anyway); an
+    index switched in later is warmed up in the background while the old one serves."""
     with app.app_context():
         try:
             _handle(warm_now=True)
         except indexer.IndexMissingError:
             pass  # the first request says so
-
-
-def warming() -> bool:
-    """Whether the index is still being warmed up in the background (after a start, or a
-    rebuilt index switched in): searches are answered meanwhile, a little more slowly."""
-    thread = current_app.extensions.get("zhsearch.warming")
-    return thread is not None and thread.is_alive()
 
 
 def get_session() -> indexer.SearchSession:

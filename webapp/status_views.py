@@ -16,7 +16,7 @@ from flask_limiter.util import get_remote_address
 
 import indexer
 
-from .index_access import index_meta, warming
+from .index_access import index_meta
 
 bp = Blueprint("status", __name__)
 
@@ -45,7 +45,6 @@ def _status() -> dict:
         "empty": meta.get("empty", []),
         "skipped": meta.get("skipped", []),
         "skipped_count": meta.get("skipped_count", 0),
-        "warming": warming(),
     }
 
 
