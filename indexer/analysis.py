@@ -134,11 +134,11 @@ class PrefixDictionary(Mapping):
     Why: a dict of jieba's 498,113 entries (and their counts as int objects) takes 0.3 s to
     build, a sixth of a service's start to first answer on cn-laws, and 8 MB more memory:
     loading jieba's dictionary takes 0.10 s instead of 0.32 (both with the file read and its
-    checksum; fresh processes, interleaved). A lookup
-    costs about 1 µs instead of 0.05: a query's cut takes 50 µs instead of 25 (cn-laws mix),
-    which no search feels, but cutting whole documents would. So a tokenizer starts with this
-    and is given a dict once it has cut :data:`LEAN_CUT_CHARS` characters (indexing;
-    :func:`complete_dictionary`); a service that only searches keeps it.
+    checksum; fresh processes, interleaved). A lookup costs about 1 µs instead of 0.05: a
+    query's cut takes 50 µs instead of 25 (cn-laws mix), which no search feels, but cutting
+    whole documents would. So a tokenizer starts with this and is given a dict once it has cut
+    :data:`LEAN_CUT_CHARS` characters (indexing; :func:`complete_dictionary`); a service that
+    only searches keeps it.
 
     Args:
         words: every entry, sorted, no duplicates (``list[str]``).
