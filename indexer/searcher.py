@@ -11,7 +11,7 @@ import json
 import math
 import time
 from bisect import bisect_right
-from collections import Counter
+from collections import defaultdict
 from dataclasses import dataclass
 
 from . import matching
@@ -273,6 +273,15 @@ def _in_an_article(article_key: str) -> bool:
     return bool(article_title_of(article_key))
 
 
+def _alike(named: list[tuple[str, str]]) -> list[bool]:
+    """For ``[(key, label), …]``: whether another key's label reads the same as each one's
+    (equal but for white space)."""
+    keys = defaultdict(set)
+    for key, label in named:
+        keys["".join(label.split())].add(key)
+    return [len(keys["".join(label.split())]) > 1 for _, label in named]
+
+
 def _crumbs(stored: dict) -> tuple[str, ...]:
     return tuple(json.loads(stored.get("breadcrumb") or "[]"))
 
@@ -462,24 +471,33 @@ class SearchSession:
         """Hit counts per document and per article over ``matches``, read from the ``doc_id``
         and ``article_key`` columns."""
         top, doc_count = matching.facet_top(matches, "doc_id", MAX_FACET_VALUES)
-        documents = tuple(FacetValue(v, self._doc_title(d, v), n) for v, n, d in top)
+        names = self._doc_names({v: d for v, _, d in top})
+        documents = tuple(FacetValue(v, names[v], n) for v, n, _ in top)
         # sections outside any article have a key with an empty article part: not a facet
         # value, and left out before the top is taken so they never displace a real article
         top, article_count = matching.facet_top(matches, "article_key", MAX_FACET_VALUES,
                                                 _in_an_article)
         # articles of one title in several documents (each law's 第一章 总则, or 第一章  总则
         # with two spaces: titles equal but for white space) are told apart by their
-        # document's title
-        alike = Counter("".join(article_title_of(key).split()) for key, _, _ in top)
-        articles = []
-        for key, n, docnum in top:
-            label = article_title_of(key)
-            if alike["".join(label.split())] > 1:
-                doc_id = article_doc_id(key)
-                label = f"{label}（{self._doc_title(docnum, doc_id) or doc_id}）"
-            articles.append(FacetValue(key, label, n))
-        return Facets(documents, tuple(articles), doc_count - len(documents),
+        # document's name; only those documents' names are looked up
+        named = [(key, article_title_of(key)) for key, _, _ in top]
+        alike = _alike(named)
+        names = self._doc_names({article_doc_id(key): d
+                                 for (key, _, d), told in zip(top, alike) if told})
+        articles = tuple(
+            FacetValue(key, f"{label}（{names[article_doc_id(key)]}）" if told else label, n)
+            for (key, n, _), (_, label), told in zip(top, named, alike))
+        return Facets(documents, articles, doc_count - len(documents),
                       article_count - len(articles))
+
+    def _doc_names(self, docnums: dict[str, int]) -> dict[str, str]:
+        """Each document's name as the facets show it: its title (its id when it has none),
+        followed by `` · `` and its path where another of these documents has a title that
+        reads the same (two provinces' 政府工作报告). ``docnums``: doc_id → global number of
+        one of its sections."""
+        named = [(doc_id, self._doc_title(d, doc_id) or doc_id) for doc_id, d in docnums.items()]
+        return {doc_id: f"{name} · {self._doc_head(docnums[doc_id], doc_id)[1] or doc_id}"
+                if told else name for (doc_id, name), told in zip(named, _alike(named))}
 
     def _leaf(self, docnum: int) -> tuple:
         """``(segment reader, segment document number)`` of global document ``docnum``."""
@@ -498,15 +516,21 @@ class SearchSession:
         (:func:`indexer.postings.section_normalized`), or None."""
         return section_normalized(*self._leaf(docnum))
 
-    def _doc_title(self, docnum: int, doc_id: str) -> str:
-        """The title of document ``doc_id``, read from section ``docnum`` (global number) once
-        per segment and kept."""
+    def _doc_head(self, docnum: int, doc_id: str) -> tuple[str, str]:
+        """``(title, path)`` of document ``doc_id`` as its sections store them (its id for a
+        title it lacks), read from section ``docnum`` (global number) once per segment and
+        kept."""
         reader, local = self._leaf(docnum)
-        titles = per_segment(reader, "doc_titles", dict)  # filled lazily, shared by threads
-        title = titles.get(doc_id)
-        if title is None:
-            title = titles[doc_id] = stored_record(reader, local).get("doc_title", doc_id)
-        return title
+        heads = per_segment(reader, "doc_heads", dict)  # filled lazily, shared by threads
+        head = heads.get(doc_id)
+        if head is None:
+            stored = stored_record(reader, local)
+            head = heads[doc_id] = (stored.get("doc_title", doc_id), stored.get("path", ""))
+        return head
+
+    def _doc_title(self, docnum: int, doc_id: str) -> str:
+        """The title of document ``doc_id`` (:meth:`_doc_head`)."""
+        return self._doc_head(docnum, doc_id)[0]
 
     def concordance(self, parsed: ParsedQuery, context: int = 20, sort: str = "position",
                     limit: int = MAX_CONCORDANCE,

@@ -104,6 +104,42 @@ def test_articles_of_one_title_in_several_documents_are_told_apart(tmp_path):
             assert client.get("/search.json", query_string=args).get_json()["total"] == g["count"]
 
 
+def test_documents_of_one_title_are_told_apart_by_their_paths(tmp_path):
+    """Two provinces' reports of one title (and a third whose title reads the same but for a
+    space): the document facet names each with its path after its title, and their articles
+    of one title with that name; a document of a title of its own keeps its bare title. Each
+    label's link filters to exactly its count, which is the substring ground truth's."""
+    from webapp import create_app
+
+    from indexer.documents import doc_id_for
+
+    files = {"广东/报告.md": "政府工作报告", "青海/报告.md": "政府工作报告",
+             "西藏/report.md": "政府工作 报告", "综述.md": "两省报告综述"}
+    seeds = tmp_path / "seeds"
+    for k, (path, title) in enumerate(files.items()):
+        (seeds / path).parent.mkdir(parents=True, exist_ok=True)
+        body = "\n\n".join(["全省经济运行稳中有进。"] * (k + 1))
+        (seeds / path).write_text(f"# {title}\n\n## 一、工作回顾\n\n{body}\n", encoding="utf-8")
+    sections = oracle.load_sections(seeds)
+    path_of = {doc_id_for(p): p for p in files}
+    hits = [s for s in sections if s.section_id in oracle.unquoted(sections, "经济运行")]
+    same = {d for d, p in path_of.items() if "".join(files[p].split()) == "政府工作报告"}
+    def name(s):
+        return f"{s.doc_title} · {path_of[s.doc_id]}" if s.doc_id in same else s.doc_title
+    want_docs = Counter(name(s) for s in hits)
+    want_articles = Counter(f"{s.article_title}（{name(s)}）" for s in hits)
+    assert len(want_docs) == 4 and len(want_articles) == 4 and len(same) == 3
+    indexer.update(seeds, tmp_path / "ix")
+    client = create_app({"SEEDS_DIR": str(seeds), "INDEX_DIR": str(tmp_path / "ix"),
+                         "TESTING": True}).test_client()
+    facets = client.get("/search.json", query_string={"q": "经济运行"}).get_json()["facets"]
+    assert {f["label"]: f["count"] for f in facets["documents"]} == dict(want_docs)
+    assert {f["label"]: f["count"] for f in facets["articles"]} == dict(want_articles)
+    for f in facets["documents"] + facets["articles"]:
+        args = {k: v[0] for k, v in parse_qs(urlsplit(f["url"]).query).items()}
+        assert client.get("/search.json", query_string=args).get_json()["total"] == f["count"]
+
+
 def scan(sections, q):
     """Every occurrence by brute force: (section_id, start_char, end_char)."""
     needle = normalized(q)
