@@ -38,7 +38,6 @@ from .searcher import (
     Page,
     SearchSession,
 )
-from .schema import article_doc_id, article_title_of
 from .sections import INTRO_TITLE
 from .sources import DocumentError
 
@@ -48,5 +47,5 @@ __all__ = [
     "INTRO_TITLE", "IndexHandle", "IndexBuildError", "IndexLocationError", "IndexWriteError", "IndexMissingError", "SeedsEmptyError", "MAX_PER_PAGE", "MAX_QUERY_CHARS",
     "NotFoundError", "Page", "ParsedQuery", "QueryError", "SEARCH_BUDGET_S", "SearchSession", "UpdateReport", "update",
     "default_index_dir", "default_seeds_dir", "seeds_for", "failure_in_chinese", "is_current", "open_index", "parse_query",
-    "read_meta", "article_doc_id", "article_title_of",
+    "read_meta",
 ]

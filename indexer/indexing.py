@@ -604,10 +604,7 @@ def update(seeds_dir: str | os.PathLike, index_dir: str | os.PathLike, rebuild: 
                         # skipped files (the pages list them) must be recorded (breaker).
                         record = {**meta, "stat_keys": stat_keys, "scanned_ns": scanned_ns,
                                   "seeds_dir": seeds_now, **skipped}
-                        if listed:
-                            with contextlib.suppress(OSError):
-                                _write_meta(gen, record)
-                        else:
+                        with contextlib.suppress(OSError) if listed else contextlib.nullcontext():
                             _write_meta(gen, record)
                     report.failed = sorted(report.failed + unreadable)
                     report.generation = gen.name

@@ -282,6 +282,12 @@ def _alike(named: list[tuple[str, str]]) -> list[bool]:
     return [len(keys["".join(label.split())]) > 1 for _, label in named]
 
 
+def _article_label(key: str, doc_name: str) -> str:
+    """Article ``key``'s title followed by its document's name in brackets:
+    ``第一章 总则（上海口岸服务条例）``."""
+    return f"{article_title_of(key)}（{doc_name}）"
+
+
 def _crumbs(stored: dict) -> tuple[str, ...]:
     return tuple(json.loads(stored.get("breadcrumb") or "[]"))
 
@@ -358,7 +364,7 @@ class SearchSession:
                 read_ahead_columns(reader, ("text", "_stored"))
         for _, doc_ids, first in matching.documents_per_segment(self._searcher):
             for doc_id, docnum in zip(doc_ids, first):
-                self._doc_title(docnum, doc_id)
+                self._doc_head(docnum, doc_id)
         _warm_imports()
 
     def parse(self, text: str) -> ParsedQuery:
@@ -485,7 +491,7 @@ class SearchSession:
         names = self._doc_names({article_doc_id(key): d
                                  for (key, _, d), told in zip(top, alike) if told})
         articles = tuple(
-            FacetValue(key, f"{label}（{names[article_doc_id(key)]}）" if told else label, n)
+            FacetValue(key, _article_label(key, names[article_doc_id(key)]) if told else label, n)
             for (key, n, _), (_, label), told in zip(top, named, alike))
         return Facets(documents, articles, doc_count - len(documents),
                       article_count - len(articles))
@@ -495,9 +501,10 @@ class SearchSession:
         followed by `` · `` and its path where another of these documents has a title that
         reads the same (two provinces' 政府工作报告). ``docnums``: doc_id → global number of
         one of its sections."""
-        named = [(doc_id, self._doc_title(d, doc_id) or doc_id) for doc_id, d in docnums.items()]
-        return {doc_id: f"{name} · {self._doc_head(docnums[doc_id], doc_id)[1] or doc_id}"
-                if told else name for (doc_id, name), told in zip(named, _alike(named))}
+        heads = {doc_id: self._doc_head(d, doc_id) for doc_id, d in docnums.items()}
+        named = [(doc_id, title) for doc_id, (title, _) in heads.items()]
+        return {doc_id: f"{title} · {heads[doc_id][1]}" if told else title
+                for (doc_id, title), told in zip(named, _alike(named))}
 
     def _leaf(self, docnum: int) -> tuple:
         """``(segment reader, segment document number)`` of global document ``docnum``."""
@@ -518,19 +525,16 @@ class SearchSession:
 
     def _doc_head(self, docnum: int, doc_id: str) -> tuple[str, str]:
         """``(title, path)`` of document ``doc_id`` as its sections store them (its id for a
-        title it lacks), read from section ``docnum`` (global number) once per segment and
-        kept."""
+        title it lacks or that is empty, and for a path), read from section ``docnum``
+        (global number) once per segment and kept."""
         reader, local = self._leaf(docnum)
         heads = per_segment(reader, "doc_heads", dict)  # filled lazily, shared by threads
         head = heads.get(doc_id)
         if head is None:
             stored = stored_record(reader, local)
-            head = heads[doc_id] = (stored.get("doc_title", doc_id), stored.get("path", ""))
+            head = heads[doc_id] = (stored.get("doc_title") or doc_id,
+                                    stored.get("path") or doc_id)
         return head
-
-    def _doc_title(self, docnum: int, doc_id: str) -> str:
-        """The title of document ``doc_id`` (:meth:`_doc_head`)."""
-        return self._doc_head(docnum, doc_id)[0]
 
     def concordance(self, parsed: ParsedQuery, context: int = 20, sort: str = "position",
                     limit: int = MAX_CONCORDANCE,
@@ -730,11 +734,21 @@ class SearchSession:
         return DocumentView(doc_id, first.get("doc_title", ""), first.get("path", ""),
                             tuple(sections), partial, absent)
 
-    def document_title(self, doc_id: str) -> str | None:
-        """The title of document ``doc_id`` (as its sections store it; its id when none is
-        stored), or None when the index holds no section of it."""
+    def filter_label(self, doc: str = "", article: str = "") -> str | None:
+        """What a page filtered to document ``doc`` or to article ``article`` (an article key,
+        as its facet link gives it) calls its filter: the document's title, or the article's
+        title followed by its document's in brackets (each law has its 第一章 总则), as the
+        facets write it; a document the index does not hold (or without a title) by its id.
+        None when neither is given."""
+        if article:
+            return _article_label(article, self._document_name(article_doc_id(article)))
+        return self._document_name(doc) if doc else None
+
+    def _document_name(self, doc_id: str) -> str:
+        """Document ``doc_id``'s title (:meth:`_doc_head`), or its id where the index holds no
+        section of it."""
         docnum = self._searcher.document_number(doc_id=doc_id)
-        return None if docnum is None else self._doc_title(docnum, doc_id) or doc_id
+        return doc_id if docnum is None else self._doc_head(docnum, doc_id)[0]
 
     def documents(self) -> list[DocumentSummary]:
         """Every document in the index, sorted by path, with its section count: counted from

@@ -8,7 +8,7 @@ from urllib.parse import unquote_to_bytes
 from flask import Flask, abort, request
 from werkzeug.datastructures import MultiDict
 
-from indexer import MAX_PER_PAGE, article_doc_id, article_title_of
+from indexer import MAX_PER_PAGE
 
 DEFAULT_PER_PAGE = 10
 MAX_PAGE = 1000
@@ -160,16 +160,8 @@ def read_query(params_cls, session):
 def filters_dict(params, session) -> dict:
     """The JSON of ``params``' filters (a :class:`SearchParams` or
     :class:`ConcordanceParams`): ``{"doc", "article", "label"}``, ``label`` being what a
-    page shows for them: the article's title with its document's in brackets, else the
-    document's title (a document's id where the index holds no such document or it has no
-    title), else None. A filtered page named the document by its id
-    (``report-c4f2a6fb89``) where its facet link had named it by its title: new-user
-    trial."""
-    if params.article:  # with its document: each law has its 第一章 总则 (breaker)
-        doc_id = article_doc_id(params.article)
-        label = f"{article_title_of(params.article)}（{session.document_title(doc_id) or doc_id}）"
-    elif params.doc:
-        label = session.document_title(params.doc) or params.doc
-    else:
-        label = None
-    return {"doc": params.doc, "article": params.article, "label": label}
+    page shows for them (:meth:`indexer.SearchSession.filter_label`). A filtered page named
+    the document by its id (``report-c4f2a6fb89``) where its facet link had named it by its
+    title: new-user trial."""
+    return {"doc": params.doc, "article": params.article,
+            "label": session.filter_label(params.doc, params.article)}
