@@ -372,3 +372,29 @@ def test_the_note_naming_other_files_stays_one_line():
     """A skipped file named with a line break split the printed note in two (breaker)."""
     note = indexer.UpdateReport(skipped=["a\nb.doc", "c.csv"]).skipped_note()
     assert "\n" not in note and "a\\nb.doc, c.csv" in note
+
+
+def test_meta_json_is_parsed_once_until_it_changes(tmp_path, monkeypatch, seeds_dir):
+    """``read_meta`` and ``current_meta`` share one parse of ``meta.json`` while the file is
+    the same (a service's start read it five times); an update that rewrites it, and a
+    damaged file, are seen at once."""
+    from indexer import indexing
+
+    indexer.update(seeds_dir, tmp_path / "ix")
+    parses = []
+    real = json.loads
+    monkeypatch.setattr(indexing.json, "loads",
+                        lambda text, *a, **k: parses.append(1) or real(text, *a, **k))
+    monkeypatch.setattr(indexing, "_META_CACHE", {})
+    handle = indexer.open_index(tmp_path / "ix")
+    first = indexer.read_meta(tmp_path / "ix")
+    assert handle.current_meta() is first and indexer.read_meta(tmp_path / "ix") is first
+    assert len(parses) == 1
+    path = handle.path / indexing.META
+    path.write_text(json.dumps({**first, "sections": 99}), encoding="utf-8")
+    assert indexer.read_meta(tmp_path / "ix")["sections"] == 99 and len(parses) == 2
+    assert handle.current_meta()["sections"] == 99 and len(parses) == 2
+    path.write_text("{damaged", encoding="utf-8")
+    assert indexer.read_meta(tmp_path / "ix") is None
+    assert handle.current_meta() == handle.meta
+    handle.ix.close()
