@@ -52,6 +52,8 @@ class Hit:
 
     Attributes:
         section_id, doc_id, ordinal: where the section is.
+        path: its document's path under the seeds folder (``/``-separated), which tells
+            apart documents of one title (two versions of a law, two provinces' reports).
         doc_title, article_title, author, section_title: its headings ("" when absent).
         breadcrumb: document › article › section titles.
         score: BM25F score (higher is better; comparable within one result list only).
@@ -78,6 +80,7 @@ class Hit:
     match_count: int
     shown_count: int = 0
     needles: tuple[str, ...] = ()
+    path: str = ""
 
 
 @dataclass(frozen=True)
@@ -403,6 +406,7 @@ class SearchSession:
             match_count=snip.match_count,
             shown_count=snip.shown,
             needles=tuple(needles),
+            path=stored.get("path") or stored["doc_id"],
         )
 
     def search(self, parsed: ParsedQuery, page: int = 1, per_page: int = 10,
@@ -736,19 +740,24 @@ class SearchSession:
 
     def filter_label(self, doc: str = "", article: str = "") -> str | None:
         """What a page filtered to document ``doc`` or to article ``article`` (an article key,
-        as its facet link gives it) calls its filter: the document's title, or the article's
-        title followed by its document's in brackets (each law has its 第一章 总则), as the
-        facets write it; a document the index does not hold (or without a title) by its id.
-        None when neither is given."""
+        as its facet link gives it) calls its filter: the document's title and path
+        (``政府工作报告 · 广东/报告.md``: a filter keeps one file, and two versions of a law or
+        two provinces' reports share a title), or the article's title followed by that in
+        brackets (each law has its 第一章 总则), as the facets write a told-apart article; a
+        document the index does not hold by its id. None when neither is given."""
         if article:
             return _article_label(article, self._document_name(article_doc_id(article)))
         return self._document_name(doc) if doc else None
 
     def _document_name(self, doc_id: str) -> str:
-        """Document ``doc_id``'s title (:meth:`_doc_head`), or its id where the index holds no
-        section of it."""
+        """Document ``doc_id``'s title and path (:meth:`_doc_head`) joined by `` · `` (its
+        title alone when that is its path), or its id where the index holds no section of
+        it."""
         docnum = self._searcher.document_number(doc_id=doc_id)
-        return doc_id if docnum is None else self._doc_head(docnum, doc_id)[0]
+        if docnum is None:
+            return doc_id
+        title, path = self._doc_head(docnum, doc_id)
+        return title if title == path else f"{title} · {path}"
 
     def documents(self) -> list[DocumentSummary]:
         """Every document in the index, sorted by path, with its section count: counted from

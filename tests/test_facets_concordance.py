@@ -44,18 +44,29 @@ def test_doc_filter_is_kept_in_the_url(client):
     assert data["next"] and parse_qs(urlsplit(data["next"]).query)["doc"] == [doc]
 
 
-def test_a_filtered_page_names_its_document_and_article_by_title(client, sections):
+def _source(seeds_dir, doc_id: str) -> str:
+    """The path under ``seeds_dir`` of the file whose document is ``doc_id``."""
+    from indexer.documents import doc_id_for
+
+    [path] = [p.relative_to(seeds_dir).as_posix() for p in seeds_dir.rglob("*")
+              if p.is_file() and doc_id_for(p.relative_to(seeds_dir).as_posix()) == doc_id]
+    return path
+
+
+def test_a_filtered_page_names_its_document_and_article_by_title(client, sections, seeds_dir):
     """The note over a filtered results page or concordance names the document by its title,
-    not by its id (new-user trial), and an article by its title and its document's; a
-    document the index does not hold keeps its id, and the page says it is not there."""
+    not by its id (new-user trial), and its path after it (a filter keeps one file, and
+    documents may share a title); an article by its title and its document's; a document the
+    index does not hold keeps its id, and the page says it is not there."""
     doc = sections[0].doc_id
     title = sections[0].doc_title
+    source = _source(seeds_dir, doc)
     assert title and title != doc
     for path in ("/search", "/concordance"):
         data = client.get(path + ".json", query_string={"q": "公安", "doc": doc}).get_json()
-        assert data["filters"] == {"doc": doc, "article": "", "label": title}
+        assert data["filters"] == {"doc": doc, "article": "", "label": f"{title} · {source}"}
         html = client.get(path, query_string={"q": "公安", "doc": doc}).get_data(as_text=True)
-        assert f"只看：{escape(title)} ·" in html and f"只看：{doc}" not in html
+        assert f"只看：{escape(title)} · {escape(source)} ·" in html and f"只看：{doc}" not in html
         gone = client.get(path + ".json", query_string={"q": "公安", "doc": "nope"}).get_json()
         assert gone["filters"]["label"] == "nope" and gone["unknown_filters"] == ["doc"]
         plain = client.get(path + ".json", query_string={"q": "公安"}).get_json()
@@ -64,7 +75,7 @@ def test_a_filtered_page_names_its_document_and_article_by_title(client, section
     key = f"{article.doc_id}\x1f{article.article_title}"
     data = client.get("/search.json", query_string={"q": "公安", "article": key}).get_json()
     # with its document's title: each law has its 第一章 总则 (breaker)
-    assert data["filters"]["label"] == f"{article.article_title}（{article.doc_title}）"
+    assert data["filters"]["label"] == f"{article.article_title}（{article.doc_title} · {source}）"
 
 
 def test_articles_of_one_title_in_several_documents_are_told_apart(tmp_path):
@@ -138,6 +149,17 @@ def test_documents_of_one_title_are_told_apart_by_their_paths(tmp_path):
     for f in facets["documents"] + facets["articles"]:
         args = {k: v[0] for k, v in parse_qs(urlsplit(f["url"]).query).items()}
         assert client.get("/search.json", query_string=args).get_json()["total"] == f["count"]
+    # each hit names its file, so that the two reports' hits, whose breadcrumbs read the
+    # same, are told apart; a page filtered to one names its file too
+    data = client.get("/search.json", query_string={"q": "经济运行", "per_page": 50}).get_json()
+    assert sorted(h["source"] for h in data["hits"]) == sorted(path_of[s.doc_id] for s in hits)
+    html = client.get("/search", query_string={"q": "经济运行"}).get_data(as_text=True)
+    assert all(f'<bdi class="source">{p}</bdi>' in html for p in files)
+    for f in facets["documents"]:
+        doc = parse_qs(urlsplit(f["url"]).query)["doc"][0]
+        label = client.get("/search.json", query_string={"q": "经济运行", "doc": doc}
+                           ).get_json()["filters"]["label"]
+        assert label == f"{' '.join(files[path_of[doc]].split())} · {path_of[doc]}"
 
 
 def scan(sections, q):
@@ -200,7 +222,7 @@ def test_concordance_filtered_to_a_document_or_an_article(seed_session, sections
     assert tried > 1  # the query occurs in several articles, so the filter chose among them
 
 
-def test_concordance_link_keeps_the_results_filter(client, sections):
+def test_concordance_link_keeps_the_results_filter(client, sections, seeds_dir):
     """From a results page filtered to an article, the concordance link counts within it,
     and its sort, paging and CSV links keep the filter; an unknown filter finds nothing
     and says so."""
@@ -218,7 +240,7 @@ def test_concordance_link_keeps_the_results_filter(client, sections):
     assert conc["total"] < len(scan(sections, "公安"))
     title = next(s.doc_title for s in sections if s.doc_id == doc_id)
     assert conc["filters"] == {"doc": "", "article": facet["value"],
-                               "label": f"{facet['label']}（{title}）"}
+                               "label": f"{facet['label']}（{title} · {_source(seeds_dir, doc_id)}）"}
     for url in [*conc["sort_urls"].values(), conc["csv_url"], conc["first_url"]]:
         assert parse_qs(urlsplit(url).query)["article"] == [facet["value"]]
     assert "article" not in parse_qs(urlsplit(conc["unfiltered_url"]).query)

@@ -34,6 +34,7 @@ def _hit_dict(hit: indexer.Hit, url: str) -> dict:
         "display_title_html": indexer.mark_matches(title, list(hit.needles)),
         "article_title": hit.article_title,
         "author": hit.author,
+        "source": hit.path,
         "breadcrumb": list(hit.breadcrumb),
         "url": url,
         "snippet": hit.snippet,
