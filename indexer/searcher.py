@@ -160,6 +160,7 @@ class Occurrence:
         start_char, end_char: offsets of the match in the section text.
         number: 1-based rank of this match among the section's matches, in text order (the
             document view's ``m=`` parameter selects it).
+        path: its document's path under the seeds folder (as :attr:`Hit.path`).
     """
 
     left: str
@@ -171,6 +172,7 @@ class Occurrence:
     start_char: int
     end_char: int
     number: int = 1
+    path: str = ""
 
 
 @dataclass(frozen=True)
@@ -601,7 +603,7 @@ class SearchSession:
                     right=text[m.end_char:m.end_char + context].replace("\n", " "),
                     section_id=stored["section_id"], doc_id=stored["doc_id"],
                     breadcrumb=_crumbs(stored), start_char=m.start_char, end_char=m.end_char,
-                    number=number)
+                    number=number, path=key[0] or stored["doc_id"])
                 found.append(((*key, m.start_char), occ))
         found.sort(key=lambda t: t[0])
         occurrences = [o for _, o in found]

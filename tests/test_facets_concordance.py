@@ -160,6 +160,13 @@ def test_documents_of_one_title_are_told_apart_by_their_paths(tmp_path):
         label = client.get("/search.json", query_string={"q": "经济运行", "doc": doc}
                            ).get_json()["filters"]["label"]
         assert label == f"{' '.join(files[path_of[doc]].split())} · {path_of[doc]}"
+    # and so does each occurrence the concordance lists, and its CSV
+    conc = client.get("/concordance.json", query_string={"q": "经济运行"}).get_json()
+    assert Counter(o["source"] for o in conc["occurrences"]) == Counter(
+        path_of[s.doc_id] for s in hits for _ in range(s.text.count("经济运行")))
+    rows = list(csv.DictReader(io.StringIO(client.get(
+        "/concordance.csv", query_string={"q": "经济运行"}).get_data(as_text=True).lstrip("\ufeff"))))
+    assert [r["source"] for r in rows] == [o["source"] for o in conc["occurrences"]]
 
 
 def scan(sections, q):
@@ -258,9 +265,10 @@ def test_concordance_link_keeps_the_results_filter(client, sections, seeds_dir):
         "q": "公安", "doc": "x" * 3000}).status_code == 400
 
 
-def test_concordance_rows_say_which_article_a_section_is_in(client):
+def test_concordance_rows_say_which_article_a_section_is_in(client, seeds_dir):
     """Both articles open with a section titled 导语: a row names its article (cut to 16
-    characters) before the section, and carries the whole breadcrumb as its title."""
+    characters) before the section, and carries the whole breadcrumb and the file's path as
+    its title."""
     from bs4 import BeautifulSoup
 
     data = client.get("/concordance.json", query_string={"q": "公安", "per_page": 1000}).get_json()
@@ -271,7 +279,7 @@ def test_concordance_rows_say_which_article_a_section_is_in(client):
     leads = set()
     for cell, o in zip(cells, data["occurrences"]):
         crumbs = o["breadcrumb"]
-        assert cell["title"] == " › ".join(crumbs)
+        assert cell["title"] == " › ".join(crumbs) + " · " + _source(seeds_dir, o["doc_id"])
         assert cell.get_text().endswith(crumbs[-1]) and cell.get_text().startswith(crumbs[-2][:15])
         if crumbs[-1] == "导语":
             leads.add(cell.get_text())

@@ -58,7 +58,7 @@ def _data() -> tuple[ConcordanceParams, dict]:
         "last_page": last_page(pages),
         "occurrences": [
             {"left": o.left, "match": o.match, "right": o.right, "doc_id": o.doc_id,
-             "section_id": o.section_id, "breadcrumb": list(o.breadcrumb),
+             "section_id": o.section_id, "breadcrumb": list(o.breadcrumb), "source": o.path,
              "start_char": o.start_char, "end_char": o.end_char,
              "url": urls.doc_url(o.doc_id, params.q, o.section_id, match=o.number)}
             for o in rows
@@ -102,7 +102,8 @@ def _cell(value) -> str:
 
 @bp.get("/concordance.csv")
 def concordance_csv():
-    """All listed occurrences (not only one page) as CSV: left, match, right, breadcrumb, url;
+    """All listed occurrences (not only one page) as CSV: left, match, right, breadcrumb,
+    source (the document's path), ids, offsets and url;
     cells that a spreadsheet would run as a formula start with an apostrophe. The links are
     whole addresses (scheme and host as the request named them): a path pasted into a
     spreadsheet opens nothing (new-user trial)."""
@@ -110,11 +111,11 @@ def concordance_csv():
     base = request.host_url.rstrip("/")
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["left", "match", "right", "breadcrumb", "doc_id", "section_id",
+    writer.writerow(["left", "match", "right", "breadcrumb", "source", "doc_id", "section_id",
                      "start_char", "end_char", "url"])
     for o in conc.occurrences:
         writer.writerow([_cell(v) for v in (
-            o.left, o.match, o.right, " › ".join(o.breadcrumb), o.doc_id, o.section_id,
+            o.left, o.match, o.right, " › ".join(o.breadcrumb), o.path, o.doc_id, o.section_id,
             o.start_char, o.end_char,
             base + urls.doc_url(o.doc_id, params.q, o.section_id, match=o.number))])
     return Response("\ufeff" + out.getvalue(), mimetype="text/csv",  # BOM: Excel reads UTF-8
