@@ -11,7 +11,7 @@ import json
 import math
 import time
 from bisect import bisect_right
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from . import matching
@@ -25,7 +25,7 @@ from .query import (
 )
 from .postings import section_normalized, section_text, stored_record
 from .schema import article_doc_id, article_title_of
-from .segment_cache import per_segment, segment_leaves
+from .segment_cache import kept_on, per_segment, segment_leaves
 from .storage import read_ahead_columns
 
 MAX_PER_PAGE = 100
@@ -278,13 +278,18 @@ def _in_an_article(article_key: str) -> bool:
     return bool(article_title_of(article_key))
 
 
+def _read(label: str) -> str:
+    """``label`` as it reads: white space taken out (``第一章  总则`` reads as 第一章总则)."""
+    return "".join(label.split())
+
+
 def _alike(named: list[tuple[str, str]]) -> list[bool]:
     """For ``[(key, label), …]``: whether another key's label reads the same as each one's
-    (equal but for white space)."""
+    (:func:`_read`)."""
     keys = defaultdict(set)
     for key, label in named:
-        keys["".join(label.split())].add(key)
-    return [len(keys["".join(label.split())]) > 1 for _, label in named]
+        keys[_read(label)].add(key)
+    return [len(keys[_read(label)]) > 1 for _, label in named]
 
 
 def _article_label(key: str, doc_name: str) -> str:
@@ -354,7 +359,8 @@ class SearchSession:
         cn-laws segment that the first hit paid); and asks the kernel to read those two
         columns' files into its page cache in the background
         (:func:`indexer.storage.read_ahead_columns`); and reads every document's title, which
-        the document facet shows (up to 20 titles a search, each a stored record to read the
+        the document facet shows and which tells whether it must name the document's path
+        (:meth:`_shared_titles`; up to 20 titles a search, each a stored record to read the
         first time: about a tenth of a millisecond a search on a fresh cn-laws server, 40 ms
         here for all 3,475); and imports what searches would import on first use
         (:func:`_warm_imports`)."""
@@ -367,9 +373,7 @@ class SearchSession:
                 stored_record(reader, 0)
                 section_text(reader, 0)
                 read_ahead_columns(reader, ("text", "_stored"))
-        for _, doc_ids, first in matching.documents_per_segment(self._searcher):
-            for doc_id, docnum in zip(doc_ids, first):
-                self._doc_head(docnum, doc_id)
+        self._shared_titles()
         _warm_imports()
 
     def parse(self, text: str) -> ParsedQuery:
@@ -503,14 +507,28 @@ class SearchSession:
                       article_count - len(articles))
 
     def _doc_names(self, docnums: dict[str, int]) -> dict[str, str]:
-        """Each document's name as the facets show it: its title (its id when it has none),
-        followed by `` · `` and its path where another of these documents has a title that
-        reads the same (two provinces' 政府工作报告). ``docnums``: doc_id → global number of
-        one of its sections."""
-        heads = {doc_id: self._doc_head(d, doc_id) for doc_id, d in docnums.items()}
-        named = [(doc_id, title) for doc_id, (title, _) in heads.items()]
-        return {doc_id: f"{title} · {heads[doc_id][1]}" if told else title
-                for (doc_id, title), told in zip(named, _alike(named))}
+        """Each document's name as the facets and a filtered page show it: its title (its id
+        when it has none), followed by `` · `` and its path where another document of the
+        index has a title that reads the same (two provinces' 政府工作报告, two versions of a
+        law), whether or not that one is among the hits. ``docnums``: doc_id → global number
+        of one of its sections."""
+        shared = self._shared_titles()
+        names = {}
+        for doc_id, docnum in docnums.items():
+            title, path = self._doc_head(docnum, doc_id)
+            names[doc_id] = f"{title} · {path}" if _read(title) in shared else title
+        return names
+
+    def _shared_titles(self) -> frozenset[str]:
+        """The titles (white space taken out, :func:`_read`) that two or more documents of
+        the index share, from one stored record of each document (kept per segment by
+        :meth:`_doc_head`), worked out once per searcher."""
+        def make():
+            titles = {doc_id: _read(self._doc_head(docnum, doc_id)[0])
+                      for _, doc_ids, first in matching.documents_per_segment(self._searcher)
+                      for doc_id, docnum in zip(doc_ids, first)}
+            return frozenset(t for t, n in Counter(titles.values()).items() if n > 1)
+        return kept_on(self._searcher, "_zhsearch_shared_titles", make)
 
     def _leaf(self, docnum: int) -> tuple:
         """``(segment reader, segment document number)`` of global document ``docnum``."""
@@ -742,24 +760,20 @@ class SearchSession:
 
     def filter_label(self, doc: str = "", article: str = "") -> str | None:
         """What a page filtered to document ``doc`` or to article ``article`` (an article key,
-        as its facet link gives it) calls its filter: the document's title and path
-        (``政府工作报告 · 广东/报告.md``: a filter keeps one file, and two versions of a law or
-        two provinces' reports share a title), or the article's title followed by that in
-        brackets (each law has its 第一章 总则), as the facets write a told-apart article; a
-        document the index does not hold by its id. None when neither is given."""
+        as its facet link gives it) calls its filter: the document's name as the facet
+        writes it (its title, and its path where another document shares the title:
+        ``政府工作报告 · 广东/报告.md``), or the article's title followed by that in brackets
+        (each law has its 第一章 总则), as the facets write a told-apart article; a document
+        the index does not hold by its id. None when neither is given."""
         if article:
             return _article_label(article, self._document_name(article_doc_id(article)))
         return self._document_name(doc) if doc else None
 
     def _document_name(self, doc_id: str) -> str:
-        """Document ``doc_id``'s title and path (:meth:`_doc_head`) joined by `` · `` (its
-        title alone when that is its path), or its id where the index holds no section of
-        it."""
+        """Document ``doc_id``'s name as the facets show it (:meth:`_doc_names`), or its id
+        where the index holds no section of it."""
         docnum = self._searcher.document_number(doc_id=doc_id)
-        if docnum is None:
-            return doc_id
-        title, path = self._doc_head(docnum, doc_id)
-        return title if title == path else f"{title} · {path}"
+        return doc_id if docnum is None else self._doc_names({doc_id: docnum})[doc_id]
 
     def documents(self) -> list[DocumentSummary]:
         """Every document in the index, sorted by path, with its section count: counted from
