@@ -61,6 +61,9 @@ REASONS: dict[str, Reason] = {
         "{chars} characters of text is over the {limit}-character limit; split the file",
         "文本 {chars} 个字符，超过 {limit} 个字符的上限：请拆分文件"),
     "unparsable": Reason("could not be parsed ({error})", "无法解析（{error}）"),
+    "long_synonym_group": Reason(
+        "line {line}: {count} terms is over the {limit}-term limit of a group; its first {limit} are used",
+        "第 {line} 行：{count} 个词，超过一组 {limit} 个的上限；只用了前 {limit} 个"),
 }
 """Every reason a file can fail for, by code. In :func:`chinese`'s matching the first entry
 that fits wins, so a special case comes before the general one it also fits (``loop`` before

@@ -32,6 +32,11 @@ FALLBACK_MIN_CHARS = 4
 """A query this long (normalized characters) that matches nothing falls back to partial matches."""
 MAX_CLAUSES = 32
 """At most this many words/phrases are searched; the rest are dropped and the page says so."""
+MAX_SYNONYMS = 32
+"""A synonym group holds at most this many terms (the indexer keeps a longer line's first ones
+and reports the line), and a term matches at most this many alternatives: each alternative
+is one more substring to match, and a group's map grows with its size squared (a line of
+5,000 words took 2.3 s to read, breaker)."""
 
 OPERATORS_ONLY_NOTE = "查询只有运算符号：按原文搜索。"
 """The one note of a query made of operators only, searched for as written."""
@@ -545,13 +550,19 @@ def _with_synonyms(node: Node, synonyms: dict[str, tuple[str, ...]], searched: s
 
 def synonym_map(groups: list[list[str]]) -> dict[str, tuple[str, ...]]:
     """``[["武警", "武装警察"], …]`` → ``{"武警": ("武装警察",), "武装警察": ("武警",), …}``
-    (every member normalized, each mapped to the others)."""
-    out: dict[str, tuple[str, ...]] = {}
+    (every member normalized, each mapped to the others: the first :data:`MAX_SYNONYMS` of
+    a group, and at most as many alternatives of a term in all its groups)."""
+    alternatives: dict[str, dict[str, None]] = {}
     for group in groups:
-        norms = list(dict.fromkeys(normalized(t) for t in group if normalized(t)))
+        norms = list(dict.fromkeys(n for n in map(normalized, group) if n))[:MAX_SYNONYMS]
         for term in norms:
-            out[term] = tuple(dict.fromkeys((*out.get(term, ()), *(t for t in norms if t != term))))
-    return out
+            mine = alternatives.setdefault(term, {})
+            for other in norms:
+                if len(mine) >= MAX_SYNONYMS:
+                    break
+                if other != term:
+                    mine[other] = None
+    return {term: tuple(alts) for term, alts in alternatives.items() if alts}
 
 
 @dataclass(frozen=True)

@@ -464,6 +464,30 @@ def test_suggestions_with_synonyms_are_queries_that_find_something(tmp_path):
         assert all(s.search(s.parse(q)).total for q in page.suggestions)
 
 
+def test_a_long_synonym_line_gives_its_first_terms_and_is_reported(tmp_path):
+    """A line of 40 terms in synonyms.txt: its first 32 (MAX_SYNONYMS) are a group and the
+    index reports the line; the rest match only themselves. A line of 5,000 (breaker: 2.3 s
+    of every search, the answer listing all 5,000) is cut the same way. Ground truth: which
+    file holds which term."""
+    from indexer.query import MAX_SYNONYMS, synonym_map
+
+    terms = [f"同义{k:02d}号" for k in range(40)]
+    files = {f"t{k:02d}.txt": f"第{k}篇\n\n本文只写{t}。\n" for k, t in enumerate(terms)}
+    ix = small_index(tmp_path, {**files, "synonyms.txt": " ".join(terms) + "\n"})
+    report = indexer.update(tmp_path / "seeds", ix)
+    assert [f for f in report.failed if f[0] == "synonyms.txt"] == [[
+        "synonyms.txt",
+        f"line 1: 40 terms is over the {MAX_SYNONYMS}-term limit of a group; "
+        f"its first {MAX_SYNONYMS} are used"]]
+    with indexer.SearchSession(indexer.open_index(ix)) as s:
+        assert doc_ids(s, terms[0]) == {f"t{k:02d}" for k in range(MAX_SYNONYMS)}
+        assert doc_ids(s, terms[-1]) == {"t39"}
+        assert s._synonyms() is s._synonyms()  # worked out once, not per request
+    huge = synonym_map([[f"词{k}" for k in range(5000)], ["词1", "另一个"]])
+    assert len(huge) == MAX_SYNONYMS + 1 and len(huge["词1"]) == MAX_SYNONYMS
+    assert huge["另一个"] == ("词1",) and "词4999" not in huge
+
+
 @pytest.mark.parametrize("query, expected", [
     ("的 -的", lambda has: set()),
     ("公安 -公安", lambda has: set()),
