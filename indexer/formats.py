@@ -174,7 +174,9 @@ def html_to_text(html: str) -> str:
 
 def docx_to_text(data: bytes) -> str:
     """DOCX → paragraphs; paragraphs styled Title or Heading 1–6 (标题 1–6) become ``#`` lines.
-    Tables follow the body text, one paragraph per cell.
+    A table is read where it stands among the paragraphs (python-docx ≥ 1.1's
+    ``iter_inner_content``), one paragraph per cell (a merged cell once): read after the body
+    text, each table fell into the last heading's section (breaker).
 
     Raises:
         DocumentError: python-docx is not installed, or the file is not a readable DOCX.
@@ -188,21 +190,34 @@ def docx_to_text(data: bytes) -> str:
     except Exception as exc:  # python-docx raises several unrelated types for a broken file
         raise DocumentError(english("bad_docx", error=type(exc).__name__)) from None
     out = []
-    for para in document.paragraphs:
-        text = " ".join(para.text.split())
+    for block in document.iter_inner_content():
+        if isinstance(block, docx.table.Table):
+            out.extend(_table_cells(block))
+            continue
+        text = " ".join(block.text.split())
         if not text:
             continue
-        style = para.style.name if para.style is not None else ""
+        style = block.style.name if block.style is not None else ""
         m = re.match(r"(?:Heading|标题)\s*([1-6])$", style)
         level = int(m.group(1)) if m else (1 if style in ("Title", "标题") else 0)
         out.append(f"{'#' * level} {text}" if level else text)
-    for table in document.tables:
-        for row in table.rows:
-            for cell in row.cells:
-                text = " ".join(cell.text.split())
-                if text:
-                    out.append(text)
     return "\n\n".join(out)
+
+
+def _table_cells(table) -> list[str]:
+    """The non-empty texts of a python-docx ``table``'s cells, row by row; a merged cell,
+    which python-docx gives once per grid position it spans, once."""
+    seen, out = set(), []
+    for row in table.rows:
+        for cell in row.cells:
+            element = cell._tc  # noqa: SLF001 - the cell's XML element is its identity
+            if element in seen:  # kept, not its id: a freed element's id can be reused
+                continue
+            seen.add(element)
+            text = " ".join(cell.text.split())
+            if text:
+                out.append(text)
+    return out
 
 
 _PAGE_NUMBER = re.compile(r"^[-–—\s]*(第\s*)?\d{1,4}(\s*页)?(\s*/\s*(共\s*)?\d{1,4}(\s*页)?)?[-–—\s]*$")

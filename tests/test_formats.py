@@ -188,6 +188,30 @@ def test_docx():
     assert BODY in sections[0].text and "表格甲" in sections[1].text
 
 
+def test_a_docx_table_stays_in_the_section_it_stands_in():
+    """A table under the first of two headings belongs to the first section, and a merged
+    cell's text is read once (breaker: tables were read after all the paragraphs, so each
+    fell into the last heading's section)."""
+    import docx
+
+    document = docx.Document()
+    document.add_heading("表格测试文档", level=0)
+    document.add_heading("第一篇甲", level=1)
+    document.add_paragraph("甲篇正文。")
+    table = document.add_table(rows=2, cols=2)
+    table.rows[0].cells[0].text = "甲篇表格独有词"
+    merged = table.cell(1, 0).merge(table.cell(1, 1))
+    merged.text = "合并单元格"
+    document.add_heading("第二篇乙", level=1)
+    document.add_paragraph("乙篇正文。")
+    buf = io.BytesIO()
+    document.save(buf)
+    sections = split_sections(doc("table.docx", buf.getvalue()))
+    where = {s.title: s.text for s in sections}
+    assert "甲篇表格独有词" in where["第一篇甲"] and "甲篇表格独有词" not in where["第二篇乙"]
+    assert where["第一篇甲"].count("合并单元格") == 1
+
+
 def test_broken_docx_and_pdf_are_reported():
     with pytest.raises(DocumentError, match="docx"):
         doc("x.docx", b"not a zip")
