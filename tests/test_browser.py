@@ -516,6 +516,59 @@ def test_everything_works_without_javascript(browser, live_server, sections):
         context.close()
 
 
+def test_a_new_search_on_a_filtered_page_stays_within_its_filter(browser, page, live_server,
+                                                                  sections):
+    """The analyst on a page filtered to one article types another query: it is searched
+    within the article, and the page says so, until 全部结果 leaves the filter; the same
+    with a plain form submit, without JavaScript (new-user trial: the filter was dropped
+    without a word). Totals are the substring ground truth's."""
+    from collections import Counter
+
+    def inside(doc_id, title, q):
+        return {s.section_id for s in sections if s.doc_id == doc_id and s.article_title == title
+                and normalized(q) in normalized(s.text)}
+
+    everywhere = oracle.unquoted(sections, "安全")
+    (doc_id, title), _ = next(
+        (a, n) for a, n in Counter((s.doc_id, s.article_title) for s in sections
+                                   if s.article_title).most_common()
+        if 0 < len(inside(*a, "安全")) < len(everywhere) and inside(*a, "公安"))
+    key = f"{doc_id}\x1f{title}"
+    filtered = f"{live_server}/search?q={quote('公安')}&article={quote(key)}"
+
+    page.goto(filtered)
+    expect(page.locator("p.filter")).to_contain_text("新的搜索也只在这里找")
+    box = page.get_by_label("搜索")
+    box.fill("")
+    box.press_sequentially("安全", delay=40)
+    _wait_for_query(page, "安全")
+    assert parse_qs(urlsplit(page.url).query)["article"] == [key]
+    expect(page.locator("#result-count strong")).to_have_text(str(len(inside(doc_id, title, "安全"))))
+    expect(page.locator("p.filter")).to_be_visible()
+    page.get_by_role("link", name="全部结果").click()
+    page.wait_for_url(lambda url: "article=" not in url)
+    expect(page.locator("#result-count strong")).to_have_text(str(len(everywhere)))
+    box.fill("")
+    box.press_sequentially("公安", delay=40)
+    _wait_for_query(page, "公安")
+    assert "article" not in parse_qs(urlsplit(page.url).query)
+    expect(page.locator("#result-count strong")).to_have_text(
+        str(len(oracle.unquoted(sections, "公安"))))
+
+    context = _context(browser, java_script_enabled=False)
+    try:
+        plain = context.new_page()
+        plain.goto(filtered)
+        plain.get_by_label("搜索").fill("安全")
+        plain.get_by_label("搜索").press("Enter")
+        plain.wait_for_url(re.compile(r"q=%E5%AE%89%E5%85%A8"))
+        assert parse_qs(urlsplit(plain.url).query)["article"] == [key]
+        expect(plain.locator("#result-count strong")).to_have_text(
+            str(len(inside(doc_id, title, "安全"))))
+    finally:
+        context.close()
+
+
 # --- found by trying to break it ----------------------------------------------------------------
 
 def test_table_of_contents_and_back_keep_the_match_toolbar(page, live_server, sections):

@@ -64,7 +64,7 @@ def test_a_filtered_page_names_its_document_and_article_by_title(client, section
         data = client.get(path + ".json", query_string={"q": "公安", "doc": doc}).get_json()
         assert data["filters"] == {"doc": doc, "article": "", "label": title}
         html = client.get(path, query_string={"q": "公安", "doc": doc}).get_data(as_text=True)
-        assert f"只看：{escape(title)} ·" in html and f"只看：{doc}" not in html
+        assert f"只看：{escape(title)}（" in html and f"只看：{doc}" not in html
         gone = client.get(path + ".json", query_string={"q": "公安", "doc": "nope"}).get_json()
         assert gone["filters"]["label"] == "nope" and gone["unknown_filters"] == ["doc"]
         plain = client.get(path + ".json", query_string={"q": "公安"}).get_json()

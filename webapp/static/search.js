@@ -28,9 +28,14 @@
     return href.split("#")[0];
   }
 
+  // The form's own fields besides the box: a filtered page's filter (hidden fields in <main>,
+  // tied to the form by its id) rides along, as it does when the form is submitted.
   function resultsUrl(q) {
     var url = new URL(form.action, location.href);
     url.searchParams.set("q", q);
+    Array.prototype.forEach.call(form.elements, function (field) {
+      if (field.type === "hidden" && field.name) url.searchParams.set(field.name, field.value);
+    });
     return url.href;
   }
 
