@@ -17,6 +17,7 @@ from __future__ import annotations
 import codecs
 
 import io
+import logging
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -251,6 +252,10 @@ def pdf_to_text(data: bytes) -> str:
         from pypdf import PdfReader
     except ImportError:
         raise DocumentError(english("pdf_extra")) from None
+    # pypdf's warnings about damage it works around or fails on reach stderr through Python's
+    # last-resort handler, a bare "EOF marker not found" beside the indexer's own report of
+    # the file (breaker): the report is the indexer's to make
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:

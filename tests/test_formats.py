@@ -212,11 +212,23 @@ def test_a_docx_table_stays_in_the_section_it_stands_in():
     assert where["第一篇甲"].count("合并单元格") == 1
 
 
-def test_broken_docx_and_pdf_are_reported():
+def test_broken_docx_and_pdf_are_reported(caplog):
+    """…by the indexer alone: pypdf's own warnings, which reached stderr through Python's
+    last-resort handler, are not emitted (breaker)."""
     with pytest.raises(DocumentError, match="docx"):
         doc("x.docx", b"not a zip")
+    import fpdf
+
     with pytest.raises(DocumentError, match="PDF"):
         doc("x.pdf", b"%PDF-1.4 garbage")
+    pdf = fpdf.FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica")
+    pdf.cell(text="hello world")
+    whole = bytes(pdf.output())
+    with pytest.raises(DocumentError, match="PDF"):
+        doc("cut.pdf", whole[:-10])  # pypdf: "EOF marker not found"
+    assert not [r for r in caplog.records if r.name.startswith("pypdf")]
 
 
 def test_pdf_running_headers_page_numbers_and_page_breaks(tmp_path):
