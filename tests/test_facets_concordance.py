@@ -64,7 +64,7 @@ def test_a_filtered_page_names_its_document_and_article_by_title(client, section
         data = client.get(path + ".json", query_string={"q": "公安", "doc": doc}).get_json()
         assert data["filters"] == {"doc": doc, "article": "", "label": title}
         html = client.get(path, query_string={"q": "公安", "doc": doc}).get_data(as_text=True)
-        assert f"只看：{escape(title)}（" in html and f"只看：{doc}" not in html
+        assert f"只看：<bdi>{escape(title)}</bdi>（" in html  # by its title, not its id
         gone = client.get(path + ".json", query_string={"q": "公安", "doc": "nope"}).get_json()
         assert gone["filters"]["label"] == "nope" and gone["unknown_filters"] == ["doc"]
         plain = client.get(path + ".json", query_string={"q": "公安"}).get_json()
@@ -172,6 +172,28 @@ def test_documents_of_one_title_are_told_apart_by_their_paths(tmp_path):
     rows = list(csv.DictReader(io.StringIO(client.get(
         "/concordance.csv", query_string={"q": "经济运行"}).get_data(as_text=True).lstrip("\ufeff"))))
     assert [r["source"] for r in rows] == [o["source"] for o in conc["occurrences"]]
+
+
+def test_a_path_in_a_label_cannot_pose_as_another(tmp_path):
+    """A file named ``a\u202egnp.md`` shares its title with another: its path, in the document
+    facet and in a filtered page's note, shows the override as <U+202E>, as a hit's source
+    line does, rather than reading as "adm.png" (breaker)."""
+    from webapp import create_app
+
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "a\u202egnp.md").write_text("# 双向同名\n\n凤凰丙\n", encoding="utf-8")
+    (seeds / "另一个.md").write_text("# 双向同名\n\n另一个 凤凰丙\n", encoding="utf-8")
+    indexer.update(seeds, tmp_path / "ix")
+    client = create_app({"SEEDS_DIR": str(seeds), "INDEX_DIR": str(tmp_path / "ix"),
+                         "TESTING": True}).test_client()
+    data = client.get("/search.json", query_string={"q": "凤凰丙"}).get_json()
+    [doc] = [f["value"] for f in data["facets"]["documents"] if "\u202e" in f["label"]]
+    pages = [client.get("/search", query_string={"q": "凤凰丙"}),
+             client.get("/search", query_string={"q": "凤凰丙", "doc": doc}),
+             client.get("/concordance", query_string={"q": "凤凰丙", "doc": doc})]
+    for html in (r.get_data(as_text=True) for r in pages):
+        assert "\u202e" not in html and "a&lt;U+202E&gt;gnp.md" in html
 
 
 def scan(sections, q):

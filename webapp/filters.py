@@ -41,8 +41,9 @@ _BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def path(rel_path: str) -> str:
-    """A file path for display: bidirectional control characters (which could make
-    ``x\u202egnp.exe`` look like ``xexe.png``) are shown as ``<U+202E>``."""
+    """A file path, or a label that may hold one (a facet's, a filter's), for display:
+    bidirectional control characters (which could make ``x\u202egnp.exe`` look like
+    ``xexe.png``) are shown as ``<U+202E>``."""
     return _BIDI_CONTROLS.sub(lambda m: f"<U+{ord(m.group()):04X}>", rel_path or "")
 
 
