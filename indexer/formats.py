@@ -174,10 +174,16 @@ def html_to_text(html: str) -> str:
 
 
 def docx_to_text(data: bytes) -> str:
-    """DOCX → paragraphs; paragraphs styled Title or Heading 1–6 (标题 1–6) become ``#`` lines.
-    A table is read where it stands among the paragraphs (python-docx ≥ 1.1's
-    ``iter_inner_content``), one paragraph per cell (a merged cell once): read after the body
-    text, each table fell into the last heading's section (breaker).
+    """DOCX → paragraphs, in document order; paragraphs styled Title or Heading 1–6 (标题 1–6)
+    become ``#`` lines.
+
+    The body's XML is walked (python-docx opens the file and names the styles): a table's
+    cells row by row, each cell's paragraphs and nested tables where they stand (a merged
+    cell is one cell), content controls (``w:sdt``) opened, a paragraph's text taken from
+    every run, tracked insertions included and deletions left out (``w:delText`` is not
+    text). python-docx's ``Paragraph.text`` and ``_Cell.text`` skip runs inside ``w:ins``,
+    content controls and nested tables, and reading tables after the paragraphs put each
+    into the last heading's section (breaker).
 
     Raises:
         DocumentError: python-docx is not installed, or the file is not a readable DOCX.
@@ -188,37 +194,45 @@ def docx_to_text(data: bytes) -> str:
         raise DocumentError(english("docx_extra")) from None
     try:
         document = docx.Document(io.BytesIO(data))
+        styles = {style.style_id: style.name for style in document.styles}
     except Exception as exc:  # python-docx raises several unrelated types for a broken file
         raise DocumentError(english("bad_docx", error=type(exc).__name__)) from None
     out = []
-    for block in document.iter_inner_content():
-        if isinstance(block, docx.table.Table):
-            out.extend(_table_cells(block))
-            continue
-        text = " ".join(block.text.split())
+    for para in _docx_paragraphs(document.element.body):
+        text = " ".join("".join(_docx_runs_text(para)).split())
         if not text:
             continue
-        style = block.style.name if block.style is not None else ""
-        m = re.match(r"(?:Heading|标题)\s*([1-6])$", style)
+        style = styles.get(para.style, "") if para.style else ""
+        m = re.match(r"(?:Heading|标题)\s*([1-6])$", style or "")
         level = int(m.group(1)) if m else (1 if style in ("Title", "标题") else 0)
         out.append(f"{'#' * level} {text}" if level else text)
     return "\n\n".join(out)
 
 
-def _table_cells(table) -> list[str]:
-    """The non-empty texts of a python-docx ``table``'s cells, row by row; a merged cell,
-    which python-docx gives once per grid position it spans, once."""
-    seen, out = set(), []
-    for row in table.rows:
-        for cell in row.cells:
-            element = cell._tc  # noqa: SLF001 - the cell's XML element is its identity
-            if element in seen:  # kept, not its id: a freed element's id can be reused
-                continue
-            seen.add(element)
-            text = " ".join(cell.text.split())
-            if text:
-                out.append(text)
-    return out
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+"""The WordprocessingML namespace, as lxml spells a tag in it."""
+
+
+_DOCX_HOLDERS = frozenset(_W + tag for tag in ("tbl", "tr", "tc", "sdt", "sdtContent", "customXml"))
+"""Elements that hold paragraphs between the body and them: tables, their rows and cells,
+content controls and custom XML (a content control's properties hold none)."""
+
+
+def _docx_paragraphs(container):
+    """Each ``w:p`` of a body, table cell or content control, in document order: tables row
+    by row and cell by cell (nested ones where they stand), content controls and custom XML
+    (around paragraphs, tables, rows or cells) opened."""
+    for child in container.iterchildren():
+        if child.tag == _W + "p":
+            yield child
+        elif child.tag in _DOCX_HOLDERS:
+            yield from _docx_paragraphs(child)
+
+
+def _docx_runs_text(para):
+    """The pieces of a ``w:p``'s text: its ``w:t`` texts, a tab or line break as a space."""
+    for node in para.iter(_W + "t", _W + "tab", _W + "br", _W + "cr"):
+        yield (node.text or "") if node.tag == _W + "t" else " "
 
 
 _PAGE_NUMBER = re.compile(r"^[-–—\s]*(第\s*)?\d{1,4}(\s*页)?(\s*/\s*(共\s*)?\d{1,4}(\s*页)?)?[-–—\s]*$")

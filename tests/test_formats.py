@@ -212,6 +212,36 @@ def test_a_docx_table_stays_in_the_section_it_stands_in():
     assert where["第一篇甲"].count("合并单元格") == 1
 
 
+def test_docx_text_in_nested_tables_content_controls_and_tracked_insertions_is_read():
+    """Text inside a table nested in a cell, in a content control (w:sdt) around a paragraph
+    and in a tracked insertion (w:ins) is found, in its section and in order; tracked deleted
+    text (w:delText) is not (breaker: python-docx's text properties skip the first three)."""
+    import docx
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    document = docx.Document()
+    document.add_heading("第一篇", level=1)
+    outer = document.add_table(rows=1, cols=2)
+    outer.cell(0, 0).text = "外层格"
+    outer.cell(0, 1).add_table(rows=1, cols=1).cell(0, 0).text = "嵌套内格甲"
+    body = document.element.body
+    for xml in ('<w:sdt %s><w:sdtPr/><w:sdtContent><w:p><w:r><w:t>内容控件里的话</w:t></w:r></w:p>'
+                '</w:sdtContent></w:sdt>',
+                '<w:p %s><w:ins w:id="1" w:author="x"><w:r><w:t>修订插入的话</w:t></w:r></w:ins>'
+                '<w:del w:id="2" w:author="x"><w:r><w:delText>已删除的话</w:delText></w:r></w:del></w:p>'):
+        body.sectPr.addprevious(parse_xml(xml % nsdecls("w")))
+    document.add_heading("第二篇", level=1)
+    document.add_paragraph("第二篇正文。")
+    buf = io.BytesIO()
+    document.save(buf)
+    where = {s.title: s.text for s in split_sections(doc("nested.docx", buf.getvalue()))}
+    first = where["第一篇"]
+    found = [first.find(t) for t in ("外层格", "嵌套内格甲", "内容控件里的话", "修订插入的话")]
+    assert -1 not in found and found == sorted(found)
+    assert "已删除的话" not in first + where["第二篇"]
+
+
 def test_broken_docx_and_pdf_are_reported(caplog):
     """…by the indexer alone: pypdf's own warnings, which reached stderr through Python's
     last-resort handler, are not emitted (breaker)."""
