@@ -64,6 +64,9 @@ REASONS: dict[str, Reason] = {
     "long_synonym_group": Reason(
         "line {line}: {count} terms is over the {limit}-term limit of a group; its first {limit} are used",
         "第 {line} 行：{count} 个词，超过一组 {limit} 个的上限；只用了前 {limit} 个"),
+    "many_synonyms": Reason(
+        "{term} has {count} synonyms, over the limit of {limit}; it matches the first {limit}",
+        "{term} 有 {count} 个同义词，超过 {limit} 个的上限；它只匹配前 {limit} 个"),
 }
 """Every reason a file can fail for, by code. In :func:`chinese`'s matching the first entry
 that fits wins, so a special case comes before the general one it also fits (``loop`` before

@@ -26,7 +26,6 @@ import contextlib
 import fcntl
 import json
 import os
-import re
 import shutil
 import threading
 import time
@@ -41,7 +40,7 @@ from .analysis import analysis_signature, read_user_dictionary, set_cache_dir
 from .codec import SectionCodec
 from .failures import english
 from .pool import SearcherPool
-from .query import MAX_SYNONYMS
+from .query import read_synonyms
 from .documents import read_document
 from .schema import article_key, make_schema
 from .sections import Section, split_sections
@@ -351,9 +350,8 @@ def _remove_old_generations(index_dir: Path, keep: set[str]) -> None:
 
 def _read_config(seeds_dir: Path) -> tuple[tuple[str, ...], list[list[str]], list[list[str]]]:
     """``(user dictionary entries, synonym groups, failures)`` from the seeds folder's
-    ``userdict.txt`` and ``synonyms.txt`` (one group per line, terms separated by white space
-    or commas; ``#`` starts a comment; a line of more than :data:`indexer.query.MAX_SYNONYMS`
-    terms gives its first ones, and a failure that names the line)."""
+    ``userdict.txt`` and ``synonyms.txt`` (:func:`indexer.query.read_synonyms`, whose
+    problems are failures of that file)."""
     failed: list[list[str]] = []
     texts = {}
     for name in (USER_DICTIONARY, SYNONYMS):
@@ -362,15 +360,8 @@ def _read_config(seeds_dir: Path) -> tuple[tuple[str, ...], list[list[str]], lis
         except DocumentError as exc:
             failed.append([name, str(exc)])
             texts[name] = ""
-    groups = []
-    for number, line in enumerate(texts[SYNONYMS].splitlines(), 1):
-        terms = [t for t in re.split(r"[\s,，、]+", line.split("#", 1)[0]) if t]
-        if len(terms) > MAX_SYNONYMS:
-            failed.append([SYNONYMS, english("long_synonym_group", line=number,
-                                             count=len(terms), limit=MAX_SYNONYMS)])
-            terms = terms[:MAX_SYNONYMS]
-        if len(terms) > 1:
-            groups.append(terms)
+    groups, problems = read_synonyms(texts[SYNONYMS])
+    failed.extend([SYNONYMS, problem] for problem in problems)
     return read_user_dictionary(texts[USER_DICTIONARY]), groups, failed
 
 

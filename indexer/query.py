@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Union
 
+from .failures import english
 from .normalize import normalized
 
 MAX_QUERY_CHARS = 1000
@@ -546,6 +547,36 @@ def _with_synonyms(node: Node, synonyms: dict[str, tuple[str, ...]], searched: s
         return Not(_with_synonyms(node.child, synonyms, searched, notes, not excluded))
     return type(node)(tuple(_with_synonyms(c, synonyms, searched, notes, excluded)
                             for c in node.children))
+
+
+def read_synonyms(text: str) -> tuple[list[list[str]], list[str]]:
+    """``synonyms.txt``'s text → ``(groups, problems)``: one group per line of two terms or
+    more (separated by white space or commas; ``#`` starts a comment), each term once by its
+    normalized form (the first spelling kept; ``國際`` and ``国际`` are one term), at most
+    :data:`MAX_SYNONYMS` of them; ``problems`` are English reasons
+    (:mod:`indexer.failures`), one for each line cut and one for each term that has more
+    than :data:`MAX_SYNONYMS` synonyms in all its lines (it matches the first ones only,
+    while each of them still matches it: :func:`synonym_map`)."""
+    groups, problems = [], []
+    for number, line in enumerate(text.splitlines(), 1):
+        forms: dict[str, str] = {}
+        for term in re.split(r"[\s,，、]+", line.split("#", 1)[0]):
+            forms.setdefault(normalized(term), term)
+        forms.pop("", None)
+        if len(forms) > MAX_SYNONYMS:
+            problems.append(english("long_synonym_group", line=number, count=len(forms),
+                                    limit=MAX_SYNONYMS))
+        terms = list(forms.values())[:MAX_SYNONYMS]
+        if len(terms) > 1:
+            groups.append(terms)
+    others: dict[str, set[str]] = {}
+    for group in groups:
+        norms = {normalized(t) for t in group}
+        for norm in norms:
+            others.setdefault(norm, set()).update(norms - {norm})
+    problems.extend(english("many_synonyms", term=term, count=len(alts), limit=MAX_SYNONYMS)
+                    for term, alts in others.items() if len(alts) > MAX_SYNONYMS)
+    return groups, problems
 
 
 def synonym_map(groups: list[list[str]]) -> dict[str, tuple[str, ...]]:

@@ -488,6 +488,21 @@ def test_a_long_synonym_line_gives_its_first_terms_and_is_reported(tmp_path):
     assert huge["另一个"] == ("词1",) and "词4999" not in huge
 
 
+def test_synonym_lines_count_a_term_once_and_a_crowded_term_is_reported():
+    """A line of one term written 35 times (and in Traditional) and another is a group of
+    two, not a line over the limit (breaker: the second term was cut off); a term with more
+    synonyms than the limit over all its lines is reported by name."""
+    from indexer.query import MAX_SYNONYMS, read_synonyms
+
+    groups, problems = read_synonyms("凤凰丙 " * 35 + "鳳凰丙 冒充\n")
+    assert groups == [["凤凰丙", "冒充"]] and problems == []
+    lines = "\n".join(f"枢纽词 分支{k:02d}" for k in range(40))
+    groups, problems = read_synonyms(lines + "\n# 注释 不是 词\n孤单\n")
+    assert len(groups) == 40 and problems == [
+        f"枢纽词 has 40 synonyms, over the limit of {MAX_SYNONYMS}; "
+        f"it matches the first {MAX_SYNONYMS}"]
+
+
 @pytest.mark.parametrize("query, expected", [
     ("的 -的", lambda has: set()),
     ("公安 -公安", lambda has: set()),
