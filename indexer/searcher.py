@@ -285,8 +285,12 @@ read it without a lock."""
 
 
 def _read(label: str) -> str:
-    """``label`` as it reads: white space taken out (``第一章  总则`` reads as 第一章总则)."""
-    return "".join(label.split())
+    """``label`` as it reads: normalized as text is for search
+    (:func:`indexer.normalize.normalized`: zero-width characters dropped, Traditional and
+    full-width forms folded) and without white space, so ``第一章  总则``, ``第一章总则`` and
+    ``第一章\u200b总则`` read alike (breaker: a zero-width space made two titles that look the
+    same count as different)."""
+    return "".join(normalized(label).split())
 
 
 def _alike(named: list[tuple[str, str]]) -> list[bool]:

@@ -114,8 +114,8 @@ def test_articles_of_one_title_in_several_documents_are_told_apart(tmp_path):
 
 
 def test_documents_of_one_title_are_told_apart_by_their_paths(tmp_path):
-    """Two provinces' reports of one title (and a third whose title reads the same but for a
-    space): the document facet names each with its path after its title, and their articles
+    """Two provinces' reports of one title (and a third and a fourth whose titles read the
+    same but for a space, a zero-width one): the document facet names each with its path after its title, and their articles
     of one title with that name; a document of a title of its own keeps its bare title. Each
     label's link filters to exactly its count, which is the substring ground truth's, and
     the filtered page names its document as the facet did. A report named alone in a facet
@@ -126,7 +126,8 @@ def test_documents_of_one_title_are_told_apart_by_their_paths(tmp_path):
     from indexer.documents import doc_id_for
 
     files = {"广东/报告.md": "政府工作报告", "青海/报告.md": "政府工作报告",
-             "西藏/report.md": "政府工作 报告", "综述.md": "两省报告综述"}
+             "西藏/report.md": "政府工作 报告", "综述.md": "两省报告综述",
+             "新疆/报告.md": "政府工作\u200b报告"}
     seeds = tmp_path / "seeds"
     for k, (path, title) in enumerate(files.items()):
         (seeds / path).parent.mkdir(parents=True, exist_ok=True)
@@ -135,12 +136,12 @@ def test_documents_of_one_title_are_told_apart_by_their_paths(tmp_path):
     sections = oracle.load_sections(seeds)
     path_of = {doc_id_for(p): p for p in files}
     hits = [s for s in sections if s.section_id in oracle.unquoted(sections, "经济运行")]
-    same = {d for d, p in path_of.items() if "".join(files[p].split()) == "政府工作报告"}
+    same = {d for d, p in path_of.items() if normalized(files[p]) == "政府工作报告"}
     def name(s):
         return f"{s.doc_title} · {path_of[s.doc_id]}" if s.doc_id in same else s.doc_title
     want_docs = Counter(name(s) for s in hits)
     want_articles = Counter(f"{s.article_title}（{name(s)}）" for s in hits)
-    assert len(want_docs) == 4 and len(want_articles) == 4 and len(same) == 3
+    assert len(want_docs) == 5 and len(want_articles) == 5 and len(same) == 4
     indexer.update(seeds, tmp_path / "ix")
     client = create_app({"SEEDS_DIR": str(seeds), "INDEX_DIR": str(tmp_path / "ix"),
                          "TESTING": True}).test_client()
