@@ -70,3 +70,16 @@ def test_a_numbered_heading_line_is_not_joined_to_the_next_paragraph():
     text = "一、关于推进“一网通办”改革的情况\n\n今年以来，深圳市推进改革。\n\n二、聚焦主题主线，忠诚\n\n担当作为。"
     assert repair(text) == ("一、关于推进“一网通办”改革的情况\n\n今年以来，深圳市推进改革。\n\n"
                             "二、聚焦主题主线，忠诚担当作为。")
+
+
+def test_a_dated_list_keeps_its_entries_apart_and_a_cut_sentence_before_a_date_is_joined():
+    """A law's amendment history (each entry starts with its date, none ends a sentence) keeps
+    one entry per paragraph (new-user trial: cn-laws showed them run together); a sentence cut
+    by a page break just before a date is still joined."""
+    history = ("1999年4月29日 第九届全国人民代表大会常务委员会第九次会议通过\n\n"
+               "2009年8月27日 第十一届全国人民代表大会常务委员会第十次会议《关于修改部分法律的决定》第一次修正\n\n"
+               "2017年9月1日 第十二届全国人民代表大会常务委员会第二十九次会议《关于修改<中华人民共和国法官法>等八部法律的决定》第二次修正")
+    assert split_paragraphs(repair(history)) == split_paragraphs(history)
+    cut = ("全省安全生产工作会议在省委和省政府的统一领导下认真筹备，经过多次反复研究讨论，决定会议于\n\n"
+           "2022年1月1日在省会召开，各市县主要负责同志参加会议并汇报工作。")
+    assert split_paragraphs(repair(cut)) == [cut.replace("\n\n", "")]
