@@ -154,7 +154,7 @@ def test_a_changed_analysis_signature_rebuilds(tmp_path, monkeypatch):
 def test_progress_is_a_bar_on_a_terminal_and_log_lines_otherwise(tmp_path):
     import io
 
-    from indexer.__main__ import make_progress
+    from indexer import make_progress
 
     class Terminal(io.StringIO):
         def isatty(self):

@@ -51,6 +51,9 @@ def test_first_start_builds_the_index_and_serves(tmp_path, seeds_dir):
     try:
         assert url, "".join(lines)
         assert any("15 sections" in ln for ln in lines)
+        # the build says how far it is, as python -m indexer does (new-user trial: a first
+        # start on 3,475 files was silent for 85 s)
+        assert any(ln.startswith("analyzed 1/1 files") for ln in lines), "".join(lines)
         with urlopen(url + "/search.json?q=%E7%A1%AC%E4%BB%97", timeout=10) as resp:
             data = json.loads(resp.read())
         assert data["total"] == 1 and "<mark>硬仗</mark>" in data["hits"][0]["snippet"]

@@ -40,7 +40,12 @@ def ensure_index(seeds: str, index: str) -> None:
     """Bring the index up to date with ``seeds``: built on first start, rebuilt when files
     changed, left alone (a quick hash check) otherwise."""
     print(f"checking the index of {seeds} in {index} …", flush=True)
-    report = indexer.update(seeds, index)
+    # a first start on a large folder builds for minutes: show that it moves
+    progress, close = indexer.make_progress()
+    try:
+        report = indexer.update(seeds, index, progress=progress)
+    finally:
+        close()
     print(f"index {report.summary()}", flush=True)
     for note in report.notes():
         print(f"note: {note}", flush=True)
