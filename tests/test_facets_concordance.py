@@ -330,12 +330,21 @@ def test_concordance_page_json_and_csv(client, sections):
     assert data["total"] == len(want) and len(data["occurrences"]) == 10 and data["next"]
     resp = client.get("/concordance.csv?q=%E5%AE%89%E5%85%A8")
     assert resp.mimetype == "text/csv"
+    # saved under a name of its own query (new-user trial), the plain name for old clients
+    assert resp.headers["Content-Disposition"] == (
+        "attachment; filename=\"concordance.csv\"; "
+        "filename*=UTF-8''concordance-%E5%AE%89%E5%85%A8.csv")
+    odd = client.get("/concordance.csv", query_string={"q": '安全/"../x'})
+    assert odd.headers["Content-Disposition"].endswith(
+        "filename*=UTF-8''concordance-%E5%AE%89%E5%85%A8_.._x.csv")
     rows = list(csv.DictReader(io.StringIO(resp.get_data(as_text=True).lstrip("\ufeff"))))
     assert len(rows) == len(want) and {r["match"] for r in rows} == {"安全"}
     listed = client.get("/concordance.json?q=%E5%AE%89%E5%85%A8&per_page=100").get_json()
     assert [r["url"] for r in rows[:100]] == [  # whole addresses, for a spreadsheet
         "http://localhost" + o["url"] for o in listed["occurrences"]]
+    assert data["results_url"] == "/search?q=%E5%AE%89%E5%85%A8"  # the way back to the hits
     html = client.get("/concordance?q=%E5%AE%89%E5%85%A8&sort=left").get_data(as_text=True)
+    assert 'href="/search?q=%E5%AE%89%E5%85%A8">‹ 返回' in html
     assert html.count("<mark>安全</mark>") == min(100, len(want))
     assert client.get("/concordance.json?q=%E5%AE%89&sort=bad").status_code == 400
     assert client.get("/concordance.json?q=").status_code == 400

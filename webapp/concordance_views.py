@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from functools import partial
+from urllib.parse import quote
 
 from flask import Blueprint, Response, render_template, request
 
@@ -14,7 +16,9 @@ import indexer
 from . import urls
 from .index_access import get_session
 from .limits import budget_s, expensive
-from .params import FILTER_PARAMS, ConcordanceParams, filters_dict, last_page, read_query
+from .params import (
+    FILTER_PARAMS, ConcordanceParams, SearchParams, filters_dict, last_page, read_query,
+)
 
 bp = Blueprint("concordance", __name__)
 
@@ -48,6 +52,9 @@ def _data() -> tuple[ConcordanceParams, dict]:
         "filters": filters_dict(params, get_session()),
         "unknown_filters": [FILTER_PARAMS[f] for f in conc.unknown_filters],
         "unfiltered_url": urls.concordance_url(params.q, params.sort, per_page=params.per_page),
+        # back to the hits of the same query and filter (new-user trial: no way back)
+        "results_url": urls.search_url(SearchParams(params.q, doc=params.doc,
+                                                    article=params.article)),
         "total": conc.total,
         "listed": len(conc.occurrences),
         "truncated": conc.truncated,
@@ -118,5 +125,18 @@ def concordance_csv():
             o.left, o.match, o.right, " › ".join(o.breadcrumb), o.path, o.doc_id, o.section_id,
             o.start_char, o.end_char,
             base + urls.doc_url(o.doc_id, params.q, o.section_id, match=o.number))])
+    disposition = (f'attachment; filename="concordance.csv"; '
+                   f"filename*=UTF-8''{quote(_download_name(params.q))}")
     return Response("\ufeff" + out.getvalue(), mimetype="text/csv",  # BOM: Excel reads UTF-8
-                    headers={"Content-Disposition": 'attachment; filename="concordance.csv"'})
+                    headers={"Content-Disposition": disposition})
+
+
+_NOT_IN_FILE_NAMES = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
+
+
+def _download_name(q: str) -> str:
+    """``concordance-<query>.csv``, the query's first 40 characters with what a file name
+    cannot hold replaced by ``_``: the CSV of each query is saved under a name of its own
+    (new-user trial: every download was concordance.csv). Sent as RFC 6266's ``filename*``,
+    which browsers prefer to the plain ``filename`` beside it."""
+    return f"concordance-{_NOT_IN_FILE_NAMES.sub('_', q[:40]).strip(' ._') or 'query'}.csv"
