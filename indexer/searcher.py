@@ -514,16 +514,15 @@ class SearchSession:
         # value, and left out before the top is taken so they never displace a real article
         top, article_count = matching.facet_top(matches, "article_key", MAX_FACET_VALUES,
                                                 _in_an_article)
-        # articles of one title in several documents (each law's 第一章 总则, or 第一章  总则
-        # with two spaces: titles equal but for white space) are told apart by their
-        # document's name; only those documents' names are looked up
+        # an article is named with its document's name where another listed article reads
+        # the same (each law's 第一章 总则, or 第一章  总则 with two spaces), or where its
+        # document shares its title with another (two versions of a law: new-user trial)
         named = [(key, article_title_of(key)) for key, _, _ in top]
-        alike = _alike(named)
-        names = self._doc_names({article_doc_id(key): d
-                                 for (key, _, d), told in zip(top, alike) if told})
+        docs = {article_doc_id(key): self._doc_name(d, article_doc_id(key)) for key, _, d in top}
         articles = tuple(
-            FacetValue(key, _article_label(key, names[article_doc_id(key)]) if told else label, n)
-            for (key, n, _), (_, label), told in zip(top, named, alike))
+            FacetValue(key, _article_label(key, docs[article_doc_id(key)][0])
+                       if told or docs[article_doc_id(key)][1] else label, n)
+            for (key, n, _), (_, label), told in zip(top, named, _alike(named)))
         return Facets(documents, articles, doc_count - len(documents),
                       article_count - len(articles))
 
@@ -533,12 +532,19 @@ class SearchSession:
         index has a title that reads the same (two provinces' 政府工作报告, two versions of a
         law), whether or not that one is among the hits. ``docnums``: doc_id → global number
         of one of its sections."""
-        shared = self._shared_titles()
-        names = {}
-        for doc_id, docnum in docnums.items():
+        return {doc_id: self._doc_name(docnum, doc_id)[0] for doc_id, docnum in docnums.items()}
+
+    def _doc_name(self, docnum: int, doc_id: str) -> tuple[str, bool]:
+        """``(name, shared)``: document ``doc_id``'s name as :meth:`_doc_names` gives it, and
+        whether another document of the index shares its title (its name then holds its
+        path). ``docnum``: the global number of one of its sections."""
+        names = kept_on(self._searcher, "_zhsearch_doc_names", dict)  # for this index's life
+        named = names.get(doc_id)
+        if named is None:
             title, path = self._doc_head(docnum, doc_id)
-            names[doc_id] = f"{title} · {path}" if _read(title) in shared else title
-        return names
+            shared = _read(title) in self._shared_titles()
+            named = names[doc_id] = (f"{title} · {path}" if shared else title), shared
+        return named
 
     def _shared_titles(self) -> frozenset[str]:
         """The titles (white space taken out, :func:`_read`) that two or more documents of

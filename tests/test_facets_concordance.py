@@ -119,8 +119,8 @@ def test_documents_of_one_title_are_told_apart_by_their_paths(tmp_path):
     of one title with that name; a document of a title of its own keeps its bare title. Each
     label's link filters to exactly its count, which is the substring ground truth's, and
     the filtered page names its document as the facet did. A report named alone in a facet
-    (the others hold nothing of the query) still names its path: the index holds others of
-    its title (new-user trial)."""
+    (the others hold nothing of the query) still names its path, and its article its
+    document: the index holds others of its title (new-user trials)."""
     from webapp import create_app
 
     from indexer.documents import doc_id_for
@@ -165,7 +165,13 @@ def test_documents_of_one_title_are_told_apart_by_their_paths(tmp_path):
     for k, path in enumerate(files):
         alone = client.get("/search.json", query_string={"q": f"第{k}号事项"}).get_json()
         [f] = alone["facets"]["documents"]
-        assert f["label"] == name(next(s for s in hits if s.doc_id == doc_id_for(path)))
+        section = next(s for s in hits if s.doc_id == doc_id_for(path))
+        assert f["label"] == name(section)
+        # its article too, alone in its facet: named with its document where that
+        # document's title is shared (two versions of a law), bare otherwise
+        [a] = alone["facets"]["articles"]
+        assert a["label"] == (f"{section.article_title}（{name(section)}）"
+                              if section.doc_id in same else section.article_title)
     # and so does each occurrence the concordance lists, and its CSV
     conc = client.get("/concordance.json", query_string={"q": "经济运行"}).get_json()
     assert Counter(o["source"] for o in conc["occurrences"]) == Counter(
