@@ -545,3 +545,15 @@ def test_no_page_links_past_the_last_page_that_can_be_asked_for(client, monkeypa
         assert page.find("a", rel="prev") and not page.find("a", rel="next")
         assert "只能翻到第 3 页" in page.select_one(".last-page").get_text()
         assert not soup(client.get(f"{path}?q={q}&per_page=1&page=2")).select(".last-page")
+
+
+def test_a_long_facet_label_is_cut_in_the_middle():
+    """What tells two versions of a law's chapters apart is at a label's end (the file's date):
+    a label over 40 characters keeps its start and end (new-user trial)."""
+    from webapp.filters import shorten
+
+    label = "第七章 附则（中华人民共和国行政复议法 · 诉讼与非诉讼程序法/行政复议法(2023-09-01).md）"
+    short = shorten(label, 40)
+    assert len(short) == 40 and short.count("…") == 1
+    assert short.startswith("第七章 附则（中华") and short.endswith("(2023-09-01).md）")
+    assert shorten("第一章 总则", 40) == "第一章 总则" and shorten("甲" * 40, 40) == "甲" * 40

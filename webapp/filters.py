@@ -47,6 +47,17 @@ def path(rel_path: str) -> str:
     return _BIDI_CONTROLS.sub(lambda m: f"<U+{ord(m.group()):04X}>", rel_path or "")
 
 
+def shorten(text: str, limit: int = 40) -> str:
+    """``text`` cut to ``limit`` characters in the middle (``…``), keeping its start and its
+    end: a facet's label ends with what tells it apart, as the path and date of
+    ``第七章 附则（中华人民共和国行政复议法 · …/行政复议法(2023-09-01).md）``, which a cut
+    at the end dropped (new-user trial)."""
+    if len(text) <= limit:
+        return text
+    head = (limit - 1) * 3 // 5
+    return text[:head] + "…" + text[len(text) - (limit - 1 - head):]
+
+
 def reason(english: str) -> str:
     """Why a file failed, in Chinese (:func:`indexer.failures.chinese`; the index records it
     in English)."""
@@ -59,3 +70,4 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(when)
     app.add_template_filter(toc)
     app.add_template_filter(path)
+    app.add_template_filter(shorten)
