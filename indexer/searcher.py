@@ -161,6 +161,9 @@ class Occurrence:
         number: 1-based rank of this match among the section's matches, in text order (the
             document view's ``m=`` parameter selects it).
         path: its document's path under the seeds folder (as :attr:`Hit.path`).
+        shared_title: whether another document of the index has the same title, so that
+            the breadcrumb alone does not tell which document it is in (the facets then name
+            it with its path).
     """
 
     left: str
@@ -173,6 +176,7 @@ class Occurrence:
     end_char: int
     number: int = 1
     path: str = ""
+    shared_title: bool = False
 
 
 @dataclass(frozen=True)
@@ -638,6 +642,7 @@ class SearchSession:
                 timed_out = True
                 break
             text = self._text(docnum)
+            _, shared = self._doc_name(docnum, stored["doc_id"])
             for number, m in enumerate(find_matches(text, needles, None,
                                                     self._normalized(docnum)), 1):
                 if len(found) >= limit:
@@ -648,7 +653,7 @@ class SearchSession:
                     right=text[m.end_char:m.end_char + context].replace("\n", " "),
                     section_id=stored["section_id"], doc_id=stored["doc_id"],
                     breadcrumb=_crumbs(stored), start_char=m.start_char, end_char=m.end_char,
-                    number=number, path=key[0] or stored["doc_id"])
+                    number=number, path=key[0] or stored["doc_id"], shared_title=shared)
                 found.append(((*key, m.start_char), occ))
         found.sort(key=lambda t: t[0])
         occurrences = [o for _, o in found]

@@ -179,6 +179,11 @@ def test_documents_of_one_title_are_told_apart_by_their_paths(tmp_path):
     rows = list(csv.DictReader(io.StringIO(client.get(
         "/concordance.csv", query_string={"q": "经济运行"}).get_data(as_text=True).lstrip("\ufeff"))))
     assert [r["source"] for r in rows] == [o["source"] for o in conc["occurrences"]]
+    # the place column names the file where the breadcrumb alone cannot tell which it is
+    assert {o["source"]: o["shared_title"] for o in conc["occurrences"]} == {
+        path_of[s.doc_id]: s.doc_id in same for s in hits}
+    html = client.get("/concordance", query_string={"q": "经济运行"}).get_data(as_text=True)
+    assert all((f" · {p}</span>" in html) == (doc_id_for(p) in same) for p in files)
 
 
 def test_a_path_in_a_label_cannot_pose_as_another(tmp_path):
