@@ -180,8 +180,8 @@ def docx_to_text(data: bytes) -> str:
     The body's XML is walked (python-docx opens the file and names the styles): a table's
     cells row by row, each cell's paragraphs and nested tables where they stand (a merged
     cell is one cell), content controls (``w:sdt``) opened, a paragraph's text taken from
-    every run, tracked insertions included and deletions left out (``w:delText`` is not
-    text). python-docx's ``Paragraph.text`` and ``_Cell.text`` skip runs inside ``w:ins``,
+    every run, tracked insertions included, deletions, moved-away text and a text box's
+    fallback copy left out. python-docx's ``Paragraph.text`` and ``_Cell.text`` skip runs inside ``w:ins``,
     content controls and nested tables, and reading tables after the paragraphs put each
     into the last heading's section (breaker).
 
@@ -202,8 +202,8 @@ def docx_to_text(data: bytes) -> str:
         text = " ".join("".join(_docx_runs_text(para)).split())
         if not text:
             continue
-        style = styles.get(para.style, "") if para.style else ""
-        m = re.match(r"(?:Heading|标题)\s*([1-6])$", style or "")
+        style = styles.get(para.style) or "" if para.style else ""
+        m = re.match(r"(?:Heading|标题)\s*([1-6])$", style)
         level = int(m.group(1)) if m else (1 if style in ("Title", "标题") else 0)
         out.append(f"{'#' * level} {text}" if level else text)
     return "\n\n".join(out)
@@ -229,10 +229,25 @@ def _docx_paragraphs(container):
             yield from _docx_paragraphs(child)
 
 
-def _docx_runs_text(para):
-    """The pieces of a ``w:p``'s text: its ``w:t`` texts, a tab or line break as a space."""
-    for node in para.iter(_W + "t", _W + "tab", _W + "br", _W + "cr"):
-        yield (node.text or "") if node.tag == _W + "t" else " "
+_DOCX_BREAKS = frozenset(_W + tag for tag in ("tab", "br", "cr"))
+_DOCX_NOT_TEXT = frozenset((
+    _W + "del", _W + "moveFrom",  # tracked deletions, and text moved away (moveTo holds it)
+    # a text box is written twice, as DrawingML and as a VML fallback for old readers
+    "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback",
+))
+
+
+def _docx_runs_text(element):
+    """The pieces of a ``w:p``'s text (``element`` and below): its ``w:t`` texts in order, a
+    tab or line break as a space; tracked deletions, moved-away text and the fallback copy of
+    a text box are left out (the box's text counted twice)."""
+    for child in element.iterchildren():
+        if child.tag == _W + "t":
+            yield child.text or ""
+        elif child.tag in _DOCX_BREAKS:
+            yield " "
+        elif child.tag not in _DOCX_NOT_TEXT:
+            yield from _docx_runs_text(child)
 
 
 _PAGE_NUMBER = re.compile(r"^[-–—\s]*(第\s*)?\d{1,4}(\s*页)?(\s*/\s*(共\s*)?\d{1,4}(\s*页)?)?[-–—\s]*$")

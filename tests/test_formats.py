@@ -215,7 +215,8 @@ def test_a_docx_table_stays_in_the_section_it_stands_in():
 def test_docx_text_in_nested_tables_content_controls_and_tracked_insertions_is_read():
     """Text inside a table nested in a cell, in a content control (w:sdt) around a paragraph
     and in a tracked insertion (w:ins) is found, in its section and in order; tracked deleted
-    text (w:delText) is not (breaker: python-docx's text properties skip the first three)."""
+    text (w:delText) is not, and a text box's text is read once, not also from its VML
+    fallback (breaker: python-docx's text properties skip the first three)."""
     import docx
     from docx.oxml import parse_xml
     from docx.oxml.ns import nsdecls
@@ -229,7 +230,13 @@ def test_docx_text_in_nested_tables_content_controls_and_tracked_insertions_is_r
     for xml in ('<w:sdt %s><w:sdtPr/><w:sdtContent><w:p><w:r><w:t>内容控件里的话</w:t></w:r></w:p>'
                 '</w:sdtContent></w:sdt>',
                 '<w:p %s><w:ins w:id="1" w:author="x"><w:r><w:t>修订插入的话</w:t></w:r></w:ins>'
-                '<w:del w:id="2" w:author="x"><w:r><w:delText>已删除的话</w:delText></w:r></w:del></w:p>'):
+                '<w:del w:id="2" w:author="x"><w:r><w:delText>已删除的话</w:delText></w:r></w:del></w:p>',
+                # a text box as Word writes it: DrawingML, and a VML copy as the fallback
+                '<w:p %s xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006">'
+                '<w:r><mc:AlternateContent><mc:Choice Requires="wps"><w:drawing><w:txbxContent>'
+                '<w:p><w:r><w:t>文本框里的话</w:t></w:r></w:p></w:txbxContent></w:drawing></mc:Choice>'
+                '<mc:Fallback><w:pict><w:txbxContent><w:p><w:r><w:t>文本框里的话</w:t></w:r></w:p>'
+                '</w:txbxContent></w:pict></mc:Fallback></mc:AlternateContent></w:r></w:p>'):
         body.sectPr.addprevious(parse_xml(xml % nsdecls("w")))
     document.add_heading("第二篇", level=1)
     document.add_paragraph("第二篇正文。")
@@ -240,6 +247,7 @@ def test_docx_text_in_nested_tables_content_controls_and_tracked_insertions_is_r
     found = [first.find(t) for t in ("外层格", "嵌套内格甲", "内容控件里的话", "修订插入的话")]
     assert -1 not in found and found == sorted(found)
     assert "已删除的话" not in first + where["第二篇"]
+    assert first.count("文本框里的话") == 1  # once, not once more from the fallback copy
 
 
 def test_broken_docx_and_pdf_are_reported(caplog):
