@@ -12,8 +12,18 @@ import time
 
 from .indexing import Progress
 
-LOG_EVERY_S = float(os.environ.get("ZHSEARCH_LOG_EVERY_S", "5"))
-"""Without a terminal, a progress line at most this often (seconds; env ZHSEARCH_LOG_EVERY_S)."""
+def _seconds(text: str | None, default: float) -> float:
+    """``text`` read as seconds, or ``default`` when it is unset or not a number: a typo in
+    an environment variable must not stop the service from starting (breaker)."""
+    try:
+        return float(text) if text is not None else default
+    except ValueError:
+        return default
+
+
+LOG_EVERY_S = _seconds(os.environ.get("ZHSEARCH_LOG_EVERY_S"), 5.0)
+"""Without a terminal, a progress line at most this often (seconds; env ZHSEARCH_LOG_EVERY_S;
+5 when unset or not a number)."""
 
 
 def make_progress(stream=None) -> tuple[Progress, callable]:

@@ -523,3 +523,22 @@ def test_a_seeds_link_is_followed_not_the_folder_it_pointed_to(tmp_path, capsys,
     assert main(["--index", str(ix)]) == 0
     out = capsys.readouterr().out
     assert f"seeds: {link}" in out and "1 added" in out and "1 removed" in out
+
+
+def test_a_log_interval_that_is_not_a_number_is_taken_as_the_default():
+    """ZHSEARCH_LOG_EVERY_S=abc (or empty) stopped `import indexer`, and so the service's
+    start, with a traceback (breaker)."""
+    import os
+    import subprocess
+    import sys
+
+    from indexer.progress import _seconds
+
+    from .conftest import REPO
+
+    assert _seconds("abc", 5.0) == 5.0 and _seconds("", 5.0) == 5.0
+    assert _seconds(None, 5.0) == 5.0 and _seconds("0.5", 5.0) == 0.5
+    env = {**os.environ, "ZHSEARCH_LOG_EVERY_S": "abc"}
+    done = subprocess.run([sys.executable, "-c", "import indexer.progress as p; print(p.LOG_EVERY_S)"],
+                          env=env, capture_output=True, text=True, cwd=REPO)
+    assert done.returncode == 0 and done.stdout.strip() == "5.0", done.stderr
