@@ -179,9 +179,10 @@ def docx_to_text(data: bytes) -> str:
 
     The body's XML is walked (python-docx opens the file and names the styles): a table's
     cells row by row, each cell's paragraphs and nested tables where they stand (a merged
-    cell is one cell), content controls (``w:sdt``) opened, a paragraph's text taken from
-    every run, tracked insertions included, deletions, moved-away text and a text box's
-    fallback copy left out. python-docx's ``Paragraph.text`` and ``_Cell.text`` skip runs inside ``w:ins``,
+    cell is one cell), content controls (``w:sdt``) opened, a text box's paragraphs after
+    the paragraph it is anchored in (once, not again from its fallback copy), a paragraph's
+    text taken from every run, tracked insertions included, deletions and moved-away text
+    left out; only the body's own paragraphs can be headings. python-docx's ``Paragraph.text`` and ``_Cell.text`` skip runs inside ``w:ins``,
     content controls and nested tables, and reading tables after the paragraphs put each
     into the last heading's section (breaker).
 
@@ -198,11 +199,13 @@ def docx_to_text(data: bytes) -> str:
     except Exception as exc:  # python-docx raises several unrelated types for a broken file
         raise DocumentError(english("bad_docx", error=type(exc).__name__)) from None
     out = []
-    for para in _docx_paragraphs(document.element.body):
+    for para, nested in _docx_paragraphs(document.element.body):
         text = " ".join("".join(_docx_runs_text(para)).split())
         if not text:
             continue
-        style = styles.get(para.style) or "" if para.style else ""
+        # a heading style inside a table or a text box heads nothing: taken as one, it started
+        # a section that swallowed the rest of the table and the text after it (breaker)
+        style = styles.get(para.style) or "" if para.style and not nested else ""
         m = re.match(r"(?:Heading|标题)\s*([1-6])$", style)
         level = int(m.group(1)) if m else (1 if style in ("Title", "标题") else 0)
         out.append(f"{'#' * level} {text}" if level else text)
@@ -211,41 +214,58 @@ def docx_to_text(data: bytes) -> str:
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 """The WordprocessingML namespace, as lxml spells a tag in it."""
-
-
-_DOCX_HOLDERS = frozenset(_W + tag for tag in ("tbl", "tr", "tc", "sdt", "sdtContent", "customXml"))
-"""Elements that hold paragraphs between the body and them: tables, their rows and cells,
-content controls and custom XML (a content control's properties hold none)."""
-
-
-def _docx_paragraphs(container):
-    """Each ``w:p`` of a body, table cell or content control, in document order: tables row
-    by row and cell by cell (nested ones where they stand), content controls and custom XML
-    (around paragraphs, tables, rows or cells) opened."""
-    for child in container.iterchildren():
-        if child.tag == _W + "p":
-            yield child
-        elif child.tag in _DOCX_HOLDERS:
-            yield from _docx_paragraphs(child)
-
-
-_DOCX_BREAKS = frozenset(_W + tag for tag in ("tab", "br", "cr"))
+_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+"""A copy of what comes before it for older readers (Word writes a text box twice, as
+DrawingML and as a VML fallback): read once, from the first."""
+_DOCX_HOLDERS = frozenset(_W + tag for tag in ("sdt", "sdtContent", "customXml"))
+"""Elements around paragraphs, tables, rows or cells that hold them as the body does: content
+controls and custom XML (a content control's properties hold none)."""
+_DOCX_TABLE = frozenset(_W + tag for tag in ("tbl", "tr", "tc"))
+_DOCX_CHARACTERS = {_W + "tab": " ", _W + "ptab": " ", _W + "br": " ", _W + "cr": " ",
+                    _W + "noBreakHyphen": "-"}
+"""Run elements that stand for a character (``COVID‑19``'s hyphen is one)."""
 _DOCX_NOT_TEXT = frozenset((
     _W + "del", _W + "moveFrom",  # tracked deletions, and text moved away (moveTo holds it)
-    # a text box is written twice, as DrawingML and as a VML fallback for old readers
-    "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback",
+    _W + "txbxContent",  # a text box: paragraphs of its own (_docx_paragraphs)
+    _FALLBACK,
 ))
+
+
+def _docx_paragraphs(container, nested: bool = False):
+    """``(w:p, nested)`` for each paragraph of a body, table cell, content control or text
+    box, in document order: tables row by row and cell by cell (nested ones where they
+    stand), content controls and custom XML opened, a paragraph's text boxes right after
+    it; ``nested``: inside a table or a text box."""
+    for child in container.iterchildren():
+        if child.tag == _W + "p":
+            yield child, nested
+            for box in _text_boxes(child):
+                yield from _docx_paragraphs(box, True)
+        elif child.tag in _DOCX_TABLE:
+            yield from _docx_paragraphs(child, True)
+        elif child.tag in _DOCX_HOLDERS:
+            yield from _docx_paragraphs(child, nested)
+
+
+def _text_boxes(element):
+    """The text boxes (``w:txbxContent``) anchored in ``element``'s runs, each once (not
+    again from its fallback copy), not those inside them."""
+    for child in element.iterchildren():
+        if child.tag == _W + "txbxContent":
+            yield child
+        elif child.tag != _FALLBACK:
+            yield from _text_boxes(child)
 
 
 def _docx_runs_text(element):
     """The pieces of a ``w:p``'s text (``element`` and below): its ``w:t`` texts in order, a
-    tab or line break as a space; tracked deletions, moved-away text and the fallback copy of
-    a text box are left out (the box's text counted twice)."""
+    tab or line break as a space, a non-breaking hyphen as ``-``; tracked deletions,
+    moved-away text and text boxes (paragraphs of their own) left out."""
     for child in element.iterchildren():
         if child.tag == _W + "t":
             yield child.text or ""
-        elif child.tag in _DOCX_BREAKS:
-            yield " "
+        elif child.tag in _DOCX_CHARACTERS:
+            yield _DOCX_CHARACTERS[child.tag]
         elif child.tag not in _DOCX_NOT_TEXT:
             yield from _docx_runs_text(child)
 

@@ -233,10 +233,12 @@ def test_docx_text_in_nested_tables_content_controls_and_tracked_insertions_is_r
                 '<w:del w:id="2" w:author="x"><w:r><w:delText>已删除的话</w:delText></w:r></w:del></w:p>',
                 # a text box as Word writes it: DrawingML, and a VML copy as the fallback
                 '<w:p %s xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006">'
-                '<w:r><mc:AlternateContent><mc:Choice Requires="wps"><w:drawing><w:txbxContent>'
+                '<w:r><w:t>框前文字</w:t></w:r><w:r><mc:AlternateContent><mc:Choice Requires="wps"><w:drawing><w:txbxContent>'
                 '<w:p><w:r><w:t>文本框里的话</w:t></w:r></w:p></w:txbxContent></w:drawing></mc:Choice>'
                 '<mc:Fallback><w:pict><w:txbxContent><w:p><w:r><w:t>文本框里的话</w:t></w:r></w:p>'
-                '</w:txbxContent></w:pict></mc:Fallback></mc:AlternateContent></w:r></w:p>'):
+                '</w:txbxContent></w:pict></mc:Fallback></mc:AlternateContent></w:r>'
+                '<w:r><w:t>框后文字</w:t></w:r></w:p>',
+                '<w:p %s><w:r><w:t>COVID</w:t><w:noBreakHyphen/><w:t>19疫情</w:t></w:r></w:p>'):
         body.sectPr.addprevious(parse_xml(xml % nsdecls("w")))
     document.add_heading("第二篇", level=1)
     document.add_paragraph("第二篇正文。")
@@ -248,6 +250,28 @@ def test_docx_text_in_nested_tables_content_controls_and_tracked_insertions_is_r
     assert -1 not in found and found == sorted(found)
     assert "已删除的话" not in first + where["第二篇"]
     assert first.count("文本框里的话") == 1  # once, not once more from the fallback copy
+    # a paragraph of its own, not glued into the one it is anchored in
+    assert "框前文字框后文字" in first and "文字文本框" not in first
+    assert "COVID-19疫情" in first
+
+
+def test_a_heading_style_inside_a_table_heads_nothing():
+    """A cell's paragraph styled Heading 1 is table text: as a heading it started a section
+    that took the rest of the table and the body after it (breaker)."""
+    import docx
+
+    document = docx.Document()
+    document.add_heading("正文标题", level=1)
+    table = document.add_table(rows=1, cols=2)
+    table.cell(0, 0).paragraphs[0].text = "单元格里的标题"
+    table.cell(0, 0).paragraphs[0].style = document.styles["Heading 1"]
+    table.cell(0, 1).text = "相邻单元格"
+    document.add_paragraph("表后正文。")
+    buf = io.BytesIO()
+    document.save(buf)
+    sections = split_sections(doc("cell.docx", buf.getvalue()))
+    assert [s.title for s in sections] == ["正文标题"]
+    assert all(t in sections[0].text for t in ("单元格里的标题", "相邻单元格", "表后正文"))
 
 
 def test_broken_docx_and_pdf_are_reported(caplog):
