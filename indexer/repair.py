@@ -48,9 +48,10 @@ a block and is never continued (on a short line of its own it starts a section:
 MAX_PART_HEADING_CHARS = 40
 """A part heading line (:func:`is_part_heading`) is at most this long: a longer line starting
 with 第…章 is a sentence that mentions a chapter."""
-DATED = re.compile(r"^[（(]?[0-9０-９〇零一二三四五六七八九]{4}年")
-"""A paragraph that starts with a year (``2009年8月27日 …``, ``（一九九九年…``): an entry of a
-dated list when the paragraph before it starts with one too."""
+DATED = re.compile(r"^[（(【\[]?(?:根据)?\s*[0-9０-９〇○零一二三四五六七八九]{4}\s*(?:年|[.．\-/][0-9０-９])")
+"""A paragraph that starts with a date (``2009年8月27日 …``, ``2009 年 8 月``, ``（一九九九年…``,
+``二○○九年``, ``2009.8.27``, ``2009-08-27``, ``【2009年…``, a law's ``根据1999年…修正``): an
+entry of a dated list when the paragraph before it starts with one too."""
 SENTENCE_END = re.compile(r"[。！？；!?;]")
 """A mark that ends a sentence (a heading holds none; a long section is cut after one)."""
 

@@ -80,6 +80,12 @@ def test_a_dated_list_keeps_its_entries_apart_and_a_cut_sentence_before_a_date_i
                "2009年8月27日 第十一届全国人民代表大会常务委员会第十次会议《关于修改部分法律的决定》第一次修正\n\n"
                "2017年9月1日 第十二届全国人民代表大会常务委员会第二十九次会议《关于修改<中华人民共和国法官法>等八部法律的决定》第二次修正")
     assert split_paragraphs(repair(history)) == split_paragraphs(history)
+    body = "第十一届全国人民代表大会常务委员会第十次会议《关于修改部分法律的决定》第一次修正"
+    for first, second in [("1993年12月29日 ", "根据1999年12月25日 "), ("2009 年 8 月 27 日 ", "2017 年 9 月 1 日 "),
+                          ("二○○九年八月 ", "二○一七年九月 "), ("2009.8.27 ", "2017.9.1 "),
+                          ("2009-08-27 ", "2017-09-01 "), ("【2009年8月27日】", "【2017年9月1日】")]:
+        entries = f"{first}{body}\n\n{second}{body}"
+        assert len(split_paragraphs(repair(entries))) == 2, first  # breaker: each was joined
     cut = ("全省安全生产工作会议在省委和省政府的统一领导下认真筹备，经过多次反复研究讨论，决定会议于\n\n"
            "2022年1月1日在省会召开，各市县主要负责同志参加会议并汇报工作。")
     assert split_paragraphs(repair(cut)) == [cut.replace("\n\n", "")]
