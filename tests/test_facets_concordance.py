@@ -348,6 +348,9 @@ def test_concordance_page_json_and_csv(client, sections):
     odd = client.get("/concordance.csv", query_string={"q": '安全/"../x'})
     assert odd.headers["Content-Disposition"].endswith(
         "filename*=UTF-8''concordance-%E5%AE%89%E5%85%A8_.._x.csv")
+    spoof = client.get("/concordance.csv", query_string={"q": "安全\u202egnp.exe"})
+    assert spoof.headers["Content-Disposition"].endswith(
+        "filename*=UTF-8''concordance-%E5%AE%89%E5%85%A8_gnp.exe.csv")
     rows = list(csv.DictReader(io.StringIO(resp.get_data(as_text=True).lstrip("\ufeff"))))
     assert len(rows) == len(want) and {r["match"] for r in rows} == {"安全"}
     listed = client.get("/concordance.json?q=%E5%AE%89%E5%85%A8&per_page=100").get_json()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from functools import partial
 from urllib.parse import quote
 
@@ -132,12 +133,16 @@ def concordance_csv():
                     headers={"Content-Disposition": disposition})
 
 
-_NOT_IN_FILE_NAMES = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
+_NOT_IN_FILE_NAMES = re.compile(r'[/\\:*?"<>|]')
 
 
 def _download_name(q: str) -> str:
     """``concordance-<query>.csv``, the query's first 40 characters with what a file name
-    cannot hold replaced by ``_``: the CSV of each query is saved under a name of its own
-    (new-user trial: every download was concordance.csv). Sent as RFC 6266's ``filename*``,
-    which browsers prefer to the plain ``filename`` beside it."""
-    return f"concordance-{_NOT_IN_FILE_NAMES.sub('_', q[:40]).strip(' ._') or 'query'}.csv"
+    cannot hold, control characters and invisible format characters (a right-to-left
+    override would show ``…\u202egnp.exe`` as an ``.exe.png``: breaker) replaced by ``_``:
+    the CSV of each query is saved under a name of its own (new-user trial: every download
+    was concordance.csv). Sent as RFC 6266's ``filename*``, which browsers prefer to the
+    plain ``filename`` beside it."""
+    name = "".join("_" if unicodedata.category(c) in ("Cc", "Cf") else c for c in q[:40])
+    name = re.sub("_+", "_", _NOT_IN_FILE_NAMES.sub("_", name)).strip(" ._")
+    return f"concordance-{name or 'query'}.csv"
