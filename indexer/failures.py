@@ -67,6 +67,8 @@ REASONS: dict[str, Reason] = {
     "many_synonyms": Reason(
         "{term} has {count} synonyms, over the limit of {limit}; it matches the first {limit}",
         "{term} 有 {count} 个同义词，超过 {limit} 个的上限；它只匹配前 {limit} 个"),
+    "more_problems": Reason("{count} more problems of the same kinds, not listed",
+                            "另有 {count} 个同类问题，未列出"),
 }
 """Every reason a file can fail for, by code. In :func:`chinese`'s matching the first entry
 that fits wins, so a special case comes before the general one it also fits (``loop`` before

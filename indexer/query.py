@@ -556,7 +556,8 @@ def read_synonyms(text: str) -> tuple[list[list[str]], list[str]]:
     :data:`MAX_SYNONYMS` of them; ``problems`` are English reasons
     (:mod:`indexer.failures`), one for each line cut and one for each term that has more
     than :data:`MAX_SYNONYMS` synonyms in all its lines (it matches the first ones only,
-    while each of them still matches it: :func:`synonym_map`)."""
+    while each of them still matches it: :func:`synonym_map`), the first
+    :data:`MAX_SYNONYM_PROBLEMS` of them and a count of the rest."""
     groups, problems = [], []
     for number, line in enumerate(text.splitlines(), 1):
         forms: dict[str, str] = {}
@@ -576,7 +577,15 @@ def read_synonyms(text: str) -> tuple[list[list[str]], list[str]]:
             others.setdefault(norm, set()).update(norms - {norm})
     problems.extend(english("many_synonyms", term=term, count=len(alts), limit=MAX_SYNONYMS)
                     for term, alts in others.items() if len(alts) > MAX_SYNONYMS)
+    if len(problems) > MAX_SYNONYM_PROBLEMS:  # each is a line of the status page
+        rest = len(problems) - MAX_SYNONYM_PROBLEMS
+        problems = [*problems[:MAX_SYNONYM_PROBLEMS], english("more_problems", count=rest)]
     return groups, problems
+
+
+MAX_SYNONYM_PROBLEMS = 20
+"""At most this many problems of ``synonyms.txt`` are listed, then how many more there are: a
+file of 20,000 over-long lines made 2 MB of status page (breaker)."""
 
 
 def synonym_map(groups: list[list[str]]) -> dict[str, tuple[str, ...]]:

@@ -501,6 +501,12 @@ def test_synonym_lines_count_a_term_once_and_a_crowded_term_is_reported():
     assert len(groups) == 40 and problems == [
         f"枢纽词 has 40 synonyms, over the limit of {MAX_SYNONYMS}; "
         f"it matches the first {MAX_SYNONYMS}"]
+    # a flood of problems is listed up to 20, then counted (breaker: 20,000 lines of them)
+    groups, problems = read_synonyms("\n".join(" ".join(f"词{k}_{j}" for j in range(40))
+                                              for k in range(100)))
+    assert len(groups) == 100 and len(problems) == 21
+    assert problems[0].startswith("line 1: 40 terms") and problems[-1] == (
+        "80 more problems of the same kinds, not listed")
 
 
 @pytest.mark.parametrize("query, expected", [
