@@ -13,6 +13,7 @@ import time
 from bisect import bisect_right
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 
 from . import matching
 from .deadline import TimeUp, hard_deadline
@@ -288,22 +289,25 @@ index, and each reading of its meta.json, gives its own list); replaced whole, s
 read it without a lock."""
 
 
+@lru_cache(maxsize=8192)
 def _read(label: str) -> str:
     """``label`` as it reads: normalized as text is for search
     (:func:`indexer.normalize.normalized`: zero-width characters dropped, Traditional and
     full-width forms folded) and without white space, so ``第一章  总则``, ``第一章总则`` and
     ``第一章\u200b总则`` read alike (breaker: a zero-width space made two titles that look the
-    same count as different)."""
+    same count as different). The last 8,192 are kept: the facets read about 40 labels a
+    search, and normalizing each anew was a tenth of a fresh server's search time."""
     return "".join(normalized(label).split())
 
 
 def _alike(named: list[tuple[str, str]]) -> list[bool]:
     """For ``[(key, label), …]``: whether another key's label reads the same as each one's
     (:func:`_read`)."""
+    reads = [_read(label) for _, label in named]
     keys = defaultdict(set)
-    for key, label in named:
-        keys[_read(label)].add(key)
-    return [len(keys[_read(label)]) > 1 for _, label in named]
+    for (key, _), read in zip(named, reads):
+        keys[read].add(key)
+    return [len(keys[read]) > 1 for read in reads]
 
 
 def _article_label(key: str, doc_name: str) -> str:
