@@ -48,6 +48,8 @@ def run_update(seeds: str, index: str, rebuild: bool, retry_busy: bool = False) 
         finally:
             close()
     print(f"index {index}: {report.summary()}", flush=True)
+    for line in report.changes():
+        print(line, flush=True)
     for note in report.notes():
         print(f"note: {note}", flush=True)
     for path, reason in report.failed:

@@ -214,6 +214,20 @@ class UpdateReport:
         :meth:`skipped_note`), those that apply."""
         return [n for n in (self.switch_note(), self.skipped_note()) if n]
 
+    def changes(self, limit: int = 20) -> list[str]:
+        """Lines naming the files an incremental update added, changed or removed
+        (``changed: 报告.md``), at most ``limit`` and then how many more: the summary's counts
+        did not say which files (new-user trial). None for a full rebuild, which reads
+        every file."""
+        if self.full:
+            return []
+        lines = [f"{what}: {path}" for what, paths in
+                 (("added", self.added), ("changed", self.changed), ("removed", self.removed))
+                 for path in paths]
+        if len(lines) > limit:
+            lines[limit:] = [f"… and {len(lines) - limit} more"]
+        return lines
+
     def summary(self) -> str:
         """One line for a person: what was done, counts, seconds."""
         c = self.counts()

@@ -542,3 +542,12 @@ def test_a_log_interval_that_is_not_a_number_is_taken_as_the_default():
     done = subprocess.run([sys.executable, "-c", "import indexer.progress as p; print(p.LOG_EVERY_S)"],
                           env=env, capture_output=True, text=True, cwd=REPO)
     assert done.returncode == 0 and done.stdout.strip() == "5.0", done.stderr
+
+
+def test_an_update_names_at_most_twenty_files_then_counts_the_rest():
+    report = indexer.UpdateReport(added=[f"a{k}.txt" for k in range(15)],
+                                  changed=[f"c{k}.txt" for k in range(10)], removed=["r.txt"])
+    lines = report.changes()
+    assert lines[:15] == [f"added: a{k}.txt" for k in range(15)]
+    assert lines[15:20] == [f"changed: c{k}.txt" for k in range(5)] and lines[20:] == ["… and 6 more"]
+    assert indexer.UpdateReport(full=True, added=["x.txt"]).changes() == []

@@ -181,9 +181,18 @@ def test_cli_prints_what_it_did(tmp_path, seeds_copy, corpus_dir):
     out = run("--seeds", str(seeds_copy), "--index", str(tmp_path / "a"))
     assert out.returncode == 0
     assert "full rebuild: 1 added, 0 changed, 0 removed, 0 unchanged, 0 failed, 0 empty; 15 sections" in out.stdout
+    assert "added: " not in out.stdout  # a full rebuild reads every file: none is named
     out = run("--seeds", str(seeds_copy), "--index", str(tmp_path / "a"))
     assert out.returncode == 0
     assert "up to date, nothing written: 0 added, 0 changed, 0 removed, 1 unchanged" in out.stdout
+    # an update names the files it added, changed and removed (new-user trial: counts only)
+    (seeds_copy / "新文件.txt").write_text("新加的一段文字。\n", encoding="utf-8")
+    out = run("--seeds", str(seeds_copy), "--index", str(tmp_path / "a"))
+    assert out.returncode == 0 and "added: 新文件.txt\n" in out.stdout
+    (seeds_copy / "新文件.txt").write_text("改过的一段文字。\n", encoding="utf-8")
+    assert "changed: 新文件.txt\n" in run("--seeds", str(seeds_copy), "--index", str(tmp_path / "a")).stdout
+    (seeds_copy / "新文件.txt").unlink()
+    assert "removed: 新文件.txt\n" in run("--seeds", str(seeds_copy), "--index", str(tmp_path / "a")).stdout
     out = run("--seeds", str(corpus_dir), "--index", str(tmp_path / "b"))
     assert out.returncode == 1 and "bad-bytes.txt" in out.stderr
     out = run("--seeds", str(tmp_path / "missing"), "--index", str(tmp_path / "c"))

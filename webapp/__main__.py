@@ -47,6 +47,8 @@ def ensure_index(seeds: str, index: str) -> None:
     finally:
         close()
     print(f"index {report.summary()}", flush=True)
+    for line in report.changes():
+        print(line, flush=True)
     for note in report.notes():
         print(f"note: {note}", flush=True)
     for path, reason in report.failed:
