@@ -47,11 +47,13 @@ REASONS: dict[str, Reason] = {
         "无法确定编码：不是 UTF-8（第 {at} 个字节有误），也不能按 {tried} 读取"),
     "docx_extra": Reason("reading .docx needs the 'docx' extra: pip install -e '.[docx]'",
                          "读取 .docx 需要安装 docx 扩展：pip install -e '.[docx]'"),
-    "bad_docx": Reason("not a readable .docx file ({error})", "不是可读的 .docx 文件（{error}）"),
+    "bad_docx": Reason("not a readable .docx file ({error}): damaged, cut short, or not a .docx",
+                       "不是可读的 .docx 文件（{error}）：文件可能已损坏、不完整，或并非 .docx"),
     "pdf_extra": Reason("reading .pdf needs the 'pdf' extra: pip install -e '.[pdf]'",
                         "读取 .pdf 需要安装 pdf 扩展：pip install -e '.[pdf]'"),
     "encrypted": Reason("is encrypted", "已加密，无法读取"),
-    "bad_pdf": Reason("not a readable PDF ({error})", "不是可读的 PDF（{error}）"),
+    "bad_pdf": Reason("not a readable PDF ({error}): damaged, cut short, or not a PDF",
+                      "不是可读的 PDF（{error}）：文件可能已损坏、不完整，或并非 PDF"),
     "file_type": Reason("unsupported file type {suffix}", "不支持的文件类型 {suffix}"),
     "bad_character": Reason(
         "its text has an invalid character (U+{point}) at position {at}; "
