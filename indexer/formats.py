@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from .failures import english
 from .normalize import is_wide
-from .repair import join_lines, join_margin_lines
+from .repair import join_lines
 from .sources import DocumentError, SourceFile, decode
 
 TEXT_SUFFIXES = (".txt",)
@@ -324,7 +324,6 @@ def pdf_to_text(data: bytes) -> str:
         kept = [ln for ln in lines
                 if not (ln in edges and _edge_key(ln) in running) and not _PAGE_NUMBER.match(ln)]
         if kept:
-            kept = join_margin_lines(kept)
             out.append("\n\n".join(join_lines("\n".join(kept)).split("\n")))
     return "\n\n".join(out)
 

@@ -27,8 +27,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .normalize import is_wide
-
 BODY_MIN_CHARS = 40
 """A paragraph at least this long (characters) is body text, not a title or byline."""
 LINE_MIN_CHARS = 20
@@ -168,43 +166,6 @@ def join_lines(paragraph: str) -> str:
         else:
             out.append(line)
     return "\n".join(out)
-
-
-FULL_LINE_SLACK = 2
-"""Columns (a wide character takes two) a PDF line may fall short of its page's longest line
-and still be full: ragged right margins leave up to one wide character unused."""
-MIN_FULL_LINES = 3
-"""A page needs this many full lines to be body text set to a width."""
-
-
-def _columns(line: str) -> int:
-    return sum(2 if is_wide(ch) else 1 for ch in line)
-
-
-def join_margin_lines(lines: list[str]) -> list[str]:
-    """A PDF page's lines (stripped, in order) with each full line that ends a sentence joined
-    to the next one, unless that starts a block or the line is a heading: the right margin
-    cut it, not the paragraph's end (new-user trial: a paragraph whose sentence ended exactly
-    at the margin was shown as two). A line is full when it is within
-    :data:`FULL_LINE_SLACK` columns of the page's longest, on a page of at least
-    :data:`MIN_FULL_LINES` such lines whose longest is at least :data:`LINE_MIN_CHARS` wide
-    characters. A paragraph whose last line happens to be full is
-    then joined to the next one, which is the rarer case: a paragraph of several sentences
-    ends one inside it at the margin more often than it ends itself there. :func:`join_lines`
-    then joins the lines that do not end a sentence."""
-    widths = [_columns(line) for line in lines]
-    full = max(widths, default=0) - FULL_LINE_SLACK
-    if full < 2 * LINE_MIN_CHARS or sum(width >= full for width in widths) < MIN_FULL_LINES:
-        return list(lines)  # a page of short lines (a list, a table of contents) is no body
-    out: list[str] = []
-    carry = False
-    for line, width in zip(lines, widths):
-        if carry and not _starts_block(line) and not is_part_heading(line):
-            out[-1] = _glue(out[-1], line)
-        else:
-            out.append(line)
-        carry = width >= full and ends_sentence(line) and not heading_line(line)
-    return out
 
 
 def repair_paragraphs(paragraphs: list[str]) -> tuple[list[str], list[Join]]:

@@ -317,36 +317,6 @@ def test_pdf_running_headers_page_numbers_and_page_breaks(tmp_path):
     assert "information" in d.text.replace("infor-", "") and "infor-" not in d.text
 
 
-def test_a_pdf_sentence_ending_at_the_margin_does_not_end_its_paragraph():
-    """A full line ending in 。 is continued by the next line (new-user trial: the paragraph
-    was shown as two); a new article, a short last line and a page of short lines are not."""
-    import fpdf
-
-    from indexer.repair import split_paragraphs
-
-    font = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
-    pdf = fpdf.FPDF()
-    pdf.add_font("cjk", fname=font, collection_font_number=2)
-    pdf.set_font("cjk", size=12)
-    pdf.add_page()
-    lines = ["第一条 为了优化营商环境，激发市场主体活力，维护市场主体合法权",  # 30 wide
-             "益，根据有关法律法规，结合本市实际，制定本条例并开展评估结果。",  # full, ends 。
-             "营造公平竞争的市场环境，保障各类市场主体平等参与市场竞争活动",
-             "和依法享有各项权利。",
-             "第二条 本条例适用于本市行政区域内优化营商环境的各项相关工作和",
-             "有关活动，各级人民政府及其有关部门应当依照本条例履行职责要求。",  # full, ends 。
-             "第三条 优化营商环境应当坚持市场化、法治化、国际化原则。"]
-    for line in lines:
-        pdf.cell(0, 10, line, new_x="LMARGIN", new_y="NEXT")
-    pdf.add_page()
-    for line in ["短行一。", "短行二。", "短行三。", "短行四。"]:
-        pdf.cell(0, 10, line, new_x="LMARGIN", new_y="NEXT")
-    paragraphs = split_paragraphs(doc("margin.pdf", bytes(pdf.output())).text)
-    assert paragraphs[:3] == [
-        "".join(lines[:4]), "".join(lines[4:6]), lines[6]], paragraphs
-    assert paragraphs[3:] == ["短行一。", "短行二。", "短行三。", "短行四。"]
-
-
 def test_missing_extra_gives_a_clear_message(monkeypatch):
     import builtins
 
