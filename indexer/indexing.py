@@ -29,6 +29,7 @@ import os
 import shutil
 import threading
 import time
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -221,11 +222,11 @@ class UpdateReport:
         every file."""
         if self.full:
             return []
-        lines = [f"{what}: {path}" for what, paths in
+        lines = [f"{what}: {_printable(path)}" for what, paths in
                  (("added", self.added), ("changed", self.changed), ("removed", self.removed))
                  for path in paths]
         if len(lines) > limit:
-            lines[limit:] = [f"… and {len(lines) - limit} more"]
+            lines[limit:] = [f"... and {len(lines) - limit} more"]  # ASCII: any stdout prints it
         return lines
 
     def summary(self) -> str:
@@ -236,6 +237,14 @@ class UpdateReport:
         return (f"{kind}: {c['added']} added, {c['changed']} changed, {c['removed']} removed, "
                 f"{c['unchanged']} unchanged, {c['failed']} failed, {c['empty']} empty; "
                 f"{c['sections']} sections; {self.seconds:.2f} s ({self.generation})")
+
+
+def _printable(path: str) -> str:
+    """``path`` with control and format characters written as ``\\uXXXX``: a file name
+    holding a line break printed a line of its own (``failed: …``), and an escape sequence or
+    a right-to-left override reached the terminal (breaker)."""
+    return "".join(f"\\u{ord(c):04x}" if unicodedata.category(c) in ("Cc", "Cf") else c
+                   for c in path)
 
 
 def _read_current(index_dir: Path) -> Path | None:

@@ -549,5 +549,9 @@ def test_an_update_names_at_most_twenty_files_then_counts_the_rest():
                                   changed=[f"c{k}.txt" for k in range(10)], removed=["r.txt"])
     lines = report.changes()
     assert lines[:15] == [f"added: a{k}.txt" for k in range(15)]
-    assert lines[15:20] == [f"changed: c{k}.txt" for k in range(5)] and lines[20:] == ["… and 6 more"]
+    assert lines[15:20] == [f"changed: c{k}.txt" for k in range(5)] and lines[20:] == ["... and 6 more"]
     assert indexer.UpdateReport(full=True, added=["x.txt"]).changes() == []
+    # a name cannot forge a line, nor reach the terminal with escapes (breaker)
+    odd = indexer.UpdateReport(added=["bad\nfailed: ok.pdf", "a\x1b[31m.txt", "x\u202egnp.txt"])
+    assert odd.changes() == ["added: bad\\u000afailed: ok.pdf", "added: a\\u001b[31m.txt",
+                             "added: x\\u202egnp.txt"]
