@@ -139,11 +139,15 @@ def continues(p: str, q: str) -> bool:
 
 def _glue(p: str, q: str) -> str:
     """Join two pieces of one sentence: ``infor-`` + ``mation`` → ``information``; two Latin
-    words keep a space between them; CJK characters meet directly."""
+    words keep a space between them, also after a comma or stop; CJK characters meet
+    directly."""
     p, q = p.rstrip(), q.lstrip()
     if len(p) >= 2 and p[-1] == "-" and p[-2].isascii() and p[-2].isalpha() and q[:1].islower():
         return p[:-1] + q
-    narrow = p[-1].isascii() and p[-1].isalnum() and q[0].isascii() and q[0].isalnum()
+    # two Latin words, or a Latin word after a comma or stop ("carefully," / "approved"),
+    # keep their space: glued, a quoted phrase across the line end was not found (breaker)
+    narrow = p[-1].isascii() and (p[-1].isalnum() or p[-1] in ",.;:!?)\"'") \
+        and q[0].isascii() and q[0].isalnum()
     return p + (" " if narrow else "") + q
 
 

@@ -43,6 +43,14 @@ def test_latin_pieces_keep_a_space():
     assert out == [body + " beta 继续这句话。"] and len(joins) == 1
 
 
+def test_a_latin_line_ending_in_a_comma_keeps_its_space():
+    """"carefully," ⏎ "approved" was glued into "carefully,approved", so the quoted phrase
+    "carefully, approved" was not found (breaker)."""
+    text = ("The committee reviewed the annual budget carefully,\n"
+            "approved most of the proposals and sent them on.")
+    assert repair(text) == text.replace("\n", " ")
+
+
 def test_markdown_blocks_are_never_joined():
     body = "这是一个足够长的正文段落，没有结束的标点，后面跟着的是一个标题而不是续文内容，再多写几个字"
     assert not continues(body, "## 下一节")
