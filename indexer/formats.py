@@ -205,7 +205,7 @@ def docx_to_text(data: bytes) -> str:
             continue
         # a heading style inside a table or a text box heads nothing: taken as one, it started
         # a section that swallowed the rest of the table and the text after it (breaker)
-        style = styles.get(para.style) or "" if para.style and not nested else ""
+        style = "" if nested or not para.style else styles.get(para.style) or ""
         m = re.match(r"(?:Heading|标题)\s*([1-6])$", style)
         level = int(m.group(1)) if m else (1 if style in ("Title", "标题") else 0)
         out.append(f"{'#' * level} {text}" if level else text)

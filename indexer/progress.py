@@ -12,6 +12,7 @@ import time
 
 from .indexing import Progress
 
+
 def _seconds(text: str | None, default: float) -> float:
     """``text`` read as seconds, or ``default`` when it is unset or not a number: a typo in
     an environment variable must not stop the service from starting (breaker)."""

@@ -441,7 +441,7 @@ class SearchSession:
             match_count=snip.match_count,
             shown_count=snip.shown,
             needles=tuple(needles),
-            path=stored.get("path") or stored["doc_id"],
+            path=self._doc_head(docnum, stored["doc_id"])[1],
         )
 
     def search(self, parsed: ParsedQuery, page: int = 1, per_page: int = 10,
@@ -647,6 +647,7 @@ class SearchSession:
                 break
             text = self._text(docnum)
             _, shared = self._doc_name(docnum, stored["doc_id"])
+            path = self._doc_head(docnum, stored["doc_id"])[1]
             for number, m in enumerate(find_matches(text, needles, None,
                                                     self._normalized(docnum)), 1):
                 if len(found) >= limit:
@@ -657,7 +658,7 @@ class SearchSession:
                     right=text[m.end_char:m.end_char + context].replace("\n", " "),
                     section_id=stored["section_id"], doc_id=stored["doc_id"],
                     breadcrumb=_crumbs(stored), start_char=m.start_char, end_char=m.end_char,
-                    number=number, path=key[0] or stored["doc_id"], shared_title=shared)
+                    number=number, path=path, shared_title=shared)
                 found.append(((*key, m.start_char), occ))
         found.sort(key=lambda t: t[0])
         occurrences = [o for _, o in found]
@@ -809,7 +810,7 @@ class SearchSession:
         """Document ``doc_id``'s name as the facets show it (:meth:`_doc_names`), or its id
         where the index holds no section of it."""
         docnum = self._searcher.document_number(doc_id=doc_id)
-        return doc_id if docnum is None else self._doc_names({doc_id: docnum})[doc_id]
+        return doc_id if docnum is None else self._doc_name(docnum, doc_id)[0]
 
     def documents(self) -> list[DocumentSummary]:
         """Every document in the index, sorted by path, with its section count: counted from
