@@ -180,7 +180,8 @@ def docx_to_text(data: bytes) -> str:
     The body's XML is walked (python-docx opens the file and names the styles): a table's
     cells row by row, each cell's paragraphs and nested tables where they stand (a merged
     cell is one cell), content controls (``w:sdt``) opened, a text box's paragraphs after
-    the paragraph it is anchored in (once, not again from its fallback copy), a paragraph's
+    the paragraph it is anchored in (once, not again from its fallback copy), a footnote's
+    or endnote's paragraphs after the paragraph that refers to it, a paragraph's
     text taken from every run, tracked insertions included, deletions and moved-away text
     left out; only the body's own paragraphs can be headings. python-docx's ``Paragraph.text`` and ``_Cell.text`` skip runs inside ``w:ins``,
     content controls and nested tables, and reading tables after the paragraphs put each
@@ -196,10 +197,11 @@ def docx_to_text(data: bytes) -> str:
     try:
         document = docx.Document(io.BytesIO(data))
         styles = {style.style_id: style.name for style in document.styles}
+        notes = _docx_notes(document)
     except Exception as exc:  # python-docx raises several unrelated types for a broken file
         raise DocumentError(english("bad_docx", error=type(exc).__name__)) from None
     out = []
-    for para, nested in _docx_paragraphs(document.element.body):
+    for para, nested in _docx_paragraphs(document.element.body, notes=notes):
         text = " ".join("".join(_docx_runs_text(para)).split())
         if not text:
             continue
@@ -231,20 +233,49 @@ _DOCX_NOT_TEXT = frozenset((
 ))
 
 
-def _docx_paragraphs(container, nested: bool = False):
-    """``(w:p, nested)`` for each paragraph of a body, table cell, content control or text
-    box, in document order: tables row by row and cell by cell (nested ones where they
-    stand), content controls and custom XML opened, a paragraph's text boxes right after
-    it; ``nested``: inside a table or a text box."""
+_NOTE_REFERENCES = (_W + "footnoteReference", _W + "endnoteReference")
+
+
+def _docx_notes(document) -> dict:
+    """``{(reference tag, note id): w:footnote or w:endnote}``: the notes of a DOCX's
+    footnotes and endnotes parts, by the tag and ``w:id`` a paragraph's reference to each
+    carries (the separators Word keeps there are never referred to)."""
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+    from docx.oxml import parse_xml
+
+    notes = {}
+    for rel in document.part.rels.values():
+        kind = {RT.FOOTNOTES: "footnote", RT.ENDNOTES: "endnote"}.get(rel.reltype)
+        if kind is None or rel.is_external:
+            continue
+        part = rel.target_part
+        root = part.element if hasattr(part, "element") else parse_xml(part.blob)
+        for note in root.iterchildren(_W + kind):
+            notes[(_W + kind + "Reference", note.get(_W + "id"))] = note
+    return notes
+
+
+def _docx_paragraphs(container, nested: bool = False, notes: dict | None = None):
+    """``(w:p, nested)`` for each paragraph of a body, table cell, content control, text box
+    or note, in document order: tables row by row and cell by cell (nested ones where they
+    stand), content controls and custom XML opened, a paragraph's text boxes right after it,
+    then the notes of ``notes`` (see :func:`_docx_notes`) it refers to, each once (taken out
+    of ``notes``); ``nested``: inside a table, a text box or a note."""
     for child in container.iterchildren():
         if child.tag == _W + "p":
             yield child, nested
             for box in _text_boxes(child):
-                yield from _docx_paragraphs(box, True)
+                yield from _docx_paragraphs(box, True, notes)
+            # a note's text is the document's too (python-docx reads none of it): after the
+            # paragraph that cites it, so it is found in that paragraph's section
+            for ref in child.iter(*_NOTE_REFERENCES) if notes else ():
+                note = notes.pop((ref.tag, ref.get(_W + "id")), None)
+                if note is not None:
+                    yield from _docx_paragraphs(note, True, notes)
         elif child.tag in _DOCX_TABLE:
-            yield from _docx_paragraphs(child, True)
+            yield from _docx_paragraphs(child, True, notes)
         elif child.tag in _DOCX_HOLDERS:
-            yield from _docx_paragraphs(child, nested)
+            yield from _docx_paragraphs(child, nested, notes)
 
 
 def _text_boxes(element):

@@ -255,6 +255,56 @@ def test_docx_text_in_nested_tables_content_controls_and_tracked_insertions_is_r
     assert "COVID-19疫情" in first
 
 
+def _with_notes(document, kind: str, notes: dict[str, str]) -> None:
+    """Add a footnotes or endnotes part (``kind``) holding ``notes`` (``{id: text}``) and
+    Word's two separator notes, as Word writes them."""
+    from docx.opc.constants import CONTENT_TYPE as CT, RELATIONSHIP_TYPE as RT
+    from docx.opc.packuri import PackURI
+    from docx.opc.part import Part
+
+    body = "".join(f'<w:{kind} w:id="{i}"><w:p><w:r><w:t>{t}</w:t></w:r></w:p></w:{kind}>'
+                   for i, t in notes.items())
+    xml = (f'<w:{kind}s xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+           f'<w:{kind} w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r></w:p></w:{kind}>'
+           f'<w:{kind} w:type="continuationSeparator" w:id="0"><w:p><w:r><w:t>分隔</w:t></w:r></w:p>'
+           f'</w:{kind}>{body}</w:{kind}s>')
+    content_type = CT.WML_FOOTNOTES if kind == "footnote" else CT.WML_ENDNOTES
+    reltype = RT.FOOTNOTES if kind == "footnote" else RT.ENDNOTES
+    part = Part(PackURI(f"/word/{kind}s.xml"), content_type, xml.encode(), document.part.package)
+    document.part.relate_to(part, reltype)
+
+
+def test_docx_footnotes_and_endnotes_are_read_in_the_section_that_cites_them():
+    """A footnote's and an endnote's text is found, after the paragraph that refers to it and
+    in its section, once even when cited twice; notes never cited (Word's separators) are
+    not read (python-docx reads no notes: their text was not searchable)."""
+    import docx
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    document = docx.Document()
+    document.add_heading("第一篇", level=1)
+    body = document.element.body
+    for xml in ('<w:p %s><w:r><w:t>正文甲</w:t></w:r><w:r><w:footnoteReference w:id="1"/></w:r>'
+                '<w:r><w:t>句末</w:t></w:r></w:p>',
+                '<w:p %s><w:r><w:t>正文乙</w:t></w:r><w:r><w:endnoteReference w:id="1"/></w:r>'
+                '<w:r><w:footnoteReference w:id="1"/></w:r></w:p>'):
+        body.sectPr.addprevious(parse_xml(xml % nsdecls("w")))
+    document.add_heading("第二篇", level=1)
+    document.add_paragraph("第二篇正文。")
+    _with_notes(document, "footnote", {"1": "脚注里的出处说明", "2": "没有引用的脚注"})
+    _with_notes(document, "endnote", {"1": "尾注里的补充材料"})
+    buf = io.BytesIO()
+    document.save(buf)
+    where = {s.title: s.text for s in split_sections(doc("notes.docx", buf.getvalue()))}
+    first = where["第一篇"]
+    found = [first.find(t) for t in ("正文甲句末", "脚注里的出处说明", "正文乙", "尾注里的补充材料")]
+    assert -1 not in found and found == sorted(found)
+    assert first.count("脚注里的出处说明") == 1
+    assert all("没有引用的脚注" not in t and "分隔" not in t for t in where.values())
+    assert "脚注" not in where["第二篇"]
+
+
 def test_a_heading_style_inside_a_table_heads_nothing():
     """A cell's paragraph styled Heading 1 is table text: as a heading it started a section
     that took the rest of the table and the body after it (breaker)."""
