@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import pytest
@@ -18,6 +19,28 @@ def test_status_json(client, seed_index):
     assert data["generation"].startswith("gen-") and data["built_at"] == meta["built_at"]
     assert data["files"] == [{"path": "000_8750069abcf0ab7e.txt", "encoding": "utf-8"}]
     assert data["failed"] == [] and "full rebuild" in data["last_update"]
+
+
+def test_docs_json_says_when_the_index_last_changed(tmp_path):
+    """``/docs.json``'s ``updated_at`` follows an incremental update while ``built_at`` stays
+    the full build's (a program polling it for changes saw only the full build's time)."""
+    seeds, index = tmp_path / "seeds", tmp_path / "index"
+    seeds.mkdir()
+    (seeds / "a.md").write_text("# 甲\n\n第一篇正文。", encoding="utf-8")
+    indexer.update(seeds, index)
+    # as if built long ago: an update carries the build's time over from this meta
+    live = index / (index / "CURRENT").read_text().strip()
+    meta = json.loads((live / "meta.json").read_text(encoding="utf-8"))
+    meta["built_at"] = meta["updated_at"] = "2020-01-01T00:00:00+00:00"
+    (live / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+    (seeds / "b.md").write_text("# 乙\n\n第二篇正文。", encoding="utf-8")
+    indexer.update(seeds, index)
+    after = indexer.read_meta(index)
+    client = create_app({"TESTING": True, "SEEDS_DIR": str(seeds), "INDEX_DIR": str(index)}).test_client()
+    data = client.get("/docs.json").get_json()
+    assert len(data["docs"]) == 2
+    assert data["built_at"] == after["built_at"] == "2020-01-01T00:00:00+00:00"
+    assert data["updated_at"] == after["updated_at"] > "2020-01-01T00:00:00+00:00"
 
 
 def test_a_service_searches_with_the_prefix_dictionary_as_it_would_with_a_dict(

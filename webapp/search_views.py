@@ -123,7 +123,9 @@ def help_page():
 
 @bp.get("/docs.json")
 def docs_json():
-    """``{"docs": [{"doc_id", "title", "source", "sections"}], "built_at", "sections"}``."""
+    """``{"docs": [{"doc_id", "title", "source", "sections", "url"}], "sections", "built_at",
+    "updated_at"}``: ``built_at`` is the last full build, ``updated_at`` the last change of the
+    index (a full build or an incremental update; ISO 8601, UTC)."""
     session = get_session()
     meta = index_meta()
     return {
@@ -134,6 +136,7 @@ def docs_json():
         ],
         "sections": session.section_count(),
         "built_at": meta.get("built_at"),
+        "updated_at": meta.get("updated_at") or meta.get("built_at"),
     }
 
 
