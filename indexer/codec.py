@@ -37,6 +37,7 @@ raising :data:`indexer.analysis.ANALYZER_VERSION` so old indexes are rebuilt.
 
 from __future__ import annotations
 
+import os
 from array import array
 
 import numpy as np
@@ -45,6 +46,7 @@ from whoosh.codec.whoosh3 import (
 )
 
 from . import posting_arrays, suffixes
+from .storage import damaged
 
 
 class SectionCodec(W3Codec):
@@ -318,3 +320,16 @@ class HeldColumnsPerDocReader(W3PerDocReader):
     def has_column(self, fieldname):
         """Whether the segment has a ``fieldname`` column: its file is open, or on disk."""
         return fieldname in self._colfiles or super().has_column(fieldname)
+
+    def column_reader(self, fieldname, column):
+        """Whoosh's reader of the ``fieldname`` column (``column``: its column type).
+
+        Raises:
+            IndexDamagedError: the column's file cannot be decoded (Whoosh raises whatever
+                reading its header and offsets happens to raise: a page of search results
+                was a 500 "internal error" whose cause no one could see).
+        """
+        try:
+            return super().column_reader(fieldname, column)
+        except Exception as exc:
+            raise damaged(os.path.dirname(os.path.abspath(self._storage.folder)), exc) from exc

@@ -45,7 +45,7 @@ from .query import read_synonyms
 from .documents import read_document
 from .schema import article_key, make_schema
 from .sections import Section, split_sections
-from .storage import open_generation
+from .storage import damaged, open_generation
 from .writers import GroupedMpWriter, GroupedSegmentWriter
 from .sources import (
     SOURCE_SUFFIXES, SYNONYMS, USER_DICTIONARY, DocumentError, KnownFiles, SourceFile, load,
@@ -733,6 +733,7 @@ def open_index(index_dir: str | os.PathLike) -> IndexHandle:
     Raises:
         IndexMissingError: there is no built index, or it was built by other analysis code
             (then it must be rebuilt before it can answer queries correctly).
+        IndexDamagedError: the generation's table of contents cannot be read.
     """
     index_dir = Path(index_dir)
     set_cache_dir(index_dir)
@@ -743,7 +744,11 @@ def open_index(index_dir: str | os.PathLike) -> IndexHandle:
         raise IndexMissingError(f"no index in {index_dir}: run `python -m indexer` first")
     if meta.get("signature") != analysis_signature(tuple(meta.get("user_dictionary", ()))):
         raise IndexMissingError(f"the index in {index_dir} was built by other analysis code")
-    return IndexHandle(open_generation(gen), gen.name, meta, gen, current_key=key)
+    try:
+        ix = open_generation(gen)
+    except Exception as exc:  # Whoosh raises what unpickling a damaged file happens to raise
+        raise damaged(index_dir, exc) from exc
+    return IndexHandle(ix, gen.name, meta, gen, current_key=key)
 
 
 def _current_key(index_dir: Path) -> tuple | None:

@@ -18,7 +18,7 @@ from functools import lru_cache
 from . import matching
 from .deadline import TimeUp, hard_deadline
 from .highlight import Fragment, find_matches, make_snippet, mark, numbered_spans
-from .indexing import IndexHandle
+from .indexing import IndexHandle, damaged
 from .normalize import normalized
 from .query import (
     QUOTES, Clause, Fallback, ParsedQuery, QueryError, fallback_words, parse_query, query_text,
@@ -332,8 +332,17 @@ class SearchSession:
     """One searcher over an opened index. Use as a context manager or call :meth:`close`."""
 
     def __init__(self, handle: IndexHandle):
+        """Take a searcher of ``handle`` from its pool (or open one).
+
+        Raises:
+            IndexDamagedError: a segment's files cannot be opened.
+        """
         self.handle = handle
-        self._searcher = self._pooled = handle.searchers.take(handle.ix)
+        self._searcher = self._pooled = None  # close() works whatever happens next
+        try:
+            self._searcher = self._pooled = handle.searchers.take(handle.ix)
+        except Exception as exc:  # what decoding a damaged file happens to raise
+            raise damaged(handle.path.parent, exc) from exc
         self._interrupted = False
 
     def close(self) -> None:
@@ -381,17 +390,24 @@ class SearchSession:
         (:meth:`_shared_titles`; up to 20 titles a search, each a stored record to read the
         first time: about a tenth of a millisecond a search on a fresh cn-laws server, 40 ms
         here for all 3,475); and imports what searches would import on first use
-        (:func:`_warm_imports`)."""
+        (:func:`_warm_imports`).
+
+        Raises:
+            IndexDamagedError: a segment's files cannot be read (they are all opened here).
+        """
         self.words("预热")
         self._synonyms()
-        matching.preload(self._searcher)
-        matching.preload_facets(self._searcher, "article_key", _in_an_article)
-        for reader, _ in segment_leaves(self._searcher):
-            if reader.doc_count_all():  # read as a hit reads them, which opens the readers
-                stored_record(reader, 0)
-                section_text(reader, 0)
-                read_ahead_columns(reader, ("text", "_stored"))
-        self._shared_titles()
+        try:
+            matching.preload(self._searcher)
+            matching.preload_facets(self._searcher, "article_key", _in_an_article)
+            for reader, _ in segment_leaves(self._searcher):
+                if reader.doc_count_all():  # read as a hit reads them, which opens the readers
+                    stored_record(reader, 0)
+                    section_text(reader, 0)
+                    read_ahead_columns(reader, ("text", "_stored"))
+            self._shared_titles()
+        except Exception as exc:  # what decoding a damaged file happens to raise
+            raise damaged(self.handle.path.parent, exc) from exc
         _warm_imports()
 
     def parse(self, text: str) -> ParsedQuery:

@@ -36,6 +36,19 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.structfile import StructFile
 
 
+class IndexDamagedError(Exception):
+    """The live generation's files cannot be read (one damaged, cut short or removed outside
+    the indexer); ``python -m indexer --rebuild`` writes the index anew."""
+
+
+def damaged(index_dir: str | os.PathLike, exc: BaseException) -> IndexDamagedError:
+    """The :class:`IndexDamagedError` for ``index_dir`` whose reading raised ``exc``: the
+    message names the folder, the error and the command that mends it."""
+    return IndexDamagedError(
+        f"the index in {index_dir} cannot be read ({type(exc).__name__}: a file of it is "
+        f"damaged or missing); rebuild it: python -m indexer --rebuild --index {index_dir}")
+
+
 class PositionalFile(StructFile):
     """A Whoosh ``StructFile`` over a real file whose :meth:`get` is one ``os.pread``."""
 

@@ -104,3 +104,43 @@ def test_the_command_line_says_why_and_exits_1(tmp_path, seeds_dir):
     out = subprocess.run([sys.executable, "-m", "indexer", "--seeds", str(seeds_dir), "--index",
                           str(tmp_path / "ix")], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert out.returncode == 1 and out.stderr.startswith("error:") and "Traceback" not in out.stderr
+
+
+def _damage(index_dir, pattern: str) -> None:
+    """Overwrite the live generation's file matching ``pattern`` with 100 bytes of noise, as a
+    failing disk or a stray tool would leave it."""
+    live = index_dir / (index_dir / "CURRENT").read_text().strip()
+    (target,) = live.glob(pattern)
+    target.write_bytes(bytes(range(7, 107)))
+
+
+# Whoosh leaves the file it failed to decode open (its reader raises before closing it); the
+# garbage collector closes it, which Python reports as a ResourceWarning
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+@pytest.mark.parametrize("pattern", ["_MAIN_*.toc", "*.trm", "*.text.col", "*._stored.col"])
+def test_a_damaged_index_is_a_503_that_says_how_to_mend_it(tmp_path, seeds_dir, pattern):
+    """A damaged index file made every page a 500 "internal error": now the pages say the
+    index cannot be read and how to rebuild it (a start of the service rebuilds it:
+    tests/test_serve.py)."""
+    from webapp import create_app
+    from webapp.index_access import open_now
+
+    index_dir = tmp_path / "ix"
+    indexer.update(seeds_dir, index_dir)
+    _damage(index_dir, pattern)
+    with pytest.raises(indexer.IndexDamagedError, match="python -m indexer --rebuild"):
+        open_now(create_app({"TESTING": True, "SEEDS_DIR": str(seeds_dir),
+                             "INDEX_DIR": str(index_dir)}))
+    app = create_app({"TESTING": True, "SEEDS_DIR": str(seeds_dir), "INDEX_DIR": str(index_dir)})
+    client = app.test_client()
+    answer = client.get("/search.json?q=两个确立")
+    assert answer.status_code == 503
+    assert "python -m indexer --rebuild" in answer.get_json()["error"]
+    page = client.get("/search?q=两个确立")
+    assert page.status_code == 503 and "重建索引" in page.get_data(as_text=True)
+    # rebuilt, it answers as the documents say
+    indexer.update(seeds_dir, index_dir, rebuild=True)
+    app = create_app({"TESTING": True, "SEEDS_DIR": str(seeds_dir), "INDEX_DIR": str(index_dir)})
+    open_now(app)
+    total = app.test_client().get("/search.json?q=两个确立").get_json()["total"]
+    assert total == len(oracle.quoted(oracle.load_sections(seeds_dir), "两个确立"))

@@ -296,3 +296,29 @@ def test_a_start_on_an_empty_seeds_folder_serves_the_index_as_it_is(tmp_path, se
             assert json.loads(resp.read())["total"] == 2
     finally:
         stop(proc)
+
+
+@pytest.mark.parametrize("pattern", ["_MAIN_*.toc", "*.text.col"])
+def test_a_start_on_a_damaged_index_rebuilds_it(tmp_path, seeds_dir, pattern):
+    """A start brings the index up to date: one whose files cannot be read (damaged table of
+    contents: a traceback and no service; damaged column: a 500 for every search) is rebuilt
+    from the documents, saying why, and then answers as they say."""
+    import indexer
+
+    from . import oracle
+
+    index_dir = tmp_path / "ix"
+    indexer.update(seeds_dir, index_dir)
+    live = index_dir / (index_dir / "CURRENT").read_text().strip()
+    (target,) = live.glob(pattern)
+    target.write_bytes(bytes(range(7, 107)))
+    proc, url, lines = start(seeds_dir, index_dir)
+    try:
+        printed = "".join(lines)
+        assert url, printed
+        assert "cannot be read" in printed and "rebuilding the index" in printed, printed
+        with urlopen(url + "/search.json?q=" + quote("两个确立"), timeout=10) as resp:
+            total = json.loads(resp.read())["total"]
+        assert total == len(oracle.quoted(oracle.load_sections(seeds_dir), "两个确立"))
+    finally:
+        stop(proc)

@@ -36,14 +36,19 @@ WAITRESS = {
 waitress.serve" documentation)."""
 
 
-def ensure_index(seeds: str, index: str) -> None:
-    """Bring the index up to date with ``seeds``: built on first start, rebuilt when files
-    changed, left alone (a quick hash check) otherwise."""
-    print(f"checking the index of {seeds} in {index} …", flush=True)
+def ensure_index(seeds: str, index: str, rebuild: bool = False) -> None:
+    """Bring the index up to date with ``seeds``: built on first start (or when ``rebuild``),
+    rebuilt when files changed, left alone (a quick hash check) otherwise.
+
+    Raises:
+        the errors of :func:`indexer.update`.
+    """
+    print(f"{'rebuilding' if rebuild else 'checking'} the index of {seeds} in {index} …",
+          flush=True)
     # a first start on a large folder builds for minutes: show that it moves
     progress, close = indexer.make_progress()
     try:
-        report = indexer.update(seeds, index, progress=progress)
+        report = indexer.update(seeds, index, rebuild=rebuild, progress=progress)
     finally:
         close()
     print(f"index {report.summary()}", flush=True)
@@ -53,6 +58,40 @@ def ensure_index(seeds: str, index: str) -> None:
         print(f"note: {note}", flush=True)
     for path, reason in report.failed:
         print(f"failed: {path}: {reason}", file=sys.stderr)
+
+
+def _brought_up_to_date(seeds: str, index: str, rebuild: bool = False) -> bool | None:
+    """:func:`ensure_index`, saying what stood in its way: True when done, None when the
+    index stays as it is and can be served (another indexer holds it, or the seeds folder
+    is empty), False when there is nothing to serve (the message is printed)."""
+    try:
+        ensure_index(seeds, index, rebuild=rebuild)
+        return True
+    except indexer.IndexBusyError as exc:
+        # another indexer (say, `python -m indexer --watch`) keeps the index current: serve it
+        if indexer.read_meta(index) is None:
+            print(f"error: {exc}; no index to serve yet", file=sys.stderr)
+            return False
+        print(f"note: {exc}; serving the current index", flush=True)
+    except indexer.SeedsEmptyError as exc:
+        print(f"note: {exc}; serving the index as it is, not updated", flush=True)
+    except (FileNotFoundError, indexer.IndexLocationError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return False
+    return None
+
+
+def _rebuilt_and_opened(app, seeds: str, index: str) -> bool:
+    """Rebuild a damaged index and open it in ``app``; False (the reason printed) when it
+    could not be rebuilt or is still unreadable."""
+    if _brought_up_to_date(seeds, index, rebuild=True) is False:
+        return False
+    try:
+        open_now(app)
+    except indexer.IndexDamagedError as exc:  # another indexer held it, or the disk is failing
+        print(f"error: {exc}", file=sys.stderr)
+        return False
+    return True
 
 
 def _port(text: str) -> int:
@@ -133,19 +172,7 @@ def main(argv: list[str] | None = None) -> int:
             args.seeds = indexer.read_meta(args.index)["seeds_dir"]
             update_first = False
             print(f"note: {exc}; serving the index as it is, not updated", flush=True)
-    try:
-        if update_first:
-            ensure_index(args.seeds, args.index)
-    except indexer.IndexBusyError as exc:
-        # another indexer (say, `python -m indexer --watch`) keeps the index current: serve it
-        if indexer.read_meta(args.index) is None:
-            print(f"error: {exc}; no index to serve yet", file=sys.stderr)
-            return 1
-        print(f"note: {exc}; serving the current index", flush=True)
-    except indexer.SeedsEmptyError as exc:
-        print(f"note: {exc}; serving the index as it is, not updated", flush=True)
-    except (FileNotFoundError, indexer.IndexLocationError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    if update_first and _brought_up_to_date(args.seeds, args.index) is False:
         return 1
     loopback = args.host in LOOPBACK_HOSTS
     allowed = [name.lower() for name in args.allowed_host]  # as the Host header is read
@@ -159,7 +186,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: cannot listen on {args.host}:{args.port}: {exc.strerror}; "
               f"pick another port with --port", file=sys.stderr)
         return 1
-    open_now(app)
+    try:
+        open_now(app)
+    except indexer.IndexDamagedError as exc:
+        # a start brings the index up to date, and a damaged one is out of date beyond
+        # repair: build it anew rather than serve "internal error" to every search
+        print(f"note: {exc}; rebuilding it", flush=True)
+        if not _rebuilt_and_opened(app, args.seeds, args.index):
+            server.close()
+            return 1
     _warn_if_few_open_files(app, soft_limit)
     print(f"serving on http://{args.host}:{server.effective_port}/", flush=True)
     try:

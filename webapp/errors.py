@@ -61,6 +61,12 @@ def init_app(app: Flask) -> None:
         app.logger.error("index missing: %s", exc)
         return error_response(503, "索引还没有建好：请先运行 python -m indexer。")
 
+    @app.errorhandler(indexer.IndexDamagedError)
+    def index_damaged(exc):
+        app.logger.error("index damaged: %s", exc)
+        return error_response(503, "索引文件无法读取（可能已损坏）：请运行 python -m indexer "
+                                   "--rebuild 重建索引，或重启服务（启动时会自动重建）。")
+
     @app.errorhandler(Exception)
     def unexpected(exc):
         app.logger.exception("unexpected error")

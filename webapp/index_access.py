@@ -25,10 +25,15 @@ def _handle(warm_now: bool = False) -> indexer.IndexHandle:
             if handle is None or not indexer.is_current(index_dir, handle.generation,
                                                         handle.current_key):
                 handle = indexer.open_index(index_dir)
+                if warm_now:  # a damaged index is refused here, before any request sees it
+                    try:
+                        with indexer.SearchSession(handle) as session:
+                            session.warm()
+                    except BaseException:
+                        handle.searchers.close()
+                        raise
                 ext["zhsearch.handle"] = handle
-                if warm_now:
-                    _warm(handle)
-                else:
+                if not warm_now:
                     warming = threading.Thread(target=_warm, args=(handle,), daemon=True,
                                                name="index-warm-up")
                     ext["zhsearch.warming"] = warming
@@ -62,7 +67,12 @@ def _warm(handle: indexer.IndexHandle) -> None:
 def open_now(app: Flask) -> None:
     """Open the index and preload what searches need before the first request (about half
     a second on cn-laws, mostly jieba's dictionary, which the first query needs anyway); an
-    index switched in later is warmed up in the background while the old one serves."""
+    index switched in later is warmed up in the background while the old one serves.
+
+    Raises:
+        indexer.IndexDamagedError: the index's files cannot be read (see
+            :meth:`indexer.SearchSession.warm`); nothing was kept open.
+    """
     with app.app_context():
         try:
             _handle(warm_now=True)
