@@ -10,7 +10,7 @@ from pathlib import PurePosixPath
 from .markup import Heading, markdown_headings, strip_emphasis, strip_html_comments
 from .formats import MARKDOWN_SUFFIXES, extract
 from .failures import english
-from .repair import repair
+from .repair import repair, unify_radicals
 from .sources import DocumentError, SourceFile
 
 _PLAIN_STEM = re.compile(r"^[A-Za-z0-9_]+$")
@@ -65,8 +65,9 @@ reported and skipped: indexing it would take minutes and gigabytes in one piece.
 
 
 def read_document(source: SourceFile) -> Document:
-    """Read one source file: extract its text (:mod:`indexer.formats`) → join wrapped lines and
-    page breaks (plain text, Markdown, PDF) → drop ``**`` emphasis → turn ``#`` heading lines
+    """Read one source file: extract its text (:mod:`indexer.formats`) → write radicals as the
+    ideographs they stand for (any format) → join wrapped lines and page breaks (plain text,
+    Markdown, PDF) → drop ``**`` emphasis → turn ``#`` heading lines
     into bare headings (Markdown, HTML, DOCX).
 
     Raises:
@@ -82,7 +83,8 @@ def read_document(source: SourceFile) -> Document:
     if len(extracted.text) > MAX_DOCUMENT_CHARS:
         raise DocumentError(english("too_many_characters", chars=f"{len(extracted.text):,}",
                                     limit=f"{MAX_DOCUMENT_CHARS:,}"))
-    text = repair(extracted.text) if extracted.paged else extracted.text
+    text = unify_radicals(extracted.text)  # before repair: 第⼆部分 must read as a heading
+    text = repair(text) if extracted.paged else text
     text = strip_emphasis(text)
     if source.rel_path.lower().endswith(MARKDOWN_SUFFIXES):
         text = strip_html_comments(text)

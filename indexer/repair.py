@@ -1,4 +1,5 @@
-"""Repair text damaged by PDF extraction: paragraphs split at page breaks.
+"""Repair text damaged by PDF extraction: paragraphs split at page breaks, and radicals
+standing for the ideographs they look like.
 
 In the seed, a page break left a blank line in the middle of a sentence and even of a word
 (``“两`` ⏎⏎ ``个确立”``, ``硬`` ⏎⏎ ``仗``). :func:`repair` joins such pieces back together.
@@ -18,13 +19,20 @@ The rule, for two consecutive paragraphs P and Q (blank-line separated):
 
 Joined pieces meet without a space between CJK characters, with one space between two Latin
 words, and a word hyphenated at the break (``infor-`` / ``mation``) is made whole. Hard-wrapped
-lines inside a paragraph are joined the same way (:func:`join_lines`). Everything here is a pure
-function of the text.
+lines inside a paragraph are joined the same way (:func:`join_lines`).
+
+Some PDF fonts map common characters to the Kangxi Radicals block (``⼀`` U+2F00 for 一, ``⼯``
+for 工, ``⾬`` for 雨): a Chromium-printed PDF reads as ``第⼆部分 防汛⼯作部署``. Search
+folds them (NFKC), but the text shown and copied carried the look-alikes and ``第⼆部分`` was
+no heading (new-user trial). :func:`unify_radicals` writes each as its ideograph.
+
+Everything here is a pure function of the text.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 BODY_MIN_CHARS = 40
@@ -189,6 +197,21 @@ def repair_paragraphs(paragraphs: list[str]) -> tuple[list[str], list[Join]]:
         else:
             out.append(q)
     return out, joins
+
+
+RADICAL_IDEOGRAPHS = {
+    cp: unicodedata.normalize("NFKC", chr(cp))
+    for cp in range(0x2E80, 0x2FE0)  # CJK Radicals Supplement, Kangxi Radicals
+    if unicodedata.normalize("NFKC", chr(cp)) != chr(cp)
+}
+"""``str.translate`` table: each radical that Unicode makes compatible with an ideograph (all
+214 Kangxi radicals and two of the supplement) → that ideograph (one character each)."""
+
+
+def unify_radicals(text: str) -> str:
+    """``text`` with each radical of :data:`RADICAL_IDEOGRAPHS` written as its ideograph
+    (``⼀`` → ``一``); the length in characters is unchanged."""
+    return text.translate(RADICAL_IDEOGRAPHS)
 
 
 def repair(text: str) -> str:

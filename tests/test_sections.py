@@ -113,6 +113,26 @@ def test_part_and_chapter_heading_lines_start_sections():
     assert "".join(s.text for s in sections).replace("\n", "") == raw.replace("\n", "")
 
 
+
+def test_kangxi_radicals_from_a_pdf_font_read_as_the_ideographs_they_stand_for():
+    """A Chromium-printed PDF's text reads 第⼆部分 with ⼆ the Kangxi radical U+2F06: the part
+    heading started no section and titles and snippets showed look-alike characters (new-user
+    trial). Each radical is written as its ideograph, in any format; nothing else changes."""
+    from indexer.repair import RADICAL_IDEOGRAPHS
+
+    raw = ("防汛简报\n\n第⼀部分 防汛⼯作部署\n\n各地落实责任，降⾬量偏多。\n\n"
+           "第⼆部分 物资储备\n\n储备编织袋⼗万条。\n")
+    want = "".join(RADICAL_IDEOGRAPHS.get(ord(c), c) for c in raw)
+    assert want.count("第二部分") == 1 and "⼯" not in want  # the table holds these radicals
+    for name, data in (("b.txt", raw.encode()), ("b.md", raw.encode())):
+        doc = read_document(SourceFile(name, data, "0"))
+        assert not any(0x2E80 <= ord(c) < 0x2FE0 for c in doc.text)
+        sections = split_sections(doc)
+        if name == "b.txt":
+            assert [s.title for s in sections] == [
+                "防汛简报", "第一部分 防汛工作部署", "第二部分 物资储备"]
+        assert "".join(s.text for s in sections).replace("\n", "") == want.replace("\n", "")
+
 def test_a_part_heading_up_to_the_longest_is_never_joined_to_what_follows():
     """A heading of 40 characters was glued to the paragraph after it by the page-break repair,
     and one of 20–40 characters to the line after it, so their sections were lost (second
