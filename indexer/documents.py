@@ -7,7 +7,9 @@ import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from .markup import Heading, markdown_headings, strip_emphasis, strip_html_comments
+from .markup import (
+    Heading, markdown_headings, strip_emphasis, strip_html_comments, strip_links_and_tables,
+)
 from .formats import MARKDOWN_SUFFIXES, extract
 from .failures import english
 from .repair import repair, unify_radicals
@@ -87,7 +89,7 @@ def read_document(source: SourceFile) -> Document:
     text = repair(text) if extracted.paged else text
     text = strip_emphasis(text)
     if source.rel_path.lower().endswith(MARKDOWN_SUFFIXES):
-        text = strip_html_comments(text)
+        text = strip_links_and_tables(strip_html_comments(text))
     headings: tuple[Heading, ...] = ()
     if extracted.headed:
         text, headings = markdown_headings(text)

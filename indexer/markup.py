@@ -1,9 +1,14 @@
 """Light markup → plain text: what the reader sees and the index matches.
 
-PDF-extracted text wraps titles in ``**…**``; Markdown marks headings with ``#`` and may hold
-HTML comments (``<!-- … -->``, which no Markdown reader displays). None of these is content, so
-they are removed before sections are found and indexed; Markdown headings are remembered
-(:class:`Heading`) so that sections can still start at them.
+PDF-extracted text wraps titles in ``**…**``; Markdown marks headings with ``#``, links with
+``[text](address)``, tables with ``|`` and may hold HTML comments (``<!-- … -->``, which no
+Markdown reader displays). None of these is content, so they are removed before sections are
+found and indexed (a link keeps its text, a table row its cells); Markdown headings are
+remembered (:class:`Heading`) so that sections can still start at them.
+
+These few constructs are read here, line by line, rather than by a Markdown library: the
+headings' offsets and the paragraphs' line breaks must stay as the rest of the pipeline (page
+break repair, sections) expects them, and a library renders to HTML, which would be read back.
 """
 
 from __future__ import annotations
@@ -57,6 +62,46 @@ def strip_html_comments(text: str) -> str:
                 kept.append(line[i:j])
                 in_comment, i = True, j + 4
         out.append("".join(kept))
+    return "\n".join(out)
+
+
+_LINK = re.compile(r"!?\[([^\]\n]*)\]\((?:[^()\s]|\([^()\s]*\))*(?:\s+(?:\"[^\"\n]*\"|'[^'\n]*'))?\s*\)")
+"""An inline link or image, ``[text](address "title")`` / ``![alt](address)``: its text is
+group 1 (an address may hold one level of parentheses, as CommonMark allows)."""
+_AUTOLINK = re.compile(r"<((?:https?|ftp)://[^\s<>]+|mailto:[^\s<>]+)>")
+_TABLE_DELIMITER = re.compile(r"^\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*$")
+
+
+def _table_cells(row: str) -> str:
+    """A table row's cells, separated by a space (``| 来信 | 200 |`` → ``来信 200``)."""
+    row = row.strip()
+    row = row[1:] if row.startswith("|") else row
+    row = row[:-1] if row.endswith("|") and not row.endswith("\\|") else row
+    return " ".join(cell.strip() for cell in re.split(r"(?<!\\)\|", row) if cell.strip())
+
+
+def strip_links_and_tables(text: str) -> str:
+    """Markdown links and images as their text (``[查看原文](https://…)`` → ``查看原文``, an
+    autolink ``<https://…>`` as its address), and tables as their rows' cells (a row a line,
+    cells separated by a space; the ``|---|`` delimiter row removed), outside code fences. A
+    table is a row holding ``|`` followed by a delimiter row, and the rows after it up to a
+    line without ``|`` (GitHub Flavored Markdown's table extension)."""
+    lines = text.split("\n")
+    out: list[str] = []
+    fenced = in_table = False
+    for i, line in enumerate(lines):
+        if _FENCE.match(line.strip()):
+            fenced = not fenced
+        if fenced:
+            out.append(line)
+            continue
+        if in_table and "|" in line:
+            if not _TABLE_DELIMITER.match(line):
+                out.append(_table_cells(_LINK.sub(r"\1", line)))
+            continue
+        in_table = "|" in line and i + 1 < len(lines) and bool(_TABLE_DELIMITER.match(lines[i + 1]))
+        line = _AUTOLINK.sub(r"\1", _LINK.sub(r"\1", line))
+        out.append(_table_cells(line) if in_table else line)
     return "\n".join(out)
 
 

@@ -441,3 +441,22 @@ def test_markdown_html_comments_are_not_text(tmp_path, text, kept, gone):
     for g in gone:
         assert g not in docs["a.md"].text
     assert "<!-- 照原样 -->" in docs["b.txt"].text  # only Markdown hides comments
+
+
+def test_markdown_links_images_and_tables_are_read_as_their_text():
+    """Every cctv-news item ended in ``[查看原文](https://tv.cctv.com/…)`` and a table showed
+    as ``| 来信 | 200 |`` ⏎ ``|---|---|`` in snippets (new-user trial): a link or image is read
+    as its text, an autolink as its address, a table row as its cells; a code fence keeps
+    what it holds, and a line with a bar that heads no table stays as written."""
+    raw = ("# 来信来访统计\n\n本月来信增多[查看原文](https://tv.cctv.com/2022/07/15/VIDE.shtml)。"
+           "见![示意图](img/a.png \"图\")与<https://example.org/a>，"
+           "[维基](https://zh.wikipedia.org/wiki/X_(Y))。\n\n"
+           "| 类别 | 数量 |\n|:---|---:|\n| 来信 | 200 |\n| 来访 [明细](b.md) | 3 |\n\n"
+           "甲 | 乙 不是表格\n\n```\n| 代码 | 里 |\n|---|---|\n```\n")
+    text = doc("tally.md", raw.encode()).text
+    assert "本月来信增多查看原文。见示意图与https://example.org/a，维基。" in text
+    assert "类别 数量\n来信 200\n来访 明细 3" in text
+    assert "甲 | 乙 不是表格" in text and "| 代码 | 里 |\n|---|---|" in text
+    assert "tv.cctv.com" not in text and "img/a.png" not in text and "|:---|" not in text
+    # a plain text file is not Markdown: its brackets are its text
+    assert "[查看原文](https://tv.cctv.com" in doc("tally.txt", raw.encode()).text
