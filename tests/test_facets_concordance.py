@@ -397,6 +397,40 @@ def test_facets_list_real_articles_first_and_say_how_many_more(tmp_path):
     assert [(f["value"], f["count"]) for f in facets["documents"]] == expected
 
 
+
+def test_the_results_page_folds_a_long_facet_and_marks_the_one_it_is_filtered_to(tmp_path):
+    """Twenty document links and twenty article links filled a phone's first screen before
+    any hit (new-user trial): the page shows each facet's first five values, the rest folded
+    (in the JSON's order, each once), says how many are not listed, and marks the value the
+    page is filtered to."""
+    from bs4 import BeautifulSoup
+
+    from webapp import create_app
+
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    for k in range(25):
+        (seeds / f"doc{k:02}.md").write_text(f"# 文件{k}\n\n示范条款{'示范' * (k % 4)}。\n",
+                                             encoding="utf-8")
+    indexer.update(seeds, tmp_path / "ix")
+    app = create_app({"SEEDS_DIR": str(seeds), "INDEX_DIR": str(tmp_path / "ix"), "TESTING": True})
+    client = app.test_client()
+    facets = client.get("/search.json", query_string={"q": "示范"}).get_json()["facets"]
+    assert len(facets["documents"]) == 20 and facets["more_documents"] == 5
+    html = client.get("/search", query_string={"q": "示范"}).get_data(as_text=True)
+    nav = BeautifulSoup(html, "html.parser").select_one("nav.facets")
+    shown = nav.select(".facet > a")
+    folded = nav.select(".facet details a")
+    assert [a["href"] for a in shown + folded] == [f["url"] for f in facets["documents"]]
+    assert len(shown) == 5 and "另外 15 篇文档" in nav.select_one("details summary").get_text()
+    assert "另有 5 篇文档没有列出" in nav.get_text()
+    assert not nav.select("[aria-current]")
+    # filtered to the third document: its link is marked, no other
+    third = facets["documents"][2]
+    html = client.get(third["url"]).get_data(as_text=True)
+    current = BeautifulSoup(html, "html.parser").select("nav.facets [aria-current]")
+    assert [a["href"] for a in current] == [third["url"]]
+
 @pytest.mark.parametrize("q", ["示范", "a b&c=d#e+f%g", "", "/?:@!$'()*,;", "\u00e9\U0001f600 \t~"])
 def test_results_links_are_the_links_flask_builds(app, q):
     """search_url builds the query string itself (the path once per script root): it must
