@@ -25,11 +25,14 @@ BUSY_RETRY_S = 2.0
 """In --watch, how long to wait before trying again when another update holds the lock."""
 
 
-def run_update(seeds: str, index: str, rebuild: bool, retry_busy: bool = False) -> UpdateReport | None:
+def run_update(seeds: str, index: str, rebuild: bool, retry_busy: bool = False,
+               told: set | None = None) -> UpdateReport | None:
     """One update with progress and a printed summary; None when it could not run.
 
     With ``retry_busy``, an update blocked by another indexer (or ``POST /reindex``) is tried
     again every :data:`BUSY_RETRY_S` seconds until it runs, so no change is left unindexed.
+    ``told``: the ``(path, reason)`` failures printed before (``--watch``), which are counted
+    instead of printed again; the new ones are added to it.
     """
     while True:
         progress, close = make_progress()
@@ -52,8 +55,16 @@ def run_update(seeds: str, index: str, rebuild: bool, retry_busy: bool = False) 
         print(line, flush=True)
     for note in report.notes():
         print(f"note: {note}", flush=True)
-    for path, reason in report.failed:
-        print(f"failed: {path}: {reason}", file=sys.stderr)
+    told = set() if told is None else told
+    # --watch printed every failing file again after each change, burying what changed
+    failures = [(path, reason) for path, reason in report.failed]
+    for path, reason in failures:
+        if (path, reason) not in told:
+            print(f"failed: {path}: {reason}", file=sys.stderr)
+    again = sum(1 for failure in failures if failure in told)
+    if again:
+        print(f"note: {again} file(s) still failing, as said before", flush=True)
+    told.update(failures)
     return report
 
 
@@ -73,17 +84,19 @@ def _relevant(seeds: Path, index: Path):
     return keep
 
 
-def watch(seeds: str, index: str) -> int:
-    """Update the index after each settled batch of changes under ``seeds``, until Ctrl-C."""
+def watch(seeds: str, index: str, told: set = frozenset()) -> int:
+    """Update the index after each settled batch of changes under ``seeds``, until Ctrl-C;
+    ``told``: failures already printed (see :func:`run_update`)."""
     from watchfiles import watch as watch_changes
 
     seeds_path = Path(seeds).resolve()
     print(f"watching {seeds_path} (Ctrl-C to stop)", flush=True)
+    told = set(told)
     try:
         for changes in watch_changes(seeds_path, debounce=WATCH_DEBOUNCE_MS,
                                      watch_filter=_relevant(seeds_path, Path(index))):
             print(f"{len(changes)} change(s) seen", flush=True)
-            run_update(seeds, index, rebuild=False, retry_busy=True)
+            run_update(seeds, index, rebuild=False, retry_busy=True, told=told)
     except KeyboardInterrupt:
         pass
     return 0
@@ -112,11 +125,12 @@ def main(argv: list[str] | None = None) -> int:
         if recorded:
             print(f"seeds: {args.seeds} (the folder this index was last updated from)",
                   flush=True)
-    report = run_update(args.seeds, args.index, args.rebuild)
+    told: set = set()
+    report = run_update(args.seeds, args.index, args.rebuild, told=told)
     if report is None:
         return 1
     if args.watch:
-        return watch(args.seeds, args.index)
+        return watch(args.seeds, args.index, told)
     return 1 if report.failed else 0
 
 

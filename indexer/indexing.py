@@ -218,11 +218,14 @@ class UpdateReport:
     def changes(self, limit: int = 20) -> list[str]:
         """Lines naming the files an incremental update added, changed or removed
         (``changed: 报告.md``), at most ``limit`` and then how many more: the summary's counts
-        did not say which files (new-user trial). None for a full rebuild, which reads
-        every file."""
+        did not say which files (new-user trial). A file that was added or changed but could
+        not be read says so (``added, failed: 乱码.txt``; its reason is in :attr:`failed`).
+        None for a full rebuild, which reads every file."""
         if self.full:
             return []
-        lines = [f"{what}: {_printable(path)}" for what, paths in
+        failed = {path for path, _ in self.failed}
+        lines = [f"{what}{', failed' if path in failed else ''}: {_printable(path)}"
+                 for what, paths in
                  (("added", self.added), ("changed", self.changed), ("removed", self.removed))
                  for path in paths]
         if len(lines) > limit:

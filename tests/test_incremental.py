@@ -555,3 +555,27 @@ def test_an_update_names_at_most_twenty_files_then_counts_the_rest():
     odd = indexer.UpdateReport(added=["bad\nfailed: ok.pdf", "a\x1b[31m.txt", "x\u202egnp.txt"])
     assert odd.changes() == ["added: bad\\u000afailed: ok.pdf", "added: a\\u001b[31m.txt",
                              "added: x\\u202egnp.txt"]
+
+
+def test_a_file_that_fails_is_named_so_and_watch_says_a_failure_once(tmp_path, capsys):
+    """An update listed a broken new file as ``added: 乱码.txt`` beside "1 failed", and
+    ``--watch`` printed every failing file again after each change (new-user trial)."""
+    from indexer.__main__ import run_update
+
+    seeds, index = tmp_path / "seeds", tmp_path / "ix"
+    seeds.mkdir()
+    (seeds / "好.txt").write_text("第一篇正文，说明情况。", encoding="utf-8")
+    run_update(str(seeds), str(index), rebuild=False)
+    capsys.readouterr()
+    told: set = set()
+    (seeds / "乱码.txt").write_bytes(bytes(range(128, 256)) * 3)
+    report = run_update(str(seeds), str(index), rebuild=False, told=told)
+    out, err = capsys.readouterr()
+    assert [p for p, _ in report.failed] == ["乱码.txt"]
+    assert "added, failed: 乱码.txt" in out.splitlines()
+    assert err.count("failed: 乱码.txt: ") == 1
+    (seeds / "新.txt").write_text("第二篇正文，补充说明。", encoding="utf-8")
+    report = run_update(str(seeds), str(index), rebuild=False, told=told)
+    out, err = capsys.readouterr()
+    assert report.added == ["新.txt"] and [p for p, _ in report.failed] == ["乱码.txt"]
+    assert "failed:" not in err and "1 file(s) still failing, as said before" in out
