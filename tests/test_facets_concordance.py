@@ -359,6 +359,16 @@ def test_concordance_page_json_and_csv(client, sections):
     assert data["results_url"] == "/search?q=%E5%AE%89%E5%85%A8"  # the way back to the hits
     html = client.get("/concordance?q=%E5%AE%89%E5%85%A8&sort=left").get_data(as_text=True)
     assert 'href="/search?q=%E5%AE%89%E5%85%A8">‹ 返回' in html
+    from bs4 import BeautifulSoup
+
+    # a line's document leads back to its concordance page, sort, page and all (new-user
+    # trial: it led to the results, and the sorted concordance was lost)
+    here = "/concordance?q=%E5%AE%89%E5%85%A8&sort=right&page=2&per_page=5"
+    line = client.get(here.replace("/concordance", "/concordance.json")).get_json()["occurrences"][0]
+    doc_page = BeautifulSoup(client.get(line["url"]).get_data(as_text=True), "html.parser")
+    back = doc_page.select_one("a.back")
+    assert back["href"] == here and "语境索引" in back.get_text()
+    assert doc_page.find(id=line["section_id"]).select("mark")  # the query still marked there
     assert html.count("<mark>安全</mark>") == min(100, len(want))
     assert client.get("/concordance.json?q=%E5%AE%89&sort=bad").status_code == 400
     assert client.get("/concordance.json?q=").status_code == 400

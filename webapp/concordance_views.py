@@ -69,7 +69,8 @@ def _data() -> tuple[ConcordanceParams, dict]:
              "section_id": o.section_id, "breadcrumb": list(o.breadcrumb), "source": o.path,
              "shared_title": o.shared_title,
              "start_char": o.start_char, "end_char": o.end_char,
-             "url": urls.doc_url(o.doc_id, params.q, o.section_id, match=o.number)}
+             "url": urls.doc_url(o.doc_id, section_id=o.section_id, match=o.number,
+                                 concordance=params)}
             for o in rows
         ],
         "sort_urls": {s: link(s, per_page=params.per_page)
@@ -126,7 +127,8 @@ def concordance_csv():
         writer.writerow([_cell(v) for v in (
             o.left, o.match, o.right, " › ".join(o.breadcrumb), o.path, o.doc_id, o.section_id,
             o.start_char, o.end_char,
-            base + urls.doc_url(o.doc_id, params.q, o.section_id, match=o.number))])
+            base + urls.doc_url(o.doc_id, section_id=o.section_id, match=o.number,
+                                concordance=params))])
     disposition = (f'attachment; filename="concordance.csv"; '
                    f"filename*=UTF-8''{quote(_download_name(params.q))}")
     return Response("\ufeff" + out.getvalue(), mimetype="text/csv",  # BOM: Excel reads UTF-8

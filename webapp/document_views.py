@@ -8,15 +8,19 @@ import indexer
 
 from . import urls
 from .index_access import get_session
-from .params import ParamError, SearchParams
+from .params import ConcordanceParams, ParamError, SearchParams
 
 bp = Blueprint("document", __name__)
 
 
-def _load(doc_id: str) -> tuple[SearchParams, indexer.DocumentView]:
-    # q marks the matches; page, per_page, doc and article name the results page we came from
+def _load(doc_id: str) -> tuple[SearchParams | ConcordanceParams, indexer.DocumentView]:
+    # q marks the matches; page, per_page, doc and article name the results page we came from,
+    # or, with from=concordance, the concordance page (and its sort)
     try:
-        results = SearchParams.from_args(request.args)
+        if request.args.get("from") == "concordance":
+            results = ConcordanceParams.from_args(request.args)
+        else:
+            results = SearchParams.from_args(request.args)
     except ParamError as exc:
         abort(400, description=str(exc))
     session = get_session()
@@ -34,9 +38,17 @@ def _load(doc_id: str) -> tuple[SearchParams, indexer.DocumentView]:
 def document(doc_id: str):
     """The document ``doc_id``; each section is an anchor ``#<section_id>``."""
     results, doc = _load(doc_id)
-    back = urls.search_url(results) if results.q.strip() else None
+    back, to_concordance = None, isinstance(results, ConcordanceParams)
+    if results.q.strip():
+        # a concordance line's document leads back to that concordance page, sort and all
+        back = urls.concordance_url(results.q, results.sort, results.page,
+                                    per_page=results.per_page, doc=results.doc,
+                                    article=results.article) \
+            if to_concordance else urls.search_url(results)
+    json_url = urls.doc_url(doc_id, fmt="json", concordance=results) if to_concordance \
+        else urls.doc_url(doc_id, fmt="json", results=results)
     return render_template("document.html", doc=doc, q=results.q, back_url=back,
-                           json_url=urls.doc_url(doc_id, fmt="json", results=results))
+                           back_to_concordance=to_concordance, json_url=json_url)
 
 
 @bp.get("/doc/<doc_id>.json")

@@ -8,7 +8,7 @@ from urllib.parse import quote, quote_plus
 
 from flask import request, url_for
 
-from .params import DEFAULT_CONCORDANCE_PER_PAGE, DEFAULT_PER_PAGE, SearchParams
+from .params import DEFAULT_CONCORDANCE_PER_PAGE, DEFAULT_PER_PAGE, ConcordanceParams, SearchParams
 
 
 def _search_args(params: SearchParams, page: int | None = None) -> dict:
@@ -96,14 +96,18 @@ def facet_urls(params: SearchParams, key: str, values: list[str]) -> list[str]:
 
 def doc_url(doc_id: str, q: str = "", section_id: str | None = None, fmt: str = "html",
             external: bool = False, results: SearchParams | None = None,
-            match: int | None = None) -> str:
+            match: int | None = None, concordance: ConcordanceParams | None = None) -> str:
     """URL of a document view, opening at ``section_id`` and highlighting ``q``.
 
     ``results``, when given, is the results page the link is on: its query replaces ``q`` and
     its page and filters ride along, so the document's "back to results" link returns to that
-    same page. ``match`` (1-based, ``m=``) selects one match of the section (a concordance line).
+    same page. ``concordance`` does the same for a concordance page (``from=concordance``, its
+    sort, page and filters). ``match`` (1-based, ``m=``) selects one match of the section (a
+    concordance line).
     """
-    if results is not None:
+    if concordance is not None:
+        args = {"from": "concordance", **_concordance_args(concordance)}
+    elif results is not None:
         args = _search_args(results) if results.q else {}
     else:
         args = {"q": q} if q else {}
@@ -136,22 +140,28 @@ def hit_urls(results: SearchParams, targets: list[tuple[str, str]]) -> list[str]
             + tail for d, s in targets]
 
 
+def _concordance_args(params: ConcordanceParams) -> dict:
+    """The query-string arguments of a concordance page; defaults are left out."""
+    args = {"q": params.q}
+    if params.sort != "position":
+        args["sort"] = params.sort
+    if params.page != 1:
+        args["page"] = params.page
+    if params.per_page != DEFAULT_CONCORDANCE_PER_PAGE:
+        args["per_page"] = params.per_page
+    if params.doc:
+        args["doc"] = params.doc
+    if params.article:
+        args["article"] = params.article
+    return args
+
+
 def concordance_url(q: str, sort: str = "position", page: int = 1, fmt: str = "html",
                     per_page: int = DEFAULT_CONCORDANCE_PER_PAGE, doc: str = "",
                     article: str = "") -> str:
     """URL of a concordance page (``fmt``: html, json or csv), filtered to a document
     and/or an article when ``doc``/``article`` are given."""
-    args = {"q": q}
-    if sort != "position":
-        args["sort"] = sort
-    if page != 1:
-        args["page"] = page
-    if per_page != DEFAULT_CONCORDANCE_PER_PAGE:
-        args["per_page"] = per_page
-    if doc:
-        args["doc"] = doc
-    if article:
-        args["article"] = article
+    args = _concordance_args(ConcordanceParams(q, sort, page, per_page, doc, article))
     endpoint = {"html": "concordance.concordance", "json": "concordance.concordance_json",
                 "csv": "concordance.concordance_csv"}[fmt]
     return url_for(endpoint, **args)
