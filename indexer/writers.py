@@ -26,6 +26,9 @@ points them at ours inside the worker process only).
 
 from __future__ import annotations
 
+import ctypes
+import os
+import signal
 from operator import itemgetter
 from typing import NamedTuple
 
@@ -415,8 +418,32 @@ def _copied_value_size(field, arrays) -> int | None:
     return 4
 
 
+PR_SET_PDEATHSIG = 1
+"""``prctl`` option: the signal this process gets when its parent dies (Linux, prctl(2))."""
+
+
+def die_with_parent(parent_pid: int) -> None:
+    """Make this (forked) process end when its parent ``parent_pid`` does: SIGKILL on the
+    parent's death (Linux ``prctl(PR_SET_PDEATHSIG)``, see prctl(2); elsewhere nothing is
+    set), and an exit now if the parent is already gone.
+
+    A build killed mid-way left its worker processes waiting forever on their job queue,
+    whose write end each also holds (fork copies it), holding the index folder's lock that
+    they inherited: every later update said "already running" (breaker)."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # no prctl on this system
+        pass
+    if os.getppid() != parent_pid:  # died before prctl took effect: no signal will come
+        os._exit(1)
+
+
 class _GroupedTask(multiproc.SubWriterTask):
+    parent_pid: int | None = None
+
     def run(self):
+        if self.parent_pid is not None:
+            die_with_parent(self.parent_pid)
         # runs in the worker process: Whoosh's task makes its writer by this module-level
         # name, so rebinding it here changes the worker's writer and nothing in the parent
         multiproc.SegmentWriter = GroupedSegmentWriter
@@ -430,6 +457,7 @@ class GroupedMpWriter(multiproc.MpWriter):
     def _new_task(self):
         task = _GroupedTask(self.storage, self.indexname, self.jobqueue, self.resultqueue,
                             self.subargs, self.multisegment)
+        task.parent_pid = os.getpid()  # read in the worker: see die_with_parent
         self.tasks.append(task)
         task.start()
         return task

@@ -188,3 +188,53 @@ def test_watch_reindexes_after_changes_settle(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def _children(pid: int) -> set[int]:
+    """The live (not zombie) child processes of ``pid``, from /proc."""
+    found = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found.update(int(c) for c in (task / "children").read_text().split())
+    return {c for c in found if _alive(c)}
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state != "Z"
+
+
+def test_killing_a_parallel_build_ends_its_workers_and_frees_the_index(tmp_path, law_files):
+    """A two-process build killed mid-way left its worker processes waiting forever, holding
+    the index's lock: every later update said "already running" until someone found and
+    killed them by hand (breaker). They now end with the build, and the next update runs."""
+    seeds, index_dir = copy(law_files[:120], tmp_path / "seeds"), tmp_path / "ix"
+    code = ("import sys, indexer\n"
+            "indexer.update(sys.argv[1], sys.argv[2], rebuild=True, procs=2,\n"
+            "               progress=lambda done, total, path: print('analyzed', done, flush=True))\n")
+    proc = subprocess.Popen([sys.executable, "-c", code, str(seeds), str(index_dir)], cwd=REPO,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    seen, workers = [], set()
+    for line in proc.stdout:  # the workers start with the first full batch of sections
+        seen.append(line)
+        workers = _children(proc.pid)
+        if len(workers) >= 2:
+            break
+    assert len(workers) >= 2, "".join(seen)  # the case under test: a parallel build
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    proc.stdout.close()
+    deadline = time.monotonic() + 20
+    while any(_alive(w) for w in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    left = [w for w in workers if _alive(w)]
+    for w in left:  # a failing run must not leave them behind either
+        os.kill(w, signal.SIGKILL)
+    assert not left
+    report = indexer.update(seeds, index_dir)  # not IndexBusyError
+    assert report.full and not report.failed
+    with indexer.SearchSession(indexer.open_index(index_dir)) as s:
+        assert s.all_section_ids(indexer.parse_query("罚款")) == oracle.unquoted(
+            oracle.load_sections(seeds), "罚款")
