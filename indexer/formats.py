@@ -301,7 +301,30 @@ def _docx_runs_text(element):
             yield from _docx_runs_text(child)
 
 
-_PAGE_NUMBER = re.compile(r"^[-–—\s]*(第\s*)?\d{1,4}(\s*页)?(\s*/\s*(共\s*)?\d{1,4}(\s*页)?)?[-–—\s]*$")
+_PAGE_NUMBER = re.compile(r"^[-–—\s]*(?:第\s*)?(\d{1,4})(?:\s*页)?(?:\s*/\s*(?:共\s*)?\d{1,4}(?:\s*页)?)?[-–—\s]*$")
+"""A line that is a page number (``12``, ``- 12 -``, ``第 3 页 / 共 10 页``): the number is
+group 1."""
+
+
+def _page_number_lines(pages: list[list[str]]) -> set[tuple[int, int]]:
+    """``(page, line)`` of the page numbers: lines among a page's first or last two that are
+    numbers (:data:`_PAGE_NUMBER`) counting with the pages, the number minus the page's place
+    the same on at least two pages (one page: the number 1). A line of digits elsewhere, or
+    one that does not count with the pages, is text: a table's figures and a year alone on a
+    line were deleted wherever they stood (breaker)."""
+    found = []
+    for p, lines in enumerate(pages):
+        for i in sorted({*range(min(2, len(lines))), *range(max(0, len(lines) - 2), len(lines))}):
+            m = _PAGE_NUMBER.match(lines[i])
+            if m:
+                found.append((p, i, int(m.group(1)) - p))
+    if len(pages) == 1:
+        return {(p, i) for p, i, offset in found if offset == 1}
+    offsets = Counter(offset for _, _, offset in found)
+    if not offsets:
+        return set()
+    offset, n = offsets.most_common(1)[0]
+    return {(p, i) for p, i, o in found if o == offset} if n >= 2 else set()
 
 
 def _edge_key(line: str) -> str:
@@ -311,13 +334,15 @@ def _edge_key(line: str) -> str:
 
 def _running_lines(pages: list[list[str]]) -> set[str]:
     """Keys of lines that stand among the first or last two lines of at least half the pages
-    (and of three pages at least): running headers and footers."""
+    (and of three pages at least): running headers and footers. A line that is only a number
+    is no running line (its key would be ``#`` on every page): a page number is told by
+    :func:`_page_number_lines`, and figures at a page's edge are text (breaker)."""
     if len(pages) < 3:
         return set()
     counts: Counter[str] = Counter()
     for lines in pages:
         counts.update({_edge_key(ln) for ln in lines[:2] + lines[-2:]})
-    return {key for key, n in counts.items() if n >= max(3, len(pages) / 2)}
+    return {key for key, n in counts.items() if n >= max(3, len(pages) / 2) and key != "#"}
 
 
 def pdf_to_text(data: bytes) -> str:
@@ -349,11 +374,12 @@ def pdf_to_text(data: bytes) -> str:
     except Exception as exc:  # pypdf raises many types for damaged files
         raise DocumentError(english("bad_pdf", error=type(exc).__name__)) from None
     running = _running_lines(pages)
+    numbers = _page_number_lines(pages)
     out = []
-    for lines in pages:
+    for p, lines in enumerate(pages):
         edges = set(lines[:2] + lines[-2:])
-        kept = [ln for ln in lines
-                if not (ln in edges and _edge_key(ln) in running) and not _PAGE_NUMBER.match(ln)]
+        kept = [ln for i, ln in enumerate(lines)
+                if not (ln in edges and _edge_key(ln) in running) and (p, i) not in numbers]
         if kept:
             out.append("\n\n".join(join_lines("\n".join(kept)).split("\n")))
     return "\n\n".join(out)

@@ -350,6 +350,7 @@ def test_pdf_running_headers_page_numbers_and_page_breaks(tmp_path):
     pdf = fpdf.FPDF()
     pdf.add_font("cjk", fname=font, collection_font_number=2)  # 2: the SC face
     pdf.set_font("cjk", size=12)
+    pdf.set_auto_page_break(False)  # each page's number at its foot, on that page
     pages = [["第一章 总则", "第一条 为了规范行政处罚的设定和实施，保障和监督行政机关有效实施行政", ],
              ["管理，根据宪法，制定本法。", "第二条 行政处罚是指行政机关依法惩戒违法行为。"],
              ["第三条 information retrieval needs infor-", "mation about words split across lines."]]
@@ -423,6 +424,47 @@ def test_pdf_body_lines_that_differ_only_in_numbers_are_kept():
     text = pdf_to_text(bytes(pdf.output()))
     assert "2021年全省共破获案件1234起。" in text and "这是2022年的正文" in text
 
+
+
+def test_pdf_lines_of_digits_are_page_numbers_only_where_they_count_the_pages():
+    """Every line of 1–4 digits was deleted as a page number wherever it stood: a table's
+    figure (1412), a year alone on a line (breaker). Page numbers at a page's top or bottom
+    that count with the pages go; other digit lines stay."""
+    import fpdf
+
+    from indexer.formats import pdf_to_text
+
+    pdf = fpdf.FPDF()
+    pdf.add_font("cjk", fname="/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+                 collection_font_number=2)
+    pdf.set_font("cjk", size=12)
+    pdf.set_auto_page_break(False)
+    bodies = [["全年粮食产量（万吨）", "68653", "1412", "2023", "以上为统计数据。"],
+              ["第二页的正文，说明情况。", "37", "全文完。"],
+              ["第三页：2021", "2022", "2023", "三年数据相同。"]]
+    for n, lines in enumerate(bodies, 11):  # printed page numbers start at 11
+        pdf.add_page()
+        for line in lines:
+            pdf.cell(0, 10, line, new_x="LMARGIN", new_y="NEXT")
+        pdf.set_y(-20)
+        pdf.cell(0, 10, str(n))
+    paragraphs = pdf_to_text(bytes(pdf.output())).split("\n\n")
+    for kept in ("68653", "1412", "2023", "37", "2022"):
+        assert kept in paragraphs
+    assert not {"11", "12", "13"} & set(paragraphs)
+    # one page: its number is 1
+    pdf = fpdf.FPDF()
+    pdf.add_font("cjk", fname="/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+                 collection_font_number=2)
+    pdf.set_font("cjk", size=12)
+    pdf.set_auto_page_break(False)
+    pdf.add_page()
+    for line in ("单页文件的正文。", "1412"):
+        pdf.cell(0, 10, line, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_y(-20)
+    pdf.cell(0, 10, "1")
+    paragraphs = pdf_to_text(bytes(pdf.output())).split("\n\n")
+    assert "1412" in paragraphs and "1" not in paragraphs
 
 @pytest.mark.parametrize("text, kept, gone", [
     ("# 标题\n\n<!-- INFO END -->\n\n正文一段。\n", ["标题", "正文一段。"], ["INFO", "<!--"]),
