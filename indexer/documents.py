@@ -86,7 +86,8 @@ def read_document(source: SourceFile) -> Document:
         raise DocumentError(english("too_many_characters", chars=f"{len(extracted.text):,}",
                                     limit=f"{MAX_DOCUMENT_CHARS:,}"))
     text = unify_radicals(extracted.text)  # before repair: 第⼆部分 must read as a heading
-    text = repair(text) if extracted.paged else text
+    # only typesetting hyphenates words at a line's end
+    text = repair(text, dehyphenate=extracted.encoding == "pdf") if extracted.paged else text
     text = strip_emphasis(text)
     if source.rel_path.lower().endswith(MARKDOWN_SUFFIXES):
         text = strip_links_and_tables(strip_html_comments(text))

@@ -381,7 +381,7 @@ def pdf_to_text(data: bytes) -> str:
         kept = [ln for i, ln in enumerate(lines)
                 if not (ln in edges and _edge_key(ln) in running) and (p, i) not in numbers]
         if kept:
-            out.append("\n\n".join(join_lines("\n".join(kept)).split("\n")))
+            out.append("\n\n".join(join_lines("\n".join(kept), dehyphenate=True).split("\n")))
     return "\n\n".join(out)
 
 

@@ -18,7 +18,10 @@ The rule, for two consecutive paragraphs P and Q (blank-line separated):
   cn-laws were joined into run-on lines: new-user trial).
 
 Joined pieces meet without a space between CJK characters, with one space between two Latin
-words, and a word hyphenated at the break (``infor-`` / ``mation``) is made whole. Hard-wrapped
+words; in a PDF's text a word hyphenated at the break (``infor-`` / ``mation``) is made whole,
+elsewhere the hyphen is the text's own (``well-`` / ``known``: typesetting hyphenates, a
+person's hard wrap does not, and deleting a real hyphen made ``"well-known"`` unsearchable:
+breaker). A Markdown heading line (``## …``) is never continued. Hard-wrapped
 lines inside a paragraph are joined the same way (:func:`join_lines`).
 
 Some PDF fonts map common characters to the Kangxi Radicals block (``⼀`` U+2F00 for 一, ``⼯``
@@ -126,11 +129,17 @@ def _is_body(paragraph: str) -> bool:
     return "\n" in paragraph or any(c in rest for c in CLAUSE_MARKS)
 
 
+MARKDOWN_HEADING = re.compile(r"^#{1,6}(\s|$)")
+
+
 def heading_line(line: str) -> bool:
-    """Whether ``line`` (stripped) is a numbered heading on a line of its own: ``一、`` and no
-    clause mark after it ("一、关于2023年度全市安全生产工作目标任务完成情况"). Such a line is
-    never continued by the next one, however long (one of 20 characters or more took the
-    body's first sentence into its section's title: breaker)."""
+    """Whether ``line`` (stripped) is a heading on a line of its own: numbered, ``一、`` and
+    no clause mark after it ("一、关于2023年度全市安全生产工作目标任务完成情况"), or a Markdown
+    heading (``## …``). Such a line is never continued by the next one, however long (one of
+    20 characters or more took the body's first sentence into its section's title: breaker;
+    so did a Markdown heading with the body on the next line, valid CommonMark: breaker)."""
+    if MARKDOWN_HEADING.match(line):
+        return True
     numbered = SECTION_NUMBER.match(line)
     return bool(numbered) and not any(c in line[numbered.end():] for c in CLAUSE_MARKS) \
         and not ends_sentence(line)
@@ -138,19 +147,20 @@ def heading_line(line: str) -> bool:
 
 def continues(p: str, q: str) -> bool:
     """Whether paragraph ``q`` continues paragraph ``p`` across a page break (rule above)."""
-    if ends_sentence(p) or not _is_body(p) or _starts_block(q):
+    if ends_sentence(p) or not _is_body(p) or _starts_block(q) or MARKDOWN_HEADING.match(p):
         return False
     if DATED.match(p) and DATED.match(q):
         return False
     return ends_sentence(q) or len(q) >= BODY_MIN_CHARS
 
 
-def _glue(p: str, q: str) -> str:
-    """Join two pieces of one sentence: ``infor-`` + ``mation`` → ``information``; two Latin
-    words keep a space between them, also after a comma or stop; CJK characters meet
-    directly."""
+def _glue(p: str, q: str, dehyphenate: bool = False) -> str:
+    """Join two pieces of one sentence: with ``dehyphenate``, ``infor-`` + ``mation`` →
+    ``information`` (else ``well-`` + ``known`` → ``well-known``); two Latin words keep a space
+    between them, also after a comma or stop; CJK characters meet directly."""
     p, q = p.rstrip(), q.lstrip()
-    if len(p) >= 2 and p[-1] == "-" and p[-2].isascii() and p[-2].isalpha() and q[:1].islower():
+    if dehyphenate and len(p) >= 2 and p[-1] == "-" and p[-2].isascii() and p[-2].isalpha() \
+            and q[:1].islower():
         return p[:-1] + q
     # two Latin words, or a Latin word after a comma or stop ("carefully," / "approved"),
     # keep their space: glued, a quoted phrase across the line end was not found (breaker)
@@ -159,8 +169,10 @@ def _glue(p: str, q: str) -> str:
     return p + (" " if narrow else "") + q
 
 
-def join_lines(paragraph: str) -> str:
-    """Join the hard-wrapped lines of one paragraph (text from PDF and other extractions).
+def join_lines(paragraph: str, dehyphenate: bool = False) -> str:
+    """Join the hard-wrapped lines of one paragraph (text from PDF and other extractions);
+    ``dehyphenate``: a typeset text's (PDF) line-end hyphens before a lower-case letter are
+    soft (see :func:`_glue`).
 
     A line at least :data:`LINE_MIN_CHARS` long that does not end a sentence is continued by
     the next line unless that one starts a block (numbered section, Markdown list or heading,
@@ -174,17 +186,19 @@ def join_lines(paragraph: str) -> str:
         if (line.strip() and len(prev.strip()) >= LINE_MIN_CHARS and not ends_sentence(prev)
                 and not _starts_block(line.strip()) and not is_part_heading(prev.strip())
                 and not heading_line(prev.strip())):
-            out[-1] = _glue(prev, line)
+            out[-1] = _glue(prev, line, dehyphenate)
         else:
             out.append(line)
     return "\n".join(out)
 
 
-def repair_paragraphs(paragraphs: list[str]) -> tuple[list[str], list[Join]]:
+def repair_paragraphs(paragraphs: list[str], dehyphenate: bool = False) \
+        -> tuple[list[str], list[Join]]:
     """Join paragraphs split at page breaks.
 
     Args:
         paragraphs: stripped, non-empty paragraphs in order.
+        dehyphenate: see :func:`join_lines`.
     Returns:
         ``(repaired, joins)``: the new paragraph list and each join made, in order.
     """
@@ -193,7 +207,7 @@ def repair_paragraphs(paragraphs: list[str]) -> tuple[list[str], list[Join]]:
     for q in paragraphs:
         if out and continues(out[-1], q):
             joins.append(Join(out[-1][-12:], q[:12]))
-            out[-1] = _glue(out[-1], q)
+            out[-1] = _glue(out[-1], q, dehyphenate)
         else:
             out.append(q)
     return out, joins
@@ -214,8 +228,9 @@ def unify_radicals(text: str) -> str:
     return text.translate(RADICAL_IDEOGRAPHS)
 
 
-def repair(text: str) -> str:
+def repair(text: str, dehyphenate: bool = False) -> str:
     """Return ``text`` with wrapped lines and page-break splits joined, paragraphs separated by
-    one blank line."""
-    paragraphs = [join_lines(p) for p in split_paragraphs(text)]
-    return "\n\n".join(repair_paragraphs(paragraphs)[0])
+    one blank line; ``dehyphenate`` for a typeset text's (PDF) soft hyphens (see
+    :func:`join_lines`)."""
+    paragraphs = [join_lines(p, dehyphenate) for p in split_paragraphs(text)]
+    return "\n\n".join(repair_paragraphs(paragraphs, dehyphenate)[0])

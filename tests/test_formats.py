@@ -392,7 +392,18 @@ def test_missing_extra_gives_a_clear_message(monkeypatch):
     ("短标题\n王志忠", "短标题\n王志忠"),
 ])
 def test_line_breaks_from_extraction(raw, want):
-    assert repair(raw) == want
+    assert repair(raw, dehyphenate=True) == want
+
+
+def test_a_hyphen_at_a_line_end_is_the_text_own_except_in_a_pdf():
+    """A person's hard wrap does not hyphenate words: ``well-`` ⏎ ``known`` in a .txt or .md
+    file is well-known (the hyphen was deleted, and "well-known" found nothing: breaker);
+    only a PDF's typesetting hyphenates (``infor-`` ⏎ ``mation``)."""
+    raw = ("This paper relies on the well-\nknown principle of free-\ntrade zones everywhere.\n")
+    for name in ("a.txt", "a.md"):
+        text = doc(name, raw.encode()).text
+        assert "the well-known principle of free-trade zones" in text, name
+    assert "wellknown" not in repair(raw) and "wellknown" in repair(raw, dehyphenate=True)
 
 
 def test_short_gbk_prefers_gb18030_on_a_tie():

@@ -97,3 +97,14 @@ def test_a_dated_list_keeps_its_entries_apart_and_a_cut_sentence_before_a_date_i
     cut = ("全省安全生产工作会议在省委和省政府的统一领导下认真筹备，经过多次反复研究讨论，决定会议于\n\n"
            "2022年1月1日在省会召开，各市县主要负责同志参加会议并汇报工作。")
     assert split_paragraphs(repair(cut)) == [cut.replace("\n\n", "")]
+
+
+def test_a_markdown_heading_line_is_never_continued():
+    """``## 关于…的若干意见`` ⏎ ``本段是正文`` (valid CommonMark: no blank line after the
+    heading) was joined into one line, so the section's title held its body (breaker)."""
+    heading = "## 关于进一步加强和改进新时代统计工作的若干意见"
+    assert len(heading) >= 20
+    body = "本段是正文内容，测试标题后直接跟正文。"
+    assert repair(f"{heading}\n{body}") == f"{heading}\n{body}"
+    long_heading = "## " + "关于进一步加强和改进新时代统计工作的若干意见" * 2  # a paragraph of 40+
+    assert split_paragraphs(repair(f"{long_heading}\n\n{body}")) == [long_heading, body]
