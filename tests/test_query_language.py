@@ -749,3 +749,27 @@ def test_a_refused_query_is_told_what_it_lacks_and_that_it_was_cut(query, said):
     with pytest.raises(indexer.QueryError) as refused:
         indexer.parse_query(query)
     assert said in str(refused.value)
+
+
+def test_the_document_view_marks_only_the_sections_the_query_matches(client, seeds_dir):
+    """``公安 -广东``: the results and the concordance count the sections without 广东, and
+    the document view marked 公安 in every section, 82 marks against their 57 (breaker)."""
+    from indexer.normalize import normalized
+
+    from . import oracle
+
+    sections = oracle.load_sections(seeds_dir)
+    keep = {s.section_id for s in sections if "公安" in normalized(s.text)
+            and "广东" not in normalized(s.text)}
+    want = {s.section_id: normalized(s.text).count("公安") for s in sections if s.section_id in keep}
+    assert keep and len(keep) < len(oracle.quoted(sections, "公安"))  # the case under test
+    results = client.get("/search.json", query_string={"q": "公安 -广东", "per_page": 50}).get_json()
+    assert {h["section_id"] for h in results["hits"]} == keep
+    conc = client.get("/concordance.json", query_string={"q": "公安 -广东"}).get_json()
+    assert conc["total"] == sum(want.values())
+    doc_id = results["hits"][0]["doc_id"]
+    doc = client.get(f"/doc/{doc_id}.json", query_string={"q": "公安 -广东"}).get_json()
+    counts = {s["section_id"]: s["match_count"] for s in doc["sections"] if s["match_count"]}
+    assert counts == {k: v for k, v in want.items() if k.startswith(doc_id)}
+    page = client.get(f"/doc/{doc_id}", query_string={"q": "公安 -广东"}).get_data(as_text=True)
+    assert page.count("<mark") == sum(counts.values())
