@@ -58,7 +58,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 import indexer  # noqa: E402
-from indexer.normalize import normalized  # noqa: E402
+from indexer.normalize import normalized, spelling_variants  # noqa: E402
 from tests import oracle  # noqa: E402
 
 sys.path.insert(0, str(REPO / "bench"))
@@ -101,6 +101,16 @@ def terms_of(query: str) -> tuple[list[str], bool]:
     return [t for t in (normalized(x) for x in query.split()) if t], False
 
 
+def alternatives_of(query: str) -> list[tuple[str, ...]]:
+    """:func:`terms_of`'s terms, each with its spelling variants (a section must hold one of
+    each term's): the documented reading of a query (:func:`indexer.normalize.spelling_variants`)."""
+    if query.startswith('"') and query.endswith('"') and len(query) > 1:
+        raw = [query[1:-1]]
+    else:
+        raw = query.split()
+    return [(normalized(x), *spelling_variants(x)) for x in raw if normalized(x)]
+
+
 def load_queries(corpus: Path) -> list[tuple[str, str]]:
     path = REPO / "bench" / "queries" / f"{corpus.name}.tsv"
     if path.exists():
@@ -120,8 +130,9 @@ class BruteForce:
         self.build_s = time.perf_counter() - t
 
     def matches(self, query: str) -> set[str]:
-        terms, _ = terms_of(query)
-        return {sid for sid, text in self.items if terms and all(t in text for t in terms)}
+        terms = alternatives_of(query)
+        return {sid for sid, text in self.items
+                if terms and all(any(a in text for a in alts) for alts in terms)}
 
 
 class Fts5Trigram:

@@ -262,11 +262,13 @@ class SegmentEvaluator:
         return candidates[holding], tf[holding]
 
     def clause(self, c: Clause) -> Scored:
-        """One query clause with its synonyms."""
+        """One query clause with its spelling variants and its synonyms."""
         if c.field == "doc":
             return self.term("doc_id", c.text.strip(), 0.0)
         scope = "heading" if c.field == "title" else "body"
         out = self.substring(scope, c.norm)
+        for v in c.variants:
+            out = _union([out, self.substring(scope, v)])
         for s in c.synonyms:
             out = _union([out, self.substring(scope, s, SYNONYM_BOOST)])
         return out

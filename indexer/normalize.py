@@ -426,6 +426,66 @@ def normalized(text: str) -> str:
     return normalize(text).text
 
 
+VARIANT_CONVERSIONS = ("t2s", "s2tw")
+"""OpenCC configurations whose phrase-level conversions give a query's other spellings:
+Traditional → Simplified, and Simplified → Traditional with Taiwan's variant characters
+(OpenCC's ``*.json`` configurations, opencc/opencc ``data/config``). Not ``s2twp``: its
+Taiwan vocabulary (信息 → 資訊, 窗口 → 視窗) is other words, not other spellings, and a
+search for 信息 that counted 资讯 would miscount (so is Hong Kong's ``s2hk``, which gave
+nothing ``s2t`` does not on the breaker's words)."""
+MAX_SPLIT_CHARS = 32
+"""A text up to this long (characters) is also converted cut in two at each place (see
+:func:`spelling_variants`); a longer one only whole."""
+MAX_VARIANTS = 4
+"""A text has at most this many spelling variants (the whole text's conversions first)."""
+_converters: dict = {}
+
+
+def _converter(config: str):
+    converter = _converters.get(config)
+    if converter is None:
+        import opencc
+
+        converter = _converters[config] = opencc.OpenCC(config)
+    return converter
+
+
+@lru_cache(maxsize=8192)  # a results page's clauses come back on every page and hit
+def spelling_variants(text: str) -> tuple[str, ...]:
+    """The normalized spellings of ``text`` in the other standards of written Chinese that
+    differ from ``normalized(text)``: ``text`` converted by each of
+    :data:`VARIANT_CONVERSIONS`, then normalized; ``()`` for most text.
+
+    :func:`normalize` folds Traditional to Simplified one character at a time, which cannot
+    tell 瞭 in 瞭解 (了解) from 瞭 in 瞭望: a search for 了解 missed 瞭解, 凭借 missed 憑藉, 計畫
+    missed 计划 (breaker). OpenCC's phrase tables can: ``s2tw`` writes 了解 as 瞭解, which
+    normalizes to itself, as the text's 瞭解 does; ``t2s`` writes 計畫 as 计划. A query clause
+    matches any of its variants (:mod:`indexer.query`). Only the query is converted: OpenCC's
+    phrase rules on a text change what its substrings are (``t2s`` turns 破坏土地 into 破坯土地,
+    which no longer holds 破坏), so the index keeps the character-by-character fold; a Taiwan
+    text's 計畫 is therefore found by 計畫 or 计画, not by 计划, which OpenCC writes 計劃."""
+    base = normalized(text)
+    if not any(is_wide(ch) and ch.isalpha() for ch in base):  # no Han character: nothing to do
+        return ()
+    out: list[str] = []
+    for config in VARIANT_CONVERSIONS:
+        convert = _converter(config).convert
+        pieces = [(text,)]
+        if len(text) <= MAX_SPLIT_CHARS and "\n" not in text:
+            # OpenCC cuts a text by longest match, and a neighbour can take a word's first
+            # character (充分了解 stays as it is, 了解 alone becomes 瞭解): each cut of the
+            # text in two is converted too
+            pieces += [(text[:i], text[i:]) for i in range(1, len(text))]
+        # one call for all: no phrase spans a line break (a text holding one is not cut)
+        converted = iter([convert(text)] if len(pieces) == 1 else
+                         convert("\n".join(p for parts in pieces for p in parts)).split("\n"))
+        for parts in pieces:
+            variant = normalized("".join(next(converted) for _ in parts))
+            if variant and variant != base and variant not in out:
+                out.append(variant)
+    return tuple(out[:MAX_VARIANTS])
+
+
 def pack_offsets(norm: NormalizedText) -> bytes:
     """``norm``'s map back to the original, packed sparsely for an index column: where
     ``starts[i] - i`` changes (white space dropped or folded, marks composed) and where

@@ -25,7 +25,7 @@ from functools import lru_cache
 from typing import Union
 
 from .failures import english
-from .normalize import normalized
+from .normalize import normalized, spelling_variants
 
 MAX_QUERY_CHARS = 1000
 """Longer queries are cut to this many characters (code points); the page says so."""
@@ -69,6 +69,9 @@ class Clause:
         field: ``"body"`` (the section text), ``"title"`` (section and article titles) or
             ``"doc"`` (``text`` is a doc_id).
         synonyms: normalized alternatives from the synonym file; they match too, ranked lower.
+        variants: its normalized spellings in the other standards of written Chinese
+            (:func:`indexer.normalize.spelling_variants`: 了解 and 瞭解); they match as it does,
+            quoted or not, and are not shown.
     """
 
     text: str
@@ -76,6 +79,7 @@ class Clause:
     quoted: bool = False
     field: str = "body"
     synonyms: tuple[str, ...] = ()
+    variants: tuple[str, ...] = ()
 
     def display(self) -> str:
         """The clause as the page shows it (with its synonyms)."""
@@ -227,11 +231,12 @@ class ParsedQuery:
 
     @property
     def needles(self) -> list[str]:
-        """The normalized strings to highlight: positive text clauses and their synonyms."""
+        """The normalized strings to highlight: positive text clauses, their spelling variants
+        and their synonyms."""
         out: list[str] = []
         for c in self.clauses:
             if c.field != "doc":
-                for n in (c.norm, *c.synonyms):
+                for n in (c.norm, *c.variants, *c.synonyms):
                     if n not in out:
                         out.append(n)
         return out
@@ -524,9 +529,21 @@ def parse_query(text: str, synonyms: dict[str, tuple[str, ...]] | None = None) -
             raise QueryError("OR 的每一边都要有要查找的词：只有排除条件（- 或 NOT）的一边会找出"
                              f"几乎所有章节。请把排除条件放在 OR 之外，如 广东 -公安。{cut}")
         raise QueryError(f"查询只有排除条件（- 或 NOT）：请加上要查找的词。{cut}")
+    root = _with_variants(root)
     if synonyms:
         root = _with_synonyms(root, synonyms, {c.norm for c in positive_clauses(root)}, notes)
     return ParsedQuery(text, root, tuple(dict.fromkeys(notes)))
+
+
+def _with_variants(node: Node) -> Node:
+    """``node`` with each text clause's spelling variants attached (excluded ones too: -瞭解
+    excludes 了解)."""
+    if isinstance(node, Clause):
+        alts = spelling_variants(node.text) if node.field != "doc" else ()
+        return replace(node, variants=alts) if alts else node
+    if isinstance(node, Not):
+        return Not(_with_variants(node.child))
+    return type(node)(tuple(_with_variants(c) for c in node.children))
 
 
 def _with_synonyms(node: Node, synonyms: dict[str, tuple[str, ...]], searched: set[str],

@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 from indexer.documents import read_document
-from indexer.normalize import normalized
+from indexer.normalize import normalized, spelling_variants
 from indexer.sections import Section, split_sections
 from indexer.sources import DocumentError, scan
 
@@ -27,17 +27,24 @@ def load_sections(folder: Path) -> list[Section]:
     return sections
 
 
+def _spellings(term: str) -> tuple[str, ...]:
+    """The normalized term and its spelling variants: the documented reading of a clause
+    (:func:`indexer.normalize.spelling_variants`, 了解 and 瞭解)."""
+    return (normalized(term), *spelling_variants(term))
+
+
 def quoted(sections: list[Section], phrase: str) -> set[str]:
-    """Sections whose normalized text contains the normalized phrase."""
-    needle = normalized(phrase)
-    return {s.section_id for s in sections if needle in normalized(s.text)}
+    """Sections whose normalized text contains the normalized phrase (or a spelling variant)."""
+    needles = _spellings(phrase)
+    return {s.section_id for s in sections if any(n in normalized(s.text) for n in needles)}
 
 
 def unquoted(sections: list[Section], query: str) -> set[str]:
-    """Sections containing every white-space-separated term (normalized) as a substring."""
-    terms = [normalized(t) for t in query.split()]
-    terms = [t for t in terms if t]
-    return {s.section_id for s in sections if all(t in normalized(s.text) for t in terms)}
+    """Sections containing every white-space-separated term (normalized, or a spelling
+    variant of it) as a substring."""
+    terms = [_spellings(t) for t in query.split() if normalized(t)]
+    return {s.section_id for s in sections
+            if all(any(n in normalized(s.text) for n in alts) for alts in terms)}
 
 
 TECHNICAL_NAMES = ("UTF-8", "UTF-16", "NUL", "PDF", ".docx", ".pdf", "'.[docx]'", "'.[pdf]'",

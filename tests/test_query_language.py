@@ -773,3 +773,29 @@ def test_the_document_view_marks_only_the_sections_the_query_matches(client, see
     assert counts == {k: v for k, v in want.items() if k.startswith(doc_id)}
     page = client.get(f"/doc/{doc_id}", query_string={"q": "公安 -广东"}).get_data(as_text=True)
     assert page.count("<mark") == sum(counts.values())
+
+
+@pytest.mark.parametrize("query, found", [
+    ("了解", "tw"), ('"充分了解"', "tw"), ("凭借", "tw"), ("仿佛", "tw"), ("借口", "tw"),
+    ("家具", "tw"), ("苏醒", "tw"), ("計畫", "cn"), ("瞭解 政策", "tw"), ("title:計畫", None),
+])
+def test_a_query_finds_the_other_standards_spelling_of_its_words(tmp_path, query, found):
+    """Traditional is folded to Simplified a character at a time, which cannot tell 瞭 in
+    瞭解 (了解) from 瞭 in 瞭望: a search for 了解 missed a Taiwanese text's 瞭解, 凭借 missed
+    憑藉, 計畫 missed 计划 (breaker). A query matches its OpenCC phrase-level spellings too;
+    the text is not converted (see spelling_variants), and other words are not: 了望 and 计划
+    stay apart from the words here."""
+    ix = small_index(tmp_path, {
+        "tw.md": "# 臺灣施政報告\n\n民眾充分瞭解政策內容，憑藉各方努力，彷彿一切順利；"
+                 "藉口不再，傢俱齊全，經濟甦醒。\n",
+        "cn.md": "# 年度工作\n\n本年度计划已经完成。\n",
+        "other.md": "# 其他\n\n登高瞭望，了却心愿。\n",
+    })
+    with indexer.SearchSession(indexer.open_index(ix)) as s:
+        page = s.search(s.parse(query))
+        assert {h.path for h in page.hits} == ({found + ".md"} if found else set()), query
+        if found:
+            # the variant is marked where it was found
+            assert "<mark>" in page.hits[0].snippet
+            conc = s.concordance(s.parse(query))
+            assert conc.total >= 1
