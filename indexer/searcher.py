@@ -813,10 +813,12 @@ class SearchSession:
                 html=mark(s["text"], numbered_spans(matches)),
                 match_count=len(matches),
             ))
-        words = list(dict.fromkeys(c.norm for c in parsed.clauses if c.field == "body")) \
-            if parsed else []
-        absent = tuple(w for w in words if not any(w in n.text for n in norms)) \
-            if len(words) > 1 and all(norms) else ()
+        # a word is present in any of its spellings (了解 as 瞭解)
+        spellings = {c.norm: (c.norm, *c.variants) for c in parsed.clauses
+                     if c.field == "body"} if parsed else {}
+        absent = tuple(w for w, forms in spellings.items()
+                       if not any(f in n.text for f in forms for n in norms)) \
+            if len(spellings) > 1 and all(norms) else ()
         first = stored[0]
         return DocumentView(doc_id, first.get("doc_title", ""), first.get("path", ""),
                             tuple(sections), partial, absent)

@@ -786,7 +786,7 @@ def test_a_query_finds_the_other_standards_spelling_of_its_words(tmp_path, query
     the text is not converted (see spelling_variants), and other words are not: 了望 and 计划
     stay apart from the words here."""
     ix = small_index(tmp_path, {
-        "tw.md": "# 臺灣施政報告\n\n民眾充分瞭解政策內容，憑藉各方努力，彷彿一切順利；"
+        "tw.md": "# 臺灣施政年報\n\n民眾充分瞭解政策內容，憑藉各方努力，彷彿一切順利；"
                  "藉口不再，傢俱齊全，經濟甦醒。\n",
         "cn.md": "# 年度工作\n\n本年度计划已经完成。\n",
         "other.md": "# 其他\n\n登高瞭望，了却心愿。\n",
@@ -799,3 +799,5 @@ def test_a_query_finds_the_other_standards_spelling_of_its_words(tmp_path, query
             assert "<mark>" in page.hits[0].snippet
             conc = s.concordance(s.parse(query))
             assert conc.total >= 1
+            view = s.document(page.hits[0].doc_id, s.parse(query + " 年"))
+            assert not view.absent  # 了解 is there, as 瞭解
