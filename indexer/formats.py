@@ -114,18 +114,22 @@ def _page_text(soup) -> tuple[str, bool]:
     blocks = set(_BLOCK_TAGS)
 
     def heading_text(heading) -> tuple[str, bool]:
-        """Its kept strings as ``get_text(" ")`` joins them, dropped tags left out, and
-        whether it holds an ``<h1>`` (itself, or one nested in it)."""
+        """Its kept strings on one line, dropped tags left out, and whether it holds an
+        ``<h1>`` (itself, or one nested in it). Inline tags join their text as the page shows
+        it (``H<sub>2</sub>O`` is H2O, ``Wi<span>Fi</span>`` WiFi: joined with spaces,
+        ``title:H2O`` found nothing: breaker); a block tag or ``<br>`` inside parts words."""
         parts, holds_h1, inside = [], False, [heading]
         while inside:
             node = inside.pop()
             if isinstance(node, Tag):
+                if node.name in blocks or node.name in _HEADINGS or node.name == "br":
+                    parts.append(" ")
                 if node.name not in drop:
                     holds_h1 = holds_h1 or node.name == "h1"
                     inside.extend(reversed(node.contents))
             elif type(node) in kept_strings:
                 parts.append(str(node))
-        return " ".join(" ".join(parts).split()), holds_h1
+        return " ".join("".join(parts).split()), holds_h1
 
     out: list[str] = []
     has_h1 = False
@@ -229,6 +233,7 @@ _DOCX_CHARACTERS = {_W + "tab": " ", _W + "ptab": " ", _W + "br": " ", _W + "cr"
 _DOCX_NOT_TEXT = frozenset((
     _W + "del", _W + "moveFrom",  # tracked deletions, and text moved away (moveTo holds it)
     _W + "txbxContent",  # a text box: paragraphs of its own (_docx_paragraphs)
+    _W + "rt",  # a phonetic guide's reading (拼音指南), as HTML's <rt>: 学习hàn汉字 was no 学习汉字
     _FALLBACK,
 ))
 

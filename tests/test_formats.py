@@ -129,7 +129,11 @@ def test_html(tmp_path):
     # a heading's text leaves out dropped tags and ruby annotations; comments are no text
     ("<title>页题</title><h2>节<noscript>藏</noscript><script>x</script><ruby>汉<rt>han</rt>"
      "</ruby></h2><div>甲<!--注-->乙<![CDATA[丙]]></div>行一<br>行二",
-     "# 页题\n\n## 节 汉\n\n甲乙丙\n\n行一行二"),
+     "# 页题\n\n## 节汉\n\n甲乙丙\n\n行一行二"),
+    # inline tags join a heading's words as the page shows them (H2O, WiFi, CoVID-19:
+    # joined with spaces, title:H2O found nothing: breaker); a <br> or a block parts them
+    ("<h1>化学<b>H</b><sub>2</sub>O与Wi<span>Fi</span>网络</h1><h2>第二部分 Co<em>VID</em>-19"
+     "<br>防控</h2><p>文</p>", "# 化学H2O与WiFi网络\n\n## 第二部分 CoVID-19 防控\n\n文"),
     # an <h1> inside a dropped tag does not count
     ("<title>页题</title><noscript><h1>不算</h1></noscript><ul><li>一</li><li>二</li></ul>",
      "# 页题\n\n一\n\n二"),
@@ -238,7 +242,11 @@ def test_docx_text_in_nested_tables_content_controls_and_tracked_insertions_is_r
                 '<mc:Fallback><w:pict><w:txbxContent><w:p><w:r><w:t>文本框里的话</w:t></w:r></w:p>'
                 '</w:txbxContent></w:pict></mc:Fallback></mc:AlternateContent></w:r>'
                 '<w:r><w:t>框后文字</w:t></w:r></w:p>',
-                '<w:p %s><w:r><w:t>COVID</w:t><w:noBreakHyphen/><w:t>19疫情</w:t></w:r></w:p>'):
+                '<w:p %s><w:r><w:t>COVID</w:t><w:noBreakHyphen/><w:t>19疫情</w:t></w:r></w:p>',
+                # a phonetic guide (拼音指南): the reading is no text, as HTML's <rt> (breaker)
+                '<w:p %s><w:r><w:t>我们学习</w:t></w:r><w:r><w:ruby><w:rubyPr/><w:rt><w:r>'
+                '<w:t>hàn</w:t></w:r></w:rt><w:rubyBase><w:r><w:t>汉</w:t></w:r></w:rubyBase>'
+                '</w:ruby></w:r><w:r><w:t>字</w:t></w:r></w:p>'):
         body.sectPr.addprevious(parse_xml(xml % nsdecls("w")))
     document.add_heading("第二篇", level=1)
     document.add_paragraph("第二篇正文。")
@@ -253,6 +261,7 @@ def test_docx_text_in_nested_tables_content_controls_and_tracked_insertions_is_r
     # a paragraph of its own, not glued into the one it is anchored in
     assert "框前文字框后文字" in first and "文字文本框" not in first
     assert "COVID-19疫情" in first
+    assert "我们学习汉字" in first and "hàn" not in first
 
 
 def _with_notes(document, kind: str, notes: dict[str, str]) -> None:
