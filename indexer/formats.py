@@ -75,9 +75,17 @@ _NOT_PAGE_ENCODINGS = {"unicode-escape", "raw-unicode-escape", "idna", "punycode
 interpret the bytes (``\\ud800`` becomes a lone surrogate) instead of reading characters."""
 
 
+def _single_byte(codec: str) -> bool:
+    """Whether ``codec`` reads one character a byte (Latin-1, Windows-1252…): Chinese bytes are
+    mostly valid in it, so that they decode proves little."""
+    return len(b"\xc4\xe3\xba\xc3".decode(codec, errors="replace")) == 4
+
+
 def _decode_html(source: SourceFile) -> tuple[str, str]:
     """Valid UTF-8 (or a BOM) wins; else the page's declared ``<meta charset>`` if the bytes
-    are valid in it; else the same detection as for text files."""
+    are valid in it, unless it is a single-byte one (``iso-8859-1``, ``windows-1252``) and the
+    text files' detection reads them confidently as Chinese (a GBK page declared Latin-1 was
+    indexed as mojibake: breaker); else that detection."""
     data = source.data
     declared = _META_CHARSET.search(data[:4096])
     if declared and not data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
@@ -86,11 +94,20 @@ def _decode_html(source: SourceFile) -> tuple[str, str]:
         except UnicodeDecodeError:
             name = declared.group(1).decode("ascii").lower()
             try:
-                if codecs.lookup(name).name in _NOT_PAGE_ENCODINGS:
+                codec = codecs.lookup(name).name
+                if codec in _NOT_PAGE_ENCODINGS:
                     raise LookupError(name)
-                return data.decode(name), name
+                text = data.decode(name)
             except (LookupError, UnicodeError):
                 pass  # a wrong or hostile declaration: detect instead
+            else:
+                if not _single_byte(codec):
+                    return text, name
+                try:
+                    decoded = decode(source)
+                except DocumentError:
+                    return text, name  # not Chinese: the declaration stands
+                return decoded.text, decoded.encoding
     decoded = decode(source)
     return decoded.text, decoded.encoding
 

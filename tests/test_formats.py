@@ -428,6 +428,20 @@ def test_html_declared_charset_is_used_when_the_bytes_are_not_utf8():
     assert d.encoding == "utf-8" and "实际上是 UTF-8。" in d.text
 
 
+@pytest.mark.parametrize("declared", ["iso-8859-1", "windows-1252", "latin1"])
+def test_a_chinese_page_declared_in_a_latin_charset_is_read_as_chinese(declared):
+    """A GBK page declaring a single-byte charset decoded "validly" in it, as mojibake, and
+    改革开放 found nothing (breaker): a charset that reads any bytes proves nothing, and the
+    page reads as Chinese. A page in that charset that is not Chinese keeps it."""
+    page = (f"<meta charset='{declared}'><title>朱镕基总理讲话</title>"
+            "<p>坚持改革开放，推进经济体制改革，全面建设小康社会。</p>")
+    d = doc("gbk.html", page.encode("gbk"))
+    assert d.encoding == "gb18030" and "坚持改革开放" in d.text and "朱镕基" in d.text
+    latin = doc("fr.html", f"<meta charset='{declared}'><p>Élève à l'école, déjà fini.</p>"
+                .encode("latin-1"))
+    assert latin.encoding == declared and "Élève à l'école, déjà fini." in latin.text
+
+
 def test_pdf_body_lines_that_differ_only_in_numbers_are_kept():
     import fpdf
 
