@@ -28,6 +28,9 @@ REASONS: dict[str, Reason] = {
     "outside": Reason("links outside the seeds folder; not read",
                       "链接指向资料文件夹以外：未读取"),
     "not_a_file": Reason("not a regular file", "不是普通文件"),
+    "linked_folder": Reason("a link to a folder: linked folders are not read; move or copy the "
+                            "folder into the seeds folder",
+                            "指向文件夹的链接：不读取链接的文件夹；请把文件夹移动或复制到资料文件夹中"),
     "too_many_bytes": Reason("{size} bytes is over the {limit}-byte limit",
                              "{size} 字节，超过 {limit} 字节的上限"),
     "loop": Reason("cannot read: symlink loop", "无法读取：符号链接循环"),

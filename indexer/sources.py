@@ -85,14 +85,17 @@ class KnownFiles:
     scanned_ns: int
 
 
-def _candidates(root: Path, skipped: list[str], exclude: str | None = None):
+def _candidates(root: Path, skipped: list[str], exclude: str | None = None,
+                failed: list[tuple[str, str]] | None = None):
     """``(path, rel_path)`` of each candidate file below ``root``, sorted: its path (a ``str``
     below ``root``'s) and its path relative to ``root`` with ``/`` between parts. Strings, not
     ``Path`` objects: three path operations per file were half of the start-up check of
     cn-laws' 3,475 files (90 of 105 ms). The relative paths of the other files (a format not
     in :data:`SOURCE_SUFFIXES`: a clerk's ``.doc`` or ``.wps``) are appended to ``skipped``;
     hidden files, office lock files, the configuration files and the folder ``exclude`` (an
-    index kept inside the seeds folder) are neither."""
+    index kept inside the seeds folder) are neither. A link to a folder is not followed (it
+    may loop, or lead out of the seeds folder, as a link to a file may not): it is appended
+    to ``failed`` (``(path + "/", reason)``), which said nothing before (breaker)."""
     top = os.fspath(root)
     config = {os.path.join(top, USER_DICTIONARY), os.path.join(top, SYNONYMS)}
     # compared with links resolved: a seeds folder given by a link holds the index all the
@@ -107,6 +110,9 @@ def _candidates(root: Path, skipped: list[str], exclude: str | None = None):
         # which fails when it was deleted)
         folder = dirpath[len(top):].lstrip(os.sep)
         prefix = folder.replace(os.sep, "/") + "/" if folder else ""
+        if failed is not None:
+            failed.extend((display_path(prefix + d + "/"), english("linked_folder"))
+                          for d in dirnames if os.path.islink(os.path.join(dirpath, d)))
         for name in sorted(filenames):
             # hidden files, and the lock files office programs leave beside an open document
             if name.startswith((".", "~$")):
@@ -218,7 +224,8 @@ def scan(root: str | os.PathLike, known: KnownFiles | None = None,
     if not root.is_dir():
         raise FileNotFoundError(f"seeds must be a folder, not a file: {root}")
     files, failed, skipped = [], [], []
-    for path, rel in _candidates(root, skipped, None if exclude is None else os.fspath(exclude)):
+    for path, rel in _candidates(root, skipped, None if exclude is None else os.fspath(exclude),
+                                 failed):
         try:
             files.append(read_source(root, path, known, rel))
         except DocumentError as exc:

@@ -92,3 +92,27 @@ def test_a_page_declaring_an_escape_codec_or_a_bad_user_dictionary_line_stops_no
     assert {p for p, _ in report.failed} <= {f"p{i}.html" for i in range(4)}
     with indexer.SearchSession(indexer.open_index(index_dir)) as session:
         assert session.all_section_ids(indexer.parse_query("听取意见"))
+
+
+def test_a_link_to_a_folder_is_reported_not_passed_over(tmp_path):
+    """Links to folders, inside the seeds or out of them, were passed over without a word
+    (breaker): each is listed as failed, with what to do, in English and Chinese; the folder
+    a link inside points to is read once, where it is."""
+    from webapp import create_app
+
+    seeds, elsewhere = tmp_path / "seeds", tmp_path / "elsewhere"
+    (seeds / "sub").mkdir(parents=True)
+    elsewhere.mkdir()
+    (seeds / "sub" / "a.txt").write_text("子文件夹里的文件。", encoding="utf-8")
+    (elsewhere / "b.txt").write_text("外面文件夹里的文件。", encoding="utf-8")
+    (seeds / "linkin").symlink_to(seeds / "sub", target_is_directory=True)
+    (seeds / "sub" / "linkout").symlink_to(elsewhere, target_is_directory=True)
+    report = indexer.update(seeds, tmp_path / "ix")
+    reasons = dict(report.failed)
+    assert set(reasons) == {"linkin/", "sub/linkout/"}
+    assert all("link to a folder" in r for r in reasons.values())
+    assert report.added == ["sub/a.txt"]
+    client = create_app({"TESTING": True, "SEEDS_DIR": str(seeds),
+                         "INDEX_DIR": str(tmp_path / "ix")}).test_client()
+    failed = {f["path"]: f for f in client.get("/status.json").get_json()["failed"]}
+    assert failed["linkin/"]["reason_zh"].startswith("指向文件夹的链接")
