@@ -105,11 +105,15 @@ def test_searches_beyond_the_concurrency_cap_get_503_not_a_hung_worker(seed_inde
     try:
         busy = client.get("/search.json", query_string={"q": "硬仗"})
         page = client.get("/concordance", query_string={"q": "硬仗"})
+        # a document view is read and marked in a slot too (one of 50,000 headings took 3 s)
+        doc = client.get("/doc/000_8750069abcf0ab7e", query_string={"q": "硬仗"})
     finally:
         slots.release()
     assert busy.status_code == 503 and "繁忙" in busy.get_json()["error"]
     assert page.status_code == 503 and "繁忙" in page.get_data(as_text=True)
+    assert doc.status_code == 503 and "繁忙" in doc.get_data(as_text=True)
     assert client.get("/search.json", query_string={"q": "硬仗"}).status_code == 200
+    assert client.get("/doc/000_8750069abcf0ab7e").status_code == 200
 
 
 HOSTILE = ['<script>alert(1)</script>', '"><img src=x onerror=alert(2)>', "javascript:alert(3)",

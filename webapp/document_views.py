@@ -8,6 +8,7 @@ import indexer
 
 from . import urls
 from .index_access import get_session
+from .limits import expensive
 from .params import ConcordanceParams, ParamError, SearchParams
 
 bp = Blueprint("document", __name__)
@@ -29,7 +30,10 @@ def _load(doc_id: str) -> tuple[SearchParams | ConcordanceParams, indexer.Docume
     except indexer.QueryError:
         parsed = None  # a query with nothing to mark still shows the document
     try:
-        return results, session.document(doc_id, parsed)
+        # a document of 50,000 headings took 3 s to read and mark: it takes a search slot
+        # like a search, so a few such requests cannot hold every thread (breaker)
+        with expensive():
+            return results, session.document(doc_id, parsed)
     except indexer.NotFoundError:
         abort(404, description="没有这个文档。")
 

@@ -13,7 +13,8 @@ from contextlib import contextmanager
 from flask import Flask, abort, current_app
 
 MAX_CONCURRENT_SEARCHES = 2
-"""Searches and concordances (the expensive requests) that may run at the same time. A search
+"""Searches, concordances and document views (the expensive requests) that may run at the
+same time. A search
 is mostly Python, and Python runs one thread at a time (its interpreter lock), so more at once
 only take turns: 8 clients over the cn-laws mix were served 277–290 requests/s with 2 at once
 against 197–226 with 4 (p95 42–43 against 55–65 ms; 1 at once gave 298–337, but one slow
