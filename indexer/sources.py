@@ -431,12 +431,39 @@ def decode(source: SourceFile) -> Decoded:
         utf16 = _bomless_utf16(data)
         if utf16 is not None:
             return utf16
+        damaged = _mostly_utf8(data)
+        if damaged is not None:
+            return damaged
         tried = " or ".join(CHINESE_ENCODINGS)
         if overall:
             raise DocumentError(english("encoding_guessed", at=utf8_error, tried=tried,
                                         guess=overall[0].encoding))
         raise DocumentError(english("encoding", at=utf8_error, tried=tried))
     return Decoded(_clean(best[4]), best[3])
+
+
+MAX_BAD_UTF8 = 8
+"""A UTF-8 file with at most this many invalid bytes (and at most one per
+:data:`BAD_UTF8_EVERY` bytes) is read with U+FFFD in their place (:func:`_mostly_utf8`)."""
+BAD_UTF8_EVERY = 1000
+MIN_UTF8_HAN = 20
+"""…and only when the rest holds this many Han characters: a Chinese UTF-8 file."""
+
+
+def _mostly_utf8(data: bytes) -> Decoded | None:
+    """A Chinese UTF-8 file with a few invalid bytes (a cut last character, a stray byte from
+    a bad copy), read with U+FFFD ``�`` for each invalid sequence, its encoding named
+    ``utf-8, N damaged characters replaced by �``; None for anything else. Such a file was refused whole
+    ("cannot tell its encoding"), and a 28 KB news item vanished from search (breaker); a
+    file in another encoding has invalid sequences all through and is never read so."""
+    text = data.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd") - data.count("\ufffd".encode("utf-8"))
+    if not 0 < bad <= MAX_BAD_UTF8 or bad * BAD_UTF8_EVERY > len(data):
+        return None
+    if sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff") < MIN_UTF8_HAN:
+        return None
+    return Decoded(_clean(text), f"utf-8, {bad} damaged character{'s' if bad > 1 else ''} "
+                                 "replaced by \ufffd")
 
 
 def read_config_text(root: str | os.PathLike, name: str) -> str:

@@ -536,3 +536,22 @@ def test_markdown_links_images_and_tables_are_read_as_their_text():
     assert "tv.cctv.com" not in text and "img/a.png" not in text and "|:---|" not in text
     # a plain text file is not Markdown: its brackets are its text
     assert "[查看原文](https://tv.cctv.com" in doc("tally.txt", raw.encode()).text
+
+
+
+def test_a_chinese_utf8_file_with_a_few_bad_bytes_is_read_with_replacement_characters():
+    """A UTF-8 file with one stray byte, or its last character cut, was refused whole ("cannot
+    tell its encoding"), and a 28 KB news item vanished from search (breaker): it is read with
+    � for each damaged character, and its encoding says so. A file in another encoding, or
+    with bad bytes all through, is not read so."""
+    text = "央视网消息：正在举行的第133届广交会第三期，乡村振兴特色产品展区吸引了众多企业参展。" * 20
+    data = text.encode("utf-8")
+    for name, damaged, count in (("cut.txt", data[:-1], 1),
+                                 ("stray.txt", data[:300] + b"\xff" + data[300:600] + b"\xfe" + data[600:], 2)):
+        d = doc(name, damaged)
+        assert d.encoding == f"utf-8, {count} damaged character{'s' if count > 1 else ''} replaced by \ufffd"
+        assert d.text.count("\ufffd") == count and "乡村振兴特色产品" in d.text
+    assert doc("gbk.txt", text.encode("gbk")).encoding == "gb18030"
+    many = b"".join(data[i:i + 200] + b"\xff" for i in range(0, len(data), 200))  # all through
+    with pytest.raises(DocumentError):
+        doc("bad.txt", many)
