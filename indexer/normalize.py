@@ -467,6 +467,8 @@ def spelling_variants(text: str) -> tuple[str, ...]:
     base = normalized(text)
     if not any(is_wide(ch) and ch.isalpha() for ch in base):  # no Han character: nothing to do
         return ()
+    # OpenCC reads a C string: a NUL would end the text there; other controls are no words
+    text = "".join(ch for ch in text if not _dropped(ch))
     out: list[str] = []
     for config in VARIANT_CONVERSIONS:
         convert = _converter(config).convert
@@ -476,11 +478,15 @@ def spelling_variants(text: str) -> tuple[str, ...]:
             # character (充分了解 stays as it is, 了解 alone becomes 瞭解): each cut of the
             # text in two is converted too
             pieces += [(text[:i], text[i:]) for i in range(1, len(text))]
+        flat = [p for parts in pieces for p in parts]
         # one call for all: no phrase spans a line break (a text holding one is not cut)
-        converted = iter([convert(text)] if len(pieces) == 1 else
-                         convert("\n".join(p for parts in pieces for p in parts)).split("\n"))
+        converted = convert("\n".join(flat)).split("\n") if len(flat) > 1 else [convert(text)]
+        if len(converted) != len(flat):  # OpenCC changed the line breaks: convert one by one
+            converted = [convert(p) for p in flat]
+        at = 0
         for parts in pieces:
-            variant = normalized("".join(next(converted) for _ in parts))
+            variant = normalized("".join(converted[at:at + len(parts)]))
+            at += len(parts)
             if variant and variant != base and variant not in out:
                 out.append(variant)
     return tuple(out[:MAX_VARIANTS])
