@@ -801,3 +801,15 @@ def test_a_query_finds_the_other_standards_spelling_of_its_words(tmp_path, query
             assert conc.total >= 1
             view = s.document(page.hits[0].doc_id, s.parse(query + " 年"))
             assert not view.absent  # 了解 is there, as 瞭解
+
+
+def test_spelling_variants_of_odd_text_never_fail():
+    """A NUL ended OpenCC's reading of the text, so its pieces no longer lined up and a query
+    holding one was a 500 (found by the hypothesis test above, whose shrinking then ran for
+    many minutes)."""
+    from indexer.normalize import spelling_variants
+
+    assert spelling_variants("了解\x00政策") == ("瞭解政策",)
+    assert spelling_variants("\r了解\r\n") == ("瞭解",)
+    for odd in ("\x00", "了\x00", "\n\n了解", "了" * 40, "\ud7ff了解", "了\u2028解"):
+        assert isinstance(spelling_variants(odd), tuple)
