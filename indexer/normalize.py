@@ -478,15 +478,23 @@ def spelling_variants(text: str) -> tuple[str, ...]:
             # character (充分了解 stays as it is, 了解 alone becomes 瞭解): each cut of the
             # text in two is converted too
             pieces += [(text[:i], text[i:]) for i in range(1, len(text))]
-        flat = [p for parts in pieces for p in parts]
+        flat = [p for parts in pieces for p in parts] + list(text)  # and each character alone
         # one call for all: no phrase spans a line break (a text holding one is not cut)
-        converted = convert("\n".join(flat)).split("\n") if len(flat) > 1 else [convert(text)]
+        converted = convert("\n".join(flat)).split("\n")
         if len(converted) != len(flat):  # OpenCC changed the line breaks: convert one by one
             converted = [convert(p) for p in flat]
+        by_character = converted[len(flat) - len(text):]
         at = 0
         for parts in pieces:
-            variant = normalized("".join(converted[at:at + len(parts)]))
+            phrased = "".join(converted[at:at + len(parts)])
             at += len(parts)
+            if len(phrased) != len(text) or any(len(c) != 1 for c in by_character):
+                continue  # a conversion that changes the length cannot be lined up
+            # only what the phrase tables change: what each character becomes alone is not
+            # another spelling of the word (着 alone is 著, as in 著作; 幺 alone is 么, as in
+            # 什么), and taken as one it found 著作权 for 着 and 什么 for 幺 (breaker)
+            variant = normalized("".join(p if p != c else t for t, p, c
+                                         in zip(text, phrased, by_character)))
             if variant and variant != base and variant not in out:
                 out.append(variant)
     return tuple(out[:MAX_VARIANTS])

@@ -530,8 +530,11 @@ def parse_query(text: str, synonyms: dict[str, tuple[str, ...]] | None = None) -
                              f"几乎所有章节。请把排除条件放在 OR 之外，如 广东 -公安。{cut}")
         raise QueryError(f"查询只有排除条件（- 或 NOT）：请加上要查找的词。{cut}")
     root = _with_variants(root)
+    _note_excluded_spellings(root, {f for c in positive_clauses(root) for f in (c.norm, *c.variants)},
+                             notes)
     if synonyms:
-        root = _with_synonyms(root, synonyms, {c.norm for c in positive_clauses(root)}, notes)
+        searched = {f for c in positive_clauses(root) for f in (c.norm, *c.variants)}
+        root = _with_synonyms(root, synonyms, searched, notes)
     return ParsedQuery(text, root, tuple(dict.fromkeys(notes)))
 
 
@@ -546,6 +549,39 @@ def _with_variants(node: Node) -> Node:
     return type(node)(tuple(_with_variants(c) for c in node.children))
 
 
+def _note_excluded_spellings(node: Node, searched: set[str], notes: list[str],
+                             excluded: bool = False) -> None:
+    """Add a note for each excluded clause that is a spelling of a searched one (``计划
+    -計畫``: one word two ways, so nothing can match; it found nothing without a word:
+    breaker)."""
+    stack = [(node, excluded)]
+    while stack:  # a tree of thousands of NOTs is read without recursion, as the parser does
+        node, excluded = stack.pop()
+        if isinstance(node, Clause):
+            if excluded and node.field != "doc" and \
+                    any(f in searched for f in (node.norm, *node.variants)):
+                notes.append(f"排除的 {node.text} 与要找的词是同一个词的不同写法（繁简），"
+                             "所以没有章节能符合。")
+        elif isinstance(node, Not):
+            stack.append((node.child, not excluded))
+        else:
+            stack.extend((c, excluded) for c in node.children)
+
+
+def _synonyms_of(clause: Clause, synonyms: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
+    """The synonyms of ``clause`` and of its spelling variants, each with its own spelling
+    variants, none of them a spelling of the clause: with 了解 and 知悉 synonyms, 瞭解 had none
+    and 知悉 did not find 瞭解 (breaker)."""
+    forms = (clause.norm, *clause.variants)
+    alts: list[str] = []
+    for form in forms:
+        for synonym in synonyms.get(form, ()):
+            for alt in (synonym, *spelling_variants(synonym)):
+                if alt not in forms and alt not in alts:
+                    alts.append(alt)
+    return tuple(alts)
+
+
 def _with_synonyms(node: Node, synonyms: dict[str, tuple[str, ...]], searched: set[str],
                    notes: list[str], excluded: bool = False) -> Node:
     """``node`` with each unquoted clause's synonyms attached. Under a NOT a clause does not
@@ -554,7 +590,7 @@ def _with_synonyms(node: Node, synonyms: dict[str, tuple[str, ...]], searched: s
     excluded 公安 too and found nothing, without a word (breaker); it finds the sections with
     公安 and without 警察."""
     if isinstance(node, Clause):
-        alts = synonyms.get(node.norm, ()) if node.field != "doc" and not node.quoted else ()
+        alts = _synonyms_of(node, synonyms) if node.field != "doc" and not node.quoted else ()
         if excluded and any(a in searched for a in alts):
             kept = [a for a in alts if a in searched]
             notes.append(f"排除 {node.text} 时没有排除它的同义词 {'、'.join(kept)}：查询要找它。")

@@ -778,6 +778,9 @@ def test_the_document_view_marks_only_the_sections_the_query_matches(client, see
 @pytest.mark.parametrize("query, found", [
     ("了解", "tw"), ('"充分了解"', "tw"), ("凭借", "tw"), ("仿佛", "tw"), ("借口", "tw"),
     ("家具", "tw"), ("苏醒", "tw"), ("計畫", "cn"), ("瞭解 政策", "tw"), ("title:計畫", None),
+    # what a character is alone is no other spelling: 着 alone converts to 著 (著作), 幺 to 么
+    # (什么); taken as variants they found 著作权 and 什么 (breaker)
+    ("着", None), ("幺", None), ("显着", None),
 ])
 def test_a_query_finds_the_other_standards_spelling_of_its_words(tmp_path, query, found):
     """Traditional is folded to Simplified a character at a time, which cannot tell 瞭 in
@@ -789,7 +792,7 @@ def test_a_query_finds_the_other_standards_spelling_of_its_words(tmp_path, query
         "tw.md": "# 臺灣施政年報\n\n民眾充分瞭解政策內容，憑藉各方努力，彷彿一切順利；"
                  "藉口不再，傢俱齊全，經濟甦醒。\n",
         "cn.md": "# 年度工作\n\n本年度计划已经完成。\n",
-        "other.md": "# 其他\n\n登高瞭望，了却心愿。\n",
+        "other.md": "# 其他\n\n登高瞭望，了却心愿。著作权显著，什么都有。\n",
     })
     with indexer.SearchSession(indexer.open_index(ix)) as s:
         page = s.search(s.parse(query))
@@ -813,3 +816,22 @@ def test_spelling_variants_of_odd_text_never_fail():
     assert spelling_variants("\r了解\r\n") == ("瞭解",)
     for odd in ("\x00", "了\x00", "\n\n了解", "了" * 40, "\ud7ff了解", "了\u2028解"):
         assert isinstance(spelling_variants(odd), tuple)
+
+
+
+def test_synonyms_reach_the_spellings_of_a_word(tmp_path):
+    """With 了解 and 知悉 synonyms, 瞭解 had no synonyms and 知悉 did not find 瞭解; 计划 -計畫
+    found nothing without a word (breaker)."""
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "synonyms.txt").write_text("了解 知悉\n", encoding="utf-8")
+    for name, text in {"tw.md": "# 甲\n\n民眾瞭解情況。\n", "cn.md": "# 乙\n\n大家知悉此事。\n",
+                       "plan.md": "# 丙\n\n年度计划。\n"}.items():
+        (seeds / name).write_text(text, encoding="utf-8")
+    indexer.update(seeds, tmp_path / "ix")
+    with indexer.SearchSession(indexer.open_index(tmp_path / "ix")) as s:
+        def paths(q):
+            return {h.path for h in s.search(s.parse(q)).hits}
+        assert paths("知悉") == paths("瞭解") == paths("了解") == {"tw.md", "cn.md"}
+        page = s.search(s.parse("计划 -計畫"))
+        assert page.total == 0 and any("同一个词的不同写法" in n for n in page.query.notes)
