@@ -21,7 +21,7 @@ from .indexing import (
     read_meta,
 )
 from .highlight import mark_matches
-from .storage import IndexDamagedError
+from .storage import IndexDamagedError, raised_reading_index
 from .progress import make_progress
 from .query import MAX_QUERY_CHARS, ParsedQuery, QueryError, parse_query
 from .searcher import (
@@ -49,5 +49,5 @@ __all__ = [
     "INTRO_TITLE", "IndexHandle", "IndexBuildError", "IndexLocationError", "IndexWriteError", "IndexMissingError", "IndexDamagedError", "SeedsEmptyError", "MAX_PER_PAGE", "MAX_QUERY_CHARS",
     "NotFoundError", "Page", "ParsedQuery", "QueryError", "SEARCH_BUDGET_S", "SearchSession", "UpdateReport", "update",
     "default_index_dir", "default_seeds_dir", "seeds_for", "failure_in_chinese", "is_current", "open_index", "parse_query",
-    "read_meta", "make_progress",
+    "read_meta", "make_progress", "raised_reading_index",
 ]

@@ -49,6 +49,21 @@ from . import posting_arrays, suffixes
 from .storage import damaged
 
 
+REQUIRED_COLUMNS = ("_stored", "text", "norm_text", "doc_id", "ordinal")
+"""The columns every section has a value in, so every segment a file of (Whoosh writes a
+column's file only for a segment where some document has a value: a segment of untitled
+sections has no heading length column)."""
+
+
+def segment_files(segment_id: str) -> set[str]:
+    """The files every segment ``segment_id`` written by :class:`SectionCodec` has: its terms,
+    its postings and the :data:`REQUIRED_COLUMNS`. A live segment without one of them is
+    damaged: Whoosh reads a missing column as an empty one, and searches then found nothing
+    in it, or a document of one section, with no error (breaker)."""
+    return {segment_id + ".trm", segment_id + ".pst"} | {
+        f"{segment_id}.{column}.col" for column in REQUIRED_COLUMNS}
+
+
 class SectionCodec(W3Codec):
     """``W3Codec`` with larger posting blocks and without per-term field-length statistics
     (see the module docstring)."""

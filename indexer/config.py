@@ -32,11 +32,17 @@ def seeds_for(index_dir: str | os.PathLike) -> tuple[str, bool]:
         ``(folder, recorded)``: ``recorded`` is True when the folder came from the index's
         record (the command lines print it, since it was not typed).
     Raises:
-        FileNotFoundError: the recorded folder is gone (moved or deleted): reading the bundled
-            folder instead would replace the index's documents with it (breaker).
+        FileNotFoundError: the recorded folder is gone (moved or deleted), or the index was
+            built but its record cannot be read (``meta.json`` damaged or removed): reading
+            the bundled folder instead would replace the index's documents with it (breaker).
     """
     if "ZHSEARCH_SEEDS" not in os.environ:
-        recorded = (read_meta(index_dir) or {}).get("seeds_dir")
+        meta = read_meta(index_dir)
+        if meta is None and (Path(index_dir) / "CURRENT").is_file():
+            raise FileNotFoundError(
+                f"the index in {index_dir} cannot say which folder it was built from (its "
+                "meta.json is damaged or missing); give the documents' folder with --seeds DIR")
+        recorded = (meta or {}).get("seeds_dir")
         if isinstance(recorded, str):
             if not Path(recorded).is_dir():
                 raise FileNotFoundError(

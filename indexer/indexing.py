@@ -45,7 +45,8 @@ from .query import read_synonyms
 from .documents import read_document
 from .schema import article_key, make_schema
 from .sections import Section, split_sections
-from .storage import damaged, open_generation
+from .codec import segment_files
+from .storage import IndexDamagedError, check_files, damaged, open_generation
 from .writers import GroupedMpWriter, GroupedSegmentWriter
 from .sources import (
     SOURCE_SUFFIXES, SYNONYMS, USER_DICTIONARY, DocumentError, KnownFiles, SourceFile, load,
@@ -147,6 +148,8 @@ class UpdateReport:
             folder (its documents have now been replaced by this one's); "" otherwise.
         skipped: relative paths of the files in formats the indexer does not read (a ``.doc``,
             a ``.csv``), not indexed; neither failed nor counted among the others.
+        damaged: why the live index could not be read, so that it was rebuilt ("" when it
+            could, or there was none).
     """
 
     full: bool = False
@@ -161,6 +164,7 @@ class UpdateReport:
     generation: str = ""
     previous_seeds: str = ""
     skipped: list[str] = field(default_factory=list)
+    damaged: str = ""
 
     @property
     def wrote(self) -> bool:
@@ -213,7 +217,8 @@ class UpdateReport:
     def notes(self) -> list[str]:
         """The sentences a command prints after the summary (:meth:`switch_note`,
         :meth:`skipped_note`), those that apply."""
-        return [n for n in (self.switch_note(), self.skipped_note()) if n]
+        damaged = f"{self.damaged}; rebuilt from the documents" if self.damaged else ""
+        return [n for n in (damaged, self.switch_note(), self.skipped_note()) if n]
 
     def changes(self, limit: int = 20) -> list[str]:
         """Lines naming the files an incremental update added, changed or removed
@@ -584,6 +589,10 @@ def update(seeds_dir: str | os.PathLike, index_dir: str | os.PathLike, rebuild: 
         files = {f.rel_path: f for f in scanned.files}
         _remove_abandoned_builds(index_dir, live)
         full = rebuild or live is None or meta is None or meta.get("signature") != signature
+        # an index whose files cannot be read is no index to update: an incremental update
+        # of it died with Whoosh's traceback (breaker)
+        damage = "" if full else _damage(live)
+        full = full or bool(damage)
         known: dict[str, str] = {} if full else meta["manifest"]
         # read the files that will be analyzed (a scan skipped the unchanged ones)
         failed = list(scanned.failed)
@@ -598,7 +607,7 @@ def update(seeds_dir: str | os.PathLike, index_dir: str | os.PathLike, rebuild: 
         manifest = {p: f.sha256 for p, f in files.items()}
         stat_keys = {p: list(f.stat_key) for p, f in files.items()}
         scanned_files = list(files.values())
-        report = UpdateReport(full=full, skipped=scanned.skipped)
+        report = UpdateReport(full=full, skipped=scanned.skipped, damaged=damage)
         skipped = {"skipped": scanned.skipped[:MAX_RECORDED_SKIPPED],
                    "skipped_count": len(scanned.skipped)}
         # absolute but with its links kept: a service given a "current" link follows the
@@ -736,7 +745,8 @@ def open_index(index_dir: str | os.PathLike) -> IndexHandle:
     Raises:
         IndexMissingError: there is no built index, or it was built by other analysis code
             (then it must be rebuilt before it can answer queries correctly).
-        IndexDamagedError: the generation's table of contents cannot be read.
+        IndexDamagedError: the generation's table of contents cannot be read, or a file of
+            one of its segments is missing or empty (:func:`indexer.codec.segment_files`).
     """
     index_dir = Path(index_dir)
     set_cache_dir(index_dir)
@@ -747,11 +757,37 @@ def open_index(index_dir: str | os.PathLike) -> IndexHandle:
         raise IndexMissingError(f"no index in {index_dir}: run `python -m indexer` first")
     if meta.get("signature") != analysis_signature(tuple(meta.get("user_dictionary", ()))):
         raise IndexMissingError(f"the index in {index_dir} was built by other analysis code")
+    return IndexHandle(open_checked(gen), gen.name, meta, gen, current_key=key)
+
+
+def _damage(gen: Path) -> str:
+    """Why generation ``gen`` cannot be opened (:func:`open_checked`), or "" when it can."""
+    try:
+        open_checked(gen).close()
+    except IndexDamagedError as exc:
+        return str(exc).split("; rebuild it:")[0]
+    return ""
+
+
+def open_checked(gen: Path):
+    """:func:`indexer.storage.open_generation`, each segment's files checked
+    (:func:`indexer.codec.segment_files`; a listing of the folder, not a read).
+
+    Raises:
+        IndexDamagedError: see :func:`open_index`.
+    """
     try:
         ix = open_generation(gen)
+        segments = ix._segments()
     except Exception as exc:  # Whoosh raises what unpickling a damaged file happens to raise
-        raise damaged(index_dir, exc) from exc
-    return IndexHandle(ix, gen.name, meta, gen, current_key=key)
+        raise damaged(gen.parent, exc) from exc
+    try:
+        check_files(gen, set().union(*(segment_files(s.segment_id()) for s in segments
+                                       if s.doc_count_all())))
+    except BaseException:
+        ix.close()
+        raise
+    return ix
 
 
 def _current_key(index_dir: Path) -> tuple | None:

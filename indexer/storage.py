@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import os
 
+import whoosh
 from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.structfile import StructFile
 
@@ -41,12 +42,41 @@ class IndexDamagedError(Exception):
     the indexer); ``python -m indexer --rebuild`` writes the index anew."""
 
 
+_WHOOSH = os.path.dirname(whoosh.__file__) + os.sep
+
+
+def raised_reading_index(exc: BaseException) -> bool:
+    """Whether ``exc`` was raised inside Whoosh's own code (its innermost frame): while it
+    decoded index files, which then were not what it wrote (changed under a running service:
+    emptied, overwritten). An error in our code is not one."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb is not None and tb.tb_frame.f_code.co_filename.startswith(_WHOOSH)
+
+
+def check_files(folder: str | os.PathLike, needed: set[str]) -> None:
+    """Raise :class:`IndexDamagedError` (via :func:`damaged`) when a file of ``needed`` is
+    missing from ``folder`` or empty (no index file is empty)."""
+    sizes = {}
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            sizes[entry.name] = entry.stat().st_size
+    bad = sorted(n for n in needed if not sizes.get(n))
+    if bad:
+        what = "missing" if bad[0] not in sizes else "empty"
+        raise damaged(os.path.dirname(os.path.abspath(folder)),
+                      FileNotFoundError(f"{bad[0]} is {what}"))
+
+
 def damaged(index_dir: str | os.PathLike, exc: BaseException) -> IndexDamagedError:
     """The :class:`IndexDamagedError` for ``index_dir`` whose reading raised ``exc``: the
     message names the folder, the error and the command that mends it."""
+    detail = f"{type(exc).__name__}: {exc}" if isinstance(exc, FileNotFoundError) and \
+        not exc.filename else type(exc).__name__
     return IndexDamagedError(
-        f"the index in {index_dir} cannot be read ({type(exc).__name__}: a file of it is "
-        f"damaged or missing); rebuild it: python -m indexer --rebuild --index {index_dir}")
+        f"the index in {index_dir} cannot be read ({detail}: a file of it is damaged or "
+        f"missing); rebuild it: python -m indexer --rebuild --index {index_dir}")
 
 
 class PositionalFile(StructFile):

@@ -6,6 +6,7 @@ the disk has room brings the index up to date."""
 from __future__ import annotations
 
 import errno
+import os
 import gc
 import shutil
 import subprocess
@@ -106,19 +107,29 @@ def test_the_command_line_says_why_and_exits_1(tmp_path, seeds_dir):
     assert out.returncode == 1 and out.stderr.startswith("error:") and "Traceback" not in out.stderr
 
 
-def _damage(index_dir, pattern: str) -> None:
-    """Overwrite the live generation's file matching ``pattern`` with 100 bytes of noise, as a
-    failing disk or a stray tool would leave it."""
+def _damage(index_dir, pattern: str, how: str = "noise") -> None:
+    """Damage the live generation's file matching ``pattern`` as a failing disk or a stray
+    tool would: overwrite it with 100 bytes of noise, empty it, or delete it (``how``)."""
     live = index_dir / (index_dir / "CURRENT").read_text().strip()
     (target,) = live.glob(pattern)
-    target.write_bytes(bytes(range(7, 107)))
+    if how == "delete":
+        target.unlink()
+    else:
+        target.write_bytes(b"" if how == "empty" else bytes(range(7, 107)))
 
 
 # Whoosh leaves the file it failed to decode open (its reader raises before closing it); the
 # garbage collector closes it, which Python reports as a ResourceWarning
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
-@pytest.mark.parametrize("pattern", ["_MAIN_*.toc", "*.trm", "*.text.col", "*._stored.col"])
-def test_a_damaged_index_is_a_503_that_says_how_to_mend_it(tmp_path, seeds_dir, pattern):
+@pytest.mark.parametrize("pattern, how", [
+    ("_MAIN_*.toc", "noise"), ("*.trm", "noise"), ("*.text.col", "noise"),
+    ("*._stored.col", "noise"),
+    # a missing column read as an empty one: searches found nothing, without an error, and a
+    # missing doc_id column made the collection one document; an empty postings file was a
+    # 500 on every document page (breaker)
+    ("*.norm_text.col", "delete"), ("*.doc_id.col", "delete"), ("*.pst", "empty"),
+])
+def test_a_damaged_index_is_a_503_that_says_how_to_mend_it(tmp_path, seeds_dir, pattern, how):
     """A damaged index file made every page a 500 "internal error": now the pages say the
     index cannot be read and how to rebuild it (a start of the service rebuilds it:
     tests/test_serve.py)."""
@@ -127,7 +138,7 @@ def test_a_damaged_index_is_a_503_that_says_how_to_mend_it(tmp_path, seeds_dir, 
 
     index_dir = tmp_path / "ix"
     indexer.update(seeds_dir, index_dir)
-    _damage(index_dir, pattern)
+    _damage(index_dir, pattern, how)
     with pytest.raises(indexer.IndexDamagedError, match="python -m indexer --rebuild"):
         open_now(create_app({"TESTING": True, "SEEDS_DIR": str(seeds_dir),
                              "INDEX_DIR": str(index_dir)}))
@@ -144,3 +155,66 @@ def test_a_damaged_index_is_a_503_that_says_how_to_mend_it(tmp_path, seeds_dir, 
     open_now(app)
     total = app.test_client().get("/search.json?q=两个确立").get_json()["total"]
     assert total == len(oracle.quoted(oracle.load_sections(seeds_dir), "两个确立"))
+
+
+
+@pytest.mark.parametrize("pattern, how", [("_MAIN_*.toc", "empty"), ("*.doc_id.col", "delete"),
+                                          ("*.pst", "empty")])
+def test_an_update_of_a_damaged_index_rebuilds_it(tmp_path, seeds_dir, pattern, how):
+    """python -m indexer on an index whose files cannot be read died with Whoosh's traceback
+    (a TypeError, a FileFormatError) or, for a missing column, went on with it (breaker): the
+    update rebuilds it from the documents and says why."""
+    seeds, index_dir = tmp_path / "seeds", tmp_path / "ix"
+    shutil.copytree(seeds_dir, seeds)
+    indexer.update(seeds, index_dir)
+    _damage(index_dir, pattern, how)
+    (seeds / "extra.md").write_text("# 新增\n\n两个确立的新增说明。\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "indexer", "--seeds", str(seeds), "--index",
+                           str(index_dir)], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    assert "full rebuild" in done.stdout and "cannot be read" in done.stdout, done.stdout
+    with indexer.SearchSession(indexer.open_index(index_dir)) as s:
+        assert s.all_section_ids(indexer.parse_query("两个确立")) == oracle.quoted(
+            oracle.load_sections(seeds), "两个确立")
+
+
+def test_a_damaged_record_of_the_seeds_folder_is_not_replaced_by_the_bundled_one(tmp_path,
+                                                                                 seeds_dir):
+    """With its meta.json damaged, an index updated without --seeds was rebuilt from the
+    bundled sample, replacing the user's documents without a word (breaker): both commands
+    now ask for the folder."""
+    seeds, index_dir = tmp_path / "seeds", tmp_path / "ix"
+    shutil.copytree(seeds_dir, seeds)
+    (seeds / "mine.md").write_text("# 我的\n\n只在我的文件夹里。\n", encoding="utf-8")
+    indexer.update(seeds, index_dir)
+    _damage(index_dir, "meta.json", "noise")
+    env = {k: v for k, v in os.environ.items() if k != "ZHSEARCH_SEEDS"}
+    for command in (["indexer"], ["webapp", "--port", "0"]):
+        done = subprocess.run([sys.executable, "-m", *command, "--index", str(index_dir)],
+                              cwd=REPO, capture_output=True, text=True, timeout=120, env=env)
+        assert done.returncode == 1, done.stdout + done.stderr
+        assert "give the documents' folder with --seeds" in done.stderr
+    assert (index_dir / "CURRENT").read_text().strip() == "gen-000001"  # nothing rebuilt
+
+
+def test_an_index_damaged_under_a_running_service_is_a_503_not_a_500(tmp_path, seeds_dir):
+    """Files emptied or overwritten while the service runs (its searchers hold them open)
+    made searches and document pages 500 "internal error" (struct.error, "Block tag error"):
+    an error raised while Whoosh decodes them is a 503 that says how to mend the index."""
+    from webapp import create_app
+    from webapp.index_access import open_now
+
+    index_dir = tmp_path / "ix"
+    indexer.update(seeds_dir, index_dir)
+    app = create_app({"TESTING": True, "SEEDS_DIR": str(seeds_dir), "INDEX_DIR": str(index_dir)})
+    open_now(app)
+    client = app.test_client()
+    doc_id = client.get("/docs.json").get_json()["docs"][0]["doc_id"]
+    assert client.get(f"/search.json?q=两个确立&doc={doc_id}").status_code == 200
+    live = index_dir / (index_dir / "CURRENT").read_text().strip()
+    for target in live.glob("*.trm"):
+        target.write_bytes(b"")  # emptied in place: the open file sees it
+    answer = client.get(f"/search.json?q=两个确立&doc={doc_id}")
+    assert answer.status_code == 503, answer.get_data(as_text=True)
+    assert "python -m indexer --rebuild" in answer.get_json()["error"]

@@ -316,7 +316,11 @@ def test_a_start_on_a_damaged_index_rebuilds_it(tmp_path, seeds_dir, pattern):
     try:
         printed = "".join(lines)
         assert url, printed
-        assert "cannot be read" in printed and "rebuilding the index" in printed, printed
+        # the update finds a missing, empty or undecodable table of contents; the opening of
+        # the index, a column that cannot be decoded
+        assert "cannot be read" in printed, printed
+        assert ("rebuilt from the documents" if "toc" in pattern else "rebuilding the index") \
+            in printed, printed
         with urlopen(url + "/search.json?q=" + quote("两个确立"), timeout=10) as resp:
             total = json.loads(resp.read())["total"]
         assert total == len(oracle.quoted(oracle.load_sections(seeds_dir), "两个确立"))

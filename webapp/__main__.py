@@ -169,7 +169,11 @@ def main(argv: list[str] | None = None) -> int:
         except FileNotFoundError as exc:
             # the documents may have moved with a moved clone: serve what the index holds
             # rather than replace it with another folder's documents
-            args.seeds = indexer.read_meta(args.index)["seeds_dir"]
+            recorded = (indexer.read_meta(args.index) or {}).get("seeds_dir")
+            if not isinstance(recorded, str):  # no record of them at all: nothing to serve
+                print(f"error: {exc}", file=sys.stderr)
+                return 1
+            args.seeds = recorded
             update_first = False
             print(f"note: {exc}; serving the index as it is, not updated", flush=True)
     if update_first and _brought_up_to_date(args.seeds, args.index) is False:

@@ -70,4 +70,9 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected(exc):
         app.logger.exception("unexpected error")
+        if indexer.raised_reading_index(exc):
+            # Whoosh failed while decoding index files: the files changed under a running
+            # service (emptied, overwritten) more likely than not; say what mends it
+            return error_response(503, "读取索引文件时出错（索引可能已损坏）：请运行 python -m "
+                                       "indexer --rebuild 重建索引，或重启服务。")
         return error_response(500, "服务器内部错误。")
