@@ -247,8 +247,9 @@ _DOCX_TABLE = frozenset(_W + tag for tag in ("tbl", "tr", "tc"))
 _DOCX_CHARACTERS = {_W + "tab": " ", _W + "ptab": " ", _W + "br": " ", _W + "cr": " ",
                     _W + "noBreakHyphen": "-"}
 """Run elements that stand for a character (``COVID‑19``'s hyphen is one)."""
-_DOCX_NOT_TEXT = frozenset((
-    _W + "del", _W + "moveFrom",  # tracked deletions, and text moved away (moveTo holds it)
+_DOCX_DELETED = frozenset((_W + "del", _W + "moveFrom"))
+"""Tracked deletions and text moved away (``moveTo`` holds it)."""
+_DOCX_NOT_TEXT = _DOCX_DELETED | frozenset((
     _W + "txbxContent",  # a text box: paragraphs of its own (_docx_paragraphs)
     _W + "rt",  # a phonetic guide's reading (拼音指南), as HTML's <rt>: 学习hàn汉字 was no 学习汉字
     _FALLBACK,
@@ -271,7 +272,12 @@ def _docx_notes(document) -> dict:
         if kind is None or rel.is_external:
             continue
         part = rel.target_part
-        root = part.element if hasattr(part, "element") else parse_xml(part.blob)
+        try:
+            root = part.element if hasattr(part, "element") else parse_xml(part.blob)
+        except Exception:  # noqa: BLE001 -- lxml's XMLSyntaxError and kin
+            # the notes cannot be read, the body can: a malformed footnotes part refused the
+            # whole document (breaker)
+            continue
         for note in root.iterchildren(_W + kind):
             notes[(_W + kind + "Reference", note.get(_W + "id"))] = note
     return notes
@@ -291,6 +297,8 @@ def _docx_paragraphs(container, nested: bool = False, notes: dict | None = None)
             # a note's text is the document's too (python-docx reads none of it): after the
             # paragraph that cites it, so it is found in that paragraph's section
             for ref in child.iter(*_NOTE_REFERENCES) if notes else ():
+                if any(a.tag in _DOCX_DELETED for a in ref.iterancestors()):
+                    continue  # a deleted reference's note is deleted text (breaker)
                 note = notes.pop((ref.tag, ref.get(_W + "id")), None)
                 if note is not None:
                     yield from _docx_paragraphs(note, True, notes)

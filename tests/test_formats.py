@@ -297,11 +297,15 @@ def test_docx_footnotes_and_endnotes_are_read_in_the_section_that_cites_them():
     for xml in ('<w:p %s><w:r><w:t>正文甲</w:t></w:r><w:r><w:footnoteReference w:id="1"/></w:r>'
                 '<w:r><w:t>句末</w:t></w:r></w:p>',
                 '<w:p %s><w:r><w:t>正文乙</w:t></w:r><w:r><w:endnoteReference w:id="1"/></w:r>'
-                '<w:r><w:footnoteReference w:id="1"/></w:r></w:p>'):
+                '<w:r><w:footnoteReference w:id="1"/></w:r></w:p>',
+                # a reference in a tracked deletion: its note is deleted text (breaker)
+                '<w:p %s><w:r><w:t>正文丙</w:t></w:r><w:del w:id="9" w:author="x"><w:r>'
+                '<w:footnoteReference w:id="3"/></w:r></w:del></w:p>'):
         body.sectPr.addprevious(parse_xml(xml % nsdecls("w")))
     document.add_heading("第二篇", level=1)
     document.add_paragraph("第二篇正文。")
-    _with_notes(document, "footnote", {"1": "脚注里的出处说明", "2": "没有引用的脚注"})
+    _with_notes(document, "footnote", {"1": "脚注里的出处说明", "2": "没有引用的脚注",
+                                       "3": "删除了引用的脚注"})
     _with_notes(document, "endnote", {"1": "尾注里的补充材料"})
     buf = io.BytesIO()
     document.save(buf)
@@ -310,7 +314,8 @@ def test_docx_footnotes_and_endnotes_are_read_in_the_section_that_cites_them():
     found = [first.find(t) for t in ("正文甲句末", "脚注里的出处说明", "正文乙", "尾注里的补充材料")]
     assert -1 not in found and found == sorted(found)
     assert first.count("脚注里的出处说明") == 1
-    assert all("没有引用的脚注" not in t and "分隔" not in t for t in where.values())
+    assert all("没有引用的脚注" not in t and "分隔" not in t and "删除了引用的脚注" not in t
+               for t in where.values())
     assert "脚注" not in where["第二篇"]
 
 
@@ -555,3 +560,23 @@ def test_a_chinese_utf8_file_with_a_few_bad_bytes_is_read_with_replacement_chara
     many = b"".join(data[i:i + 200] + b"\xff" for i in range(0, len(data), 200))  # all through
     with pytest.raises(DocumentError):
         doc("bad.txt", many)
+
+
+
+def test_a_docx_with_malformed_notes_is_read_without_them():
+    """A malformed footnotes part refused the whole document ("not a readable .docx"), where
+    its body was read before notes were (breaker)."""
+    import docx
+    from docx.opc.constants import CONTENT_TYPE as CT, RELATIONSHIP_TYPE as RT
+    from docx.opc.packuri import PackURI
+    from docx.opc.part import Part
+
+    document = docx.Document()
+    document.add_heading("正文标题", level=1)
+    document.add_paragraph("正文照常读取。")
+    part = Part(PackURI("/word/footnotes.xml"), CT.WML_FOOTNOTES, b"<w:footnotes><broken",
+                document.part.package)
+    document.part.relate_to(part, RT.FOOTNOTES)
+    buf = io.BytesIO()
+    document.save(buf)
+    assert "正文照常读取。" in doc("notes.docx", buf.getvalue()).text
