@@ -58,6 +58,7 @@ def run_update(seeds: str, index: str, rebuild: bool, retry_busy: bool = False,
     told = set() if told is None else told
     # --watch printed every failing file again after each change, burying what changed
     failures = [(path, reason) for path, reason in report.failed]
+    told.intersection_update(failures)  # one mended and broken again is told again
     for path, reason in failures:
         if (path, reason) not in told:
             print(f"failed: {path}: {reason}", file=sys.stderr)

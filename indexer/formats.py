@@ -353,7 +353,9 @@ def _page_number_lines(pages: list[list[str]]) -> set[tuple[int, int]]:
     offsets = Counter(offset for _, _, offset in found)
     if not offsets:
         return set()
-    offset, n = offsets.most_common(1)[0]
+    # on a tie, the numbers nearer the pages' own (years at the top of each page also count
+    # up: 2021, 2022, 2023 took the place of the page numbers 5, 6, 7: breaker)
+    offset, n = max(offsets.items(), key=lambda item: (item[1], -abs(item[0])))
     return {(p, i) for p, i, o in found if o == offset} if n >= 2 else set()
 
 

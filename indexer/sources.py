@@ -458,7 +458,8 @@ def _mostly_utf8(data: bytes) -> Decoded | None:
     file in another encoding has invalid sequences all through and is never read so."""
     text = data.decode("utf-8", errors="replace")
     bad = text.count("\ufffd") - data.count("\ufffd".encode("utf-8"))
-    if not 0 < bad <= MAX_BAD_UTF8 or bad * BAD_UTF8_EVERY > len(data):
+    # one damaged character is allowed in a file of any length (its last one cut short)
+    if not 0 < bad <= min(MAX_BAD_UTF8, max(1, len(data) // BAD_UTF8_EVERY)):
         return None
     if sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff") < MIN_UTF8_HAN:
         return None

@@ -430,6 +430,9 @@ def die_with_parent(parent_pid: int) -> None:
     A build killed mid-way left its worker processes waiting forever on their job queue,
     whose write end each also holds (fork copies it), holding the index folder's lock that
     they inherited: every later update said "already running" (breaker)."""
+    # Ctrl-C reaches the whole process group: the parent stops the build, and a worker's own
+    # KeyboardInterrupt printed a traceback of its own (breaker)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     except (OSError, AttributeError):  # no prctl on this system

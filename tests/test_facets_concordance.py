@@ -440,6 +440,12 @@ def test_the_results_page_folds_a_long_facet_and_marks_the_one_it_is_filtered_to
     html = client.get(third["url"]).get_data(as_text=True)
     current = BeautifulSoup(html, "html.parser").select("nav.facets [aria-current]")
     assert [a["href"] for a in current] == [third["url"]]
+    assert not BeautifulSoup(html, "html.parser").select("nav.facets details[open]")
+    # filtered to a folded one: the fold is open, so the marked value shows (breaker)
+    eighth = facets["documents"][7]
+    page = BeautifulSoup(client.get(eighth["url"]).get_data(as_text=True), "html.parser")
+    assert [a["href"] for a in page.select("nav.facets details[open] [aria-current]")] == [
+        eighth["url"]]
 
 @pytest.mark.parametrize("q", ["示范", "a b&c=d#e+f%g", "", "/?:@!$'()*,;", "\u00e9\U0001f600 \t~"])
 def test_results_links_are_the_links_flask_builds(app, q):
@@ -608,3 +614,17 @@ def test_long_values_are_escaped_without_being_remembered(app):
         short = urls.search_url(SearchParams("两个确立"))
         assert urls._remembered.cache_info().currsize == 1
     assert url.endswith("?q=" + quote_plus(long_q)) and short.endswith("?q=" + quote_plus("两个确立"))
+
+
+def test_a_document_opened_with_a_query_that_cannot_be_read_has_no_back_link(client):
+    """A concordance line's document opened with a query that is no query (only an
+    exclusion) linked back to a page that is a 400 (breaker): it shows the document, no link."""
+    from bs4 import BeautifulSoup
+
+    doc_id = client.get("/docs.json").get_json()["docs"][0]["doc_id"]
+    for args in ({"q": "-了", "from": "concordance"}, {"q": "-了"}):
+        page = client.get(f"/doc/{doc_id}", query_string=args)
+        assert page.status_code == 200
+        assert not BeautifulSoup(page.get_data(as_text=True), "html.parser").select("a.back")
+    assert client.get(f"/doc/{doc_id}", query_string={"q": "公安", "from": "concordance"}) \
+        .get_data(as_text=True).count('class="back"') == 1

@@ -580,3 +580,36 @@ def test_a_docx_with_malformed_notes_is_read_without_them():
     buf = io.BytesIO()
     document.save(buf)
     assert "正文照常读取。" in doc("notes.docx", buf.getvalue()).text
+
+
+
+def test_pdf_page_numbers_win_a_tie_with_years_that_also_count_up():
+    """Pages opening with 2021, 2022, 2023 and closing with 5, 6, 7: both count with the
+    pages, and the years were deleted, the page numbers kept (breaker)."""
+    import fpdf
+
+    from indexer.formats import pdf_to_text
+
+    pdf = fpdf.FPDF()
+    pdf.add_font("cjk", fname="/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+                 collection_font_number=2)
+    pdf.set_font("cjk", size=12)
+    pdf.set_auto_page_break(False)
+    for n, year in enumerate((2021, 2022, 2023)):
+        pdf.add_page()
+        for line in (str(year), f"{year}年的工作总结正文。"):
+            pdf.cell(0, 10, line, new_x="LMARGIN", new_y="NEXT")
+        pdf.set_y(-20)
+        pdf.cell(0, 10, str(5 + n))
+    paragraphs = pdf_to_text(bytes(pdf.output())).split("\n\n")
+    assert {"2021", "2022", "2023"} <= set(paragraphs)
+    assert not {"5", "6", "7"} & set(paragraphs)
+
+
+def test_a_short_chinese_utf8_file_cut_short_is_read():
+    """One damaged character is allowed in a file of any length: a 300-byte file with its
+    last character cut was still refused (breaker)."""
+    data = ("这是一份很短的中文说明文件，内容只有几句话，用来测试截断。" * 3).encode("utf-8")[:-1]
+    assert len(data) < 1000
+    d = doc("short.txt", data)
+    assert d.encoding.startswith("utf-8, 1 damaged character") and d.text.endswith("\ufffd")

@@ -579,3 +579,10 @@ def test_a_file_that_fails_is_named_so_and_watch_says_a_failure_once(tmp_path, c
     out, err = capsys.readouterr()
     assert report.added == ["新.txt"] and [p for p, _ in report.failed] == ["乱码.txt"]
     assert "failed:" not in err and "1 file(s) still failing, as said before" in out
+    # mended, then broken again the same way: told again (breaker)
+    (seeds / "乱码.txt").write_text("修好了的文件。", encoding="utf-8")
+    run_update(str(seeds), str(index), rebuild=False, told=told)
+    (seeds / "乱码.txt").write_bytes(bytes(range(128, 256)) * 3)
+    capsys.readouterr()
+    run_update(str(seeds), str(index), rebuild=False, told=told)
+    assert capsys.readouterr().err.count("failed: 乱码.txt: ") == 1

@@ -14,7 +14,8 @@ from .params import ConcordanceParams, ParamError, SearchParams
 bp = Blueprint("document", __name__)
 
 
-def _load(doc_id: str) -> tuple[SearchParams | ConcordanceParams, indexer.DocumentView]:
+def _load(doc_id: str) -> tuple[SearchParams | ConcordanceParams, indexer.DocumentView, bool]:
+    # the last: whether the query could be read (else there is no page of it to go back to)
     # q marks the matches; page, per_page, doc and article name the results page we came from,
     # or, with from=concordance, the concordance page (and its sort)
     try:
@@ -33,7 +34,7 @@ def _load(doc_id: str) -> tuple[SearchParams | ConcordanceParams, indexer.Docume
         # a document of 50,000 headings took 3 s to read and mark: it takes a search slot
         # like a search, so a few such requests cannot hold every thread (breaker)
         with expensive():
-            return results, session.document(doc_id, parsed)
+            return results, session.document(doc_id, parsed), parsed is not None
     except indexer.NotFoundError:
         abort(404, description="没有这个文档。")
 
@@ -41,9 +42,9 @@ def _load(doc_id: str) -> tuple[SearchParams | ConcordanceParams, indexer.Docume
 @bp.get("/doc/<doc_id>")
 def document(doc_id: str):
     """The document ``doc_id``; each section is an anchor ``#<section_id>``."""
-    results, doc = _load(doc_id)
+    results, doc, readable = _load(doc_id)
     back, to_concordance = None, isinstance(results, ConcordanceParams)
-    if results.q.strip():
+    if readable:  # a query that cannot be read has no results page (it is a 400): no link
         # a concordance line's document leads back to that concordance page, sort and all
         back = urls.concordance_url(results.q, results.sort, results.page,
                                     per_page=results.per_page, doc=results.doc,
@@ -61,7 +62,7 @@ def document_json(doc_id: str):
     "title", "article_title", "author", "breadcrumb", "text", "match_count"}]}``; ``partial_words`` are the words marked
     when the query, taken whole, occurs nowhere in the document (else empty); ``absent`` the
     query's words that no section of it contains."""
-    _q, doc = _load(doc_id)
+    _q, doc, _readable = _load(doc_id)
     return {
         "doc_id": doc.doc_id,
         "title": doc.title,
