@@ -65,27 +65,56 @@ def strip_html_comments(text: str) -> str:
     return "\n".join(out)
 
 
-_LINK = re.compile(r"!?\[([^\]\n]*)\]\((?:[^()\s]|\([^()\s]*\))*(?:\s+(?:\"[^\"\n]*\"|'[^'\n]*'))?\s*\)")
+_LINK = re.compile(r"(?<!\\)!?\[([^\[\]\n]*)\]\((?:[^()\s]|\([^()\s]*\))*(?:\s+(?:\"[^\"\n]*\"|'[^'\n]*'))?\s*\)")
 """An inline link or image, ``[text](address "title")`` / ``![alt](address)``: its text is
-group 1 (an address may hold one level of parentheses, as CommonMark allows)."""
+group 1 (an address may hold one level of parentheses, as CommonMark allows; an escaped
+bracket opens no link)."""
+_REFERENCE = re.compile(r"(?<!\\)!?\[([^\[\]\n]+)\]\[[^\[\]\n]*\]")
+"""A reference-style link, ``[text][ref]`` or ``[text][]``: its text is group 1."""
+_DEFINITION = re.compile(r"^ {0,3}\[[^\[\]\n]+\]:\s*\S+(?:\s+(?:\"[^\"\n]*\"|'[^'\n]*'|\([^()\n]*\)))?\s*$")
+"""A link reference definition line (``[ref]: https://… "title"``), shown by no reader."""
 _AUTOLINK = re.compile(r"<((?:https?|ftp)://[^\s<>]+|mailto:[^\s<>]+)>")
+_CODE_SPAN = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)")
 _TABLE_DELIMITER = re.compile(r"^\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*$")
 
 
-def _table_cells(row: str) -> str:
-    """A table row's cells, separated by a space (``| 来信 | 200 |`` → ``来信 200``)."""
+def _cells(row: str) -> list[str]:
+    """A table row's cells (``| 来信 | 200 |`` → ``["来信", "200"]``), an escaped bar read as
+    a bar."""
     row = row.strip()
     row = row[1:] if row.startswith("|") else row
     row = row[:-1] if row.endswith("|") and not row.endswith("\\|") else row
-    return " ".join(cell.strip() for cell in re.split(r"(?<!\\)\|", row) if cell.strip())
+    return [cell.strip().replace("\\|", "|") for cell in re.split(r"(?<!\\)\|", row)]
+
+
+def _links_as_text(line: str) -> str:
+    """``line`` with its links and images as their text, outside code spans; a link around an
+    image (a badge, ``[![构建](b.svg)](https://ci…)``) as the image's text."""
+    out, at = [], 0
+    for span in _CODE_SPAN.finditer(line):
+        out.append(_unlinked(line[at:span.start()]))
+        out.append(span.group(0))  # code is shown as written
+        at = span.end()
+    out.append(_unlinked(line[at:]))
+    return "".join(out)
+
+
+def _unlinked(text: str) -> str:
+    for _ in range(3):  # a badge is a link around an image: inside first
+        plain = _REFERENCE.sub(r"\1", _LINK.sub(r"\1", text))
+        if plain == text:
+            break
+        text = plain
+    return _AUTOLINK.sub(r"\1", text)
 
 
 def strip_links_and_tables(text: str) -> str:
-    """Markdown links and images as their text (``[查看原文](https://…)`` → ``查看原文``, an
-    autolink ``<https://…>`` as its address), and tables as their rows' cells (a row a line,
+    """Markdown links and images as their text (``[查看原文](https://…)`` → ``查看原文``,
+    reference-style ones too, their definition lines removed, an autolink ``<https://…>`` as
+    its address; code spans as written), and tables as their rows' cells (a row a line,
     cells separated by a space; the ``|---|`` delimiter row removed), outside code fences. A
-    table is a row holding ``|`` followed by a delimiter row, and the rows after it up to a
-    line without ``|`` (GitHub Flavored Markdown's table extension)."""
+    table is a row holding ``|`` followed by a delimiter row of as many cells, and the rows
+    after it up to a line without ``|`` (GitHub Flavored Markdown's table extension)."""
     lines = text.split("\n")
     out: list[str] = []
     fenced = in_table = False
@@ -97,11 +126,15 @@ def strip_links_and_tables(text: str) -> str:
             continue
         if in_table and "|" in line:
             if not _TABLE_DELIMITER.match(line):
-                out.append(_table_cells(_LINK.sub(r"\1", line)))
+                out.append(" ".join(c for c in _cells(_links_as_text(line)) if c))
             continue
-        in_table = "|" in line and i + 1 < len(lines) and bool(_TABLE_DELIMITER.match(lines[i + 1]))
-        line = _AUTOLINK.sub(r"\1", _LINK.sub(r"\1", line))
-        out.append(_table_cells(line) if in_table else line)
+        if _DEFINITION.match(line):
+            continue
+        following = lines[i + 1] if i + 1 < len(lines) else ""
+        in_table = "|" in line and bool(_TABLE_DELIMITER.match(following)) \
+            and len(_cells(line)) == len(_cells(following))
+        line = _links_as_text(line)
+        out.append(" ".join(c for c in _cells(line) if c) if in_table else line)
     return "\n".join(out)
 
 

@@ -79,6 +79,9 @@ def is_part_heading(line: str) -> bool:
 
 CLOSING_LINE = re.compile(r"^(责任编辑|责编|编辑|校对|审校)[\s：:]")
 MARKDOWN_BLOCK = re.compile(r"^(#{1,6}\s|[-*+]\s|\d+[.)]\s|>|```|~~~|\||\*\*)")
+MARKDOWN_DEFINITION = re.compile(r"^\[[^\[\]\n]+\]:\s*\S")
+"""A Markdown link reference definition (``[ref]: https://…``): a line of its own, never
+joined to a neighbour (joined, its address stayed in the text: breaker)."""
 
 
 @dataclass(frozen=True)
@@ -185,7 +188,9 @@ def join_lines(paragraph: str, dehyphenate: bool = False) -> str:
         prev = out[-1]
         if (line.strip() and len(prev.strip()) >= LINE_MIN_CHARS and not ends_sentence(prev)
                 and not _starts_block(line.strip()) and not is_part_heading(prev.strip())
-                and not heading_line(prev.strip())):
+                and not heading_line(prev.strip())
+                and not MARKDOWN_DEFINITION.match(prev.strip())
+                and not MARKDOWN_DEFINITION.match(line.strip())):
             out[-1] = _glue(prev, line, dehyphenate)
         else:
             out.append(line)

@@ -543,6 +543,20 @@ def test_markdown_links_images_and_tables_are_read_as_their_text():
     assert "[查看原文](https://tv.cctv.com" in doc("tally.txt", raw.encode()).text
 
 
+def test_markdown_badges_code_spans_references_and_table_edges():
+    """A badge (a link around an image) kept its image; a code span lost its brackets;
+    reference-style links and their definitions stayed; an escaped bar kept its backslash; a
+    line with a bar above ``---`` was taken as a table (breaker)."""
+    raw = ("# 说明\n\n徽章[![构建状态](img.svg)](https://ci.example.com/x)在此。代码 `arr[0](x)` 保留。\n"
+           "参见[第一条][ref1]和[第二条][]。\n\n[ref1]: https://example.org/a \"标题\"\n"
+           "[第二条]: https://example.org/b\n\n| 甲 | 乙 |\n|---|---|\n| 转义\\|竖线 | 2 |\n\n"
+           "选项 A | 选项 B\n\n---\n")
+    text = doc("edge.md", raw.encode()).text
+    assert "徽章构建状态在此。" in text and "`arr[0](x)`" in text
+    assert "参见第一条和第二条。" in text and "example.org" not in text
+    assert "转义|竖线 2" in text and "选项 A | 选项 B" in text
+
+
 
 def test_a_chinese_utf8_file_with_a_few_bad_bytes_is_read_with_replacement_characters():
     """A UTF-8 file with one stray byte, or its last character cut, was refused whole ("cannot
