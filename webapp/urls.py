@@ -11,19 +11,28 @@ from flask import request, url_for
 from .params import DEFAULT_CONCORDANCE_PER_PAGE, DEFAULT_PER_PAGE, ConcordanceParams, SearchParams
 
 
-def _search_args(params: SearchParams, page: int | None = None) -> dict:
-    """The query-string arguments of ``params``; defaults are left out so URLs stay short."""
-    page = params.page if page is None else page
-    args = {"q": params.q}
+def _page_args(q: str, page: int, per_page: int, default_per_page: int, doc: str, article: str,
+               sort: str = "position") -> dict:
+    """A results or concordance page's query-string arguments; defaults are left out so URLs
+    stay short."""
+    args = {"q": q}
+    if sort != "position":
+        args["sort"] = sort
     if page != 1:
         args["page"] = page
-    if params.per_page != DEFAULT_PER_PAGE:
-        args["per_page"] = params.per_page
-    if params.doc:
-        args["doc"] = params.doc
-    if params.article:
-        args["article"] = params.article
+    if per_page != default_per_page:
+        args["per_page"] = per_page
+    if doc:
+        args["doc"] = doc
+    if article:
+        args["article"] = article
     return args
+
+
+def _search_args(params: SearchParams, page: int | None = None) -> dict:
+    """The query-string arguments of ``params`` (``page`` replacing its page)."""
+    return _page_args(params.q, params.page if page is None else page, params.per_page,
+                      DEFAULT_PER_PAGE, params.doc, params.article)
 
 
 _QUERY_SAFE = "!$'()*,/:;?@"
@@ -141,19 +150,9 @@ def hit_urls(results: SearchParams, targets: list[tuple[str, str]]) -> list[str]
 
 
 def _concordance_args(params: ConcordanceParams) -> dict:
-    """The query-string arguments of a concordance page; defaults are left out."""
-    args = {"q": params.q}
-    if params.sort != "position":
-        args["sort"] = params.sort
-    if params.page != 1:
-        args["page"] = params.page
-    if params.per_page != DEFAULT_CONCORDANCE_PER_PAGE:
-        args["per_page"] = params.per_page
-    if params.doc:
-        args["doc"] = params.doc
-    if params.article:
-        args["article"] = params.article
-    return args
+    """The query-string arguments of a concordance page."""
+    return _page_args(params.q, params.page, params.per_page, DEFAULT_CONCORDANCE_PER_PAGE,
+                      params.doc, params.article, params.sort)
 
 
 def concordance_url(q: str, sort: str = "position", page: int = 1, fmt: str = "html",
