@@ -551,15 +551,18 @@ def _with_variants(node: Node) -> Node:
 
 def _note_excluded_spellings(node: Node, searched: set[str], notes: list[str],
                              excluded: bool = False) -> None:
-    """Add a note for each excluded clause that is a spelling of a searched one (``计划
-    -計畫``: one word two ways, so nothing can match; it found nothing without a word:
-    breaker)."""
+    """Add a note for each excluded clause that is another spelling of a searched one
+    (``计划 -計畫``: one word two ways, so nothing can match; it found nothing without a word:
+    breaker); ``searched``: the positive clauses' normalized texts and their variants. A
+    word excluded as it is searched (``计划 -计划``) is the query's own doing: no note."""
+    written = {c.norm for c in positive_clauses(node)}
     stack = [(node, excluded)]
     while stack:  # a tree of thousands of NOTs is read without recursion, as the parser does
         node, excluded = stack.pop()
         if isinstance(node, Clause):
-            if excluded and node.field != "doc" and \
+            if excluded and node.field != "doc" and node.norm not in written and \
                     any(f in searched for f in (node.norm, *node.variants)):
+                # (one excluded as written is the query's own business: no note)
                 notes.append(f"排除的 {node.text} 与要找的词是同一个词的不同写法（繁简），"
                              "所以没有章节能符合。")
         elif isinstance(node, Not):
