@@ -19,7 +19,7 @@ from . import matching
 from .deadline import TimeUp, hard_deadline
 from .highlight import Fragment, find_matches, make_snippet, mark, numbered_spans
 from .indexing import IndexHandle, damaged
-from .normalize import normalized
+from .normalize import normalized, spelling_variants
 from .query import (
     QUOTES, Clause, Fallback, ParsedQuery, QueryError, fallback_words, parse_query, query_text,
     relaxed, synonym_map, with_phrase,
@@ -324,8 +324,11 @@ def _warm_imports() -> None:
     """Import now what searches import on first use, by normalizing a text as long texts are
     (:func:`indexer.normalize.normalize`'s numpy path): the UTF-32 codec, and numpy's masked
     arrays, which ``np.unique`` imports on its first call (the path's table of characters
-    learns new ones with it): a fresh server's first search of two words paid 40 ms."""
+    learns new ones with it): a fresh server's first search of two words paid 40 ms; and
+    OpenCC's converters for spelling variants (:func:`indexer.normalize.spelling_variants`),
+    whose dictionaries took 120 ms to load on the first query."""
     normalized("预热 " * 40)
+    spelling_variants("预热了解")
 
 
 class SearchSession:
