@@ -79,6 +79,8 @@ def is_part_heading(line: str) -> bool:
 
 CLOSING_LINE = re.compile(r"^(责任编辑|责编|编辑|校对|审校)[\s：:]")
 MARKDOWN_BLOCK = re.compile(r"^(#{1,6}\s|[-*+]\s|\d+[.)]\s|>|```|~~~|\||\*\*)")
+TABLE_DELIMITER = re.compile(r"^\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)+\|?\s*$|^\s*\|\s*:?-+:?\s*\|\s*$")
+"""A Markdown table's delimiter row (``|---|:--:|``, ``--- | ---``), bars required."""
 MARKDOWN_DEFINITION = re.compile(r"^\[[^\[\]\n]+\]:\s*\S")
 """A Markdown link reference definition (``[ref]: https://…``): a line of its own, never
 joined to a neighbour (joined, its address stayed in the text: breaker)."""
@@ -135,6 +137,12 @@ def _is_body(paragraph: str) -> bool:
 MARKDOWN_HEADING = re.compile(r"^#{1,6}(\s|$)")
 
 
+def _is_table(paragraph: str) -> bool:
+    """Whether ``paragraph`` holds a Markdown table's delimiter row."""
+    return "|" in paragraph and any(TABLE_DELIMITER.match(line)
+                                    for line in paragraph.split("\n"))
+
+
 def heading_line(line: str) -> bool:
     """Whether ``line`` (stripped) is a heading on a line of its own: numbered, ``一、`` and
     no clause mark after it ("一、关于2023年度全市安全生产工作目标任务完成情况"), or a Markdown
@@ -150,7 +158,8 @@ def heading_line(line: str) -> bool:
 
 def continues(p: str, q: str) -> bool:
     """Whether paragraph ``q`` continues paragraph ``p`` across a page break (rule above)."""
-    if ends_sentence(p) or not _is_body(p) or _starts_block(q) or MARKDOWN_HEADING.match(p):
+    if ends_sentence(p) or not _is_body(p) or _starts_block(q) or MARKDOWN_HEADING.match(p) \
+            or _is_table(p):
         return False
     if DATED.match(p) and DATED.match(q):
         return False
@@ -180,8 +189,12 @@ def join_lines(paragraph: str, dehyphenate: bool = False) -> str:
     A line at least :data:`LINE_MIN_CHARS` long that does not end a sentence is continued by
     the next line unless that one starts a block (numbered section, Markdown list or heading,
     signature) or the line is a heading (:func:`heading_line`, :func:`is_part_heading`);
-    short lines (titles, bylines, list items) keep their line breaks.
+    short lines (titles, bylines, list items) keep their line breaks. A paragraph holding a
+    Markdown table's delimiter row (``---|---``) is a table: its rows are never joined (a
+    row without leading bars was, and the table lost its rows).
     """
+    if _is_table(paragraph):
+        return paragraph
     lines = paragraph.split("\n")
     out = [lines[0]]
     for line in lines[1:]:

@@ -627,3 +627,16 @@ def test_a_short_chinese_utf8_file_cut_short_is_read():
     assert len(data) < 1000
     d = doc("short.txt", data)
     assert d.encoding.startswith("utf-8, 1 damaged character") and d.text.endswith("\ufffd")
+
+
+def test_a_markdown_table_without_leading_bars_keeps_its_rows():
+    """Rows of 20 characters or more without leading bars were joined by the line repair
+    before the table was read, and a table paragraph to the paragraph after it: the rows ran
+    together."""
+    rows = ["这是一个很长的单元格内容甲甲甲甲甲 | 另一个很长的单元格内容乙乙乙乙", "--- | ---",
+            "第二行的很长的单元格内容丙丙丙丙 | 第二行另一个很长的单元格丁丁丁",
+            "第三行的很长的单元格内容戊戊戊戊 | 第三行另一个很长的单元格己己己"]
+    raw = "# 表\n\n" + "\n".join(rows) + "\n\n表后正文的第一句话写得足够长，用来检验段落是否被接上去了。\n"
+    text = doc("t.md", raw.encode()).text
+    assert "第二行的很长的单元格内容丙丙丙丙 第二行另一个很长的单元格丁丁丁\n第三行" in text
+    assert "己己己\n\n表后正文" in text
