@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .indexing import read_meta
+from .indexing import recorded_seeds
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,12 +37,11 @@ def seeds_for(index_dir: str | os.PathLike) -> tuple[str, bool]:
             the bundled folder instead would replace the index's documents with it (breaker).
     """
     if "ZHSEARCH_SEEDS" not in os.environ:
-        meta = read_meta(index_dir)
-        if meta is None and (Path(index_dir) / "CURRENT").is_file():
+        recorded, built = recorded_seeds(index_dir)
+        if recorded is None and built:
             raise FileNotFoundError(
                 f"the index in {index_dir} cannot say which folder it was built from (its "
                 "meta.json is damaged or missing); give the documents' folder with --seeds DIR")
-        recorded = (meta or {}).get("seeds_dir")
         if isinstance(recorded, str):
             if not Path(recorded).is_dir():
                 raise FileNotFoundError(

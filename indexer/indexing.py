@@ -264,6 +264,22 @@ def _read_current(index_dir: Path) -> Path | None:
     return gen if name and (gen / META).is_file() else None
 
 
+def recorded_seeds(index_dir: str | os.PathLike) -> tuple[str | None, bool]:
+    """``(folder, built)``: the documents' folder the index in ``index_dir`` was last updated
+    from, as the live generation's ``meta.json`` records it, else as the newest generation
+    folder's does (a ``CURRENT`` lost or damaged: that index was rebuilt from the bundled
+    sample, and the user's generation removed: breaker); ``built``: whether any index was
+    built there at all (a ``CURRENT`` file or a generation folder)."""
+    index_dir = Path(index_dir)
+    gens = sorted(index_dir.glob("gen-*"), reverse=True) if index_dir.is_dir() else []
+    live = read_meta(index_dir)
+    metas = [live] if live is not None else [_parsed_meta(g / META) for g in gens]
+    for meta in metas:
+        if meta is not None and isinstance(meta.get("seeds_dir"), str):
+            return meta["seeds_dir"], True
+    return None, bool(gens) or (index_dir / CURRENT).exists()
+
+
 def read_meta(index_dir: str | os.PathLike) -> dict | None:
     """The live generation's metadata (``meta.json``), or None when there is no readable index
     (none built yet, or its metadata damaged: then the next build replaces it)."""

@@ -218,3 +218,22 @@ def test_an_index_damaged_under_a_running_service_is_a_503_not_a_500(tmp_path, s
     answer = client.get(f"/search.json?q=两个确立&doc={doc_id}")
     assert answer.status_code == 503, answer.get_data(as_text=True)
     assert "python -m indexer --rebuild" in answer.get_json()["error"]
+
+
+def test_a_lost_current_file_does_not_swap_the_users_documents_for_the_bundled_ones(tmp_path,
+                                                                                  seeds_dir):
+    """With CURRENT deleted, python -m indexer (and a start) rebuilt the index from the bundled
+    sample and removed the user's generation (breaker): the folder is read from the newest
+    generation's record, and the index is rebuilt from it."""
+    seeds, index_dir = tmp_path / "seeds", tmp_path / "ix"
+    seeds.mkdir()
+    (seeds / "mine.md").write_text("# 我的\n\n只在我的文件夹里的一句话。\n", encoding="utf-8")
+    indexer.update(seeds, index_dir)
+    (index_dir / "CURRENT").unlink()
+    env = {k: v for k, v in os.environ.items() if k != "ZHSEARCH_SEEDS"}
+    done = subprocess.run([sys.executable, "-m", "indexer", "--index", str(index_dir)], cwd=REPO,
+                          capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"seeds: {seeds}" in done.stdout
+    with indexer.SearchSession(indexer.open_index(index_dir)) as s:
+        assert [d.path for d in s.documents()] == ["mine.md"]
