@@ -69,10 +69,14 @@ _LINK = re.compile(r"(?<!\\)!?\[([^\[\]\n]*)\]\((?:[^()\s]|\([^()\s]*\))*(?:\s+(
 """An inline link or image, ``[text](address "title")`` / ``![alt](address)``: its text is
 group 1 (an address may hold one level of parentheses, as CommonMark allows; an escaped
 bracket opens no link)."""
-_REFERENCE = re.compile(r"(?<!\\)!?\[([^\[\]\n]+)\]\[[^\[\]\n]*\]")
-"""A reference-style link, ``[text][ref]`` or ``[text][]``: its text is group 1."""
-_DEFINITION = re.compile(r"^ {0,3}\[[^\[\]\n]+\]:\s*\S+(?:\s+(?:\"[^\"\n]*\"|'[^'\n]*'|\([^()\n]*\)))?\s*$")
-"""A link reference definition line (``[ref]: https://… "title"``), shown by no reader."""
+_REFERENCE = re.compile(r"(?<!\\)!?\[([^\[\]\n]+)\]\[([^\[\]\n]*)\]")
+"""A reference-style link, ``[text][ref]`` or ``[text][]``: its text is group 1, its label
+group 2 (or the text). Only a label the document defines makes a link: ``[甲方][乙方]`` and
+``a[i][j]`` are text (breaker: read as links, 乙方 and j were lost)."""
+_DEFINITION = re.compile(r"^ {0,3}\[(?!\^)([^\[\]\n]+)\]:\s*<?[!-~]+>?(?:\s+(?:\"[^\"\n]*\"|'[^'\n]*'|\([^()\n]*\)))?\s*$")
+"""A link reference definition line (``[ref]: https://… "title"``), shown by no reader: an
+address of printable ASCII (a footnote ``[^1]: …`` or ``[注1]: 本条款…`` is text: breaker);
+the label is group 1."""
 _AUTOLINK = re.compile(r"<((?:https?|ftp)://[^\s<>]+|mailto:[^\s<>]+)>")
 _CODE_SPAN = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)")
 _TABLE_DELIMITER = re.compile(r"^\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*$")
@@ -87,21 +91,31 @@ def _cells(row: str) -> list[str]:
     return [cell.strip().replace("\\|", "|") for cell in re.split(r"(?<!\\)\|", row)]
 
 
-def _links_as_text(line: str) -> str:
-    """``line`` with its links and images as their text, outside code spans; a link around an
-    image (a badge, ``[![构建](b.svg)](https://ci…)``) as the image's text."""
+def _label(text: str) -> str:
+    """A link label as CommonMark matches them: case-folded, white space collapsed."""
+    return " ".join(text.split()).casefold()
+
+
+def _links_as_text(line: str, labels: set[str]) -> str:
+    """``line`` with its links and images as their text, outside code spans (reference
+    links whose label is in ``labels``); a link around an image (a badge,
+    ``[![构建](b.svg)](https://ci…)``) as the image's text."""
     out, at = [], 0
     for span in _CODE_SPAN.finditer(line):
-        out.append(_unlinked(line[at:span.start()]))
+        out.append(_unlinked(line[at:span.start()], labels))
         out.append(span.group(0))  # code is shown as written
         at = span.end()
-    out.append(_unlinked(line[at:]))
+    out.append(_unlinked(line[at:], labels))
     return "".join(out)
 
 
-def _unlinked(text: str) -> str:
+def _unlinked(text: str, labels: set[str]) -> str:
+    def reference(m: re.Match) -> str:
+        return m.group(1) if _label(m.group(2) or m.group(1)) in labels else m.group(0)
+
     for _ in range(3):  # a badge is a link around an image: inside first
-        plain = _REFERENCE.sub(r"\1", _LINK.sub(r"\1", text))
+        plain = _LINK.sub(r"\1", text)
+        plain = _REFERENCE.sub(reference, plain) if labels else plain
         if plain == text:
             break
         text = plain
@@ -116,6 +130,7 @@ def strip_links_and_tables(text: str) -> str:
     table is a row holding ``|`` followed by a delimiter row of as many cells, and the rows
     after it up to a line without ``|`` (GitHub Flavored Markdown's table extension)."""
     lines = text.split("\n")
+    labels = {_label(m.group(1)) for m in map(_DEFINITION.match, lines) if m}
     out: list[str] = []
     fenced = in_table = False
     for i, line in enumerate(lines):
@@ -126,14 +141,14 @@ def strip_links_and_tables(text: str) -> str:
             continue
         if in_table and "|" in line:
             if not _TABLE_DELIMITER.match(line):
-                out.append(" ".join(c for c in _cells(_links_as_text(line)) if c))
+                out.append(" ".join(c for c in _cells(_links_as_text(line, labels)) if c))
             continue
         if _DEFINITION.match(line):
             continue
         following = lines[i + 1] if i + 1 < len(lines) else ""
         in_table = "|" in line and bool(_TABLE_DELIMITER.match(following)) \
             and len(_cells(line)) == len(_cells(following))
-        line = _links_as_text(line)
+        line = _links_as_text(line, labels)
         out.append(" ".join(c for c in _cells(line) if c) if in_table else line)
     return "\n".join(out)
 

@@ -81,7 +81,7 @@ CLOSING_LINE = re.compile(r"^(责任编辑|责编|编辑|校对|审校)[\s：:]"
 MARKDOWN_BLOCK = re.compile(r"^(#{1,6}\s|[-*+]\s|\d+[.)]\s|>|```|~~~|\||\*\*)")
 TABLE_DELIMITER = re.compile(r"^\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)+\|?\s*$|^\s*\|\s*:?-+:?\s*\|\s*$")
 """A Markdown table's delimiter row (``|---|:--:|``, ``--- | ---``), bars required."""
-MARKDOWN_DEFINITION = re.compile(r"^\[[^\[\]\n]+\]:\s*\S")
+MARKDOWN_DEFINITION = re.compile(r"^\[(?!\^)[^\[\]\n]+\]:\s*<?[!-~]+>?(\s|$)")
 """A Markdown link reference definition (``[ref]: https://…``): a line of its own, never
 joined to a neighbour (joined, its address stayed in the text: breaker)."""
 

@@ -640,3 +640,18 @@ def test_a_markdown_table_without_leading_bars_keeps_its_rows():
     text = doc("t.md", raw.encode()).text
     assert "第二行的很长的单元格内容丙丙丙丙 第二行另一个很长的单元格丁丁丁\n第三行" in text
     assert "己己己\n\n表后正文" in text
+
+
+
+def test_markdown_brackets_that_are_no_links_keep_their_text():
+    """[甲方][乙方] with no 乙方 defined, [1][2], a[i][j] and footnote-like lines [^1]: … and
+    [注1]: … were read as links or link definitions, and their words were lost: 乙方, 国家统计局,
+    双方协商 could not be found (breaker)."""
+    raw = ("# 合同\n\n本合同参见[甲方][乙方]的约定。研究表明[1][2]。数组元素a[i][j]。\n\n"
+           "[^1]: 这是脚注内容，说明数据来源于国家统计局。\n\n[注1]: 本条款由双方协商确定。\n\n"
+           "参见[第一条][ref1]。\n\n[ref1]: https://example.org/a\n")
+    text = doc("contract.md", raw.encode()).text
+    for kept in ("[甲方][乙方]的约定", "[1][2]", "a[i][j]", "说明数据来源于国家统计局",
+                 "本条款由双方协商确定", "参见第一条。"):
+        assert kept in text, kept
+    assert "example.org" not in text
