@@ -450,6 +450,16 @@ def _converter(config: str):
     return converter
 
 
+def _written_back(variant: str, parts: tuple[str, ...], base: str) -> bool:
+    """Whether ``s2tw`` writes ``variant``, cut as ``parts`` are, back as the text whose
+    normalized form is ``base`` (瞭解 from 了解): the text was the Traditional spelling."""
+    convert, pieces, at = _converter("s2tw").convert, [], 0
+    for part in parts:
+        pieces.append(convert(variant[at:at + len(part)]))
+        at += len(part)
+    return normalized("".join(pieces)) == base
+
+
 @lru_cache(maxsize=8192)  # a results page's clauses come back on every page and hit
 def spelling_variants(text: str) -> tuple[str, ...]:
     """The normalized spellings of ``text`` in the other standards of written Chinese that
@@ -469,6 +479,10 @@ def spelling_variants(text: str) -> tuple[str, ...]:
         return ()
     # OpenCC reads a C string: a NUL would end the text there; other controls are no words
     text = "".join(ch for ch in text if not _dropped(ch))
+    # t2s reads its input as Traditional: given Simplified, its phrase rules turn the surname
+    # 沈 of 沈醉 into 沉 (沉醉, drunk); its variants count only for a text that is Traditional
+    # by a character, or that is what s2tw writes for the variant (瞭解 for 了解) (breaker)
+    traditional = any(ch >= "\u3400" and ch in _fold_table() for ch in text)
     out: list[str] = []
     for config in VARIANT_CONVERSIONS:
         convert = _converter(config).convert
@@ -495,6 +509,8 @@ def spelling_variants(text: str) -> tuple[str, ...]:
             # 什么), and taken as one it found 著作权 for 着 and 什么 for 幺 (breaker)
             variant = normalized("".join(p if p != c else t for t, p, c
                                          in zip(text, phrased, by_character)))
+            if config == "t2s" and not traditional and not _written_back(variant, parts, base):
+                continue
             if variant and variant != base and variant not in out:
                 out.append(variant)
     return tuple(out[:MAX_VARIANTS])

@@ -530,8 +530,7 @@ def parse_query(text: str, synonyms: dict[str, tuple[str, ...]] | None = None) -
                              f"几乎所有章节。请把排除条件放在 OR 之外，如 广东 -公安。{cut}")
         raise QueryError(f"查询只有排除条件（- 或 NOT）：请加上要查找的词。{cut}")
     root = _with_variants(root)
-    _note_excluded_spellings(root, {f for c in positive_clauses(root) for f in (c.norm, *c.variants)},
-                             notes)
+    _note_excluded_spellings(root, notes)
     if synonyms:
         searched = {f for c in positive_clauses(root) for f in (c.norm, *c.variants)}
         root = _with_synonyms(root, synonyms, searched, notes)
@@ -549,26 +548,22 @@ def _with_variants(node: Node) -> Node:
     return type(node)(tuple(_with_variants(c) for c in node.children))
 
 
-def _note_excluded_spellings(node: Node, searched: set[str], notes: list[str],
-                             excluded: bool = False) -> None:
-    """Add a note for each excluded clause that is another spelling of a searched one
-    (``计划 -計畫``: one word two ways, so nothing can match; it found nothing without a word:
-    breaker); ``searched``: the positive clauses' normalized texts and their variants. A
-    word excluded as it is searched (``计划 -计划``) is the query's own doing: no note."""
-    written = {c.norm for c in positive_clauses(node)}
-    stack = [(node, excluded)]
-    while stack:  # a tree of thousands of NOTs is read without recursion, as the parser does
-        node, excluded = stack.pop()
-        if isinstance(node, Clause):
-            if excluded and node.field != "doc" and node.norm not in written and \
-                    any(f in searched for f in (node.norm, *node.variants)):
-                # (one excluded as written is the query's own business: no note)
-                notes.append(f"排除的 {node.text} 与要找的词是同一个词的不同写法（繁简），"
-                             "所以没有章节能符合。")
-        elif isinstance(node, Not):
-            stack.append((node.child, not excluded))
-        else:
-            stack.extend((c, excluded) for c in node.children)
+def _note_excluded_spellings(root: Node, notes: list[str]) -> None:
+    """Add a note for each clause the query excludes, beside a clause it searches for in the
+    same field, that is another spelling of it (``计划 -計畫``: one word two ways, so nothing
+    can match; it found nothing without a word: breaker). Only at the query's top AND, where
+    the two contradict: ``了解 OR (公安 -瞭解)`` finds sections (breaker); a word excluded as
+    it is searched (``计划 -计划``) is the query's own doing."""
+    children = root.children if isinstance(root, All) else ()
+    searched = [c for c in children if isinstance(c, Clause) and c.field != "doc"]
+    for child in children:
+        if not (isinstance(child, Not) and isinstance(child.child, Clause)):
+            continue
+        excluded = child.child
+        if any(c.field == excluded.field and c.norm != excluded.norm
+               and c.norm in (excluded.norm, *excluded.variants) for c in searched):
+            notes.append(f"排除的 {excluded.text} 与要找的词是同一个词的不同写法（繁简），"
+                         "所以没有章节能符合。")
 
 
 def _synonyms_of(clause: Clause, synonyms: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
