@@ -443,8 +443,9 @@ def decode(source: SourceFile) -> Decoded:
 
 
 MAX_BAD_UTF8 = 8
-"""A UTF-8 file with at most this many invalid bytes (and at most one per
-:data:`BAD_UTF8_EVERY` bytes) is read with U+FFFD in their place (:func:`_mostly_utf8`)."""
+"""A UTF-8 file with at most this many invalid sequences (and at most one per
+:data:`BAD_UTF8_EVERY` bytes, or 4 in a shorter file) is read with U+FFFD in their place
+(:func:`_mostly_utf8`)."""
 BAD_UTF8_EVERY = 1000
 MIN_UTF8_HAN = 20
 """…and only when the rest holds this many Han characters: a Chinese UTF-8 file."""
@@ -458,8 +459,9 @@ def _mostly_utf8(data: bytes) -> Decoded | None:
     file in another encoding has invalid sequences all through and is never read so."""
     text = data.decode("utf-8", errors="replace")
     bad = text.count("\ufffd") - data.count("\ufffd".encode("utf-8"))
-    # one damaged character is allowed in a file of any length (its last one cut short)
-    if not 0 < bad <= min(MAX_BAD_UTF8, max(1, len(data) // BAD_UTF8_EVERY)):
+    # a stray byte inside a character breaks it into as many as 4 invalid sequences: that
+    # much is allowed in a file of any length (a 613-byte file was refused: breaker)
+    if not 0 < bad <= min(MAX_BAD_UTF8, max(4, len(data) // BAD_UTF8_EVERY)):
         return None
     if sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff") < MIN_UTF8_HAN:
         return None

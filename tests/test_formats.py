@@ -627,6 +627,10 @@ def test_a_short_chinese_utf8_file_cut_short_is_read():
     assert len(data) < 1000
     d = doc("short.txt", data)
     assert d.encoding.startswith("utf-8, 1 damaged character") and d.text.endswith("\ufffd")
+    # a stray byte inside a character breaks it into up to 4 invalid sequences (breaker)
+    whole = ("这是一份很短的中文说明文件，内容只有几句话，用来测试截断。" * 3).encode("utf-8")
+    d = doc("stray.txt", whole[:100] + b"\xff" + whole[100:])
+    assert d.encoding.startswith("utf-8, ") and "用来测试截断" in d.text
 
 
 def test_a_markdown_table_without_leading_bars_keeps_its_rows():
