@@ -46,6 +46,8 @@ from .documents import read_document
 from .schema import article_key, make_schema
 from .sections import Section, split_sections
 from .codec import segment_files
+from .postings import section_text, stored_record
+from .segment_cache import segment_leaves
 from .storage import IndexDamagedError, check_files, damaged, open_generation
 from .writers import GroupedMpWriter, GroupedSegmentWriter
 from .sources import (
@@ -777,9 +779,25 @@ def open_index(index_dir: str | os.PathLike) -> IndexHandle:
 
 
 def _damage(gen: Path) -> str:
-    """Why generation ``gen`` cannot be opened (:func:`open_checked`), or "" when it can."""
+    """Why generation ``gen`` cannot be read, or "" when it can: it opens
+    (:func:`open_checked`), and each segment's first stored record, first text and first
+    term decode (a service's warm-up reads those, and rebuilt an index that
+    ``python -m indexer`` called up to date: breaker)."""
     try:
-        open_checked(gen).close()
+        ix = open_checked(gen)
+        try:
+            with ix.searcher() as searcher:
+                for reader, _ in segment_leaves(searcher):
+                    if reader.doc_count_all():
+                        stored_record(reader, 0)
+                        section_text(reader, 0)
+                        next(iter(reader.lexicon("body")), None)
+        except IndexDamagedError:
+            raise
+        except Exception as exc:  # what decoding a damaged file happens to raise
+            raise damaged(gen.parent, exc) from exc
+        finally:
+            ix.close()
     except IndexDamagedError as exc:
         return str(exc).split("; rebuild it:")[0]
     return ""

@@ -13,6 +13,7 @@ a least-recently-used cache bounded by :data:`MAX_CACHED_BYTES`.
 from __future__ import annotations
 
 import io
+import os
 import pickle
 import struct
 import zlib
@@ -22,6 +23,7 @@ import numpy as np
 from whoosh.reading import TermNotFound
 
 from .normalize import NormalizedText, unpack_offsets
+from .storage import damaged
 from .posting_arrays import POSTING_ARRAYS_EXT, PostingArrays
 from .segment_cache import (
     LRUCache, field_lengths, per_segment, per_segment_file, segment_file, segment_key,
@@ -213,9 +215,19 @@ def section_text(reader, docnum: int) -> str:
     """The text of section ``docnum`` of ``reader``'s segment (a Whoosh ``SegmentReader``), as
     it was indexed, from the ``text`` column (:class:`indexer.schema.SectionTextColumn`).
     The column reader is the segment reader's own (Whoosh keeps one per field and reader),
-    so it reads the files the reader holds."""
+    so it reads the files the reader holds.
+
+    Raises:
+        IndexDamagedError: the stored text is not UTF-8 (its file was overwritten under a
+            running service: a 500 before, as the error was raised in this module, not in
+            Whoosh's: breaker).
+    """
     column = reader._perdoc._cached_reader("text", reader.schema["text"].column_type)
-    return column[docnum].decode("utf-8", "surrogatepass")
+    try:
+        return column[docnum].decode("utf-8", "surrogatepass")
+    except UnicodeDecodeError as exc:
+        folder = getattr(reader.storage(), "folder", ".")
+        raise damaged(os.path.dirname(os.path.abspath(folder)), exc) from exc
 
 
 def stored_record(reader, docnum: int) -> dict:
