@@ -46,8 +46,7 @@ from .documents import read_document
 from .schema import article_key, make_schema
 from .sections import Section, split_sections
 from .codec import segment_files
-from .postings import section_text, stored_record
-from .segment_cache import segment_leaves
+from .postings import read_first_records
 from .storage import IndexDamagedError, check_files, damaged, open_generation
 from .writers import GroupedMpWriter, GroupedSegmentWriter
 from .sources import (
@@ -787,11 +786,7 @@ def _damage(gen: Path) -> str:
         ix = open_checked(gen)
         try:
             with ix.searcher() as searcher:
-                for reader, _ in segment_leaves(searcher):
-                    if reader.doc_count_all():
-                        stored_record(reader, 0)
-                        section_text(reader, 0)
-                        next(iter(reader.lexicon("body")), None)
+                read_first_records(searcher)
         except IndexDamagedError:
             raise
         except Exception as exc:  # what decoding a damaged file happens to raise

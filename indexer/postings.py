@@ -27,6 +27,7 @@ from .storage import damaged
 from .posting_arrays import POSTING_ARRAYS_EXT, PostingArrays
 from .segment_cache import (
     LRUCache, field_lengths, per_segment, per_segment_file, segment_file, segment_key,
+    segment_leaves,
 )
 
 MAX_CACHED_BYTES = 96 * 2**20
@@ -228,6 +229,23 @@ def section_text(reader, docnum: int) -> str:
     except UnicodeDecodeError as exc:
         folder = getattr(reader.storage(), "folder", ".")
         raise damaged(os.path.dirname(os.path.abspath(folder)), exc) from exc
+
+
+def read_first_records(searcher) -> list:
+    """The segment readers of ``searcher`` that hold sections, each made to read its first
+    stored record, its first section text and its first body term, as a hit and a search
+    read theirs (which opens Whoosh's readers of them): a service's warm-up and an update's
+    check of the live index (:func:`indexer.indexing.update`) both start so.
+
+    Raises:
+        whatever decoding a damaged file raises (callers name it: ``IndexDamagedError``).
+    """
+    readers = [reader for reader, _ in segment_leaves(searcher) if reader.doc_count_all()]
+    for reader in readers:
+        stored_record(reader, 0)
+        section_text(reader, 0)
+        next(iter(reader.lexicon("body")), None)
+    return readers
 
 
 def stored_record(reader, docnum: int) -> dict:

@@ -24,7 +24,7 @@ from .query import (
     QUOTES, Clause, Fallback, ParsedQuery, QueryError, fallback_words, parse_query, query_text,
     relaxed, synonym_map, with_phrase,
 )
-from .postings import section_normalized, section_text, stored_record
+from .postings import read_first_records, section_normalized, section_text, stored_record
 from .schema import article_doc_id, article_title_of
 from .segment_cache import kept_on, per_segment, segment_leaves
 from .storage import read_ahead_columns
@@ -403,11 +403,8 @@ class SearchSession:
         try:
             matching.preload(self._searcher)
             matching.preload_facets(self._searcher, "article_key", _in_an_article)
-            for reader, _ in segment_leaves(self._searcher):
-                if reader.doc_count_all():  # read as a hit reads them, which opens the readers
-                    stored_record(reader, 0)
-                    section_text(reader, 0)
-                    read_ahead_columns(reader, ("text", "_stored"))
+            for reader in read_first_records(self._searcher):
+                read_ahead_columns(reader, ("text", "_stored"))
             self._shared_titles()
         except Exception as exc:  # what decoding a damaged file happens to raise
             raise damaged(self.handle.path.parent, exc) from exc

@@ -221,38 +221,28 @@ def test_docx_text_in_nested_tables_content_controls_and_tracked_insertions_is_r
     and in a tracked insertion (w:ins) is found, in its section and in order; tracked deleted
     text (w:delText) is not, and a text box's text is read once, not also from its VML
     fallback (breaker: python-docx's text properties skip the first three)."""
-    import docx
-    from docx.oxml import parse_xml
-    from docx.oxml.ns import nsdecls
+    def tables(document):
+        outer = document.add_table(rows=1, cols=2)
+        outer.cell(0, 0).text = "外层格"
+        outer.cell(0, 1).add_table(rows=1, cols=1).cell(0, 0).text = "嵌套内格甲"
 
-    document = docx.Document()
-    document.add_heading("第一篇", level=1)
-    outer = document.add_table(rows=1, cols=2)
-    outer.cell(0, 0).text = "外层格"
-    outer.cell(0, 1).add_table(rows=1, cols=1).cell(0, 0).text = "嵌套内格甲"
-    body = document.element.body
-    for xml in ('<w:sdt %s><w:sdtPr/><w:sdtContent><w:p><w:r><w:t>内容控件里的话</w:t></w:r></w:p>'
-                '</w:sdtContent></w:sdt>',
-                '<w:p %s><w:ins w:id="1" w:author="x"><w:r><w:t>修订插入的话</w:t></w:r></w:ins>'
-                '<w:del w:id="2" w:author="x"><w:r><w:delText>已删除的话</w:delText></w:r></w:del></w:p>',
-                # a text box as Word writes it: DrawingML, and a VML copy as the fallback
-                '<w:p %s xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006">'
-                '<w:r><w:t>框前文字</w:t></w:r><w:r><mc:AlternateContent><mc:Choice Requires="wps"><w:drawing><w:txbxContent>'
-                '<w:p><w:r><w:t>文本框里的话</w:t></w:r></w:p></w:txbxContent></w:drawing></mc:Choice>'
-                '<mc:Fallback><w:pict><w:txbxContent><w:p><w:r><w:t>文本框里的话</w:t></w:r></w:p>'
-                '</w:txbxContent></w:pict></mc:Fallback></mc:AlternateContent></w:r>'
-                '<w:r><w:t>框后文字</w:t></w:r></w:p>',
-                '<w:p %s><w:r><w:t>COVID</w:t><w:noBreakHyphen/><w:t>19疫情</w:t></w:r></w:p>',
-                # a phonetic guide (拼音指南): the reading is no text, as HTML's <rt> (breaker)
-                '<w:p %s><w:r><w:t>我们学习</w:t></w:r><w:r><w:ruby><w:rubyPr/><w:rt><w:r>'
-                '<w:t>hàn</w:t></w:r></w:rt><w:rubyBase><w:r><w:t>汉</w:t></w:r></w:rubyBase>'
-                '</w:ruby></w:r><w:r><w:t>字</w:t></w:r></w:p>'):
-        body.sectPr.addprevious(parse_xml(xml % nsdecls("w")))
-    document.add_heading("第二篇", level=1)
-    document.add_paragraph("第二篇正文。")
-    buf = io.BytesIO()
-    document.save(buf)
-    where = {s.title: s.text for s in split_sections(doc("nested.docx", buf.getvalue()))}
+    where = _two_articles("nested.docx", (
+        '<w:sdt %s><w:sdtPr/><w:sdtContent><w:p><w:r><w:t>内容控件里的话</w:t></w:r></w:p>'
+        '</w:sdtContent></w:sdt>',
+        '<w:p %s><w:ins w:id="1" w:author="x"><w:r><w:t>修订插入的话</w:t></w:r></w:ins>'
+        '<w:del w:id="2" w:author="x"><w:r><w:delText>已删除的话</w:delText></w:r></w:del></w:p>',
+        # a text box as Word writes it: DrawingML, and a VML copy as the fallback
+        '<w:p %s xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006">'
+        '<w:r><w:t>框前文字</w:t></w:r><w:r><mc:AlternateContent><mc:Choice Requires="wps"><w:drawing><w:txbxContent>'
+        '<w:p><w:r><w:t>文本框里的话</w:t></w:r></w:p></w:txbxContent></w:drawing></mc:Choice>'
+        '<mc:Fallback><w:pict><w:txbxContent><w:p><w:r><w:t>文本框里的话</w:t></w:r></w:p>'
+        '</w:txbxContent></w:pict></mc:Fallback></mc:AlternateContent></w:r>'
+        '<w:r><w:t>框后文字</w:t></w:r></w:p>',
+        '<w:p %s><w:r><w:t>COVID</w:t><w:noBreakHyphen/><w:t>19疫情</w:t></w:r></w:p>',
+        # a phonetic guide (拼音指南): the reading is no text, as HTML's <rt> (breaker)
+        '<w:p %s><w:r><w:t>我们学习</w:t></w:r><w:r><w:ruby><w:rubyPr/><w:rt><w:r>'
+        '<w:t>hàn</w:t></w:r></w:rt><w:rubyBase><w:r><w:t>汉</w:t></w:r></w:rubyBase>'
+        '</w:ruby></w:r><w:r><w:t>字</w:t></w:r></w:p>'), before=tables)
     first = where["第一篇"]
     found = [first.find(t) for t in ("外层格", "嵌套内格甲", "内容控件里的话", "修订插入的话")]
     assert -1 not in found and found == sorted(found)
@@ -262,6 +252,30 @@ def test_docx_text_in_nested_tables_content_controls_and_tracked_insertions_is_r
     assert "框前文字框后文字" in first and "文字文本框" not in first
     assert "COVID-19疫情" in first
     assert "我们学习汉字" in first and "hàn" not in first
+
+
+def _two_articles(name: str, xmls: tuple[str, ...], before=None, after=None) -> dict[str, str]:
+    """A DOCX of two articles, 第一篇 holding the paragraphs ``xmls`` (raw WordprocessingML,
+    ``%s`` where the namespace goes) and 第二篇 one paragraph, read back as ``{section title:
+    text}``; ``before(document)`` runs before the XML is added, ``after(document)`` before the
+    file is saved."""
+    import docx
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    document = docx.Document()
+    document.add_heading("第一篇", level=1)
+    if before:
+        before(document)
+    for xml in xmls:
+        document.element.body.sectPr.addprevious(parse_xml(xml % nsdecls("w")))
+    document.add_heading("第二篇", level=1)
+    document.add_paragraph("第二篇正文。")
+    if after:
+        after(document)
+    buf = io.BytesIO()
+    document.save(buf)
+    return {s.title: s.text for s in split_sections(doc(name, buf.getvalue()))}
 
 
 def _with_notes(document, kind: str, notes: dict[str, str]) -> None:
@@ -287,29 +301,19 @@ def test_docx_footnotes_and_endnotes_are_read_in_the_section_that_cites_them():
     """A footnote's and an endnote's text is found, after the paragraph that refers to it and
     in its section, once even when cited twice; notes never cited (Word's separators) are
     not read (python-docx reads no notes: their text was not searchable)."""
-    import docx
-    from docx.oxml import parse_xml
-    from docx.oxml.ns import nsdecls
+    def notes(document):
+        _with_notes(document, "footnote", {"1": "脚注里的出处说明", "2": "没有引用的脚注",
+                                           "3": "删除了引用的脚注"})
+        _with_notes(document, "endnote", {"1": "尾注里的补充材料"})
 
-    document = docx.Document()
-    document.add_heading("第一篇", level=1)
-    body = document.element.body
-    for xml in ('<w:p %s><w:r><w:t>正文甲</w:t></w:r><w:r><w:footnoteReference w:id="1"/></w:r>'
-                '<w:r><w:t>句末</w:t></w:r></w:p>',
-                '<w:p %s><w:r><w:t>正文乙</w:t></w:r><w:r><w:endnoteReference w:id="1"/></w:r>'
-                '<w:r><w:footnoteReference w:id="1"/></w:r></w:p>',
-                # a reference in a tracked deletion: its note is deleted text (breaker)
-                '<w:p %s><w:r><w:t>正文丙</w:t></w:r><w:del w:id="9" w:author="x"><w:r>'
-                '<w:footnoteReference w:id="3"/></w:r></w:del></w:p>'):
-        body.sectPr.addprevious(parse_xml(xml % nsdecls("w")))
-    document.add_heading("第二篇", level=1)
-    document.add_paragraph("第二篇正文。")
-    _with_notes(document, "footnote", {"1": "脚注里的出处说明", "2": "没有引用的脚注",
-                                       "3": "删除了引用的脚注"})
-    _with_notes(document, "endnote", {"1": "尾注里的补充材料"})
-    buf = io.BytesIO()
-    document.save(buf)
-    where = {s.title: s.text for s in split_sections(doc("notes.docx", buf.getvalue()))}
+    where = _two_articles("notes.docx", (
+        '<w:p %s><w:r><w:t>正文甲</w:t></w:r><w:r><w:footnoteReference w:id="1"/></w:r>'
+        '<w:r><w:t>句末</w:t></w:r></w:p>',
+        '<w:p %s><w:r><w:t>正文乙</w:t></w:r><w:r><w:endnoteReference w:id="1"/></w:r>'
+        '<w:r><w:footnoteReference w:id="1"/></w:r></w:p>',
+        # a reference in a tracked deletion: its note is deleted text (breaker)
+        '<w:p %s><w:r><w:t>正文丙</w:t></w:r><w:del w:id="9" w:author="x"><w:r>'
+        '<w:footnoteReference w:id="3"/></w:r></w:del></w:p>'), after=notes)
     first = where["第一篇"]
     found = [first.find(t) for t in ("正文甲句末", "脚注里的出处说明", "正文乙", "尾注里的补充材料")]
     assert -1 not in found and found == sorted(found)
