@@ -89,11 +89,12 @@ def read_document(source: SourceFile) -> Document:
     # only typesetting hyphenates words at a line's end
     text = repair(text, dehyphenate=extracted.encoding == "pdf") if extracted.paged else text
     text = strip_emphasis(text)
-    if source.rel_path.lower().endswith(MARKDOWN_SUFFIXES):
+    markdown = source.rel_path.lower().endswith(MARKDOWN_SUFFIXES)
+    if markdown:
         text = strip_links_and_tables(strip_html_comments(text))
     headings: tuple[Heading, ...] = ()
     if extracted.headed:
-        text, headings = markdown_headings(text)
+        text, headings = markdown_headings(text, escapes=markdown)
     return Document(
         doc_id=doc_id_for(source.rel_path),
         path=source.rel_path,

@@ -96,17 +96,35 @@ def _label(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
+def _outside_code(line: str, change) -> str:
+    """``line`` with ``change(str) -> str`` applied to its text outside code spans, which
+    are shown as written."""
+    out, at = [], 0
+    for span in _CODE_SPAN.finditer(line):
+        out.append(change(line[at:span.start()]))
+        out.append(span.group(0))
+        at = span.end()
+    out.append(change(line[at:]))
+    return "".join(out)
+
+
 def _links_as_text(line: str, labels: set[str]) -> str:
     """``line`` with its links and images as their text, outside code spans (reference
     links whose label is in ``labels``); a link around an image (a badge,
     ``[![构建](b.svg)](https://ci…)``) as the image's text."""
-    out, at = [], 0
-    for span in _CODE_SPAN.finditer(line):
-        out.append(_unlinked(line[at:span.start()], labels))
-        out.append(span.group(0))  # code is shown as written
-        at = span.end()
-    out.append(_unlinked(line[at:], labels))
-    return "".join(out)
+    return _outside_code(line, lambda text: _unlinked(text, labels))
+
+
+_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+"""A CommonMark backslash escape: a backslash before ASCII punctuation shows that character
+(group 1); before anything else a backslash is itself."""
+
+
+def _unescaped(line: str) -> str:
+    """``line`` with its backslash escapes read as the characters they show (``\\[注\\]`` →
+    ``[注]``, ``1\\. 总则`` → ``1. 总则``: what converters such as pandoc and turndown write),
+    outside code spans."""
+    return _outside_code(line, lambda text: _ESCAPE.sub(r"\1", text))
 
 
 def _unlinked(text: str, labels: set[str]) -> str:
@@ -153,9 +171,14 @@ def strip_links_and_tables(text: str) -> str:
     return "\n".join(out)
 
 
-def markdown_headings(text: str) -> tuple[str, tuple[Heading, ...]]:
+def markdown_headings(text: str, escapes: bool = False) -> tuple[str, tuple[Heading, ...]]:
     """Replace each ATX heading line (``## 标题 ##``) by its bare text, outside code fences.
 
+    Args:
+        text: lines, headings ``#``-marked.
+        escapes: also read Markdown's backslash escapes (``\\[`` → ``[``) outside code fences
+            and spans, after the heading is recognised: ``\\# 标题`` is text, not a heading,
+            as CommonMark reads it. Only for Markdown files: elsewhere a backslash is text.
     Returns:
         ``(plain, headings)``: the text with the markers removed, and where each heading now is
         (code-point offsets into ``plain``).
@@ -169,6 +192,9 @@ def markdown_headings(text: str) -> tuple[str, tuple[Heading, ...]]:
         m = None if fenced else _HEADING.match(line)
         if m:
             line = m.group(2).strip()
+        if escapes and not fenced:
+            line = _unescaped(line)
+        if m:
             headings.append(Heading(pos, pos + len(line), len(m.group(1))))
         out.append(line)
         pos += len(line) + 1

@@ -562,6 +562,21 @@ def test_markdown_badges_code_spans_references_and_table_edges():
 
 
 
+def test_markdown_backslash_escapes_read_as_the_characters_they_show():
+    """Converters (pandoc, turndown) write ``1\\. 总则`` and ``\\[注\\]``; a reader shows
+    ``1. 总则`` and ``[注]``, and a search for what is shown found nothing. An escaped ``#``
+    starts no heading; code spans and fences, and files that are not Markdown, keep their
+    backslashes; an escaped backslash is one backslash."""
+    raw = ("# 标题\\#1\n\n1\\. 总则\\[注\\]见\\*附件\\*，路径C:\\\\temp与\\d。\n\n"
+           "\\# 不是标题\n\n代码 `a\\[0\\]` 照写。\\[链接\\](b.md)\n\n```\n\\[围栏\\]\n```\n")
+    d = doc("esc.md", raw.encode())
+    assert "1. 总则[注]见*附件*，路径C:\\temp与\\d。" in d.text
+    assert "# 不是标题" in d.text and "`a\\[0\\]`" in d.text and "[链接](b.md)" in d.text
+    assert "\\[围栏\\]" in d.text
+    assert [d.text[h.start_char:h.end_char] for h in d.headings] == ["标题#1"]
+    assert "1\\. 总则\\[注\\]" in doc("esc.txt", raw.encode()).text
+
+
 def test_a_chinese_utf8_file_with_a_few_bad_bytes_is_read_with_replacement_characters():
     """A UTF-8 file with one stray byte, or its last character cut, was refused whole ("cannot
     tell its encoding"), and a 28 KB news item vanished from search (breaker): it is read with
