@@ -10,9 +10,11 @@
    ``‘’`` → ``'``, ``•・`` → ``·``; NFKC already folds ``（）`` and ``，``);
 4. drops invisible format and control characters (Unicode categories Cf and Cc other than
    white space: zero-width spaces, soft hyphens, a BOM in mid-text);
-5. makes white space insignificant next to wide (CJK) characters and at both ends, and folds
-   every other run of white space to one ``" "``: PDF extraction put spaces around digits
-   (``2022 年 1 月``), which must match a typed ``2022年1月``, while ``C++ 11`` keeps its space.
+5. makes white space insignificant next to wide (CJK) characters and punctuation marks and at
+   both ends, and folds every other run of white space to one ``" "``: PDF extraction put spaces
+   around digits (``2022 年 1 月``) and inside brackets (``（ 2021 年修订）``, whose ``（`` NFKC
+   has made a narrow ``(``), which must match a typed ``2022年1月`` and ``（2021年修订）``, while
+   ``C++ 11`` keeps its space.
 
 Every output character remembers which input characters produced it, so a match found in the
 normalized text maps back to exact ``str`` offsets (code points) in the original, which is what
@@ -28,10 +30,11 @@ from functools import lru_cache
 
 import numpy as np
 
-NORMALIZATION_VERSION = 3
+NORMALIZATION_VERSION = 4
 """Bump on any change to :func:`normalize`: indexes built with another version are rebuilt.
 3: a mark composes with its character across characters that vanish (``e``, soft hyphen,
-``◌́`` gives ``é``, as ``normalized`` of its own output does)."""
+``◌́`` gives ``é``, as ``normalized`` of its own output does); 4: white space next to
+punctuation insignificant, variation selectors dropped, radical look-alikes folded."""
 
 
 class NormalizedText:
@@ -99,6 +102,15 @@ def is_wide(ch: str) -> bool:
     return unicodedata.east_asian_width(ch) in ("W", "F")
 
 
+def absorbs_space(ch: str) -> bool:
+    """True for a (normalized) character next to which white space does not count: a wide one
+    (:func:`is_wide`) or a punctuation mark (Unicode category P*). Punctuation because NFKC
+    folds the full-width ``（，：％`` to the narrow ``(,:%``, and ``（ 2021 年`` must match a typed
+    ``（2021年``, whichever width either side was written in; symbols (``+``, ``$``) are not
+    punctuation, so ``C++ 11`` keeps its space."""
+    return is_wide(ch) or unicodedata.category(ch)[0] == "P"
+
+
 def _joins_previous(ch: str) -> bool:
     """True for a character that NFKC may compose with the one before it: combining marks,
     the half-width katakana (semi-)voiced sound marks (which have combining class 0 but become
@@ -126,13 +138,38 @@ PUNCTUATION_FOLDS = {
 }
 """Punctuation variants folded for matching (after NFKC); the text shown keeps its own."""
 
+LOOKALIKE_IDEOGRAPHS = {
+    # CJK Radicals Supplement: the simplified radicals Unicode's CJKRadicals.txt (17.0) pairs
+    # with an ideograph formed from the radical alone
+    "\u2ea6": "丬", "\u2eb0": "纟", "\u2ec5": "见", "\u2ec8": "讠", "\u2ec9": "贝", "\u2ecb": "车",
+    "\u2ed0": "钅", "\u2ed3": "长", "\u2ed4": "门", "\u2ed9": "韦", "\u2eda": "页", "\u2edb": "风",
+    "\u2edc": "飞", "\u2ee0": "饣", "\u2ee2": "马", "\u2ee5": "鱼", "\u2ee6": "鸟", "\u2ee7": "卤",
+    "\u2ee8": "麦", "\u2ee9": "黄", "\u2eea": "黾", "\u2eeb": "斉", "\u2eec": "齐", "\u2eed": "歯",
+    "\u2eee": "齿", "\u2eef": "竜", "\u2ef0": "龙", "\u2ef2": "亀", "\u2ef3": "龟",
+    # and the ones whose glyph is a whole character's (EquivalentUnifiedIdeograph.txt), seen
+    # in PDFs Chromium printed with Noto CJK SC, TC and JP
+    "\u2ea0": "民", "\u2ec4": "西", "\u2ed8": "青", "\u2ed1": "長", "\u2edd": "食", "\u2ec6": "角",
+    "\u2ee3": "骨", "\u2ec1": "虎", "\u2ee4": "鬼",
+    # an Extension A character that Noto CJK SC draws with 胶's glyph, and that such a PDF's
+    # text then holds for every 胶 (its variant: U+3B35)
+    "\u3b35": "胶",
+}
+"""Characters that PDF text extraction gives for a common ideograph because the font draws
+both with one glyph (the PDF maps the glyph back to the first code point it lists), and that
+NFKC does not fold: ``部⻔⻢上`` is 部门马上. Found by printing the 4,280 most frequent
+characters of cn-laws and cctv-news to PDF in headless Chromium and reading them back with
+pypdf (all 214 Kangxi radicals, U+2F00–2FD5, come back too, and NFKC folds those). Folded for
+matching, and written as the ideograph when a document is read
+(:func:`indexer.repair.unify_radicals`)."""
+
 _HAN_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x2FA1F))
 _folds: dict[str, str] | None = None
 
 
 def _fold_table() -> dict[str, str]:
     """Punctuation folds plus OpenCC's Traditional → Simplified table, one character to one
-    (built once per process by converting every Han code point; about 5,000 differ)."""
+    (built once per process by converting every Han code point; about 5,000 differ), plus
+    :data:`LOOKALIKE_IDEOGRAPHS`."""
     global _folds
     if _folds is None:
         import opencc
@@ -141,6 +178,7 @@ def _fold_table() -> dict[str, str]:
         # one character per line, so OpenCC's phrase rules never join neighbours
         simplified = opencc.OpenCC("t2s").convert("\n".join(han)).split("\n")
         table = {t: s for t, s in zip(han, simplified) if len(s) == 1 and s != t}
+        table.update({r: table.get(h, h) for r, h in LOOKALIKE_IDEOGRAPHS.items()})  # ⻑ → 长
         # fold chains (A → B → C) to their end, so normalizing twice changes nothing
         for t, s in table.items():
             while s in table and table[s] != s:
@@ -160,7 +198,14 @@ def _fold(cluster: str) -> str:
 
 
 def _dropped(ch: str) -> bool:
+    """Invisible: a format or control character (Cf, Cc other than white space), or a
+    variation selector, which picks a glyph of the character before it (``葛`` + U+E0100, in
+    names) and is category Mn, not Cf."""
     cat = unicodedata.category(ch)
+    if cat == "Mn":
+        cp = ord(ch)
+        return 0xFE00 <= cp <= 0xFE0F or 0xE0100 <= cp <= 0xE01EF or 0x180B <= cp <= 0x180D \
+            or cp == 0x180F
     return (cat == "Cf") or (cat == "Cc" and not ch.isspace())
 
 
@@ -230,7 +275,7 @@ _one_to_one = _OneToOne()
 _UNKNOWN, _ONE, _WHITE, _OTHER = 255, 0, 1, 2
 _kind = np.full(0x110000, _UNKNOWN, np.uint8)
 _folded_code = np.zeros(0x110000, np.uint32)
-_wide_code = np.zeros(0x110000, bool)
+_absorbs_code = np.zeros(0x110000, bool)
 
 
 def _learn(codes) -> None:
@@ -245,7 +290,7 @@ def _learn(codes) -> None:
         else:
             kind, out = _OTHER, 0
         _folded_code[code] = out
-        _wide_code[out] = is_wide(chr(out))
+        _absorbs_code[out] = absorbs_space(chr(out))
         _kind[code] = kind
 
 
@@ -271,10 +316,10 @@ def _normalize_vectorized(text: str) -> NormalizedText | None:
                               starts, starts + 1)
     edges = np.diff(np.concatenate(([0], white.view(np.int8), [0])))
     run_starts, run_ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
-    # a run keeps one space only between two narrow characters, never at either end
+    # a run keeps one space only between two characters that absorb none, never at either end
     inner = (run_starts > 0) & (run_ends < n)
     run_starts, run_ends = run_starts[inner], run_ends[inner]
-    narrow = ~_wide_code[mapped[run_starts - 1]] & ~_wide_code[mapped[run_ends]]
+    narrow = ~_absorbs_code[mapped[run_starts - 1]] & ~_absorbs_code[mapped[run_ends]]
     run_starts, run_ends = run_starts[narrow], run_ends[narrow]
     keep = ~white
     keep[run_starts] = True
@@ -321,8 +366,8 @@ def _normalize_short(text: str, quick: str) -> NormalizedText | None:
             if _kind[code] != _WHITE:
                 return None
             j += 1
-        # a run keeps one space only between two narrow characters, never at either end
-        if pieces and j < n and not is_wide(pieces[-1]) and not is_wide(quick[j]):
+        # a run keeps one space only between two characters that absorb none, never at either end
+        if pieces and j < n and not absorbs_space(pieces[-1]) and not absorbs_space(quick[j]):
             pieces.append(" ")
             starts.append(i)
             ends.append(j)
@@ -414,8 +459,9 @@ def normalize(text: str) -> NormalizedText:
 
 def _space(pieces, starts, ends, last: str, start: int, end: int, following: str) -> None:
     """Write the white space run ``text[start:end]`` between ``last`` and ``following``: one
-    space between two narrow characters; nothing at the start or next to a wide (CJK) one."""
-    if last and not is_wide(last) and not is_wide(following):
+    space between two characters that absorb none (:func:`absorbs_space`); nothing at the
+    start or next to a wide (CJK) character or a punctuation mark."""
+    if last and not absorbs_space(last) and not absorbs_space(following):
         pieces.append(" ")
         starts.append(start)
         ends.append(end)

@@ -38,6 +38,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from .normalize import LOOKALIKE_IDEOGRAPHS
+
 BODY_MIN_CHARS = 40
 """A paragraph at least this long (characters) is body text, not a title or byline."""
 LINE_MIN_CHARS = 20
@@ -232,12 +234,15 @@ def repair_paragraphs(paragraphs: list[str], dehyphenate: bool = False) \
 
 
 RADICAL_IDEOGRAPHS = {
-    cp: unicodedata.normalize("NFKC", chr(cp))
-    for cp in range(0x2E80, 0x2FE0)  # CJK Radicals Supplement, Kangxi Radicals
-    if unicodedata.normalize("NFKC", chr(cp)) != chr(cp)
+    **{cp: unicodedata.normalize("NFKC", chr(cp))
+       for cp in range(0x2E80, 0x2FE0)  # CJK Radicals Supplement, Kangxi Radicals
+       if unicodedata.normalize("NFKC", chr(cp)) != chr(cp)},
+    **{ord(r): h for r, h in LOOKALIKE_IDEOGRAPHS.items()},
 }
 """``str.translate`` table: each radical that Unicode makes compatible with an ideograph (all
-214 Kangxi radicals and two of the supplement) → that ideograph (one character each)."""
+214 Kangxi radicals and two of the supplement), and each character of
+:data:`indexer.normalize.LOOKALIKE_IDEOGRAPHS` (``⻓`` → ``长``), → that ideograph (one
+character each)."""
 
 
 def unify_radicals(text: str) -> str:

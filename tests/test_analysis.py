@@ -45,6 +45,25 @@ def test_normalization_rules():
     assert normalized("e\u200b\u200b\u0301") == "é" and normalized("a\u00adb") == "ab"
 
 
+def test_space_by_punctuation_variation_selectors_and_radical_lookalikes_do_not_count():
+    """Found by a breaker: a space beside full-width punctuation counted, since NFKC had made
+    it narrow (``（ 2021 年修订）`` was not found by ``（2021年修订）``); a variation selector
+    (category Mn, not Cf) stayed, so ``葛城`` missed ``葛`` + U+E0100 ``城``; and PDF fonts' radical
+    look-alikes outside the Kangxi block (``部⻔⻢上``) were no characters anyone types."""
+    from indexer.repair import unify_radicals
+
+    text = "本条例（ 2021 年修订）施行。时间： 2022年；金额， 500 万元。GDP 增长 5.5 ％ ，位居第一。"
+    for typed in ("（2021年修订）", "(2021年修订)", "时间：2022年", "金额，500万元", "5.5％，",
+                  "5.5 % ,", "（ 2021年修订 ）"):
+        assert normalized(typed) in normalized(text), typed
+    assert normalized("C++  11") == "c++ 11" and normalized("$ 100") == "$ 100"  # symbols
+    assert normalized("hello , world") == normalized("hello, world") == "hello,world"
+    assert normalized("葛\U000E0100城") == "葛城" and normalized("邊\U000E0103境") == "边境"
+    assert normalized("禰\ufe00豆") == normalized("禰豆") and normalized("❤\ufe0f") == "❤"
+    assert normalized("部⻔⻢上⻓期，⻑城，㬵水") == "部门马上长期,长城,胶水"
+    assert unify_radicals("部⻔⻢上⻓期⻑城㬵水") == "部门马上长期長城胶水"
+
+
 def test_a_long_run_of_vanishing_characters_is_looked_through_once(monkeypatch):
     """Whether a mark follows a run of vanishing characters is worked out once per run, not
     from each of its characters: counted in character lookups (a document of 40,000 zero-width
@@ -142,10 +161,10 @@ def test_normalize_is_nfkc_and_casefold_of_the_whole_string(text):
     # clusters must never split what NFKC composes: per-cluster folding equals whole-string
     import unicodedata
 
-    from indexer.normalize import _fold_table
+    from indexer.normalize import _dropped, _fold_table
 
     whole = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
-    if any(c.isspace() or unicodedata.category(c) in ("Cc", "Cf") for c in whole):
+    if any(c.isspace() or unicodedata.category(c) in ("Cc", "Cf") or _dropped(c) for c in whole):
         return  # white space and invisible characters follow the documented extra rules
     assert normalized(text) == "".join(_fold_table().get(c, c) for c in whole)
 
@@ -153,7 +172,7 @@ def test_normalize_is_nfkc_and_casefold_of_the_whole_string(text):
 def reference_normalize(text: str) -> tuple[str, tuple[int, ...], tuple[int, ...]]:
     """The normalization rules written the slow, obvious way (one cluster at a time), against
     which the fast :func:`normalize` (bulk ``str.translate`` runs) is checked."""
-    from indexer.normalize import _dropped, _fold, _joins_previous, is_wide
+    from indexer.normalize import _dropped, _fold, _joins_previous, absorbs_space
 
     def vanishes(ch: str) -> bool:
         return all(_dropped(c) for c in _fold(ch))
@@ -186,7 +205,8 @@ def reference_normalize(text: str) -> tuple[str, tuple[int, ...], tuple[int, ...
         j = k
         while j < len(chars) and chars[j].isspace():
             j += 1
-        if out[0] and j < len(chars) and not is_wide(out[0][-1]) and not is_wide(chars[j]):
+        if out[0] and j < len(chars) and not absorbs_space(out[0][-1]) \
+                and not absorbs_space(chars[j]):
             for lst, v in zip(out, (" ", starts[k], ends[j - 1])):
                 lst.append(v)
         k = j

@@ -577,6 +577,23 @@ def test_markdown_backslash_escapes_read_as_the_characters_they_show():
     assert "1\\. 总则\\[注\\]" in doc("esc.txt", raw.encode()).text
 
 
+def test_a_chromium_printed_pdf_reads_as_the_characters_printed(tmp_path):
+    """Chromium printing with Noto CJK writes some characters as radicals or look-alikes that
+    share their glyph: 长期 came back from the PDF as ⻓期, 部门 as 部⻔, 马上 as ⻢上, and none of
+    them could be found (breaker). Printed here by the Chromium the browser tests use."""
+    import subprocess
+
+    words = "长期以来，有关部门马上行动。长江、黄河、鱼类、飞鸟、风向、页码、龙舟、齐心、车辆、见面、民生、西部、青年、饮食、骨干、角色、鬼神、老虎、胶水、麦田、卤味、齿轮。"
+    page = tmp_path / "p.html"
+    page.write_text(f'<html><head><meta charset="utf-8"></head><body><p>{words}</p></body></html>',
+                    encoding="utf-8")
+    subprocess.run(["/usr/bin/chromium", "--headless", "--no-sandbox", "--disable-gpu",
+                    f"--print-to-pdf={tmp_path / 'p.pdf'}", "--no-pdf-header-footer", str(page)],
+                   check=True, capture_output=True, timeout=120)
+    text = doc("p.pdf", (tmp_path / "p.pdf").read_bytes()).text
+    assert words in text.replace("\n", "")
+
+
 def test_a_chinese_utf8_file_with_a_few_bad_bytes_is_read_with_replacement_characters():
     """A UTF-8 file with one stray byte, or its last character cut, was refused whole ("cannot
     tell its encoding"), and a 28 KB news item vanished from search (breaker): it is read with
