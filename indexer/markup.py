@@ -13,6 +13,7 @@ break repair, sections) expects them, and a library renders to HTML, which would
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 
@@ -127,7 +128,29 @@ def _unescaped(line: str) -> str:
     return _outside_code(line, lambda text: _ESCAPE.sub(r"\1", text))
 
 
+_INLINE_TAG = re.compile(
+    r"</[A-Za-z][A-Za-z0-9-]*\s*>"
+    r"|<[A-Za-z][A-Za-z0-9-]*(?:\s+[A-Za-z_:][\w.:-]*(?:\s*=\s*(?:[^\s\"'=<>`]+|'[^']*'|\"[^\"]*\"))?)*\s*/?>")
+"""CommonMark's raw inline HTML, an open or closing tag (``<span class="x">``, ``</b>``,
+``<br/>``): shown by no reader, so removed; ``<中华人民共和国…>`` is no tag (a tag's name is
+ASCII)."""
+_BREAK_TAG = re.compile(r"<br\s*/?>", re.IGNORECASE)
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+"""An HTML entity or numeric character reference, which CommonMark reads as its character
+(``&amp;`` → ``&``, ``&nbsp;`` → U+00A0); the ``;`` is required, as there."""
+_STAR_EMPHASIS = re.compile(r"(?<![*\\])\*(?=[^\s*])([^*\n]*?[^\s*\\])\*(?!\*)")
+"""``*强调*`` (what is left of ``***强调***`` once ``**`` went): CommonMark lets ``*`` open and
+close inside a word, so ``甲*两个*确立`` is emphasis too; a ``*`` before a space opens none
+(a list item's ``* 项目``)."""
+_UNDERSCORE_EMPHASIS = re.compile(r"(?<![\w\\])(__?)(?=[^\s_])(.+?)(?<=[^\s_\\])\1(?!\w)")
+"""``_强调_`` and ``__强调__`` with no letter or character against their outer edges:
+CommonMark's ``_`` opens no emphasis inside a word (``snake_case_name``, ``两__个__确立``)."""
+
+
 def _unlinked(text: str, labels: set[str]) -> str:
+    """``text`` (no code span in it) as a reader shows it: links and images as their text,
+    inline HTML tags removed (``<br>`` a space), entities as their characters and emphasis
+    markers removed."""
     def reference(m: re.Match) -> str:
         return m.group(1) if _label(m.group(2) or m.group(1)) in labels else m.group(0)
 
@@ -137,7 +160,10 @@ def _unlinked(text: str, labels: set[str]) -> str:
         if plain == text:
             break
         text = plain
-    return _AUTOLINK.sub(r"\1", text)
+    text = _AUTOLINK.sub(r"\1", text)
+    text = _INLINE_TAG.sub("", _BREAK_TAG.sub(" ", text))
+    text = _UNDERSCORE_EMPHASIS.sub(r"\2", _STAR_EMPHASIS.sub(r"\1", text))
+    return _ENTITY.sub(lambda m: html.unescape(m.group(0)), text)
 
 
 def strip_links_and_tables(text: str) -> str:

@@ -594,6 +594,24 @@ def test_a_chromium_printed_pdf_reads_as_the_characters_printed(tmp_path):
     assert words in text.replace("\n", "")
 
 
+def test_markdown_inline_html_entities_and_emphasis_read_as_a_reader_shows_them():
+    """``*两个*``, ``***粗斜***`` (a ``*`` was left), ``<span>``, ``<br>``, ``&nbsp;`` and
+    ``&amp;`` were indexed as written, so ``两个确立``, ``粗斜体`` and ``A&B`` found nothing
+    (breaker, new-user trial). As CommonMark reads them; ``_`` inside a word, a list item's
+    ``*``, code spans and non-Markdown files keep what they hold."""
+    raw = ("# 标记\n\n甲一*两个*确立。甲二两<span class=\"x\">个</span>确立。甲三两<br>个确立。"
+           "甲四两&nbsp;个确立。甲五 A&amp;B 公司。甲六 ***粗斜*** 体。甲七 __加粗__ 与 _强调_。\n\n"
+           "* 列表项\n\n变量 snake_case_name 与 两__个__确立 照写，代码 `<b>&amp;*x*</b>` 照写，"
+           "<中华人民共和国民法典> 照写。\n")
+    text = doc("m.md", raw.encode()).text
+    for shown in ("甲一两个确立", "甲二两个确立", "甲三两 个确立", "甲四两\u00a0个确立", "A&B 公司",
+                  "甲六 粗斜 体", "甲七 加粗 与 强调。", "* 列表项", "snake_case_name 与 两__个__确立",
+                  "`<b>&amp;*x*</b>`", "<中华人民共和国民法典>"):
+        assert shown in text, shown
+    assert "<span" not in text and "&nbsp;" not in text
+    assert "<span class=\"x\">个</span>" in doc("m.txt", raw.encode()).text
+
+
 def test_a_chinese_utf8_file_with_a_few_bad_bytes_is_read_with_replacement_characters():
     """A UTF-8 file with one stray byte, or its last character cut, was refused whole ("cannot
     tell its encoding"), and a 28 KB news item vanished from search (breaker): it is read with
