@@ -519,7 +519,8 @@ class SearchSession:
         unknown_documents = tuple(d for d in named
                                   if not matching.holds(self._searcher, "doc_id", d))
         suggestions: list[str] = []  # kept as found, so an interrupt keeps the earlier ones
-        self._bounded(deadline, self._suggest, parsed, suggestions, deadline)
+        if not unknown:  # else the filter is what fails: the page offers the unfiltered search
+            self._bounded(deadline, self._suggest, parsed, suggestions, deadline)
         return Page(parsed, 0, page, per_page, 1, (), suggestions=tuple(suggestions),
                     unknown_filters=unknown, unknown_documents=unknown_documents)
 

@@ -540,6 +540,10 @@ def test_filters_hold_for_partial_matches_and_unknown_ones_are_named(tmp_path):
     assert both["total"] == 0 and both["unknown_filters"] == ["doc", "article"]
     page = client.get("/search", query_string={"q": "会议", "doc": "nope"}).get_data(as_text=True)
     assert "索引里没有这篇文档" in page and "试试少写几个字" not in page  # not the query's fault
+    # nor does it suggest pieces of a word the index holds whole (new-user trial: a bookmark to
+    # a removed document offered 公安局 and 安局长 for 公安局长, in the JSON only)
+    gone = client.get("/search.json", query_string={"q": "公安局长", "doc": "nope"}).get_json()
+    assert gone["total"] == 0 and gone["suggestions"] == [] and gone["unfiltered_url"]
 
 
 def test_a_facet_link_for_a_long_article_title_filters_to_its_count(tmp_path):
