@@ -322,13 +322,14 @@ def _bomless_utf16(data: bytes) -> Decoded | None:
     characters (at least :data:`MIN_UTF16_HAN`) are common ones (:data:`MIN_COMMON_SHARE` of
     GB2312's or of Big5's, as for the legacy encodings).
     None otherwise. (Such files were refused although charset-normalizer named the encoding:
-    new-user trial.)"""
+    new-user trial.) A few damaged code units (a lone surrogate) are read as ``�``, as many
+    as :func:`_mostly_utf8` allows in UTF-8 (one was refused "a binary file": breaker)."""
     if len(data) % 2:
         return None
     for encoding in ("utf-16-le", "utf-16-be"):
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
+        text = data.decode(encoding, errors="replace")
+        bad = text.count("\ufffd") - data.count("\ufffd".encode(encoding))
+        if not bad <= _damage_allowed(data):
             continue
         unlikely = _UNLIKELY.findall(text)
         if len(unlikely) > MAX_UNLIKELY_SHARE * len(text) or any(c < " " for c in unlikely):
@@ -337,7 +338,7 @@ def _bomless_utf16(data: bytes) -> Decoded | None:
                   if share is not None]
         if shares and max(shares) >= MIN_COMMON_SHARE and \
                 _han_count(text) >= MIN_UTF16_HAN:
-            return Decoded(_clean(text), encoding)
+            return Decoded(_clean(text), _damaged(encoding, bad))
     return None
 
 
@@ -459,14 +460,27 @@ def _mostly_utf8(data: bytes) -> Decoded | None:
     file in another encoding has invalid sequences all through and is never read so."""
     text = data.decode("utf-8", errors="replace")
     bad = text.count("\ufffd") - data.count("\ufffd".encode("utf-8"))
-    # a stray byte inside a character breaks it into as many as 4 invalid sequences: that
-    # much is allowed in a file of any length (a 613-byte file was refused: breaker)
-    if not 0 < bad <= min(MAX_BAD_UTF8, max(4, len(data) // BAD_UTF8_EVERY)):
+    if not 0 < bad <= _damage_allowed(data):
         return None
     if sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff") < MIN_UTF8_HAN:
         return None
-    return Decoded(_clean(text), f"utf-8, {bad} damaged character{'s' if bad > 1 else ''} "
-                                 "replaced by \ufffd")
+    return Decoded(_clean(text), _damaged("utf-8", bad))
+
+
+def _damage_allowed(data: bytes) -> int:
+    """How many damaged characters a file of ``data`` may hold and still be read: one per
+    :data:`BAD_UTF8_EVERY` bytes, up to :data:`MAX_BAD_UTF8`, and 4 in any file (a stray byte
+    inside a UTF-8 character breaks it into as many as 4 invalid sequences, and a 613-byte
+    file was refused: breaker)."""
+    return min(MAX_BAD_UTF8, max(4, len(data) // BAD_UTF8_EVERY))
+
+
+def _damaged(encoding: str, bad: int) -> str:
+    """The encoding as ``/status`` names it: ``utf-8, 2 damaged characters replaced by �``
+    (just ``encoding`` when ``bad`` is 0)."""
+    if not bad:
+        return encoding
+    return f"{encoding}, {bad} damaged character{'s' if bad > 1 else ''} replaced by \ufffd"
 
 
 def read_config_text(root: str | os.PathLike, name: str) -> str:

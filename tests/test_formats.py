@@ -674,6 +674,21 @@ def test_pdf_page_numbers_win_a_tie_with_years_that_also_count_up():
     assert not {"5", "6", "7"} & set(paragraphs)
 
 
+def test_utf16_without_a_bom_with_a_damaged_code_unit_is_read():
+    """One lone surrogate in a BOM-less UTF-16 Chinese file: refused as "a binary file, or
+    UTF-16 without a byte-order mark", which it was (breaker). Read as UTF-8 files with a few
+    damaged characters are; a file damaged all through is still refused."""
+    text = "这是一个中文文本，用于测试编码。" * 5
+    for encoding in ("utf-16-le", "utf-16-be"):
+        unit = b"\x00\xdc" if encoding.endswith("le") else b"\xdc\x00"
+        d = doc("x.txt", text[:10].encode(encoding) + unit + text[10:].encode(encoding))
+        assert d.encoding == f"{encoding}, 1 damaged character replaced by \ufffd"
+        assert d.text == text[:10] + "\ufffd" + text[10:]
+    many = b"".join(text[i:i + 4].encode("utf-16-le") + b"\x00\xdc" for i in range(0, len(text), 4))
+    with pytest.raises(DocumentError):
+        doc("bad.txt", many)
+
+
 def test_a_short_chinese_utf8_file_cut_short_is_read():
     """One damaged character is allowed in a file of any length: a 300-byte file with its
     last character cut was still refused (breaker)."""
