@@ -100,6 +100,8 @@ def _label(text: str) -> str:
 def _outside_code(line: str, change) -> str:
     """``line`` with ``change(str) -> str`` applied to its text outside code spans, which
     are shown as written."""
+    if "`" not in line:
+        return change(line)
     out, at = [], 0
     for span in _CODE_SPAN.finditer(line):
         out.append(change(line[at:span.start()]))
@@ -125,6 +127,8 @@ def _unescaped(line: str) -> str:
     """``line`` with its backslash escapes read as the characters they show (``\\[注\\]`` →
     ``[注]``, ``1\\. 总则`` → ``1. 总则``: what converters such as pandoc and turndown write),
     outside code spans."""
+    if "\\" not in line:  # most lines: spare the pass
+        return line
     return _outside_code(line, lambda text: _ESCAPE.sub(r"\1", text))
 
 
@@ -147,10 +151,17 @@ _UNDERSCORE_EMPHASIS = re.compile(r"(?<![\w\\])(__?)(?=[^\s_])(.+?)(?<=[^\s_\\])
 CommonMark's ``_`` opens no emphasis inside a word (``snake_case_name``, ``两__个__确立``)."""
 
 
+_MARKUP_CHARS = re.compile(r"[\[<*_&]")
+"""What every construct :func:`_unlinked` reads starts with."""
+
+
 def _unlinked(text: str, labels: set[str]) -> str:
     """``text`` (no code span in it) as a reader shows it: links and images as their text,
     inline HTML tags removed (``<br>`` a space), entities as their characters and emphasis
     markers removed."""
+    if not _MARKUP_CHARS.search(text):  # most lines: none of the passes below changes them
+        return text
+
     def reference(m: re.Match) -> str:
         return m.group(1) if _label(m.group(2) or m.group(1)) in labels else m.group(0)
 
