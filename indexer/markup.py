@@ -1,10 +1,12 @@
 """Light markup → plain text: what the reader sees and the index matches.
 
 PDF-extracted text wraps titles in ``**…**``; Markdown marks headings with ``#``, links with
-``[text](address)``, tables with ``|`` and may hold HTML comments (``<!-- … -->``, which no
-Markdown reader displays). None of these is content, so they are removed before sections are
-found and indexed (a link keeps its text, a table row its cells); Markdown headings are
-remembered (:class:`Heading`) so that sections can still start at them.
+``[text](address)``, emphasis with ``*``/``_``, tables with ``|``, escapes with ``\\``, and may
+hold HTML comments (``<!-- … -->``, which no Markdown reader displays), inline tags and
+entities (``<span>``, ``&amp;``). None of these is content, so they are removed (or read as the
+character they stand for) before sections are found and indexed (a link keeps its text, a
+table row its cells); Markdown headings are remembered (:class:`Heading`) so that sections can
+still start at them. The inline rules follow CommonMark (https://spec.commonmark.org/).
 
 These few constructs are read here, line by line, rather than by a Markdown library: the
 headings' offsets and the paragraphs' line breaks must stay as the rest of the pipeline (page
