@@ -19,12 +19,13 @@ import codecs
 import io
 import logging
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 
 from .failures import english
 from .normalize import is_wide
-from .repair import join_lines
+from .repair import RADICAL_IDEOGRAPHS, join_lines
 from .sources import DocumentError, SourceFile, decode
 
 TEXT_SUFFIXES = (".txt",)
@@ -360,8 +361,17 @@ def _page_number_lines(pages: list[list[str]]) -> set[tuple[int, int]]:
 
 
 def _edge_key(line: str) -> str:
-    """A line with a number at either end masked: "公安研究 3" and "公安研究 4" are one header."""
-    return re.sub(r"^\d+|\d+$", "#", line)
+    """A line with a number, or a page counter ``2/3``, at either end masked: "公安研究 3" and
+    "公安研究 4" are one header, and so are the footers Chromium prints by default,
+    ``file:///…/report.html 1/3`` and ``… 2/3`` (new-user trial)."""
+    return re.sub(r"^\d+(?:\s*[/／]\s*\d+)?|\d+(?:\s*[/／]\s*\d+)?$", "#", line)
+
+
+_PDF_GLYPHS = {**RADICAL_IDEOGRAPHS, **{cp: unicodedata.normalize("NFKC", chr(cp))
+                                        for cp in range(0xFB00, 0xFB07)}}
+"""What a PDF's text holds for a glyph rather than a character: radicals and look-alikes for
+ideographs (:data:`indexer.repair.RADICAL_IDEOGRAPHS`) and Latin ligatures (``ﬁ`` → ``fi``),
+written as the characters before lines are judged (a heading's ``第⼆部分``) or joined."""
 
 
 def _running_lines(pages: list[list[str]]) -> set[str]:
@@ -399,8 +409,8 @@ def pdf_to_text(data: bytes) -> str:
             raise DocumentError(english("encrypted"))
         # pypdf can leave NULs from a UTF-16 ToUnicode map in the text (seen with fpdf2's CID
         # fonts); a NUL is never content
-        pages = [[ln.strip() for ln in (page.extract_text() or "").replace("\x00", "").split("\n")
-                  if ln.strip()] for page in reader.pages]
+        pages = [[ln.strip() for ln in (page.extract_text() or "").replace("\x00", "")
+                  .translate(_PDF_GLYPHS).split("\n") if ln.strip()] for page in reader.pages]
     except DocumentError:
         raise
     except Exception as exc:  # pypdf raises many types for damaged files

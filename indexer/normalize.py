@@ -30,11 +30,12 @@ from functools import lru_cache
 
 import numpy as np
 
-NORMALIZATION_VERSION = 4
+NORMALIZATION_VERSION = 5
 """Bump on any change to :func:`normalize`: indexes built with another version are rebuilt.
 3: a mark composes with its character across characters that vanish (``e``, soft hyphen,
 ``◌́`` gives ``é``, as ``normalized`` of its own output does); 4: white space next to
-punctuation insignificant, variation selectors dropped, radical look-alikes folded."""
+punctuation insignificant, variation selectors dropped, radical look-alikes folded; 5: ― = —
+and 〜 = ～."""
 
 
 class NormalizedText:
@@ -135,6 +136,8 @@ PUNCTUATION_FOLDS = {
     "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u301d": '"', "\u301e": '"',
     "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'",
     "\u2022": "·", "\u30fb": "·", "\u2027": "·", "\u2219": "·", "\u22c5": "·",
+    # a PDF's text holds the horizontal bar and the wave dash where ― and ～ were typed
+    "\u2015": "\u2014", "\u301c": "~",
 }
 """Punctuation variants folded for matching (after NFKC); the text shown keeps its own."""
 

@@ -38,12 +38,19 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from .normalize import LOOKALIKE_IDEOGRAPHS
+from .normalize import LOOKALIKE_IDEOGRAPHS, is_wide
 
 BODY_MIN_CHARS = 40
 """A paragraph at least this long (characters) is body text, not a title or byline."""
 LINE_MIN_CHARS = 20
 """A wrapped line at least this long (characters) may continue on the next line."""
+FULL_LINE_SHARE = 0.85
+"""...and, when it ends in a CJK character, only when it is this share of its paragraph's
+widest line at least (in display width, a CJK character counting as two ASCII ones): CJK text
+wraps at any character, so a wrapped line runs to the margin, and one that stops well short of
+it (a title, a dateline, a heading such as ``二、着力推动科技创新，加快培育新质生产力`` above
+its body) ended there (new-user trial). Lines ending in a Latin word are left to the length
+rule alone: word wrapping leaves them ragged."""
 
 TERMINAL = "。！？!?；;…：."
 CLAUSE_MARKS = "，,、；;：:"
@@ -198,18 +205,27 @@ def join_lines(paragraph: str, dehyphenate: bool = False) -> str:
     if _is_table(paragraph):
         return paragraph
     lines = paragraph.split("\n")
+    widest = max(_display_width(line.strip()) for line in lines)
     out = [lines[0]]
-    for line in lines[1:]:
-        prev = out[-1]
-        if (line.strip() and len(prev.strip()) >= LINE_MIN_CHARS and not ends_sentence(prev)
-                and not _starts_block(line.strip()) and not is_part_heading(prev.strip())
-                and not heading_line(prev.strip())
-                and not MARKDOWN_DEFINITION.match(prev.strip())
+    for prev, line in zip(lines, lines[1:]):
+        # each line is judged on its own: judged by what was joined so far, every short line
+        # after one long one was joined too (a byline, a dateline, table cells: new-user trial)
+        prev = prev.strip()
+        if (line.strip() and len(prev) >= LINE_MIN_CHARS and not ends_sentence(prev)
+                and (not is_wide(prev[-1]) or _display_width(prev) >= FULL_LINE_SHARE * widest)
+                and not _starts_block(line.strip()) and not is_part_heading(prev)
+                and not heading_line(prev)
+                and not MARKDOWN_DEFINITION.match(prev)
                 and not MARKDOWN_DEFINITION.match(line.strip())):
-            out[-1] = _glue(prev, line, dehyphenate)
+            out[-1] = _glue(out[-1], line, dehyphenate)
         else:
             out.append(line)
     return "\n".join(out)
+
+
+def _display_width(text: str) -> int:
+    """Columns ``text`` takes: 2 for a wide (CJK) character, 1 for any other."""
+    return sum(2 if is_wide(ch) else 1 for ch in text)
 
 
 def repair_paragraphs(paragraphs: list[str], dehyphenate: bool = False) \
@@ -238,6 +254,7 @@ RADICAL_IDEOGRAPHS = {
        for cp in range(0x2E80, 0x2FE0)  # CJK Radicals Supplement, Kangxi Radicals
        if unicodedata.normalize("NFKC", chr(cp)) != chr(cp)},
     **{ord(r): h for r, h in LOOKALIKE_IDEOGRAPHS.items()},
+    0x2F3E: "户",  # NFKC gives 戶, but the fonts that print 户 as ⼾ are Simplified ones
 }
 """``str.translate`` table: each radical that Unicode makes compatible with an ideograph (all
 214 Kangxi radicals and two of the supplement), and each character of

@@ -62,6 +62,8 @@ def test_space_by_punctuation_variation_selectors_and_radical_lookalikes_do_not_
     assert normalized("禰\ufe00豆") == normalized("禰豆") and normalized("❤\ufe0f") == "❤"
     assert normalized("部⻔⻢上⻓期，⻑城，㬵水") == "部门马上长期,长城,胶水"
     assert unify_radicals("部⻔⻢上⻓期⻑城㬵水") == "部门马上长期長城胶水"
+    # a PDF's horizontal bar and wave dash for the dash and tilde typed (new-user trial)
+    assert normalized("2024―2026年，Ⅰ〜Ⅲ类") == normalized("2024—2026年，Ⅰ～Ⅲ类")
 
 
 def test_a_long_run_of_vanishing_characters_is_looked_through_once(monkeypatch):

@@ -581,17 +581,44 @@ def test_a_chromium_printed_pdf_reads_as_the_characters_printed(tmp_path):
     """Chromium printing with Noto CJK writes some characters as radicals or look-alikes that
     share their glyph: 长期 came back from the PDF as ⻓期, 部门 as 部⻔, 马上 as ⻢上, and none of
     them could be found (breaker). Printed here by the Chromium the browser tests use."""
+    words = "长期以来，有关部门马上行动。长江、黄河、鱼类、飞鸟、风向、页码、龙舟、齐心、车辆、见面、民生、西部、青年、饮食、骨干、角色、鬼神、老虎、胶水、麦田、卤味、齿轮、门户。"
+    text = doc("p.pdf", _printed(tmp_path, f"<p>{words}</p>")).text
+    assert words in text.replace("\n", "")
+
+
+def _printed(tmp_path, body: str, footer: bool = False) -> bytes:
+    """``body`` (HTML) printed to PDF by the Chromium the browser tests use; ``footer``: with
+    the date, title, address and page counter Chromium prints by default."""
     import subprocess
 
-    words = "长期以来，有关部门马上行动。长江、黄河、鱼类、飞鸟、风向、页码、龙舟、齐心、车辆、见面、民生、西部、青年、饮食、骨干、角色、鬼神、老虎、胶水、麦田、卤味、齿轮。"
-    page = tmp_path / "p.html"
-    page.write_text(f'<html><head><meta charset="utf-8"></head><body><p>{words}</p></body></html>',
-                    encoding="utf-8")
+    page = tmp_path / "page.html"
+    page.write_text('<html><head><meta charset="utf-8"><title>测试</title></head><body>'
+                    f"{body}</body></html>", encoding="utf-8")
     subprocess.run(["/usr/bin/chromium", "--headless", "--no-sandbox", "--disable-gpu",
-                    f"--print-to-pdf={tmp_path / 'p.pdf'}", "--no-pdf-header-footer", str(page)],
+                    f"--print-to-pdf={tmp_path / 'page.pdf'}", str(page),
+                    *([] if footer else ["--no-pdf-header-footer"])],
                    check=True, capture_output=True, timeout=120)
-    text = doc("p.pdf", (tmp_path / "p.pdf").read_bytes()).text
-    assert words in text.replace("\n", "")
+    return (tmp_path / "page.pdf").read_bytes()
+
+
+def test_a_pdf_printed_with_chromiums_header_and_footer_reads_as_its_page(tmp_path):
+    """Chromium prints a footer ``file:///…/page.html 1/3`` whose counter changes each page, so
+    it was not taken for a running footer and was glued into sentences across pages; and its
+    第⼆部分 (a Kangxi radical) was judged a heading only after lines were joined, so the part
+    lost its section (new-user trial)."""
+    from indexer.sections import split_sections
+
+    unit = "各地要坚持问题导向，切实抓好粮食和重要农产品稳产保供，扎实推进乡村全面振兴"
+    paragraph = "，".join(unit + str(i) for i in range(70)) + "。"
+    data = _printed(tmp_path, f"<p>第一部分 工作回顾</p><p>{paragraph}</p>"
+                              f"<p>第二部分 总体要求</p><p>{paragraph}</p>", footer=True)
+    d = doc("report.pdf", data)
+    assert "file://" not in d.text and "ﬁ" not in d.text and "PM 测试" not in d.text
+    from indexer.normalize import normalized
+
+    assert normalized(d.text).count(normalized(paragraph)) == 2  # pypdf spaces the digits
+    titles = [" ".join(s.title.split()) for s in split_sections(d)]
+    assert "第一部分 工作回顾" in titles and "第二部分 总体要求" in titles
 
 
 def test_markdown_inline_html_entities_and_emphasis_read_as_a_reader_shows_them():

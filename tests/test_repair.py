@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from indexer.repair import continues, repair, repair_paragraphs, split_paragraphs
+from indexer.repair import continues, join_lines, repair, repair_paragraphs, split_paragraphs
 
 from .queries import PAGE_BREAK_JOINS
 
@@ -108,3 +108,19 @@ def test_a_markdown_heading_line_is_never_continued():
     assert repair(f"{heading}\n{body}") == f"{heading}\n{body}"
     long_heading = "## " + "关于进一步加强和改进新时代统计工作的若干意见" * 2  # a paragraph of 40+
     assert split_paragraphs(repair(f"{long_heading}\n\n{body}")) == [long_heading, body]
+
+
+def test_a_line_that_stops_short_of_the_margin_ends_there():
+    """Each line was judged by what had been joined so far, so after one long line every
+    short one was joined too: a report's dateline, its speaker and its first paragraph ran
+    together, and a heading with a comma ran into its body (new-user trial, Chromium PDFs). A
+    CJK line well short of its paragraph's widest ends there; wrapped lines still join."""
+    body = "各位代表：现在，我代表市人民政府，向大会报告政府工作，请予审议，并请市政协委员和其他"
+    text = ("——2024年1月15日在市第十七届人民代表大会第四次会议上\n市长 李长风\n" + body
+            + "\n列席人员提出意见。")
+    assert join_lines(text).split("\n") == [
+        "——2024年1月15日在市第十七届人民代表大会第四次会议上", "市长 李长风", body + "列席人员提出意见。"]
+    heading = "二、着力推动科技创新，加快培育新质生产力"
+    wrapped = "深入实施创新驱动发展战略，加快建设具有全国影响力的科技创新中心，全年新增高新"
+    assert join_lines(f"{heading}\n{wrapped}\n技术企业500家以上。").split("\n") == [
+        heading, wrapped + "技术企业500家以上。"]
