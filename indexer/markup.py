@@ -16,7 +16,9 @@ break repair, sections) expects them, and a library renders to HTML, which would
 from __future__ import annotations
 
 import html
+import html.entities
 import re
+import unicodedata
 from dataclasses import dataclass
 
 _EMPHASIS = re.compile(r"\*\*((?:(?!\n\n)[^*])+?)\*\*")
@@ -135,22 +137,68 @@ def _unescaped(line: str) -> str:
 
 
 _INLINE_TAG = re.compile(
-    r"</[A-Za-z][A-Za-z0-9-]*\s*>"
-    r"|<[A-Za-z][A-Za-z0-9-]*(?:\s+[A-Za-z_:][\w.:-]*(?:\s*=\s*(?:[^\s\"'=<>`]+|'[^']*'|\"[^\"]*\"))?)*\s*/?>")
+    r"(?<!\\)</[A-Za-z][A-Za-z0-9-]*\s*>"
+    r"|(?<!\\)<[A-Za-z][A-Za-z0-9-]*(?:\s+[A-Za-z_:][\w.:-]*(?:\s*=\s*(?:[^\s\"'=<>`]+|'[^']*'|\"[^\"]*\"))?)*\s*/?>")
 """CommonMark's raw inline HTML, an open or closing tag (``<span class="x">``, ``</b>``,
 ``<br/>``): shown by no reader, so removed; ``<中华人民共和国…>`` is no tag (a tag's name is
 ASCII)."""
 _BREAK_TAG = re.compile(r"<br\s*/?>", re.IGNORECASE)
-_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+_ENTITY = re.compile(r"(?<!\\)&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 """An HTML entity or numeric character reference, which CommonMark reads as its character
-(``&amp;`` → ``&``, ``&nbsp;`` → U+00A0); the ``;`` is required, as there."""
-_STAR_EMPHASIS = re.compile(r"(?<![*\\])\*(?=[^\s*])([^*\n]*?[^\s*\\])\*(?!\*)")
-"""``*强调*`` (what is left of ``***强调***`` once ``**`` went): CommonMark lets ``*`` open and
-close inside a word, so ``甲*两个*确立`` is emphasis too; a ``*`` before a space opens none
-(a list item's ``* 项目``)."""
-_UNDERSCORE_EMPHASIS = re.compile(r"(?<![\w\\])(__?)(?=[^\s_])(.+?)(?<=[^\s_\\])\1(?!\w)")
-"""``_强调_`` and ``__强调__`` with no letter or character against their outer edges:
-CommonMark's ``_`` opens no emphasis inside a word (``snake_case_name``, ``两__个__确立``)."""
+(``&amp;`` → ``&``, ``&nbsp;`` → U+00A0); see :func:`_entity`."""
+
+
+def _entity(m: re.Match) -> str:
+    """The character an :data:`_ENTITY` match stands for, when it is a numeric reference or
+    a name HTML5 defines with its ``;`` (``&copy2021;`` and ``&notice;`` are text, where
+    ``html.unescape`` reads a known name's prefix: breaker); a line or paragraph separator is
+    a space (``&#10;`` must not start a line, which could be a heading:
+    breaker)."""
+    ref = m.group(0)
+    if ref[1] != "#" and ref[1:] not in html.entities.html5:
+        return ref
+    ch = html.unescape(ref)
+    return " " if ch in "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029" else ch
+_EMPHASIS_RUN = re.compile(r"(?<![*\\])(\*)(?!\*)([^*\n]+?)\*(?!\*)"
+                           r"|(?<![_\\])(__?)(?!_)([^_\n]+?)(?<!_)\3(?!_)")
+"""A candidate ``*强调*``, ``_强调_`` or ``__强调__`` (what is left of ``***强调***`` once ``**``
+went): the text between holds no delimiter of its kind, so each line is scanned once. Whether
+it is emphasis is for :func:`_emphasis` to say."""
+
+
+def _punctuation(ch: str) -> bool:
+    """CommonMark's Unicode punctuation character: category P or S (``（``, ``：``, ``+``)."""
+    return unicodedata.category(ch)[0] in "PS"
+
+
+def _flanking(before: str, after: str) -> tuple[bool, bool]:
+    """``(left, right)``: whether a delimiter run between ``before`` and ``after`` (a
+    character, or "" at the line's edge) is left- and right-flanking, as CommonMark defines
+    them (https://spec.commonmark.org/0.31.2/#left-flanking-delimiter-run)."""
+    space_before, space_after = not before or before.isspace(), not after or after.isspace()
+    left = not space_after and (not _punctuation(after) or space_before or _punctuation(before))
+    right = not space_before and (not _punctuation(before) or space_after or _punctuation(after))
+    return left, right
+
+
+def _emphasis(m: re.Match) -> str:
+    """The emphasised text of an :data:`_EMPHASIS_RUN` match whose delimiters CommonMark lets
+    open and close it, else the match as written: ``注*：本表数据*，`` and ``a*(b+c)*d`` are no
+    emphasis (a ``*`` against punctuation must have space or punctuation on its other side:
+    breaker), nor is ``snake_case_name`` (a ``_`` inside a word opens nothing)."""
+    text, start, end = m.string, m.start(), m.end()
+    delimiter, inner = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+    n = len(delimiter)
+    if inner.endswith("\\"):  # the closing delimiter is escaped
+        return m.group(0)
+    open_left, open_right = _flanking(text[start - 1:start], text[start + n:start + n + 1])
+    close_left, close_right = _flanking(text[end - n - 1:end - n], text[end:end + 1])
+    if delimiter[0] == "*":
+        ok = open_left and close_right
+    else:
+        ok = open_left and (not open_right or _punctuation(text[start - 1:start] or " ")) \
+            and close_right and (not close_left or _punctuation(text[end:end + 1] or " "))
+    return inner if ok else m.group(0)
 
 
 _MARKUP_CHARS = re.compile(r"[\[<*_&]")
@@ -173,10 +221,19 @@ def _unlinked(text: str, labels: set[str]) -> str:
         if plain == text:
             break
         text = plain
-    text = _AUTOLINK.sub(r"\1", text)
+    out, at = [], 0
+    for link in _AUTOLINK.finditer(text):  # an autolink's address is shown as written
+        out.append(_inline(text[at:link.start()]))
+        out.append(link.group(1))
+        at = link.end()
+    out.append(_inline(text[at:]))
+    return "".join(out)
+
+
+def _inline(text: str) -> str:
+    """``text`` with inline tags, emphasis markers and entities read (see :func:`_unlinked`)."""
     text = _INLINE_TAG.sub("", _BREAK_TAG.sub(" ", text))
-    text = _UNDERSCORE_EMPHASIS.sub(r"\2", _STAR_EMPHASIS.sub(r"\1", text))
-    return _ENTITY.sub(lambda m: html.unescape(m.group(0)), text)
+    return _ENTITY.sub(_entity, _EMPHASIS_RUN.sub(_emphasis, text))
 
 
 def strip_links_and_tables(text: str) -> str:

@@ -324,14 +324,15 @@ def _bomless_utf16(data: bytes) -> Decoded | None:
     None otherwise. (Such files were refused although charset-normalizer named the encoding:
     new-user trial.) A few damaged code units (a lone surrogate) are read as ``�``, as many
     as :func:`_mostly_utf8` allows in UTF-8 (one was refused "a binary file": breaker)."""
-    if len(data) % 2:
-        return None
+    cut = len(data) % 2  # a last character cut short: one damaged character more
     for encoding in ("utf-16-le", "utf-16-be"):
-        text = data.decode(encoding, errors="replace")
+        text = data[:len(data) - cut].decode(encoding, errors="replace") + "\ufffd" * cut
         bad = text.count("\ufffd") - data.count("\ufffd".encode(encoding))
         if not bad <= _damage_allowed(data):
             continue
-        unlikely = _UNLIKELY.findall(text)
+        # the damaged characters are counted above, not as unlikely ones (a short file with
+        # four was refused: breaker)
+        unlikely = [ch for ch in _UNLIKELY.findall(text) if ch != "\ufffd"]
         if len(unlikely) > MAX_UNLIKELY_SHARE * len(text) or any(c < " " for c in unlikely):
             continue
         shares = [share for share in (_common_share(text, "gb18030"), _common_share(text, "big5"))

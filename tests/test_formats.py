@@ -639,6 +639,21 @@ def test_markdown_inline_html_entities_and_emphasis_read_as_a_reader_shows_them(
     assert "<span class=\"x\">个</span>" in doc("m.txt", raw.encode()).text
 
 
+def test_markdown_stars_autolinks_entities_and_escapes_that_are_text_stay_text():
+    """The first reading of inline markup lost text a CommonMark reader shows (breaker): a
+    ``*`` against punctuation is no emphasis (``注*：本表数据*，``, ``a*(b+c)*d``); an autolink's
+    address keeps its ``_``; ``&copy2021;`` and ``&notice;`` are no entities; an escaped tag or
+    entity is text; ``&#10;`` starts no line, so ``# 伪造标题`` after it is no heading."""
+    raw = ("# 统计说明\n\n注*：本表数据*，来源于国家统计局。公式 a*(b+c)*d 不变。甲*（乙）*丙 签订。\n\n"
+           "下载 <https://example.com/files/_v2_/setup.exe> 参考。版权 &copy2021; 与 &notice; 照写。\n\n"
+           "转义 \\<b>粗体\\</b> 与 \\&amp; 照写。第一条 正文&#10;# 伪造标题 紧跟文字。\n")
+    d = doc("s.md", raw.encode())
+    for shown in ("注*：本表数据*，", "a*(b+c)*d", "甲*（乙）*丙", "files/_v2_/setup.exe",
+                  "&copy2021; 与 &notice;", "转义 <b>粗体</b> 与 &amp; 照写", "正文 # 伪造标题 紧跟文字"):
+        assert shown in d.text, shown
+    assert [d.text[h.start_char:h.end_char] for h in d.headings] == ["统计说明"]
+
+
 def test_a_chinese_utf8_file_with_a_few_bad_bytes_is_read_with_replacement_characters():
     """A UTF-8 file with one stray byte, or its last character cut, was refused whole ("cannot
     tell its encoding"), and a 28 KB news item vanished from search (breaker): it is read with
@@ -711,6 +726,12 @@ def test_utf16_without_a_bom_with_a_damaged_code_unit_is_read():
         d = doc("x.txt", text[:10].encode(encoding) + unit + text[10:].encode(encoding))
         assert d.encoding == f"{encoding}, 1 damaged character replaced by \ufffd"
         assert d.text == text[:10] + "\ufffd" + text[10:]
+    # as many as README allows in a short file, and a last character cut short (breaker)
+    data = bytearray(text.encode("utf-16-le"))
+    for at in (20, 60, 100, 140):
+        data[at:at + 2] = b"\x34\xdc"
+    assert doc("four.txt", bytes(data)).text.count("\ufffd") == 4
+    assert doc("cut.txt", text.encode("utf-16-le")[:-1]).text.endswith(text[:-1] + "\ufffd")
     many = b"".join(text[i:i + 4].encode("utf-16-le") + b"\x00\xdc" for i in range(0, len(text), 4))
     with pytest.raises(DocumentError):
         doc("bad.txt", many)
