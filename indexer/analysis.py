@@ -47,7 +47,7 @@ from whoosh.analysis import Token, Tokenizer
 
 from .normalize import NORMALIZATION_VERSION, normalize
 
-ANALYZER_VERSION = 40
+ANALYZER_VERSION = 41
 """Bump on any change to tokenization, to the schema, to the codec or to how documents are read
 or cut into sections (5: long sections cut into parts; 6: headings joined by ¦; 7: bigrams
 without positions, normalized text columns; 8: packed posting blocks; 9: Markdown comments
@@ -60,7 +60,7 @@ dictionary words, UTF-16 without a byte-order mark read, so files refused before
 section's title ends at its first line break; 18: a Markdown section under a top heading of
 its own is in that heading's article; 19: a numbered heading line is never joined to the next
 line; 20: two dated paragraphs are never joined, and a DOCX's tables, content controls and
-tracked insertions are read where they stand; 21: a DOCX's footnotes and endnotes are read; 22: Kangxi radicals written as ideographs; 23: Markdown links and tables as their text; 24: a PDF's digit lines are page numbers only where they count the pages; 25: line-end hyphens kept outside PDFs, Markdown headings never continued; 26: HTML headings' inline tags join words, DOCX phonetic guides' readings dropped; 27: a Chinese page declared in a single-byte charset read as Chinese; 28: a UTF-8 file with a few damaged characters read; 29: a DOCX's deleted note references and malformed notes part; 30: PDF page-number ties, short UTF-8 files cut short; 31: Markdown badges, code spans, reference links, table edges; 32: a Markdown table's rows never joined by line repair; 33: Markdown reference links only for defined labels; 34: a stray byte in a short UTF-8 file; 35: Markdown backslash escapes; 36: radical look-alikes outside the Kangxi block written as ideographs; 37: Markdown inline HTML, entities and single emphasis markers; 38: BOM-less UTF-16 with a few damaged code units read; 39: a CJK line short of its paragraph's margin not joined, PDF page counters and glyphs; 40: Markdown emphasis by CommonMark's flanking rules, autolinks, escaped tags, defined entities only);
+tracked insertions are read where they stand; 21: a DOCX's footnotes and endnotes are read; 22: Kangxi radicals written as ideographs; 23: Markdown links and tables as their text; 24: a PDF's digit lines are page numbers only where they count the pages; 25: line-end hyphens kept outside PDFs, Markdown headings never continued; 26: HTML headings' inline tags join words, DOCX phonetic guides' readings dropped; 27: a Chinese page declared in a single-byte charset read as Chinese; 28: a UTF-8 file with a few damaged characters read; 29: a DOCX's deleted note references and malformed notes part; 30: PDF page-number ties, short UTF-8 files cut short; 31: Markdown badges, code spans, reference links, table edges; 32: a Markdown table's rows never joined by line repair; 33: Markdown reference links only for defined labels; 34: a stray byte in a short UTF-8 file; 35: Markdown backslash escapes; 36: radical look-alikes outside the Kangxi block written as ideographs; 37: Markdown inline HTML, entities and single emphasis markers; 38: BOM-less UTF-16 with a few damaged code units read; 39: a CJK line short of its paragraph's margin not joined, PDF page counters and glyphs; 40: Markdown emphasis by CommonMark's flanking rules, autolinks, escaped tags, defined entities only; 41: Markdown front matter, quotes, callouts, footnote marks, wiki links, code spans' backticks);
 an index built
 with another version is rebuilt."""
 

@@ -40,6 +40,19 @@ def strip_emphasis(text: str) -> str:
     return _EMPHASIS.sub(r"\1", text)
 
 
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?:[A-Za-z0-9_-]+[ \t]*:.*\n)(?:.*\n){0,200}?(?:---|\.\.\.)[ \t]*(?:\n|\Z)")
+"""YAML front matter: ``---`` on the first line, a ``key:`` line, and ``---`` (or ``...``)
+within 200 lines more."""
+
+
+def strip_front_matter(text: str) -> str:
+    """``text`` without its YAML front matter (the metadata note tools and site generators
+    put at a Markdown file's top: ``tags: [调研]``, ``created: …``), which a reader shows as
+    properties, not text: it made a section of its own named like the document, and the
+    first match of its tags was there (new-user trial)."""
+    return _FRONT_MATTER.sub("", text, count=1)
+
+
 def strip_html_comments(text: str) -> str:
     """Remove ``<!-- … -->`` (possibly over several lines) outside code fences, as CommonMark
     ends such an HTML block at ``-->`` (an unclosed one runs to the end). Lines keep their
@@ -102,14 +115,19 @@ def _label(text: str) -> str:
 
 
 def _outside_code(line: str, change) -> str:
-    """``line`` with ``change(str) -> str`` applied to its text outside code spans, which
-    are shown as written."""
+    """``line`` with ``change(str) -> str`` applied to its text outside code spans, and each
+    code span as a reader shows it: its content as written, without the backticks (and
+    without the one space CommonMark strips from each end when both have one):
+    ``对接`惠企通`平台`` reads ``对接惠企通平台`` (new-user trial)."""
     if "`" not in line:
         return change(line)
     out, at = [], 0
     for span in _CODE_SPAN.finditer(line):
         out.append(change(line[at:span.start()]))
-        out.append(span.group(0))
+        code = span.group(0)[len(span.group(1)):-len(span.group(1))]
+        if code.startswith(" ") and code.endswith(" ") and code.strip():
+            code = code[1:-1]
+        out.append(code)
         at = span.end()
     out.append(change(line[at:]))
     return "".join(out)
@@ -122,18 +140,11 @@ def _links_as_text(line: str, labels: set[str]) -> str:
     return _outside_code(line, lambda text: _unlinked(text, labels))
 
 
-_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+_ESCAPE = re.compile(r"\\([!-\"$-/:-@\[-`{-~])")
 """A CommonMark backslash escape: a backslash before ASCII punctuation shows that character
-(group 1); before anything else a backslash is itself."""
-
-
-def _unescaped(line: str) -> str:
-    """``line`` with its backslash escapes read as the characters they show (``\\[注\\]`` →
-    ``[注]``, ``1\\. 总则`` → ``1. 总则``: what converters such as pandoc and turndown write),
-    outside code spans."""
-    if "\\" not in line:  # most lines: spare the pass
-        return line
-    return _outside_code(line, lambda text: _ESCAPE.sub(r"\1", text))
+(group 1): ``\\[注\\]`` → ``[注]``, ``1\\. 总则`` → ``1. 总则``, as converters such as pandoc
+and turndown write them; before anything else a backslash is itself. All but ``\\#``, read
+by :func:`markdown_headings` once headings are found (``\\# 标题`` is text, not a heading)."""
 
 
 _INLINE_TAG = re.compile(
@@ -201,7 +212,7 @@ def _emphasis(m: re.Match) -> str:
     return inner if ok else m.group(0)
 
 
-_MARKUP_CHARS = re.compile(r"[\[<*_&]")
+_MARKUP_CHARS = re.compile(r"[\[<*_&\\]")
 """What every construct :func:`_unlinked` reads starts with."""
 
 
@@ -215,6 +226,7 @@ def _unlinked(text: str, labels: set[str]) -> str:
     def reference(m: re.Match) -> str:
         return m.group(1) if _label(m.group(2) or m.group(1)) in labels else m.group(0)
 
+    text = _FOOTNOTE_REFERENCE.sub("", _WIKI_LINK.sub(lambda m: m.group(2) or m.group(1), text))
     for _ in range(3):  # a badge is a link around an image: inside first
         plain = _LINK.sub(r"\1", text)
         plain = _REFERENCE.sub(reference, plain) if labels else plain
@@ -231,9 +243,22 @@ def _unlinked(text: str, labels: set[str]) -> str:
 
 
 def _inline(text: str) -> str:
-    """``text`` with inline tags, emphasis markers and entities read (see :func:`_unlinked`)."""
+    """``text`` with inline tags, emphasis markers, entities and escapes read (see
+    :func:`_unlinked`)."""
     text = _INLINE_TAG.sub("", _BREAK_TAG.sub(" ", text))
-    return _ENTITY.sub(_entity, _EMPHASIS_RUN.sub(_emphasis, text))
+    return _ESCAPE.sub(r"\1", _ENTITY.sub(_entity, _EMPHASIS_RUN.sub(_emphasis, text)))
+
+
+_WIKI_LINK = re.compile(r"\[\[([^\[\]|\n]+)(?:\|([^\[\]\n]+))?\]\]")
+"""A wiki link (Obsidian, and other note tools), ``[[页面]]`` or ``[[页面|显示的字]]``: shown as
+its text (new-user trial: the brackets were indexed)."""
+_FOOTNOTE_REFERENCE = re.compile(r"(?<!\\)\[\^[^\]\s]+\](?!:)")
+"""A footnote reference, ``政务服务[^1]。``: a reader shows a small number, not text; the note
+itself is read where its definition stands (:data:`_FOOTNOTE_DEFINITION`)."""
+_FOOTNOTE_DEFINITION = re.compile(r"^ {0,3}\[\^[^\]\s]+\]:[ \t]*")
+_QUOTE = re.compile(r"^(?: {0,3}> ?)+(?:\[![A-Za-z-]+\][+-]?[ \t]*)?")
+"""A block quote's ``>`` markers, and the ``[!note]`` of a callout (Obsidian, GitHub), which
+a reader shows as a box, not as text (new-user trial)."""
 
 
 def strip_links_and_tables(text: str) -> str:
@@ -255,16 +280,22 @@ def strip_links_and_tables(text: str) -> str:
             continue
         if in_table and "|" in line:
             if not _TABLE_DELIMITER.match(line):
-                out.append(" ".join(c for c in _cells(_links_as_text(line, labels)) if c))
+                out.append(_row(line, labels))
             continue
         if _DEFINITION.match(line):
             continue
+        line = _FOOTNOTE_DEFINITION.sub("", _QUOTE.sub("", line))
         following = lines[i + 1] if i + 1 < len(lines) else ""
         in_table = "|" in line and bool(_TABLE_DELIMITER.match(following)) \
             and len(_cells(line)) == len(_cells(following))
-        line = _links_as_text(line, labels)
-        out.append(" ".join(c for c in _cells(line) if c) if in_table else line)
+        out.append(_row(line, labels) if in_table else _links_as_text(line, labels))
     return "\n".join(out)
+
+
+def _row(line: str, labels: set[str]) -> str:
+    """A table row as its cells' text, separated by spaces: split first (GFM splits at every
+    unescaped ``|``, in a link's text too), then each cell read as a line is."""
+    return " ".join(c for c in (_links_as_text(cell, labels) for cell in _cells(line)) if c)
 
 
 def markdown_headings(text: str, escapes: bool = False) -> tuple[str, tuple[Heading, ...]]:
@@ -272,9 +303,10 @@ def markdown_headings(text: str, escapes: bool = False) -> tuple[str, tuple[Head
 
     Args:
         text: lines, headings ``#``-marked.
-        escapes: also read Markdown's backslash escapes (``\\[`` → ``[``) outside code fences
-            and spans, after the heading is recognised: ``\\# 标题`` is text, not a heading,
-            as CommonMark reads it. Only for Markdown files: elsewhere a backslash is text.
+        escapes: also read Markdown's escaped ``\\#`` (the other escapes are read by
+            :func:`strip_links_and_tables`) outside code fences, after the heading is
+            recognised: ``\\# 标题`` is text, not a heading, as CommonMark reads it. Only for
+            Markdown files: elsewhere a backslash is text.
     Returns:
         ``(plain, headings)``: the text with the markers removed, and where each heading now is
         (code-point offsets into ``plain``).
@@ -289,7 +321,7 @@ def markdown_headings(text: str, escapes: bool = False) -> tuple[str, tuple[Head
         if m:
             line = m.group(2).strip()
         if escapes and not fenced:
-            line = _unescaped(line)
+            line = line.replace("\\#", "#")  # see _ESCAPE
         if m:
             headings.append(Heading(pos, pos + len(line), len(m.group(1))))
         out.append(line)
