@@ -387,6 +387,11 @@ def _running_lines(pages: list[list[str]]) -> set[str]:
     return {key for key, n in counts.items() if n >= max(3, len(pages) / 2) and key != "#"}
 
 
+_SPACED_INDEX = re.compile(r"(?<=\w) +(?=[\u2070-\u209f\u00b2\u00b3\u00b9])")
+"""The space pypdf puts before a subscript or superscript (``NO ₂``, ``m ²``), lower on the
+line than its letters: ``NO₂`` and ``NO2`` found nothing (new-user trial)."""
+
+
 def pdf_to_text(data: bytes) -> str:
     """PDF → text: each page's lines with running headers, footers and page numbers removed,
     wrapped lines joined into paragraphs, pages separated by blank lines (the page-break repair
@@ -409,7 +414,8 @@ def pdf_to_text(data: bytes) -> str:
             raise DocumentError(english("encrypted"))
         # pypdf can leave NULs from a UTF-16 ToUnicode map in the text (seen with fpdf2's CID
         # fonts); a NUL is never content
-        pages = [[ln.strip() for ln in (page.extract_text() or "").replace("\x00", "")
+        pages = [[_SPACED_INDEX.sub("", ln.strip())
+                  for ln in (page.extract_text() or "").replace("\x00", "")
                   .translate(_PDF_GLYPHS).split("\n") if ln.strip()] for page in reader.pages]
     except DocumentError:
         raise

@@ -175,13 +175,18 @@ def continues(p: str, q: str) -> bool:
     return ends_sentence(q) or len(q) >= BODY_MIN_CHARS
 
 
+_ADDRESS_END = re.compile(r"(?:://|www\.|@|/)\S*-$")
+"""A line ending inside a web or mail address: its hyphen is the address's own
+(``https://www.example-`` ⏎ ``miit.cn``: new-user trial)."""
+
+
 def _glue(p: str, q: str, dehyphenate: bool = False) -> str:
     """Join two pieces of one sentence: with ``dehyphenate``, ``infor-`` + ``mation`` →
     ``information`` (else ``well-`` + ``known`` → ``well-known``); two Latin words keep a space
     between them, also after a comma or stop; CJK characters meet directly."""
     p, q = p.rstrip(), q.lstrip()
     if dehyphenate and len(p) >= 2 and p[-1] == "-" and p[-2].isascii() and p[-2].isalpha() \
-            and q[:1].islower():
+            and q[:1].islower() and not _ADDRESS_END.search(p):
         return p[:-1] + q
     # two Latin words, or a Latin word after a comma or stop ("carefully," / "approved"),
     # keep their space: glued, a quoted phrase across the line end was not found (breaker)

@@ -124,3 +124,13 @@ def test_a_line_that_stops_short_of_the_margin_ends_there():
     wrapped = "深入实施创新驱动发展战略，加快建设具有全国影响力的科技创新中心，全年新增高新"
     assert join_lines(f"{heading}\n{wrapped}\n技术企业500家以上。").split("\n") == [
         heading, wrapped + "技术企业500家以上。"]
+
+
+def test_a_hyphen_at_a_line_end_inside_a_web_address_stays():
+    """``https://www.example-`` ⏎ ``miit.cn`` became ``examplemiit.cn`` (new-user trial); a
+    word's soft hyphen in a PDF still goes."""
+    text = "详见网站https://www.example-\nmiit.cn，或发邮件至 policy@example-\nmail.cn 咨询相关事项的办理流程。"
+    joined = join_lines(text, dehyphenate=True)
+    assert "https://www.example-miit.cn" in joined and "policy@example-mail.cn" in joined
+    assert join_lines("This talks about infor-\nmation retrieval.", dehyphenate=True) == \
+        "This talks about information retrieval."
