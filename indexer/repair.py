@@ -58,7 +58,9 @@ CLAUSE_MARKS = "，,、；;：:"
 heading."""
 CLOSERS = "”’」』）)》〉】]\"'*"
 
-SECTION_NUMBER = re.compile(r"^[一二三四五六七八九十百]+、")
+SECTION_NUMBER = re.compile(r"^(?:[一二三四五六七八九十百]+|[壹贰貳叁參肆伍陆陸柒捌玖拾佰]+)、")
+"""``一、`` or, in the financial numerals Taiwan's official documents number their parts with,
+``壹、`` ``貳、`` (new-user trial: such a document had no sections)."""
 ARTICLE_NUMBER = re.compile(r"^第[一二三四五六七八九十百千零〇0-9]+条")
 """An article of a law ("第三条 …"): it starts a block and is body text."""
 CHAPTER_NUMBER = re.compile(r"^第[一二三四五六七八九十百千零〇0-9０-９]+(?:部分|章|节|编)")

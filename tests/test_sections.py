@@ -175,3 +175,12 @@ def test_a_numbered_heading_on_a_line_of_its_own_is_the_whole_title():
         titles = [s.title for s in split_sections(read_document(
             SourceFile("n.txt", raw.encode("utf-8"), "0")))]
         assert titles == ["通知", long_heading], repr(sep)
+
+
+def test_parts_numbered_in_financial_numerals_start_sections():
+    """Taiwan's official documents number their parts 壹、 貳、 參、: such a document had one
+    section (new-user trial)."""
+    raw = ("關於加強檔案管理工作的通知\n\n壹、總體要求\n為進一步規範單位檔案管理工作，提高檔案利用效率。\n\n"
+           "貳、具體措施\n各處室應於每季度末將紙質文件整理歸檔。\n\n參、組織領導\n主要負責人是第一責任人。\n")
+    sections = split_sections(read_document(SourceFile("通知.txt", raw.encode("big5"), "0")))
+    assert [s.title for s in sections] == ["關於加強檔案管理工作的通知", "壹、總體要求", "貳、具體措施", "參、組織領導"]
