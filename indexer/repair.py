@@ -212,27 +212,36 @@ def join_lines(paragraph: str, dehyphenate: bool = False) -> str:
     if _is_table(paragraph):
         return paragraph
     lines = paragraph.split("\n")
-    widest = max(_display_width(line.strip()) for line in lines)
+    widest = 0  # the widest line's display width, measured when first needed
     out = [lines[0]]
     for prev, line in zip(lines, lines[1:]):
         # each line is judged on its own: judged by what was joined so far, every short line
         # after one long one was joined too (a byline, a dateline, table cells: new-user trial)
         prev = prev.strip()
-        if (line.strip() and len(prev) >= LINE_MIN_CHARS and not ends_sentence(prev)
-                and (not is_wide(prev[-1]) or _display_width(prev) >= FULL_LINE_SHARE * widest)
-                and not _starts_block(line.strip()) and not is_part_heading(prev)
-                and not heading_line(prev)
-                and not MARKDOWN_DEFINITION.match(prev)
-                and not MARKDOWN_DEFINITION.match(line.strip())):
+        joins = (line.strip() and len(prev) >= LINE_MIN_CHARS and not ends_sentence(prev)
+                 and not _starts_block(line.strip()) and not is_part_heading(prev)
+                 and not heading_line(prev)
+                 and not MARKDOWN_DEFINITION.match(prev)
+                 and not MARKDOWN_DEFINITION.match(line.strip()))
+        if joins and is_wide(prev[-1]):
+            widest = widest or max(_display_width(text.strip()) for text in lines)
+            joins = _display_width(prev) >= FULL_LINE_SHARE * widest
+        if joins:
             out[-1] = _glue(out[-1], line, dehyphenate)
         else:
             out.append(line)
     return "\n".join(out)
 
 
+_WIDE_CHARS = re.compile("[\u1100-\u115f\u2e80-\u303e\u3041-\ua4cf\uac00-\ud7a3\uf900-\ufaff"
+                         "\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\U00020000-\U0003fffd]")
+"""The East Asian wide and full-width blocks (Unicode's EastAsianWidth.txt, W and F), for
+counting them at C speed."""
+
+
 def _display_width(text: str) -> int:
     """Columns ``text`` takes: 2 for a wide (CJK) character, 1 for any other."""
-    return sum(2 if is_wide(ch) else 1 for ch in text)
+    return len(text) + len(_WIDE_CHARS.findall(text))
 
 
 def repair_paragraphs(paragraphs: list[str], dehyphenate: bool = False) \
