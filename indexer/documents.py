@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from .markup import (
-    Heading, markdown_headings, strip_emphasis, strip_front_matter, strip_html_comments,
-    strip_links_and_tables,
+    Heading, markdown_headings, strip_emphasis, strip_html_comments, strip_links_and_tables,
 )
 from .formats import MARKDOWN_SUFFIXES, extract
 from .failures import english
@@ -88,8 +87,6 @@ def read_document(source: SourceFile) -> Document:
                                     limit=f"{MAX_DOCUMENT_CHARS:,}"))
     text = unify_radicals(extracted.text)  # before repair: 第⼆部分 must read as a heading
     markdown = source.rel_path.lower().endswith(MARKDOWN_SUFFIXES)
-    if markdown:  # before repair, which would join its lines
-        text = strip_front_matter(text)
     # only typesetting hyphenates words at a line's end
     text = repair(text, dehyphenate=extracted.encoding == "pdf") if extracted.paged else text
     text = strip_emphasis(text)

@@ -360,11 +360,18 @@ def _page_number_lines(pages: list[list[str]]) -> set[tuple[int, int]]:
     return {(p, i) for p, i, o in found if o == offset} if n >= 2 else set()
 
 
-def _edge_key(line: str) -> str:
-    """A line with a number, or a page counter ``2/3``, at either end masked: "公安研究 3" and
-    "公安研究 4" are one header, and so are the footers Chromium prints by default,
-    ``file:///…/report.html 1/3`` and ``… 2/3`` (new-user trial)."""
-    return re.sub(r"^\d+(?:\s*[/／]\s*\d+)?|\d+(?:\s*[/／]\s*\d+)?$", "#", line)
+_PAGE_COUNTER = re.compile(r"(?<!\S)(\d+)\s*[/／]\s*(\d+)$")
+
+
+def _edge_key(line: str, pages: int) -> str:
+    """A line with a number at either end masked, and a page counter ``n/pages`` at its end:
+    "公安研究 3" and "公安研究 4" are one header, and so are the footers Chromium prints by
+    default, ``file:///…/report.html 1/3`` and ``… 2/3`` (new-user trial). Only a counter of
+    the PDF's own page count: dates ``2024/05/06`` at page tops are text (breaker)."""
+    counter = _PAGE_COUNTER.search(line)
+    if counter and int(counter.group(2)) == pages and 1 <= int(counter.group(1)) <= pages:
+        line = line[:counter.start()] + "#"
+    return re.sub(r"^\d+|\d+$", "#", line)
 
 
 _PDF_GLYPHS = {**RADICAL_IDEOGRAPHS, **{cp: unicodedata.normalize("NFKC", chr(cp))
@@ -383,7 +390,7 @@ def _running_lines(pages: list[list[str]]) -> set[str]:
         return set()
     counts: Counter[str] = Counter()
     for lines in pages:
-        counts.update({_edge_key(ln) for ln in lines[:2] + lines[-2:]})
+        counts.update({_edge_key(ln, len(pages)) for ln in lines[:2] + lines[-2:]})
     return {key for key, n in counts.items() if n >= max(3, len(pages) / 2) and key != "#"}
 
 
@@ -427,7 +434,8 @@ def pdf_to_text(data: bytes) -> str:
     for p, lines in enumerate(pages):
         edges = set(lines[:2] + lines[-2:])
         kept = [ln for i, ln in enumerate(lines)
-                if not (ln in edges and _edge_key(ln) in running) and (p, i) not in numbers]
+                if not (ln in edges and _edge_key(ln, len(pages)) in running)
+                and (p, i) not in numbers]
         if kept:
             out.append("\n\n".join(join_lines("\n".join(kept), dehyphenate=True).split("\n")))
     return "\n\n".join(out)

@@ -40,19 +40,6 @@ def strip_emphasis(text: str) -> str:
     return _EMPHASIS.sub(r"\1", text)
 
 
-_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?:[A-Za-z0-9_-]+[ \t]*:.*\n)(?:.*\n){0,200}?(?:---|\.\.\.)[ \t]*(?:\n|\Z)")
-"""YAML front matter: ``---`` on the first line, a ``key:`` line, and ``---`` (or ``...``)
-within 200 lines more."""
-
-
-def strip_front_matter(text: str) -> str:
-    """``text`` without its YAML front matter (the metadata note tools and site generators
-    put at a Markdown file's top: ``tags: [调研]``, ``created: …``), which a reader shows as
-    properties, not text: it made a section of its own named like the document, and the
-    first match of its tags was there (new-user trial)."""
-    return _FRONT_MATTER.sub("", text, count=1)
-
-
 def strip_html_comments(text: str) -> str:
     """Remove ``<!-- … -->`` (possibly over several lines) outside code fences, as CommonMark
     ends such an HTML block at ``-->`` (an unclosed one runs to the end). Lines keep their
@@ -96,7 +83,7 @@ _DEFINITION = re.compile(r"^ {0,3}\[(?!\^)([^\[\]\n]+)\]:\s*<?[!-~]+>?(?:\s+(?:\
 address of printable ASCII (a footnote ``[^1]: …`` or ``[注1]: 本条款…`` is text: breaker);
 the label is group 1."""
 _AUTOLINK = re.compile(r"<((?:https?|ftp)://[^\s<>]+|mailto:[^\s<>]+)>")
-_CODE_SPAN = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)")
+_CODE_SPAN = re.compile(r"(?<![\\`])(`+)(?!`).*?(?<!`)\1(?!`)")
 _TABLE_DELIMITER = re.compile(r"^\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*$")
 
 
@@ -133,11 +120,11 @@ def _outside_code(line: str, change) -> str:
     return "".join(out)
 
 
-def _links_as_text(line: str, labels: set[str]) -> str:
+def _links_as_text(line: str, labels: set[str], notes: frozenset[str]) -> str:
     """``line`` with its links and images as their text, outside code spans (reference
     links whose label is in ``labels``); a link around an image (a badge,
     ``[![构建](b.svg)](https://ci…)``) as the image's text."""
-    return _outside_code(line, lambda text: _unlinked(text, labels))
+    return _outside_code(line, lambda text: _unlinked(text, labels, notes))
 
 
 _ESCAPE = re.compile(r"\\([!-\"$-/:-@\[-`{-~])")
@@ -216,7 +203,7 @@ _MARKUP_CHARS = re.compile(r"[\[<*_&\\]")
 """What every construct :func:`_unlinked` reads starts with."""
 
 
-def _unlinked(text: str, labels: set[str]) -> str:
+def _unlinked(text: str, labels: set[str], notes: frozenset[str]) -> str:
     """``text`` (no code span in it) as a reader shows it: links and images as their text,
     inline HTML tags removed (``<br>`` a space), entities as their characters and emphasis
     markers removed."""
@@ -226,7 +213,9 @@ def _unlinked(text: str, labels: set[str]) -> str:
     def reference(m: re.Match) -> str:
         return m.group(1) if _label(m.group(2) or m.group(1)) in labels else m.group(0)
 
-    text = _FOOTNOTE_REFERENCE.sub("", _WIKI_LINK.sub(lambda m: m.group(2) or m.group(1), text))
+    text = _WIKI_LINK.sub(lambda m: m.group(2) or m.group(1), text)
+    if notes:
+        text = _FOOTNOTE_REFERENCE.sub(lambda m: "" if m.group(1) in notes else m.group(0), text)
     for _ in range(3):  # a badge is a link around an image: inside first
         plain = _LINK.sub(r"\1", text)
         plain = _REFERENCE.sub(reference, plain) if labels else plain
@@ -252,10 +241,12 @@ def _inline(text: str) -> str:
 _WIKI_LINK = re.compile(r"\[\[([^\[\]|\n]+)(?:\|([^\[\]\n]+))?\]\]")
 """A wiki link (Obsidian, and other note tools), ``[[页面]]`` or ``[[页面|显示的字]]``: shown as
 its text (new-user trial: the brackets were indexed)."""
-_FOOTNOTE_REFERENCE = re.compile(r"(?<!\\)\[\^[^\]\s]+\](?!:)")
-"""A footnote reference, ``政务服务[^1]。``: a reader shows a small number, not text; the note
-itself is read where its definition stands (:data:`_FOOTNOTE_DEFINITION`)."""
-_FOOTNOTE_DEFINITION = re.compile(r"^ {0,3}\[\^[^\]\s]+\]:[ \t]*")
+_FOOTNOTE_REFERENCE = re.compile(r"(?<!\\)\[\^([^\]\[\s]+)\](?!:)")
+"""A footnote reference, ``政务服务[^1]。``: a reader shows a small number, not text, when the
+document defines the note (:data:`_FOOTNOTE_DEFINITION`, read where it stands); otherwise, as
+a regular expression's ``[^，。]`` or ``[^注意]``, it is text (breaker). The label holds no
+bracket, so a line of ``[^a[^a…`` is read in linear time."""
+_FOOTNOTE_DEFINITION = re.compile(r"^ {0,3}\[\^([^\]\[\s]+)\]:[ \t]*")
 _QUOTE = re.compile(r"^(?: {0,3}> ?)+(?:\[![A-Za-z-]+\][+-]?[ \t]*)?")
 """A block quote's ``>`` markers, and the ``[!note]`` of a callout (Obsidian, GitHub), which
 a reader shows as a box, not as text (new-user trial)."""
@@ -270,6 +261,7 @@ def strip_links_and_tables(text: str) -> str:
     after it up to a line without ``|`` (GitHub Flavored Markdown's table extension)."""
     lines = text.split("\n")
     labels = {_label(m.group(1)) for m in map(_DEFINITION.match, lines) if m}
+    notes = frozenset(m.group(1) for m in map(_FOOTNOTE_DEFINITION.match, lines) if m)
     out: list[str] = []
     fenced = in_table = False
     for i, line in enumerate(lines):
@@ -280,7 +272,7 @@ def strip_links_and_tables(text: str) -> str:
             continue
         if in_table and "|" in line:
             if not _TABLE_DELIMITER.match(line):
-                out.append(_row(line, labels))
+                out.append(_row(line, labels, notes))
             continue
         if _DEFINITION.match(line):
             continue
@@ -288,14 +280,17 @@ def strip_links_and_tables(text: str) -> str:
         following = lines[i + 1] if i + 1 < len(lines) else ""
         in_table = "|" in line and bool(_TABLE_DELIMITER.match(following)) \
             and len(_cells(line)) == len(_cells(following))
-        out.append(_row(line, labels) if in_table else _links_as_text(line, labels))
+        read = _row(line, labels, notes) if in_table else _links_as_text(line, labels, notes)
+        if _HEADING.match(read) and not _HEADING.match(line):
+            read = "\\" + read  # a code span's or an escape's "#": text, not a heading (breaker)
+        out.append(read)
     return "\n".join(out)
 
 
-def _row(line: str, labels: set[str]) -> str:
+def _row(line: str, labels: set[str], notes: frozenset[str]) -> str:
     """A table row as its cells' text, separated by spaces: split first (GFM splits at every
     unescaped ``|``, in a link's text too), then each cell read as a line is."""
-    return " ".join(c for c in (_links_as_text(cell, labels) for cell in _cells(line)) if c)
+    return " ".join(c for c in (_links_as_text(cell, labels, notes) for cell in _cells(line)) if c)
 
 
 def markdown_headings(text: str, escapes: bool = False) -> tuple[str, tuple[Heading, ...]]:

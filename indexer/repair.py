@@ -224,7 +224,10 @@ def join_lines(paragraph: str, dehyphenate: bool = False) -> str:
                  and not MARKDOWN_DEFINITION.match(prev)
                  and not MARKDOWN_DEFINITION.match(line.strip()))
         if joins and is_wide(prev[-1]):
-            widest = widest or max(_display_width(text.strip()) for text in lines)
+            # among the lines that end in a CJK character: a long address overflowing the
+            # margin is no measure of it (a heading's first line fell short of one: breaker)
+            widest = widest or max(_display_width(text) for text in map(str.strip, lines)
+                                   if text and is_wide(text[-1]))
             joins = _display_width(prev) >= FULL_LINE_SHARE * widest
         if joins:
             out[-1] = _glue(out[-1], line, dehyphenate)

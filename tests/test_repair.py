@@ -134,3 +134,11 @@ def test_a_hyphen_at_a_line_end_inside_a_web_address_stays():
     assert "https://www.example-miit.cn" in joined and "policy@example-mail.cn" in joined
     assert join_lines("This talks about infor-\nmation retrieval.", dehyphenate=True) == \
         "This talks about information retrieval."
+
+
+def test_a_long_address_is_no_measure_of_a_paragraphs_margin():
+    """A URL overflowing the margin was the paragraph's widest line, so a heading's first line
+    fell short of it and its title was cut mid-word (breaker)."""
+    text = ("一、全面贯彻新时代公安机关的使命任务，努力在维护政治安全、社\n会稳定上展现新担当。详见网址"
+            "https://www.mps.gov.cn/n2254314/n6409334/c8339845/content.html\n，并及时报送情况。")
+    assert join_lines(text).startswith("一、全面贯彻新时代公安机关的使命任务，努力在维护政治安全、社会稳定上")
