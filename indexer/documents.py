@@ -88,7 +88,8 @@ def read_document(source: SourceFile) -> Document:
     text = unify_radicals(extracted.text)  # before repair: 第⼆部分 must read as a heading
     markdown = source.rel_path.lower().endswith(MARKDOWN_SUFFIXES)
     # only typesetting hyphenates words at a line's end
-    text = repair(text, dehyphenate=extracted.encoding == "pdf") if extracted.paged else text
+    text = repair(text, dehyphenate=extracted.encoding == "pdf", markdown=markdown) \
+        if extracted.paged else text
     text = strip_emphasis(text)
     if markdown:
         text = strip_links_and_tables(strip_html_comments(text))

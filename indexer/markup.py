@@ -21,6 +21,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from .repair import indented_code
+
 _EMPHASIS = re.compile(r"\*\*((?:(?!\n\n)[^*])+?)\*\*")
 _HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$")
 _FENCE = re.compile(r"^(```|~~~)")
@@ -252,6 +254,19 @@ _QUOTE = re.compile(r"^(?: {0,3}> ?)+(?:\[![A-Za-z-]+\][+-]?[ \t]*)?")
 a reader shows as a box, not as text (new-user trial)."""
 
 
+def _code_lines(lines: list[str]) -> set[int]:
+    """Numbers of the lines in blocks of indented code (:func:`indexer.repair.indented_code`,
+    blocks being runs of lines between blank ones): shown as written, so read as written."""
+    code: set[int] = set()
+    start = 0
+    for i in range(len(lines) + 1):
+        if i == len(lines) or not lines[i].strip():
+            if i > start and indented_code("\n".join(lines[start:i])):
+                code.update(range(start, i))
+            start = i + 1
+    return code
+
+
 def strip_links_and_tables(text: str) -> str:
     """Markdown links and images as their text (``[查看原文](https://…)`` → ``查看原文``,
     reference-style ones too, their definition lines removed, an autolink ``<https://…>`` as
@@ -262,12 +277,13 @@ def strip_links_and_tables(text: str) -> str:
     lines = text.split("\n")
     labels = {_label(m.group(1)) for m in map(_DEFINITION.match, lines) if m}
     notes = frozenset(m.group(1) for m in map(_FOOTNOTE_DEFINITION.match, lines) if m)
+    code = _code_lines(lines)
     out: list[str] = []
     fenced = in_table = False
     for i, line in enumerate(lines):
         if _FENCE.match(line.strip()):
             fenced = not fenced
-        if fenced:
+        if fenced or i in code:
             out.append(line)
             continue
         if in_table and "|" in line:
@@ -309,13 +325,15 @@ def markdown_headings(text: str, escapes: bool = False) -> tuple[str, tuple[Head
     out: list[str] = []
     headings: list[Heading] = []
     pos, fenced = 0, False
-    for line in text.split("\n"):
+    lines = text.split("\n")
+    code = _code_lines(lines) if escapes else set()
+    for i, line in enumerate(lines):
         if _FENCE.match(line.strip()):
             fenced = not fenced
         m = None if fenced else _HEADING.match(line)
         if m:
             line = m.group(2).strip()
-        if escapes and not fenced:
+        if escapes and not fenced and i not in code:
             line = line.replace("\\#", "#")  # see _ESCAPE
         if m:
             headings.append(Heading(pos, pos + len(line), len(m.group(1))))

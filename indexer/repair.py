@@ -287,9 +287,30 @@ def unify_radicals(text: str) -> str:
     return text.translate(RADICAL_IDEOGRAPHS)
 
 
-def repair(text: str, dehyphenate: bool = False) -> str:
+def repair(text: str, dehyphenate: bool = False, markdown: bool = False) -> str:
     """Return ``text`` with wrapped lines and page-break splits joined, paragraphs separated by
     one blank line; ``dehyphenate`` for a typeset text's (PDF) soft hyphens (see
-    :func:`join_lines`)."""
-    paragraphs = [join_lines(p, dehyphenate) for p in split_paragraphs(text)]
-    return "\n\n".join(repair_paragraphs(paragraphs, dehyphenate)[0])
+    :func:`join_lines`); ``markdown``: a paragraph of indented code (:func:`indented_code`)
+    is kept as written, indentation included, and joined to nothing, so that the Markdown
+    reader still sees it as code (breaker: ``price*qty*rate`` lost its stars)."""
+    if not markdown:
+        paragraphs = [join_lines(p, dehyphenate) for p in split_paragraphs(text)]
+        return "\n\n".join(repair_paragraphs(paragraphs, dehyphenate)[0])
+    out: list[str] = []
+    prose: list[str] = []
+    for paragraph in re.split(r"\n[ \t\u3000]*\n", text):
+        if not indented_code(paragraph):
+            prose.extend(split_paragraphs(paragraph))
+            continue
+        out.extend(repair_paragraphs([join_lines(q, dehyphenate) for q in prose], dehyphenate)[0])
+        prose = []
+        out.append(paragraph.rstrip())
+    out.extend(repair_paragraphs([join_lines(q, dehyphenate) for q in prose], dehyphenate)[0])
+    return "\n\n".join(out)
+
+
+def indented_code(paragraph: str) -> bool:
+    """Whether ``paragraph`` (a Markdown block between blank lines) is CommonMark indented
+    code: every line four spaces or a tab in."""
+    lines = [line for line in paragraph.split("\n") if line.strip()]
+    return bool(lines) and all(line.startswith(("    ", "\t")) for line in lines)

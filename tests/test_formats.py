@@ -691,6 +691,17 @@ def test_markdown_notes_read_as_a_note_tool_shows_them():
     assert [d.text[h.start_char:h.end_char] for h in d.headings] == ["县域医共体调研日志"]
 
 
+def test_markdown_indented_code_is_read_as_written():
+    """A block indented four spaces is code, shown as written, but the page-break repair
+    stripped its indentation and joined it to the next paragraph, and the inline reading then
+    took ``price*qty*rate``'s stars, its tags, entities and escapes (breaker)."""
+    raw = ("# 示例代码\n\n下面是一段缩进代码：\n\n    total = price*qty*rate  # <b>计算</b> &amp; _tmp_ \\[x\\]\n"
+           "    \\# 注释\n\n正文继续 *强调*，\\[注\\]。\n")
+    d = doc("code.md", raw.encode())
+    assert "\n\n    total = price*qty*rate  # <b>计算</b> &amp; _tmp_ \\[x\\]\n    \\# 注释\n\n正文继续 强调，[注]。" in d.text
+    assert [d.text[h.start_char:h.end_char] for h in d.headings] == ["示例代码"]
+
+
 def test_a_chinese_utf8_file_with_a_few_bad_bytes_is_read_with_replacement_characters():
     """A UTF-8 file with one stray byte, or its last character cut, was refused whole ("cannot
     tell its encoding"), and a 28 KB news item vanished from search (breaker): it is read with
