@@ -270,7 +270,8 @@ def _code_lines(lines: list[str]) -> set[int]:
 def strip_links_and_tables(text: str) -> str:
     """Markdown links and images as their text (``[查看原文](https://…)`` → ``查看原文``,
     reference-style ones too, their definition lines removed, an autolink ``<https://…>`` as
-    its address; code spans as written), and tables as their rows' cells (a row a line,
+    its address; other inline markup read, code spans as their text, see :func:`_unlinked`;
+    indented code and fences as written), and tables as their rows' cells (a row a line,
     cells separated by a space; the ``|---|`` delimiter row removed), outside code fences. A
     table is a row holding ``|`` followed by a delimiter row of as many cells, and the rows
     after it up to a line without ``|`` (GitHub Flavored Markdown's table extension)."""
@@ -326,7 +327,7 @@ def markdown_headings(text: str, escapes: bool = False) -> tuple[str, tuple[Head
     headings: list[Heading] = []
     pos, fenced = 0, False
     lines = text.split("\n")
-    code = _code_lines(lines) if escapes else set()
+    code = _code_lines(lines) if escapes and "\\#" in text else set()
     for i, line in enumerate(lines):
         if _FENCE.match(line.strip()):
             fenced = not fenced

@@ -105,9 +105,12 @@ class Join:
     after: str
 
 
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t\u3000]*\n")
+
+
 def split_paragraphs(text: str) -> list[str]:
     """Split text at blank lines; strip each paragraph; drop empty ones."""
-    return [p.strip() for p in re.split(r"\n[ \t\u3000]*\n", text) if p.strip()]
+    return [p.strip() for p in _PARAGRAPH_BREAK.split(text) if p.strip()]
 
 
 def ends_sentence(paragraph: str) -> bool:
@@ -293,19 +296,20 @@ def repair(text: str, dehyphenate: bool = False, markdown: bool = False) -> str:
     :func:`join_lines`); ``markdown``: a paragraph of indented code (:func:`indented_code`)
     is kept as written, indentation included, and joined to nothing, so that the Markdown
     reader still sees it as code (breaker: ``price*qty*rate`` lost its stars)."""
-    if not markdown:
-        paragraphs = [join_lines(p, dehyphenate) for p in split_paragraphs(text)]
-        return "\n\n".join(repair_paragraphs(paragraphs, dehyphenate)[0])
     out: list[str] = []
-    prose: list[str] = []
-    for paragraph in re.split(r"\n[ \t\u3000]*\n", text):
-        if not indented_code(paragraph):
-            prose.extend(split_paragraphs(paragraph))
-            continue
+    prose: list[str] = []  # stripped paragraphs not yet repaired
+
+    def repaired() -> None:
         out.extend(repair_paragraphs([join_lines(q, dehyphenate) for q in prose], dehyphenate)[0])
-        prose = []
-        out.append(paragraph.rstrip())
-    out.extend(repair_paragraphs([join_lines(q, dehyphenate) for q in prose], dehyphenate)[0])
+        prose.clear()
+
+    for paragraph in _PARAGRAPH_BREAK.split(text):
+        if markdown and indented_code(paragraph):
+            repaired()
+            out.append(paragraph.rstrip())
+        elif paragraph.strip():
+            prose.append(paragraph.strip())
+    repaired()
     return "\n\n".join(out)
 
 
