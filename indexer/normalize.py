@@ -3,7 +3,9 @@
 ``normalize(text)`` is a pure function ``str -> NormalizedText``. It:
 
 1. applies Unicode NFKC per *cluster* (a character plus the marks that may compose with it),
-   so full-width forms fold to ASCII (``２０２２`` → ``2022``, ``，`` → ``,``, ``Ｗｉｆｉ`` → ``Wifi``);
+   so full-width forms fold to ASCII (``２０２２`` → ``2022``, ``，`` → ``,``, ``Ｗｉｆｉ`` → ``Wifi``),
+   except to numbers and symbols that NFKC spells out in other characters (``Ⅲ``, ``①``, ``…``,
+   ``㎡`` stay as written: :func:`compatibility_fold`);
 2. case-folds (``str.casefold``): ``iPhone`` and ``IPHONE`` are one word;
 3. folds Traditional characters to Simplified, character by character, with OpenCC's ``t2s``
    table (``國際論壇`` → ``国际论坛``), and punctuation variants to one form (``“”`` → ``"``,
@@ -30,12 +32,13 @@ from functools import lru_cache
 
 import numpy as np
 
-NORMALIZATION_VERSION = 5
+NORMALIZATION_VERSION = 6
 """Bump on any change to :func:`normalize`: indexes built with another version are rebuilt.
 3: a mark composes with its character across characters that vanish (``e``, soft hyphen,
 ``◌́`` gives ``é``, as ``normalized`` of its own output does); 4: white space next to
 punctuation insignificant, variation selectors dropped, radical look-alikes folded; 5: ― = —
-and 〜 = ～."""
+and 〜 = ～; 6: numbers and symbols that NFKC spells out in other characters kept as written
+(:func:`compatibility_fold`)."""
 
 
 class NormalizedText:
@@ -191,11 +194,47 @@ def _fold_table() -> dict[str, str]:
     return _folds
 
 
+SAME_TEXT_FORMS = frozenset(("<wide>", "<narrow>", "<noBreak>", "<font>", "<small>",
+                             "<vertical>", "<initial>", "<medial>", "<final>", "<isolated>",
+                             "<super>", "<sub>"))
+"""Unicode compatibility decompositions (UnicodeData.txt's tags, Unicode Standard Annex #44)
+that write the same text in another form, and that :func:`compatibility_fold` applies: width
+(``２０２２``, ``Ｗｉｆｉ``, ``（``), no-break spaces, letters in a font, small, vertical and
+contextual forms, and superscripts and subscripts (``CO₂`` = ``CO2``, ``m²`` = ``m2``)."""
+
+
+def _same_text(ch: str) -> bool:
+    """Whether NFKC's compatibility mapping of ``ch`` is the same text in another form. Besides
+    :data:`SAME_TEXT_FORMS`, a plain ``<compat>`` mapping counts for a letter (ligatures ``ﬁ``,
+    ``ĳ``), white space (en and em spaces) and the CJK radicals (``⼆`` is 二, as PDF text gives
+    it), not for the numbers and symbols that NFKC spells out in other characters: ``Ⅲ`` as
+    ``III``, which holds ``I``, so ``Ⅰ级`` found ``Ⅲ级``; ``①`` as ``1``, so ``①`` found every
+    ``1``; ``……`` as six dots, which held ``…`` four times; ``㎡`` as ``m2`` (new-user trial)."""
+    decomposition = unicodedata.decomposition(ch)
+    if not decomposition.startswith("<"):
+        return True  # canonical or none: NFKC changes only what NFC would
+    tag = decomposition.split(" ", 1)[0]
+    if tag in SAME_TEXT_FORMS:
+        return True
+    return tag == "<compat>" and (unicodedata.category(ch)[0] in "LZ"
+                                  or 0x2E80 <= ord(ch) <= 0x2FDF)
+
+
+def compatibility_fold(text: str) -> str:
+    """``text`` under NFKC, except that a character whose compatibility mapping is not the same
+    text (:func:`_same_text`) keeps its own form: NFC of the text with each other character
+    replaced by its NFKC form (so ``ｶﾞ`` still composes to ガ)."""
+    if text.isascii():
+        return text
+    return unicodedata.normalize("NFC", "".join(
+        unicodedata.normalize("NFKC", ch) if _same_text(ch) else ch for ch in text))
+
+
 def _fold(cluster: str) -> str:
-    folded = unicodedata.normalize("NFKC", cluster).casefold()
-    # casefold can leave a non-NFKC string behind (e.g. "ẞ" → "ss" is fine, but some
-    # expansions need recomposing); a second NFKC makes the function idempotent.
-    folded = unicodedata.normalize("NFKC", folded)
+    folded = compatibility_fold(cluster).casefold()
+    # casefold can leave a string that is not folded (e.g. "ẞ" → "ss" is fine, but some
+    # expansions need recomposing); a second fold makes the function idempotent.
+    folded = compatibility_fold(folded)
     table = _fold_table()
     return "".join(table.get(ch, ch) for ch in folded)
 

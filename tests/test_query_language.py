@@ -842,3 +842,30 @@ def test_synonyms_reach_the_spellings_of_a_word(tmp_path):
         for q in ("了解 OR (知悉 -瞭解)", "了解 -title:瞭解", "计划 -计划"):
             assert not any("不同写法" in n for n in s.parse(q).notes), q
         assert s.search(s.parse("了解 OR (知悉 -瞭解)")).total == 2
+
+
+def test_numbers_and_symbols_are_found_as_written_not_as_nfkc_spells_them(tmp_path):
+    """New-user trial: NFKC spells ``Ⅲ`` as ``III``, so ``Ⅰ级应急响应`` also counted the Ⅱ级 and
+    Ⅲ级 responses; ``①`` was every ``1``, ``㎡`` every ``M2`` (the money supply), and ``…`` was
+    counted four times in ``……``. Such characters match themselves only, while the forms that
+    write the same text still match (full-width ``２０２２``, ``CO₂`` = ``CO2``). Ground truth:
+    occurrences counted the plain way, character by character, over the files' own text in one
+    case (no character in them has another width or script to fold)."""
+    files = {
+        "a.txt": "启动Ⅲ级应急响应。\n\n一、响应\n\n本地启动Ⅱ级应急响应，①组织人员1名；面积12㎡。\n",
+        "b.txt": "启动Ⅰ级应急响应……\n\n一、货币\n\nM2增长1.5%，人均12 m2，CO₂排放下降…\n",
+    }
+    ix = small_index(tmp_path, files)
+
+    def occurrences(needle: str) -> int:  # overlapping ones included, as the service counts
+        return sum(sum(text.casefold().startswith(needle.casefold(), i) for i in range(len(text)))
+                   for text in files.values())
+
+    with indexer.SearchSession(indexer.open_index(ix)) as s:
+        for query in ("Ⅰ级应急响应", "Ⅱ级应急响应", "Ⅰ级", "①", "㎡", "…", "M2", "1"):
+            found = s.concordance(s.parse(f'"{query}"'))
+            assert found.total == occurrences(query), query
+        # the same text in another form still matches
+        assert s.concordance(s.parse("co2")).total == 1
+        assert s.concordance(s.parse("ＣＯ２")).total == 1
+        assert {o.match for o in s.concordance(s.parse('"m2"')).occurrences} == {"M2", "m2"}
