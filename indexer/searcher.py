@@ -37,6 +37,10 @@ MAX_SUGGEST_PROBES = 40
 """At most this many searches are spent on suggestions for one query."""
 MAX_CONCORDANCE = 10_000
 """A concordance lists at most this many occurrences (the total is still counted)."""
+MAX_SORTED = 200_000
+"""A concordance sorted by its left or right context orders at most this many occurrences,
+the first in document order, and lists the first of them in that order: the first 10,000 in
+document order, sorted, dropped the end of a period from a sorted view (new-user trial)."""
 MAX_FACET_VALUES = 20
 """Facet values shown per facet, largest counts first."""
 SEARCH_BUDGET_S = 3.0
@@ -194,6 +198,10 @@ class Concordance:
     truncated: bool
     timed_out: bool = False
     unknown_filters: tuple[str, ...] = ()
+    sorted_among: int = 0
+    """How many occurrences (the first in document order) a list sorted by context was chosen
+    from: all of them (``total``) unless there were more than :data:`MAX_SORTED` to sort, or
+    the time ran out; ``total`` for a list in document order."""
 
 
 @dataclass(frozen=True)
@@ -624,7 +632,9 @@ class SearchSession:
             context: characters of context on each side.
             sort: ``"position"`` (document, section, offset), ``"left"`` (by the left context
                 read backwards from the match, as concordancers do) or ``"right"``.
-            limit: at most this many occurrences are returned (all are counted).
+            limit: at most this many occurrences are returned, the first in ``sort``'s order
+                (all are counted; a sorted list is chosen from the first :data:`MAX_SORTED`
+                in document order, see ``Concordance.sorted_among``).
             budget_s: seconds it may take (None: no limit); see ``Concordance.timed_out``.
             filters: only the sections of one document and/or article, as :meth:`search`'s
                 (an analyst counting a phrase in one province's report).
@@ -634,7 +644,6 @@ class SearchSession:
         if sort not in ("position", "left", "right"):
             raise ValueError(f"sort must be position, left or right, not {sort!r}")
         needles = parsed.needles
-        found: list[tuple[tuple, Occurrence]] = []
         deadline = None if budget_s is None else time.monotonic() + budget_s
         restrict = (filters or Filters()).terms()
         found_matches, interrupted = self._bounded(deadline, matching.match, self._searcher,
@@ -645,7 +654,7 @@ class SearchSession:
         counted = matching.occurrence_counts(matches, needles)
         total = sum(n for _, n in counted)
         unknown = self._unknown(restrict) if not total else ()
-        # the first `limit` occurrences in document order: sections sorted by path and ordinal
+        # sections in document order: sorted by path and ordinal
         keyed = []
         for docnum, n in counted:
             if not n:
@@ -656,35 +665,41 @@ class SearchSession:
             stored = self._searcher.stored_fields(docnum)
             keyed.append(((stored.get("path", ""), stored["ordinal"]), docnum, stored))
         keyed.sort(key=lambda t: t[0])
-        for key, docnum, stored in keyed:
-            if len(found) >= limit:
+        # the first `pool` occurrences in document order, as (section, text, match, number):
+        # a sorted list is chosen from many, so an Occurrence is made only for those listed
+        pool = limit if sort == "position" else max(limit, MAX_SORTED)
+        found: list[tuple] = []
+        for _, docnum, stored in keyed:
+            if len(found) >= pool:
                 break
             if deadline is not None and time.monotonic() > deadline:
                 timed_out = True
                 break
             text = self._text(docnum)
-            _, shared = self._doc_name(docnum, stored["doc_id"])
-            path = self._doc_head(docnum, stored["doc_id"])[1]
             for number, m in enumerate(find_matches(text, needles, None,
                                                     self._normalized(docnum)), 1):
-                if len(found) >= limit:
+                if len(found) >= pool:
                     break
-                occ = Occurrence(
-                    left=text[max(0, m.start_char - context):m.start_char].replace("\n", " "),
-                    match=text[m.start_char:m.end_char],
-                    right=text[m.end_char:m.end_char + context].replace("\n", " "),
-                    section_id=stored["section_id"], doc_id=stored["doc_id"],
-                    breadcrumb=_crumbs(stored), start_char=m.start_char, end_char=m.end_char,
-                    number=number, path=path, shared_title=shared)
-                found.append(((*key, m.start_char), occ))
-        found.sort(key=lambda t: t[0])
-        occurrences = [o for _, o in found]
-        if sort == "left":
-            occurrences.sort(key=lambda o: normalized(o.left)[::-1])
+                found.append((docnum, stored, text, m, number))
+        if sort == "left":  # stable: ties stay in document order
+            found.sort(key=lambda f: normalized(
+                f[2][max(0, f[3].start_char - context):f[3].start_char])[::-1])
         elif sort == "right":
-            occurrences.sort(key=lambda o: normalized(o.right))
+            found.sort(key=lambda f: normalized(
+                f[2][f[3].end_char:f[3].end_char + context]))
+        occurrences = []
+        for docnum, stored, text, m, number in found[:limit]:
+            _, shared = self._doc_name(docnum, stored["doc_id"])
+            occurrences.append(Occurrence(
+                left=text[max(0, m.start_char - context):m.start_char].replace("\n", " "),
+                match=text[m.start_char:m.end_char],
+                right=text[m.end_char:m.end_char + context].replace("\n", " "),
+                section_id=stored["section_id"], doc_id=stored["doc_id"],
+                breadcrumb=_crumbs(stored), start_char=m.start_char, end_char=m.end_char,
+                number=number, path=self._doc_head(docnum, stored["doc_id"])[1],
+                shared_title=shared))
         return Concordance(tuple(occurrences), total, total > len(occurrences), timed_out,
-                           unknown)
+                           unknown, sorted_among=total if sort == "position" else len(found))
 
     def _partial(self, fallback: Fallback, limit: int, deadline: float | None = None,
                  restrict: list[tuple[str, str]] = ()) -> matching.Ranked | None:
