@@ -66,7 +66,12 @@ def _inline(pieces: list[str]) -> str:
 _BLOCK_TAGS = ["p", "div", "li", "ul", "ol", "table", "tr", "td", "th", "section", "article",
                "header", "footer", "nav", "aside", "main", "blockquote", "pre", "dd", "dt", "dl",
                "figure", "figcaption", "address", "hr", "caption", "body"]
-_DROP_TAGS = ["script", "style", "noscript", "template", "svg", "iframe", "object", "head"]
+_DROP_TAGS = ["script", "style", "noscript", "template", "svg", "iframe", "object", "head",
+              "nav"]
+"""Tags whose content is no text of the page: code, the ``<head>``, and navigation, which a
+saved news page repeats (首页 国内 国际 财经 登录 …) and which made every saved page a hit for
+首页 (new-user trial). An element with ``role="navigation"`` (WAI-ARIA's name for the same) is
+dropped too."""
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 
 
@@ -128,8 +133,11 @@ def _page_text(soup) -> tuple[str, bool]:
     from bs4 import CData, NavigableString, Tag
 
     kept_strings = (NavigableString, CData)
-    drop = {"title", *_DROP_TAGS}
+    names = {"title", *_DROP_TAGS}
     blocks = set(_BLOCK_TAGS)
+
+    def kept(tag) -> bool:
+        return tag.name not in names and tag.get("role") != "navigation"
 
     def heading_text(heading) -> tuple[str, bool]:
         """Its kept strings on one line, dropped tags left out, and whether it holds an
@@ -142,7 +150,7 @@ def _page_text(soup) -> tuple[str, bool]:
             if isinstance(node, Tag):
                 if node.name in blocks or node.name in _HEADINGS or node.name == "br":
                     parts.append(" ")
-                if node.name not in drop:
+                if kept(node):
                     holds_h1 = holds_h1 or node.name == "h1"
                     inside.extend(reversed(node.contents))
             elif type(node) in kept_strings:
@@ -166,7 +174,7 @@ def _page_text(soup) -> tuple[str, bool]:
                 out.append(f"\n\n{'#' * _HEADINGS[node.name]} {text}\n\n")
         elif node.name == "br":
             out.append("\n")
-        elif node.name not in drop:
+        elif kept(node):
             if node.name in blocks:
                 out.append("\n\n")
                 stack.append(None)

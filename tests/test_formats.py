@@ -137,6 +137,11 @@ def test_html(tmp_path):
     # an <h1> inside a dropped tag does not count
     ("<title>页题</title><noscript><h1>不算</h1></noscript><ul><li>一</li><li>二</li></ul>",
      "# 页题\n\n一\n\n二"),
+    # a saved news page's navigation is no text of it (new-user trial: every page was a hit
+    # for 首页), by tag or by WAI-ARIA role; its header and footer stay
+    ("<header><nav><a>首页</a> <a>财经</a></nav><div role=navigation>您当前的位置：首页</div>"
+     "<h1>统计局发布</h1></header><p>正文</p><footer>版权所有</footer>",
+     "# 统计局发布\n\n正文\n\n版权所有"),
 ])
 def test_html_headings_blocks_and_dropped_tags(page, text):
     from indexer.formats import html_to_text
