@@ -44,16 +44,26 @@ def strip_emphasis(text: str) -> str:
 
 def strip_html_comments(text: str) -> str:
     """Remove ``<!-- … -->`` (possibly over several lines) outside code fences, as CommonMark
-    ends such an HTML block at ``-->`` (an unclosed one runs to the end). Lines keep their
-    place, so paragraphs stay apart."""
+    ends such an HTML block at ``-->`` (an unclosed one runs to the end). A line left blank
+    parts the paragraphs around it, as the block does, but the blank lines around a comment of
+    its own are one paragraph break: cctv-news' ``<!--repaste.body.begin-->`` lines left an
+    empty paragraph, a tall gap in the document view (new-user trial)."""
     out: list[str] = []
-    fenced = in_comment = False
+    blank_run: list[tuple[str, bool]] = []  # the blank lines just read, and whether each
+    fenced = in_comment = False              # held a comment
+
+    def end_blank_run() -> None:
+        out.extend([""] if any(c for _, c in blank_run) else [b for b, _ in blank_run])
+        blank_run.clear()
+
     for line in text.split("\n"):
         if not in_comment and _FENCE.match(line.strip()):
             fenced = not fenced
         if fenced:
+            end_blank_run()
             out.append(line)
             continue
+        had_comment = in_comment or "<!--" in line
         kept, i = [], 0
         while i < len(line):
             if in_comment:
@@ -68,7 +78,13 @@ def strip_html_comments(text: str) -> str:
                     break
                 kept.append(line[i:j])
                 in_comment, i = True, j + 4
-        out.append("".join(kept))
+        line = "".join(kept)
+        if line.strip():
+            end_blank_run()
+            out.append(line)
+        else:
+            blank_run.append((line, had_comment))
+    end_blank_run()
     return "\n".join(out)
 
 

@@ -533,6 +533,22 @@ def test_markdown_html_comments_are_not_text(tmp_path, text, kept, gone):
     assert "<!-- 照原样 -->" in docs["b.txt"].text  # only Markdown hides comments
 
 
+def test_a_markdown_comment_of_its_own_leaves_no_empty_paragraph(tmp_path):
+    """cctv-news' items open and close with ``<!--repaste.body.begin-->`` lines: with the blank
+    lines around them they left an empty paragraph, a tall gap in the document view (new-user
+    trial). A comment line between two lines still parts them, as CommonMark's HTML block
+    does."""
+    from indexer.documents import read_document
+    from indexer.sources import scan
+
+    (tmp_path / "a.md").write_text(
+        "### 央视快评\n\n<!--repaste.body.begin-->\n\n**央视网消息**：正文。\n\n"
+        "<!--repaste.body.end-->\n\n后记一行\n<!-- 注 -->\n后记二行\n", encoding="utf-8")
+    [source] = scan(tmp_path).files
+    assert read_document(source).text.split("\n\n") == [
+        "央视快评", "央视网消息：正文。", "后记一行", "后记二行"]
+
+
 def test_markdown_links_images_and_tables_are_read_as_their_text():
     """Every cctv-news item ended in ``[查看原文](https://tv.cctv.com/…)`` and a table showed
     as ``| 来信 | 200 |`` ⏎ ``|---|---|`` in snippets (new-user trial): a link or image is read
