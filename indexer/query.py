@@ -25,7 +25,7 @@ from functools import lru_cache
 from typing import Union
 
 from .failures import english
-from .normalize import normalized, spelling_variants
+from .normalize import compatibility_fold, normalized, spelling_variants
 
 MAX_QUERY_CHARS = 1000
 """Longer queries are cut to this many characters (code points); the page says so."""
@@ -51,6 +51,36 @@ _TOO_MANY = "词语过多，"
 _SURROGATE = re.compile("[\ud800-\udfff]")
 QUOTES = frozenset({'"', "\uff02"})
 """The quote characters of a phrase: '"' and its full-width form '＂'."""
+_OPERATOR_CHARACTERS = {"(": "LP", ")": "RP", "|": "OR", "｜": "OR", "（": "LP", "）": "RP"}
+"""Characters that are operators: parentheses and the bar, also in the full-width forms a
+Chinese input method types (new breaker: ``（广东 | 青海） 平安`` found nothing). A full-width
+parenthesis is one only where :func:`_full_width_groups` says so."""
+_GROUPING = re.compile(r"[\s|｜()（）]")
+"""What makes a pair of full-width parentheses a group: white space or an operator inside."""
+
+
+def _full_width_groups(text: str) -> set[int]:
+    """The places of the full-width parentheses ``（`` ``）`` of ``text`` that group, pair by
+    pair: those holding white space or an operator (``（广东 | 青海）``). Chinese text is
+    written with them, so a pasted ``刑法（2020年修正）`` stays text to find, as before;
+    parentheses inside quotes and unpaired ones are text too."""
+    out: set[int] = set()
+    opened: list[int] = []
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch in QUOTES:
+            closing = next((j for j in range(i + 1, len(text)) if text[j] in QUOTES), len(text))
+            i = closing + 1
+            continue
+        if ch == "（":
+            opened.append(i)
+        elif ch == "）" and opened:
+            start = opened.pop()
+            if _GROUPING.search(text, start + 1, i):
+                out.update((start, i))
+        i += 1
+    return out
 _FIELDS = {"title": "title", "doc": "doc", "标题": "title"}
 
 
@@ -274,6 +304,11 @@ def _lex(text: str, notes: list[str]) -> list[_Tok]:
     toks: list[_Tok] = []
     i, n = 0, len(text)
     pending_field: str | None = None
+    groups = _full_width_groups(text) if "（" in text else set()
+
+    def operator_at(k: int) -> bool:
+        return text[k] in "()|｜" or k in groups
+
     while i < n:
         ch = text[i]
         if ch.isspace():
@@ -296,16 +331,17 @@ def _lex(text: str, notes: list[str]) -> list[_Tok]:
             pending_field = None
             i = j + 1
             continue
-        if ch in "()|":
-            toks.append(_Tok({"(": "LP", ")": "RP", "|": "OR"}[ch]))
+        if operator_at(i):
+            toks.append(_Tok(_OPERATOR_CHARACTERS[ch]))
             i += 1
             continue
-        if ch == "-" and i + 1 < n and (text[i + 1] == "(" or text[i + 1] in QUOTES):
+        if ch in "-－" and i + 1 < n and (text[i + 1] in "(（" and operator_at(i + 1)
+                                         or text[i + 1] in QUOTES):
             toks.append(_Tok("NEG", "-"))  # -( … ) and -"…"
             i += 1
             continue
         j = i
-        while j < n and not text[j].isspace() and text[j] not in "()|" and text[j] not in QUOTES:
+        while j < n and not text[j].isspace() and not operator_at(j) and text[j] not in QUOTES:
             j += 1
         word = text[i:j]
         i = j
@@ -316,10 +352,10 @@ def _lex(text: str, notes: list[str]) -> list[_Tok]:
             if note not in notes:
                 notes.append(note)
             continue
-        if word in OPERATOR_WORDS:
-            toks.append(_Tok(word, word))
+        if compatibility_fold(word) in OPERATOR_WORDS:  # ＯＲ, as a full-width input types it
+            toks.append(_Tok(compatibility_fold(word), compatibility_fold(word)))
             continue
-        if word.startswith("-") and len(word) > 1:
+        if word.startswith(("-", "－")) and len(word) > 1:
             toks.append(_Tok("NEG", "-"))
             word = word[1:]
         m = re.match(r"^(title|doc|标题)[:：](.*)$", word, re.I)

@@ -869,3 +869,34 @@ def test_numbers_and_symbols_are_found_as_written_not_as_nfkc_spells_them(tmp_pa
         assert s.concordance(s.parse("co2")).total == 1
         assert s.concordance(s.parse("ＣＯ２")).total == 1
         assert {o.match for o in s.concordance(s.parse('"m2"')).occurrences} == {"M2", "m2"}
+
+
+@pytest.mark.parametrize("typed, ascii_form", [
+    ("公安 －广东", "公安 -广东"),
+    ("（广东 | 青海） 平安", "(广东 | 青海) 平安"),
+    ("公安 ｜ 广东", "公安 | 广东"),
+    ("公安 ＯＲ 广东", "公安 OR 广东"),
+    ("－（广东 ｜ 青海） 公安", "-(广东 | 青海) 公安"),
+    ("公安 ＮＯＴ 广东", "公安 NOT 广东"),
+])
+def test_operators_typed_full_width_are_operators(seed_session, seed_sections, typed, ascii_form):
+    """A Chinese input method types －, ｜, （）and ＯＲ: they were searched as text, so
+    ``公安 －广东`` listed partial matches marking the very word to exclude (breaker). They read
+    as their ASCII forms; ground truth for the exclusion from the section texts."""
+    parsed = indexer.parse_query(typed)
+    assert parsed.root == indexer.parse_query(ascii_form).root and not parsed.notes
+    assert seed_session.all_section_ids(parsed) == seed_session.all_section_ids(
+        indexer.parse_query(ascii_form))
+    if typed == "公安 －广东":
+        assert seed_session.all_section_ids(parsed) == \
+            oracle.unquoted(seed_sections, "公安") - oracle.unquoted(seed_sections, "广东") != set()
+
+
+@pytest.mark.parametrize("typed", ["（2021年修订）", "刑法（2020年修正）", '"（广东 青海）"', "（广东 青海"])
+def test_full_width_parentheses_in_text_stay_text(typed):
+    """Chinese text is written with （）: a pasted title stays one term to find as written; only
+    a pair holding a space or an operator groups, and never inside quotes or unpaired."""
+    parsed = indexer.parse_query(typed)
+    words = [c.text for c in parsed.clauses]
+    assert words == ([typed.strip('"')] if " " not in typed or '"' in typed
+                     else typed.split())
