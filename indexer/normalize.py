@@ -32,13 +32,13 @@ from functools import lru_cache
 
 import numpy as np
 
-NORMALIZATION_VERSION = 6
+NORMALIZATION_VERSION = 7
 """Bump on any change to :func:`normalize`: indexes built with another version are rebuilt.
 3: a mark composes with its character across characters that vanish (``e``, soft hyphen,
 ``◌́`` gives ``é``, as ``normalized`` of its own output does); 4: white space next to
 punctuation insignificant, variation selectors dropped, radical look-alikes folded; 5: ― = —
 and 〜 = ～; 6: numbers and symbols that NFKC spells out in other characters kept as written
-(:func:`compatibility_fold`)."""
+(:func:`compatibility_fold`); 7: nor a superscript symbol (``™`` is not ``tm``)."""
 
 
 class NormalizedText:
@@ -214,10 +214,12 @@ def _same_text(ch: str) -> bool:
     if not decomposition.startswith("<"):
         return True  # canonical or none: NFKC changes only what NFC would
     tag = decomposition.split(" ", 1)[0]
+    kind = unicodedata.category(ch)[0]
+    if kind != "L" and len(unicodedata.normalize("NFKC", ch)) > 1:
+        return False  # a symbol spelled out: ™ as TM, ⑴ as (1), … as ...
     if tag in SAME_TEXT_FORMS:
         return True
-    return tag == "<compat>" and (unicodedata.category(ch)[0] in "LZ"
-                                  or 0x2E80 <= ord(ch) <= 0x2FDF)
+    return tag == "<compat>" and (kind in "LZ" or 0x2E80 <= ord(ch) <= 0x2FDF)
 
 
 def compatibility_fold(text: str) -> str:
