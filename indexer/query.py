@@ -53,7 +53,7 @@ QUOTES = frozenset({'"', "\uff02"})
 """The quote characters of a phrase: '"' and its full-width form '＂'."""
 _OPERATOR_CHARACTERS = {"(": "LP", ")": "RP", "|": "OR", "｜": "OR", "（": "LP", "）": "RP"}
 """Characters that are operators: parentheses and the bar, also in the full-width forms a
-Chinese input method types (new breaker: ``（广东 | 青海） 平安`` found nothing). A full-width
+Chinese input method types (breaker: ``（广东 | 青海） 平安`` found nothing). A full-width
 parenthesis is one only where :func:`_full_width_groups` says so."""
 _GROUPING = re.compile(r"[\s|｜()（）]")
 """What makes a pair of full-width parentheses a group: white space or an operator inside."""
@@ -81,6 +81,8 @@ def _full_width_groups(text: str) -> set[int]:
                 out.update((start, i))
         i += 1
     return out
+
+
 _FIELDS = {"title": "title", "doc": "doc", "标题": "title"}
 
 
@@ -352,8 +354,9 @@ def _lex(text: str, notes: list[str]) -> list[_Tok]:
             if note not in notes:
                 notes.append(note)
             continue
-        if compatibility_fold(word) in OPERATOR_WORDS:  # ＯＲ, as a full-width input types it
-            toks.append(_Tok(compatibility_fold(word), compatibility_fold(word)))
+        operator = compatibility_fold(word)  # ＯＲ, as a full-width input types it
+        if operator in OPERATOR_WORDS:
+            toks.append(_Tok(operator, operator))
             continue
         if word.startswith(("-", "－")) and len(word) > 1:
             toks.append(_Tok("NEG", "-"))
