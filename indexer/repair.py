@@ -300,7 +300,10 @@ def repair(text: str, dehyphenate: bool = False, markdown: bool = False) -> str:
     prose: list[str] = []  # stripped paragraphs not yet repaired
 
     def repaired() -> None:
-        out.extend(repair_paragraphs([join_lines(q, dehyphenate) for q in prose], dehyphenate)[0])
+        joined = [join_lines(q, dehyphenate) for q in prose]
+        if not markdown:  # in Markdown, lines without a blank line between are one paragraph
+            joined = [part for q in joined for part in _headed_paragraphs(q)]
+        out.extend(repair_paragraphs(joined, dehyphenate)[0])
         prose.clear()
 
     for paragraph in _PARAGRAPH_BREAK.split(text):
@@ -311,6 +314,22 @@ def repair(text: str, dehyphenate: bool = False, markdown: bool = False) -> str:
             prose.append(paragraph.strip())
     repaired()
     return "\n\n".join(out)
+
+
+def _headed_paragraphs(paragraph: str) -> list[str]:
+    """``paragraph`` (lines joined by :func:`join_lines`) cut before each line that is a
+    heading of its own (:func:`heading_line`, :func:`is_part_heading`): a notice written
+    without blank lines, ``一、提高思想认识`` on a line above its body, was one paragraph,
+    so one section (new-user trial)."""
+    lines = paragraph.split("\n")
+    parts = [[lines[0]]]
+    for line in lines[1:]:
+        stripped = line.strip()
+        if heading_line(stripped) or is_part_heading(stripped):
+            parts.append([line])
+        else:
+            parts[-1].append(line)
+    return ["\n".join(part) for part in parts] if len(parts) > 1 else [paragraph]
 
 
 def indented_code(paragraph: str) -> bool:

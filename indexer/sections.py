@@ -33,7 +33,9 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from .documents import Document
-from .repair import CLOSING_LINE, SECTION_NUMBER, SENTENCE_END, ends_sentence, is_part_heading
+from .repair import (
+    CLAUSE_MARKS, CLOSING_LINE, SECTION_NUMBER, SENTENCE_END, ends_sentence, is_part_heading,
+)
 
 FRONT_TITLE = "编者按"
 INTRO_TITLE = "导语"
@@ -150,8 +152,13 @@ def _front_end(paras: list[str]) -> int:
 
 
 def _doc_title(document: Document, paras: list[str]) -> str:
-    if paras and _short_line(paras[0]) and not SECTION_NUMBER.match(paras[0]):
-        return paras[0].strip()
+    """The first line of the first paragraph when it is a short line, not numbered and not
+    cut at a clause mark (``据新华社报道，`` is no title); else the file name's stem. Its first
+    line, not only a paragraph of one line: a notice saved from Word as plain text has no
+    blank line under its title (new-user trial: titled after its file name)."""
+    first = paras[0].split("\n", 1)[0].strip() if paras else ""
+    if _short_line(first) and not SECTION_NUMBER.match(first) and first[-1] not in CLAUSE_MARKS:
+        return first
     return PurePosixPath(document.path).stem
 
 

@@ -184,3 +184,36 @@ def test_parts_numbered_in_financial_numerals_start_sections():
            "貳、具體措施\n各處室應於每季度末將紙質文件整理歸檔。\n\n參、組織領導\n主要負責人是第一責任人。\n")
     sections = split_sections(read_document(SourceFile("通知.txt", raw.encode("big5"), "0")))
     assert [s.title for s in sections] == ["關於加強檔案管理工作的通知", "壹、總體要求", "貳、具體措施", "參、組織領導"]
+
+
+NOTICE = """浙江省人民政府办公厅关于印发重点工作责任分解的通知
+各市、县（市、区）人民政府，省政府直属各单位：
+　　为贯彻落实省委、省政府决策部署，现将重点工作责任分解印发给你们，请认真贯彻执行。
+一、提高思想认识
+　　各地各部门要充分认识做好重点工作的重要意义，切实增强责任感和紧迫感，确保各项任务落到实处。
+　　主要任务：
+　　一、稳住经济大盘；
+　　二、扩大有效投资。
+二、加强组织领导
+　　各牵头单位要明确分管领导和责任处室，细化工作举措，按时完成任务。
+三、强化督查考核
+　　省政府督查室将定期开展督查，督查结果纳入年度考核。
+"""
+
+
+def test_a_notice_without_blank_lines_has_its_title_and_numbered_sections():
+    """A notice as Word saves it as plain text (GBK, one paragraph a line, no blank lines,
+    indented or not) was one section titled after its file name (new-user trial): a heading
+    on a line of its own (``一、提高思想认识``) starts a section and the first short line is the
+    document's title. Numbered list items that end in a clause mark stay in their section."""
+    for text in (NOTICE, NOTICE.replace("　　", ""), NOTICE.replace("\n", "\r\n")):
+        sections = split_sections(read_document(SourceFile("通知.txt", text.encode("gbk"), "0")))
+        assert [s.title for s in sections] == [
+            "浙江省人民政府办公厅关于印发重点工作责任分解的通知", "一、提高思想认识",
+            "二、加强组织领导", "三、强化督查考核"]
+        assert {s.doc_title for s in sections} == {sections[0].title}
+        assert "稳住经济大盘；" in sections[1].text and "扩大有效投资。" in sections[1].text
+        assert normalized("".join(s.text for s in sections)) == normalized(text)
+    # a first line cut at a clause mark is no title
+    lead = read_document(SourceFile("lead.txt", "据新华社报道，\n今天召开会议。\n".encode(), "0"))
+    assert split_sections(lead)[0].doc_title == "lead"
