@@ -426,6 +426,14 @@ def test_concordance_page_json_and_csv(client, sections):
     odd = client.get("/concordance.csv", query_string={"q": '安全/"../x'})
     assert odd.headers["Content-Disposition"].endswith(
         "filename*=UTF-8''concordance-%E5%AE%89%E5%85%A8_.._x.csv")
+    # a filtered download is named for its filter too (new-user trial: two provinces' CSVs
+    # of one phrase had one name)
+    doc_id = client.get("/docs.json").get_json()["docs"][0]["doc_id"]
+    label = client.get("/concordance.json", query_string={"q": "安全", "doc": doc_id}) \
+        .get_json()["filters"]["label"]
+    filtered = client.get("/concordance.csv", query_string={"q": "安全", "doc": doc_id})
+    assert label and filtered.headers["Content-Disposition"].endswith(
+        "filename*=UTF-8''" + quote(f"concordance-安全-{label[:40].strip()}.csv"))
     spoof = client.get("/concordance.csv", query_string={"q": "安全\u202egnp.exe"})
     assert spoof.headers["Content-Disposition"].endswith(
         "filename*=UTF-8''concordance-%E5%AE%89%E5%85%A8_gnp.exe.csv")

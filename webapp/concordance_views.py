@@ -142,7 +142,8 @@ def concordance_csv():
             base + urls.doc_url(o.doc_id, section_id=o.section_id, match=o.number,
                                 concordance=params))])
     disposition = (f'attachment; filename="concordance.csv"; '
-                   f"filename*=UTF-8''{quote(_download_name(params.q, listed, conc.total))}")
+                   f"filename*=UTF-8''"
+                   f"{quote(_download_name(params.q, listed, conc.total, _filter_name(params)))}")
     return Response("\ufeff" + out.getvalue(), mimetype="text/csv",  # BOM: Excel reads UTF-8
                     headers={"Content-Disposition": disposition})
 
@@ -150,15 +151,30 @@ def concordance_csv():
 _NOT_IN_FILE_NAMES = re.compile(r'[/\\:*?"<>|]')
 
 
-def _download_name(q: str, listed: int, total: int) -> str:
-    """``concordance-<query>.csv`` (``concordance-<query>-前<listed>次-共<total>次.csv`` when it
-    lists fewer than all ``total``), the query's first 40 characters with what a file name
-    cannot hold, control characters and invisible format characters (a right-to-left
-    override would show ``…\u202egnp.exe`` as an ``.exe.png``: breaker) replaced by ``_``:
-    the CSV of each query is saved under a name of its own (new-user trial: every download
-    was concordance.csv). Sent as RFC 6266's ``filename*``, which browsers prefer to the
-    plain ``filename`` beside it."""
-    name = "".join("_" if unicodedata.category(c) in ("Cc", "Cf") else c for c in q[:40])
-    name = re.sub("_+", "_", _NOT_IN_FILE_NAMES.sub("_", name)).strip(" ._")
+def _filter_name(params: ConcordanceParams) -> str:
+    """What the page calls its filter (the document's or article's name), or ""."""
+    if not (params.doc or params.article):
+        return ""
+    return get_session().filter_label(params.doc, params.article) or params.article or params.doc
+
+
+def _file_name_part(text: str) -> str:
+    """``text``'s first 40 characters with what a file name cannot hold, control characters
+    and invisible format characters (a right-to-left override would show ``…\u202egnp.exe``
+    as an ``.exe.png``: breaker) replaced by ``_``."""
+    name = "".join("_" if unicodedata.category(c) in ("Cc", "Cf") else c for c in text[:40])
+    return re.sub("_+", "_", _NOT_IN_FILE_NAMES.sub("_", name)).strip(" ._")
+
+
+def _download_name(q: str, listed: int, total: int, filtered: str = "") -> str:
+    """``concordance-<query>.csv``, with ``-<filter>`` after the query when the page is
+    filtered (two provinces' downloads of one phrase had one name: new-user trial) and
+    ``-前<listed>次-共<total>次`` when it lists fewer than all ``total``; each part as
+    :func:`_file_name_part` makes it: the CSV of each query is saved under a name of its own
+    (new-user trial: every download was concordance.csv). Sent as RFC 6266's ``filename*``,
+    which browsers prefer to the plain ``filename`` beside it."""
+    name = _file_name_part(q) or "query"
+    if filtered and (place := _file_name_part(filtered)):
+        name += f"-{place}"
     cut = f"-前{listed}次-共{total}次" if listed < total else ""
-    return f"concordance-{name or 'query'}{cut}.csv"
+    return f"concordance-{name}{cut}.csv"
