@@ -25,7 +25,7 @@ from functools import lru_cache
 from typing import Union
 
 from .failures import english
-from .normalize import compatibility_fold, normalized, spelling_variants
+from .normalize import normalized, spelling_variants
 
 MAX_QUERY_CHARS = 1000
 """Longer queries are cut to this many characters (code points); the page says so."""
@@ -55,15 +55,19 @@ _OPERATOR_CHARACTERS = {"(": "LP", ")": "RP", "|": "OR", "｜": "OR", "（": "LP
 """Characters that are operators: parentheses and the bar, also in the full-width forms a
 Chinese input method types (breaker: ``（广东 | 青海） 平安`` found nothing). A full-width
 parenthesis is one only where :func:`_full_width_groups` says so."""
+_FULL_WIDTH_CAPITALS = {0xFF21 + k: 0x41 + k for k in range(26)}
+"""Ｏ → O: operator words typed in a full-width input mode (and no other look-alike: 𝐎𝐑)."""
 _GROUPING = re.compile(r"[\s|｜()（）]")
 """What makes a pair of full-width parentheses a group: white space or an operator inside."""
 
 
 def _full_width_groups(text: str) -> set[int]:
     """The places of the full-width parentheses ``（`` ``）`` of ``text`` that group, pair by
-    pair: those holding white space or an operator (``（广东 | 青海）``). Chinese text is
-    written with them, so a pasted ``刑法（2020年修正）`` stays text to find, as before;
-    parentheses inside quotes and unpaired ones are text too."""
+    pair: those holding white space or an operator (``（广东 | 青海）``), and those paired with
+    an ASCII one, as a query typed half in one input mode and half in the other pairs them
+    (``（公安 (法院 | 检察院）)``: breaker). Chinese text is written with them, so a pasted
+    ``刑法（2020年修正）`` stays text to find; parentheses inside quotes and unpaired ones are
+    text too."""
     out: set[int] = set()
     opened: list[int] = []
     i = 0
@@ -73,11 +77,12 @@ def _full_width_groups(text: str) -> set[int]:
             closing = next((j for j in range(i + 1, len(text)) if text[j] in QUOTES), len(text))
             i = closing + 1
             continue
-        if ch == "（":
+        if ch in "(（":
             opened.append(i)
-        elif ch == "）" and opened:
+        elif ch in ")）" and opened:
             start = opened.pop()
-            if _GROUPING.search(text, start + 1, i):
+            if "(" in (text[start], ch) or ")" in (text[start], ch) \
+                    or _GROUPING.search(text, start + 1, i):
                 out.update((start, i))
         i += 1
     return out
@@ -306,7 +311,7 @@ def _lex(text: str, notes: list[str]) -> list[_Tok]:
     toks: list[_Tok] = []
     i, n = 0, len(text)
     pending_field: str | None = None
-    groups = _full_width_groups(text) if "（" in text else set()
+    groups = _full_width_groups(text) if "（" in text or "）" in text else set()
 
     def operator_at(k: int) -> bool:
         return text[k] in "()|｜" or k in groups
@@ -354,11 +359,13 @@ def _lex(text: str, notes: list[str]) -> list[_Tok]:
             if note not in notes:
                 notes.append(note)
             continue
-        operator = compatibility_fold(word)  # ＯＲ, as a full-width input types it
+        operator = word.translate(_FULL_WIDTH_CAPITALS)  # ＯＲ, as a full-width input types it
         if operator in OPERATOR_WORDS:
             toks.append(_Tok(operator, operator))
             continue
-        if word.startswith(("-", "－")) and len(word) > 1:
+        # a full-width minus before a digit is a negative number, as Chinese text writes
+        # them (－5℃), not an exclusion (breaker)
+        if len(word) > 1 and (word[0] == "-" or word[0] == "－" and not word[1].isdigit()):
             toks.append(_Tok("NEG", "-"))
             word = word[1:]
         m = re.match(r"^(title|doc|标题)[:：](.*)$", word, re.I)

@@ -878,6 +878,11 @@ def test_numbers_and_symbols_are_found_as_written_not_as_nfkc_spells_them(tmp_pa
     ("公安 ＯＲ 广东", "公安 OR 广东"),
     ("－（广东 ｜ 青海） 公安", "-(广东 | 青海) 公安"),
     ("公安 ＮＯＴ 广东", "公安 NOT 广东"),
+    # half typed in one input mode, half in the other: each closer pairs with the nearest
+    # opener of either width (breaker: a stray ）was searched for, or （公安 was a word)
+    ("（公安 (广东 | 青海））", "(公安 (广东 | 青海))"),
+    ("（公安 （广东 | 青海)）", "(公安 (广东 | 青海))"),
+    ("(公安 （广东 | 青海))", "(公安 (广东 | 青海))"),
 ])
 def test_operators_typed_full_width_are_operators(seed_session, seed_sections, typed, ascii_form):
     """A Chinese input method types －, ｜, （）and ＯＲ: they were searched as text, so
@@ -892,10 +897,13 @@ def test_operators_typed_full_width_are_operators(seed_session, seed_sections, t
             oracle.unquoted(seed_sections, "公安") - oracle.unquoted(seed_sections, "广东") != set()
 
 
-@pytest.mark.parametrize("typed", ["（2021年修订）", "刑法（2020年修正）", '"（广东 青海）"', "（广东 青海"])
+@pytest.mark.parametrize("typed", ["（2021年修订）", "刑法（2020年修正）", '"（广东 青海）"', "（广东 青海",
+                                   "气温 －5℃", "广东 𝐎𝐑 青海"])
 def test_full_width_parentheses_in_text_stay_text(typed):
     """Chinese text is written with （）: a pasted title stays one term to find as written; only
-    a pair holding a space or an operator groups, and never inside quotes or unpaired."""
+    a pair holding a space or an operator groups, and never inside quotes or unpaired. A
+    full-width minus before a digit is a negative number (－5℃), and only full-width capitals
+    make an operator word, no other look-alike (𝐎𝐑): breaker."""
     parsed = indexer.parse_query(typed)
     words = [c.text for c in parsed.clauses]
     assert words == ([typed.strip('"')] if " " not in typed or '"' in typed
