@@ -32,13 +32,14 @@ from functools import lru_cache
 
 import numpy as np
 
-NORMALIZATION_VERSION = 7
+NORMALIZATION_VERSION = 8
 """Bump on any change to :func:`normalize`: indexes built with another version are rebuilt.
 3: a mark composes with its character across characters that vanish (``e``, soft hyphen,
 ``◌́`` gives ``é``, as ``normalized`` of its own output does); 4: white space next to
 punctuation insignificant, variation selectors dropped, radical look-alikes folded; 5: ― = —
 and 〜 = ～; 6: numbers and symbols that NFKC spells out in other characters kept as written
-(:func:`compatibility_fold`); 7: nor a superscript symbol (``™`` is not ``tm``)."""
+(:func:`compatibility_fold`); 7: nor a superscript symbol (``™`` is not ``tm``); 8: canonically equivalent characters
+judged alike (U+1FFD as ``´``)."""
 
 
 class NormalizedText:
@@ -224,12 +225,15 @@ def _same_text(ch: str) -> bool:
 
 def compatibility_fold(text: str) -> str:
     """``text`` under NFKC, except that a character whose compatibility mapping is not the same
-    text (:func:`_same_text`) keeps its own form: NFC of the text with each other character
-    replaced by its NFKC form (so ``ｶﾞ`` still composes to ガ)."""
+    text (:func:`_same_text`) keeps its own form: NFC of the text's canonical decomposition
+    (NFD) with each other character replaced by its NFKC form (so ``ｶﾞ`` still composes to
+    ガ). Decomposed first, so that canonically equivalent characters are judged alike: Greek
+    oxia U+1FFD is U+00B4 ``´``, which stays as written, and so must it (breaker)."""
     if text.isascii():
         return text
     return unicodedata.normalize("NFC", "".join(
-        unicodedata.normalize("NFKC", ch) if _same_text(ch) else ch for ch in text))
+        unicodedata.normalize("NFKC", ch) if _same_text(ch) else ch
+        for ch in unicodedata.normalize("NFD", text)))
 
 
 def _fold(cluster: str) -> str:

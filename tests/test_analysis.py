@@ -64,6 +64,9 @@ def test_space_by_punctuation_variation_selectors_and_radical_lookalikes_do_not_
     assert unify_radicals("部⻔⻢上⻓期⻑城㬵水") == "部门马上长期長城胶水"
     # a PDF's horizontal bar and wave dash for the dash and tilde typed (new-user trial)
     assert normalized("2024―2026年，Ⅰ〜Ⅲ类") == normalized("2024—2026年，Ⅰ～Ⅲ类")
+    # canonically equivalent characters are one: Greek oxia is the acute accent, which stays
+    # as written, as a symbol NFKC spells out in two characters (breaker)
+    assert normalized("\u1ffd") == normalized("\u00b4") == "\u00b4"
 
 
 def test_a_long_run_of_vanishing_characters_is_looked_through_once(monkeypatch):
