@@ -17,9 +17,9 @@ from functools import lru_cache
 
 from . import matching
 from .deadline import TimeUp, hard_deadline
-from .highlight import Fragment, find_matches, make_snippet, mark, numbered_spans
+from .highlight import Fragment, find_matches, find_matches_located, make_snippet, mark, numbered_spans
 from .indexing import IndexHandle, damaged
-from .normalize import normalized, spelling_variants
+from .normalize import normalize, normalized, spelling_variants
 from .query import (
     QUOTES, Clause, Fallback, ParsedQuery, QueryError, fallback_words, parse_query, query_text,
     relaxed, synonym_map, with_phrase,
@@ -630,8 +630,9 @@ class SearchSession:
         Args:
             parsed: the query.
             context: characters of context on each side.
-            sort: ``"position"`` (document, section, offset), ``"left"`` (by the left context
-                read backwards from the match, as concordancers do) or ``"right"``.
+            sort: ``"position"`` (document, section, offset), ``"left"`` (by the normalized
+                text before the match, ``context`` characters of it read backwards from the
+                match, as concordancers do) or ``"right"`` (the text after it).
             limit: at most this many occurrences are returned, the first in ``sort``'s order
                 (all are counted; a sorted list is chosen from the first :data:`MAX_SORTED`
                 in document order, see ``Concordance.sorted_among``).
@@ -676,19 +677,18 @@ class SearchSession:
                 timed_out = True
                 break
             text = self._text(docnum)
-            for number, m in enumerate(find_matches(text, needles, None,
-                                                    self._normalized(docnum)), 1):
+            norm = self._normalized(docnum) or normalize(text)
+            for number, (m, i, j) in enumerate(find_matches_located(text, needles, norm), 1):
                 if len(found) >= pool:
                     break
-                found.append((docnum, stored, text, m, number))
-        if sort == "left":  # stable: ties stay in document order
-            found.sort(key=lambda f: normalized(
-                f[2][max(0, f[3].start_char - context):f[3].start_char])[::-1])
-        elif sort == "right":
-            found.sort(key=lambda f: normalized(
-                f[2][f[3].end_char:f[3].end_char + context]))
+                # the sort key: the normalized text before the match read backwards, or after
+                key = "" if sort == "position" else norm.text[max(0, i - context):i][::-1] \
+                    if sort == "left" else norm.text[j:j + context]
+                found.append((docnum, stored, text, m, number, key))
+        if sort != "position":
+            found.sort(key=lambda f: f[5])  # stable: ties stay in document order
         occurrences = []
-        for docnum, stored, text, m, number in found[:limit]:
+        for docnum, stored, text, m, number, _ in found[:limit]:
             _, shared = self._doc_name(docnum, stored["doc_id"])
             occurrences.append(Occurrence(
                 left=text[max(0, m.start_char - context):m.start_char].replace("\n", " "),

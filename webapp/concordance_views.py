@@ -24,6 +24,8 @@ from .params import (
 bp = Blueprint("concordance", __name__)
 
 
+CSV_CHUNK_ROWS = 500
+"""Rows of a CSV download sent at a time."""
 MAX_CSV_ROWS = 100_000
 """A CSV download lists at most this many occurrences (a page, :data:`indexer.MAX_CONCORDANCE`):
 the file is what a journalist counts in a spreadsheet, and cutting it at 10,000 lost the last
@@ -130,21 +132,31 @@ def concordance_csv():
     its name (``concordance-的-前100000次-共250000次.csv``)."""
     params, _parsed, conc = _run(MAX_CSV_ROWS)
     base = request.host_url.rstrip("/")
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["left", "match", "right", "breadcrumb", "source", "doc_id", "section_id",
-                     "start_char", "end_char", "url"])
-    listed = len(conc.occurrences)
-    for o in conc.occurrences:
-        writer.writerow([_cell(v) for v in (
-            o.left, o.match, o.right, " › ".join(o.breadcrumb), o.path, o.doc_id, o.section_id,
-            o.start_char, o.end_char,
-            base + urls.doc_url(o.doc_id, section_id=o.section_id, match=o.number,
-                                concordance=params))])
-    disposition = (f'attachment; filename="concordance.csv"; '
-                   f"filename*=UTF-8''"
-                   f"{quote(_download_name(params.q, listed, conc.total, _filter_name(params)))}")
-    return Response("\ufeff" + out.getvalue(), mimetype="text/csv",  # BOM: Excel reads UTF-8
+    links = [base + urls.doc_url(o.doc_id, section_id=o.section_id, match=o.number,
+                                 concordance=params) for o in conc.occurrences]
+
+    def rows():
+        # written a few hundred rows at a time: the whole file of 100,000 rows built as one
+        # string was held three times over (about 150 MB a download: breaker)
+        out = io.StringIO()
+        writer = csv.writer(out)
+        out.write("\ufeff")  # BOM: Excel reads UTF-8
+        writer.writerow(["left", "match", "right", "breadcrumb", "source", "doc_id",
+                         "section_id", "start_char", "end_char", "url"])
+        for k, (o, link) in enumerate(zip(conc.occurrences, links), 1):
+            writer.writerow([_cell(v) for v in (
+                o.left, o.match, o.right, " › ".join(o.breadcrumb), o.path, o.doc_id,
+                o.section_id, o.start_char, o.end_char, link)])
+            if k % CSV_CHUNK_ROWS == 0:
+                yield out.getvalue().encode("utf-8")
+                out.seek(0)
+                out.truncate()
+        yield out.getvalue().encode("utf-8")
+
+    name = _download_name(params.q, len(conc.occurrences), conc.total, _filter_name(params),
+                          conc.timed_out)
+    disposition = f'attachment; filename="concordance.csv"; filename*=UTF-8\'\'{quote(name)}'
+    return Response(rows(), mimetype="text/csv",
                     headers={"Content-Disposition": disposition})
 
 
@@ -166,10 +178,13 @@ def _file_name_part(text: str) -> str:
     return re.sub("_+", "_", _NOT_IN_FILE_NAMES.sub("_", name)).strip(" ._")
 
 
-def _download_name(q: str, listed: int, total: int, filtered: str = "") -> str:
+def _download_name(q: str, listed: int, total: int, filtered: str = "",
+                   timed_out: bool = False) -> str:
     """``concordance-<query>.csv``, with ``-<filter>`` after the query when the page is
-    filtered (two provinces' downloads of one phrase had one name: new-user trial) and
-    ``-前<listed>次-共<total>次`` when it lists fewer than all ``total``; each part as
+    filtered (two provinces' downloads of one phrase had one name: new-user trial),
+    ``-前<listed>次-共<total>次`` when it lists fewer than all ``total``, and ``-超时未完`` when
+    the time ran out before all were listed (the file held only its header: breaker); each
+    part as
     :func:`_file_name_part` makes it: the CSV of each query is saved under a name of its own
     (new-user trial: every download was concordance.csv). Sent as RFC 6266's ``filename*``,
     which browsers prefer to the plain ``filename`` beside it."""
@@ -177,4 +192,4 @@ def _download_name(q: str, listed: int, total: int, filtered: str = "") -> str:
     if filtered and (place := _file_name_part(filtered)):
         name += f"-{place}"
     cut = f"-前{listed}次-共{total}次" if listed < total else ""
-    return f"concordance-{name}{cut}.csv"
+    return f"concordance-{name}{cut}{'-超时未完' if timed_out else ''}.csv"
