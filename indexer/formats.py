@@ -137,7 +137,11 @@ def _page_text(soup) -> tuple[str, bool]:
     blocks = set(_BLOCK_TAGS)
 
     def kept(tag) -> bool:
-        return tag.name not in names and tag.get("role") != "navigation"
+        # a role attribute lists fallbacks: the first one is the element's role, read in any
+        # case, as browsers do (breaker: role="NAVIGATION" and "navigation main" were kept)
+        role = tag.get("role")
+        return tag.name not in names and not (
+            isinstance(role, str) and role.lower().split()[:1] == ["navigation"])
 
     def heading_text(heading) -> tuple[str, bool]:
         """Its kept strings on one line, dropped tags left out, and whether it holds an
@@ -174,7 +178,10 @@ def _page_text(soup) -> tuple[str, bool]:
                 out.append(f"\n\n{'#' * _HEADINGS[node.name]} {text}\n\n")
         elif node.name == "br":
             out.append("\n")
-        elif kept(node):
+        elif not kept(node):
+            if node.name in blocks:  # gone, it still parts the text around it, as shown
+                out.append("\n\n")
+        else:
             if node.name in blocks:
                 out.append("\n\n")
                 stack.append(None)

@@ -142,6 +142,10 @@ def test_html(tmp_path):
     ("<header><nav><a>首页</a> <a>财经</a></nav><div role=navigation>您当前的位置：首页</div>"
      "<h1>统计局发布</h1></header><p>正文</p><footer>版权所有</footer>",
      "# 统计局发布\n\n正文\n\n版权所有"),
+    # a role is read in any case and by its first token; a dropped block still parts the
+    # text around it, as a browser shows it (breaker)
+    ("<div role=NAVIGATION>菜单</div><div role='navigation main'>栏目</div><p>前文<nav>导航</nav>"
+     "后文。</p>", "前文\n\n后文。"),
 ])
 def test_html_headings_blocks_and_dropped_tags(page, text):
     from indexer.formats import html_to_text
