@@ -21,11 +21,10 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from .repair import indented_code
+from .repair import FENCE as _FENCE, indented_code
 
 _EMPHASIS = re.compile(r"\*\*((?:(?!\n\n)[^*])+?)\*\*")
 _HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$")
-_FENCE = re.compile(r"^(```|~~~)")
 
 
 @dataclass(frozen=True)

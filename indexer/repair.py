@@ -42,6 +42,8 @@ from .normalize import LOOKALIKE_IDEOGRAPHS, is_wide
 
 BODY_MIN_CHARS = 40
 """A paragraph at least this long (characters) is body text, not a title or byline."""
+FENCE = re.compile(r"^(```|~~~)")
+"""A Markdown code fence's line (stripped): it opens or closes a block read as written."""
 LINE_MIN_CHARS = 20
 """A wrapped line at least this long (characters) may continue on the next line."""
 FULL_LINE_SHARE = 0.85
@@ -295,7 +297,8 @@ def repair(text: str, dehyphenate: bool = False, markdown: bool = False) -> str:
     one blank line; ``dehyphenate`` for a typeset text's (PDF) soft hyphens (see
     :func:`join_lines`); ``markdown``: a paragraph of indented code (:func:`indented_code`)
     is kept as written, indentation included, and joined to nothing, so that the Markdown
-    reader still sees it as code (breaker: ``price*qty*rate`` lost its stars)."""
+    reader still sees it as code (breaker: ``price*qty*rate`` lost its stars); so is every
+    paragraph of a fenced code block, fences included."""
     out: list[str] = []
     prose: list[str] = []  # stripped paragraphs not yet repaired
 
@@ -306,10 +309,15 @@ def repair(text: str, dehyphenate: bool = False, markdown: bool = False) -> str:
         out.extend(repair_paragraphs(joined, dehyphenate)[0])
         prose.clear()
 
+    fenced = False  # inside a Markdown code fence, which may hold blank lines
     for paragraph in _PARAGRAPH_BREAK.split(text):
-        if markdown and indented_code(paragraph):
+        fences = sum(1 for line in paragraph.split("\n") if FENCE.match(line.strip())) \
+            if markdown else 0
+        if markdown and (fenced or fences or indented_code(paragraph)):
+            # code, fenced (breaker: a fence's long lines were joined) or indented
             repaired()
             out.append(paragraph.rstrip())
+            fenced = fenced != (fences % 2 == 1)
         elif paragraph.strip():
             prose.append(paragraph.strip())
     repaired()

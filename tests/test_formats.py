@@ -537,6 +537,21 @@ def test_markdown_html_comments_are_not_text(tmp_path, text, kept, gone):
     assert "<!-- 照原样 -->" in docs["b.txt"].text  # only Markdown hides comments
 
 
+def test_markdown_fenced_code_lines_are_never_joined():
+    """Fenced code is read as written (README): the page-break repair joined a fence's lines
+    of 20 characters or more to the next, also past a blank line inside the fence (breaker);
+    prose after the fence is still repaired."""
+    from indexer.documents import read_document
+
+    code = ("这是一行很长的代码注释文字并没有句号结尾的长长的一行\n第二行代码\n\n"
+            "第三行在空行之后也很长很长很长很长很长很长很长没有句号\n第四行")
+    text = ("正文一段。\n\n```\n" + code + "\n```\n\n"
+            "后文，很长很长很长很长很长很长很长很长很长的一行没有句号\n接着一行。\n")
+    read = read_document(SourceFile("a.md", text.encode(), "0")).text
+    assert "```\n" + code + "\n```" in read
+    assert read.endswith("后文，很长很长很长很长很长很长很长很长很长的一行没有句号接着一行。")
+
+
 def test_a_markdown_comment_of_its_own_leaves_no_empty_paragraph(tmp_path):
     """cctv-news' items open and close with ``<!--repaste.body.begin-->`` lines: with the blank
     lines around them they left an empty paragraph, a tall gap in the document view (new-user
