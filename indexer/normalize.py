@@ -32,14 +32,15 @@ from functools import lru_cache
 
 import numpy as np
 
-NORMALIZATION_VERSION = 8
+NORMALIZATION_VERSION = 9
 """Bump on any change to :func:`normalize`: indexes built with another version are rebuilt.
 3: a mark composes with its character across characters that vanish (``e``, soft hyphen,
 ``◌́`` gives ``é``, as ``normalized`` of its own output does); 4: white space next to
 punctuation insignificant, variation selectors dropped, radical look-alikes folded; 5: ― = —
 and 〜 = ～; 6: numbers and symbols that NFKC spells out in other characters kept as written
 (:func:`compatibility_fold`); 7: nor a superscript symbol (``™`` is not ``tm``); 8: canonically equivalent characters
-judged alike (U+1FFD as ``´``)."""
+judged alike (U+1FFD as ``´``); 9: a Hangul compatibility vowel or final composes with the jamo before
+it."""
 
 
 class NormalizedText:
@@ -123,6 +124,10 @@ def _joins_previous(ch: str) -> bool:
     if unicodedata.combining(ch):
         return True
     cp = ord(ch)
+    if 0x3131 <= cp <= 0x318E or 0xFFA0 <= cp <= 0xFFDC:
+        # a compatibility or half-width jamo that NFKC makes a conjoining vowel or final
+        # (ㄱㅏ normalized to 가, which a second pass made 가: breaker)
+        cp = ord(unicodedata.normalize("NFKC", ch)[0])
     return cp in (0xFF9E, 0xFF9F) or 0x1160 <= cp <= 0x11FF or 0xD7B0 <= cp <= 0xD7FF
 
 

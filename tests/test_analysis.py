@@ -67,6 +67,10 @@ def test_space_by_punctuation_variation_selectors_and_radical_lookalikes_do_not_
     # canonically equivalent characters are one: Greek oxia is the acute accent, which stays
     # as written, as a symbol NFKC spells out in two characters (breaker)
     assert normalized("\u1ffd") == normalized("\u00b4") == "\u00b4"
+    # compatibility jamo compose as NFKC composes them, in one pass (a second one made ㄱㅏ
+    # into 가, so text written in them was never found by the syllable: breaker)
+    for jamo, syllable in (("ㄱㅏ", "가"), ("ﾡￂ", "가"), ("가ㄳ", "갃")):
+        assert normalized(jamo) == syllable == normalized(syllable)
 
 
 def test_a_long_run_of_vanishing_characters_is_looked_through_once(monkeypatch):
