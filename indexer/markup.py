@@ -21,7 +21,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from .repair import FENCE as _FENCE, indented_code
+from .repair import fence_step, indented_code
 
 _EMPHASIS = re.compile(r"\*\*((?:(?!\n\n)[^*])+?)\*\*")
 _HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$")
@@ -48,17 +48,18 @@ def strip_html_comments(text: str) -> str:
     its own are one paragraph break: cctv-news' ``<!--repaste.body.begin-->`` lines left an
     empty paragraph, a tall gap in the document view (new-user trial)."""
     out: list[str] = []
-    blank_run: list[tuple[str, bool]] = []  # the blank lines just read, and whether each
-    fenced = in_comment = False              # held a comment
+    blank_run: list[tuple[str, bool]] = []  # blank lines just read; whether each held a comment
+    fence, in_comment = None, False
 
     def end_blank_run() -> None:
         out.extend([""] if any(c for _, c in blank_run) else [b for b, _ in blank_run])
         blank_run.clear()
 
     for line in text.split("\n"):
-        if not in_comment and _FENCE.match(line.strip()):
-            fenced = not fenced
-        if fenced:
+        at_fence = False
+        if not in_comment:
+            fence, at_fence = fence_step(fence, line)
+        if fence is not None or at_fence:
             end_blank_run()
             out.append(line)
             continue
@@ -295,11 +296,10 @@ def strip_links_and_tables(text: str) -> str:
     notes = frozenset(m.group(1) for m in map(_FOOTNOTE_DEFINITION.match, lines) if m)
     code = _code_lines(lines)
     out: list[str] = []
-    fenced = in_table = False
+    fence, in_table = None, False
     for i, line in enumerate(lines):
-        if _FENCE.match(line.strip()):
-            fenced = not fenced
-        if fenced or i in code:
+        fence, at_fence = fence_step(fence, line)
+        if fence is not None or at_fence or i in code:
             out.append(line)
             continue
         if in_table and "|" in line:
@@ -340,12 +340,12 @@ def markdown_headings(text: str, escapes: bool = False) -> tuple[str, tuple[Head
     """
     out: list[str] = []
     headings: list[Heading] = []
-    pos, fenced = 0, False
+    pos, fence = 0, None
     lines = text.split("\n")
     code = _code_lines(lines) if escapes and "\\#" in text else set()
     for i, line in enumerate(lines):
-        if _FENCE.match(line.strip()):
-            fenced = not fenced
+        fence, at_fence = fence_step(fence, line)
+        fenced = fence is not None or at_fence
         m = None if fenced else _HEADING.match(line)
         if m:
             line = m.group(2).strip()

@@ -42,8 +42,28 @@ from .normalize import LOOKALIKE_IDEOGRAPHS, is_wide
 
 BODY_MIN_CHARS = 40
 """A paragraph at least this long (characters) is body text, not a title or byline."""
-FENCE = re.compile(r"^(```|~~~)")
-"""A Markdown code fence's line (stripped): it opens or closes a block read as written."""
+_FENCE_LINE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
+
+
+def fence_step(fence: str | None, line: str) -> tuple[str | None, bool]:
+    """Follow Markdown code fences line by line: given the open fence's marker (``"```"``,
+    ``"~~~~"``…; None outside code) before ``line``, return the marker after it and whether
+    ``line`` is a fence line. As CommonMark has it: a fence is three or more backticks or
+    tildes, indented at most three spaces; a backtick fence's info string holds no backtick
+    (```` ```x``` ```` is a code span); it closes at a line of the same character, at least
+    as long, with nothing after it (a ``~~~`` inside a backtick block, or a shorter run, is
+    code; counting every such line flipped the rest of a file in and out of code: breaker)."""
+    m = _FENCE_LINE.match(line)
+    if not m:
+        return fence, False
+    marker, rest = m.group(1), m.group(2)
+    if fence is None:
+        if marker[0] == "`" and "`" in rest:
+            return None, False
+        return marker, True
+    if marker[0] == fence[0] and len(marker) >= len(fence) and not rest.strip():
+        return None, True
+    return fence, False
 LINE_MIN_CHARS = 20
 """A wrapped line at least this long (characters) may continue on the next line."""
 FULL_LINE_SHARE = 0.85
@@ -309,15 +329,17 @@ def repair(text: str, dehyphenate: bool = False, markdown: bool = False) -> str:
         out.extend(repair_paragraphs(joined, dehyphenate)[0])
         prose.clear()
 
-    fenced = False  # inside a Markdown code fence, which may hold blank lines
+    fence = None  # the open Markdown code fence, which may hold blank lines
     for paragraph in _PARAGRAPH_BREAK.split(text):
-        fences = sum(1 for line in paragraph.split("\n") if FENCE.match(line.strip())) \
-            if markdown else 0
-        if markdown and (fenced or fences or indented_code(paragraph)):
+        code = fence is not None
+        if markdown:
+            for line in paragraph.split("\n"):
+                fence, at_fence = fence_step(fence, line)
+                code = code or at_fence
+        if markdown and (code or indented_code(paragraph)):
             # code, fenced (breaker: a fence's long lines were joined) or indented
             repaired()
             out.append(paragraph.rstrip())
-            fenced = fenced != (fences % 2 == 1)
         elif paragraph.strip():
             prose.append(paragraph.strip())
     repaired()

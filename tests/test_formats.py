@@ -552,6 +552,25 @@ def test_markdown_fenced_code_lines_are_never_joined():
     assert read.endswith("后文，很长很长很长很长很长很长很长很长很长的一行没有句号接着一行。")
 
 
+@pytest.mark.parametrize("inner", ["~~~", "```", "``", "````x", "    ```"])
+def test_a_fence_closes_only_at_its_own_kind_of_line(inner):
+    """A fence line inside a block of another kind or length is code, as CommonMark reads
+    it, and so is not a fence to close the block; a line that opens with a code span is no
+    fence. Counting every such line put the rest of a file inside code: its headings were no
+    sections and its prose was left unrepaired (breaker)."""
+    from indexer.documents import read_document
+
+    opener = "````" if inner == "```" else "```"
+    text = (f"# 文档\n\n{opener}js\n{inner}\n代码 *不变*\n{opener}\n\n## 第二部分\n\n"
+            "后文，很长很长很长很长很长很长很长很长很长的一行没有句号\n接着一行，*强调*。\n\n"
+            "```x``` 是一个行内代码，后面还有很长很长很长很长很长的文字没有句号\n接着写。\n")
+    doc = read_document(SourceFile("a.md", text.encode(), "0"))
+    assert [doc.text[h.start_char:h.end_char] for h in doc.headings] == ["文档", "第二部分"]
+    assert f"{inner}\n代码 *不变*" in doc.text  # code as written
+    assert "后文，很长很长很长很长很长很长很长很长很长的一行没有句号接着一行，强调。" in doc.text
+    assert "没有句号接着写。" in doc.text
+
+
 def test_a_markdown_comment_of_its_own_leaves_no_empty_paragraph(tmp_path):
     """cctv-news' items open and close with ``<!--repaste.body.begin-->`` lines: with the blank
     lines around them they left an empty paragraph, a tall gap in the document view (new-user
