@@ -32,7 +32,7 @@ from functools import lru_cache
 
 import numpy as np
 
-NORMALIZATION_VERSION = 9
+NORMALIZATION_VERSION = 10
 """Bump on any change to :func:`normalize`: indexes built with another version are rebuilt.
 3: a mark composes with its character across characters that vanish (``e``, soft hyphen,
 ``◌́`` gives ``é``, as ``normalized`` of its own output does); 4: white space next to
@@ -40,7 +40,7 @@ punctuation insignificant, variation selectors dropped, radical look-alikes fold
 and 〜 = ～; 6: numbers and symbols that NFKC spells out in other characters kept as written
 (:func:`compatibility_fold`); 7: nor a superscript symbol (``™`` is not ``tm``); 8: canonically equivalent characters
 judged alike (U+1FFD as ``´``); 9: a Hangul compatibility vowel or final composes with the jamo before
-it."""
+it; 10: instead, compatibility jamo stay as written, half-width ones fold to them."""
 
 
 class NormalizedText:
@@ -124,10 +124,6 @@ def _joins_previous(ch: str) -> bool:
     if unicodedata.combining(ch):
         return True
     cp = ord(ch)
-    if 0x3131 <= cp <= 0x318E or 0xFFA0 <= cp <= 0xFFDC:
-        # a compatibility or half-width jamo that NFKC makes a conjoining vowel or final
-        # (ㄱㅏ normalized to 가, which a second pass made 가: breaker)
-        cp = ord(unicodedata.normalize("NFKC", ch)[0])
     return cp in (0xFF9E, 0xFF9F) or 0x1160 <= cp <= 0x11FF or 0xD7B0 <= cp <= 0xD7FF
 
 
@@ -219,6 +215,11 @@ def _same_text(ch: str) -> bool:
     decomposition = unicodedata.decomposition(ch)
     if not decomposition.startswith("<"):
         return True  # canonical or none: NFKC changes only what NFC would
+    if 0x3131 <= ord(ch) <= 0x318E:
+        # Hangul compatibility jamo are letters shown on their own (ㅋㅋ, ㅠㅠ, ㄳ): NFKC makes
+        # them conjoining jamo, which then compose with what is before them (정보ㄳ became
+        # 정볷, not found by 정보: breaker)
+        return False
     tag = decomposition.split(" ", 1)[0]
     kind = unicodedata.category(ch)[0]
     if kind != "L" and len(unicodedata.normalize("NFKC", ch)) > 1:
@@ -237,8 +238,14 @@ def compatibility_fold(text: str) -> str:
     if text.isascii():
         return text
     return unicodedata.normalize("NFC", "".join(
-        unicodedata.normalize("NFKC", ch) if _same_text(ch) else ch
+        _HALF_WIDTH_JAMO.get(ch) or unicodedata.normalize("NFKC", ch) if _same_text(ch) else ch
         for ch in unicodedata.normalize("NFD", text)))
+
+
+_HALF_WIDTH_JAMO = {chr(cp): chr(int(unicodedata.decomposition(chr(cp)).split()[1], 16))
+                    for cp in range(0xFFA0, 0xFFDD) if unicodedata.decomposition(chr(cp))}
+"""Half-width Hangul jamo → the compatibility jamo they are narrow forms of (``ﾡ`` → ``ㄱ``),
+which stay as written, where NFKC would go on to conjoining jamo."""
 
 
 def _fold(cluster: str) -> str:

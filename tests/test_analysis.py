@@ -67,10 +67,13 @@ def test_space_by_punctuation_variation_selectors_and_radical_lookalikes_do_not_
     # canonically equivalent characters are one: Greek oxia is the acute accent, which stays
     # as written, as a symbol NFKC spells out in two characters (breaker)
     assert normalized("\u1ffd") == normalized("\u00b4") == "\u00b4"
-    # compatibility jamo compose as NFKC composes them, in one pass (a second one made ㄱㅏ
-    # into 가, so text written in them was never found by the syllable: breaker)
-    for jamo, syllable in (("ㄱㅏ", "가"), ("ﾡￂ", "가"), ("가ㄳ", "갃")):
-        assert normalized(jamo) == syllable == normalized(syllable)
+    # Hangul compatibility jamo are letters of their own, half-width ones the same letters: they
+    # compose with nothing (NFKC made 정보ㄳ 정볷, not found by 정보, and ㄱㅏ became 가 only
+    # when normalized twice: breakers)
+    for text, letters in (("ㄱㅏ", "ㄱㅏ"), ("ﾡￂ", "ㄱㅏ"), ("ㄱ ㅏ", "ㄱㅏ"), ("정보ㄳ", "정보ㄳ"),
+                          ("좋아요ㅠㅠ", "좋아요ㅠㅠ")):
+        assert normalized(text) == letters == normalized(letters)
+    assert normalize("요ㅠㅠ").span(1, 2) == (1, 2)  # a match of ㅠ marks ㅠ alone
 
 
 def test_a_long_run_of_vanishing_characters_is_looked_through_once(monkeypatch):
