@@ -348,14 +348,17 @@ def repair(text: str, dehyphenate: bool = False, markdown: bool = False) -> str:
 
 def _headed_paragraphs(paragraph: str) -> list[str]:
     """``paragraph`` (lines joined by :func:`join_lines`) cut before each line that is a
-    heading of its own (:func:`heading_line`, :func:`is_part_heading`): a notice written
-    without blank lines, ``一、提高思想认识`` on a line above its body, was one paragraph,
-    so one section (new-user trial)."""
+    heading of its own (:func:`heading_line`, :func:`is_part_heading`) after a line that
+    ends a sentence: a notice written without blank lines, ``一、提高思想认识`` on a line above
+    its body, was one paragraph, so one section (new-user trial). Not after a line that does
+    not end one: a title and its ``特急`` above the first heading were then read as a byline,
+    and a table of contents, a table's rows, a list under a title or a line wrapped before
+    ``第三章规定的…`` each became sections (breaker)."""
     lines = paragraph.split("\n")
     parts = [[lines[0]]]
-    for line in lines[1:]:
+    for prev, line in zip(lines, lines[1:]):
         stripped = line.strip()
-        if heading_line(stripped) or is_part_heading(stripped):
+        if ends_sentence(prev) and (heading_line(stripped) or is_part_heading(stripped)):
             parts.append([line])
         else:
             parts[-1].append(line)

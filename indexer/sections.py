@@ -34,7 +34,8 @@ from pathlib import PurePosixPath
 
 from .documents import Document
 from .repair import (
-    CLAUSE_MARKS, CLOSING_LINE, SECTION_NUMBER, SENTENCE_END, ends_sentence, is_part_heading,
+    CLAUSE_MARKS, CLOSING_LINE, DATED, SECTION_NUMBER, SENTENCE_END, ends_sentence,
+    is_part_heading,
 )
 
 FRONT_TITLE = "编者按"
@@ -157,9 +158,24 @@ def _doc_title(document: Document, paras: list[str]) -> str:
     line, not only a paragraph of one line: a notice saved from Word as plain text has no
     blank line under its title (new-user trial: titled after its file name)."""
     first = paras[0].split("\n", 1)[0].strip() if paras else ""
-    if _short_line(first) and not SECTION_NUMBER.match(first) and first[-1] not in CLAUSE_MARKS:
+    if _short_line(first) and not SECTION_NUMBER.match(first) and first[-1] not in CLAUSE_MARKS \
+            and (len(paras[0]) == len(first) or _titled(first)):
         return first
     return PurePosixPath(document.path).stem
+
+
+_NOT_TITLES = re.compile(r"^(?:目\s*录|contents)$|://|^\S+[:：]|^[\W_]+$", re.I)
+"""First lines that are no title: a table of contents' heading, an address, a ``发布时间：…``
+or speaker's ``甲：…`` line, a rule of ``=====``."""
+
+
+def _titled(line: str) -> bool:
+    """Whether a first line that has more text under it without a blank line between can be
+    the document's title: not a date, an address, a label (``来源：…``), a rule or ``目录``,
+    and no clause mark inside, as a wrapped sentence's first line has; such lines were taken
+    for the title once the first line was read (breaker)."""
+    return not (DATED.match(line) or _NOT_TITLES.search(line)
+                or any(mark in line for mark in CLAUSE_MARKS))
 
 
 def _text_drafts(document: Document, doc_title: str) -> list[_Draft]:

@@ -214,6 +214,37 @@ def test_a_notice_without_blank_lines_has_its_title_and_numbered_sections():
         assert {s.doc_title for s in sections} == {sections[0].title}
         assert "稳住经济大盘；" in sections[1].text and "扩大有效投资。" in sections[1].text
         assert normalized("".join(s.text for s in sections)) == normalized(text)
-    # a first line cut at a clause mark is no title
-    lead = read_document(SourceFile("lead.txt", "据新华社报道，\n今天召开会议。\n".encode(), "0"))
-    assert split_sections(lead)[0].doc_title == "lead"
+    # a first line cut at a clause mark is no title, nor a date, an address, a label, a rule
+    # or a table of contents' heading above more lines (breaker)
+    for first in ("据新华社报道，", "2023年5月1日", "https://www.gov.cn/zhengce/a.htm",
+                  "发布时间：2023-05-01 来源：新华网", "甲：你吃饭了吗", "==========", "目录"):
+        lead = read_document(SourceFile("lead.txt", f"{first}\n今天召开会议。\n".encode(), "0"))
+        assert split_sections(lead)[0].doc_title == "lead", first
+
+
+def test_a_heading_line_after_an_unfinished_line_starts_no_section():
+    """Only a heading line after a line that ends a sentence starts a section in text without
+    blank lines (breaker): a title and the 特急 under it were read as a byline (特急 the
+    author of every section), and a table of contents, a table's rows, a list under its lead
+    and a line wrapped before 第三章规定的… each became sections. Ground truth: the text of the
+    sections adds up to the file's."""
+    files = {
+        "urgent.txt": "关于做好春节期间安全生产工作的紧急通知\n特急\n一、加强值班值守\n"
+                      "各单位要严格落实24小时值班制度。\n二、强化隐患排查\n各地要全面开展隐患排查整治。\n",
+        "table.txt": "经费预算\n序号 项目 金额（万元）\n一、办公用品 100\n二、设备购置 200\n合计 300\n",
+        "list.txt": "会议纪要\n会议要求：\n一、提高政治站位\n二、压实工作责任\n会议强调，要狠抓落实。\n",
+        "wrap.txt": "为规范管理工作，依照本办法有关规定执行，并对相关单位进行指导和监督检查工作依照本办法\n"
+                    "第三章规定的程序和要求对违法行为予以查处并依法追究相关人员的法律责任\n和民事责任。\n",
+    }
+    titles = {}
+    for name, text in files.items():
+        sections = split_sections(read_document(SourceFile(name, text.encode(), "0")))
+        assert not any(s.author for s in sections), name
+        assert normalized("".join(s.text for s in sections)) == normalized(text), name
+        titles[name] = [s.title for s in sections]
+    assert titles == {
+        "urgent.txt": ["关于做好春节期间安全生产工作的紧急通知", "二、强化隐患排查"],
+        "table.txt": ["经费预算"],
+        "list.txt": ["会议纪要", "一、提高政治站位"],
+        "wrap.txt": ["wrap"],
+    }
