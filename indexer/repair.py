@@ -42,28 +42,6 @@ from .normalize import LOOKALIKE_IDEOGRAPHS, is_wide
 
 BODY_MIN_CHARS = 40
 """A paragraph at least this long (characters) is body text, not a title or byline."""
-_FENCE_LINE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
-
-
-def fence_step(fence: str | None, line: str) -> tuple[str | None, bool]:
-    """Follow Markdown code fences line by line: given the open fence's marker (``"```"``,
-    ``"~~~~"``…; None outside code) before ``line``, return the marker after it and whether
-    ``line`` is a fence line. As CommonMark has it: a fence is three or more backticks or
-    tildes, indented at most three spaces; a backtick fence's info string holds no backtick
-    (```` ```x``` ```` is a code span); it closes at a line of the same character, at least
-    as long, with nothing after it (a ``~~~`` inside a backtick block, or a shorter run, is
-    code; counting every such line flipped the rest of a file in and out of code: breaker)."""
-    m = _FENCE_LINE.match(line)
-    if not m:
-        return fence, False
-    marker, rest = m.group(1), m.group(2)
-    if fence is None:
-        if marker[0] == "`" and "`" in rest:
-            return None, False
-        return marker, True
-    if marker[0] == fence[0] and len(marker) >= len(fence) and not rest.strip():
-        return None, True
-    return fence, False
 LINE_MIN_CHARS = 20
 """A wrapped line at least this long (characters) may continue on the next line."""
 FULL_LINE_SHARE = 0.85
@@ -363,6 +341,30 @@ def _headed_paragraphs(paragraph: str) -> list[str]:
         else:
             parts[-1].append(line)
     return ["\n".join(part) for part in parts] if len(parts) > 1 else [paragraph]
+
+
+_FENCE_LINE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
+
+
+def fence_step(fence: str | None, line: str) -> tuple[str | None, bool]:
+    """Follow Markdown code fences line by line: given the open fence's marker (``"```"``,
+    ``"~~~~"``…; None outside code) before ``line``, return the marker after it and whether
+    ``line`` is a fence line. As CommonMark has it: a fence is three or more backticks or
+    tildes, indented at most three spaces; a backtick fence's info string holds no backtick
+    (```` ```x``` ```` is a code span); it closes at a line of the same character, at least
+    as long, with nothing after it (a ``~~~`` inside a backtick block, or a shorter run, is
+    code; counting every such line flipped the rest of a file in and out of code: breaker)."""
+    m = _FENCE_LINE.match(line)
+    if not m:
+        return fence, False
+    marker, rest = m.group(1), m.group(2)
+    if fence is None:
+        if marker[0] == "`" and "`" in rest:
+            return None, False
+        return marker, True
+    if marker[0] == fence[0] and len(marker) >= len(fence) and not rest.strip():
+        return None, True
+    return fence, False
 
 
 def indented_code(paragraph: str) -> bool:

@@ -164,16 +164,16 @@ def _doc_title(document: Document, paras: list[str]) -> str:
     return PurePosixPath(document.path).stem
 
 
-_NOT_TITLES = re.compile(r"^(?:目\s*录|contents)$|://|^\S+[:：]|^[\W_]+$", re.I)
-"""First lines that are no title: a table of contents' heading, an address, a ``发布时间：…``
-or speaker's ``甲：…`` line, a rule of ``=====``."""
+_NOT_TITLES = re.compile(r"^(?:目\s*录|contents)$|^[\W_]+$", re.I)
+"""First lines that are no title: a table of contents' heading, a rule of ``=====``."""
 
 
 def _titled(line: str) -> bool:
     """Whether a first line that has more text under it without a blank line between can be
-    the document's title: not a date, an address, a label (``来源：…``), a rule or ``目录``,
-    and no clause mark inside, as a wrapped sentence's first line has; such lines were taken
-    for the title once the first line was read (breaker)."""
+    the document's title: not a date, a rule or ``目录``, and no clause mark inside, as a
+    wrapped sentence's first line, an address (``https:``), a label (``来源：…``) or a
+    speaker's ``甲：`` has; such lines were taken for the title once the first line was read
+    (breaker)."""
     return not (DATED.match(line) or _NOT_TITLES.search(line)
                 or any(mark in line for mark in CLAUSE_MARKS))
 
