@@ -443,6 +443,10 @@ def pdf_to_text(data: bytes) -> str:
         raise
     except Exception as exc:  # pypdf raises many types for damaged files
         raise DocumentError(english("bad_pdf", error=type(exc).__name__)) from None
+    if pages and not any(pages):
+        # pages without a character of text are images: a scan, which was listed among the
+        # empty files with no word of why (new-user trial)
+        raise DocumentError(english("scanned_pdf", pages=len(pages)))
     running = _running_lines(pages)
     numbers = _page_number_lines(pages)
     out = []

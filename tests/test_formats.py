@@ -370,6 +370,26 @@ def test_broken_docx_and_pdf_are_reported(caplog):
     assert not [r for r in caplog.records if r.name.startswith("pypdf")]
 
 
+def test_a_scanned_pdf_is_reported_as_one_not_as_an_empty_file(tmp_path):
+    """A PDF of pages holding only images (a scan) was listed among the empty files with no
+    reason (new-user trial): it fails with one that says what to do, in both languages."""
+    import fpdf
+
+    from indexer.failures import chinese
+
+    pdf = fpdf.FPDF()
+    for _ in range(2):
+        pdf.add_page()
+        pdf.rect(20, 20, 170, 250, style="F")  # a page that is a picture
+    (tmp_path / "seeds").mkdir()
+    (tmp_path / "seeds" / "扫描件.pdf").write_bytes(bytes(pdf.output()))
+    (tmp_path / "seeds" / "a.txt").write_text("正文。\n", encoding="utf-8")
+    report = indexer.update(tmp_path / "seeds", tmp_path / "ix")
+    [(path, reason)] = report.failed
+    assert path == "扫描件.pdf" and "2 page(s) hold no text" in reason and "OCR" in reason
+    assert "可能是扫描件" in chinese(reason) and "扫描件.pdf" not in report.empty
+
+
 def test_pdf_running_headers_page_numbers_and_page_breaks(tmp_path):
     import fpdf  # fpdf2, in the test extra; the font comes with fonts-noto-cjk
 
