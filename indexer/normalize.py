@@ -32,7 +32,7 @@ from functools import lru_cache
 
 import numpy as np
 
-NORMALIZATION_VERSION = 10
+NORMALIZATION_VERSION = 11
 """Bump on any change to :func:`normalize`: indexes built with another version are rebuilt.
 3: a mark composes with its character across characters that vanish (``e``, soft hyphen,
 ``◌́`` gives ``é``, as ``normalized`` of its own output does); 4: white space next to
@@ -40,7 +40,8 @@ punctuation insignificant, variation selectors dropped, radical look-alikes fold
 and 〜 = ～; 6: numbers and symbols that NFKC spells out in other characters kept as written
 (:func:`compatibility_fold`); 7: nor a superscript symbol (``™`` is not ``tm``); 8: canonically equivalent characters
 judged alike (U+1FFD as ``´``); 9: a Hangul compatibility vowel or final composes with the jamo before
-it; 10: instead, compatibility jamo stay as written, half-width ones fold to them."""
+it; 10: instead, compatibility jamo stay as written, half-width ones fold to them; 11: brackets
+〔〕【】〖〗[] fold to (), corner quotes 「」『』 to ", ⸺ to ——."""
 
 
 class NormalizedText:
@@ -141,8 +142,14 @@ PUNCTUATION_FOLDS = {
     "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u301d": '"', "\u301e": '"',
     "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'",
     "\u2022": "·", "\u30fb": "·", "\u2027": "·", "\u2219": "·", "\u22c5": "·",
-    # a PDF's text holds the horizontal bar and the wave dash where ― and ～ were typed
-    "\u2015": "\u2014", "\u301c": "~",
+    # a PDF's text holds the horizontal bar and the wave dash where ― and ～ were typed, and
+    # the two- and three-em dashes where —— was (new-user trial)
+    "\u2015": "\u2014", "\u301c": "~", "\u2e3a": "\u2014\u2014", "\u2e3b": "\u2014" * 3,
+    # corner brackets quote as “” do (「放管服」); and a document number's 〔2024〕 is typed
+    # 【2024】, [2024] or （2024） with a pinyin keyboard, which gives no 〔 (new-user trial)
+    "\u300c": '"', "\u300d": '"', "\u300e": '"', "\u300f": '"',
+    "\u3014": "(", "\u3015": ")", "\u3010": "(", "\u3011": ")", "\u3016": "(", "\u3017": ")",
+    "[": "(", "]": ")",
 }
 """Punctuation variants folded for matching (after NFKC); the text shown keeps its own."""
 

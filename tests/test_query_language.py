@@ -908,3 +908,18 @@ def test_full_width_parentheses_in_text_stay_text(typed):
     words = [c.text for c in parsed.clauses]
     assert words == ([typed.strip('"')] if " " not in typed or '"' in typed
                      else typed.split())
+
+
+def test_document_numbers_quotes_and_dashes_are_found_as_typed(tmp_path):
+    """A clerk types a document number's 〔2024〕 as 【2024】, [2024] or （2024） (a pinyin
+    keyboard gives no 〔), 「」 for “”, and —— where a PDF holds the two-em dash ⸺; each found
+    nothing but partial matches (new-user trial). Ground truth: the one place each is written."""
+    text = "县政办发〔2024〕12号：推进「放管服」改革。\n\n⸺2024年1月20日\n"
+    ix = small_index(tmp_path, {"a.txt": text})
+    with indexer.SearchSession(indexer.open_index(ix)) as s:
+        for typed, written in (("【2024】12号", "〔2024〕12号"), ("[2024]12号", "〔2024〕12号"),
+                               ("（2024）12号", "〔2024〕12号"), ("〖2024〗12号", "〔2024〕12号"),
+                               ("“放管服”", "「放管服」"), ("——2024年", "⸺2024年")):
+            found = s.concordance(s.parse(f'"{typed}"'))
+            assert [o.match for o in found.occurrences] == [written], typed
+            assert s.search(s.parse(typed)).total == 1 and not s.search(s.parse(typed)).partial
