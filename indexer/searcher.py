@@ -101,6 +101,9 @@ class Page:
     the filters (``"doc_id"``, ``"article_key"``) whose value no section holds (a document
     removed or renamed since the link was made), when nothing matched; ``unknown_documents``
     the ids of the query's own ``doc:`` clauses that name no document, likewise.
+    ``elsewhere``: when a document or article filter left nothing, how many sections match
+    the query without it (0 without a filter): "nothing here" read as "nowhere" (new-user
+    trial).
     """
 
     query: ParsedQuery
@@ -118,6 +121,7 @@ class Page:
     timed_out: bool = False
     unknown_filters: tuple[str, ...] = ()
     unknown_documents: tuple[str, ...] = ()
+    elsewhere: int = 0
 
 
 @dataclass(frozen=True)
@@ -527,10 +531,17 @@ class SearchSession:
         unknown_documents = tuple(d for d in named
                                   if not matching.holds(self._searcher, "doc_id", d))
         suggestions: list[str] = []  # kept as found, so an interrupt keeps the earlier ones
-        if not unknown:  # else the filter is what fails: the page offers the unfiltered search
+        elsewhere = 0
+        if restrict and not unknown:
+            everywhere, _ = self._bounded(deadline, matching.rank, self._searcher, parsed,
+                                          self.words, 1, [], deadline)
+            elsewhere = everywhere.total if everywhere is not None else 0
+        if not unknown and not elsewhere:
+            # else the filter is what fails: the page offers the unfiltered search
             self._bounded(deadline, self._suggest, parsed, suggestions, deadline)
         return Page(parsed, 0, page, per_page, 1, (), suggestions=tuple(suggestions),
-                    unknown_filters=unknown, unknown_documents=unknown_documents)
+                    unknown_filters=unknown, unknown_documents=unknown_documents,
+                    elsewhere=elsewhere)
 
     def _unknown(self, restrict: list[tuple[str, str]]) -> tuple[str, ...]:
         """The fields of the ``(fieldname, value)`` filter terms no section holds."""

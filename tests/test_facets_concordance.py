@@ -745,3 +745,34 @@ def test_a_document_opened_with_a_query_that_cannot_be_read_has_no_back_link(cli
         assert not BeautifulSoup(page.get_data(as_text=True), "html.parser").select("a.back")
     assert client.get(f"/doc/{doc_id}", query_string={"q": "公安", "from": "concordance"}) \
         .get_data(as_text=True).count('class="back"') == 1
+
+
+def test_nothing_in_the_filtered_document_says_where_else_it_is(client, tmp_path):
+    """A search inside one document that finds nothing there said "没有章节包含 张建国" and
+    offered pieces of the name, though other documents hold it (new-user trial): the page
+    counts the sections that match without the filter and links them. Ground truth: which
+    file holds the name."""
+    from bs4 import BeautifulSoup
+
+    from webapp import create_app
+
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "a.txt").write_text("会议纪要\n\n联系人张建国负责防汛。\n", encoding="utf-8")
+    (seeds / "b.txt").write_text("通知\n\n一、加强值班。\n\n张建国同志主持。\n", encoding="utf-8")
+    (seeds / "c.txt").write_text("报告\n\n经济运行平稳。\n", encoding="utf-8")
+    indexer.update(seeds, tmp_path / "ix")
+    app = create_app({"SEEDS_DIR": str(seeds), "INDEX_DIR": str(tmp_path / "ix"), "TESTING": True})
+    c = app.test_client()
+    docs = {d["source"]: d["doc_id"] for d in c.get("/docs.json").get_json()["docs"]}
+    data = c.get("/search.json", query_string={"q": "张建国", "doc": docs["c.txt"]}).get_json()
+    assert (data["total"], data["elsewhere"], data["suggestions"]) == (0, 2, [])
+    page = BeautifulSoup(c.get("/search", query_string={"q": "张建国", "doc": docs["c.txt"]})
+                         .get_data(as_text=True), "html.parser")
+    note = page.select_one("p.elsewhere")
+    assert "2 个章节" in note.get_text() and note.a["href"] == data["unfiltered_url"]
+    # found in the document: nothing to say; not anywhere: the suggestions as before
+    assert c.get("/search.json", query_string={"q": "张建国", "doc": docs["a.txt"]}) \
+        .get_json()["elsewhere"] == 0
+    nowhere = c.get("/search.json", query_string={"q": "防汛值班", "doc": docs["c.txt"]}).get_json()
+    assert nowhere["elsewhere"] == 0 and nowhere["total"] == 0

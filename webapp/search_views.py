@@ -73,6 +73,7 @@ def _page_dict(params: SearchParams, page: indexer.Page, session: indexer.Search
         "filters": filters_dict(params, session),
         "unknown_filters": [FILTER_PARAMS[f] for f in page.unknown_filters],
         "unknown_documents": list(page.unknown_documents),
+        "elsewhere": page.elsewhere,
         "unfiltered_url": urls.search_url(replace(params, page=1, doc="", article="")),
         "facets": _facets_dict(params, page.facets),
         # the concordance lists occurrences of the whole query: partial matches have none,
