@@ -19,6 +19,8 @@ from .config import default_index_dir, default_seeds_dir, seeds_for
 from .indexing import IndexBusyError, IndexLocationError, UpdateReport, update
 from .progress import make_progress
 
+WATCH_RETRY_S = 10.0
+"""Seconds before ``--watch`` looks again at a folder it could not watch."""
 WATCH_DEBOUNCE_MS = 1500
 """Changes are gathered until the folder has been quiet this long (milliseconds)."""
 BUSY_RETRY_S = 2.0
@@ -76,7 +78,11 @@ def _relevant(seeds: Path, index: Path):
     index = index.resolve()
 
     def keep(_change, path: str) -> bool:
-        p = Path(path).resolve()
+        try:
+            p = Path(path).resolve()
+        except (RuntimeError, OSError):
+            # a symlink loop: the update reports it (it killed the watcher: breaker)
+            return True
         if index == p or index in p.parents:
             return False
         rel = p.relative_to(seeds) if p.is_relative_to(seeds) else p
@@ -93,14 +99,25 @@ def watch(seeds: str, index: str, told: set = frozenset()) -> int:
     seeds_path = Path(seeds).resolve()
     print(f"watching {seeds_path} (Ctrl-C to stop)", flush=True)
     told = set(told)
-    try:
-        for changes in watch_changes(seeds_path, debounce=WATCH_DEBOUNCE_MS,
-                                     watch_filter=_relevant(seeds_path, Path(index))):
-            print(f"{len(changes)} change(s) seen", flush=True)
+    said = ""
+    while True:
+        try:
+            for changes in watch_changes(seeds_path, debounce=WATCH_DEBOUNCE_MS,
+                                         watch_filter=_relevant(seeds_path, Path(index))):
+                print(f"{len(changes)} change(s) seen", flush=True)
+                run_update(seeds, index, rebuild=False, retry_busy=True, told=told)
+            return 0
+        except KeyboardInterrupt:
+            return 0
+        except OSError as exc:
+            # a folder the watcher may not read (permission denied) ended watching for every
+            # other file (breaker): say so once, look again a little later, and catch up
+            if str(exc) != said:
+                said = str(exc)
+                print(f"note: cannot watch all of {seeds_path} ({exc}); trying again every "
+                      f"{WATCH_RETRY_S:g} s", file=sys.stderr, flush=True)
+            time.sleep(WATCH_RETRY_S)
             run_update(seeds, index, rebuild=False, retry_busy=True, told=told)
-    except KeyboardInterrupt:
-        pass
-    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -213,6 +213,42 @@ def test_watch_filter_keeps_folders_with_dots_and_drops_hidden_and_index_paths(t
     assert not keep(None, str(seeds / ".git" / "x.txt"))
     assert not keep(None, str(seeds / "~$report.docx"))
     assert not keep(None, str(seeds / ".index" / "gen-000001" / "x.seg"))
+    # a symlink loop raised out of the filter and ended the watcher (breaker): it counts as a
+    # change, and the update reports the loop
+    seeds.mkdir()
+    (seeds / "a.md").symlink_to("b.md")
+    (seeds / "b.md").symlink_to("a.md")
+    assert keep(None, str(seeds / "a.md"))
+
+
+def test_watch_goes_on_when_a_folder_cannot_be_watched(tmp_path, monkeypatch, capsys):
+    """A folder the watcher may not read (permission denied) raised out of watchfiles and
+    ended watching for every other file (breaker): it is said once, watching starts again
+    after a pause, and the index catches up with what changed meanwhile."""
+    import watchfiles
+
+    import indexer.__main__ as cli
+
+    seeds, index = tmp_path / "seeds", tmp_path / "ix"
+    seeds.mkdir()
+    (seeds / "a.txt").write_text("第一篇正文。", encoding="utf-8")
+    cli.run_update(str(seeds), str(index), rebuild=False)
+    rounds = []
+
+    def watch(*_args, **_kwargs):
+        rounds.append(1)
+        if len(rounds) <= 2:
+            (seeds / f"new{len(rounds)}.txt").write_text("后来的正文。", encoding="utf-8")
+            raise PermissionError(13, "Permission denied")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(watchfiles, "watch", watch)
+    monkeypatch.setattr(cli, "WATCH_RETRY_S", 0.0)
+    capsys.readouterr()
+    assert cli.watch(str(seeds), str(index)) == 0
+    assert len(rounds) == 3 and capsys.readouterr().err.count("cannot watch all of") == 1
+    with indexer.SearchSession(indexer.open_index(index)) as s:
+        assert s.search(s.parse("后来的正文")).total == 2
 
 
 def test_unchanged_files_are_not_read_again_but_every_edit_is_seen(tmp_path, monkeypatch):
