@@ -116,6 +116,13 @@ class IndexMissingError(Exception):
     """No built index in the folder (or it was built by other analysis code)."""
 
 
+class IndexOutdatedError(IndexMissingError):
+    """The folder's index was built by other analysis code (another version of this program):
+    it must be rebuilt, by ``python -m indexer`` or the service's next start, before it can
+    answer. A service that said "no index yet: run python -m indexer" sent users to a command
+    that only answered "already running" (breaker)."""
+
+
 class SeedsEmptyError(FileNotFoundError):
     """The seeds folder holds nothing at all (no file, no folder, nothing hidden) while the
     index holds documents: an update would remove every one (an unmounted share's empty mount
@@ -760,8 +767,9 @@ def open_index(index_dir: str | os.PathLike) -> IndexHandle:
     """Open the live generation of ``index_dir``.
 
     Raises:
-        IndexMissingError: there is no built index, or it was built by other analysis code
-            (then it must be rebuilt before it can answer queries correctly).
+        IndexMissingError: there is no built index; :class:`IndexOutdatedError` (a kind of
+            it) when it was built by other analysis code and must be rebuilt before it can
+            answer queries correctly.
         IndexDamagedError: the generation's table of contents cannot be read, or a file of
             one of its segments is missing or empty (:func:`indexer.codec.segment_files`).
     """
@@ -773,7 +781,7 @@ def open_index(index_dir: str | os.PathLike) -> IndexHandle:
     if gen is None or meta is None:
         raise IndexMissingError(f"no index in {index_dir}: run `python -m indexer` first")
     if meta.get("signature") != analysis_signature(tuple(meta.get("user_dictionary", ()))):
-        raise IndexMissingError(f"the index in {index_dir} was built by other analysis code")
+        raise IndexOutdatedError(f"the index in {index_dir} was built by other analysis code")
     return IndexHandle(open_checked(gen), gen.name, meta, gen, current_key=key)
 
 

@@ -126,8 +126,15 @@ def test_an_index_from_other_analysis_code_is_rebuilt(tmp_path, seeds_copy):
     meta = json.loads(meta_path.read_text())
     meta["signature"]["analyzer"] = -1
     meta_path.write_text(json.dumps(meta))
-    with pytest.raises(indexer.IndexMissingError):
+    with pytest.raises(indexer.IndexOutdatedError):
         indexer.open_index(index_dir)
+    # a service on it says what is wrong and what to do (breaker: it said "no index yet: run
+    # python -m indexer", which answered "already running" during the upgrade's rebuild)
+    from webapp import create_app
+
+    page = create_app({"SEEDS_DIR": str(seeds_copy), "INDEX_DIR": str(index_dir),
+                       "TESTING": True}).test_client().get("/search.json?q=a")
+    assert page.status_code == 503 and "另一个版本" in page.get_json()["error"]
     assert indexer.update(seeds_copy, index_dir).full
     assert indexer.open_index(index_dir).generation != first.generation
 

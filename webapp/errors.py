@@ -59,6 +59,9 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(indexer.IndexMissingError)
     def index_missing(exc):
         app.logger.error("index missing: %s", exc)
+        if isinstance(exc, indexer.IndexOutdatedError):
+            return error_response(503, "索引是另一个版本的程序建的，需要重建：请运行 python -m indexer"
+                                       "（已经在运行的话，等它完成后刷新本页），或重启服务（启动时会自动重建）。")
         return error_response(503, "索引还没有建好：请先运行 python -m indexer。")
 
     @app.errorhandler(indexer.IndexDamagedError)
