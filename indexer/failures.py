@@ -41,7 +41,7 @@ REASONS: dict[str, Reason] = {
                       "有 {encoding} 字节顺序标记，但从第 {at} 个字节起不是有效的 {encoding}"),
     "nul_bytes": Reason("contains NUL bytes: not a text file (an archive, an image or an Office "
                         "file renamed?), or UTF-16 without a byte-order mark",
-                        "不是文本文件（含有 NUL 字节：也许是改了扩展名的压缩包、图片或 Office 文件），"
+                        "不是文本文件（含有 NUL 字节：也许是改了扩展名的压缩包、图片或办公文档），"
                         "或是没有字节顺序标记的 UTF-16"),
     "encoding_guessed": Reason(
         "cannot tell its encoding: not UTF-8 (bad byte at {at}) and not readable as {tried}; "
@@ -59,7 +59,7 @@ REASONS: dict[str, Reason] = {
     "encrypted": Reason("is encrypted", "已加密，无法读取"),
     "scanned_pdf": Reason("its {pages} page(s) hold no text, only images: a scanned PDF? "
                           "index a text version, or run OCR on it first",
-                          "{pages} 页中没有文字，只有图像：可能是扫描件；请提供文字版，或先做文字识别（OCR）"),
+                          "{pages} 页中没有文字，只有图像：可能是扫描件；请提供文字版，或先做文字识别"),
     "bad_pdf": Reason("not a readable PDF ({error}): damaged, cut short, or not a PDF",
                       "不是可读的 PDF（{error}）：文件可能已损坏、不完整，或并非 PDF"),
     "file_type": Reason("unsupported file type {suffix}", "不支持的文件类型 {suffix}"),

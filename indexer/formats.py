@@ -177,7 +177,7 @@ def _page_text(soup) -> tuple[str, bool]:
             if text:
                 out.append(f"\n\n{'#' * _HEADINGS[node.name]} {text}\n\n")
         elif node.name == "br":
-            out.append("\n")
+            out.append(_BREAK)
         elif not kept(node):
             if node.name in blocks:  # gone, it still parts the text around it, as shown
                 out.append("\n\n")
@@ -187,6 +187,12 @@ def _page_text(soup) -> tuple[str, bool]:
                 stack.append(None)
             stack.extend(reversed(node.contents))
     return "".join(out), has_h1
+
+
+_BREAK = "\u2028"
+"""Stands for a ``<br>`` while a page's text is put together: a line break of the page, unlike
+the line breaks of its source, which are white space (an address's 电话 line was joined to it,
+a poem's lines to one another: breaker)."""
 
 
 def html_to_text(html: str) -> str:
@@ -203,8 +209,9 @@ def html_to_text(html: str) -> str:
         lines = block.split("\n")
         if lines and lines[0].lstrip().startswith("#"):  # a heading stays one line
             paragraphs.append(" ".join(block.split()))
-        else:
-            paragraphs.append(_inline(lines))
+        else:  # a <br> breaks the line; the source's own line breaks are white space
+            paragraphs.append("\n".join(_inline(part.split("\n"))
+                                        for part in block.split(_BREAK)).strip("\n"))
     if title and not has_h1:
         paragraphs.insert(0, f"# {title}")
     return "\n\n".join(p for p in paragraphs if p)

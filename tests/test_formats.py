@@ -129,7 +129,11 @@ def test_html(tmp_path):
     # a heading's text leaves out dropped tags and ruby annotations; comments are no text
     ("<title>页题</title><h2>节<noscript>藏</noscript><script>x</script><ruby>汉<rt>han</rt>"
      "</ruby></h2><div>甲<!--注-->乙<![CDATA[丙]]></div>行一<br>行二",
-     "# 页题\n\n## 节汉\n\n甲乙丙\n\n行一行二"),
+     "# 页题\n\n## 节汉\n\n甲乙丙\n\n行一\n行二"),
+    # a <br> breaks the line, as the page shows it; the source's own line breaks are white
+    # space (an address's 电话 line and a poem's lines were joined: breaker)
+    ("<p>联系地址：北京市朝阳区<br>电话：010-1234<br/>\n  邮编</p><p>一段\n  文字</p>",
+     "联系地址：北京市朝阳区\n电话：010-1234\n邮编\n\n一段文字"),
     # inline tags join a heading's words as the page shows them (H2O, WiFi, CoVID-19:
     # joined with spaces, title:H2O found nothing: breaker); a <br> or a block parts them
     ("<h1>化学<b>H</b><sub>2</sub>O与Wi<span>Fi</span>网络</h1><h2>第二部分 Co<em>VID</em>-19"
@@ -172,7 +176,7 @@ def test_html_is_read_without_searching_a_tags_children(monkeypatch):
             + "<div>" * 300 + "深处" + "</div>" * 300 + "</body></html>")
     text = html_to_text(page)
     assert calls == []
-    assert text.count("## 节") == 300 and "段落299 续" in text
+    assert text.count("## 节") == 300 and "段落299\n续" in text
     assert text.endswith("深处") and text.startswith("# 页")
 
 
@@ -388,6 +392,9 @@ def test_a_scanned_pdf_is_reported_as_one_not_as_an_empty_file(tmp_path):
     [(path, reason)] = report.failed
     assert path == "扫描件.pdf" and "2 page(s) hold no text" in reason and "OCR" in reason
     assert "可能是扫描件" in chinese(reason) and "扫描件.pdf" not in report.empty
+    from .oracle import english_left
+
+    assert not english_left(chinese(reason))  # the page says it all in Chinese
 
 
 def test_pdf_running_headers_page_numbers_and_page_breaks(tmp_path):
