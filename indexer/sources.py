@@ -101,7 +101,15 @@ def _candidates(root: Path, skipped: list[str], exclude: str | None = None,
     # compared with links resolved: a seeds folder given by a link holds the index all the
     # same (its files were listed as skipped: breaker)
     exclude = None if exclude is None else os.path.realpath(exclude)
-    for dirpath, dirnames, filenames in os.walk(top, followlinks=False):
+    def unreadable(exc: OSError) -> None:
+        # a folder that cannot be listed was passed over as if empty, its documents removed
+        # without a word (breaker): it is named, as an unreadable file is
+        rel = os.fspath(exc.filename or "")[len(top):].strip(os.sep).replace(os.sep, "/")
+        if failed is not None and rel:
+            failed.append((display_path(rel + "/"),
+                           english("unreadable", error=exc.strerror or type(exc).__name__)))
+
+    for dirpath, dirnames, filenames in os.walk(top, followlinks=False, onerror=unreadable):
         # Hidden folders (.git, an index kept beside the seeds) are never documents.
         dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and (
             exclude is None or os.path.realpath(os.path.join(dirpath, d)) != exclude))

@@ -116,3 +116,30 @@ def test_a_link_to_a_folder_is_reported_not_passed_over(tmp_path):
                          "INDEX_DIR": str(tmp_path / "ix")}).test_client()
     failed = {f["path"]: f for f in client.get("/status.json").get_json()["failed"]}
     assert failed["linkin/"]["reason_zh"].startswith("指向文件夹的链接")
+
+
+def test_a_folder_that_cannot_be_listed_is_named(tmp_path, monkeypatch):
+    """A sub-folder that lost its read permission was passed over as if empty: its documents
+    were removed with no failure and nothing on /status (breaker). It is named, with the
+    reason, as an unreadable file is; the other files are indexed. (Run as root, a mode of
+    000 does not stop the walk: the listing is refused here by the test.)"""
+    import os
+
+    from indexer.failures import chinese
+
+    seeds = tmp_path / "seeds"
+    (seeds / "locked").mkdir(parents=True)
+    (seeds / "locked" / "page.txt").write_text("锁住的正文。", encoding="utf-8")
+    (seeds / "ok.txt").write_text("能读的正文。", encoding="utf-8")
+    assert indexer.update(seeds, tmp_path / "ix").added == ["locked/page.txt", "ok.txt"]
+    real = os.scandir
+
+    def scandir(path="."):
+        if os.fspath(path).endswith("locked"):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    report = indexer.update(seeds, tmp_path / "ix")
+    assert [tuple(f) for f in report.failed] == [("locked/", "cannot read: Permission denied")]
+    assert report.removed == ["locked/page.txt"] and "权限" in chinese(report.failed[0][1])
