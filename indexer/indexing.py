@@ -158,6 +158,9 @@ class UpdateReport:
             a ``.csv``), not indexed; neither failed nor counted among the others.
         damaged: why the live index could not be read, so that it was rebuilt ("" when it
             could, or there was none).
+        outdated: the live index was built by other analysis code (another version of this
+            program), so that it was rebuilt: a start that rebuilt for a minute said only
+            "full rebuild: N added" (breaker).
     """
 
     full: bool = False
@@ -173,6 +176,7 @@ class UpdateReport:
     previous_seeds: str = ""
     skipped: list[str] = field(default_factory=list)
     damaged: str = ""
+    outdated: bool = False
 
     @property
     def wrote(self) -> bool:
@@ -223,10 +227,12 @@ class UpdateReport:
                 f"(read: {' '.join(SOURCE_SUFFIXES)})")
 
     def notes(self) -> list[str]:
-        """The sentences a command prints after the summary (:meth:`switch_note`,
+        """The sentences a command prints after the summary (why it rebuilt, :meth:`switch_note`,
         :meth:`skipped_note`), those that apply."""
         damaged = f"{self.damaged}; rebuilt from the documents" if self.damaged else ""
-        return [n for n in (damaged, self.switch_note(), self.skipped_note()) if n]
+        outdated = ("the index was built by another version of the analysis code; rebuilt from "
+                    "the documents") if self.outdated else ""
+        return [n for n in (damaged, outdated, self.switch_note(), self.skipped_note()) if n]
 
     def changes(self, limit: int = 20) -> list[str]:
         """Lines naming the files an incremental update added, changed or removed
@@ -631,7 +637,10 @@ def update(seeds_dir: str | os.PathLike, index_dir: str | os.PathLike, rebuild: 
         manifest = {p: f.sha256 for p, f in files.items()}
         stat_keys = {p: list(f.stat_key) for p, f in files.items()}
         scanned_files = list(files.values())
-        report = UpdateReport(full=full, skipped=scanned.skipped, damaged=damage)
+        outdated = not rebuild and live is not None and meta is not None \
+            and meta.get("signature") != signature
+        report = UpdateReport(full=full, skipped=scanned.skipped, damaged=damage,
+                              outdated=outdated)
         skipped = {"skipped": scanned.skipped[:MAX_RECORDED_SKIPPED],
                    "skipped_count": len(scanned.skipped)}
         # absolute but with its links kept: a service given a "current" link follows the

@@ -135,7 +135,10 @@ def test_an_index_from_other_analysis_code_is_rebuilt(tmp_path, seeds_copy):
     page = create_app({"SEEDS_DIR": str(seeds_copy), "INDEX_DIR": str(index_dir),
                        "TESTING": True}).test_client().get("/search.json?q=a")
     assert page.status_code == 503 and "另一个版本" in page.get_json()["error"]
-    assert indexer.update(seeds_copy, index_dir).full
+    report = indexer.update(seeds_copy, index_dir)
+    # and the rebuild says why (it said only "full rebuild: N added": breaker)
+    assert report.full and any("another version" in note for note in report.notes())
+    assert not any("another version" in n for n in indexer.update(seeds_copy, index_dir).notes())
     assert indexer.open_index(index_dir).generation != first.generation
 
 
