@@ -126,16 +126,23 @@ def _occurrences(text: str, needles: list[str], limit: int | None) -> list[tuple
 def _mapped(norm: NormalizedText, found: list[tuple[int, int, list[int]]]) -> list[Match]:
     """The :func:`_occurrences` ``found`` in ``norm.text`` as matches in the original text,
     sorted by position, then longer first, then in the needles' order."""
-    matches: list[Match] = []
+    return [m for m, _, _ in _mapped_located(norm, found)]
+
+
+def _mapped_located(norm: NormalizedText, found: list[tuple[int, int, list[int]]]) \
+        -> list[tuple[Match, int, int]]:
+    """:func:`_mapped`'s matches, each with its span in ``norm.text``: ``(match, start, end)``."""
+    rows: list[tuple[Match, int, int]] = []
     for k, length, at in found:
         if len(at) < MAP_TOGETHER:
-            matches.extend(Match(*norm.span(i, i + length), k) for i in at)
+            rows.extend((Match(*norm.span(i, i + length), k), i, i + length) for i in at)
         else:
             starts = np.asarray(at, np.int64)
             a, b = norm.spans(starts, starts + length)
-            matches.extend(map(Match, a.tolist(), b.tolist(), [k] * len(at)))
-    matches.sort(key=lambda m: (m.start_char, -m.end_char))
-    return matches
+            rows.extend(zip(map(Match, a.tolist(), b.tolist(), [k] * len(at)), at,
+                            [i + length for i in at]))
+    rows.sort(key=lambda r: (r[0].start_char, -r[0].end_char))  # stable: ties in needle order
+    return rows
 
 
 def find_matches_located(text: str, needles: list[str], norm: NormalizedText | None = None) \
@@ -145,14 +152,7 @@ def find_matches_located(text: str, needles: list[str], norm: NormalizedText | N
     concordance sorts by: the normalized text around each match, sliced rather than
     normalized anew (that took most of a sorted concordance's time: breaker)."""
     norm = normalize(text) if norm is None else norm
-    rows: list[tuple[Match, int, int]] = []
-    for k, length, at in _occurrences(norm.text, needles, None):
-        starts = np.asarray(at, np.int64)
-        a, b = norm.spans(starts, starts + length)
-        rows.extend(zip(map(Match, a.tolist(), b.tolist(), [k] * len(at)), at,
-                        [i + length for i in at]))
-    rows.sort(key=lambda r: (r[0].start_char, -r[0].end_char))  # stable, as _mapped's
-    return rows
+    return _mapped_located(norm, _occurrences(norm.text, needles, None))
 
 
 def _located(norm: NormalizedText, found: list[tuple[int, int, list[int]]]) \

@@ -618,7 +618,10 @@ def update(seeds_dir: str | os.PathLike, index_dir: str | os.PathLike, rebuild: 
                            exclude=index_dir)
         files = {f.rel_path: f for f in scanned.files}
         _remove_abandoned_builds(index_dir, live)
-        full = rebuild or live is None or meta is None or meta.get("signature") != signature
+        # built by other analysis code (another version of this program): rebuilt, and said so
+        outdated = not rebuild and live is not None and meta is not None \
+            and meta.get("signature") != signature
+        full = rebuild or live is None or meta is None or outdated
         # an index whose files cannot be read is no index to update: an incremental update
         # of it died with Whoosh's traceback (breaker)
         damage = "" if full else _damage(live)
@@ -637,8 +640,6 @@ def update(seeds_dir: str | os.PathLike, index_dir: str | os.PathLike, rebuild: 
         manifest = {p: f.sha256 for p, f in files.items()}
         stat_keys = {p: list(f.stat_key) for p, f in files.items()}
         scanned_files = list(files.values())
-        outdated = not rebuild and live is not None and meta is not None \
-            and meta.get("signature") != signature
         report = UpdateReport(full=full, skipped=scanned.skipped, damaged=damage,
                               outdated=outdated)
         skipped = {"skipped": scanned.skipped[:MAX_RECORDED_SKIPPED],
