@@ -175,6 +175,8 @@ def _entity(m: re.Match) -> str:
         return ref
     ch = html.unescape(ref)
     return " " if ch in "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029" else ch
+
+
 _EMPHASIS_RUN = re.compile(r"(?<![*\\])(\*)(?!\*)([^*\n]+?)\*(?!\*)"
                            r"|(?<![_\\])(__?)(?!_)([^_\n]+?)(?<!_)\3(?!_)")
 """A candidate ``*强调*``, ``_强调_`` or ``__强调__`` (what is left of ``***强调***`` once ``**``
