@@ -20,12 +20,14 @@ from .indexing import (
     is_current,
     open_index,
     read_meta,
+    recorded_seeds,
 )
 from .highlight import mark_matches
 from .storage import IndexDamagedError, raised_reading_index
 from .progress import make_progress
 from .query import MAX_QUERY_CHARS, ParsedQuery, QueryError, parse_query
 from .searcher import (
+    CONCORDANCE_SORTS,
     MAX_CONCORDANCE,
     MAX_PER_PAGE,
     SEARCH_BUDGET_S,
@@ -45,10 +47,10 @@ from .sections import INTRO_TITLE
 from .sources import DocumentError
 
 __all__ = [
-    "Concordance", "DocumentError", "mark_matches", "FacetValue", "Facets", "Filters", "MAX_CONCORDANCE",
+    "Concordance", "CONCORDANCE_SORTS", "DocumentError", "mark_matches", "FacetValue", "Facets", "Filters", "MAX_CONCORDANCE",
     "Occurrence", "DocumentSummary", "DocumentView", "Hit", "IndexBusyError",
     "INTRO_TITLE", "IndexHandle", "IndexBuildError", "IndexLocationError", "IndexWriteError", "IndexMissingError", "IndexOutdatedError", "IndexDamagedError", "SeedsEmptyError", "MAX_PER_PAGE", "MAX_QUERY_CHARS",
     "NotFoundError", "Page", "ParsedQuery", "QueryError", "SEARCH_BUDGET_S", "SearchSession", "UpdateReport", "update",
     "default_index_dir", "default_seeds_dir", "seeds_for", "failure_in_chinese", "is_current", "open_index", "parse_query",
-    "read_meta", "make_progress", "raised_reading_index",
+    "read_meta", "recorded_seeds", "make_progress", "raised_reading_index",
 ]

@@ -32,6 +32,7 @@ import array
 import contextlib
 import functools
 import hashlib
+import importlib
 import logging
 import os
 import re
@@ -95,7 +96,7 @@ def import_jieba():
             if absent:
                 sys.modules["pkg_resources"] = None
             try:
-                import jieba  # noqa: F401
+                importlib.import_module("jieba")  # runs jieba's module code
             finally:
                 if absent and "pkg_resources" in sys.modules \
                         and sys.modules["pkg_resources"] is None:

@@ -128,16 +128,6 @@ def _joins_previous(ch: str) -> bool:
     return cp in (0xFF9E, 0xFF9F) or 0x1160 <= cp <= 0x11FF or 0xD7B0 <= cp <= 0xD7FF
 
 
-def _clusters(text: str):
-    """Yield ``(start, end)`` of each unit that NFKC treats as a whole: a character plus the
-    characters after it that may compose with it."""
-    start = 0
-    for i in range(1, len(text) + 1):
-        if i == len(text) or not _joins_previous(text[i]):
-            yield start, i
-            start = i
-
-
 PUNCTUATION_FOLDS = {
     "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u301d": '"', "\u301e": '"',
     "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'",

@@ -41,6 +41,9 @@ MAX_SORTED = 200_000
 """A concordance sorted by its left or right context orders at most this many occurrences,
 the first in document order, and lists the first of them in that order: the first 10,000 in
 document order, sorted, dropped the end of a period from a sorted view (new-user trial)."""
+CONCORDANCE_SORTS = ("position", "left", "right")
+"""The orders a concordance can be listed in: document order, or by the context left or right
+of the match."""
 MAX_FACET_VALUES = 20
 """Facet values shown per facet, largest counts first."""
 SEARCH_BUDGET_S = 3.0
@@ -653,8 +656,8 @@ class SearchSession:
         Raises:
             ValueError: an unknown ``sort``.
         """
-        if sort not in ("position", "left", "right"):
-            raise ValueError(f"sort must be position, left or right, not {sort!r}")
+        if sort not in CONCORDANCE_SORTS:
+            raise ValueError(f"sort must be one of {CONCORDANCE_SORTS}, not {sort!r}")
         needles = parsed.needles
         deadline = None if budget_s is None else time.monotonic() + budget_s
         restrict = (filters or Filters()).terms()

@@ -169,8 +169,8 @@ def main(argv: list[str] | None = None) -> int:
         except FileNotFoundError as exc:
             # the documents may have moved with a moved clone: serve what the index holds
             # rather than replace it with another folder's documents
-            recorded = (indexer.read_meta(args.index) or {}).get("seeds_dir")
-            if not isinstance(recorded, str):  # no record of them at all: nothing to serve
+            recorded, _ = indexer.recorded_seeds(args.index)
+            if recorded is None:  # no record of them at all: nothing to serve
                 print(f"error: {exc}", file=sys.stderr)
                 return 1
             args.seeds = recorded

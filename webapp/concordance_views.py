@@ -86,7 +86,7 @@ def _data() -> tuple[ConcordanceParams, dict]:
             for o in rows
         ],
         "sort_urls": {s: link(s, per_page=params.per_page)
-                      for s in ("position", "left", "right")},
+                      for s in indexer.CONCORDANCE_SORTS},
         # from a page past the end, back to the last one (as the results pages do)
         "prev": (link(params.sort, min(params.page - 1, pages), per_page=params.per_page)
                  if params.page > 1 else None),

@@ -104,6 +104,8 @@ def index_meta() -> dict:
 
 
 def close_session(exc=None) -> None:
+    """Teardown handler: close the request's search session (``g.search_session``), if one was
+    opened, releasing its searcher's open files. ``exc`` (the request's exception) is ignored."""
     session = g.pop("search_session", None)
     if session is not None:
         session.close()

@@ -8,7 +8,7 @@ from urllib.parse import unquote_to_bytes
 from flask import Flask, abort, request
 from werkzeug.datastructures import MultiDict
 
-from indexer import MAX_PER_PAGE
+from indexer import CONCORDANCE_SORTS, MAX_PER_PAGE
 
 DEFAULT_PER_PAGE = 10
 MAX_PAGE = 1000
@@ -90,7 +90,6 @@ class SearchParams:
         )
 
 
-CONCORDANCE_SORTS = ("position", "left", "right")
 DEFAULT_CONCORDANCE_PER_PAGE = 100
 MAX_CONCORDANCE_PAGE = 1000
 

@@ -61,7 +61,17 @@ def status_json():
 
 
 def reindex():
-    """Run an incremental update now. Needs ``Authorization: Bearer <token>``."""
+    """``POST /reindex``: run an incremental update now. Needs ``Authorization: Bearer <token>``
+    (the service's ``--admin-token``).
+
+    Returns:
+        JSON: the update's ``summary``, whether it was ``full``, the ``added``, ``changed``,
+        ``removed`` and ``failed`` file counts, ``sections`` and ``seconds`` (wall time).
+    Raises:
+        HTTPException: 403 without the token or with a wrong one; 409 while another update
+            runs, when the documents' folder is empty (and the index is not) or gone; 503 when
+            the index cannot be written; 429 (from the rate limiter) when called too often.
+    """
     token = current_app.config["ADMIN_TOKEN"]
     header = request.headers.get("Authorization", "")
     scheme, _, given = header.strip().partition(" ")
