@@ -24,7 +24,7 @@ from .indexing import (
 )
 from .highlight import mark_matches
 from .storage import IndexDamagedError, raised_reading_index
-from .progress import make_progress
+from .progress import make_progress, print_report
 from .query import MAX_QUERY_CHARS, ParsedQuery, QueryError, parse_query
 from .searcher import (
     CONCORDANCE_SORTS,
@@ -52,5 +52,5 @@ __all__ = [
     "INTRO_TITLE", "IndexHandle", "IndexBuildError", "IndexLocationError", "IndexWriteError", "IndexMissingError", "IndexOutdatedError", "IndexDamagedError", "SeedsEmptyError", "MAX_PER_PAGE", "MAX_QUERY_CHARS",
     "NotFoundError", "Page", "ParsedQuery", "QueryError", "SEARCH_BUDGET_S", "SearchSession", "UpdateReport", "update",
     "default_index_dir", "default_seeds_dir", "seeds_for", "failure_in_chinese", "is_current", "open_index", "parse_query",
-    "read_meta", "recorded_seeds", "make_progress", "raised_reading_index",
+    "read_meta", "recorded_seeds", "make_progress", "print_report", "raised_reading_index",
 ]

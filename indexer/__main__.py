@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .config import default_index_dir, default_seeds_dir, seeds_for
 from .indexing import IndexBusyError, IndexLocationError, UpdateReport, update
-from .progress import make_progress
+from .progress import make_progress, print_report
 
 WATCH_RETRY_S = 10.0
 """Seconds before ``--watch`` looks again at a folder it could not watch."""
@@ -52,22 +52,7 @@ def run_update(seeds: str, index: str, rebuild: bool, retry_busy: bool = False,
             return None
         finally:
             close()
-    print(f"index {index}: {report.summary()}", flush=True)
-    for line in report.changes():
-        print(line, flush=True)
-    for note in report.notes():
-        print(f"note: {note}", flush=True)
-    told = set() if told is None else told
-    # --watch printed every failing file again after each change, burying what changed
-    failures = [(path, reason) for path, reason in report.failed]
-    told.intersection_update(failures)  # one mended and broken again is told again
-    for path, reason in failures:
-        if (path, reason) not in told:
-            print(f"failed: {path}: {reason}", file=sys.stderr)
-    again = sum(1 for failure in failures if failure in told)
-    if again:
-        print(f"note: {again} file(s) still failing, as said before", flush=True)
-    told.update(failures)
+    print_report(report, index, told)
     return report
 
 

@@ -1,4 +1,5 @@
-"""Progress of an update as its caller shows it: a bar on a terminal, log lines otherwise.
+"""Progress of an update as its caller shows it (a bar on a terminal, log lines otherwise), and
+its outcome: the summary, changes, notes and failures.
 
 Used by both command lines: ``python -m indexer`` and ``python -m webapp``, whose first start
 may build a large collection's index for minutes.
@@ -10,7 +11,7 @@ import os
 import sys
 import time
 
-from .indexing import Progress
+from .indexing import Progress, UpdateReport
 
 
 def _seconds(text: str | None, default: float) -> float:
@@ -51,3 +52,31 @@ def make_progress(stream=None) -> tuple[Progress, callable]:
             state["bar"] = None
 
     return progress, close
+
+
+def print_report(report: UpdateReport, index: str, told: set | None = None) -> None:
+    """Print what an update did: its summary, each change and note to stdout, each failed
+    file to stderr.
+
+    Args:
+        report: the update's report.
+        index: the index folder, named in the summary line.
+        told: the ``(path, reason)`` failures printed before (``--watch``), which are counted
+            instead of printed again; the new ones are added to it. None: print them all.
+    """
+    print(f"index {index}: {report.summary()}", flush=True)
+    for line in report.changes():
+        print(line, flush=True)
+    for note in report.notes():
+        print(f"note: {note}", flush=True)
+    told = set() if told is None else told
+    # --watch printed every failing file again after each change, burying what changed
+    failures = [(path, reason) for path, reason in report.failed]
+    told.intersection_update(failures)  # one mended and broken again is told again
+    for path, reason in failures:
+        if (path, reason) not in told:
+            print(f"failed: {path}: {reason}", file=sys.stderr)
+    again = sum(1 for failure in failures if failure in told)
+    if again:
+        print(f"note: {again} file(s) still failing, as said before", flush=True)
+    told.update(failures)

@@ -51,13 +51,7 @@ def ensure_index(seeds: str, index: str, rebuild: bool = False) -> None:
         report = indexer.update(seeds, index, rebuild=rebuild, progress=progress)
     finally:
         close()
-    print(f"index {report.summary()}", flush=True)
-    for line in report.changes():
-        print(line, flush=True)
-    for note in report.notes():
-        print(f"note: {note}", flush=True)
-    for path, reason in report.failed:
-        print(f"failed: {path}: {reason}", file=sys.stderr)
+    indexer.print_report(report, index)
 
 
 def _brought_up_to_date(seeds: str, index: str, rebuild: bool = False) -> bool | None:
