@@ -47,6 +47,28 @@ def unquoted(sections: list[Section], query: str) -> set[str]:
             if all(any(n in normalized(s.text) for n in alts) for alts in terms)}
 
 
+def match_spans(text: str, needles: tuple[str, ...] | list[str]) -> set[tuple[int, int]]:
+    """``(start, end)`` character offsets in ``text`` of each shortest span that normalizes to
+    one of ``needles`` (normalized query strings), found by trying every start and end: slow,
+    but it shares nothing with the highlighter's offset mapping. Spans neither start nor end
+    with white space (which normalization drops beside Han text)."""
+    spans = set()
+    for i in range(len(text)):
+        if text[i].isspace():
+            continue
+        for needle in needles:
+            for j in range(i + 1, min(len(text), i + 3 * len(needle) + 4) + 1):
+                if text[j - 1].isspace():
+                    continue
+                got = normalized(text[i:j])
+                if got == needle:
+                    spans.add((i, j))
+                    break
+                if not needle.startswith(got[:1]):
+                    break
+    return spans
+
+
 TECHNICAL_NAMES = ("UTF-8", "UTF-16", "NUL", "PDF", ".docx", ".pdf", "'.[docx]'", "'.[pdf]'",
                    "docx", "pdf", "pip install -e", "U+")
 """Names a Chinese sentence keeps as they are."""

@@ -355,6 +355,11 @@ def test_any_user_string_gets_a_well_formed_answer(client, text):
         parses = True
     except indexer.QueryError:
         parses = False
+    # the parser is the code under test too: text with something to search for and none of
+    # the characters that can make a query unsearchable (quotes, exclusions) must be searched
+    plain = not re.search("[\"\uff02\\-\uff0d\ud800-\udfff]|NOT|\uff2e\uff2f\uff34", text)
+    if plain and normalized(text):
+        assert parses, text
     if parses:
         assert resp.status_code == 200 and isinstance(data["total"], int)
         assert isinstance(data["hits"], list) and isinstance(data["read_as"], str)
