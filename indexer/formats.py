@@ -71,7 +71,9 @@ _DROP_TAGS = ["script", "style", "noscript", "template", "svg", "iframe", "objec
 """Tags whose content is no text of the page: code, the ``<head>``, and navigation, which a
 saved news page repeats (首页 国内 国际 财经 登录 …) and which made every saved page a hit for
 首页 (new-user trial). An element with ``role="navigation"`` (WAI-ARIA's name for the same) is
-dropped too."""
+dropped too, and so are the page's own banner and footer (:func:`_site_chrome`)."""
+_SECTIONING = ["article", "aside", "main", "nav", "section"]
+"""Elements whose ``<header>`` and ``<footer>`` belong to them rather than to the site."""
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 
 
@@ -121,6 +123,25 @@ def _decode_html(source: SourceFile) -> tuple[str, str]:
 _HEADINGS = {f"h{level}": level for level in range(1, 7)}
 
 
+def _site_chrome(tag) -> bool:
+    """Whether ``tag`` is the site's banner or footer rather than part of what the page says:
+    a ``<footer>`` (or ``role="contentinfo"``), or a ``<header>`` (or ``role="banner"``) that
+    holds no heading, outside any :data:`_SECTIONING` element. These are the elements the
+    WAI-ARIA mapping of HTML (HTML-AAM, "header" and "footer") makes the page's banner and
+    contentinfo landmarks. A saved page's 版权所有 … 电话 footer and logo banner were indexed
+    as its text and matched in its last section (new-user trial); an article's own header
+    and footer (its byline, its notes) stay, as does a banner with the page's title in it."""
+    role = tag.get("role")
+    role = role.lower().split()[:1] if isinstance(role, str) else []
+    if tag.name == "footer" or role == ["contentinfo"]:
+        chrome = True
+    elif tag.name == "header" or role == ["banner"]:
+        chrome = tag.find(list(_HEADINGS)) is None
+    else:
+        return False
+    return chrome and tag.find_parent(_SECTIONING) is None
+
+
 def _page_text(soup) -> tuple[str, bool]:
     """``(text, has_h1)``: the text of ``soup`` (strings of the types ``get_text`` reads:
     no comments, no ruby annotations) with a blank line around each block tag, a line break
@@ -141,7 +162,8 @@ def _page_text(soup) -> tuple[str, bool]:
         # case, as browsers do (breaker: role="NAVIGATION" and "navigation main" were kept)
         role = tag.get("role")
         return tag.name not in names and not (
-            isinstance(role, str) and role.lower().split()[:1] == ["navigation"])
+            isinstance(role, str) and role.lower().split()[:1] == ["navigation"]) \
+            and not _site_chrome(tag)
 
     def heading_text(heading) -> tuple[str, bool]:
         """Its kept strings on one line, dropped tags left out, and whether it holds an

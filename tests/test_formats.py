@@ -142,10 +142,17 @@ def test_html(tmp_path):
     ("<title>页题</title><noscript><h1>不算</h1></noscript><ul><li>一</li><li>二</li></ul>",
      "# 页题\n\n一\n\n二"),
     # a saved news page's navigation is no text of it (new-user trial: every page was a hit
-    # for 首页), by tag or by WAI-ARIA role; its header and footer stay
+    # for 首页), by tag or by WAI-ARIA role; a banner with the page's title in it stays
     ("<header><nav><a>首页</a> <a>财经</a></nav><div role=navigation>您当前的位置：首页</div>"
-     "<h1>统计局发布</h1></header><p>正文</p><footer>版权所有</footer>",
-     "# 统计局发布\n\n正文\n\n版权所有"),
+     "<h1>统计局发布</h1></header><p>正文</p>",
+     "# 统计局发布\n\n正文"),
+    # the site's own banner and footer are no text of the page (new-user trial: a saved
+    # page's 版权所有 footer was matched in its last section), by tag or by role; an
+    # article's header and footer are its own
+    ("<header><div>部门全球资讯网</div></header><div role=banner>标志</div><main><h1>纪要</h1>"
+     "<p>正文</p><footer>记录人：王某</footer></main><article><header>作者：李某</header>"
+     "</article><footer><p>版权所有 电话：8590</p></footer><div role=ContentInfo>地址</div>",
+     "# 纪要\n\n正文\n\n记录人：王某\n\n作者：李某"),
     # a role is read in any case and by its first token; a dropped block still parts the
     # text around it, as a browser shows it (breaker)
     ("<div role=NAVIGATION>菜单</div><div role='navigation main'>栏目</div><p>前文<nav>导航</nav>"
