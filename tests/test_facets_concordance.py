@@ -440,6 +440,18 @@ def test_a_cut_list_says_so_in_the_csv_name_and_a_cut_sort_on_the_page(client, s
     assert "排序只在" not in page.get_data(as_text=True)
 
 
+def test_a_long_filter_keeps_its_end_in_the_download_name():
+    """Two versions of a law share a title; their filter labels differ at the end, in the
+    path's date, which a cut after 40 characters lost (new-user trial)."""
+    from webapp.concordance_views import FILE_NAME_PART_CHARS, _download_name
+
+    names = [_download_name("行政复议机关", 5, 5, f"中华人民共和国行政复议法 · laws/诉讼与非诉讼程序法/"
+                                               f"行政复议法({day}).md") for day in ("2017-09-01", "2023-09-01")]
+    assert names[0] != names[1] and all(n.endswith(").md.csv") for n in names)
+    assert "(2017-09-01).md" in names[0] and names[0].startswith("concordance-行政复议机关-中华人民共和国")
+    assert all(len(n) <= len("concordance-行政复议机关-.csv") + FILE_NAME_PART_CHARS for n in names)
+
+
 def test_concordance_page_json_and_csv(client, sections):
     want = scan(sections, "安全")
     data = client.get("/concordance.json?q=%E5%AE%89%E5%85%A8&per_page=10").get_json()

@@ -170,12 +170,24 @@ def _filter_name(params: ConcordanceParams) -> str:
     return get_session().filter_label(params.doc, params.article) or params.article or params.doc
 
 
+FILE_NAME_PART_CHARS = 40
+"""A query or filter gives at most this many characters of a download's name (two of them,
+in UTF-8, stay within the 255 bytes most file systems allow)."""
+
+
 def _file_name_part(text: str) -> str:
-    """``text``'s first 40 characters with what a file name cannot hold, control characters
-    and invisible format characters (a right-to-left override would show ``…\u202egnp.exe``
-    as an ``.exe.png``: breaker) replaced by ``_``."""
-    name = "".join("_" if unicodedata.category(c) in ("Cc", "Cf") else c for c in text[:40])
-    return re.sub("_+", "_", _NOT_IN_FILE_NAMES.sub("_", name)).strip(" ._")
+    """``text`` with what a file name cannot hold, control characters and invisible format
+    characters (a right-to-left override would show ``…\u202egnp.exe`` as an ``.exe.png``:
+    breaker) replaced by ``_``; a longer one than :data:`FILE_NAME_PART_CHARS` keeps its
+    beginning and its end around a ``…``, as a filter's ``法名 · 路径/法名(2017-09-01).md``
+    ends in what tells two versions of a law apart (cut at the end, it lost the date:
+    new-user trial)."""
+    name = "".join("_" if unicodedata.category(c) in ("Cc", "Cf") else c for c in text)
+    name = re.sub("_+", "_", _NOT_IN_FILE_NAMES.sub("_", name)).strip(" ._")
+    if len(name) > FILE_NAME_PART_CHARS:
+        half = (FILE_NAME_PART_CHARS - 1) // 2
+        name = f"{name[:half].rstrip(' ._')}…{name[-half:].lstrip(' ._')}"
+    return name
 
 
 def _download_name(q: str, listed: int, total: int, filtered: str = "",
