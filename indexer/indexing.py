@@ -161,6 +161,10 @@ class UpdateReport:
         outdated: the live index was built by other analysis code (another version of this
             program), so that it was rebuilt: a start that rebuilt for a minute said only
             "full rebuild: N added" (breaker).
+        synonym_groups: how many synonym groups are in use, when ``synonyms.txt`` changed
+            since the last update (None when it did not, or on a full build): an update that
+            took a new synonyms.txt into use said only "up to date, nothing written"
+            (new-user trial).
     """
 
     full: bool = False
@@ -177,6 +181,7 @@ class UpdateReport:
     skipped: list[str] = field(default_factory=list)
     damaged: str = ""
     outdated: bool = False
+    synonym_groups: int | None = None
 
     @property
     def wrote(self) -> bool:
@@ -192,12 +197,14 @@ class UpdateReport:
     def counts(self) -> dict:
         """The summary's facts, for a page to word in its own language: ``{"kind": "full" |
         "incremental" | "unchanged", "added", "changed", "removed", "unchanged", "failed",
-        "empty", "sections": int, "seconds": float}`` (counts of files but ``sections``)."""
+        "empty", "sections": int, "seconds": float, "synonym_groups": int | None}`` (counts of
+        files but ``sections`` and :attr:`synonym_groups`)."""
         return {"kind": "full" if self.full else ("incremental" if self.wrote else "unchanged"),
                 "added": len(self.added), "changed": len(self.changed),
                 "removed": len(self.removed), "unchanged": len(self.unchanged),
                 "failed": len(self.failed), "empty": len(self.empty),
-                "sections": self.sections, "seconds": round(self.seconds, 3)}
+                "sections": self.sections, "seconds": round(self.seconds, 3),
+                "synonym_groups": self.synonym_groups}
 
     def switch_note(self) -> str:
         """A sentence for a person when the index now follows another folder than before
@@ -232,7 +239,10 @@ class UpdateReport:
         damaged = f"{self.damaged}; rebuilt from the documents" if self.damaged else ""
         outdated = ("the index was built by another version of the analysis code; rebuilt from "
                     "the documents") if self.outdated else ""
-        return [n for n in (damaged, outdated, self.switch_note(), self.skipped_note()) if n]
+        synonyms = (f"synonyms.txt changed: {self.synonym_groups} synonym group(s) in use from "
+                    "now on") if self.synonym_groups is not None else ""
+        return [n for n in (damaged, outdated, synonyms, self.switch_note(), self.skipped_note())
+                if n]
 
     def changes(self, limit: int = 20) -> list[str]:
         """Lines naming the files an incremental update added, changed or removed
@@ -256,6 +266,8 @@ class UpdateReport:
         c = self.counts()
         kind = {"full": "full rebuild", "incremental": "incremental update",
                 "unchanged": "up to date, nothing written"}[c["kind"]]
+        if c["kind"] == "unchanged" and self.synonym_groups is not None:
+            kind = "documents up to date, synonyms.txt read again"
         return (f"{kind}: {c['added']} added, {c['changed']} changed, {c['removed']} removed, "
                 f"{c['unchanged']} unchanged, {c['failed']} failed, {c['empty']} empty; "
                 f"{c['sections']} sections; {self.seconds:.2f} s ({self.generation})")
@@ -658,6 +670,8 @@ def update(seeds_dir: str | os.PathLike, index_dir: str | os.PathLike, rebuild: 
         else:
             report.added = sorted(set(manifest) - set(known))
             report.removed = sorted(set(known) - set(manifest))
+            if meta.get("synonyms") != synonyms:
+                report.synonym_groups = len(synonyms)
             report.changed = sorted(p for p in manifest if p in known and known[p] != manifest[p])
             report.unchanged = sorted(p for p in manifest if known.get(p) == manifest[p])
             todo = set(report.added) | set(report.changed)

@@ -245,6 +245,13 @@ def test_synonyms_expand_highlight_and_rank_below_exact(variants_index):
     report = indexer.update(seeds, ix)
     assert not report.full
     assert doc_ids(session, "武警") == {"wj"}
+    # the update says it took the new synonyms.txt into use (new-user trial: "up to date,
+    # nothing written"), and an update after it has nothing to say of it
+    assert report.synonym_groups == 0 and report.summary().startswith(
+        "documents up to date, synonyms.txt read again")
+    assert report.notes() == ["synonyms.txt changed: 0 synonym group(s) in use from now on"]
+    again = indexer.update(seeds, ix)
+    assert again.synonym_groups is None and again.summary().startswith("up to date, nothing")
 
 
 def test_user_dictionary_is_used_and_its_change_rebuilds(tmp_path):

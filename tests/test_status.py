@@ -154,3 +154,17 @@ def test_reindex_accepts_any_case_of_the_scheme_and_hides_internals(admin_app, m
     resp = client.post("/reindex", headers={"Authorization": "Bearer s3cret-token"},
                        environ_base={"REMOTE_ADDR": "127.0.0.3"})
     assert resp.status_code == 503 and "/secret" not in resp.get_data(as_text=True)
+
+
+def test_status_says_an_update_took_a_new_synonyms_file_into_use(admin_app):
+    """An update with no document changed but a new ``synonyms.txt`` changes what searches
+    find; the page said "已是最新，没有写入" (new-user trial)."""
+    app, seeds = admin_app
+    (seeds / "synonyms.txt").write_text("公安 警察\n武警 武装警察\n", encoding="utf-8")
+    report = indexer.update(seeds, app.config["INDEX_DIR"])
+    assert report.synonym_groups == 2 and not report.wrote
+    client = app.test_client()
+    assert client.get("/status.json").get_json()["last_update_counts"]["synonym_groups"] == 2
+    page = BeautifulSoup(client.get("/status").get_data(as_text=True), "html.parser")
+    said = page.select_one("#last-update").get_text()
+    assert said.startswith("文档已是最新，重新读取了 synonyms.txt（2 组同义词）：")
