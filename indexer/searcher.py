@@ -765,6 +765,19 @@ class SearchSession:
                 or not 1 < len(clauses[0].norm) <= MAX_SUGGEST_CHARS:
             return out
         word = clauses[0]
+        folded = normalize(word.text)
+        typed_pieces = folded.text == word.norm
+
+        def as_typed(start: int, size: int, piece: str) -> str:
+            """The piece in the characters the user typed (勞動合同 for 劳动合同: a suggestion
+            came back in Simplified to a Traditional query: new-user trial), or as normalized
+            when those do not normalize to it alone."""
+            if not typed_pieces:
+                return piece
+            (begin,), (end,) = folded.slices([start], size)
+            typed = word.text[begin:end]
+            return typed if normalized(typed) == piece else piece
+
         for size in range(len(word.norm) - 1, 1, -1):
             for start in range(0, len(word.norm) - size + 1):
                 piece = word.norm[start:start + size]
@@ -776,6 +789,7 @@ class SearchSession:
                     continue
                 if spent():
                     return out
+                piece = as_typed(start, size, piece)
                 if parsed.root is word:  # the piece alone, quoted only if it must be
                     q = query_text(Clause(piece, normalized(piece)))
                 else:  # quoted: a piece is literal text, whatever it holds

@@ -306,6 +306,18 @@ def test_zero_results_suggest_queries_that_find_something(seed_session):
         assert seed_session.search(indexer.parse_query(s)).total > 0
 
 
+@pytest.mark.parametrize("query", ['"兩個確定"', '"「兩個確定」"', '"兩个確定"'])
+def test_a_suggested_piece_is_in_the_characters_typed(seed_session, seed_sections, query):
+    """A Traditional query's pieces are suggested as typed (new-user trial: 「勞動合同」 was
+    suggested 劳动合同), and each still finds what its normalized form finds."""
+    page = seed_session.search(indexer.parse_query(query))
+    assert page.total == 0 and page.suggestions
+    typed = query.strip('"「」')
+    for s in page.suggestions:
+        assert s in typed and seed_session.search(indexer.parse_query(s)).total == len(
+            oracle.unquoted(seed_sections, s))
+
+
 def test_suggestions_are_never_cut_at_a_space_or_punctuation_only(seed_session):
     """A one-word query is suggested its longest pieces that occur; "c++ 11" has pieces such
     as "+ " and " 1" that occur but that nobody would type."""
