@@ -471,7 +471,7 @@ def _mostly_utf8(data: bytes) -> Decoded | None:
     bad = text.count("\ufffd") - data.count("\ufffd".encode("utf-8"))
     if not 0 < bad <= _damage_allowed(data):
         return None
-    if sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff") < MIN_UTF8_HAN:
+    if _han_count(text) < MIN_UTF8_HAN:
         return None
     return Decoded(_clean(text), _damaged("utf-8", bad))
 
