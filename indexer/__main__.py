@@ -21,8 +21,13 @@ from .progress import make_progress, print_report
 
 WATCH_RETRY_S = 10.0
 """Seconds before ``--watch`` looks again at a folder it could not watch."""
-WATCH_DEBOUNCE_MS = 1500
-"""Changes are gathered until the folder has been quiet this long (milliseconds)."""
+WATCH_QUIET_MS = 1500
+"""Changes are gathered until the folder has been quiet this long (milliseconds): watchfiles'
+``step``. Left at its 50 ms, a file written in pieces was indexed half-written, once per piece
+(breaker)."""
+WATCH_MAX_WAIT_MS = 10_000
+"""A folder that never stays quiet is still updated at least this often (milliseconds):
+watchfiles' ``debounce``, the longest it gathers changes."""
 BUSY_RETRY_S = 2.0
 """In --watch, how long to wait before trying again when another update holds the lock."""
 
@@ -87,7 +92,8 @@ def watch(seeds: str, index: str, told: set = frozenset()) -> int:
     said = ""
     while True:
         try:
-            for changes in watch_changes(seeds_path, debounce=WATCH_DEBOUNCE_MS,
+            for changes in watch_changes(seeds_path, step=WATCH_QUIET_MS,
+                                         debounce=WATCH_MAX_WAIT_MS,
                                          watch_filter=_relevant(seeds_path, Path(index))):
                 print(f"{len(changes)} change(s) seen", flush=True)
                 run_update(seeds, index, rebuild=False, retry_busy=True, told=told)
