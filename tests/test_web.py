@@ -563,3 +563,17 @@ def test_a_long_facet_label_is_cut_in_the_middle():
     assert len(short) == 40 and short.count("…") == 1
     assert short.startswith("第七章 附则（中华") and short.endswith("(2023-09-01).md）")
     assert shorten("第一章 总则", 40) == "第一章 总则" and shorten("甲" * 40, 40) == "甲" * 40
+
+
+@pytest.mark.parametrize("path", ["/search", "/concordance", f"/doc/{DOC}"])
+def test_a_control_character_in_the_query_is_not_written_back(client, path):
+    """A NUL in ``q`` was written raw into the page; the browser showed it as U+FFFD in the
+    search box, and Enter then searched for that (breaker). The page's query is the one
+    searched, without the control characters matching ignores anyway."""
+    resp = client.get(path, query_string={"q": "两个\x00确\x1b立"})
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and "\x00" not in html and "\x1b" not in html
+    assert soup(resp).find("input", id="q")["value"] == "两个确立"
+    data = client.get("/search.json", query_string={"q": "两个\x00确\x1b立"}).get_json()
+    assert data["query"] == "两个确立"
+    assert data["total"] == client.get("/search.json?q=" + quote("两个确立")).get_json()["total"] > 0

@@ -33,6 +33,17 @@ def _one(args: MultiDict, name: str) -> str | None:
     return values[0] if values else None
 
 
+_CONTROLS = dict.fromkeys([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
+"""Control characters besides tab and line breaks: no query means them (matching ignores
+them), and a page that wrote them back raw broke its own search box (a NUL became U+FFFD in
+the box, and Enter then searched for that: breaker)."""
+
+
+def _query(args: MultiDict) -> str:
+    """``q`` without :data:`_CONTROLS`, "" when absent (ParamError when repeated)."""
+    return (_one(args, "q") or "").translate(_CONTROLS)
+
+
 def _int(args: MultiDict, name: str, default: int, low: int, high: int) -> int:
     raw = _one(args, name)
     if raw is None or raw == "":
@@ -80,9 +91,8 @@ class SearchParams:
             ParamError: a parameter is repeated, not a whole number, out of range, or (``doc``,
                 ``article``) longer than :data:`MAX_FILTER_CHARS`.
         """
-        q = _one(args, "q") or ""
         return cls(
-            q=q,
+            q=_query(args),
             page=_int(args, "page", 1, 1, MAX_PAGE),
             per_page=_int(args, "per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE),
             doc=_filter(args, "doc"),
@@ -113,7 +123,7 @@ class ConcordanceParams:
         sort = _one(args, "sort") or "position"
         if sort not in CONCORDANCE_SORTS:
             raise ParamError(f"参数 sort 只能是 {'、'.join(CONCORDANCE_SORTS)}，收到的是“{sort[:20]}”。")
-        return cls(q=_one(args, "q") or "", sort=sort, page=_int(args, "page", 1, 1, MAX_PAGE),
+        return cls(q=_query(args), sort=sort, page=_int(args, "page", 1, 1, MAX_PAGE),
                    per_page=_int(args, "per_page", DEFAULT_CONCORDANCE_PER_PAGE, 1,
                                  MAX_CONCORDANCE_PAGE),
                    doc=_filter(args, "doc"), article=_filter(args, "article"))
