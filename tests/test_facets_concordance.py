@@ -790,3 +790,17 @@ def test_nothing_in_the_filtered_document_says_where_else_it_is(client, tmp_path
         .get_json()["elsewhere"] == 0
     nowhere = c.get("/search.json", query_string={"q": "防汛值班", "doc": docs["c.txt"]}).get_json()
     assert nowhere["elsewhere"] == 0 and nowhere["total"] == 0
+
+
+def test_the_concordance_says_how_the_query_was_read(client):
+    """A query cut at 32 words, or a lower-case ``or`` read as text, was counted on the
+    concordance with no word of why, while the results page said it (breaker)."""
+    from bs4 import BeautifulSoup
+
+    for q in ["or 公安", " ".join(f"公安{i}" for i in range(40))]:
+        said = client.get("/search.json", query_string={"q": q}).get_json()["notes"]
+        data = client.get("/concordance.json", query_string={"q": q}).get_json()
+        assert said and data["notes"] == said
+        page = BeautifulSoup(client.get("/concordance", query_string={"q": q}).get_data(
+            as_text=True), "html.parser")
+        assert [p.get_text() for p in page.select("p.note")][:len(said)] == said

@@ -60,6 +60,9 @@ def _data() -> tuple[ConcordanceParams, dict]:
     return params, {
         "query": params.q,
         "read_as": parsed.reading,
+        # how the query was read, as the results page says it (breaker: a query cut at 32
+        # words, or a lower-case "or" taken as text, was counted with no word of why)
+        "notes": list(parsed.notes),
         "sort": params.sort,
         "filters": filters_dict(params, get_session()),
         "unknown_filters": [FILTER_PARAMS[f] for f in conc.unknown_filters],
