@@ -292,9 +292,26 @@ def test_pasted_paragraph_is_capped(seed_session, seeds_dir):
     text = (seeds_dir / f"{DOC}.txt").read_text(encoding="utf-8")[500:2600]
     parsed = indexer.parse_query(text)
     page = seed_session.search(parsed)
-    assert any("1000" in n for n in parsed.notes)
+    cut = [n for n in parsed.notes if n.startswith("查询过长")]
+    assert cut and 500 <= int(re.search(r"前 (\d+) 个字符", cut[0]).group(1)) <= 1000
     assert page.total >= 1 and len(page.partial_words) <= 64
     assert page.partial_shortened == (len(page.partial_words) == 64)
+
+
+@pytest.mark.parametrize("query, read_as", [
+    ("|".join(["公安"] * 500), "公安"),
+    (" OR ".join(["公安", "哈哈", "新闻", "广东"] * 75), "公安 OR 哈哈 OR 新闻 OR 广东"),
+    ("公安 " * 333 + "广东" * 10, "公安"),
+    ("公" * 1200, "公" * 1000),
+])
+def test_a_long_query_is_cut_between_words(query, read_as):
+    """Cut at exactly 1,000 characters, ``公安|公安|…`` searched for ``公`` too, and ``… OR 新闻
+    OR`` for ``O`` ANDed with 新闻 (breaker): the cut falls between words, drops an operator
+    it leaves dangling, and the note gives the length searched."""
+    parsed = indexer.parse_query(query)
+    assert parsed.reading == read_as
+    searched = int(re.search(r"前 (\d+) 个字符", parsed.notes[0]).group(1))
+    assert searched <= 1000 and indexer.parse_query(query[:searched]).reading == read_as
 
 
 def test_zero_results_suggest_queries_that_find_something(seed_session):
