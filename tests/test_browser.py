@@ -220,6 +220,21 @@ def test_a_bad_query_says_why_while_typing_and_on_enter(page, live_server):
     expect(page.locator(".error .message")).to_have_text(text)
 
 
+def test_a_pasted_long_text_is_sent_cut_and_the_page_says_so(page, live_server):
+    """8,000 pasted characters made an address past the service's 64 KB header limit, and the
+    page was replaced by a bare 431 (breaker): the script sends one character more than the
+    service searches, and the service cuts and says so as for a typed long query."""
+    page.goto(live_server + "/search?q=" + quote("公安"))
+    # characters outside the BMP first: two UTF-16 units each, one character to the service
+    pasted = "𠀀" * 10 + "两个确立" * 2000
+    page.get_by_label("搜索").fill(pasted)
+    page.wait_for_function("() => (new URLSearchParams(location.search).get('q') || '').length > 10")
+    expect(page.locator("main")).not_to_have_attribute("aria-busy", "true")
+    sent = _q(page)
+    assert sent == pasted[:1001]
+    expect(page.locator("p.note").first).to_contain_text("查询过长，只搜索了前 1000 个字符")
+
+
 # --- pagination -----------------------------------------------------------------------------
 
 def test_pagination_reload_and_back(page, live_server, sections):

@@ -65,7 +65,8 @@ def reason(english: str) -> str:
 
 
 def init_app(app: Flask) -> None:
-    """Register the filters."""
+    """Register the filters, and the query length limit the search box's script cuts at."""
+    app.add_template_global(indexer.MAX_QUERY_CHARS, "max_query_chars")
     app.add_template_filter(reason)
     app.add_template_filter(when)
     app.add_template_filter(toc)

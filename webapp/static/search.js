@@ -30,8 +30,15 @@
 
   // The form's own fields besides the box: a filtered page's filter (hidden fields in <main>,
   // tied to the form by its id) rides along, as it does when the form is submitted.
+  // A pasted text longer than the server searches is sent cut to one character more than it
+  // searches, so the server cuts it as it would have and says so: whole, a long text made an
+  // address past the server's 64 KB limit, answered with a bare 431 page (breaker).
+  var maxChars = parseInt(box.getAttribute("data-max-chars"), 10) || 0;
+
   function resultsUrl(q) {
     var url = new URL(form.action, location.href);
+    var chars = Array.from(q);  // characters, as the server counts them, not UTF-16 units
+    if (maxChars && chars.length > maxChars + 1) q = chars.slice(0, maxChars + 1).join("");
     url.searchParams.set("q", q);
     Array.prototype.forEach.call(form.elements, function (field) {
       if (field.type === "hidden" && field.name) url.searchParams.set(field.name, field.value);
