@@ -539,7 +539,7 @@ def _has_positive(node: Node) -> bool:
 _SEPARATOR = re.compile(r"[\s|\uff5c]")
 _TRAILING_OPERATORS = re.compile(
     r"(?:\s*(?:(?<![^\s(（|\uff5c])(?:OR|AND|NOT|\uff2f\uff32|\uff21\uff2e\uff24|\uff2e\uff2f\uff34)"
-    r"|[|\uff5c\-\uff0d(（]))+\s*$")
+    r"|[|\uff5c\-\uff0d]))+\s*$")
 
 
 def _cut(text: str) -> str:
@@ -553,7 +553,8 @@ def _cut(text: str) -> str:
         last = max((m.start() for m in _SEPARATOR.finditer(head)), default=-1)
         if last >= MAX_QUERY_CHARS // 2:
             head = head[:last]
-    return _TRAILING_OPERATORS.sub("", head)
+    # a text of operators only (NOT NOT …) is left whole: it is searched as written
+    return _TRAILING_OPERATORS.sub("", head).strip() or head
 
 
 def parse_query(text: str, synonyms: dict[str, tuple[str, ...]] | None = None) -> ParsedQuery:
