@@ -17,7 +17,9 @@ from functools import lru_cache
 
 from . import matching
 from .deadline import TimeUp, hard_deadline
-from .highlight import Fragment, find_matches, find_matches_located, make_snippet, mark, numbered_spans
+from .highlight import (
+    Fragment, count_matches, find_matches, find_matches_located, make_snippet, mark, numbered_spans,
+)
 from .indexing import IndexHandle, damaged
 from .normalize import normalize, normalized, spelling_variants
 from .query import (
@@ -44,6 +46,10 @@ document order, sorted, dropped the end of a period from a sorted view (new-user
 CONCORDANCE_SORTS = ("position", "left", "right")
 """The orders a concordance can be listed in: document order, or by the context left or right
 of the match."""
+MAX_DOCUMENT_MARKS = 20_000
+"""A document view marks at most this many matches, the first ones (all are counted): a 2 MB
+paragraph of one character took 4 s and 15 MB of page to mark its 350,000 matches, holding
+one of the few search slots all along (breaker)."""
 MAX_FACET_VALUES = 20
 """Facet values shown per facet, largest counts first."""
 SEARCH_BUDGET_S = 3.0
@@ -224,6 +230,9 @@ class SectionView:
     text: str
     html: str
     match_count: int
+    marked: int = 0
+    """How many of its ``match_count`` matches ``html`` marks: all of them, unless the
+    document holds more than :data:`MAX_DOCUMENT_MARKS`."""
 
 
 @dataclass(frozen=True)
@@ -245,6 +254,11 @@ class DocumentView:
     def match_count(self) -> int:
         """Matches of the query over all sections."""
         return sum(s.match_count for s in self.sections)
+
+    @property
+    def unmarked(self) -> int:
+        """Matches counted but not marked, past :data:`MAX_DOCUMENT_MARKS` (0 mostly)."""
+        return sum(s.match_count - s.marked for s in self.sections)
 
 
 @dataclass(frozen=True)
@@ -824,9 +838,22 @@ class SearchSession:
         # the index's normalized texts and maps, as hits use them: no section normalized again
         norms = [self._normalized(d) for d in docnums] if parsed else []
 
-        def matches_of(words: list[str], only: set[int] | None = None) -> list[list]:
-            return [find_matches(s["text"], words, None, n) if only is None or d in only else []
-                    for s, n, d in zip(stored, norms, docnums)]
+        def matches_of(words: list[str], only: set[int] | None = None) \
+                -> list[tuple[list, int]]:
+            """Each section's first matches (:data:`MAX_DOCUMENT_MARKS` over the document)
+            and how many it holds."""
+            out, room = [], MAX_DOCUMENT_MARKS
+            for s, n, d in zip(stored, norms, docnums):
+                if only is not None and d not in only:
+                    out.append(([], 0))
+                    continue
+                n = n or normalize(s["text"])
+                total = count_matches(n.text, words)
+                first = find_matches(s["text"], words, min(room, total), n)[:room] \
+                    if total and room else []
+                room -= len(first)
+                out.append((first, total))
+            return out
 
         needles = parsed.needles if parsed else []
         if needles:
@@ -835,17 +862,18 @@ class SearchSession:
             hits, _ = matching.match(self._searcher, parsed.root, restrict=[("doc_id", doc_id)])
             found = matches_of(needles, set(_docnums(hits)))
         else:
-            found = [[] for _ in stored]
+            found = [([], 0) for _ in stored]
         partial: tuple[str, ...] = ()
-        fallback = fallback_words(parsed, self.words) if parsed and not any(found) else None
+        fallback = fallback_words(parsed, self.words) \
+            if parsed and not any(total for _, total in found) else None
         if fallback is not None:
             for words in _partial_marks(fallback.words):  # as a partial-match hit is marked
                 found = matches_of(words)
-                if any(found):
+                if any(total for _, total in found):
                     partial = tuple(words)
                     break
         sections = []
-        for s, matches in zip(stored, found):
+        for s, (matches, total) in zip(stored, found):
             sections.append(SectionView(
                 section_id=s["section_id"],
                 ordinal=s["ordinal"],
@@ -855,7 +883,8 @@ class SearchSession:
                 breadcrumb=_crumbs(s),
                 text=s["text"],
                 html=mark(s["text"], numbered_spans(matches)),
-                match_count=len(matches),
+                match_count=total,
+                marked=len(matches),
             ))
         # a word is present in any of its spellings (了解 as 瞭解)
         spellings = {c.norm: (c.norm, *c.variants) for c in parsed.clauses

@@ -577,3 +577,23 @@ def test_a_control_character_in_the_query_is_not_written_back(client, path):
     data = client.get("/search.json", query_string={"q": "两个\x00确\x1b立"}).get_json()
     assert data["query"] == "两个确立"
     assert data["total"] == client.get("/search.json?q=" + quote("两个确立")).get_json()["total"] > 0
+
+
+def test_a_document_with_too_many_matches_marks_the_first_and_counts_all(client, seeds_dir,
+                                                                        monkeypatch):
+    """Marking 350,000 matches of a 2 MB paragraph took 4 s and 15 MB of page (breaker): the
+    view marks the first MAX_DOCUMENT_MARKS, counts all, and says so."""
+    import indexer.searcher
+
+    monkeypatch.setattr(indexer.searcher, "MAX_DOCUMENT_MARKS", 7)
+    want = sum(normalized(s.text).count("的") for s in oracle.load_sections(seeds_dir))
+    assert want > 7
+    data = client.get(f"/doc/{DOC}.json?q=" + quote("的")).get_json()
+    assert sum(s["match_count"] for s in data["sections"]) == want
+    assert data["unmarked"] == want - 7
+    page = soup(client.get(f"/doc/{DOC}?q=" + quote("的")))
+    assert len(page.select("section.section mark")) == 7
+    assert "只标出了前 7 处" in page.select_one(".unmarked").get_text()
+    rare = sum(normalized(s.text).count("王志忠") for s in oracle.load_sections(seeds_dir))
+    assert 0 < rare <= 7
+    assert client.get(f"/doc/{DOC}.json?q=" + quote("王志忠")).get_json()["unmarked"] == 0

@@ -58,10 +58,12 @@ def document(doc_id: str):
 
 @bp.get("/doc/<doc_id>.json")
 def document_json(doc_id: str):
-    """``{"doc_id", "title", "source", "partial_words", "absent", "sections": [{"section_id",
-    "title", "article_title", "author", "breadcrumb", "text", "match_count"}]}``; ``partial_words`` are the words marked
-    when the query, taken whole, occurs nowhere in the document (else empty); ``absent`` the
-    query's words that no section of it contains."""
+    """``{"doc_id", "title", "source", "partial_words", "absent", "unmarked", "sections":
+    [{"section_id", "title", "article_title", "author", "breadcrumb", "text",
+    "match_count"}]}``; ``partial_words`` are the words marked when the query, taken whole,
+    occurs nowhere in the document (else empty); ``absent`` the query's words that no section
+    of it contains; ``unmarked`` how many matches the page leaves unmarked (past
+    :data:`indexer.searcher.MAX_DOCUMENT_MARKS`)."""
     _q, doc, _readable = _load(doc_id)
     return {
         "doc_id": doc.doc_id,
@@ -69,6 +71,7 @@ def document_json(doc_id: str):
         "source": doc.path,
         "partial_words": list(doc.partial_words),
         "absent": list(doc.absent),
+        "unmarked": doc.unmarked,
         "sections": [
             {"section_id": s.section_id, "title": s.title, "article_title": s.article_title,
              "author": s.author, "breadcrumb": list(s.breadcrumb), "text": s.text,
