@@ -71,7 +71,7 @@ _DROP_TAGS = ["script", "style", "noscript", "template", "svg", "iframe", "objec
 """Tags whose content is no text of the page: code, the ``<head>``, and navigation, which a
 saved news page repeats (首页 国内 国际 财经 登录 …) and which made every saved page a hit for
 首页 (new-user trial). An element with ``role="navigation"`` (WAI-ARIA's name for the same) is
-dropped too, and so are the page's own banner and footer (:func:`_site_chrome`)."""
+dropped too, and so are the site's banner and footer (:func:`_site_chrome`)."""
 _SECTIONING = ["article", "aside", "main", "nav", "section"]
 """Elements whose ``<header>`` and ``<footer>`` belong to them rather than to the site."""
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
@@ -123,23 +123,66 @@ def _decode_html(source: SourceFile) -> tuple[str, str]:
 _HEADINGS = {f"h{level}": level for level in range(1, 7)}
 
 
-def _site_chrome(tag) -> bool:
-    """Whether ``tag`` is the site's banner or footer rather than part of what the page says:
-    a ``<footer>`` (or ``role="contentinfo"``), or a ``<header>`` (or ``role="banner"``) that
-    holds no heading, outside any :data:`_SECTIONING` element. These are the elements the
-    WAI-ARIA mapping of HTML (HTML-AAM, "header" and "footer") makes the page's banner and
-    contentinfo landmarks. A saved page's 版权所有 … 电话 footer and logo banner were indexed
-    as its text and matched in its last section (new-user trial); an article's own header
-    and footer (its byline, its notes) stay, as does a banner with the page's title in it."""
+_SCOPING_ROLES = {"article", "complementary", "main", "navigation", "region"}
+"""WAI-ARIA roles whose element owns the ``<header>`` and ``<footer>`` inside it (HTML-AAM),
+as the :data:`_SECTIONING` tags do."""
+_CONTENT_TAGS, _CONTENT_ROLES = ("main", "article"), ("main", "article")
+"""What holds a page's own text: with one of these on the page, what stands outside them as
+the page's banner or footer is the site's."""
+
+
+def _role(tag) -> str:
+    """The element's WAI-ARIA role: the first token of its ``role`` attribute, in lower case
+    (browsers read it so), or ""."""
     role = tag.get("role")
-    role = role.lower().split()[:1] if isinstance(role, str) else []
-    if tag.name == "footer" or role == ["contentinfo"]:
-        chrome = True
-    elif tag.name == "header" or role == ["banner"]:
-        chrome = tag.find(list(_HEADINGS)) is None
-    else:
-        return False
-    return chrome and tag.find_parent(_SECTIONING) is None
+    return role.lower().split()[0] if isinstance(role, str) and role.split() else ""
+
+
+def _site_chrome(soup) -> set[int]:
+    """``id``s of the elements that are the site's banner or footer rather than the page's
+    text: a ``<footer>`` (or ``role="contentinfo"``), or a ``<header>`` (or ``role="banner"``),
+    outside every element that owns one (:data:`_SECTIONING`, ``<blockquote>``, whose footer
+    is a quote's attribution, and :data:`_SCOPING_ROLES`), on a page with an element of its
+    own text (``<main>``, ``<article>``, or those roles). A banner holding a heading stays
+    unless that text has headings of its own: on a simple page the banner holds its title.
+    These are the banner and contentinfo landmarks of the WAI-ARIA mapping of HTML (HTML-AAM,
+    "header" and "footer"); a saved page's 版权所有 … 电话 footer and logo banner were indexed
+    as its text and matched in its last section (new-user trial). Without a ``<main>`` or
+    ``<article>`` nothing is dropped: a blog post in ``<div>``s keeps its own header, and a
+    page written all in a ``<header>`` its text (breaker). ``role="none"``/``"presentation"``
+    make a header or footer no landmark.
+
+    One walk over the tree and one step up from each heading to the first element already
+    seen: nested headers (10,000 comments each with one, in unclosed ``<div>``s) made a search
+    of each one's ancestors and descendants quadratic, 72 s for a 720 KB page (breaker)."""
+    from bs4 import Tag
+
+    candidates, contents, headings = [], [], []
+    stack = [(soup, False)]
+    while stack:
+        node, scoped = stack.pop()
+        name, role = node.name, _role(node)
+        if name in _HEADINGS:
+            headings.append(node)
+        if name in _CONTENT_TAGS or role in _CONTENT_ROLES:
+            contents.append(node)
+        if not scoped and role not in ("none", "presentation") and (
+                name in ("header", "footer") or role in ("banner", "contentinfo")):
+            candidates.append(node)
+        scoped = scoped or name in _SECTIONING or name == "blockquote" or role in _SCOPING_ROLES
+        stack.extend((child, scoped) for child in reversed(node.contents) if isinstance(child, Tag))
+    if not contents or not candidates:
+        return set()
+    holding: set[int] = set()  # elements with a heading inside them
+    for heading in headings:
+        up = heading.parent
+        while up is not None and id(up) not in holding:
+            holding.add(id(up))
+            up = up.parent
+    own_headings = any(id(c) in holding or c.name in _HEADINGS for c in contents)
+    return {id(c) for c in candidates
+            if c.name == "footer" or _role(c) == "contentinfo" or own_headings
+            or id(c) not in holding}
 
 
 def _page_text(soup) -> tuple[str, bool]:
@@ -156,6 +199,7 @@ def _page_text(soup) -> tuple[str, bool]:
     kept_strings = (NavigableString, CData)
     names = {"title", *_DROP_TAGS}
     blocks = set(_BLOCK_TAGS)
+    chrome = _site_chrome(soup)
 
     def kept(tag) -> bool:
         # a role attribute lists fallbacks: the first one is the element's role, read in any
@@ -163,7 +207,7 @@ def _page_text(soup) -> tuple[str, bool]:
         role = tag.get("role")
         return tag.name not in names and not (
             isinstance(role, str) and role.lower().split()[:1] == ["navigation"]) \
-            and not _site_chrome(tag)
+            and id(tag) not in chrome
 
     def heading_text(heading) -> tuple[str, bool]:
         """Its kept strings on one line, dropped tags left out, and whether it holds an
