@@ -792,6 +792,7 @@ class SearchSession:
             typed = word.text[begin:end]
             return typed if normalized(typed) == piece else piece
 
+        tried: set[str] = set()  # normalized: 兩個 and 两个 of "兩個两个" are one search (breaker)
         for size in range(len(word.norm) - 1, 1, -1):
             for start in range(0, len(word.norm) - size + 1):
                 piece = word.norm[start:start + size]
@@ -799,8 +800,9 @@ class SearchSession:
                 # nothing a person would type; one holding a quote cannot be typed as a
                 # phrase (Chinese quotes normalize to '"')
                 if piece != piece.strip() or not any(ch.isalnum() for ch in piece) \
-                        or any(ch in QUOTES for ch in piece):
+                        or any(ch in QUOTES for ch in piece) or piece in tried:
                     continue
+                tried.add(piece)
                 if spent():
                     return out
                 piece = as_typed(start, size, piece)
