@@ -442,14 +442,29 @@ def test_a_cut_list_says_so_in_the_csv_name_and_a_cut_sort_on_the_page(client, s
 
 def test_a_long_filter_keeps_its_end_in_the_download_name():
     """Two versions of a law share a title; their filter labels differ at the end, in the
-    path's date, which a cut after 40 characters lost (new-user trial)."""
-    from webapp.concordance_views import FILE_NAME_PART_CHARS, _download_name
+    path's date or folder, which a cut after 40 characters, or one in the middle, lost
+    (new-user trial, breaker). Names stay within 255 bytes and never part a character."""
+    import unicodedata
 
-    names = [_download_name("行政复议机关", 5, 5, f"中华人民共和国行政复议法 · laws/诉讼与非诉讼程序法/"
-                                               f"行政复议法({day}).md") for day in ("2017-09-01", "2023-09-01")]
-    assert names[0] != names[1] and all(n.endswith(").md.csv") for n in names)
-    assert "(2017-09-01).md" in names[0] and names[0].startswith("concordance-行政复议机关-中华人民共和国")
-    assert all(len(n) <= len("concordance-行政复议机关-.csv") + FILE_NAME_PART_CHARS for n in names)
+    from webapp.concordance_views import _download_name
+
+    title = "中华人民共和国道路交通安全法实施条例"
+    pairs = [[f"中华人民共和国行政复议法 · laws/诉讼与非诉讼程序法/行政复议法({day}).md"
+              for day in ("2017-09-01", "2023-09-01")],
+             [f"{title} · {year}/{title}.md" for year in ("2017", "2023")]]
+    for labels in pairs:
+        names = [_download_name("行政复议机关", 5, 5, label) for label in labels]
+        assert names[0] != names[1] and all(n.endswith(").md.csv") or n.endswith("条例.md.csv")
+                                            for n in names)
+    assert "(2017-09-01).md" in _download_name("机关", 5, 5, pairs[0][0])
+    for q, label in [("😀" * 60, "😀" * 30 + "🇨🇳" * 3), ("公安" * 200, title * 10),
+                     ("a\u0301" * 100, "e\u0301" * 100)]:
+        name = _download_name(q, 5, 10 ** 6, label, True)
+        assert len(name.encode("utf-8")) <= 255
+        cut = name.split("…")
+        assert all(not unicodedata.category(part[:1] or "x").startswith("M") for part in cut)
+        assert "🇨🇳" * 3 in name if "🇨🇳" in label else True
+        assert name.count("\U0001f1e8") == name.count("\U0001f1f3")  # no flag cut in half
 
 
 def test_concordance_page_json_and_csv(client, sections):

@@ -173,24 +173,65 @@ def _filter_name(params: ConcordanceParams) -> str:
     return get_session().filter_label(params.doc, params.article) or params.article or params.doc
 
 
-FILE_NAME_PART_CHARS = 40
-"""A query or filter gives at most this many characters of a download's name (two of them,
-in UTF-8, stay within the 255 bytes most file systems allow)."""
+FILE_NAME_PART_BYTES = 90
+"""A query or a filter gives at most this many bytes (UTF-8) of a download's name: with the
+rest of the name (at most about 60 bytes), it stays within the 255 bytes most file systems
+allow a name (breaker: 40 characters of emoji were 160 bytes)."""
 
 
-def _file_name_part(text: str) -> str:
+def _boundary(name: str, i: int) -> bool:
+    """Whether ``name`` may be cut before ``name[i]`` without parting what shows as one
+    character: not before a combining mark, a joiner, a variation selector or a skin tone,
+    not after a joiner, and not between the two regional indicators of a flag (breaker:
+    a cut left an accent on the ``…`` and half a flag)."""
+    if i <= 0 or i >= len(name):
+        return True
+    ch, before = name[i], name[i - 1]
+    if unicodedata.category(ch)[0] == "M" or before == "\u200d" or ch == "\u200d" \
+            or "\U0001f3fb" <= ch <= "\U0001f3ff" or "\U000e0020" <= ch <= "\U000e007f":
+        return False
+    if "\U0001f1e6" <= ch <= "\U0001f1ff":
+        run = 0
+        while i - run > 0 and "\U0001f1e6" <= name[i - run - 1] <= "\U0001f1ff":
+            run += 1
+        return run % 2 == 0
+    return True
+
+
+def _cut_bytes(name: str, limit: int, from_end: bool = False) -> str:
+    """The longest start (or, ``from_end``, end) of ``name`` within ``limit`` UTF-8 bytes that
+    is cut at a :func:`_boundary`."""
+    size, i = 0, 0
+    chars = reversed(name) if from_end else iter(name)
+    for ch in chars:
+        size += len(ch.encode("utf-8", "surrogatepass"))
+        if size > limit:
+            break
+        i += 1
+    at = len(name) - i if from_end else i
+    step = 1 if from_end else -1
+    while not _boundary(name, at):
+        at += step
+    return name[at:] if from_end else name[:at]
+
+
+def _file_name_part(text: str, keep_end: bool = False) -> str:
     """``text`` with what a file name cannot hold, control characters and invisible format
     characters (a right-to-left override would show ``…\u202egnp.exe`` as an ``.exe.png``:
-    breaker) replaced by ``_``; a longer one than :data:`FILE_NAME_PART_CHARS` keeps its
-    beginning and its end around a ``…``, as a filter's ``法名 · 路径/法名(2017-09-01).md``
-    ends in what tells two versions of a law apart (cut at the end, it lost the date:
-    new-user trial)."""
-    name = "".join("_" if unicodedata.category(c) in ("Cc", "Cf") else c for c in text)
+    breaker) replaced by ``_``, within :data:`FILE_NAME_PART_BYTES`: a longer one keeps its
+    beginning and its end around a ``…``, or only its end (``keep_end``: a filter's name,
+    ``法名 · 2017/法名.md``, whose end, the file's path, tells two versions of a law apart: cut
+    at the end, the date was lost, and cut in the middle, the folder: new-user trial, breaker).
+    """
+    name = "".join("_" if unicodedata.category(c) in ("Cc", "Cf", "Cs") else c for c in text)
     name = re.sub("_+", "_", _NOT_IN_FILE_NAMES.sub("_", name)).strip(" ._")
-    if len(name) > FILE_NAME_PART_CHARS:
-        half = (FILE_NAME_PART_CHARS - 1) // 2
-        name = f"{name[:half].rstrip(' ._')}…{name[-half:].lstrip(' ._')}"
-    return name
+    if len(name.encode("utf-8")) <= FILE_NAME_PART_BYTES:
+        return name
+    room = FILE_NAME_PART_BYTES - len("…".encode("utf-8"))
+    if keep_end:
+        return "…" + _cut_bytes(name, room, from_end=True).lstrip(" ._")
+    head = _cut_bytes(name, room // 2).rstrip(" ._")
+    return f"{head}…{_cut_bytes(name, room - len(head.encode('utf-8')), from_end=True).lstrip(' ._')}"
 
 
 def _download_name(q: str, listed: int, total: int, filtered: str = "",
@@ -204,7 +245,7 @@ def _download_name(q: str, listed: int, total: int, filtered: str = "",
     (new-user trial: every download was concordance.csv). Sent as RFC 6266's ``filename*``,
     which browsers prefer to the plain ``filename`` beside it."""
     name = _file_name_part(q) or "query"
-    if filtered and (place := _file_name_part(filtered)):
+    if filtered and (place := _file_name_part(filtered, keep_end=True)):
         name += f"-{place}"
     cut = f"-前{listed}次-共{total}次" if listed < total else ""
     return f"concordance-{name}{cut}{'-超时未完' if timed_out else ''}.csv"
