@@ -161,9 +161,11 @@ class UpdateReport:
         outdated: the live index was built by other analysis code (another version of this
             program), so that it was rebuilt: a start that rebuilt for a minute said only
             "full rebuild: N added" (breaker).
+        dictionary_changed: the live index was built with another ``userdict.txt``, so that it
+            was rebuilt (said so rather than as :attr:`outdated`: breaker).
         synonym_groups: how many synonym groups are in use, when ``synonyms.txt`` changed
-            since the last update (None when it did not, or on a full build): an update that
-            took a new synonyms.txt into use said only "up to date, nothing written"
+            since the last update (None when it did not, or there was no index): an update
+            that took a new synonyms.txt into use said only "up to date, nothing written"
             (new-user trial).
     """
 
@@ -181,6 +183,7 @@ class UpdateReport:
     skipped: list[str] = field(default_factory=list)
     damaged: str = ""
     outdated: bool = False
+    dictionary_changed: bool = False
     synonym_groups: int | None = None
 
     @property
@@ -239,10 +242,15 @@ class UpdateReport:
         damaged = f"{self.damaged}; rebuilt from the documents" if self.damaged else ""
         outdated = ("the index was built by another version of the analysis code; rebuilt from "
                     "the documents") if self.outdated else ""
-        synonyms = (f"synonyms.txt changed: {self.synonym_groups} synonym group(s) in use from "
-                    "now on") if self.synonym_groups is not None else ""
-        return [n for n in (damaged, outdated, synonyms, self.switch_note(), self.skipped_note())
-                if n]
+        dictionary = "userdict.txt changed; rebuilt from the documents with the new user " \
+            "dictionary" if self.dictionary_changed else ""
+        synonyms = ""
+        if self.synonym_groups is not None:
+            problems = any(path == SYNONYMS for path, _ in self.failed)
+            synonyms = (f"synonyms.txt changed: {self.synonym_groups} synonym group(s) in use from "
+                        "now on" + (" (not all of it could be used: see failed)" if problems else ""))
+        return [n for n in (damaged, outdated, dictionary, synonyms, self.switch_note(),
+                            self.skipped_note()) if n]
 
     def changes(self, limit: int = 20) -> list[str]:
         """Lines naming the files an incremental update added, changed or removed
@@ -267,7 +275,7 @@ class UpdateReport:
         kind = {"full": "full rebuild", "incremental": "incremental update",
                 "unchanged": "up to date, nothing written"}[c["kind"]]
         if c["kind"] == "unchanged" and self.synonym_groups is not None:
-            kind = "documents up to date, synonyms.txt read again"
+            kind = "documents up to date, synonyms.txt changed"
         return (f"{kind}: {c['added']} added, {c['changed']} changed, {c['removed']} removed, "
                 f"{c['unchanged']} unchanged, {c['failed']} failed, {c['empty']} empty; "
                 f"{c['sections']} sections; {self.seconds:.2f} s ({self.generation})")
@@ -630,10 +638,14 @@ def update(seeds_dir: str | os.PathLike, index_dir: str | os.PathLike, rebuild: 
                            exclude=index_dir)
         files = {f.rel_path: f for f in scanned.files}
         _remove_abandoned_builds(index_dir, live)
-        # built by other analysis code (another version of this program): rebuilt, and said so
-        outdated = not rebuild and live is not None and meta is not None \
+        # built by other analysis code (another version of this program, or another user
+        # dictionary): rebuilt, and said so, naming userdict.txt when that is what changed
+        # (breaker: editing it was reported as "built by another version")
+        stale = not rebuild and live is not None and meta is not None \
             and meta.get("signature") != signature
-        full = rebuild or live is None or meta is None or outdated
+        dictionary_changed = stale and meta.get("user_dictionary") != list(user_words)
+        outdated = stale and not dictionary_changed
+        full = rebuild or live is None or meta is None or stale
         # an index whose files cannot be read is no index to update: an incremental update
         # of it died with Whoosh's traceback (breaker)
         damage = "" if full else _damage(live)
@@ -653,7 +665,9 @@ def update(seeds_dir: str | os.PathLike, index_dir: str | os.PathLike, rebuild: 
         stat_keys = {p: list(f.stat_key) for p, f in files.items()}
         scanned_files = list(files.values())
         report = UpdateReport(full=full, skipped=scanned.skipped, damaged=damage,
-                              outdated=outdated)
+                              outdated=outdated, dictionary_changed=dictionary_changed)
+        if meta is not None and meta.get("synonyms") != synonyms:
+            report.synonym_groups = len(synonyms)
         skipped = {"skipped": scanned.skipped[:MAX_RECORDED_SKIPPED],
                    "skipped_count": len(scanned.skipped)}
         # absolute but with its links kept: a service given a "current" link follows the
@@ -670,8 +684,6 @@ def update(seeds_dir: str | os.PathLike, index_dir: str | os.PathLike, rebuild: 
         else:
             report.added = sorted(set(manifest) - set(known))
             report.removed = sorted(set(known) - set(manifest))
-            if meta.get("synonyms") != synonyms:
-                report.synonym_groups = len(synonyms)
             report.changed = sorted(p for p in manifest if p in known and known[p] != manifest[p])
             report.unchanged = sorted(p for p in manifest if known.get(p) == manifest[p])
             todo = set(report.added) | set(report.changed)

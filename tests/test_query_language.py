@@ -248,7 +248,7 @@ def test_synonyms_expand_highlight_and_rank_below_exact(variants_index):
     # the update says it took the new synonyms.txt into use (new-user trial: "up to date,
     # nothing written"), and an update after it has nothing to say of it
     assert report.synonym_groups == 0 and report.summary().startswith(
-        "documents up to date, synonyms.txt read again")
+        "documents up to date, synonyms.txt changed")
     assert report.notes() == ["synonyms.txt changed: 0 synonym group(s) in use from now on"]
     again = indexer.update(seeds, ix)
     assert again.synonym_groups is None and again.summary().startswith("up to date, nothing")
@@ -258,13 +258,22 @@ def test_user_dictionary_is_used_and_its_change_rebuilds(tmp_path):
     seeds = tmp_path / "seeds"
     seeds.mkdir()
     (seeds / "a.txt").write_text("题目\n\n牢牢把握公安姓党的根本政治属性。\n", encoding="utf-8")
+    (seeds / "synonyms.txt").write_text("公安 警察\n", encoding="utf-8")
     first = indexer.update(seeds, tmp_path / "ix")
     with indexer.SearchSession(indexer.open_index(tmp_path / "ix")) as s:
         assert "公安姓党" not in s.words("牢牢把握公安姓党")
     (seeds / "userdict.txt").write_text("公安姓党 10 n\n", encoding="utf-8")
+    (seeds / "synonyms.txt").write_bytes(b"\xff\xfe\xfd\x80\x81 \xc3\x28\n")  # unreadable
     second = indexer.update(seeds, tmp_path / "ix")
     assert second.full and second.generation != first.generation
     assert "userdict.txt" not in second.indexed
+    # the rebuild names its cause, and a synonyms.txt edited with it (breaker: "built by
+    # another version of the analysis code", and nothing of synonyms.txt, or "read again"
+    # for one that could not be read)
+    assert second.notes()[:2] == [
+        "userdict.txt changed; rebuilt from the documents with the new user dictionary",
+        "synonyms.txt changed: 0 synonym group(s) in use from now on (not all of it could be "
+        "used: see failed)"]
     with indexer.SearchSession(indexer.open_index(tmp_path / "ix")) as s:
         assert "公安姓党" in s.words("牢牢把握公安姓党")
         assert s.search(s.parse("公安姓党")).total == 1

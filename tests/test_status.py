@@ -167,4 +167,11 @@ def test_status_says_an_update_took_a_new_synonyms_file_into_use(admin_app):
     assert client.get("/status.json").get_json()["last_update_counts"]["synonym_groups"] == 2
     page = BeautifulSoup(client.get("/status").get_data(as_text=True), "html.parser")
     said = page.select_one("#last-update").get_text()
-    assert said.startswith("文档已是最新，重新读取了 synonyms.txt（2 组同义词）：")
+    assert said.startswith("文档已是最新（synonyms.txt 有变化，现用 2 组同义词）：")
+    # with documents changed too, the page still says so (breaker)
+    (seeds / "synonyms.txt").write_text("公安 警察\n", encoding="utf-8")
+    (seeds / "new.txt").write_text("新增的文件。\n", encoding="utf-8")
+    assert indexer.update(seeds, app.config["INDEX_DIR"]).synonym_groups == 1
+    page = BeautifulSoup(client.get("/status").get_data(as_text=True), "html.parser")
+    assert page.select_one("#last-update").get_text().startswith(
+        "增量更新（synonyms.txt 有变化，现用 1 组同义词）：")
