@@ -199,8 +199,8 @@ class Occurrence:
 
 @dataclass(frozen=True)
 class Concordance:
-    """Every occurrence (up to a cap) of a query, sorted; ``total`` counts them all and
-    ``truncated`` says whether the list holds fewer. ``timed_out``: the time budget ran out
+    """Occurrences of a query, sorted: one page of the first ``listed`` (up to a cap); ``total``
+    counts them all and ``truncated`` says whether fewer than all can be listed. ``timed_out``: the time budget ran out
     first: the list stops where it ran out (``total`` still counts every occurrence, unless
     matching itself ran out: then only those in the segments searched). ``unknown_filters``:
     the filter fields (``"doc_id"``, ``"article_key"``) whose value no section holds, when
@@ -215,6 +215,9 @@ class Concordance:
     """How many occurrences (the first in document order) a list sorted by context was chosen
     from: all of them (``total``) unless there were more than :data:`MAX_SORTED` to sort, or
     the time ran out; ``total`` for a list in document order."""
+    listed: int = 0
+    """How many occurrences can be listed: the first ``limit`` in the chosen order, fewer
+    when the time ran out; ``occurrences`` are those of them from the asked ``offset``."""
 
 
 @dataclass(frozen=True)
@@ -651,7 +654,8 @@ class SearchSession:
     def concordance(self, parsed: ParsedQuery, context: int = 20, sort: str = "position",
                     limit: int = MAX_CONCORDANCE,
                     budget_s: float | None = SEARCH_BUDGET_S,
-                    filters: Filters | None = None) -> Concordance:
+                    filters: Filters | None = None, offset: int = 0,
+                    count: int | None = None) -> Concordance:
         """Every occurrence of the query's positive clauses in the sections that match it
         (and ``filters``), with ``context`` characters on each side (keyword in context).
 
@@ -667,6 +671,10 @@ class SearchSession:
             budget_s: seconds it may take (None: no limit); see ``Concordance.timed_out``.
             filters: only the sections of one document and/or article, as :meth:`search`'s
                 (an analyst counting a phrase in one province's report).
+            offset, count: return only the listed occurrences from ``offset`` (0-based), at
+                most ``count`` of them (None: all): a page of them. In document order only
+                those up to the page's end are found and cut out with their context (the page
+                built the first 10,000 to show 100: 0.38 → 0.24 s for 法 on cn-laws).
         Raises:
             ValueError: an unknown ``sort``.
         """
@@ -696,7 +704,8 @@ class SearchSession:
         keyed.sort(key=lambda t: t[0])
         # the first `pool` occurrences in document order, as (section, text, match, number):
         # a sorted list is chosen from many, so an Occurrence is made only for those listed
-        pool = limit if sort == "position" else max(limit, MAX_SORTED)
+        end = limit if count is None else min(limit, offset + count)
+        pool = end if sort == "position" else max(limit, MAX_SORTED)
         found: list[tuple] = []
         for _, docnum, stored in keyed:
             if len(found) >= pool:
@@ -715,8 +724,9 @@ class SearchSession:
                 found.append((docnum, stored, text, m, number, key))
         if sort != "position":
             found.sort(key=lambda f: f[5])  # stable: ties stay in document order
+        listed = min(len(found) if timed_out or sort != "position" else total, limit)
         occurrences = []
-        for docnum, stored, text, m, number, _ in found[:limit]:
+        for docnum, stored, text, m, number, _ in found[offset:end]:
             _, shared = self._doc_name(docnum, stored["doc_id"])
             occurrences.append(Occurrence(
                 left=text[max(0, m.start_char - context):m.start_char].replace("\n", " "),
@@ -726,8 +736,9 @@ class SearchSession:
                 breadcrumb=_crumbs(stored), start_char=m.start_char, end_char=m.end_char,
                 number=number, path=self._doc_head(docnum, stored["doc_id"])[1],
                 shared_title=shared))
-        return Concordance(tuple(occurrences), total, total > len(occurrences), timed_out,
-                           unknown, sorted_among=total if sort == "position" else len(found))
+        return Concordance(tuple(occurrences), total, total > listed, timed_out, unknown,
+                           sorted_among=total if sort == "position" else len(found),
+                           listed=listed)
 
     def _partial(self, fallback: Fallback, limit: int, deadline: float | None = None,
                  restrict: list[tuple[str, str]] = ()) -> matching.Ranked | None:

@@ -819,3 +819,20 @@ def test_the_concordance_says_how_the_query_was_read(client):
         page = BeautifulSoup(client.get("/concordance", query_string={"q": q}).get_data(
             as_text=True), "html.parser")
         assert [p.get_text() for p in page.select("p.note")][:len(said)] == said
+
+
+@pytest.mark.parametrize("sort", ["position", "left", "right"])
+def test_a_page_of_the_concordance_is_that_slice_of_the_whole_list(seed_session, sections, sort):
+    """The session builds only the asked page (the view cut it from the first 10,000); the
+    page is the same slice of the same list, and ``listed`` counts the whole list."""
+    parsed = indexer.parse_query("公安")
+    whole = seed_session.concordance(parsed, sort=sort)
+    assert whole.total == len(scan(sections, "公安")) == whole.listed == len(whole.occurrences)
+    for offset, count, limit in [(0, 10, 10_000), (7, 5, 10_000), (whole.total - 3, 10, 10_000),
+                                 (whole.total + 5, 10, 10_000), (15, 10, 20)]:
+        page = seed_session.concordance(parsed, sort=sort, limit=limit, offset=offset,
+                                        count=count)
+        cut = seed_session.concordance(parsed, sort=sort, limit=limit).occurrences
+        assert page.occurrences == cut[offset:offset + count]
+        assert page.listed == min(whole.total, limit) and page.total == whole.total
+        assert page.truncated == (whole.total > limit)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 import unicodedata
 from functools import partial
@@ -32,17 +33,20 @@ the file is what a journalist counts in a spreadsheet, and cutting it at 10,000 
 weeks of a phrase found 10,355 times (new-user trial)."""
 
 
-def _run(limit: int | None = None) \
+def _run(limit: int | None = None, paged: bool = False) \
         -> tuple[ConcordanceParams, indexer.ParsedQuery, indexer.Concordance]:
     """Read the request and build the concordance (at most ``limit`` occurrences listed; None:
-    :data:`indexer.MAX_CONCORDANCE`); a bad request aborts with 400."""
+    :data:`indexer.MAX_CONCORDANCE`), only the request's page of them when ``paged``; a bad
+    request aborts with 400."""
     session = get_session()
     params, parsed = read_query(ConcordanceParams, session)
     with expensive():
         return params, parsed, session.concordance(
             parsed, sort=params.sort, budget_s=budget_s(),
             limit=indexer.MAX_CONCORDANCE if limit is None else limit,
-            filters=indexer.Filters(doc_id=params.doc, article_key=params.article))
+            filters=indexer.Filters(doc_id=params.doc, article_key=params.article),
+            offset=(params.page - 1) * params.per_page if paged else 0,
+            count=params.per_page if paged else None)
 
 
 def _link(params: ConcordanceParams):
@@ -52,10 +56,9 @@ def _link(params: ConcordanceParams):
 
 
 def _data() -> tuple[ConcordanceParams, dict]:
-    params, parsed, conc = _run()
-    first = (params.page - 1) * params.per_page
-    rows = conc.occurrences[first:first + params.per_page]
-    pages = max(1, -(-len(conc.occurrences) // params.per_page))
+    params, parsed, conc = _run(paged=True)
+    rows = conc.occurrences
+    pages = max(1, math.ceil(conc.listed / params.per_page))
     link = _link(params)
     return params, {
         "query": params.q,
@@ -71,7 +74,7 @@ def _data() -> tuple[ConcordanceParams, dict]:
         "results_url": urls.search_url(SearchParams(params.q, doc=params.doc,
                                                     article=params.article)),
         "total": conc.total,
-        "listed": len(conc.occurrences),
+        "listed": conc.listed,
         "truncated": conc.truncated,
         "sorted_among": conc.sorted_among,
         "timed_out": conc.timed_out,
@@ -156,7 +159,7 @@ def concordance_csv():
                 out.truncate()
         yield out.getvalue().encode("utf-8")
 
-    name = _download_name(params.q, len(conc.occurrences), conc.total, _filter_name(params),
+    name = _download_name(params.q, conc.listed, conc.total, _filter_name(params),
                           conc.timed_out)
     disposition = f'attachment; filename="concordance.csv"; filename*=UTF-8\'\'{quote(name)}'
     return Response(rows(), mimetype="text/csv",
