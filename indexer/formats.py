@@ -89,6 +89,12 @@ def _single_byte(codec: str) -> bool:
     return len(b"\xc4\xe3\xba\xc3".decode(codec, errors="replace")) == 4
 
 
+_LABEL_DECODERS = {"big5": "big5hkscs", "gb2312": "gb18030", "gbk": "gb18030"}
+"""The decoder a browser uses for a declared charset (the WHATWG Encoding Standard: its Big5
+is Big5-HKSCS, and gb2312 and GBK labels are read as GBK, which GB18030 extends): a Hong Kong
+page declared big5 holding 邨 was refused (new-user trial)."""
+
+
 def _decode_html(source: SourceFile) -> tuple[str, str]:
     """Valid UTF-8 (or a BOM) wins; else the page's declared ``<meta charset>`` if the bytes
     are valid in it, unless it is a single-byte one (``iso-8859-1``, ``windows-1252``) and the
@@ -105,7 +111,7 @@ def _decode_html(source: SourceFile) -> tuple[str, str]:
                 codec = codecs.lookup(name).name
                 if codec in _NOT_PAGE_ENCODINGS:
                     raise LookupError(name)
-                text = data.decode(name)
+                text = data.decode(_LABEL_DECODERS.get(codec, name))
             except (LookupError, UnicodeError):
                 pass  # a wrong or hostile declaration: detect instead
             else:
@@ -126,6 +132,11 @@ _HEADINGS = {f"h{level}": level for level in range(1, 7)}
 _SCOPING_ROLES = {"article", "complementary", "main", "navigation", "region"}
 """WAI-ARIA roles whose element owns the ``<header>`` and ``<footer>`` inside it (HTML-AAM),
 as the :data:`_SECTIONING` tags do."""
+_IN_TEXT, _IN_TEXT_ROLES = ("article", "section", "aside", "nav", "blockquote"), (
+    "article", "region", "complementary", "navigation")
+"""Elements within which an ``<aside>`` is part of the text (a note box in an article) rather
+than the page's sidebar: HTML-AAM makes an aside a complementary landmark only when it is
+scoped to ``<body>`` or ``<main>``."""
 _CONTENT_TAGS, _CONTENT_ROLES = ("main", "article"), ("main", "article")
 """What holds a page's own text: with one of these on the page, what stands outside them as
 the page's banner or footer is the site's."""
@@ -143,8 +154,12 @@ def _site_chrome(soup) -> set[int]:
     text: a ``<footer>`` (or ``role="contentinfo"``), or a ``<header>`` (or ``role="banner"``),
     outside every element that owns one (:data:`_SECTIONING`, ``<blockquote>``, whose footer
     is a quote's attribution, and :data:`_SCOPING_ROLES`), on a page with an element of its
-    own text (``<main>``, ``<article>``, or those roles). A banner holding a heading stays
-    unless that text has headings of its own: on a simple page the banner holds its title.
+    own text (``<main>``, ``<article>``, or those roles), and an ``<aside>`` (or
+    ``role="complementary"``) outside every :data:`_IN_TEXT` element, a sidebar of related news
+    or archives, which outranked the articles (new-user trial). A banner holding a heading
+    stays unless that text has an ``<h1>`` of its own: on a simple page, or a notice whose
+    header holds its title and 文号 above 一、二、 headings, the banner holds the title (a
+    notice lost its title, number and date: new-user trial).
     These are the banner and contentinfo landmarks of the WAI-ARIA mapping of HTML (HTML-AAM,
     "header" and "footer"); a saved page's 版权所有 … 电话 footer and logo banner were indexed
     as its text and matched in its last section (new-user trial). Without a ``<main>`` or
@@ -157,32 +172,51 @@ def _site_chrome(soup) -> set[int]:
     of each one's ancestors and descendants quadratic, 72 s for a 720 KB page (breaker)."""
     from bs4 import Tag
 
-    candidates, contents, headings = [], [], []
-    stack = [(soup, False)]
+    candidates, asides, contents, headings = [], [], [], []
+    dropped = {"title", *_DROP_TAGS}
+    stack = [(soup, False, False, False)]
     while stack:
-        node, scoped = stack.pop()
+        node, scoped, in_text, aside = stack.pop()
         name, role = node.name, _role(node)
+        if name in dropped or role == "navigation":
+            # what is dropped anyway says nothing of the page: a table of contents' heading
+            # in a <nav>, an <article> in a <template> (breaker)
+            continue
         if name in _HEADINGS:
             headings.append(node)
-        if name in _CONTENT_TAGS or role in _CONTENT_ROLES:
-            contents.append(node)
-        if not scoped and role not in ("none", "presentation") and (
+        if (name in _CONTENT_TAGS or role in _CONTENT_ROLES) and not aside:
+            contents.append(node)  # not an <article> listed in a sidebar (breaker)
+        landmark = role not in ("none", "presentation")
+        if not scoped and landmark and (
                 name in ("header", "footer") or role in ("banner", "contentinfo")):
             candidates.append(node)
+        if not in_text and landmark and (name == "aside" or role == "complementary"):
+            asides.append(node)
+            aside = True
         scoped = scoped or name in _SECTIONING or name == "blockquote" or role in _SCOPING_ROLES
-        stack.extend((child, scoped) for child in reversed(node.contents) if isinstance(child, Tag))
-    if not contents or not candidates:
+        in_text = in_text or name in _IN_TEXT or role in _IN_TEXT_ROLES
+        stack.extend((child, scoped, in_text, aside) for child in reversed(node.contents)
+                     if isinstance(child, Tag))
+    if not contents:
         return set()
-    holding: set[int] = set()  # elements with a heading inside them
-    for heading in headings:
-        up = heading.parent
-        while up is not None and id(up) not in holding:
-            holding.add(id(up))
-            up = up.parent
-    own_headings = any(id(c) in holding or c.name in _HEADINGS for c in contents)
+
+    def holders(found: list) -> set[int]:
+        """``id``s of the elements holding one of ``found`` (each step up stops at an element
+        already seen: linear in the page)."""
+        held: set[int] = set()
+        for tag in found:
+            up = tag.parent
+            while up is not None and id(up) not in held:
+                held.add(id(up))
+                up = up.parent
+        return held
+
+    holding = holders(headings)
+    titled = holders([h for h in headings if h.name == "h1"])
+    own_title = any(id(c) in titled for c in contents)
     return {id(c) for c in candidates
-            if c.name == "footer" or _role(c) == "contentinfo" or own_headings
-            or id(c) not in holding}
+            if c.name == "footer" or _role(c) == "contentinfo" or own_title
+            or id(c) not in holding} | {id(a) for a in asides}
 
 
 def _page_text(soup) -> tuple[str, bool]:

@@ -85,6 +85,13 @@ class KnownFiles:
     scanned_ns: int
 
 
+def _saved_page_files(folder: str, names: set[str]) -> bool:
+    """Whether ``folder`` is a saved page's resources: ``X_files`` beside ``X.html`` or
+    ``X.htm`` (``names``: the file names beside it, in lower case)."""
+    stem = folder[:-len("_files")].lower() if folder.lower().endswith("_files") else ""
+    return bool(stem) and (f"{stem}.html" in names or f"{stem}.htm" in names)
+
+
 def _candidates(root: Path, skipped: list[str], exclude: str | None = None,
                 failed: list[tuple[str, str]] | None = None):
     """``(path, rel_path)`` of each candidate file below ``root``, sorted: its path (a ``str``
@@ -110,9 +117,14 @@ def _candidates(root: Path, skipped: list[str], exclude: str | None = None,
                            english("unreadable", error=exc.strerror or type(exc).__name__)))
 
     for dirpath, dirnames, filenames in os.walk(top, followlinks=False, onerror=unreadable):
-        # Hidden folders (.git, an index kept beside the seeds) are never documents.
+        # Hidden folders (.git, an index kept beside the seeds) are never documents, nor is
+        # the folder of a page's images, scripts and ads that a browser's "save complete page"
+        # writes beside it (page.html, page_files/): its ad frames were indexed as documents
+        # titled 广告 (new-user trial)
+        pages = {n.lower() for n in filenames}
         dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and (
-            exclude is None or os.path.realpath(os.path.join(dirpath, d)) != exclude))
+            exclude is None or os.path.realpath(os.path.join(dirpath, d)) != exclude)
+            and not _saved_page_files(d, pages))
         # os.walk joins below top: the rest is the folder's relative path (worked out from the
         # strings alone, as Path.relative_to does; os.path.relpath asks for the working folder,
         # which fails when it was deleted)
@@ -423,6 +435,14 @@ def decode(source: SourceFile) -> Decoded:
                 readings.append((encoding, 1.0, data.decode(encoding)))
             except UnicodeDecodeError:
                 pass
+    if all(e != "big5" for e, _, _ in readings):
+        # Hong Kong's own characters (邨 of 石硤尾邨) are outside Big5, in its HKSCS extension
+        # (what a browser's Big5 decoder reads, per the WHATWG Encoding Standard): such a file
+        # was refused, "it looks like big5hkscs" (new-user trial)
+        try:
+            readings.append(("big5hkscs", 1.0, data.decode("big5hkscs")))
+        except UnicodeDecodeError:
+            pass
     best: tuple | None = None
     for encoding, chaos, text in readings:
         share = _common_share(text, encoding)

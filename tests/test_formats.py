@@ -171,6 +171,27 @@ def test_html(tmp_path):
     ("<header id=header><h1><a>小明的博客</a></h1><h2>记录生活点滴</h2></header><section><article>"
      "<h1>我的第一篇文章</h1><p>正文</p></article></section><header role=none>栏目：随笔</header>",
      "# 我的第一篇文章\n\n正文\n\n栏目：随笔"),
+    # a notice's header holds its title and number above a text headed 一、二、 (new-user
+    # trial: it was dropped, and the notice titled after the site); a sidebar of related news
+    # or archives beside the text is no text of the page, a note box inside it is
+    ("<header><h1>关于印发民生实事的通知</h1><p>深府〔2025〕3号</p></header><main><h3>一、教育</h3>"
+     "<p>正文</p><aside>注：详见附件</aside></main><aside><h2>相关新闻</h2><p>另一条</p></aside>"
+     "<div role=complementary>归档 2024年3月</div>",
+     "# 关于印发民生实事的通知\n\n深府〔2025〕3号\n\n### 一、教育\n\n正文"),
+    ("<article><h1>题</h1><p>正文</p><aside>文中的注释框</aside></article><aside>近期文章</aside>",
+     "# 题\n\n正文\n\n文中的注释框"),
+    # a post's title in the banner above a text with only <h2>s stays (Clean Blog); an
+    # <article> in a sidebar or a <template>, or a heading in a dropped <nav>, says nothing of
+    # the page (breaker)
+    ("<header><div><h1>关于城市更新的思考</h1><span>Posted by 张小明</span></div></header><article>"
+     "<p>城市更新。</p><h2>一、问题</h2></article><footer>版权所有</footer>",
+     "# 关于城市更新的思考\n\nPosted by 张小明\n\n城市更新。\n\n## 一、问题"),
+    ("<header><h1>区政府的通知</h1><p>发布时间：2024-01-02</p></header><div><p>正文</p></div><aside>"
+     "<article><h3>另一条</h3></article></aside><template><article><h1>模板</h1></article></template>"
+     "<footer>地址</footer>",
+     "# 区政府的通知\n\n发布时间：2024-01-02\n\n正文\n\n### 另一条\n\n地址"),
+    ("<header><a>某某市人民政府</a><nav><h2>主导航</h2></nav><span>无障碍</span></header><main><h1>题</h1>"
+     "<p>正文</p></main>", "# 题\n\n正文"),
     # a role is read in any case and by its first token; a dropped block still parts the
     # text around it, as a browser shows it (breaker)
     ("<div role=NAVIGATION>菜单</div><div role='navigation main'>栏目</div><p>前文<nav>导航</nav>"
@@ -214,6 +235,41 @@ def test_html_is_read_without_searching_a_tags_children(monkeypatch):
     assert "网友" not in text and "评论299" in text
     assert text.count("## 节") == 300 and "段落299\n续" in text
     assert "深处" in text and "\n# 文\n" in text  # the <h1> is the title, not <title>
+
+
+HK_TEXT = ("政府今日公布石硤尾邨重建計劃，房屋署表示，重建工程將分期進行，預計於二零三零年完成。"
+           "居民可向房屋署查詢安置安排。")
+"""Traditional text with 邨, a Hong Kong character outside Big5 (in Big5-HKSCS)."""
+
+
+def test_hong_kong_big5_is_read(tmp_path):
+    """A Hong Kong page declared big5, or a text file, holding 邨 was refused, "it looks like
+    big5hkscs" (new-user trial): a browser's Big5 is Big5-HKSCS (WHATWG Encoding Standard)."""
+    page = (f"<html><head><meta charset=big5><title>新聞公報</title></head><body><p>{HK_TEXT}</p>"
+            "</body></html>").encode("big5hkscs")
+    assert HK_TEXT in doc("press.html", page).text
+    text = doc("notes.txt", (HK_TEXT * 3 + "\n").encode("big5hkscs"))
+    assert HK_TEXT in text.text and text.encoding == "big5hkscs"
+    plain = doc("plain.txt", "政府今日公布重建計劃，房屋署表示，重建工程將分期進行。\n".encode("big5"))
+    assert plain.encoding == "big5"  # plain Big5 is still named so
+
+
+def test_a_saved_pages_resource_folder_is_not_read(tmp_path):
+    """A browser's "save complete page" writes page.html and page_files/ (images, scripts, ad
+    frames): the frames were indexed as documents titled 广告 (new-user trial). A folder that
+    only ends in _files is read as any other."""
+    from indexer.sources import scan
+
+    (tmp_path / "台风登陆_腾讯新闻.html").write_text("<h1>台风</h1><p>正文</p>", encoding="utf-8")
+    (tmp_path / "台风登陆_腾讯新闻_files").mkdir()
+    (tmp_path / "台风登陆_腾讯新闻_files" / "saved_resource.html").write_text(
+        "<title>广告</title><p>领取红包</p>", encoding="utf-8")
+    (tmp_path / "台风登陆_腾讯新闻_files" / "style.css").write_text("p{}", encoding="utf-8")
+    (tmp_path / "case_files").mkdir()
+    (tmp_path / "case_files" / "a.txt").write_text("案卷。\n", encoding="utf-8")
+    found = scan(tmp_path)
+    assert sorted(f.rel_path for f in found.files) == ["case_files/a.txt", "台风登陆_腾讯新闻.html"]
+    assert found.skipped == []
 
 
 def test_html_title_is_used_when_there_is_no_h1():
