@@ -597,3 +597,20 @@ def test_a_document_with_too_many_matches_marks_the_first_and_counts_all(client,
     rare = sum(normalized(s.text).count("王志忠") for s in oracle.load_sections(seeds_dir))
     assert 0 < rare <= 7
     assert client.get(f"/doc/{DOC}.json?q=" + quote("王志忠")).get_json()["unmarked"] == 0
+
+
+def test_control_characters_between_words_part_them_and_error_pages_clean_the_box_too(client):
+    """A form feed copied from a PDF, a line break or an information separator parts words, as
+    the query parser reads them; deleted, they joined 国家 to 人民政府 and turned -广东 into
+    text; and an error page wrote a NUL back raw into its search box (breaker)."""
+    for sent, read in [("国家\x0c人民政府", "国家 人民政府"), ("公安\x1e-广东", "公安 -广东"),
+                       ("人民\n检索", "人民 检索")]:
+        data = client.get("/search.json", query_string={"q": sent}).get_json()
+        assert data["query"] == read
+        assert data["total"] == client.get("/search.json", query_string={"q": read}).get_json()["total"]
+    for path, args in [("/search", {"q": "公安\x00", "page": "0"}), ("/doc/nope", {"q": "\x00公"}),
+                       ("/concordance", {"q": "\x00公", "sort": "bad"}), ("/nowhere", {"q": "\x00x"})]:
+        resp = client.get(path, query_string=args)
+        assert resp.status_code in (400, 404) and "\x00" not in resp.get_data(as_text=True)
+        box = soup(resp).find("input", id="q")
+        assert box["value"] == args["q"].replace("\x00", "")

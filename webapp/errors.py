@@ -11,6 +11,8 @@ from werkzeug.exceptions import HTTPException, SecurityError
 
 import indexer
 
+from .params import clean_query
+
 _MESSAGES = {
     400: "请求有误。",
     403: "没有权限。",
@@ -32,7 +34,7 @@ def error_response(code: int, message: str):
     if _wants_json():
         return {"error": message}, code
     # keep what the user typed in the search box, so a bad page number does not lose the query
-    q = request.args.get("q", "")[:1000]
+    q = clean_query(request.args.get("q", "")[:1000])
     return render_template("error.html", code=code, message=message, q=q), code
 
 

@@ -33,15 +33,25 @@ def _one(args: MultiDict, name: str) -> str | None:
     return values[0] if values else None
 
 
-_CONTROLS = dict.fromkeys([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
-"""Control characters besides tab and line breaks: no query means them (matching ignores
-them), and a page that wrote them back raw broke its own search box (a NUL became U+FFFD in
-the box, and Enter then searched for that: breaker)."""
+_CONTROLS = {**dict.fromkeys([*range(0x00, 0x09), *range(0x0E, 0x1C), 0x7F]),
+             **dict.fromkeys([0x09, 0x0A, 0x0B, 0x0C, 0x0D, *range(0x1C, 0x20)], " ")}
+"""Control characters: those that separate words (tab, line breaks, form feed, the
+information separators, all white space to the query parser) as a space, the others
+dropped. A page that wrote them back raw broke its own search box: a NUL became U+FFFD in the
+box, and a line break vanished from it, so Enter searched for something else (breaker); and
+dropped rather than turned into a space, a form feed copied from a PDF joined two words, and
+a separator before ``-广东`` turned the exclusion into text (breaker)."""
+
+
+def clean_query(text: str) -> str:
+    """``text`` (a query as sent) with :data:`_CONTROLS` replaced: what the page writes back
+    in its search box, and what is searched. The search box's script does the same."""
+    return text.translate(_CONTROLS)
 
 
 def _query(args: MultiDict) -> str:
-    """``q`` without :data:`_CONTROLS`, "" when absent (ParamError when repeated)."""
-    return (_one(args, "q") or "").translate(_CONTROLS)
+    """``q`` read by :func:`clean_query`, "" when absent (ParamError when repeated)."""
+    return clean_query(_one(args, "q") or "")
 
 
 def _int(args: MultiDict, name: str, default: int, low: int, high: int) -> int:
