@@ -11,6 +11,7 @@ interrupted.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -27,7 +28,8 @@ WATCH_QUIET_MS = 1500
 (breaker)."""
 WATCH_MAX_WAIT_MS = 10_000
 """A folder that never stays quiet is still updated at least this often (milliseconds):
-watchfiles' ``debounce``, the longest it gathers changes."""
+watchfiles' ``debounce``, the longest it gathers changes, and the longest :func:`_settle`
+waits for the changed files to stop changing."""
 BUSY_RETRY_S = 2.0
 """In --watch, how long to wait before trying again when another update holds the lock."""
 
@@ -81,6 +83,34 @@ def _relevant(seeds: Path, index: Path):
     return keep
 
 
+def _settle(changes: set, quiet_s: float, max_s: float) -> None:
+    """Return once none of the changed paths has changed (size, modification time) for
+    ``quiet_s`` seconds, or ``max_s`` seconds after the call. watchfiles ends a batch when no
+    *new* path changed for a step, so a file written in pieces every half second was updated
+    every 3 s, half-written (breaker)."""
+    paths = {path for _, path in changes}
+
+    def snapshot() -> dict:
+        out = {}
+        for path in paths:
+            try:
+                st = os.stat(path)
+                out[path] = (st.st_size, st.st_mtime_ns)
+            except OSError:
+                out[path] = None
+        return out
+
+    start = steady = time.monotonic()
+    last = snapshot()
+    while time.monotonic() - start < max_s:
+        time.sleep(min(0.25, quiet_s))
+        now = snapshot()
+        if now != last:
+            last, steady = now, time.monotonic()
+        elif time.monotonic() - steady >= quiet_s:
+            return
+
+
 def watch(seeds: str, index: str, told: set = frozenset()) -> int:
     """Update the index after each settled batch of changes under ``seeds``, until Ctrl-C;
     ``told``: failures already printed (see :func:`run_update`)."""
@@ -95,6 +125,7 @@ def watch(seeds: str, index: str, told: set = frozenset()) -> int:
             for changes in watch_changes(seeds_path, step=WATCH_QUIET_MS,
                                          debounce=WATCH_MAX_WAIT_MS,
                                          watch_filter=_relevant(seeds_path, Path(index))):
+                _settle(changes, WATCH_QUIET_MS / 1000, WATCH_MAX_WAIT_MS / 1000)
                 print(f"{len(changes)} change(s) seen", flush=True)
                 run_update(seeds, index, rebuild=False, retry_busy=True, told=told)
             return 0
