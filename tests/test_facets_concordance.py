@@ -457,6 +457,11 @@ def test_a_long_filter_keeps_its_end_in_the_download_name():
         assert names[0] != names[1] and all(n.endswith(").md.csv") or n.endswith("条例.md.csv")
                                             for n in names)
     assert "(2017-09-01).md" in _download_name("机关", 5, 5, pairs[0][0])
+    # an article's name keeps its beginning too: the chapters of one law (breaker)
+    law = "中华人民共和国全国人民代表大会和地方各级人民代表大会选举法"
+    chapters = [_download_name("公安机关", 5, 5, f"{c}（{law}）", article=True)
+                for c in ("第一章 总则", "第二章 选举机构")]
+    assert chapters[0] != chapters[1] and all("选举法）" in n for n in chapters)
     for q, label in [("😀" * 60, "😀" * 30 + "🇨🇳" * 3), ("公安" * 200, title * 10),
                      ("a\u0301" * 100, "e\u0301" * 100)]:
         name = _download_name(q, 5, 10 ** 6, label, True)

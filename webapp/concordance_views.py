@@ -160,7 +160,7 @@ def concordance_csv():
         yield out.getvalue().encode("utf-8")
 
     name = _download_name(params.q, conc.listed, conc.total, _filter_name(params),
-                          conc.timed_out)
+                          conc.timed_out, article=bool(params.article))
     disposition = f'attachment; filename="concordance.csv"; filename*=UTF-8\'\'{quote(name)}'
     return Response(rows(), mimetype="text/csv",
                     headers={"Content-Disposition": disposition})
@@ -238,17 +238,19 @@ def _file_name_part(text: str, keep_end: bool = False) -> str:
 
 
 def _download_name(q: str, listed: int, total: int, filtered: str = "",
-                   timed_out: bool = False) -> str:
+                   timed_out: bool = False, article: bool = False) -> str:
     """``concordance-<query>.csv``, with ``-<filter>`` after the query when the page is
     filtered (two provinces' downloads of one phrase had one name: new-user trial),
     ``-前<listed>次-共<total>次`` when it lists fewer than all ``total``, and ``-超时未完`` when
     the time ran out before all were listed (the file held only its header: breaker); each
     part as
     :func:`_file_name_part` makes it: the CSV of each query is saved under a name of its own
-    (new-user trial: every download was concordance.csv). Sent as RFC 6266's ``filename*``,
-    which browsers prefer to the plain ``filename`` beside it."""
+    (new-user trial: every download was concordance.csv). A document's name keeps its end, an
+    article's (``第一章 总则（法名）``, ``article``) its beginning and end: cut to its end, the
+    chapters of one law had one name (breaker). Sent as RFC 6266's ``filename*``, which
+    browsers prefer to the plain ``filename`` beside it."""
     name = _file_name_part(q) or "query"
-    if filtered and (place := _file_name_part(filtered, keep_end=True)):
+    if filtered and (place := _file_name_part(filtered, keep_end=not article)):
         name += f"-{place}"
     cut = f"-前{listed}次-共{total}次" if listed < total else ""
     return f"concordance-{name}{cut}{'-超时未完' if timed_out else ''}.csv"
