@@ -200,14 +200,16 @@ class UpdateReport:
     def counts(self) -> dict:
         """The summary's facts, for a page to word in its own language: ``{"kind": "full" |
         "incremental" | "unchanged", "added", "changed", "removed", "unchanged", "failed",
-        "empty", "sections": int, "seconds": float, "synonym_groups": int | None}`` (counts of
-        files but ``sections`` and :attr:`synonym_groups`)."""
+        "empty", "sections": int, "seconds": float, "synonym_groups": int | None,
+        "dictionary_changed": bool}`` (counts of files but ``sections``, :attr:`synonym_groups`
+        and :attr:`dictionary_changed`)."""
         return {"kind": "full" if self.full else ("incremental" if self.wrote else "unchanged"),
                 "added": len(self.added), "changed": len(self.changed),
                 "removed": len(self.removed), "unchanged": len(self.unchanged),
                 "failed": len(self.failed), "empty": len(self.empty),
                 "sections": self.sections, "seconds": round(self.seconds, 3),
-                "synonym_groups": self.synonym_groups}
+                "synonym_groups": self.synonym_groups,
+                "dictionary_changed": self.dictionary_changed}
 
     def switch_note(self) -> str:
         """A sentence for a person when the index now follows another folder than before
@@ -242,13 +244,18 @@ class UpdateReport:
         damaged = f"{self.damaged}; rebuilt from the documents" if self.damaged else ""
         outdated = ("the index was built by another version of the analysis code; rebuilt from "
                     "the documents") if self.outdated else ""
-        dictionary = "userdict.txt changed; rebuilt from the documents with the new user " \
-            "dictionary" if self.dictionary_changed else ""
+        dictionary = ""
+        if self.dictionary_changed:
+            unread = any(path == USER_DICTIONARY for path, _ in self.failed)
+            dictionary = "userdict.txt changed; rebuilt from the documents " + (
+                "without a user dictionary, as it could not be read (see failed)" if unread
+                else "with the new user dictionary")
         synonyms = ""
         if self.synonym_groups is not None:
             problems = any(path == SYNONYMS for path, _ in self.failed)
             synonyms = (f"synonyms.txt changed: {self.synonym_groups} synonym group(s) in use from "
-                        "now on" + (" (not all of it could be used: see failed)" if problems else ""))
+                        "now on" + (" (some or all of it could not be used: see failed)"
+                                    if problems else ""))
         return [n for n in (damaged, outdated, dictionary, synonyms, self.switch_note(),
                             self.skipped_note()) if n]
 

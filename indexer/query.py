@@ -553,8 +553,12 @@ def _cut(text: str) -> str:
         last = max((m.start() for m in _SEPARATOR.finditer(head)), default=-1)
         if last >= MAX_QUERY_CHARS // 2:
             head = head[:last]
-    # a text of operators only (NOT NOT …) is left whole: it is searched as written
-    return _TRAILING_OPERATORS.sub("", head).strip() or head
+    if (head.count('"') + head.count("\uff02")) % 2:
+        return head  # inside an open phrase an operator is text (breaker)
+    # a text of operators only (NOT NOT …) is left whole: it is searched as written; the
+    # start stays as sent, so the note's "first N characters" are those (breaker)
+    cut = _TRAILING_OPERATORS.sub("", head).rstrip()
+    return cut if cut.strip() else head
 
 
 def parse_query(text: str, synonyms: dict[str, tuple[str, ...]] | None = None) -> ParsedQuery:

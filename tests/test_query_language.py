@@ -272,8 +272,9 @@ def test_user_dictionary_is_used_and_its_change_rebuilds(tmp_path):
     # for one that could not be read)
     assert second.notes()[:2] == [
         "userdict.txt changed; rebuilt from the documents with the new user dictionary",
-        "synonyms.txt changed: 0 synonym group(s) in use from now on (not all of it could be "
-        "used: see failed)"]
+        "synonyms.txt changed: 0 synonym group(s) in use from now on (some or all of it could "
+        "not be used: see failed)"]
+    assert second.counts()["dictionary_changed"]
     with indexer.SearchSession(indexer.open_index(tmp_path / "ix")) as s:
         assert "公安姓党" in s.words("牢牢把握公安姓党")
         assert s.search(s.parse("公安姓党")).total == 1
@@ -975,3 +976,14 @@ def test_document_numbers_quotes_and_dashes_are_found_as_typed(tmp_path):
             found = s.concordance(s.parse(f'"{typed}"'))
             assert [o.match for o in found.occurrences] == [written], typed
             assert s.search(s.parse(typed)).total == 1 and not s.search(s.parse(typed)).partial
+
+
+def test_a_long_querys_note_counts_from_its_start_and_an_open_phrase_keeps_its_operators():
+    """The note said 只搜索了前 899 个字符 of a query that began with spaces it did not count,
+    and the cut took OR off the end of an open quoted phrase, where it is text (breaker)."""
+    query = " " * 100 + "公安 " * 320
+    parsed = indexer.parse_query(query)
+    searched = int(re.search(r"前 (\d+) 个字符", parsed.notes[0]).group(1))
+    assert parsed.reading == indexer.parse_query(query[:searched]).reading
+    phrase = '"' + "a " * 497 + "a OR " + "b" * 10
+    assert indexer.parse_query(phrase).clauses[0].norm.endswith("a or")
