@@ -658,6 +658,22 @@ def test_the_concordance_shows_its_whole_context_on_a_laptop_screen(browser, liv
         context.close()
 
 
+def test_a_section_past_the_marked_matches_opens_there(page, live_server, sections, monkeypatch):
+    """A very long document marks only its first matches; a concordance line or hit in a
+    section past them jumped back to the document's first mark and rewrote the address to its
+    section (breaker). It opens at its section, and the address stays."""
+    import indexer.searcher
+
+    monkeypatch.setattr(indexer.searcher, "MAX_DOCUMENT_MARKS", 3)
+    last = max((s for s in sections if "的" in s.text), key=lambda s: s.ordinal)
+    url = f"{live_server}/doc/{last.doc_id}?q={quote('的')}&m=2#{last.section_id}"
+    page.goto(url)
+    expect(page.locator(".unmarked")).to_be_visible()
+    page.wait_for_load_state("load")
+    expect(page.locator(f'[id="{last.section_id}"]')).to_be_in_viewport()
+    assert page.url == url and page.locator("mark.current").count() == 0
+
+
 def test_a_match_number_the_section_lacks_is_not_kept_in_the_address(page, live_server, sections):
     """``m=99`` in a section of two matches opens at the section's first match, and the address
     then names that match (it kept m=99, so a bookmark kept a number that means nothing:

@@ -72,7 +72,9 @@
   }
 
   // The match the URL names: the m-th (1-based, from a concordance line) of the #section,
-  // else the first at or after that section, else the document's first.
+  // else the first at or after that section, else the document's first; -1 when the section
+  // and all after it are past the marks a very long document has (its matches are counted,
+  // not marked): the page stays at the section rather than jump back to the first mark.
   function firstMatch() {
     var target = targetSection();
     if (!target) return 0;
@@ -84,7 +86,7 @@
       if (target.contains(marks[i]) ||
           (target.compareDocumentPosition(marks[i]) & Node.DOCUMENT_POSITION_FOLLOWING)) return i;
     }
-    return 0;
+    return -1;
   }
 
   bar.hidden = false;
@@ -109,6 +111,7 @@
   // document changed) is replaced by the number of the match shown, as stepping does.
   function start() {
     var i = firstMatch(), given = new URLSearchParams(location.search).getAll("m");
+    if (i < 0) return;
     // kept only when it is one whole number naming the match shown (m=abc, m=2.9 and
     // m=3&m=4 stayed in the address too)
     var named = given.length === 1 && /^[1-9][0-9]*$/.test(given[0]) &&
@@ -121,7 +124,8 @@
     var url = new URL(location.href);
     url.searchParams.delete("m"); // it counted within the section we came from
     history.replaceState(history.state, "", url.href);
-    select(firstMatch(), false, true);
+    var i = firstMatch();
+    if (i >= 0) select(i, false, true);
   });
   if (document.readyState === "complete") start();
   else window.addEventListener("load", start);
