@@ -186,31 +186,21 @@ def test_watch_reindexes_after_changes_settle(tmp_path):
         assert answers(index_dir, list(want)) == want, log.read_text()
         assert "incremental update" in log.read_text()
         # a file written in ten pieces, 0.1 s apart, is one update once the folder is quiet
-        # (breaker: with watchfiles' 50 ms step, each piece was an update of a half-written file)
-        seen = log.read_text().count("change(s) seen")
-        with open(seeds / "c.txt", "w", encoding="utf-8") as growing:
-            for i in range(10):
-                growing.write(f"分段写入的第{i}段。\n")
-                growing.flush()
-                time.sleep(0.1)
-        want = {"分段写入的第9段": {"c-s0"}}
-        while answers(index_dir, list(want)) != want and time.monotonic() < deadline:
-            time.sleep(0.3)
-        assert answers(index_dir, list(want)) == want, log.read_text()
-        assert log.read_text().count("change(s) seen") == seen + 1, log.read_text()
-        # and so is one written in pieces half a second apart (breaker: watchfiles ends a
-        # batch when no new path changed for a step, so it was updated every 3 s)
-        seen = log.read_text().count("change(s) seen")
-        with open(seeds / "c.txt", "a", encoding="utf-8") as growing:
-            for i in range(10, 24):
-                growing.write(f"分段写入的第{i}段。\n")
-                growing.flush()
-                time.sleep(0.5)
-        want = {"分段写入的第23段": {"c-s0"}}
-        while answers(index_dir, list(want)) != want and time.monotonic() < deadline:
-            time.sleep(0.3)
-        assert answers(index_dir, list(want)) == want, log.read_text()
-        assert log.read_text().count("change(s) seen") == seen + 1, log.read_text()
+        # (breaker: with watchfiles' 50 ms step, each piece was an update of a half-written
+        # file), and so is one written in pieces half a second apart (breaker: watchfiles ends
+        # a batch when no new path changed for a step, so it was updated every 3 s)
+        for pieces, pause in [(range(10), 0.1), (range(10, 24), 0.5)]:
+            seen = log.read_text().count("change(s) seen")
+            with open(seeds / "c.txt", "a", encoding="utf-8") as growing:
+                for i in pieces:
+                    growing.write(f"分段写入的第{i}段。\n")
+                    growing.flush()
+                    time.sleep(pause)
+            want = {f"分段写入的第{pieces[-1]}段": {"c-s0"}}
+            while answers(index_dir, list(want)) != want and time.monotonic() < deadline:
+                time.sleep(0.3)
+            assert answers(index_dir, list(want)) == want, log.read_text()
+            assert log.read_text().count("change(s) seen") == seen + 1, log.read_text()
     finally:
         proc.terminate()
         proc.wait(timeout=10)
