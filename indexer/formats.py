@@ -238,10 +238,7 @@ def _page_text(soup) -> tuple[str, bool]:
     def kept(tag) -> bool:
         # a role attribute lists fallbacks: the first one is the element's role, read in any
         # case, as browsers do (breaker: role="NAVIGATION" and "navigation main" were kept)
-        role = tag.get("role")
-        return tag.name not in names and not (
-            isinstance(role, str) and role.lower().split()[:1] == ["navigation"]) \
-            and id(tag) not in chrome
+        return tag.name not in names and _role(tag) != "navigation" and id(tag) not in chrome
 
     def heading_text(heading) -> tuple[str, bool]:
         """Its kept strings on one line, dropped tags left out, and whether it holds an

@@ -543,11 +543,11 @@ _TRAILING_OPERATORS = re.compile(
 
 
 def _cut(text: str) -> str:
-    """``text`` cut to at most :data:`MAX_QUERY_CHARS` characters: at
-    the last white space or ``|`` when there is one in the second half, so that no word is
-    cut in two, and without the operators the cut leaves dangling at the end. Cut at exactly
-    1,000 characters, ``公安|公安|…`` ended in a search for ``公``, and ``… OR 新闻 OR`` in
-    one for ``O`` ANDed with 新闻, each changing the count (breaker)."""
+    """``text`` cut to at most :data:`MAX_QUERY_CHARS` characters: at the last white space or
+    ``|`` when there is one in the second half, so that no word is cut in two, and without
+    the operators the cut leaves dangling at the end. Cut at exactly 1,000 characters,
+    ``公安|公安|…`` ended in a search for ``公``, and ``… OR 新闻 OR`` in one for ``O`` ANDed
+    with 新闻, each changing the count (breaker)."""
     head = text[:MAX_QUERY_CHARS]
     if len(text) > MAX_QUERY_CHARS and not _SEPARATOR.match(text[MAX_QUERY_CHARS]):
         last = max((m.start() for m in _SEPARATOR.finditer(head)), default=-1)

@@ -200,11 +200,11 @@ class Occurrence:
 @dataclass(frozen=True)
 class Concordance:
     """Occurrences of a query, sorted: one page of the first ``listed`` (up to a cap); ``total``
-    counts them all and ``truncated`` says whether fewer than all can be listed. ``timed_out``: the time budget ran out
-    first: the list stops where it ran out (``total`` still counts every occurrence, unless
-    matching itself ran out: then only those in the segments searched). ``unknown_filters``:
-    the filter fields (``"doc_id"``, ``"article_key"``) whose value no section holds, when
-    nothing was found."""
+    counts them all and ``truncated`` says whether fewer than all can be listed.
+    ``timed_out``: the time budget ran out first: the list stops where it ran out (``total``
+    still counts every occurrence, unless matching itself ran out: then only those in the
+    segments searched). ``unknown_filters``: the filter fields (``"doc_id"``,
+    ``"article_key"``) whose value no section holds, when nothing was found."""
 
     occurrences: tuple[Occurrence, ...]
     total: int
