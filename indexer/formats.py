@@ -89,12 +89,6 @@ def _single_byte(codec: str) -> bool:
     return len(b"\xc4\xe3\xba\xc3".decode(codec, errors="replace")) == 4
 
 
-_LABEL_DECODERS = {"big5": "big5hkscs", "gb2312": "gb18030", "gbk": "gb18030"}
-"""The decoder a browser uses for a declared charset (the WHATWG Encoding Standard: its Big5
-is Big5-HKSCS, and gb2312 and GBK labels are read as GBK, which GB18030 extends): a Hong Kong
-page declared big5 holding 邨 was refused (new-user trial)."""
-
-
 def _decode_html(source: SourceFile) -> tuple[str, str]:
     """Valid UTF-8 (or a BOM) wins; else the page's declared ``<meta charset>`` if the bytes
     are valid in it, unless it is a single-byte one (``iso-8859-1``, ``windows-1252``) and the
@@ -111,7 +105,10 @@ def _decode_html(source: SourceFile) -> tuple[str, str]:
                 codec = codecs.lookup(name).name
                 if codec in _NOT_PAGE_ENCODINGS:
                     raise LookupError(name)
-                text = data.decode(_LABEL_DECODERS.get(codec, name))
+                # strictly in what it names: a page declared big5 holding Hong Kong's 邨 fails
+                # here and is detected (as Big5-HKSCS); read with a wider decoder, a Big5
+                # page declared gb2312 was read "validly" by GB18030 as mojibake (breaker)
+                text = data.decode(name)
             except (LookupError, UnicodeError):
                 pass  # a wrong or hostile declaration: detect instead
             else:
@@ -132,11 +129,11 @@ _HEADINGS = {f"h{level}": level for level in range(1, 7)}
 _SCOPING_ROLES = {"article", "complementary", "main", "navigation", "region"}
 """WAI-ARIA roles whose element owns the ``<header>`` and ``<footer>`` inside it (HTML-AAM),
 as the :data:`_SECTIONING` tags do."""
-_IN_TEXT, _IN_TEXT_ROLES = ("article", "section", "aside", "nav", "blockquote"), (
-    "article", "region", "complementary", "navigation")
-"""Elements within which an ``<aside>`` is part of the text (a note box in an article) rather
-than the page's sidebar: HTML-AAM makes an aside a complementary landmark only when it is
-scoped to ``<body>`` or ``<main>``."""
+_IN_TEXT, _IN_TEXT_ROLES = ("main", "article", "section", "aside", "nav", "blockquote"), (
+    "main", "article", "region", "complementary", "navigation")
+"""Elements within which an ``<aside>`` is part of the text (a note box) rather than the
+page's sidebar. HTML-AAM makes an aside in ``<main>`` a complementary landmark too, but a
+documentation page or notice with only a ``<main>`` lost its notes and 附注 (breaker)."""
 _CONTENT_TAGS, _CONTENT_ROLES = ("main", "article"), ("main", "article")
 """What holds a page's own text: with one of these on the page, what stands outside them as
 the page's banner or footer is the site's."""
@@ -150,29 +147,33 @@ def _role(tag) -> str:
 
 
 def _site_chrome(soup) -> set[int]:
-    """``id``s of the elements that are the site's banner or footer rather than the page's
-    text: a ``<footer>`` (or ``role="contentinfo"``), or a ``<header>`` (or ``role="banner"``),
-    outside every element that owns one (:data:`_SECTIONING`, ``<blockquote>``, whose footer
-    is a quote's attribution, and :data:`_SCOPING_ROLES`), on a page with an element of its
-    own text (``<main>``, ``<article>``, or those roles), and an ``<aside>`` (or
-    ``role="complementary"``) outside every :data:`_IN_TEXT` element, a sidebar of related news
-    or archives, which outranked the articles (new-user trial). A banner holding a heading
-    stays unless that text has an ``<h1>`` of its own: on a simple page, or a notice whose
-    header holds its title and 文号 above 一、二、 headings, the banner holds the title (a
-    notice lost its title, number and date: new-user trial).
-    These are the banner and contentinfo landmarks of the WAI-ARIA mapping of HTML (HTML-AAM,
-    "header" and "footer"); a saved page's 版权所有 … 电话 footer and logo banner were indexed
-    as its text and matched in its last section (new-user trial). Without a ``<main>`` or
-    ``<article>`` nothing is dropped: a blog post in ``<div>``s keeps its own header, and a
-    page written all in a ``<header>`` its text (breaker). ``role="none"``/``"presentation"``
-    make a header or footer no landmark.
+    """``id``s of the elements that are the site's rather than the page's text, on a page with
+    an element of its own text (``<main>``, ``<article>``, or those roles); without one nothing
+    is dropped (a blog post in ``<div>``s kept its header, a page written all in a ``<header>``
+    its text: breaker). These are HTML-AAM's landmarks of the site ("header", "footer",
+    "aside"):
+
+    - its footer: a ``<footer>`` (or ``role="contentinfo"``) outside every element that owns
+      one (:data:`_SECTIONING`, ``<blockquote>``, whose footer is a quote's attribution, and
+      :data:`_SCOPING_ROLES`): a saved page's 版权所有 … 电话 footer was matched in its last
+      section (new-user trial);
+    - its banner: such a ``<header>`` (or ``role="banner"``) unless it holds a heading that
+      :func:`_titles` (a notice's title and 文号, a blog theme's post title: new-user trial,
+      breaker), so a logo, a site name or a menu bar goes;
+    - its sidebars: an ``<aside>`` (or ``role="complementary"``) outside every :data:`_IN_TEXT`
+      element: related news and archives outranked the articles (new-user trial).
+
+    None that holds the page's ``<main>`` or ``<article>`` (an unclosed ``<header>`` holds all
+    that follows: breaker); ``role="none"``/``"presentation"`` make an element no landmark;
+    what is dropped anyway (a ``<nav>``'s heading, a ``<template>``'s ``<article>``) does not
+    count.
 
     One walk over the tree and one step up from each heading to the first element already
     seen: nested headers (10,000 comments each with one, in unclosed ``<div>``s) made a search
     of each one's ancestors and descendants quadratic, 72 s for a 720 KB page (breaker)."""
     from bs4 import Tag
 
-    candidates, asides, contents, headings = [], [], [], []
+    candidates, asides, contents, every_content, headings = [], [], [], [], []
     dropped = {"title", *_DROP_TAGS}
     stack = [(soup, False, False, False)]
     while stack:
@@ -184,8 +185,10 @@ def _site_chrome(soup) -> set[int]:
             continue
         if name in _HEADINGS:
             headings.append(node)
-        if (name in _CONTENT_TAGS or role in _CONTENT_ROLES) and not aside:
-            contents.append(node)  # not an <article> listed in a sidebar (breaker)
+        if name in _CONTENT_TAGS or role in _CONTENT_ROLES:
+            every_content.append(node)
+            if not aside:
+                contents.append(node)  # not an <article> listed in a sidebar (breaker)
         landmark = role not in ("none", "presentation")
         if not scoped and landmark and (
                 name in ("header", "footer") or role in ("banner", "contentinfo")):
@@ -211,12 +214,30 @@ def _site_chrome(soup) -> set[int]:
                 up = up.parent
         return held
 
-    holding = holders(headings)
-    titled = holders([h for h in headings if h.name == "h1"])
-    own_title = any(id(c) in titled for c in contents)
-    return {id(c) for c in candidates
-            if c.name == "footer" or _role(c) == "contentinfo" or own_title
-            or id(c) not in holding} | {id(a) for a in asides}
+    titled = holders([h for h in headings if _titles(h)])
+    # an unclosed <header> holds all that follows it, the text too (breaker)
+    enclosing = holders(every_content)
+    return {id(c) for c in candidates + asides if id(c) not in enclosing and (
+        c.name in ("footer", "aside") or _role(c) in ("contentinfo", "complementary")
+        or id(c) not in titled)}
+
+
+def _titles(heading) -> bool:
+    """Whether ``heading`` shows text of its own outside any link: a page's or a post's title
+    (a notice's 关于…的通知, a blog theme's post title in the banner), not a site's logo or
+    name, which is a link home (``<h1><a>某市人民政府</a></h1>``) or an image. A banner with such
+    a logo titled every notice of a site after it (breaker)."""
+    from bs4 import NavigableString
+
+    for string in heading.find_all(string=True):
+        if type(string) is not NavigableString or not string.strip():
+            continue
+        up = string.parent  # up to the heading only: deep pages stay linear
+        while up is not heading and up.name != "a":
+            up = up.parent
+        if up is heading:
+            return True
+    return False
 
 
 def _page_text(soup) -> tuple[str, bool]:

@@ -165,10 +165,10 @@ def test_html(tmp_path):
      "我的第一篇博客\n\n李四\n\n正文\n\n标签：随笔\n\n© 2024"),
     ("<body><header><p>简讯：常务会议</p><p>研究了城市更新工作。</p></header></body>",
      "简讯：常务会议\n\n研究了城市更新工作。"),
-    # a blog theme's banner holds the blog's name as its <h1>: dropped where the article has
-    # headings of its own (breaker: every saved post was titled 小明的博客); role=none or
-    # presentation makes a header no banner
-    ("<header id=header><h1><a>小明的博客</a></h1><h2>记录生活点滴</h2></header><section><article>"
+    # a blog theme's banner holds the blog's name as a linked <h1> (Hexo landscape): dropped
+    # (breaker: every saved post was titled 小明的博客); role=none or presentation makes a
+    # header no banner
+    ("<header id=header><h1><a>小明的博客</a></h1><h2><a>记录生活点滴</a></h2></header><section><article>"
      "<h1>我的第一篇文章</h1><p>正文</p></article></section><header role=none>栏目：随笔</header>",
      "# 我的第一篇文章\n\n正文\n\n栏目：随笔"),
     # a notice's header holds its title and number above a text headed 一、二、 (new-user
@@ -177,7 +177,17 @@ def test_html(tmp_path):
     ("<header><h1>关于印发民生实事的通知</h1><p>深府〔2025〕3号</p></header><main><h3>一、教育</h3>"
      "<p>正文</p><aside>注：详见附件</aside></main><aside><h2>相关新闻</h2><p>另一条</p></aside>"
      "<div role=complementary>归档 2024年3月</div>",
-     "# 关于印发民生实事的通知\n\n深府〔2025〕3号\n\n### 一、教育\n\n正文"),
+     "# 关于印发民生实事的通知\n\n深府〔2025〕3号\n\n### 一、教育\n\n正文\n\n注：详见附件"),
+    # a site's logo, a linked <h1> or an image, is no title (breaker: every notice of a site
+    # was titled 某市人民政府); a post title in the banner stays above a body of <h1>s (Hux);
+    # an unclosed <header> holds the whole text and stays (breaker)
+    ("<title>通知页</title><header><div><h1><a>某市人民政府</a></h1></div><h1 class=logo><a><img alt=县>"
+     "</a></h1><span>设为首页</span></header><main><h2>关于春节安全的通知</h2><p>正文</p></main>",
+     "# 通知页\n\n## 关于春节安全的通知\n\n正文"),
+    ("<header><h1>Vue 源码解读</h1><span>Posted by 小明</span></header><article><h1>前言</h1>"
+     "<p>正文</p></article>", "# Vue 源码解读\n\nPosted by 小明\n\n# 前言\n\n正文"),
+    ("<header><div><a>登录</a></div><div><main><article><h1>某地举行活动</h1><p>本报讯</p>"
+     "</article></main></div>", "登录\n\n# 某地举行活动\n\n本报讯"),
     ("<article><h1>题</h1><p>正文</p><aside>文中的注释框</aside></article><aside>近期文章</aside>",
      "# 题\n\n正文\n\n文中的注释框"),
     # a post's title in the banner above a text with only <h2>s stays (Clean Blog); an
@@ -252,6 +262,11 @@ def test_hong_kong_big5_is_read(tmp_path):
     assert HK_TEXT in text.text and text.encoding == "big5hkscs"
     plain = doc("plain.txt", "政府今日公布重建計劃，房屋署表示，重建工程將分期進行。\n".encode("big5"))
     assert plain.encoding == "big5"  # plain Big5 is still named so
+    # a declaration is read strictly: a Big5 page declared gb2312, read by a wider GB18030
+    # decoder, was taken "validly" as mojibake (breaker)
+    lie = doc("lie.html", ("<meta charset=gb2312><p>行政院今日召開院會，通過多項法案。政府今日公布重建計劃，"
+                           "房屋署表示，重建工程將分期進行。</p>").encode("big5"))
+    assert lie.encoding == "big5" and "行政院今日召開院會" in lie.text
 
 
 def test_a_saved_pages_resource_folder_is_not_read(tmp_path):
