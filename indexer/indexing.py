@@ -247,9 +247,9 @@ class UpdateReport:
         dictionary = ""
         if self.dictionary_changed:
             unread = any(path == USER_DICTIONARY for path, _ in self.failed)
-            dictionary = "userdict.txt changed; rebuilt from the documents " + (
-                "without a user dictionary, as it could not be read (see failed)" if unread
-                else "with the new user dictionary")
+            dictionary = "userdict.txt changed; rebuilt from the documents" + (
+                " without a user dictionary, as it could not be read (see failed)" if unread
+                else "")
         synonyms = ""
         if self.synonym_groups is not None:
             problems = any(path == SYNONYMS for path, _ in self.failed)

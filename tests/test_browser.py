@@ -672,6 +672,16 @@ def test_a_section_past_the_marked_matches_opens_there(page, live_server, sectio
     page.wait_for_load_state("load")
     expect(page.locator(f'[id="{last.section_id}"]')).to_be_in_viewport()
     assert page.url == url and page.locator("mark.current").count() == 0
+    expect(page.locator(".match-position")).to_have_text("本节的匹配未标出")
+    page.keyboard.press("Shift+N")  # back to the last mark, the one before the reader
+    expect(page.locator(".match-position")).to_contain_text("第 3 / 3 处")
+    # a table-of-contents jump to a section past the marks clears the toolbar (breaker: it
+    # kept the last position, and n went back from there)
+    page.goto(f"{live_server}/doc/{last.doc_id}?q={quote('的')}")
+    expect(page.locator(".match-position")).to_contain_text("第 1 / 3 处")
+    page.evaluate("id => { location.hash = id; }", last.section_id)
+    expect(page.locator(".match-position")).to_have_text("本节的匹配未标出")
+    assert page.locator("mark.current").count() == 0
 
 
 def test_a_match_number_the_section_lacks_is_not_kept_in_the_address(page, live_server, sections):

@@ -271,7 +271,7 @@ def test_user_dictionary_is_used_and_its_change_rebuilds(tmp_path):
     # another version of the analysis code", and nothing of synonyms.txt, or "read again"
     # for one that could not be read)
     assert second.notes()[:2] == [
-        "userdict.txt changed; rebuilt from the documents with the new user dictionary",
+        "userdict.txt changed; rebuilt from the documents",
         "synonyms.txt changed: 0 synonym group(s) in use from now on (some or all of it could "
         "not be used: see failed)"]
     assert second.counts()["dictionary_changed"]

@@ -604,7 +604,8 @@ def test_control_characters_between_words_part_them_and_error_pages_clean_the_bo
     the query parser reads them; deleted, they joined 国家 to 人民政府 and turned -广东 into
     text; and an error page wrote a NUL back raw into its search box (breaker)."""
     for sent, read in [("国家\x0c人民政府", "国家 人民政府"), ("公安\x1e-广东", "公安 -广东"),
-                       ("人民\n检索", "人民 检索")]:
+                       ("人民\n检索", "人民 检索"), ("两个\x85确立", "两个 确立"),
+                       ("两个\x9b确立", "两个确立")]:
         data = client.get("/search.json", query_string={"q": sent}).get_json()
         assert data["query"] == read
         assert data["total"] == client.get("/search.json", query_string={"q": read}).get_json()["total"]

@@ -33,11 +33,11 @@ def _one(args: MultiDict, name: str) -> str | None:
     return values[0] if values else None
 
 
-_CONTROLS = {**dict.fromkeys([*range(0x00, 0x09), *range(0x0E, 0x1C), 0x7F]),
-             **dict.fromkeys([0x09, 0x0A, 0x0B, 0x0C, 0x0D, *range(0x1C, 0x20)], " ")}
-"""Control characters: those that separate words (tab, line breaks, form feed, the
-information separators, all white space to the query parser) as a space, the others
-dropped. A page that wrote them back raw broke its own search box: a NUL became U+FFFD in the
+_CONTROLS = {**dict.fromkeys([*range(0x00, 0x09), *range(0x0E, 0x1C), *range(0x7F, 0xA0)]),
+             **dict.fromkeys([0x09, 0x0A, 0x0B, 0x0C, 0x0D, *range(0x1C, 0x20), 0x85], " ")}
+"""Control characters (C0, DEL and C1): those that separate words (tab, line breaks, form
+feed, the information separators, U+0085: all white space to the query parser) as a space,
+the others dropped. A page that wrote them back raw broke its own search box: a NUL became U+FFFD in the
 box, and a line break vanished from it, so Enter searched for something else (breaker); and
 dropped rather than turned into a space, a form feed copied from a PDF joined two words, and
 a separator before ``-广东`` turned the exclusion into text (breaker)."""

@@ -52,6 +52,16 @@
     }
   }
 
+  // At a section past the marks (a very long document): no mark is current, and the toolbar
+  // says so; n then goes to the first mark, N to the last (the one before the reader).
+  function clear() {
+    if (current >= 0) marks[current].classList.remove("current");
+    current = -1;
+    position.textContent = "本节的匹配未标出";
+  }
+
+  function previous() { select(current < 0 ? marks.length - 1 : current - 1, true, true); }
+
   function targetSection() {
     var id;
     try {
@@ -91,7 +101,7 @@
 
   bar.hidden = false;
   bar.querySelector(".next-match").addEventListener("click", function () { select(current + 1, true, true); });
-  bar.querySelector(".prev-match").addEventListener("click", function () { select(current - 1, true, true); });
+  bar.querySelector(".prev-match").addEventListener("click", previous);
 
   document.addEventListener("keydown", function (event) {
     // the page may since show results typed into the search box
@@ -100,7 +110,7 @@
     var el = event.target;
     if (el && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName))) return;
     if (event.key === "n") select(current + 1, true, true);
-    else if (event.key === "N") select(current - 1, true, true);
+    else if (event.key === "N") previous();
     else return;
     event.preventDefault();
   });
@@ -111,7 +121,7 @@
   // document changed) is replaced by the number of the match shown, as stepping does.
   function start() {
     var i = firstMatch(), given = new URLSearchParams(location.search).getAll("m");
-    if (i < 0) return;
+    if (i < 0) return clear();
     // kept only when it is one whole number naming the match shown (m=abc, m=2.9 and
     // m=3&m=4 stayed in the address too)
     var named = given.length === 1 && /^[1-9][0-9]*$/.test(given[0]) &&
@@ -126,6 +136,7 @@
     history.replaceState(history.state, "", url.href);
     var i = firstMatch();
     if (i >= 0) select(i, false, true);
+    else clear();
   });
   if (document.readyState === "complete") start();
   else window.addEventListener("load", start);

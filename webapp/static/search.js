@@ -39,7 +39,7 @@
     var url = new URL(form.action, location.href);
     // control characters as the server reads them (params.clean_query): those between words
     // as a space, the others dropped, before counting
-    q = q.replace(/[\t\n\v\f\r\x1c-\x1f]/g, " ").replace(/[\x00-\x08\x0e-\x1b\x7f]/g, "");
+    q = q.replace(/[\t\n\v\f\r\x1c-\x1f\x85]/g, " ").replace(/[\x00-\x08\x0e-\x1b\x7f-\x9f]/g, "");
     var chars = Array.from(q);  // characters, as the server counts them, not UTF-16 units
     if (maxChars && chars.length > maxChars + 1) q = chars.slice(0, maxChars + 1).join("");
     url.searchParams.set("q", q);
