@@ -106,9 +106,12 @@ def _decode_html(source: SourceFile) -> tuple[str, str]:
                 if codec in _NOT_PAGE_ENCODINGS:
                     raise LookupError(name)
                 # strictly in what it names: a page declared big5 holding Hong Kong's 邨 fails
-                # here and is detected (as Big5-HKSCS); read with a wider decoder, a Big5
-                # page declared gb2312 was read "validly" by GB18030 as mojibake (breaker)
-                text = data.decode(name)
+                # here and is detected (as Big5-HKSCS); read by GB18030, which takes any
+                # byte pair, a Big5 page declared gb2312 was read "validly" as mojibake. But
+                # gb2312 is read as GBK, as browsers do (WHATWG Encoding Standard), strictly:
+                # a GBK name list (王喆、李珺) declared gb2312 was refused, and 中华·国务院
+                # stored with a katakana dot (breaker)
+                text = data.decode("gbk" if codec == "gb2312" else name)
             except (LookupError, UnicodeError):
                 pass  # a wrong or hostile declaration: detect instead
             else:
@@ -129,14 +132,14 @@ _HEADINGS = {f"h{level}": level for level in range(1, 7)}
 _SCOPING_ROLES = {"article", "complementary", "main", "navigation", "region"}
 """WAI-ARIA roles whose element owns the ``<header>`` and ``<footer>`` inside it (HTML-AAM),
 as the :data:`_SECTIONING` tags do."""
-_IN_TEXT, _IN_TEXT_ROLES = ("main", "article", "section", "aside", "nav", "blockquote"), (
-    "main", "article", "region", "complementary", "navigation")
+_IN_TEXT, _IN_TEXT_ROLES = ("article", "section", "aside", "nav", "blockquote"), (
+    "article", "region", "complementary", "navigation")
 """Elements within which an ``<aside>`` is part of the text (a note box) rather than the
-page's sidebar. HTML-AAM makes an aside in ``<main>`` a complementary landmark too, but a
-documentation page or notice with only a ``<main>`` lost its notes and 附注 (breaker)."""
+page's sidebar (and so is ``<main>`` on a page without an ``<article>``: see
+:func:`_site_chrome`)."""
 _CONTENT_TAGS, _CONTENT_ROLES = ("main", "article"), ("main", "article")
 """What holds a page's own text: with one of these on the page, what stands outside them as
-the page's banner or footer is the site's."""
+the page's footer or sidebar is the site's."""
 
 
 def _role(tag) -> str:
@@ -146,62 +149,77 @@ def _role(tag) -> str:
     return role.lower().split()[0] if isinstance(role, str) and role.split() else ""
 
 
-def _site_chrome(soup) -> set[int]:
-    """``id``s of the elements that are the site's rather than the page's text, on a page with
-    an element of its own text (``<main>``, ``<article>``, or those roles); without one nothing
-    is dropped (a blog post in ``<div>``s kept its header, a page written all in a ``<header>``
-    its text: breaker). These are HTML-AAM's landmarks of the site ("header", "footer",
-    "aside"):
+def _site_chrome(soup) -> tuple[set[int], set[int]]:
+    """``(dropped, demoted)``: ``id``s of the elements that are the site's rather than the
+    page's text, and of the headings of the site's banner, which are read as plain lines.
+    Only on a page with an element of its own text (``<main>``, ``<article>``, or those
+    roles); without one nothing changes (a blog post in ``<div>``s kept its header, a page
+    written all in a ``<header>`` its text: breaker). After HTML-AAM's landmarks ("footer",
+    "aside", "header"):
 
-    - its footer: a ``<footer>`` (or ``role="contentinfo"``) outside every element that owns
-      one (:data:`_SECTIONING`, ``<blockquote>``, whose footer is a quote's attribution, and
-      :data:`_SCOPING_ROLES`): a saved page's 版权所有 … 电话 footer was matched in its last
-      section (new-user trial);
-    - its banner: such a ``<header>`` (or ``role="banner"``) unless it holds a heading that
-      :func:`_titles` (a notice's title and 文号, a blog theme's post title: new-user trial,
-      breaker), so a logo, a site name or a menu bar goes;
-    - its sidebars: an ``<aside>`` (or ``role="complementary"``) outside every :data:`_IN_TEXT`
-      element: related news and archives outranked the articles (new-user trial).
+    - dropped, the site's footer: a ``<footer>`` (or ``role="contentinfo"``) outside every
+      element that owns one (:data:`_SECTIONING`, ``<blockquote>``, whose footer is a
+      quote's attribution, and :data:`_SCOPING_ROLES`): a saved page's 版权所有 … 电话 footer
+      was matched in its last section (new-user trial);
+    - dropped, its sidebars: an ``<aside>`` (or ``role="complementary"``) outside every
+      :data:`_IN_TEXT` element, and outside ``<main>`` too unless the page has an
+      ``<article>`` (a notice's 附注 box in its ``<main>`` stays: breaker; a blog theme's
+      sidebar in ``<main>`` beside the ``<article>`` goes): related news and archives
+      outranked the articles (new-user trial);
+    - kept, the site's banner (such a ``<header>`` or ``role="banner"``), as its text may be
+      the page's: a notice's title, 文号 and date, a post's title and byline (new-user trial,
+      breaker); but its headings are read as plain lines, not as the document's title or
+      sections, when the text has an ``<h1>`` of its own or the heading only shows a link or
+      an image (a logo, a site name linking home): each rule that dropped banners lost some
+      page's title, and each that kept their headings titled some site's pages after the
+      site (breaker).
 
-    None that holds the page's ``<main>`` or ``<article>`` (an unclosed ``<header>`` holds all
-    that follows: breaker); ``role="none"``/``"presentation"`` make an element no landmark;
-    what is dropped anyway (a ``<nav>``'s heading, a ``<template>``'s ``<article>``) does not
-    count.
+    Nothing that holds the page's ``<main>`` or ``<article>`` is dropped (an unclosed
+    ``<header>`` holds all that follows: breaker); ``role="none"``/``"presentation"`` make an
+    element no landmark; what is dropped anyway (a ``<nav>``'s heading, a ``<template>``'s
+    ``<article>``) does not count.
 
     One walk over the tree and one step up from each heading to the first element already
     seen: nested headers (10,000 comments each with one, in unclosed ``<div>``s) made a search
     of each one's ancestors and descendants quadratic, 72 s for a 720 KB page (breaker)."""
     from bs4 import Tag
 
-    candidates, asides, contents, every_content, headings = [], [], [], [], []
-    dropped = {"title", *_DROP_TAGS}
-    stack = [(soup, False, False, False)]
+    footers, asides, contents, headings, banner_headings = [], [], [], [], []
+    dropped_tags = {"title", *_DROP_TAGS}
+    # (node, owned by a sectioning element, inside the text, inside a sidebar, inside <main>,
+    # inside the site's banner, inside a link)
+    stack = [(soup, False, False, False, False, False, False)]
     while stack:
-        node, scoped, in_text, aside = stack.pop()
+        node, scoped, in_text, aside, in_main, banner, link = stack.pop()
         name, role = node.name, _role(node)
-        if name in dropped or role == "navigation":
+        if name in dropped_tags or role == "navigation":
             # what is dropped anyway says nothing of the page: a table of contents' heading
             # in a <nav>, an <article> in a <template> (breaker)
             continue
-        if name in _HEADINGS:
-            headings.append(node)
-        if name in _CONTENT_TAGS or role in _CONTENT_ROLES:
-            every_content.append(node)
-            if not aside:
-                contents.append(node)  # not an <article> listed in a sidebar (breaker)
+        content = name in _CONTENT_TAGS or role in _CONTENT_ROLES
+        if content and not aside:
+            contents.append(node)  # not an <article> listed in a sidebar (breaker)
+        banner = banner and not content
         landmark = role not in ("none", "presentation")
-        if not scoped and landmark and (
-                name in ("header", "footer") or role in ("banner", "contentinfo")):
-            candidates.append(node)
+        if name in _HEADINGS and banner:
+            banner_headings.append((node, link))
+        elif name in _HEADINGS:
+            headings.append(node)
+        if not scoped and landmark and (name == "footer" or role == "contentinfo"):
+            footers.append(node)
+        if not scoped and landmark and (name == "header" or role == "banner"):
+            banner = True
         if not in_text and landmark and (name == "aside" or role == "complementary"):
-            asides.append(node)
+            asides.append((node, in_main))
             aside = True
         scoped = scoped or name in _SECTIONING or name == "blockquote" or role in _SCOPING_ROLES
         in_text = in_text or name in _IN_TEXT or role in _IN_TEXT_ROLES
-        stack.extend((child, scoped, in_text, aside) for child in reversed(node.contents)
-                     if isinstance(child, Tag))
+        in_main = in_main or name == "main" or role == "main"
+        link = link or name == "a"
+        stack.extend((child, scoped, in_text, aside, in_main, banner, link)
+                     for child in reversed(node.contents) if isinstance(child, Tag))
     if not contents:
-        return set()
+        return set(), set()
 
     def holders(found: list) -> set[int]:
         """``id``s of the elements holding one of ``found`` (each step up stops at an element
@@ -214,19 +232,22 @@ def _site_chrome(soup) -> set[int]:
                 up = up.parent
         return held
 
-    titled = holders([h for h in headings if _titles(h)])
-    # an unclosed <header> holds all that follows it, the text too (breaker)
-    enclosing = holders(every_content)
-    return {id(c) for c in candidates + asides if id(c) not in enclosing and (
-        c.name in ("footer", "aside") or _role(c) in ("contentinfo", "complementary")
-        or id(c) not in titled)}
+    # an unclosed <header> or <aside> holds all that follows it, the text too (breaker)
+    enclosing = holders(contents)
+    articles = any(c.name == "article" or _role(c) == "article" for c in contents)
+    dropped = {id(f) for f in footers if id(f) not in enclosing}
+    dropped |= {id(a) for a, in_main in asides
+                if id(a) not in enclosing and (articles or not in_main)}
+    own_h1 = holders([h for h in headings if h.name == "h1"])
+    titled = any(id(c) in own_h1 for c in contents)
+    demoted = {id(h) for h, link in banner_headings if titled or link or not _titles(h)}
+    return dropped, demoted
 
 
 def _titles(heading) -> bool:
-    """Whether ``heading`` shows text of its own outside any link: a page's or a post's title
-    (a notice's 关于…的通知, a blog theme's post title in the banner), not a site's logo or
-    name, which is a link home (``<h1><a>某市人民政府</a></h1>``) or an image. A banner with such
-    a logo titled every notice of a site after it (breaker)."""
+    """Whether ``heading`` shows text of its own outside any link: a page's or a post's title,
+    not a site's logo or name, which is a link home (``<h1><a>某市人民政府</a></h1>``) or an
+    image (the caller rules out a heading inside a link, ``<a href="/"><h1>站名</h1></a>``)."""
     from bs4 import NavigableString
 
     for string in heading.find_all(string=True):
@@ -254,7 +275,7 @@ def _page_text(soup) -> tuple[str, bool]:
     kept_strings = (NavigableString, CData)
     names = {"title", *_DROP_TAGS}
     blocks = set(_BLOCK_TAGS)
-    chrome = _site_chrome(soup)
+    chrome, demoted = _site_chrome(soup)
 
     def kept(tag) -> bool:
         # a role attribute lists fallbacks: the first one is the element's role, read in any
@@ -289,6 +310,10 @@ def _page_text(soup) -> tuple[str, bool]:
         elif not isinstance(node, Tag):
             if type(node) in kept_strings:
                 out.append(str(node))
+        elif node.name in _HEADINGS and id(node) in demoted:
+            out.append("\n\n")  # a site banner's heading: a plain line of its text
+            stack.append(None)
+            stack.extend(reversed(node.contents))
         elif node.name in _HEADINGS:
             text, holds_h1 = heading_text(node)
             has_h1 = has_h1 or holds_h1

@@ -146,14 +146,14 @@ def test_html(tmp_path):
     ("<header><nav><a>首页</a> <a>财经</a></nav><div role=navigation>您当前的位置：首页</div>"
      "<h1>统计局发布</h1></header><p>正文</p>",
      "# 统计局发布\n\n正文"),
-    # the site's own banner and footer are no text of a page with a <main> or <article>
-    # (new-user trial: a saved page's 版权所有 footer was matched in its last section), by tag
-    # or by role; an article's header and footer are its own, and so are those in a role=main
-    # or role=article element, and a quote's attribution (breaker)
+    # the site's own footer is no text of a page with a <main> or <article> (new-user trial: a
+    # saved page's 版权所有 footer was matched in its last section), by tag or by role; its
+    # banner is kept, as it may hold the page's title; an article's header and footer are its
+    # own, and so are those in a role=main or role=article element, and a quote's attribution
     ("<header><div>部门全球资讯网</div></header><div role=banner>标志</div><main><h1>纪要</h1>"
      "<p>正文</p><footer>记录人：王某</footer></main><article><header>作者：李某</header>"
      "</article><footer><p>版权所有 电话：8590</p></footer><div role=ContentInfo>地址</div>",
-     "# 纪要\n\n正文\n\n记录人：王某\n\n作者：李某"),
+     "部门全球资讯网\n\n标志\n\n# 纪要\n\n正文\n\n记录人：王某\n\n作者：李某"),
     ("<div role=main><header><p>作者：张三</p></header><h1>通知</h1><p>正文</p><footer>注：施行"
      "</footer></div><div role=article><footer>责任编辑：钱七</footer></div><footer>版权所有"
      "</footer><blockquote><p>横眉冷对千夫指</p><footer>—— 鲁迅</footer></blockquote>",
@@ -165,12 +165,11 @@ def test_html(tmp_path):
      "我的第一篇博客\n\n李四\n\n正文\n\n标签：随笔\n\n© 2024"),
     ("<body><header><p>简讯：常务会议</p><p>研究了城市更新工作。</p></header></body>",
      "简讯：常务会议\n\n研究了城市更新工作。"),
-    # a blog theme's banner holds the blog's name as a linked <h1> (Hexo landscape): dropped
-    # (breaker: every saved post was titled 小明的博客); role=none or presentation makes a
-    # header no banner
+    # a blog theme's banner holds the blog's name as a linked <h1> (Hexo landscape): a plain
+    # line, not the title (breaker: every saved post was titled 小明的博客)
     ("<header id=header><h1><a>小明的博客</a></h1><h2><a>记录生活点滴</a></h2></header><section><article>"
      "<h1>我的第一篇文章</h1><p>正文</p></article></section><header role=none>栏目：随笔</header>",
-     "# 我的第一篇文章\n\n正文\n\n栏目：随笔"),
+     "小明的博客\n\n记录生活点滴\n\n# 我的第一篇文章\n\n正文\n\n栏目：随笔"),
     # a notice's header holds its title and number above a text headed 一、二、 (new-user
     # trial: it was dropped, and the notice titled after the site); a sidebar of related news
     # or archives beside the text is no text of the page, a note box inside it is
@@ -179,17 +178,24 @@ def test_html(tmp_path):
      "<div role=complementary>归档 2024年3月</div>",
      "# 关于印发民生实事的通知\n\n深府〔2025〕3号\n\n### 一、教育\n\n正文\n\n注：详见附件"),
     # a site's logo, a linked <h1> or an image, is no title (breaker: every notice of a site
-    # was titled 某市人民政府); a post title in the banner stays above a body of <h1>s (Hux);
-    # an unclosed <header> holds the whole text and stays (breaker)
+    # was titled 某市人民政府); a post title in the banner above a body of <h1>s stays, as a
+    # line (Hux: it was dropped); an unclosed <header> holds the whole text and stays; a
+    # notice's title that links to itself stays (breaker)
     ("<title>通知页</title><header><div><h1><a>某市人民政府</a></h1></div><h1 class=logo><a><img alt=县>"
      "</a></h1><span>设为首页</span></header><main><h2>关于春节安全的通知</h2><p>正文</p></main>",
-     "# 通知页\n\n## 关于春节安全的通知\n\n正文"),
+     "# 通知页\n\n某市人民政府\n\n设为首页\n\n## 关于春节安全的通知\n\n正文"),
     ("<header><h1>Vue 源码解读</h1><span>Posted by 小明</span></header><article><h1>前言</h1>"
-     "<p>正文</p></article>", "# Vue 源码解读\n\nPosted by 小明\n\n# 前言\n\n正文"),
+     "<p>正文</p></article>", "Vue 源码解读\n\nPosted by 小明\n\n# 前言\n\n正文"),
+    ("<header><h1><a href='/a'>关于加强安全生产工作的通知</a></h1><p>某政办发〔2024〕1号</p></header>"
+     "<main><p>正文。</p></main>", "关于加强安全生产工作的通知\n\n某政办发〔2024〕1号\n\n正文。"),
     ("<header><div><a>登录</a></div><div><main><article><h1>某地举行活动</h1><p>本报讯</p>"
      "</article></main></div>", "登录\n\n# 某地举行活动\n\n本报讯"),
     ("<article><h1>题</h1><p>正文</p><aside>文中的注释框</aside></article><aside>近期文章</aside>",
      "# 题\n\n正文\n\n文中的注释框"),
+    # a sidebar of article cards (Ghost), or one in <main> beside the <article> (Hexo NexT),
+    # is the site's (breaker: both were kept)
+    ("<main><div><aside>文章目录 站点概览</aside></div><article><h1>Ghost 入门</h1><p>正文</p></article>"
+     "</main><aside><article><h2>另一篇文章</h2></article></aside>", "# Ghost 入门\n\n正文"),
     # a post's title in the banner above a text with only <h2>s stays (Clean Blog); an
     # <article> in a sidebar or a <template>, or a heading in a dropped <nav>, says nothing of
     # the page (breaker)
@@ -201,7 +207,7 @@ def test_html(tmp_path):
      "<footer>地址</footer>",
      "# 区政府的通知\n\n发布时间：2024-01-02\n\n正文\n\n### 另一条\n\n地址"),
     ("<header><a>某某市人民政府</a><nav><h2>主导航</h2></nav><span>无障碍</span></header><main><h1>题</h1>"
-     "<p>正文</p></main>", "# 题\n\n正文"),
+     "<p>正文</p></main>", "某某市人民政府\n\n无障碍\n\n# 题\n\n正文"),
     # a role is read in any case and by its first token; a dropped block still parts the
     # text around it, as a browser shows it (breaker)
     ("<div role=NAVIGATION>菜单</div><div role='navigation main'>栏目</div><p>前文<nav>导航</nav>"
@@ -242,7 +248,7 @@ def test_html_is_read_without_searching_a_tags_children(monkeypatch):
     text = html_to_text(page)
     assert calls.count("find") <= 2 and not {"index", "insert", "extract", "find_parent",
                                              "find_parents"} & set(calls)
-    assert "网友" not in text and "评论299" in text
+    assert "网友299" in text and "评论299" in text
     assert text.count("## 节") == 300 and "段落299\n续" in text
     assert "深处" in text and "\n# 文\n" in text  # the <h1> is the title, not <title>
 
@@ -267,6 +273,11 @@ def test_hong_kong_big5_is_read(tmp_path):
     lie = doc("lie.html", ("<meta charset=gb2312><p>行政院今日召開院會，通過多項法案。政府今日公布重建計劃，"
                            "房屋署表示，重建工程將分期進行。</p>").encode("big5"))
     assert lie.encoding == "big5" and "行政院今日召開院會" in lie.text
+    # gb2312 is read as GBK, as browsers do: a name list with 喆 and 珺 was refused, and
+    # 中华·国务院 was stored with a katakana dot (breaker)
+    names = doc("names.html", "<meta charset=gb2312><p>名单公示：王喆、李珺、张堃、刘赟。中华·国务院——通知。</p>"
+                .encode("gbk"))
+    assert names.encoding == "gb2312" and "王喆、李珺、张堃、刘赟。中华·国务院——通知。" in names.text
 
 
 def test_a_saved_pages_resource_folder_is_not_read(tmp_path):

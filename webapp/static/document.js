@@ -121,7 +121,13 @@
   // document changed) is replaced by the number of the match shown, as stepping does.
   function start() {
     var i = firstMatch(), given = new URLSearchParams(location.search).getAll("m");
-    if (i < 0) return clear();
+    if (i < 0) {
+      // the section's matches are not marked: no m= names one (it stayed: breaker)
+      var url = new URL(location.href);
+      url.searchParams.delete("m");
+      if (url.href !== location.href) history.replaceState(history.state, "", url.href);
+      return clear();
+    }
     // kept only when it is one whole number naming the match shown (m=abc, m=2.9 and
     // m=3&m=4 stayed in the address too)
     var named = given.length === 1 && /^[1-9][0-9]*$/.test(given[0]) &&
