@@ -615,3 +615,10 @@ def test_control_characters_between_words_part_them_and_error_pages_clean_the_bo
         assert resp.status_code in (400, 404) and "\x00" not in resp.get_data(as_text=True)
         box = soup(resp).find("input", id="q")
         assert box["value"] == args["q"].replace("\x00", "")
+
+
+def test_a_json_address_with_a_trailing_slash_answers_json(client):
+    """``/search.json/`` answered its 404 as an HTML page (breaker)."""
+    resp = client.get("/search.json/?q=" + quote("公安"))
+    assert resp.status_code == 404 and resp.mimetype == "application/json"
+    assert resp.get_json()["error"]

@@ -25,8 +25,9 @@ _MESSAGES = {
 
 
 def _wants_json() -> bool:
-    # only browsers navigating (GET/HEAD) get HTML pages; PUT, DELETE, … come from programs
-    return request.path.endswith(".json") or request.method not in ("GET", "HEAD")
+    # only browsers navigating (GET/HEAD) get HTML pages; PUT, DELETE, … come from programs;
+    # a JSON address with a slash after it (/search.json/) is a program's too (breaker)
+    return request.path.rstrip("/").endswith(".json") or request.method not in ("GET", "HEAD")
 
 
 def error_response(code: int, message: str):
