@@ -614,6 +614,29 @@ def test_table_of_contents_and_back_keep_the_match_toolbar(page, live_server, se
     page.go_back()  # a fragment step: the page stays, nothing is fetched again
     expect(page.locator(".matchnav")).to_be_visible()
     expect(page.get_by_label("搜索")).to_have_value("公安")
+    # and the toolbar shows the match of the entry gone back to (it kept the later one)
+    expect(position).to_contain_text("第 1 /")
+    page.go_forward()  # to the match that entry's address names (m=2, after the n)
+    expect(position).to_contain_text(f"第 {before + 2} /")
+
+
+def test_back_after_a_table_of_contents_jump_shows_the_match_the_address_names(page, live_server,
+                                                                              sections):
+    """Opened at a concordance line's match (m=), a table-of-contents jump and Back: the
+    toolbar kept the later section's match, as the browser fired no hashchange on the way
+    back (breaker)."""
+    first = next(s for s in sections if s.text.count("公安") >= 3)
+    before = sum(s.text.count("公安") for s in sections if s.ordinal < first.ordinal)
+    page.goto(f"{live_server}/doc/{first.doc_id}?q={quote('公安')}&m=3#{first.section_id}")
+    position = page.locator(".match-position")
+    expect(position).to_contain_text(f"第 {before + 3} /")
+    target = next(s for s in sections if s.ordinal > first.ordinal + 2 and "公安" in s.text)
+    page.get_by_role("navigation", name="目录").locator(f"a[href='#{target.section_id}']").click()
+    page.wait_for_url(f"**#{target.section_id}")
+    expect(position).not_to_contain_text(f"第 {before + 3} /")
+    page.go_back()
+    page.wait_for_url(f"**#{first.section_id}")
+    expect(position).to_contain_text(f"第 {before + 3} /")
 
 
 def test_malformed_fragment_opens_at_the_first_match(page, live_server, sections):

@@ -144,6 +144,16 @@
     if (i >= 0) select(i, false, true);
     else clear();
   });
+  // Back/Forward to an entry of this page: show the match its address names (m= and
+  // #section as it was; a table-of-contents jump had dropped m= from the entry after it, so
+  // the browser fired no hashchange on the way back and the toolbar kept the later match:
+  // breaker)
+  window.addEventListener("popstate", function () {
+    if (!bar.isConnected || !targetSection()) return;
+    var i = firstMatch();
+    if (i >= 0) select(i, false, false);
+    else clear();
+  });
   if (document.readyState === "complete") start();
   else window.addEventListener("load", start);
 })();
