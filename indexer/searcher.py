@@ -861,9 +861,11 @@ class SearchSession:
                     out.append(([], 0))
                     continue
                 n = n or normalize(s["text"])
-                total = count_matches(n.text, words)
-                first = find_matches(s["text"], words, min(room, total), n)[:room] \
-                    if total and room else []
+                # each word's first `room` matches: fewer in all than `room` means they are
+                # all (one pass over the text, as before the cap); else they are counted
+                first = find_matches(s["text"], words, room, n) if room else []
+                total = len(first) if len(first) < room else count_matches(n.text, words)
+                first = first[:room]
                 room -= len(first)
                 out.append((first, total))
             return out
