@@ -23,6 +23,7 @@ from .indexing import (
     recorded_seeds,
 )
 from .highlight import mark_matches
+from .index_status import IndexStatus, index_status
 from .storage import IndexDamagedError, raised_reading_index
 from .progress import make_progress, print_report
 from .query import MAX_QUERY_CHARS, ParsedQuery, QueryError, parse_query
@@ -49,7 +50,7 @@ from .sources import DocumentError
 __all__ = [
     "Concordance", "CONCORDANCE_SORTS", "DocumentError", "mark_matches", "FacetValue", "Facets", "Filters", "MAX_CONCORDANCE",
     "Occurrence", "DocumentSummary", "DocumentView", "Hit", "IndexBusyError",
-    "INTRO_TITLE", "IndexHandle", "IndexBuildError", "IndexLocationError", "IndexWriteError", "IndexMissingError", "IndexOutdatedError", "IndexDamagedError", "SeedsEmptyError", "MAX_PER_PAGE", "MAX_QUERY_CHARS",
+    "INTRO_TITLE", "IndexHandle", "IndexStatus", "index_status", "IndexBuildError", "IndexLocationError", "IndexWriteError", "IndexMissingError", "IndexOutdatedError", "IndexDamagedError", "SeedsEmptyError", "MAX_PER_PAGE", "MAX_QUERY_CHARS",
     "NotFoundError", "Page", "ParsedQuery", "QueryError", "SEARCH_BUDGET_S", "SearchSession", "UpdateReport", "update",
     "default_index_dir", "default_seeds_dir", "seeds_for", "failure_in_chinese", "is_current", "open_index", "parse_query",
     "read_meta", "recorded_seeds", "make_progress", "print_report", "raised_reading_index",

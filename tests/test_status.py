@@ -24,6 +24,31 @@ def test_status_json(client, seed_index, seeds_dir):
     assert data["failed"] == [] and "full rebuild" in data["last_update"]
 
 
+def test_index_status_reads_what_an_update_recorded_and_defaults_what_an_older_one_did_not(
+        tmp_path):
+    """:func:`indexer.index_status` gives a page an index's state without its ``meta.json``
+    keys: the facts of a real update, and for the metadata of an index written before some
+    keys existed, their defaults (``updated_at`` then the build's time)."""
+    seeds, index = tmp_path / "seeds", tmp_path / "index"
+    seeds.mkdir()
+    (seeds / "a.md").write_text("# 甲\n\n第一篇正文。", encoding="utf-8")
+    (seeds / "b.txt").write_bytes("乙篇的正文，用国标码保存。".encode("gbk"))
+    (seeds / "empty.md").write_text("", encoding="utf-8")
+    (seeds / "c.doc").write_bytes(b"\xd0\xcf\x11\xe0")
+    report = indexer.update(seeds, index)
+    status = indexer.index_status(indexer.read_meta(index), report.generation)
+    assert status.generation == report.generation and status.sections == report.sections
+    assert status.documents == 2 and status.empty == ("empty.md",)
+    assert status.skipped == ("c.doc",) and status.skipped_count == 1
+    assert status.files == (("a.md", "utf-8"), ("b.txt", "gb18030"), ("empty.md", "utf-8"))
+    assert status.updated_at == status.built_at and status.last_update_counts["added"] == 3
+
+    old = indexer.index_status({"sections": 5, "built_at": "2020-01-01T00:00:00+00:00"})
+    assert (old.sections, old.updated_at, old.files, old.failed, old.skipped_count) == (
+        5, "2020-01-01T00:00:00+00:00", (), (), 0)
+    assert indexer.index_status(None) == indexer.IndexStatus()
+
+
 def test_docs_json_says_when_the_index_last_changed(tmp_path):
     """``/docs.json``'s ``updated_at`` follows an incremental update while ``built_at`` stays
     the full build's (a program polling it for changes saw only the full build's time)."""

@@ -91,16 +91,17 @@ def get_session() -> indexer.SearchSession:
     return g.search_session
 
 
-def index_meta() -> dict:
-    """The live index's metadata, read afresh (an incremental update rewrites it in place):
-    build and update times, documents, sections, files, failures; plus ``generation``.
+def index_status() -> indexer.IndexStatus:
+    """The live index's state (:class:`indexer.IndexStatus`), its metadata read afresh (an
+    incremental update rewrites it in place): build and update times, documents, sections,
+    files, failures, generation.
 
     Raises:
         indexer.IndexMissingError: no index has been built in ``INDEX_DIR``.
     """
     handle = _handle()
     meta = indexer.read_meta(current_app.config["INDEX_DIR"]) or handle.meta
-    return {**meta, "generation": handle.generation}
+    return indexer.index_status(meta, handle.generation)
 
 
 def close_session(exc=None) -> None:

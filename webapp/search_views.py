@@ -9,7 +9,7 @@ from flask import Blueprint, render_template
 import indexer
 
 from . import urls
-from .index_access import get_session, index_meta
+from .index_access import get_session, index_status
 from .limits import budget_s, expensive
 from .params import FILTER_PARAMS, SearchParams, filters_dict, last_page, read_query
 
@@ -111,7 +111,7 @@ def home():
         "home.html",
         docs=session.documents(),
         sections=session.section_count(),
-        meta=index_meta(),
+        status=index_status(),
         json_url="/docs.json",
     )
 
@@ -128,7 +128,7 @@ def docs_json():
     "updated_at"}``: ``built_at`` is the last full build, ``updated_at`` the last change of the
     index (a full build or an incremental update; ISO 8601, UTC)."""
     session = get_session()
-    meta = index_meta()
+    status = index_status()
     return {
         "docs": [
             {"doc_id": d.doc_id, "title": d.title, "source": d.path, "sections": d.sections,
@@ -136,8 +136,8 @@ def docs_json():
             for d in session.documents()
         ],
         "sections": session.section_count(),
-        "built_at": meta.get("built_at"),
-        "updated_at": meta.get("updated_at") or meta.get("built_at"),
+        "built_at": status.built_at,
+        "updated_at": status.updated_at,
     }
 
 

@@ -16,7 +16,7 @@ from flask_limiter.util import get_remote_address
 
 import indexer
 
-from .index_access import index_meta
+from .index_access import index_status
 
 bp = Blueprint("status", __name__)
 
@@ -25,26 +25,23 @@ REINDEX_RATE = "5 per minute"
 
 
 def _status() -> dict:
-    meta = index_meta()
+    status = index_status()
     return {
-        "documents": meta.get("documents"),
-        "sections": meta.get("sections"),
-        "generation": meta.get("generation"),
-        "built_at": meta.get("built_at"),
-        "build_seconds": meta.get("build_seconds"),
-        "updated_at": meta.get("updated_at"),
-        "update_seconds": meta.get("update_seconds"),
-        "last_update": meta.get("last_update"),
-        "last_update_counts": meta.get("last_update_counts"),
-        "files": [
-            {"path": path, "encoding": meta.get("encodings", {}).get(path)}
-            for path in sorted(meta.get("manifest", {}))
-        ],
+        "documents": status.documents,
+        "sections": status.sections,
+        "generation": status.generation,
+        "built_at": status.built_at,
+        "build_seconds": status.build_seconds,
+        "updated_at": status.updated_at,
+        "update_seconds": status.update_seconds,
+        "last_update": status.last_update,
+        "last_update_counts": status.last_update_counts,
+        "files": [{"path": path, "encoding": encoding} for path, encoding in status.files],
         "failed": [{"path": p, "reason": r, "reason_zh": indexer.failure_in_chinese(r)}
-                   for p, r in meta.get("failed", [])],
-        "empty": meta.get("empty", []),
-        "skipped": meta.get("skipped", []),
-        "skipped_count": meta.get("skipped_count", 0),
+                   for p, r in status.failed],
+        "empty": list(status.empty),
+        "skipped": list(status.skipped),
+        "skipped_count": status.skipped_count,
     }
 
 
