@@ -233,6 +233,15 @@ def test_a_pasted_long_text_is_sent_cut_and_the_page_says_so(page, live_server):
     sent = _q(page)
     assert sent == pasted[:1001]
     expect(page.locator("p.note").first).to_contain_text("查询过长，只搜索了前 1000 个字符")
+    # typing on after a pause asks for the same address: it added a second history entry of
+    # the page on screen, so Back stayed on it (breaker)
+    entries = page.evaluate("() => history.length")
+    page.wait_for_timeout(2100)  # past the script's BURST_IDLE_MS: the burst has ended
+    page.get_by_label("搜索").press("End")
+    page.get_by_label("搜索").press_sequentially("法律")
+    page.wait_for_timeout(600)  # past its DEBOUNCE_MS, with time for an answer to land
+    expect(page.locator("main")).not_to_have_attribute("aria-busy", "true")
+    assert page.evaluate("() => history.length") == entries and _q(page) == sent
     # control characters are read as the service reads them before counting: deleted after
     # the cut, 1,599 pasted characters were searched as 876, cut inside a word, with no note
     # (breaker)

@@ -95,7 +95,8 @@
     // a pause ends the burst whatever comes next: a search asked for after it gets its own
     // entry rather than taking the burst's
     if (Date.now() - lastTyped > BURST_IDLE_MS) burstEntry = false;
-    var replace = how === "type" ? burstEntry : burstEntry || href === location.href;
+    // the address on screen again (a long paste typed on past the cut) never adds an entry
+    var replace = burstEntry || href === location.href;
     if (replace) history.replaceState({ swapped: true }, "", href);
     else history.pushState({ swapped: true }, "", href);
     burstEntry = how === "type";
@@ -154,13 +155,15 @@
     clearTimeout(timer);
     var q = box.value;
     if (!q.trim()) return;
-    if (q === queryOf(shown)) {
-      // back to what is on screen: a request sent for an intermediate text must not land
+    var href = resultsUrl(q);
+    // back to what is on screen (or typing on past the cut of a long paste, which asks for
+    // it again): a request sent for an intermediate text must not land
+    if (q === queryOf(shown) || href === shown) {
       if (inFlight) inFlight.abort();
       notice("");
       return;
     }
-    show(resultsUrl(q), "type");
+    show(href, "type");
   }
 
   box.addEventListener("compositionend", function () {
