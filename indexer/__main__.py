@@ -83,32 +83,34 @@ def _relevant(seeds: Path, index: Path):
     return keep
 
 
-def _settle(changes: set, quiet_s: float, max_s: float) -> None:
+def _stats(paths) -> dict:
+    """``{path: (size, mtime_ns) or None}`` (None: gone or unreadable)."""
+    out = {}
+    for path in paths:
+        try:
+            st = os.stat(path)
+            out[path] = (st.st_size, st.st_mtime_ns)
+        except OSError:
+            out[path] = None
+    return out
+
+
+def _settle(changes: set, quiet_s: float, max_s: float) -> dict:
     """Return once none of the changed paths has changed (size, modification time) for
-    ``quiet_s`` seconds, or ``max_s`` seconds after the call. watchfiles ends a batch when no
-    *new* path changed for a step, so a file written in pieces every half second was updated
-    every 3 s, half-written (breaker)."""
+    ``quiet_s`` seconds, or ``max_s`` seconds after the call; returns their last
+    :func:`_stats`. watchfiles ends a batch when no *new* path changed for a step, so a file
+    written in pieces every half second was updated every 3 s, half-written (breaker)."""
     paths = {path for _, path in changes}
-
-    def snapshot() -> dict:
-        out = {}
-        for path in paths:
-            try:
-                st = os.stat(path)
-                out[path] = (st.st_size, st.st_mtime_ns)
-            except OSError:
-                out[path] = None
-        return out
-
     start = steady = time.monotonic()
-    last = snapshot()
+    last = _stats(paths)
     while time.monotonic() - start < max_s:
         time.sleep(min(0.25, quiet_s))
-        now = snapshot()
+        now = _stats(paths)
         if now != last:
             last, steady = now, time.monotonic()
         elif time.monotonic() - steady >= quiet_s:
-            return
+            break
+    return last
 
 
 def watch(seeds: str, index: str, told: set = frozenset()) -> int:
@@ -120,12 +122,18 @@ def watch(seeds: str, index: str, told: set = frozenset()) -> int:
     print(f"watching {seeds_path} (Ctrl-C to stop)", flush=True)
     told = set(told)
     said = ""
+    read: dict = {}  # the settled stats of the paths the last updates read
     while True:
         try:
             for changes in watch_changes(seeds_path, step=WATCH_QUIET_MS,
                                          debounce=WATCH_MAX_WAIT_MS,
                                          watch_filter=_relevant(seeds_path, Path(index))):
-                _settle(changes, WATCH_QUIET_MS / 1000, WATCH_MAX_WAIT_MS / 1000)
+                settled = _settle(changes, WATCH_QUIET_MS / 1000, WATCH_MAX_WAIT_MS / 1000)
+                # writes that _settle waited out arrive again as the next batch: an update
+                # for them found nothing new (breaker)
+                if all(p in read and read[p] == st for p, st in settled.items()):
+                    continue
+                read.update(settled)
                 print(f"{len(changes)} change(s) seen", flush=True)
                 run_update(seeds, index, rebuild=False, retry_busy=True, told=told)
             return 0

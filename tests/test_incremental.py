@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 import shutil
 
@@ -249,6 +250,40 @@ def test_watch_goes_on_when_a_folder_cannot_be_watched(tmp_path, monkeypatch, ca
     assert len(rounds) == 3 and capsys.readouterr().err.count("cannot watch all of") == 1
     with indexer.SearchSession(indexer.open_index(index)) as s:
         assert s.search(s.parse("后来的正文")).total == 2
+
+
+def test_watch_skips_a_batch_of_writes_the_last_update_already_read(
+        tmp_path, monkeypatch, capsys):
+    """Writes that ``--watch`` waited out before an update came again as the next batch, and
+    each such batch ran one more update that found nothing (breaker). A batch whose files
+    are as the last update read them is passed over; a later edit is not."""
+    import watchfiles
+    from watchfiles import Change
+
+    import indexer.__main__ as cli
+
+    seeds, index = tmp_path / "seeds", tmp_path / "ix"
+    seeds.mkdir()
+    a = seeds / "a.txt"
+    a.write_text("第一版正文。", encoding="utf-8")
+    cli.run_update(str(seeds), str(index), rebuild=False)
+
+    def watch(*_args, **_kwargs):
+        a.write_text("第二版正文。", encoding="utf-8")
+        yield {(Change.modified, str(a))}
+        yield {(Change.modified, str(a))}  # the same writes, told again
+        os.utime(a, ns=(a.stat().st_atime_ns, a.stat().st_mtime_ns + 10**9))
+        a.write_text("第三版正文。", encoding="utf-8")
+        yield {(Change.modified, str(a))}
+
+    monkeypatch.setattr(watchfiles, "watch", watch)
+    monkeypatch.setattr(cli, "WATCH_QUIET_MS", 50)
+    capsys.readouterr()
+    assert cli.watch(str(seeds), str(index)) == 0
+    out = capsys.readouterr().out
+    assert out.count("change(s) seen") == 2 and out.count("incremental update") == 2, out
+    with indexer.SearchSession(indexer.open_index(index)) as s:
+        assert s.search(s.parse("第三版")).total == 1
 
 
 def test_unchanged_files_are_not_read_again_but_every_edit_is_seen(tmp_path, monkeypatch):
