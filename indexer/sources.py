@@ -298,9 +298,18 @@ def _han_count(text: str) -> int:
     return sum(1 for c in text if "\u4e00" <= c <= "\u9fff")
 
 
+def _is_common(c: str, table: str, low: int, high: int) -> bool:
+    try:
+        return low <= c.encode(table)[0] <= high
+    except UnicodeEncodeError:
+        return False
+
+
 def _common_share(text: str, encoding: str) -> float | None:
-    """Share of Han characters that are in the encoding's common set (GB2312 level 1 for
-    GB18030, Big5 常用字 for Big5); None when the text has no Han character.
+    """Share of Han characters that are in the encoding's common set; None when the text has
+    no Han character. For Big5: Big5's 常用字 (lead bytes A4–C6). For GB18030: GB2312's level
+    1 (lead bytes B0–D7), or Big5's 常用字, as GBK holds the Traditional characters too: a
+    Traditional text saved as GBK was refused, its characters "rare" (new-user trial).
 
     Mojibake (bytes of one encoding read as another) yields mostly rare characters, so this
     separates a right guess from a wrong one even on a few bytes.
@@ -308,13 +317,11 @@ def _common_share(text: str, encoding: str) -> float | None:
     han = [c for c in text if "\u4e00" <= c <= "\u9fff"]
     if not han:
         return None
-    table, low, high = ("gb2312", 0xB0, 0xD7) if encoding == "gb18030" else ("big5", 0xA4, 0xC6)
-    common = 0
-    for c in han:
-        try:
-            common += low <= c.encode(table)[0] <= high
-        except UnicodeEncodeError:
-            pass
+    if encoding == "gb18030":
+        common = sum(1 for c in han if _is_common(c, "gb2312", 0xB0, 0xD7)
+                     or _is_common(c, "big5", 0xA4, 0xC6))
+    else:
+        common = sum(1 for c in han if _is_common(c, "big5", 0xA4, 0xC6))
     return common / len(han)
 
 

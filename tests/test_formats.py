@@ -56,6 +56,11 @@ def test_a_short_file_is_read_right_or_refused_never_misread(text, encoding):
      "请于明天上午九点到三楼会议室开会。"),
     ("gb18030.txt", (BODY + "𠀀").encode("gb18030"), "gb18030", BODY + "𠀀"),
     ("big5.txt", TRADITIONAL.encode("big5"), "big5", TRADITIONAL),
+    # Traditional text saved as GBK, punctuated and not: refused, its characters judged by
+    # GB2312's Simplified ones alone (new-user trial)
+    ("gbk-traditional.txt", TRADITIONAL.encode("gbk"), "gb18030", TRADITIONAL),
+    ("gbk-classical.txt", "壬戌之秋七月既望蘇子與客泛舟遊於赤壁之下清風徐來水波不興".encode("gbk"),
+     "gb18030", "壬戌之秋七月既望蘇子與客泛舟遊於赤壁之下清風徐來水波不興"),
     ("utf16.txt", BODY.encode("utf-16"), "utf-16", BODY),
     ("utf16be.txt", b"\xfe\xff" + BODY.encode("utf-16-be"), "utf-16", BODY),
     # without a byte-order mark: with line ends (NUL bytes), without, and Traditional
