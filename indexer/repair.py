@@ -63,9 +63,12 @@ SECTION_NUMBER = re.compile(r"^(?:[一二三四五六七八九十百]+|[壹贰�
 ``壹、`` ``貳、`` (new-user trial: such a document had no sections)."""
 ARTICLE_NUMBER = re.compile(r"^第[一二三四五六七八九十百千零〇0-9]+条")
 """An article of a law ("第三条 …"): it starts a block and is body text."""
-CHAPTER_NUMBER = re.compile(r"^第[一二三四五六七八九十百千零〇0-9０-９]+(?:部分|章|节|编)")
-"""A chapter heading of a law ("第一章 总则") or a report's part ("第一部分 产业发展"): it starts
-a block and is never continued (on a short line of its own it starts a section:
+CHAPTER_NUMBER = re.compile(
+    r"^第[一二三四五六七八九十百千零〇0-9０-９]+(?:部分|部份|章|节|節|编|編|卷|回(?!合))")
+"""A chapter heading of a law ("第一章 总则"), a report's part ("第一部分 产业发展"), a book's
+编, 节 or 卷, or a novel's 回 ("第一回 甄士隐梦幻识通灵"; not 第三回合), in Simplified or
+Traditional characters (第一編 and 第一節 were not headings: new-user trial): it starts a
+block and is never continued (on a short line of its own it starts a section:
 :mod:`indexer.sections`)."""
 MAX_PART_HEADING_CHARS = 40
 """A part heading line (:func:`is_part_heading`) is at most this long: a longer line starting

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from indexer.documents import doc_id_for, read_document
 from indexer.normalize import normalized
 from indexer.sections import split_sections
@@ -112,6 +114,31 @@ def test_part_and_chapter_heading_lines_start_sections():
     assert sections[3].text == "第二章 法律责任\n第三条 违反本条例的，依法处理。"
     assert "".join(s.text for s in sections).replace("\n", "") == raw.replace("\n", "")
 
+
+
+@pytest.mark.parametrize("script", ["simplified", "traditional"])
+def test_book_and_novel_chapter_lines_start_sections_in_either_script(script):
+    """A book's 第一编 / 第一节 and a novel's 第一回 start sections in Traditional characters as
+    in Simplified (第一編 and 第一節 did not, nor did 第一回 in either: new-user trial); a
+    sentence that starts with 第三回合 is no heading."""
+    import opencc
+
+    raw = ("中国历史研究法\n\n第一编 总论\n\n史者何记述人类社会赓续活动之体相。\n\n"
+           "第一节 史之意义\n\n校其总成绩求得其因果关系。\n\n"
+           "第二卷 红楼梦\n\n第一回 甄士隐梦幻识通灵\n\n此开卷第一回也。\n\n"
+           "第三回合比赛开始了\n\n双方战成平局。\n")
+    if script == "traditional":
+        raw = opencc.OpenCC("s2t").convert(raw)
+    doc = read_document(SourceFile("h.txt", raw.encode(), "0"))
+    sections = split_sections(doc)
+    titles = [s.title for s in sections]
+    want = ["中国历史研究法", "第一编 总论", "第一节 史之意义", "第二卷 红楼梦", "第一回 甄士隐梦幻识通灵"]
+    if script == "traditional":
+        want = [opencc.OpenCC("s2t").convert(t) for t in want]
+    assert titles == want
+    assert sections[-1].text.endswith("第三回合比賽開始了\n\n雙方戰成平局。" if script == "traditional"
+                                      else "第三回合比赛开始了\n\n双方战成平局。")
+    assert "".join(s.text for s in sections).replace("\n", "") == raw.replace("\n", "")
 
 
 def test_kangxi_radicals_from_a_pdf_font_read_as_the_ideographs_they_stand_for():
