@@ -26,8 +26,9 @@ charabia's ``Token.char_map`` (meilisearch/charabia, ``charabia/src/token.rs``).
 
 from __future__ import annotations
 
+import re
 import unicodedata
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from functools import lru_cache
 
 import numpy as np
@@ -432,9 +433,20 @@ def _normalize_short(text: str, quick: str) -> NormalizedText | None:
     return NormalizedText("".join(pieces), tuple(starts), tuple(ends))
 
 
+_SELECTORS = re.compile("[\ufe00-\ufe0f\U000e0100-\U000e01ef\u180b-\u180d\u180f]+")
+"""Variation selectors (standardized, ideographic and Mongolian): dropped from the normalized
+text (:func:`_dropped`), yet part of the character before them (a grapheme cluster's Extend,
+Unicode UAX #29)."""
+
+
 @lru_cache(maxsize=8)
 def normalize(text: str) -> NormalizedText:
     """Normalize ``text`` for matching; see the module docstring for the rules.
+
+    A variation selector belongs to the character before it: that character's slice of the
+    original ends after its selectors, so a highlight or a concordance row never parts
+    ``葛`` from the U+E0100 that picks its glyph (new-user trial: ``<mark>葛</mark>`` and a
+    right context that began with the selector).
 
     Most characters fold to exactly one character on their own. A short text made only of
     those is one ``str.translate``; a longer one, or one with white space, is normalized with
@@ -450,6 +462,23 @@ def normalize(text: str) -> NormalizedText:
     Returns:
         a :class:`NormalizedText` whose ``text`` is what the index and the oracle compare.
     """
+    norm = _normalize(text)
+    return norm if _SELECTORS.search(text) is None else _with_selectors(text, norm)
+
+
+def _with_selectors(text: str, norm: NormalizedText) -> NormalizedText:
+    """``norm`` with each character's end moved past the variation selectors after it."""
+    ends = list(norm.ends)
+    for m in _SELECTORS.finditer(text):
+        # the characters that end where the selectors begin (one, or an expansion's several)
+        k = bisect_left(ends, m.start())
+        while k < len(ends) and ends[k] == m.start():
+            ends[k] = m.end()
+            k += 1
+    return NormalizedText(norm.text, norm._starts, ends)
+
+
+def _normalize(text: str) -> NormalizedText:
     if len(text) <= SHORT_TEXT:
         quick = text.translate(_one_to_one)
         if _SPECIAL not in quick:  # every character folds to one, none is white space

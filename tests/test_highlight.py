@@ -234,8 +234,32 @@ def test_snippets_from_the_offset_columns_on_text_that_folds_unevenly(tmp_path):
                     assert normalized(text[m.start_char:m.end_char]) in parsed.needles, q
 
 
+def test_a_match_keeps_the_variation_selectors_of_its_characters(tmp_path):
+    """``葛`` + U+E0100 (a selector picking the glyph of a name's character) was marked without
+    its selector, and the concordance's right context began with it (new-user trial); the
+    selector now goes with its character: in snippets, concordance lines and the document
+    view, whether the match ends or starts at that character."""
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "a.md").write_text("# 說文\n\n諸葛\U000E0100亮作出師表，葛\uFE00\uFE01洪著抱朴子。\n",
+                                encoding="utf-8")
+    indexer.update(seeds, tmp_path / "ix")
+    with indexer.SearchSession(indexer.open_index(tmp_path / "ix")) as session:
+        for q, marked in (("葛", ["葛\U000E0100", "葛\uFE00\uFE01"]), ("諸葛", ["諸葛\U000E0100"]),
+                          ("葛亮", ["葛\U000E0100亮"])):
+            parsed = indexer.parse_query(q)
+            hit = session.search(parsed).hits[0]
+            assert [unescape(m) for m in re.findall(r"<mark>(.*?)</mark>", hit.snippet)] == marked
+            lines = session.concordance(parsed).occurrences
+            assert [o.match for o in lines] == marked
+            assert not any(o.right[:1] in ("\U000E0100", "\uFE00", "\uFE01") for o in lines)
+            doc = session.document(hit.doc_id, parsed)
+            html = "".join(s.html for s in doc.sections)
+            assert [unescape(m) for m in re.findall(r"<mark[^>]*>(.*?)</mark>", html)] == marked
+
+
 _PIECES = ["人民", "法律", "规定", "国務", "哈", "哈哈哈", "，", "。", " ", "　\n", "ﬁ", "Ａb",
-           "e\u0301", "\u200b", "的", "条例" * 3, "人", "x" * 40, "一二三四五六七八九十" * 3,
+           "e\u0301", "\u200b", "\U000E0100", "\uFE00", "的", "条例" * 3, "人", "x" * 40, "一二三四五六七八九十" * 3,
            "甲乙丙丁戊己庚辛壬癸" * 2]
 """Words, runs and characters that fold (full-width, composed, expanded, dropped, white
 space): texts of a few hundred characters with clusters of matches and long merged runs."""
