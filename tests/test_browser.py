@@ -718,6 +718,46 @@ def test_a_section_past_the_marked_matches_opens_there(page, live_server, sectio
     assert page.locator("mark.current").count() == 0
 
 
+def test_a_section_without_a_match_opens_there_and_n_goes_to_the_next_match(
+        page, live_server, sections):
+    """A section without a match, opened from a bookmark or the table of contents, jumped to
+    the next match's section, rewrote the address to it and said "本节的匹配未标出" (the
+    words for a very long document's unmarked matches), and n then skipped that match (UI
+    review). It stays, says it has no match, and n and N step to the matches around it;
+    each step tells a screen reader the match in its context."""
+    q = "两个确立"
+    counts = [s.text.count(q) for s in sections]
+    k = next(i for i in range(1, len(sections) - 1)
+             if counts[i] == 0 and sum(counts[:i]) and sum(counts[i + 1:]))
+    target, before, total = sections[k], sum(counts[:k]), sum(counts)
+    url = f"{live_server}/doc/{target.doc_id}?q={quote(q)}#{target.section_id}"
+    page.goto(url)
+    page.wait_for_load_state("load")
+    position = page.locator(".match-position")
+    expect(position).to_have_text("本节没有匹配")
+    expect(page.locator(f'[id="{target.section_id}"]')).to_be_in_viewport()
+    assert page.url == url and page.locator("mark.current").count() == 0
+    page.keyboard.press("n")
+    expect(position).to_have_text(f"第 {before + 1} / {total} 处")
+    current = page.locator("mark.current")
+    assert _in_viewport(page, current)
+    nxt = next(s for s in sections[k + 1:] if q in s.text)
+    assert page.url.endswith("#" + nxt.section_id)
+    spoken = page.locator(".matchnav [aria-live]")
+    expect(spoken).to_contain_text(f"第 {before + 1} 处：")
+    expect(spoken).to_contain_text(f"【{q}】")
+    left = nxt.text[:nxt.text.index(q)][-15:].replace("\n", "")
+    assert left[-5:] in spoken.text_content().replace("\n", "")
+    page.goto(url)  # a fragment step back to the section
+    expect(position).to_have_text("本节没有匹配")
+    page.keyboard.press("Shift+N")
+    expect(position).to_have_text(f"第 {before} / {total} 处")
+    # from the table of contents: the same
+    page.get_by_role("navigation", name="目录").locator(f"a[href='#{target.section_id}']").click()
+    expect(position).to_have_text("本节没有匹配")
+    assert page.url == url
+
+
 def test_a_match_number_the_section_lacks_is_not_kept_in_the_address(page, live_server, sections):
     """``m=99`` in a section of two matches opens at the section's first match, and the address
     then names that match (it kept m=99, so a bookmark kept a number that means nothing:

@@ -12,6 +12,16 @@
 
   var position = bar.querySelector(".match-position");
   var current = -1;
+  // with no current mark (the reader is at a section without marks): the mark n goes to,
+  // the first after that section (marks.length: none after it, so n wraps to the first)
+  var after = 0;
+  // what a step says to a screen reader: the match in its words, not only "第 4 / 12 处"
+  // (UI review: the match was scrolled into view but neither focused nor read)
+  var spoken = document.createElement("span");
+  spoken.className = "visually-hidden";
+  spoken.setAttribute("aria-live", "polite");
+  position.removeAttribute("aria-live");
+  bar.appendChild(spoken);
   // overlapping matches share one mark (data-n: how many it holds); say so when they do
   var matches = marks.reduce(function (sum, mark) {
     return sum + (parseInt(mark.dataset.n, 10) || 1);
@@ -35,6 +45,7 @@
     var mark = marks[current];
     mark.classList.add("current");
     position.textContent = "第 " + (current + 1) + " / " + marks.length + " 处" + merged;
+    spoken.textContent = "第 " + (current + 1) + " 处：" + contextOf(mark);
     if (scroll && !inView(mark)) mark.scrollIntoView({ block: "center" });
     // keep the URL pointing at the match on screen, so a reload or a bookmark reopens it:
     // its section (#id) and, past the section's first, its number there (m=, as a
@@ -52,15 +63,35 @@
     }
   }
 
-  // At a section past the marks (a very long document): no mark is current, and the toolbar
-  // says so; n then goes to the first mark, N to the last (the one before the reader).
-  function clear() {
-    if (current >= 0) marks[current].classList.remove("current");
-    current = -1;
-    position.textContent = "本节的匹配未标出";
+  // The mark's sentence around it, as far as its section's text goes: 15 characters a side.
+  function contextOf(mark) {
+    var box = mark.closest(".text");
+    if (!box) return mark.textContent;
+    var range = document.createRange();
+    range.setStart(box, 0);
+    range.setEndBefore(mark);
+    var left = range.toString().slice(-15);
+    range.setStartAfter(mark);
+    range.setEnd(box, box.childNodes.length);
+    return left + "【" + mark.textContent + "】" + range.toString().slice(0, 15);
   }
 
-  function previous() { select(current < 0 ? marks.length - 1 : current - 1, true, true); }
+  // At a section without marks: no mark is current, and the toolbar says why, the section
+  // having no match, or matches past those a very long document marks; n then goes to the
+  // first mark after it (the first of all past the last), N to the one before. The reader
+  // stays where the address put them (UI review: a section without a match jumped to the
+  // next match's section, rewrote the address to it, and n skipped that match).
+  function clear(target) {
+    if (current >= 0) marks[current].classList.remove("current");
+    current = -1;
+    after = firstAfter(target);
+    position.textContent = target.classList.contains("has-match")
+      ? "本节的匹配未标出" : "本节没有匹配";
+    spoken.textContent = position.textContent;
+  }
+
+  function next() { select(current < 0 ? after : current + 1, true, true); }
+  function previous() { select(current < 0 ? after - 1 : current - 1, true, true); }
 
   function targetSection() {
     var id;
@@ -82,9 +113,8 @@
   }
 
   // The match the URL names: the m-th (1-based, from a concordance line) of the #section,
-  // else the first at or after that section, else the document's first; -1 when the section
-  // and all after it are past the marks a very long document has (its matches are counted,
-  // not marked): the page stays at the section rather than jump back to the first mark.
+  // else the section's first, else (no #section) the document's first; -1 when the section
+  // has no mark (see clear).
   function firstMatch() {
     var target = targetSection();
     if (!target) return 0;
@@ -93,14 +123,21 @@
       if (target.contains(marks[j]) && holds(marks[j], m)) return j;
     }
     for (var i = 0; i < marks.length; i++) {
-      if (target.contains(marks[i]) ||
-          (target.compareDocumentPosition(marks[i]) & Node.DOCUMENT_POSITION_FOLLOWING)) return i;
+      if (target.contains(marks[i])) return i;
     }
     return -1;
   }
 
+  // The first mark after the section `target` (marks.length when there is none).
+  function firstAfter(target) {
+    for (var i = 0; i < marks.length; i++) {
+      if (target.compareDocumentPosition(marks[i]) & Node.DOCUMENT_POSITION_FOLLOWING) return i;
+    }
+    return marks.length;
+  }
+
   bar.hidden = false;
-  bar.querySelector(".next-match").addEventListener("click", function () { select(current + 1, true, true); });
+  bar.querySelector(".next-match").addEventListener("click", next);
   bar.querySelector(".prev-match").addEventListener("click", previous);
 
   document.addEventListener("keydown", function (event) {
@@ -109,7 +146,7 @@
     if (event.ctrlKey || event.metaKey || event.altKey || event.defaultPrevented) return;
     var el = event.target;
     if (el && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName))) return;
-    if (event.key === "n") select(current + 1, true, true);
+    if (event.key === "n") next();
     else if (event.key === "N") previous();
     else return;
     event.preventDefault();
@@ -122,11 +159,11 @@
   function start() {
     var i = firstMatch(), given = new URLSearchParams(location.search).getAll("m");
     if (i < 0) {
-      // the section's matches are not marked: no m= names one (it stayed: breaker)
+      // the section has no mark: no m= names one (it stayed: breaker)
       var url = new URL(location.href);
       url.searchParams.delete("m");
       if (url.href !== location.href) history.replaceState(history.state, "", url.href);
-      return clear();
+      return clear(targetSection());
     }
     // kept only when it is one whole number naming the match shown (m=abc, m=2.9 and
     // m=3&m=4 stayed in the address too)
@@ -142,7 +179,7 @@
     history.replaceState(history.state, "", url.href);
     var i = firstMatch();
     if (i >= 0) select(i, false, true);
-    else clear();
+    else clear(targetSection());
   });
   // Back/Forward to an entry of this page: show the match its address names (m= and
   // #section as it was; a table-of-contents jump had dropped m= from the entry after it, so
@@ -152,7 +189,7 @@
     if (!bar.isConnected || !targetSection()) return;
     var i = firstMatch();
     if (i >= 0) select(i, false, false);
-    else clear();
+    else clear(targetSection());
   });
   if (document.readyState === "complete") start();
   else window.addEventListener("load", start);
