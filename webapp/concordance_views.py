@@ -19,7 +19,8 @@ from . import urls
 from .index_access import get_session
 from .limits import budget_s, expensive
 from .params import (
-    FILTER_PARAMS, ConcordanceParams, SearchParams, filters_dict, last_page, read_query,
+    FILTER_PARAMS, ConcordanceParams, SearchParams, filters_dict, last_page, paging_note,
+    read_query,
 )
 
 bp = Blueprint("concordance", __name__)
@@ -82,6 +83,7 @@ def _data() -> tuple[ConcordanceParams, dict]:
         "per_page": params.per_page,
         "pages": pages,
         "last_page": last_page(pages),
+        "paging_note": paging_note(params.page, pages),
         "occurrences": [
             {"left": o.left, "match": o.match, "right": o.right, "doc_id": o.doc_id,
              "section_id": o.section_id, "breadcrumb": list(o.breadcrumb), "source": o.path,

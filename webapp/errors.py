@@ -1,4 +1,5 @@
-"""Error pages: our JSON error shape ``{"error": "…"}`` for ``.json`` paths, HTML otherwise.
+"""Error pages: our JSON error shape ``{"error": "…"}`` for ``.json`` and ``.csv`` paths, HTML
+otherwise.
 
 No traceback or file path ever reaches a response; unexpected errors are logged and answered
 with a short 500 message.
@@ -26,8 +27,10 @@ _MESSAGES = {
 
 def _wants_json() -> bool:
     # only browsers navigating (GET/HEAD) get HTML pages; PUT, DELETE, … come from programs;
-    # a JSON address with a slash after it (/search.json/) is a program's too (breaker)
-    return request.path.rstrip("/").endswith(".json") or request.method not in ("GET", "HEAD")
+    # a JSON address with a slash after it (/search.json/) is a program's too (breaker), and
+    # so is a CSV one: a script reading /concordance.csv got an HTML page (new-user trial)
+    return request.path.rstrip("/").endswith((".json", ".csv")) \
+        or request.method not in ("GET", "HEAD")
 
 
 def error_response(code: int, message: str):

@@ -22,6 +22,15 @@ def last_page(pages: int) -> int:
     return min(pages, MAX_PAGE)
 
 
+def paging_note(page: int, pages: int) -> str | None:
+    """What a page says when it is the last that can be asked for while more pages follow
+    (page :data:`MAX_PAGE` of more), else None: in the JSON too (``paging_note``), where
+    page 1000 said nothing (new-user trial)."""
+    if page != last_page(pages) or pages <= MAX_PAGE:
+        return None
+    return f"只能翻到第 {MAX_PAGE} 页：加词或筛选可缩小范围，每页也可多显示一些（per_page）。"
+
+
 class ParamError(ValueError):
     """A bad request parameter; ``str(err)`` is the message shown with the 400."""
 

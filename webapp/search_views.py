@@ -11,7 +11,8 @@ import indexer
 from . import urls
 from .index_access import get_session, index_status
 from .limits import budget_s, expensive
-from .params import FILTER_PARAMS, SearchParams, filters_dict, last_page, read_query
+from .params import (FILTER_PARAMS, SearchParams, filters_dict, last_page, paging_note,
+                     read_query)
 
 bp = Blueprint("search", __name__)
 
@@ -68,6 +69,7 @@ def _page_dict(params: SearchParams, page: indexer.Page, session: indexer.Search
         "per_page": page.per_page,
         "pages": page.pages,
         "last_page": last_page(page.pages),
+        "paging_note": paging_note(page.page, page.pages),
         "hits": [_hit_dict(h, url) for h, url in zip(page.hits, urls.hit_urls(
             params, [(h.doc_id, h.section_id) for h in page.hits]))],
         "filters": filters_dict(params, session),
