@@ -737,8 +737,10 @@ def facet_top(matches: list[SegmentMatches], fieldname: str, k: int,
               counted=None, holders: bool = True) -> tuple[list[tuple], int]:
     """The ``k`` values of a sortable column held by most of ``matches``, and how many distinct
     values they hold in all: ``([(value, count, global document number of the first match
-    holding it), …], distinct)``, largest count first, ties by value; the document number is
-    None unless ``holders``. ``counted(value) -> bool``, when given, leaves out the values it
+    holding it), …], distinct)``, largest count first, ties in the order the index holds them
+    (the value's first document: files in the order they were indexed, a document's articles
+    in reading order; by value, 第100冊 came before 第10冊 and a hashed doc_id's order was
+    arbitrary: new-user trial); the document number is None unless ``holders``. ``counted(value) -> bool``, when given, leaves out the values it
     rejects (before the top ``k`` is taken); it must be one module-level function, as its
     answers are kept per set of segments.
 
@@ -750,7 +752,7 @@ def facet_top(matches: list[SegmentMatches], fieldname: str, k: int,
         return [], 0
     # the shared codes of every segment searched (rank gives one match set per segment), so
     # that a search matching in some segments only finds them kept (preload_facets)
-    values, maps, kept = _shared_codes([m.reader for m in matches], fieldname)
+    values, maps, kept, order = _shared_codes([m.reader for m in matches], fieldname)
     tally = np.zeros(len(values), np.int64)
     of_matches = []
     for m, shared in zip(matches, maps):
@@ -763,8 +765,7 @@ def facet_top(matches: list[SegmentMatches], fieldname: str, k: int,
     if counted is not None:
         present = present[_kept(values, kept, counted)[present]]
     distinct = int(present.size)
-    # shared codes follow the values' order, so ties by value are ties by code
-    chosen = present[np.lexsort((present, -tally[present]))[:k]].tolist()
+    chosen = present[np.lexsort((order[present], -tally[present]))[:k]].tolist()
     first: dict[int, int | None] = dict.fromkeys(chosen)
     if holders:
         wanted = np.zeros(len(values), bool)
@@ -794,7 +795,7 @@ def preload_facets(searcher, fieldname: str, counted=None) -> None:
     first search does not (cn-laws: about 3 ms for the articles' predicate)."""
     readers = [reader for reader, _ in _segments(searcher)]
     if readers:
-        values, _, kept = _shared_codes(readers, fieldname)
+        values, _, kept, _ = _shared_codes(readers, fieldname)
         if counted is not None:
             _kept(values, kept, counted)
 
@@ -804,12 +805,15 @@ _SHARED_LIMIT = 16
 _shared_lock = threading.Lock()
 
 
-def _shared_codes(readers: list, fieldname: str) -> tuple[list, list[np.ndarray], dict]:
-    """``(values, maps, kept)``: the distinct values of ``fieldname`` over the segments of
-    ``readers``, sorted; per segment, an array giving each of its documents the index of its
-    value in ``values`` (``int32``; through its codes, :func:`indexer.postings.codes`); and
-    a dict in which :func:`facet_top` keeps, per ``counted`` predicate, a boolean array over
-    ``values``. Kept per set of segments (the last :data:`_SHARED_LIMIT`)."""
+def _shared_codes(readers: list, fieldname: str) \
+        -> tuple[list, list[np.ndarray], dict, np.ndarray]:
+    """``(values, maps, kept, order)``: the distinct values of ``fieldname`` over the segments
+    of ``readers``, sorted; per segment, an array giving each of its documents the index of
+    its value in ``values`` (``int32``; through its codes, :func:`indexer.postings.codes`); a
+    dict in which :func:`facet_top` keeps, per ``counted`` predicate, a boolean array over
+    ``values``; and each value's rank by its first document (segments in the order given,
+    then document order; ``int64`` over ``values``). Kept per set of segments (the last
+    :data:`_SHARED_LIMIT`)."""
     key = (fieldname, tuple(segment_key(r) for r in readers))
     with _shared_lock:
         found = _SHARED.get(key)
@@ -820,7 +824,15 @@ def _shared_codes(readers: list, fieldname: str) -> tuple[list, list[np.ndarray]
         # each segment's documents straight to shared codes: one gather per search, not two
         maps = [np.asarray([index[v] for v in seg_values], np.int32)[codes(reader, fieldname)[1]]
                 for reader, seg_values in zip(readers, per_segment_values)]
-        found = (values, maps, {})
+        first = np.full(len(values), np.iinfo(np.int64).max, np.int64)
+        start = 0
+        for shared in maps:
+            seen, at = np.unique(shared, return_index=True)
+            np.minimum.at(first, seen, at + start)
+            start += shared.size
+        order = np.empty(len(values), np.int64)
+        order[np.argsort(first, kind="stable")] = np.arange(len(values))
+        found = (values, maps, {}, order)
         with _shared_lock:
             if len(_SHARED) >= _SHARED_LIMIT:
                 _SHARED.pop(next(iter(_SHARED)))
