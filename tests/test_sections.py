@@ -141,6 +141,18 @@ def test_book_and_novel_chapter_lines_start_sections_in_either_script(script):
     assert "".join(s.text for s in sections).replace("\n", "") == raw.replace("\n", "")
 
 
+def test_a_text_under_its_title_and_byline_is_the_documents_section_not_an_intro():
+    """A classical text saved as its title, its author and its body (出師表 / 諸葛亮) was one
+    section titled 导语, a magazine article's intro, under no article (new-user trial): it
+    is the document's own section, titled by the document, its author kept."""
+    raw = "出師表\n諸葛亮\n\n先帝創業未半，而中道崩殂，今天下三分，益州疲弊。\n\n臣本布衣，躬耕於南陽。\n"
+    doc = read_document(SourceFile("出師表.txt", raw.encode(), "0"))
+    sections = split_sections(doc)
+    assert [(s.title, s.article_title, s.author, s.breadcrumb) for s in sections] == [
+        ("出師表", "", "諸葛亮", ("出師表",))]
+    assert sections[0].text.replace("\n", "") == raw.replace("\n", "")
+
+
 def test_kangxi_radicals_from_a_pdf_font_read_as_the_ideographs_they_stand_for():
     """A Chromium-printed PDF's text reads 第⼆部分 with ⼆ the Kangxi radical U+2F06: the part
     heading started no section and titles and snippets showed look-alike characters (new-user
