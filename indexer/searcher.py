@@ -397,6 +397,15 @@ class SearchSession:
     def __exit__(self, *exc):
         self.close()
 
+    @property
+    def index_version(self) -> str:
+        """The state of the index this session reads: ``"<generation folder>.<commit>"``
+        (``gen-000002.7``), Whoosh's table-of-contents generation being the commit; every
+        update that changes the index changes it. A script paging through results compares
+        it page to page: pages read from different versions may repeat or miss sections
+        (new-user trial: nothing in an answer told them apart)."""
+        return f"{self.handle.generation}.{self._searcher.reader().generation()}"
+
     def _bounded(self, deadline: float | None, fn, *args):
         """``(fn(*args), False)``, or ``(None, True)`` when :data:`HARD_GRACE_S` past
         ``deadline`` (monotonic seconds; None: no limit) it was interrupted (see

@@ -49,6 +49,33 @@ def test_index_status_reads_what_an_update_recorded_and_defaults_what_an_older_o
     assert indexer.index_status(None) == indexer.IndexStatus()
 
 
+def test_answers_name_the_index_version_they_were_read_from(tmp_path):
+    """A script paging through results while the index changed got pages that repeated
+    sections, with nothing in them to tell (new-user trial): ``index_version`` names the
+    state read, the same until an update changes the index, in results and concordance."""
+    seeds, index = tmp_path / "seeds", tmp_path / "index"
+    seeds.mkdir()
+    (seeds / "a.md").write_text("# 甲\n\n学而时习之。\n", encoding="utf-8")
+    indexer.update(seeds, index)
+    client = create_app({"TESTING": True, "SEEDS_DIR": str(seeds), "INDEX_DIR": str(index)}).test_client()
+
+    def versions():
+        return {client.get(path, query_string={"q": "学而"}).get_json()["index_version"]
+                for path in ("/search.json", "/concordance.json")}
+
+    first = versions()
+    assert len(first) == 1 and next(iter(first)).startswith("gen-")
+    indexer.update(seeds, index)  # nothing changed: nothing written
+    assert versions() == first
+    (seeds / "b.md").write_text("# 乙\n\n学而不思则罔。\n", encoding="utf-8")
+    indexer.update(seeds, index)
+    second = versions()
+    assert len(second) == 1 and second != first
+    indexer.update(seeds, index, rebuild=True)
+    third = versions()
+    assert len(third) == 1 and third not in (first, second)
+
+
 def test_docs_json_says_when_the_index_last_changed(tmp_path):
     """``/docs.json``'s ``updated_at`` follows an incremental update while ``built_at`` stays
     the full build's (a program polling it for changes saw only the full build's time)."""

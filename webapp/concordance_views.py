@@ -63,6 +63,7 @@ def _data() -> tuple[ConcordanceParams, dict]:
     link = _link(params)
     return params, {
         "query": params.q,
+        "index_version": get_session().index_version,
         "read_as": parsed.reading,
         # how the query was read, as the results page says it (breaker: a query cut at 32
         # words, or a lower-case "or" taken as text, was counted with no word of why)

@@ -62,6 +62,7 @@ def _page_dict(params: SearchParams, page: indexer.Page, session: indexer.Search
     """The one shape both formats share."""
     return {
         "query": params.q,
+        "index_version": session.index_version,
         "read_as": page.query.reading,
         "notes": list(page.query.notes),
         "total": page.total,
