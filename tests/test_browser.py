@@ -392,6 +392,17 @@ def test_keyboard_shortcuts(page, live_server, sections):
     expect(links.nth(2)).to_be_focused()
     page.keyboard.press("k")
     expect(links.nth(1)).to_be_focused()
+    # from the page itself the arrows scroll it, as a reader expects (UI review: they were
+    # taken over everywhere); j and k still go to the hits
+    page.locator("#result-count").click()
+    scrolled = page.evaluate("() => window.scrollY")
+    page.keyboard.press("ArrowDown")
+    page.wait_for_function("y => window.scrollY > y", arg=scrolled)
+    assert page.evaluate("() => document.activeElement.closest('li.hit')") is None
+    page.keyboard.press("j")
+    expect(links.nth(0)).to_be_focused()
+    page.keyboard.press("ArrowDown")
+    expect(links.nth(1)).to_be_focused()
     # focus is visible: an outline on the link and around its hit
     outline = links.nth(1).evaluate("a => getComputedStyle(a).outlineStyle")
     hit_outline = links.nth(1).evaluate("a => getComputedStyle(a.closest('li')).outlineStyle")

@@ -223,6 +223,10 @@
     return true;
   }
 
+  function onHit(el) {
+    return hitLinks().indexOf(el) >= 0;
+  }
+
   function isEditable(el) {
     return el && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName));
   }
@@ -253,12 +257,18 @@
         handled = true;
         break;
       case "j":
-      case "ArrowDown":
         handled = moveHit(1);
         break;
       case "k":
-      case "ArrowUp":
         handled = moveHit(-1);
+        break;
+      // the arrows move between hits from a hit only: elsewhere (the page, a facet) they
+      // scroll, as a reader expects (UI review: they never scrolled a results page)
+      case "ArrowDown":
+        handled = onHit(target) && moveHit(1);
+        break;
+      case "ArrowUp":
+        handled = onHit(target) && moveHit(-1);
         break;
     }
     if (handled) event.preventDefault();
