@@ -194,6 +194,32 @@ def _fold_table() -> dict[str, str]:
     return _folds
 
 
+_scripts: tuple[frozenset, frozenset] | None = None
+
+SCRIPT_SAMPLE_CHARS = 4000
+"""Characters of a text that :func:`language_tag` looks at (its beginning)."""
+
+
+def language_tag(text: str) -> str:
+    """The BCP 47 tag of the Chinese script ``text`` is written in: ``"zh-Hant"`` when more of
+    its characters are Traditional-only (folded by OpenCC's Traditional → Simplified table)
+    than Simplified-only (what those fold to, and no Traditional form themselves), else
+    ``"zh-Hans"``; only the first :data:`SCRIPT_SAMPLE_CHARS` characters are looked at.
+    A page tagged so picks a font's Traditional glyphs, and a screen reader its reading,
+    where ``zh-CN`` showed 骨 and 直 as the mainland writes them (new-user trials)."""
+    global _scripts
+    if _scripts is None:
+        table = _fold_table()
+        han = {t: v for t, v in table.items()
+               if len(t) == 1 and any(a <= ord(t) <= b for a, b in _HAN_RANGES)}
+        _scripts = (frozenset(han), frozenset(han.values()) - frozenset(han))
+    traditional, simplified = _scripts
+    sample = text[:SCRIPT_SAMPLE_CHARS]
+    hant = sum(1 for c in sample if c in traditional)
+    hans = sum(1 for c in sample if c in simplified)
+    return "zh-Hant" if hant > hans else "zh-Hans"
+
+
 SAME_TEXT_FORMS = frozenset(("<wide>", "<narrow>", "<noBreak>", "<font>", "<small>",
                              "<vertical>", "<initial>", "<medial>", "<final>", "<isolated>",
                              "<super>", "<sub>"))

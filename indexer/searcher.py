@@ -21,7 +21,9 @@ from .highlight import (
     Fragment, count_matches, find_matches, find_matches_located, make_snippet, mark, numbered_spans,
 )
 from .indexing import IndexHandle, damaged
-from .normalize import normalize, normalized, spelling_variants
+from .normalize import (
+    SCRIPT_SAMPLE_CHARS, language_tag, normalize, normalized, spelling_variants,
+)
 from .query import (
     QUOTES, Clause, Fallback, ParsedQuery, QueryError, fallback_words, parse_query, query_text,
     relaxed, synonym_map, with_phrase,
@@ -262,6 +264,18 @@ class DocumentView:
     def unmarked(self) -> int:
         """Matches counted but not marked, past :data:`MAX_DOCUMENT_MARKS` (0 mostly)."""
         return sum(s.match_count - s.marked for s in self.sections)
+
+    @property
+    def lang(self) -> str:
+        """The script the document is written in, as a BCP 47 tag (``zh-Hant`` or ``zh-Hans``:
+        :func:`indexer.normalize.language_tag` of its first sections' text)."""
+        texts, length = [], 0
+        for s in self.sections:
+            texts.append(s.text)
+            length += len(s.text)
+            if length >= SCRIPT_SAMPLE_CHARS:
+                break
+        return language_tag("".join(texts))
 
 
 @dataclass(frozen=True)

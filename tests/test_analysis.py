@@ -738,3 +738,19 @@ def test_the_default_dictionary_file_is_the_one_jieba_opens():
     jieba = analysis.import_jieba()
     with analysis.open_default_dictionary() as ours, jieba.Tokenizer().get_dict_file() as its:
         assert ours.read() == its.read()
+
+
+@pytest.mark.parametrize("text, tag", [
+    ("先帝創業未半，而中道崩殂，今天下三分，益州疲弊。", "zh-Hant"),
+    ("先帝创业未半，而中道崩殂，今天下三分，益州疲弊。", "zh-Hans"),
+    ("之乎者也，学而时习之。", "zh-Hans"),  # no character tells: the commoner script
+    ("（）【】「」《》" * 10 + "國", "zh-Hant"),  # punctuation folds are not Traditional
+    ("中華人民共和國" + "人民政府" * 50, "zh-Hant"),  # characters both scripts share count for neither
+    ("", "zh-Hans"),
+])
+def test_language_tag_names_the_script_a_text_is_written_in(text, tag):
+    """Traditional documents were served as zh-CN (new-user trials): the tag comes from the
+    text, Traditional-only characters against Simplified-only ones."""
+    from indexer.normalize import language_tag
+
+    assert language_tag(text) == tag
