@@ -737,10 +737,11 @@ def facet_top(matches: list[SegmentMatches], fieldname: str, k: int,
               counted=None, holders: bool = True) -> tuple[list[tuple], int]:
     """The ``k`` values of a sortable column held by most of ``matches``, and how many distinct
     values they hold in all: ``([(value, count, global document number of the first match
-    holding it), …], distinct)``, largest count first, ties in the order the index holds them
-    (the value's first document: files in the order they were indexed, a document's articles
-    in reading order; by value, 第100冊 came before 第10冊 and a hashed doc_id's order was
-    arbitrary: new-user trial); the document number is None unless ``holders``. ``counted(value) -> bool``, when given, leaves out the values it
+    holding it), …], distinct)``, largest count first, ties by the value's document (its
+    ``doc_id``, the part before U+001F of an ``article_key``) and then by its first section
+    in that document, so a document's articles tie in reading order (by value, 第100冊 came
+    before 第10冊: new-user trial), the same however the index was built; the document
+    number is None unless ``holders``. ``counted(value) -> bool``, when given, leaves out the values it
     rejects (before the top ``k`` is taken); it must be one module-level function, as its
     answers are kept per set of segments.
 
@@ -811,9 +812,8 @@ def _shared_codes(readers: list, fieldname: str) \
     of ``readers``, sorted; per segment, an array giving each of its documents the index of
     its value in ``values`` (``int32``; through its codes, :func:`indexer.postings.codes`); a
     dict in which :func:`facet_top` keeps, per ``counted`` predicate, a boolean array over
-    ``values``; and each value's rank by its first document (segments in the order given,
-    then document order; ``int64`` over ``values``). Kept per set of segments (the last
-    :data:`_SHARED_LIMIT`)."""
+    ``values``; and each value's rank in the order :func:`facet_top` breaks ties in (``int64``
+    over ``values``). Kept per set of segments (the last :data:`_SHARED_LIMIT`)."""
     key = (fieldname, tuple(segment_key(r) for r in readers))
     with _shared_lock:
         found = _SHARED.get(key)
@@ -824,14 +824,18 @@ def _shared_codes(readers: list, fieldname: str) \
         # each segment's documents straight to shared codes: one gather per search, not two
         maps = [np.asarray([index[v] for v in seg_values], np.int32)[codes(reader, fieldname)[1]]
                 for reader, seg_values in zip(readers, per_segment_values)]
+        # each value's first section (its lowest ordinal), within its document; the values'
+        # sorted order already keeps a document's article keys together
         first = np.full(len(values), np.iinfo(np.int64).max, np.int64)
-        start = 0
-        for shared in maps:
-            seen, at = np.unique(shared, return_index=True)
-            np.minimum.at(first, seen, at + start)
-            start += shared.size
+        for reader, shared in zip(readers, maps):
+            ordinals, at = codes(reader, "ordinal")
+            np.minimum.at(first, shared, np.asarray(ordinals, np.int64)[at])
+        documents = [str(v).split("\x1f", 1)[0] for v in values]
+        group = np.asarray([i if i == 0 or documents[i] != documents[i - 1] else -1
+                            for i in range(len(values))], np.int64)
+        group = np.maximum.accumulate(group) if len(values) else group
         order = np.empty(len(values), np.int64)
-        order[np.argsort(first, kind="stable")] = np.arange(len(values))
+        order[np.lexsort((first, group))] = np.arange(len(values))
         found = (values, maps, {}, order)
         with _shared_lock:
             if len(_SHARED) >= _SHARED_LIMIT:

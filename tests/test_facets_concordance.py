@@ -548,18 +548,17 @@ def test_facets_list_real_articles_first_and_say_how_many_more(tmp_path):
     listed = {f["value"]: f["count"] for f in facets["documents"]}
     assert all(by_doc[d] == n for d, n in listed.items())
     assert min(listed.values()) >= max(n for d, n in by_doc.items() if d not in listed)
-    # largest count first, ties in the files' order: 22 documents tie at 1 hit for 17 places
-    path = {doc_id_for(f.name): f.name for f in seeds.iterdir()}
-    expected = sorted(by_doc.items(), key=lambda kv: (-kv[1], path[kv[0]]))[:20]
+    # largest count first, ties by doc_id: 22 documents tie at 1 hit for 17 places
+    expected = sorted(by_doc.items(), key=lambda kv: (-kv[1], kv[0]))[:20]
     assert [(f["value"], f["count"]) for f in facets["documents"]] == expected
 
 
 def test_facet_values_that_tie_are_listed_in_reading_order_and_the_rest_not_called_fewer(
         tmp_path):
     """Articles with as many matches were listed by their keys' text (第100冊 before 第10冊),
-    documents by their hashed ids, and the page called the values left out "匹配较少的"
-    though they tied with those listed (new-user trial). Ties come in the index's order: the
-    files' order, and a document's articles as they are read."""
+    and the page called the values left out "匹配较少的" though they tied with those listed
+    (new-user trial). A document's articles that tie come in reading order, in any build
+    (serial or parallel); documents that tie, by their ids."""
     from bs4 import BeautifulSoup
 
     from webapp import create_app
@@ -571,16 +570,14 @@ def test_facet_values_that_tie_are_listed_in_reading_order_and_the_rest_not_call
     names = ["甲", "乙", "丙", "丁", "戊", "己"]
     for k, name in enumerate(names):
         (seeds / f"{k}{name}.md").write_text(f"# {name}\n\n出師表一篇。\n", encoding="utf-8")
-    indexer.update(seeds, tmp_path / "ix")
+    indexer.update(seeds, tmp_path / "ix", procs=2)  # two segments, as a large build makes
     client = create_app({"SEEDS_DIR": str(seeds), "INDEX_DIR": str(tmp_path / "ix"),
                          "TESTING": True}).test_client()
     facets = client.get("/search.json", query_string={"q": "出師表"}).get_json()["facets"]
     assert [f["label"] for f in facets["articles"]] == [f"第{k}冊" for k in range(1, 21)]
     assert facets["more_articles"] == 10
-    files = sorted(f.name for f in seeds.iterdir())
-    by_path = {doc_id_for(f): f for f in files}
-    assert [by_path[f["value"]] for f in facets["documents"]] == \
-        ["古文彙編.md"] + [p for p in files if p != "古文彙編.md"]
+    ids = sorted(doc_id_for(f.name) for f in seeds.iterdir() if f.name != "古文彙編.md")
+    assert [f["value"] for f in facets["documents"]] == [doc_id_for("古文彙編.md"), *ids]
     html = client.get("/search", query_string={"q": "出師表"}).get_data(as_text=True)
     more = BeautifulSoup(html, "html.parser").select(".facet-more")
     assert [m.get_text() for m in more] == ["另有 10 篇文章不在此列（匹配不多于上列）"]
