@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from .config import default_index_dir, default_seeds_dir, seeds_for
+from .config import default_index_dir, default_seeds_dir, folder_argument, seeds_for
 from .indexing import IndexBusyError, IndexLocationError, UpdateReport, update
 from .progress import make_progress, print_report
 
@@ -153,11 +153,11 @@ def watch(seeds: str, index: str, told: set = frozenset()) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     parser = argparse.ArgumentParser(prog="python -m indexer", description=__doc__.split("\n")[0])
-    parser.add_argument("--seeds", default=None,
+    parser.add_argument("--seeds", default=None, type=folder_argument,
                         help="folder of documents, read recursively (default: $ZHSEARCH_SEEDS, "
                              "else the folder the index was built from, else "
                              f"{default_seeds_dir()})")
-    parser.add_argument("--index", default=str(default_index_dir()),
+    parser.add_argument("--index", default=str(default_index_dir()), type=folder_argument,
                         help="index folder (default: %(default)s)")
     parser.add_argument("--rebuild", action="store_true",
                         help="rebuild from scratch instead of updating incrementally")

@@ -10,6 +10,18 @@ from .indexing import recorded_seeds
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
+def folder_argument(text: str) -> str:
+    """An ``argparse`` type for ``--seeds`` and ``--index``: ``text`` unchanged, unless it is
+    empty or blank (``--index "$INDEX_DIR"`` with the variable unset), which raises
+    ``argparse.ArgumentTypeError``: read as the current folder, it indexed whatever that
+    held and wrote the index into it (breaker)."""
+    import argparse
+
+    if not text.strip():
+        raise argparse.ArgumentTypeError("an empty folder name (is a variable unset?)")
+    return text
+
+
 def default_seeds_dir() -> Path:
     """``$ZHSEARCH_SEEDS``, else the bundled ``seeds/`` folder."""
     return Path(os.environ.get("ZHSEARCH_SEEDS", REPO_ROOT / "seeds"))

@@ -26,6 +26,7 @@ import contextlib
 import fcntl
 import json
 import os
+import re
 import shutil
 import threading
 import time
@@ -312,7 +313,7 @@ def recorded_seeds(index_dir: str | os.PathLike) -> tuple[str | None, bool]:
     sample, and the user's generation removed: breaker); ``built``: whether any index was
     built there at all (a ``CURRENT`` file or a generation folder)."""
     index_dir = Path(index_dir)
-    gens = sorted(index_dir.glob("gen-*"), reverse=True) if index_dir.is_dir() else []
+    gens = sorted(_generations(index_dir), reverse=True) if index_dir.is_dir() else []
     live = read_meta(index_dir)
     metas = [live] if live is not None else [_parsed_meta(g / META) for g in gens]
     for meta in metas:
@@ -414,8 +415,34 @@ def _fields(section: Section, sha256: str, path: str) -> dict:
     )
 
 
+GENERATION_MARK = ".zhsearch-generation"
+"""An empty file every generation folder holds from its creation: only folders holding it
+(or an index's files, for generations written before it existed) are ever removed."""
+_GENERATION_NAME = re.compile(r"gen-\d{6,}")
+_INDEX_FILE = re.compile(r"(?:meta\.json|.*\.(?:toc|seg|trm|pst|col|sfx))")
+
+
+def _generations(index_dir: Path) -> list[Path]:
+    """The generation folders in ``index_dir`` this program wrote: named ``gen-`` and six or
+    more digits, and holding :data:`GENERATION_MARK` or an index's files. A user's own
+    ``gen-2023年度报告`` folder, in a folder given as ``--index``, was deleted by the next
+    build (breaker)."""
+    found = []
+    for gen in index_dir.glob("gen-*"):
+        try:
+            if _GENERATION_NAME.fullmatch(gen.name) and gen.is_dir() and not gen.is_symlink() \
+                    and any(_INDEX_FILE.fullmatch(n) or n == GENERATION_MARK
+                            for n in os.listdir(gen)):
+                found.append(gen)
+        except OSError:
+            continue
+    return found
+
+
 def _next_generation(index_dir: Path) -> Path:
-    numbers = [int(p.name[4:]) for p in index_dir.glob("gen-*") if p.name[4:].isdigit()]
+    # past any folder of that shape, ours or not, so that a new generation never joins one
+    numbers = [int(p.name[4:]) for p in index_dir.glob("gen-*")
+               if _GENERATION_NAME.fullmatch(p.name)]
     return index_dir / f"gen-{max(numbers, default=0) + 1:06d}"
 
 
@@ -425,13 +452,13 @@ def _remove_abandoned_builds(index_dir: Path, live: Path | None) -> None:
     if live is None:
         return
     live_number = int(live.name[4:])
-    for gen in index_dir.glob("gen-*"):
-        if gen.name[4:].isdigit() and int(gen.name[4:]) > live_number:
+    for gen in _generations(index_dir):
+        if int(gen.name[4:]) > live_number:
             shutil.rmtree(gen, ignore_errors=True)
 
 
 def _remove_old_generations(index_dir: Path, keep: set[str]) -> None:
-    for gen in index_dir.glob("gen-*"):
+    for gen in _generations(index_dir):
         if gen.name not in keep:
             shutil.rmtree(gen, ignore_errors=True)
 
@@ -525,6 +552,7 @@ def _full_build(index_dir: Path, files: list[SourceFile], report: UpdateReport,
     gen = _next_generation(index_dir)
     gen.mkdir()
     try:
+        (gen / GENERATION_MARK).touch()
         ix = whoosh_index.create_in(str(gen), make_schema(user_words))
     except BaseException:
         shutil.rmtree(gen, ignore_errors=True)
@@ -613,13 +641,18 @@ def update(seeds_dir: str | os.PathLike, index_dir: str | os.PathLike, rebuild: 
         SeedsEmptyError: ``seeds_dir`` holds nothing at all and the index holds documents
             (not raised with ``rebuild``).
         IndexBusyError: another indexer is running on ``index_dir``.
-        IndexLocationError: ``index_dir`` cannot be created or written.
+        IndexLocationError: ``index_dir`` cannot be created or written, or is ``seeds_dir``.
         IndexBuildError: a parallel build lost sections; nothing was switched.
         IndexWriteError: writing failed (disk full, read-only, I/O error); nothing was switched
             and the previous index answers as before.
     """
     started = time.monotonic()
     seeds_dir, index_dir = Path(seeds_dir), Path(index_dir)
+    if seeds_dir.resolve() == index_dir.resolve():
+        # its own files were then listed as documents of other formats, and a --watch saw no
+        # change of the documents, all inside the index folder (breaker)
+        raise IndexLocationError(f"{index_dir} is the documents' folder: give the index a "
+                                 "folder of its own (inside it is fine: --index DIR/.index)")
     scanned_ns = time.time_ns()
     # raises FileNotFoundError before we touch the index folder; the stat keys are read
     # without the lock: they describe the files, whichever update recorded them

@@ -417,3 +417,48 @@ def test_meta_json_is_parsed_once_until_it_changes(tmp_path, monkeypatch, seeds_
     assert indexer.read_meta(tmp_path / "ix") is None
     assert handle.current_meta() == handle.meta
     handle.ix.close()
+
+
+def test_a_build_removes_only_the_generations_it_wrote(tmp_path):
+    """Every full build removed each ``gen-*`` entry of the index folder but the new and the
+    previous generation: a user's ``gen-2023年度报告`` folder, in a folder given as
+    ``--index``, was deleted, documents and all (breaker). Only folders holding the
+    generation mark or an index's files are ours to remove."""
+    seeds, index = tmp_path / "seeds", tmp_path / "work"
+    seeds.mkdir()
+    (seeds / "a.md").write_text("# 甲\n\n正文。\n", encoding="utf-8")
+    mine = {index / "gen-2023年度报告" / "报告.txt": "2023年度报告正文。",
+            index / "gen-ai-notes" / "notes.txt": "my notes",
+            index / "gen-000777" / "plan.txt": "important"}
+    for path, text in mine.items():
+        path.parent.mkdir(parents=True)
+        path.write_text(text, encoding="utf-8")
+    for _ in range(4):  # each rebuild removes the generation before the previous one
+        report = indexer.update(seeds, index, rebuild=True)
+    assert all(path.read_text(encoding="utf-8") == text for path, text in mine.items())
+    ours = sorted(p.name for p in index.glob("gen-*") if (p / "meta.json").exists())
+    assert len(ours) == 2 and ours[-1] == report.generation
+    assert report.generation > "gen-000777"  # past the user's folder, never into it
+
+
+def test_the_index_folder_cannot_be_the_documents_folder_nor_empty(tmp_path, capsys):
+    """``--seeds docs --index docs`` wrote the index among the documents and listed its own
+    files as documents of other formats; an empty ``--index ""`` (a variable unset) wrote
+    it into the current folder (breaker)."""
+    import indexer.__main__ as cli
+    from webapp import __main__ as web
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.md").write_text("# 甲\n\n正文。\n", encoding="utf-8")
+    with pytest.raises(indexer.IndexLocationError, match="documents' folder"):
+        indexer.update(docs, docs)
+    assert sorted(p.name for p in docs.iterdir()) == ["a.md"]
+    assert cli.main(["--seeds", str(docs), "--index", str(docs)]) == 1
+    assert "documents' folder" in capsys.readouterr().err
+    for main, args in ((cli.main, ["--index", ""]), (cli.main, ["--seeds", " "]),
+                       (web.main, ["--index", ""]), (web.main, ["--seeds", ""])):
+        with pytest.raises(SystemExit) as exited:
+            main(args)
+        assert exited.value.code == 2
+        assert "an empty folder name" in capsys.readouterr().err

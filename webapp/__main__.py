@@ -139,11 +139,12 @@ def main(argv: list[str] | None = None) -> int:
                              "0.0.0.0 exposes the service to your network)")
     parser.add_argument("--port", type=_port, default=8000,
                         help="port (default: %(default)s; 0 picks a free one)")
-    parser.add_argument("--seeds", default=None,
+    parser.add_argument("--seeds", default=None, type=indexer.folder_argument,
                         help="folder of documents (default: $ZHSEARCH_SEEDS, else the folder "
                              "the index was last updated from, else "
                              f"{indexer.default_seeds_dir()})")
     parser.add_argument("--index", default=str(indexer.default_index_dir()),
+                        type=indexer.folder_argument,
                         help="index folder (default: %(default)s)")
     parser.add_argument("--allowed-host", action="append", default=[], metavar="NAME",
                         help="a host name clients use to reach the service when it is bound to "
