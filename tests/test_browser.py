@@ -821,3 +821,66 @@ def test_typing_back_to_the_shown_query_cancels_the_pending_update(page, live_se
     page.wait_for_timeout(2000)
     assert _q(page) == "公安"
     expect(page.locator("#result-count .reading")).to_have_text("公安")
+
+
+# --- found by the UI review ---------------------------------------------------------------------
+
+def _rgb(css: str) -> tuple[float, ...]:
+    """``rgb(…)``/``rgba(…)`` as computed styles give it → (r, g, b, alpha)."""
+    parts = [float(p) for p in re.findall(r"[\d.]+", css)]
+    return tuple(parts[:3]) + (parts[3] if len(parts) > 3 else 1.0,)
+
+
+def _contrast(a: str, b: str) -> float:
+    """WCAG contrast ratio of two computed colours (alpha ignored)."""
+    def luminance(css):
+        c = [v / 255 for v in _rgb(css)[:3]]
+        c = [v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4 for v in c]
+        return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_printed_pages_keep_the_marks_and_drop_the_controls(browser, live_server, sections, scheme):
+    """Printed, a document view had the sticky match toolbar over its text, the search box and
+    the 搜索/上一处/下一处 buttons on paper, and no highlight at all (browsers print no
+    backgrounds by default); with the system in dark mode its text came out pale grey and its
+    links light blue on white paper (UI review). On paper: no controls, marks bold and
+    underlined (their colour kept where backgrounds print), dark text on white in either
+    scheme; the same on results and concordance pages."""
+    context = _context(browser, color_scheme=scheme)
+    try:
+        page = context.new_page()
+        for name in ("document", "results", "concordance"):
+            page.emulate_media(media="screen", color_scheme=scheme)
+            page.goto(live_server + _pages(sections)[name])
+            page.wait_for_load_state("load")
+            if name == "document":  # on screen, the toolbar is there to be hidden
+                expect(page.locator(".matchnav")).to_be_visible()
+            page.emulate_media(media="print", color_scheme=scheme)
+            shown = page.evaluate("""() => [...document.querySelectorAll(
+                '.skip-link, #search-form, .matchnav, button')]
+                .filter(e => e.checkVisibility()).map(e => e.className || e.tagName)""")
+            assert shown == [], f"{name}: printed controls {shown}"
+            marks = page.evaluate("""() => [...document.querySelectorAll('main mark')].map(m => {
+                const s = getComputedStyle(m);
+                return [s.fontWeight, s.textDecorationLine, s.printColorAdjust];
+            })""")
+            assert marks, name
+            assert all(int(w) >= 700 and "underline" in line and adjust == "exact"
+                       for w, line, adjust in marks), f"{name}: {set(map(tuple, marks))}"
+            colours = page.evaluate("""() => {
+                const text = document.querySelector('.text, .snippet, .kwic td.right');
+                return {paper: getComputedStyle(document.documentElement).backgroundColor,
+                        text: getComputedStyle(text).color,
+                        muted: getComputedStyle(document.querySelector('.breadcrumb, .count')).color,
+                        link: getComputedStyle(document.querySelector('main a')).color};
+            }""")
+            assert _rgb(colours["paper"])[:3] == (255, 255, 255), (name, colours)
+            white = "rgb(255, 255, 255)"
+            assert _contrast(colours["text"], white) >= 12, (name, colours)
+            assert _contrast(colours["muted"], white) >= 7, (name, colours)
+            assert _contrast(colours["link"], white) >= 4.5, (name, colours)
+    finally:
+        context.close()
