@@ -910,3 +910,43 @@ def test_the_concordance_place_is_shown_whole(browser, live_server):
                 assert max(lines for *_, lines in places) > 2
     finally:
         context.close()
+
+
+def test_the_concordance_shows_every_column_on_a_tablet_and_on_paper(browser, live_server):
+    """Between 480 and about 900 px the concordance table (862 px at its natural width) sat in
+    a horizontal scroller with its 位置 column off screen and nothing to say so; printed, it was
+    cut at the paper's edge (UI review). At these widths and on paper every row's place lies
+    within the page, nothing scrolls sideways, and the contexts are not cut."""
+    context = _context(browser, viewport={"width": 768, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(live_server + "/concordance?q=" + quote("公安"))
+        check = """() => {
+            const scroller = document.querySelector('.table-scroll');
+            const width = document.documentElement.clientWidth;
+            const places = [...document.querySelectorAll('.kwic td.where')].map(td => {
+                const r = td.getBoundingClientRect();
+                return td.checkVisibility() && r.width > 0 && r.left >= 0 && r.right <= width + 0.5;
+            });
+            const cut = [...document.querySelectorAll('.kwic td.left, .kwic td.right')]
+                .filter(td => td.scrollWidth > td.clientWidth + 1).length;
+            return {page: document.documentElement.scrollWidth - width,
+                    scroller: scroller.scrollWidth - scroller.clientWidth,
+                    places: places.length, hidden: places.filter(p => !p).length, cut};
+        }"""
+        for width in (481, 640, 768, 860, 900, 1000):
+            page.set_viewport_size({"width": width, "height": 900})
+            got = page.evaluate(check)
+            assert got["places"] > 20 and got == {**got, "page": 0, "scroller": 0, "hidden": 0,
+                                                   "cut": 0}, (width, got)
+        # on A4 paper (its printable width at 96 px to the inch) and on wider paper
+        page.emulate_media(media="print")
+        for width in (718, 1000):
+            page.set_viewport_size({"width": width, "height": 1000})
+            got = page.evaluate(check)
+            assert got["places"] > 20 and got == {**got, "page": 0, "scroller": 0, "hidden": 0,
+                                                   "cut": 0}, ("print", width, got)
+            assert page.evaluate("getComputedStyle(document.querySelector('.table-scroll')).overflowX") \
+                == "visible"
+    finally:
+        context.close()
