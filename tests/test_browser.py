@@ -950,3 +950,50 @@ def test_the_concordance_shows_every_column_on_a_tablet_and_on_paper(browser, li
                 == "visible"
     finally:
         context.close()
+
+
+def test_the_match_toolbar_stays_compact_and_clear_of_a_jumped_to_section(browser, live_server,
+                                                                         sections):
+    """At 320 px the toolbar grew to 132 px, its "标记（共 … 处匹配，重叠的合为一处）" text on
+    three lines and its buttons one character a line, while a section jumped to stopped 56 px
+    (scroll-margin-top) below the top: its first lines were under the toolbar (UI review). At
+    each width its buttons keep one line, it stays low, and a section jumped to from the table
+    of contents starts below it. The query gives the longest text the toolbar shows."""
+    doc_id = sections[0].doc_id
+    # a section with matches of its own (the page moves on from one without to the next match)
+    target = next(s for s in sections[3:]
+                  if "公安" in normalized(s.text) and "安厅" in normalized(s.text))
+    context = _context(browser, viewport={"width": 320, "height": 640}, is_mobile=True,
+                       has_touch=True)
+    try:
+        page = context.new_page()
+        page.goto(f"{live_server}/doc/{doc_id}?q=" + quote("公安 安厅"))
+        expect(page.locator(".match-position")).to_contain_text("重叠的合为一处")
+        for width in (320, 375, 480, 640, 768, 1100):
+            page.set_viewport_size({"width": width, "height": 640})
+            got = page.evaluate("""() => {
+                const px = v => parseFloat(v) || 0;
+                const bar = document.querySelector('.matchnav').getBoundingClientRect();
+                const buttons = [...document.querySelectorAll('.matchnav button')].map(b => {
+                    const s = getComputedStyle(b), r = b.getBoundingClientRect();
+                    const oneLine = px(s.lineHeight) + px(s.paddingTop) + px(s.paddingBottom)
+                        + px(s.borderTopWidth) + px(s.borderBottomWidth);
+                    return r.height <= oneLine + 0.5 && r.left >= 0 && r.right <= innerWidth;
+                });
+                const margin = px(getComputedStyle(document.querySelector('section.section'))
+                    .scrollMarginTop);
+                return {height: bar.height, margin, buttons};
+            }""")
+            assert got["buttons"] == [True, True], (width, got)
+            assert got["height"] <= 64 and got["height"] <= got["margin"], (width, got)
+            page.evaluate("() => window.scrollTo(0, 0)")
+            page.get_by_role("navigation", name="目录").locator(
+                f"a[href='#{target.section_id}']").click()
+            page.wait_for_function("id => location.hash === '#' + id", arg=target.section_id)
+            top, bar_bottom = page.evaluate("""id => [
+                document.getElementById(id).getBoundingClientRect().top,
+                document.querySelector('.matchnav').getBoundingClientRect().bottom]""",
+                target.section_id)
+            assert top >= bar_bottom - 0.5, (width, top, bar_bottom)
+    finally:
+        context.close()
