@@ -997,3 +997,22 @@ def test_the_match_toolbar_stays_compact_and_clear_of_a_jumped_to_section(browse
             assert top >= bar_bottom - 0.5, (width, top, bar_bottom)
     finally:
         context.close()
+
+
+def test_chinese_in_code_is_the_size_of_the_text_around_it(page, live_server):
+    """The help page's <code> was the browsers' generic monospace at 13 px, so its Chinese
+    examples (了解, 瞭解) were a fifth smaller than the sentence they stand in (UI review)."""
+    page.goto(live_server + "/help")
+    sizes = page.evaluate("""() => [...document.querySelectorAll('main code')]
+        .filter(c => /^[\\u4e00-\\u9fff]+$/.test(c.textContent)).map(c => {
+            const r = document.createRange();
+            r.selectNodeContents(c);
+            return [c.textContent, parseFloat(getComputedStyle(c).fontSize),
+                    parseFloat(getComputedStyle(c.parentElement).fontSize),
+                    r.getBoundingClientRect().width];
+        })""")
+    assert {"了解", "瞭解"} <= {text for text, *_ in sizes}
+    for text, size, around, width in sizes:
+        assert size == around, (text, size, around)
+        # a Han character is one em wide in any CJK font
+        assert width >= 0.95 * len(text) * around, (text, width, around)
