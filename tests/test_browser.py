@@ -1016,3 +1016,22 @@ def test_chinese_in_code_is_the_size_of_the_text_around_it(page, live_server):
         assert size == around, (text, size, around)
         # a Han character is one em wide in any CJK font
         assert width >= 0.95 * len(text) * around, (text, width, around)
+
+
+def test_the_search_button_has_an_edge_in_forced_colours(page, live_server):
+    """Forced colours (Windows High Contrast) drop backgrounds: the 搜索 button had border: 0
+    and looked like plain text beside the box (UI review). Its border, transparent otherwise,
+    is drawn there in the system's text colour."""
+    page.emulate_media(forced_colors="active")
+    page.goto(live_server + "/")
+    assert page.evaluate("matchMedia('(forced-colors: active)').matches")
+    style = page.evaluate("""() => {
+        const s = getComputedStyle(document.querySelector('.searchbox button'));
+        return {style: s.borderTopStyle, width: parseFloat(s.borderTopWidth),
+                colour: s.borderTopColor, background: s.backgroundColor};
+    }""")
+    assert style["style"] == "solid" and style["width"] >= 1, style
+    assert _contrast(style["colour"], style["background"]) >= 3, style
+    page.emulate_media(forced_colors="none")  # otherwise the border does not show
+    assert _rgb(page.evaluate("getComputedStyle(document.querySelector('.searchbox button'))"
+                              ".borderTopColor"))[3] == 0
