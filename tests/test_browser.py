@@ -1035,3 +1035,44 @@ def test_the_search_button_has_an_edge_in_forced_colours(page, live_server):
     page.emulate_media(forced_colors="none")  # otherwise the border does not show
     assert _rgb(page.evaluate("getComputedStyle(document.querySelector('.searchbox button'))"
                               ".borderTopColor"))[3] == 0
+
+
+def test_facet_counts_and_separators_stay_with_their_values(page, live_server):
+    """Where a facet line wrapped, a value's count badge or the "·" after it began the next
+    line, away from its value (UI review, at 200 % zoom). Over widths from 320 to 1100 px
+    (200 % zoom of 640 to 2200), each badge is on the line where its value ends, and each
+    separator on its badge's line."""
+    page.goto(live_server + "/search?q=" + quote("公安"))
+    assert page.locator(".facet .count-badge").count() >= 2
+    orphans = """() => {
+        const bad = [];
+        const onLine = (r, of) => { const c = (r.top + r.bottom) / 2; return c > of.top && c < of.bottom; };
+        for (const badge of document.querySelectorAll('.facet .count-badge')) {
+            let value = badge.previousElementSibling;
+            while (value.tagName !== 'A') value = value.previousElementSibling;
+            const ends = [...value.getClientRects()].pop(), box = badge.getBoundingClientRect();
+            if (!onLine(box, ends)) bad.push('count ' + badge.textContent);
+            // the next character that is not a space: a separator, if any
+            const walker = document.createTreeWalker(badge.closest('.facet'), NodeFilter.SHOW_TEXT);
+            let node, after = false;
+            while ((node = walker.nextNode())) {
+                if (badge.contains(node)) { after = true; continue; }
+                if (!after || !node.data.trim()) continue;
+                const i = node.data.search(/\\S/);
+                if (node.data[i] === '·') {
+                    const r = document.createRange();
+                    r.setStart(node, i);
+                    r.setEnd(node, i + 1);
+                    if (!onLine(r.getBoundingClientRect(), box)) bad.push('separator after ' + badge.textContent);
+                }
+                break;
+            }
+        }
+        return bad;
+    }"""
+    found = {}
+    for width in range(320, 1101, 4):
+        page.set_viewport_size({"width": width, "height": 800})
+        if bad := page.evaluate(orphans):
+            found[width] = bad
+    assert not found
