@@ -1076,3 +1076,26 @@ def test_facet_counts_and_separators_stay_with_their_values(page, live_server):
         if bad := page.evaluate(orphans):
             found[width] = bad
     assert not found
+
+
+def test_count_badges_say_what_they_count_to_screen_readers(page, live_server, sections):
+    """A badge read as a bare number, "…气象 10" in the table of contents, "…二十大 13" in the
+    facets; its title ("10 处匹配") is not announced (UI review). Each badge's text in the
+    accessibility tree says what it counts, while on screen it stays a number."""
+    def badges(scope: str, around: str, unit: str) -> None:
+        found = page.locator(f"{scope} .count-badge")
+        assert found.count() >= 2
+        for i in range(found.count()):
+            badge = found.nth(i)
+            number = badge.evaluate("b => b.firstChild.data")
+            assert re.fullmatch(r"[\d,]+", number)
+            read = badge.locator(f"xpath=ancestor::{around}[1]").aria_snapshot()
+            assert f"{number} {unit}" in read, read
+            hidden = badge.evaluate("""b => [...b.querySelectorAll('*')]
+                .every(e => e.getBoundingClientRect().width <= 1)""")
+            assert hidden, "on screen the badge stays a number"
+
+    page.goto(f"{live_server}/doc/{sections[0].doc_id}?q=" + quote("公安"))
+    badges("nav.toc", "li", "处匹配")
+    page.goto(live_server + "/search?q=" + quote("公安"))
+    badges(".facets", "div", "个章节")
