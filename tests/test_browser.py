@@ -1116,3 +1116,35 @@ def test_each_concordance_link_is_named_by_its_line(page, live_server):
         expect(links.nth(i)).to_have_text(o["match"])  # on screen, still the match
         names.append(name)
     assert len(set(names)) == len({(o["left"], o["right"]) for o in data["occurrences"]}) > 20
+
+
+def test_each_section_of_a_document_is_a_heading_that_looks_as_before(page, live_server, sections):
+    """A document view's sections had no headings, only a breadcrumb line of plain text, so a
+    screen reader could not move from section to section (UI review). Each section's title,
+    the breadcrumb's last item, is a level-2 heading under the document's <h1>, set as the rest
+    of its breadcrumb line (size, weight, colour, on the same line, the line's margins those
+    of the paragraph it was); the text and its marks are unchanged."""
+    doc_id = sections[0].doc_id
+    page.goto(f"{live_server}/doc/{doc_id}?q=" + quote("两个确立"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(page.locator("#doc-title").inner_text())
+    headings = page.locator("section.section").get_by_role("heading", level=2)
+    expect(headings).to_have_text([s.breadcrumb[-1] for s in sections])
+    looks = page.evaluate("""() => [...document.querySelectorAll('section.section')].map(sec => {
+        const line = sec.querySelector('.breadcrumb'), h = sec.querySelector('h2');
+        const a = getComputedStyle(line), b = getComputedStyle(h);
+        const crumbs = [...line.children];
+        const before = crumbs.length > 1 ? crumbs[crumbs.length - 2].getClientRects() : null;
+        return {same: ['fontSize', 'fontWeight', 'color', 'lineHeight', 'fontFamily']
+                    .filter(p => a[p] !== b[p]),
+                inline: b.display === 'inline',
+                margins: [a.marginTop, a.marginBottom, a.fontSize],
+                // the title follows the crumb before it on that crumb's last line
+                follows: !before || Math.abs(h.getClientRects()[0].top - before[before.length - 1].top) < 1};
+    })""")
+    for look in looks:
+        assert look["same"] == [] and look["inline"] and look["follows"], look
+        assert look["margins"][0] == look["margins"][1] == look["margins"][2], look  # 1em: a <p>'s
+    for s in sections:
+        text = page.locator(f"section[id='{s.section_id}'] .text")
+        expect(text).to_have_text(s.text)
+        assert text.locator("mark").count() == normalized(s.text).count("两个确立")
