@@ -627,3 +627,26 @@ def test_a_json_address_with_a_trailing_slash_answers_json(client):
     resp = client.get("/search.json/?q=" + quote("公安"))
     assert resp.status_code == 404 and resp.mimetype == "application/json"
     assert resp.get_json()["error"]
+
+
+def test_document_and_error_titles_say_what_the_tab_shows(client):
+    """A document's <title> was its title alone, so two bookmarks of it for two queries looked
+    the same, and an error tab read "404 - 中文全文检索" without saying what went wrong (UI
+    review): a document's title names the query and the site, an error's says what it is."""
+    def title(*args, **kwargs) -> str:
+        return soup(client.get(*args, **kwargs)).title.get_text()
+
+    doc_title = "尽职履责护稳定 喜迎党的二十大"
+    assert title(f"/doc/{DOC}", query_string={"q": "两个确立"}) \
+        == f"{doc_title}（两个确立）- 中文全文检索"
+    assert title(f"/doc/{DOC}", query_string={"q": "公安", "from": "concordance"}) \
+        == f"{doc_title}（公安）- 中文全文检索"
+    assert title(f"/doc/{DOC}") == title(f"/doc/{DOC}", query_string={"q": "  "}) \
+        == f"{doc_title} - 中文全文检索"
+    assert len(title(f"/doc/{DOC}", query_string={"q": "公" * 500})) < len(doc_title) + 60
+    assert title("/doc/gone-0123456789") == "没有这个文档（404）- 中文全文检索"
+    assert title("/nowhere") == "没有这个页面（404）- 中文全文检索"
+    assert title("/search", query_string={"q": ""}) == "请输入要搜索的文字（400）- 中文全文检索"
+    long = soup(client.get("/search", query_string={"q": "两个确立", "page": "0"}))
+    message = long.select_one(".message").get_text()
+    assert long.title.get_text().startswith(message[:20]) and "（400）" in long.title.get_text()
