@@ -227,3 +227,19 @@ def test_status_says_an_update_took_a_new_synonyms_file_into_use(admin_app):
     page = BeautifulSoup(client.get("/status").get_data(as_text=True), "html.parser")
     assert page.select_one("#last-update").get_text().startswith(
         "增量更新（synonyms.txt 有变化，现用 1 组同义词）：")
+
+
+def test_the_home_and_status_pages_name_empty_files_alike(tmp_path):
+    """The home page headed its list of empty files "空文件（没有文字）", the status page
+    "空文件" (UI review): one heading on both, over the same files."""
+    from .conftest import small_index
+
+    index = small_index(tmp_path, {"a.md": "# 甲\n\n第一篇正文。", "empty.md": ""})
+    client = create_app({"SEEDS_DIR": str(tmp_path / "seeds"), "INDEX_DIR": str(index),
+                         "TESTING": True}).test_client()
+    said = []
+    for path in ("/", "/status"):
+        page = BeautifulSoup(client.get(path).get_data(as_text=True), "html.parser")
+        files = page.select_one("ul.empty-files")
+        said.append((files.find_previous_sibling("h2").get_text(), files.get_text()))
+    assert said[0] == said[1] == ("空文件（没有文字）", "empty.md")

@@ -650,3 +650,10 @@ def test_document_and_error_titles_say_what_the_tab_shows(client):
     long = soup(client.get("/search", query_string={"q": "两个确立", "page": "0"}))
     message = long.select_one(".message").get_text()
     assert long.title.get_text().startswith(message[:20]) and "（400）" in long.title.get_text()
+
+
+def test_the_help_page_names_the_documents_folder_as_the_other_pages_do(client):
+    """The help page called the folder of documents "种子文件夹", a word-for-word rendering of
+    the code's "seeds folder" that no other page uses (UI review); the others say 文档文件夹."""
+    text = soup(client.get("/help")).select_one("main").get_text()
+    assert "种子" not in text and "文档文件夹中的 synonyms.txt" in text
