@@ -657,3 +657,50 @@ def test_the_help_page_names_the_documents_folder_as_the_other_pages_do(client):
     the code's "seeds folder" that no other page uses (UI review); the others say 文档文件夹."""
     text = soup(client.get("/help")).select_one("main").get_text()
     assert "种子" not in text and "文档文件夹中的 synonyms.txt" in text
+
+
+def test_grouped_writes_counts_with_thousands_separators():
+    from webapp.filters import grouped
+
+    assert [grouped(n) for n in (0, 7, 999, 1000, 25123, 1234567)] == [
+        "0", "7", "999", "1,000", "25,123", "1,234,567"]
+    # only whole numbers: seconds, missing values and flags are left as they are
+    assert grouped(1.25) == 1.25 and grouped(None) is None and grouped(True) is True
+
+
+def test_large_counts_are_written_with_thousands_separators(tmp_path, monkeypatch):
+    """Templates wrote "共出现 25123 次（只列出前 10000 次）" and "25000 处匹配（…前 20000 处）"
+    (UI review): every count on a page is grouped, 1,200; addresses, ids, attributes and the
+    JSON keep plain numbers."""
+    import indexer
+    import indexer.searcher
+    from webapp import create_app
+
+    from .conftest import small_index
+
+    index = small_index(tmp_path, {"a.md": "# 书目\n\n## 第一部分\n\n" + "我的书。" * 1200
+                                   + "\n\n## 第二部分\n\n他的书。\n"})
+    client = create_app({"SEEDS_DIR": str(tmp_path / "seeds"), "INDEX_DIR": str(index),
+                         "TESTING": True}).test_client()
+    monkeypatch.setattr(indexer, "MAX_CONCORDANCE", 1100)
+    monkeypatch.setattr(indexer.searcher, "MAX_DOCUMENT_MARKS", 1050)
+
+    conc = soup(client.get("/concordance", query_string={"q": "的"}))
+    assert "共出现 1,201 次（只列出前 1,100 次）" in conc.select_one("#conc-count").get_text()
+    assert parse_qs(urlsplit(conc.find("a", rel="next")["href"]).query)["page"] == ["2"]
+    assert client.get("/concordance.json", query_string={"q": "的"}).get_json()["total"] == 1201
+
+    results = soup(client.get("/search", query_string={"q": "的"}))
+    first = results.select("li.hit")[0]
+    assert first.select_one(".meta").get_text().startswith("1,200 处匹配")
+    assert "本节另有 1,1" in first.select_one(".more").get_text()
+    assert results.select_one("ol.hits")["start"] == "1"
+    hit = client.get("/search.json", query_string={"q": "的"}).get_json()["hits"][0]
+    assert hit["match_count"] == 1200
+
+    doc_id = hit["doc_id"]
+    doc = soup(client.get(f"/doc/{doc_id}", query_string={"q": "的"}))
+    nav = doc.select_one(".docnav").get_text()
+    assert "1,201 处匹配" in nav and "只标出了前 1,050 处" in nav
+    badge = doc.select_one(f"a[href='#{hit['section_id']}'] + .count-badge")
+    assert badge.get_text() == "1,200 处匹配" and badge["title"] == "1,200 处匹配"

@@ -58,6 +58,15 @@ def shorten(text: str, limit: int = 40) -> str:
     return text[:head] + "…" + text[len(text) - (limit - 1 - head):]
 
 
+def grouped(value):
+    """A count with its digits grouped by thousands for a page to show, ``25123`` →
+    ``25,123``; anything but a whole number (seconds, ``None``, a flag) is left as it is.
+    Only for text a person reads: addresses, ids, attributes and JSON keep plain digits."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return value
+
+
 def reason(english: str) -> str:
     """Why a file failed, in Chinese (:func:`indexer.failures.chinese`; the index records it
     in English)."""
@@ -72,3 +81,4 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(toc)
     app.add_template_filter(path)
     app.add_template_filter(shorten)
+    app.add_template_filter(grouped)

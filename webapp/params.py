@@ -28,7 +28,7 @@ def paging_note(page: int, pages: int) -> str | None:
     page 1000 said nothing (new-user trial)."""
     if page != last_page(pages) or pages <= MAX_PAGE:
         return None
-    return f"只能翻到第 {MAX_PAGE} 页：加词或筛选可缩小范围，每页也可多显示一些（per_page）。"
+    return f"只能翻到第 {MAX_PAGE:,} 页：加词或筛选可缩小范围，每页也可多显示一些（per_page）。"
 
 
 class ParamError(ValueError):
