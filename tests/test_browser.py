@@ -1148,3 +1148,32 @@ def test_each_section_of_a_document_is_a_heading_that_looks_as_before(page, live
         text = page.locator(f"section[id='{s.section_id}'] .text")
         expect(text).to_have_text(s.text)
         assert text.locator("mark").count() == normalized(s.text).count("两个确立")
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_an_empty_search_box_keeps_the_page(browser, live_server, javascript):
+    """Enter in the empty box (or the 搜索 button) went to an error page, "请输入要搜索的文字。
+    HTTP 400" (UI review): the box is required, so the browser keeps the page and says what is
+    missing, with or without JavaScript; the address itself still answers 400."""
+    context = _context(browser, java_script_enabled=javascript)
+    try:
+        page = context.new_page()
+        asked: list[str] = []
+        page.on("request", lambda r: asked.append(r.url) if "/search" in r.url else None)
+        for start in ("/", "/search?q=" + quote("公安")):
+            page.goto(live_server + start)
+            url = page.url
+            asked.clear()
+            box = page.get_by_label("搜索")
+            box.fill("")
+            box.press("Enter")
+            page.get_by_role("button", name="搜索").click()
+            page.wait_for_timeout(500)  # time for a navigation that must not come
+            assert page.url == url and asked == []
+            assert box.evaluate("b => b.validity.valueMissing")
+            box.fill("两个确立")  # and a filled box still searches
+            box.press("Enter")
+            page.wait_for_url(re.compile(r"q=%E4%B8%A4"))
+        assert page.request.get(live_server + "/search?q=").status == 400
+    finally:
+        context.close()
