@@ -704,3 +704,19 @@ def test_large_counts_are_written_with_thousands_separators(tmp_path, monkeypatc
     assert "1,201 处匹配" in nav and "只标出了前 1,050 处" in nav
     badge = doc.select_one(f"a[href='#{hit['section_id']}'] + .count-badge")
     assert badge.get_text() == "1,200 处匹配" and badge["title"] == "1,200 处匹配"
+
+
+def test_back_to_the_first_page_keeps_the_page_size_and_the_filters(client):
+    """A results page past the last linked 回到第一页 to /search?q=公安, dropping its filter
+    and page size, where the concordance's link keeps them (UI review)."""
+    article = client.get("/search.json", query_string={"q": "公安"}).get_json()[
+        "facets"]["articles"][0]["value"]
+    for filters in ({"doc": DOC}, {"article": article}):
+        page = soup(client.get("/search", query_string={"q": "公安", "page": 9, "per_page": 5,
+                                                        **filters}))
+        link = page.find("a", string="回到第一页")["href"]
+        assert parse_qs(urlsplit(link).query) == {
+            "q": ["公安"], "per_page": ["5"], **{k: [v] for k, v in filters.items()}}
+        first = client.get(link.replace("/search?", "/search.json?")).get_json()
+        assert first["page"] == 1 and first["per_page"] == 5 and first["hits"]
+        assert first["filters"][next(iter(filters))] == next(iter(filters.values()))

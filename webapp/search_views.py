@@ -153,7 +153,10 @@ def search():
     titled = any(c.field == "title" for c in page.query.clauses)
     # "drop one of the words" is advice only for a query of several
     several = len(page.query.clauses) > 1
+    # a page past the last links back to the first of the same search: page size and filters
+    # kept, as the concordance's link does
     return render_template("search.html", q=params.q, data=data, titled=titled, several=several,
+                           first_url=urls.search_url(params, 1),
                            json_url=urls.search_url(params, fmt="json"))
 
 
