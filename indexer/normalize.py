@@ -202,17 +202,22 @@ SCRIPT_SAMPLE_CHARS = 4000
 
 def language_tag(text: str) -> str:
     """The BCP 47 tag of the Chinese script ``text`` is written in: ``"zh-Hant"`` when more of
-    its characters are Traditional-only (folded by OpenCC's Traditional → Simplified table)
-    than Simplified-only (what those fold to, and no Traditional form themselves), else
-    ``"zh-Hans"``; only the first :data:`SCRIPT_SAMPLE_CHARS` characters are looked at.
+    its characters are Traditional-only (changed by OpenCC's Traditional → Simplified table)
+    than Simplified-only (changed by its Simplified → Traditional table: 们, 说, not 表,
+    which also stands for 錶), else ``"zh-Hans"``; only the first
+    :data:`SCRIPT_SAMPLE_CHARS` characters are looked at.
     A page tagged so picks a font's Traditional glyphs, and a screen reader its reading,
     where ``zh-CN`` showed 骨 and 直 as the mainland writes them (new-user trials)."""
     global _scripts
     if _scripts is None:
+        import opencc
+
         table = _fold_table()
-        han = {t: v for t, v in table.items()
-               if len(t) == 1 and any(a <= ord(t) <= b for a, b in _HAN_RANGES)}
-        _scripts = (frozenset(han), frozenset(han.values()) - frozenset(han))
+        han = [chr(c) for a, b in _HAN_RANGES for c in range(a, b + 1)]
+        # one character per line, so OpenCC's phrase rules never join neighbours (as above)
+        traditional = opencc.OpenCC("s2t").convert("\n".join(han)).split("\n")
+        _scripts = (frozenset(h for h in han if table.get(h, h) != h),
+                    frozenset(h for h, t in zip(han, traditional) if t != h))
     traditional, simplified = _scripts
     sample = text[:SCRIPT_SAMPLE_CHARS]
     hant = sum(1 for c in sample if c in traditional)

@@ -742,6 +742,8 @@ def test_the_default_dictionary_file_is_the_one_jieba_opens():
 
 @pytest.mark.parametrize("text, tag", [
     ("先帝創業未半，而中道崩殂，今天下三分，益州疲弊。", "zh-Hant"),
+    # 表 stands for 錶 in Simplified, yet is no Simplified-only character (it was counted so)
+    ("出師表\n\n先帝創業未半，而中道崩殂，今天下三分，益州疲弊。", "zh-Hant"),
     ("先帝创业未半，而中道崩殂，今天下三分，益州疲弊。", "zh-Hans"),
     ("之乎者也，学而时习之。", "zh-Hans"),  # no character tells: the commoner script
     ("（）【】「」《》" * 10 + "國", "zh-Hant"),  # punctuation folds are not Traditional

@@ -720,3 +720,27 @@ def test_back_to_the_first_page_keeps_the_page_size_and_the_filters(client):
         first = client.get(link.replace("/search?", "/search.json?")).get_json()
         assert first["page"] == 1 and first["per_page"] == 5 and first["hits"]
         assert first["filters"][next(iter(filters))] == next(iter(filters.values()))
+
+
+def test_a_document_is_tagged_with_the_script_it_is_written_in(tmp_path):
+    """Traditional documents were served as zh-CN, so fonts drew them with the mainland's
+    glyphs and screen readers read them as Simplified (new-user trials): the document view
+    and its JSON say zh-Hant for a Traditional text, zh-Hans for a Simplified one."""
+    import indexer
+    from indexer.documents import doc_id_for
+    from webapp import create_app
+
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "trad.md").write_text("# 出師表\n\n先帝創業未半，而中道崩殂，今天下三分，益州疲弊。\n",
+                                   encoding="utf-8")
+    (seeds / "simp.md").write_text("# 出师表\n\n先帝创业未半，而中道崩殂，今天下三分，益州疲弊。\n",
+                                   encoding="utf-8")
+    indexer.update(seeds, tmp_path / "ix")
+    client = create_app({"SEEDS_DIR": str(seeds), "INDEX_DIR": str(tmp_path / "ix"),
+                         "TESTING": True}).test_client()
+    for name, lang in (("trad.md", "zh-Hant"), ("simp.md", "zh-Hans")):
+        doc_id = doc_id_for(name)
+        assert client.get(f"/doc/{doc_id}.json").get_json()["lang"] == lang
+        page = soup(client.get(f"/doc/{doc_id}", query_string={"q": "先帝"}))
+        assert page.select_one("article.document")["lang"] == lang

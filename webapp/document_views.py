@@ -58,7 +58,8 @@ def document(doc_id: str):
 
 @bp.get("/doc/<doc_id>.json")
 def document_json(doc_id: str):
-    """``{"doc_id", "title", "source", "partial_words", "absent", "unmarked", "sections":
+    """``{"doc_id", "title", "source", "lang" (the script it is written in, ``zh-Hant`` or
+    ``zh-Hans``), "partial_words", "absent", "unmarked", "sections":
     [{"section_id", "title", "article_title", "author", "breadcrumb", "text",
     "match_count"}]}``; ``partial_words`` are the words marked when the query, taken whole,
     occurs nowhere in the document (else empty); ``absent`` the query's words that no section
@@ -69,6 +70,7 @@ def document_json(doc_id: str):
         "doc_id": doc.doc_id,
         "title": doc.title,
         "source": doc.path,
+        "lang": doc.lang,
         "partial_words": list(doc.partial_words),
         "absent": list(doc.absent),
         "unmarked": doc.unmarked,
