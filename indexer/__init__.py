@@ -16,6 +16,7 @@ from .indexing import (
     IndexMissingError,
     IndexOutdatedError,
     SeedsEmptyError,
+    SeedsUnreadableError,
     update,
     is_current,
     open_index,
@@ -50,7 +51,7 @@ from .sources import DocumentError
 __all__ = [
     "Concordance", "CONCORDANCE_SORTS", "DocumentError", "mark_matches", "FacetValue", "Facets", "Filters", "MAX_CONCORDANCE",
     "Occurrence", "DocumentSummary", "DocumentView", "Hit", "IndexBusyError",
-    "INTRO_TITLE", "IndexHandle", "IndexStatus", "index_status", "IndexBuildError", "IndexLocationError", "IndexWriteError", "IndexMissingError", "IndexOutdatedError", "IndexDamagedError", "SeedsEmptyError", "MAX_PER_PAGE", "MAX_QUERY_CHARS",
+    "INTRO_TITLE", "IndexHandle", "IndexStatus", "index_status", "IndexBuildError", "IndexLocationError", "IndexWriteError", "IndexMissingError", "IndexOutdatedError", "IndexDamagedError", "SeedsEmptyError", "SeedsUnreadableError", "MAX_PER_PAGE", "MAX_QUERY_CHARS",
     "NotFoundError", "Page", "ParsedQuery", "QueryError", "SEARCH_BUDGET_S", "SearchSession", "UpdateReport", "update",
     "default_index_dir", "default_seeds_dir", "folder_argument", "seeds_for", "failure_in_chinese", "is_current", "open_index", "parse_query",
     "read_meta", "recorded_seeds", "make_progress", "print_report", "raised_reading_index",

@@ -17,7 +17,9 @@ import time
 from pathlib import Path
 
 from .config import default_index_dir, default_seeds_dir, folder_argument, seeds_for
-from .indexing import IndexBusyError, IndexLocationError, UpdateReport, update
+from .indexing import (
+    IndexBusyError, IndexLocationError, SeedsUnreadableError, UpdateReport, update,
+)
 from .progress import make_progress, print_report
 
 WATCH_RETRY_S = 10.0
@@ -54,7 +56,7 @@ def run_update(seeds: str, index: str, rebuild: bool, retry_busy: bool = False,
                 return None
             print(f"waiting: {exc}", flush=True)
             time.sleep(BUSY_RETRY_S)
-        except (FileNotFoundError, IndexLocationError) as exc:
+        except (FileNotFoundError, SeedsUnreadableError, IndexLocationError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return None
         finally:

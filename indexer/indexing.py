@@ -124,6 +124,12 @@ class IndexOutdatedError(IndexMissingError):
     that only answered "already running" (breaker)."""
 
 
+class SeedsUnreadableError(PermissionError):
+    """The seeds folder itself may not be read (its permissions, a share's access list): the
+    index is left as it was. (An update raised the bare ``PermissionError``, a traceback on
+    the command line and a 500 from ``POST /reindex``: breaker.)"""
+
+
 class SeedsEmptyError(FileNotFoundError):
     """The seeds folder holds nothing at all (no file, no folder, nothing hidden) while the
     index holds documents: an update would remove every one (an unmounted share's empty mount
@@ -640,6 +646,7 @@ def update(seeds_dir: str | os.PathLike, index_dir: str | os.PathLike, rebuild: 
         FileNotFoundError: ``seeds_dir`` does not exist or is not a folder.
         SeedsEmptyError: ``seeds_dir`` holds nothing at all and the index holds documents
             (not raised with ``rebuild``).
+        SeedsUnreadableError: ``seeds_dir`` may not be read (permission denied).
         IndexBusyError: another indexer is running on ``index_dir``.
         IndexLocationError: ``index_dir`` cannot be created or written, or is ``seeds_dir``.
         IndexBuildError: a parallel build lost sections; nothing was switched.
@@ -653,6 +660,14 @@ def update(seeds_dir: str | os.PathLike, index_dir: str | os.PathLike, rebuild: 
         # change of the documents, all inside the index folder (breaker)
         raise IndexLocationError(f"{index_dir} is the documents' folder: give the index a "
                                  "folder of its own (inside it is fine: --index DIR/.index)")
+    try:
+        with os.scandir(seeds_dir):
+            pass
+    except PermissionError as exc:
+        raise SeedsUnreadableError(f"cannot read the documents' folder {seeds_dir}: "
+                                   f"{exc.strerror}; the index is left as it was") from None
+    except (FileNotFoundError, NotADirectoryError):
+        pass  # scan says so
     scanned_ns = time.time_ns()
     # raises FileNotFoundError before we touch the index folder; the stat keys are read
     # without the lock: they describe the files, whichever update recorded them
@@ -665,6 +680,7 @@ def update(seeds_dir: str | os.PathLike, index_dir: str | os.PathLike, rebuild: 
             "(is a share not mounted?); python -m indexer --rebuild empties it on purpose")
     lock = _lock(index_dir)
     set_cache_dir(index_dir)
+    live: Path | None = None
     try:
         user_words, synonyms, config_failed = _read_config(seeds_dir)
         signature = analysis_signature(user_words)
@@ -799,8 +815,10 @@ def update(seeds_dir: str | os.PathLike, index_dir: str | os.PathLike, rebuild: 
         # is ever read; say so instead of showing a traceback
         # (a complete generation that was not switched in is removed by the next run)
         reason = exc.strerror or exc.__class__.__name__
-        raise IndexWriteError(f"cannot write the index in {index_dir}: {reason}; the previous "
-                              "index is still in use") from exc
+        # a first build has no previous index to speak of (it said there was one: breaker)
+        kept = "the previous index is still in use" if live is not None else "no index was made"
+        raise IndexWriteError(f"cannot write the index in {index_dir}: {reason}; {kept}") \
+            from exc
     finally:
         lock.close()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 
 import pytest
@@ -243,3 +244,70 @@ def test_the_home_and_status_pages_name_empty_files_alike(tmp_path):
         files = page.select_one("ul.empty-files")
         said.append((files.find_previous_sibling("h2").get_text(), files.get_text()))
     assert said[0] == said[1] == ("空文件（没有文字）", "empty.md")
+
+
+def test_an_unreadable_documents_folder_is_said_so_and_the_index_kept(admin_app, monkeypatch,
+                                                                      capsys):
+    """A documents' folder the service may not read (``chmod 000``, a share's access list)
+    raised the bare PermissionError: a traceback from ``python -m indexer``, a 500 from
+    ``POST /reindex``, and a restart that died instead of serving the complete index
+    (breaker). Each says so, and the index stays as it was and is served. (Tests run as root,
+    which reads any folder: the refusal is the operating system's, simulated here.)"""
+    import indexer.__main__ as cli
+    from webapp import __main__ as web
+
+    app, seeds = admin_app
+    index = app.config["INDEX_DIR"]
+    before = indexer.read_meta(index)["manifest"]
+    real = os.scandir
+
+    def refused(path="."):
+        if os.fspath(path) == os.fspath(seeds):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", refused)
+    with pytest.raises(indexer.SeedsUnreadableError, match="cannot read the documents' folder"):
+        indexer.update(seeds, index)
+    resp = app.test_client().post("/reindex", headers={"Authorization": "Bearer s3cret-token"})
+    assert resp.status_code == 409 and "没有权限" in resp.get_json()["error"]
+    capsys.readouterr()
+    assert cli.main(["--seeds", str(seeds), "--index", index]) == 1
+    assert "cannot read the documents' folder" in capsys.readouterr().err
+    # the service serves the index it has (None: served as it is), and refuses with no index
+    assert web._brought_up_to_date(str(seeds), index) is None
+    assert "serving the index as it is" in capsys.readouterr().out
+    assert web._brought_up_to_date(str(seeds), index + "-none") is False
+    assert "cannot read the documents' folder" in capsys.readouterr().err
+    assert indexer.read_meta(index)["manifest"] == before
+
+
+def test_a_service_serves_its_index_when_the_disk_cannot_be_written(admin_app, monkeypatch,
+                                                                    capsys):
+    """A read-only or full disk, or a documents' folder gone, stopped the service from
+    starting though a complete index was there (breaker); it is served, not updated. A
+    first build that cannot be written says no index was made (it said the previous one was
+    still in use)."""
+    from webapp import __main__ as web
+
+    app, seeds = admin_app
+    index = app.config["INDEX_DIR"]
+    for error in (indexer.IndexWriteError("cannot write the index: No space left on device"),
+                  indexer.IndexLocationError("cannot use it: Read-only file system"),
+                  FileNotFoundError("the documents' folder is gone")):
+        def update(*_a, error=error, **_k):
+            raise error
+        monkeypatch.setattr(indexer, "update", update)
+        assert web._brought_up_to_date(str(seeds), index) is None
+        assert "serving the index as it is" in capsys.readouterr().out
+    monkeypatch.undo()
+    fresh = seeds.parent / "fresh"
+    real_replace = os.replace
+
+    def full(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", full)
+    with pytest.raises(indexer.IndexWriteError, match="no index was made"):
+        indexer.update(seeds, fresh)
+    monkeypatch.setattr(os, "replace", real_replace)

@@ -69,9 +69,14 @@ def _brought_up_to_date(seeds: str, index: str, rebuild: bool = False) -> bool |
         print(f"note: {exc}; serving the current index", flush=True)
     except indexer.SeedsEmptyError as exc:
         print(f"note: {exc}; serving the index as it is, not updated", flush=True)
-    except (FileNotFoundError, indexer.IndexLocationError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return False
+    except (FileNotFoundError, indexer.SeedsUnreadableError, indexer.IndexLocationError) as exc:
+        # a complete index stays servable when it cannot be updated (the documents' folder
+        # gone or unreadable, a read-only or full disk): the service refused to start, with
+        # its own message saying the previous index was still in use (breaker)
+        if indexer.read_meta(index) is None:
+            print(f"error: {exc}", file=sys.stderr)
+            return False
+        print(f"note: {exc}; serving the index as it is, not updated", flush=True)
     return None
 
 

@@ -85,6 +85,8 @@ def reindex():
     except indexer.SeedsEmptyError:
         abort(409, description="文档文件夹是空的，而索引中有文档：为避免全部删除，没有更新"
                                "（共享文件夹没有挂载？）；原来的索引仍在使用。")
+    except indexer.SeedsUnreadableError:
+        abort(409, description="无法读取文档文件夹（没有权限），无法更新；原来的索引仍在使用。")
     except FileNotFoundError:  # the documents' folder was moved or deleted
         abort(409, description="文档文件夹已不存在（被移动或删除），无法更新；原来的索引仍在使用。")
     except indexer.IndexLocationError as exc:  # disk full, read-only, a worker lost: say so, no path
