@@ -237,9 +237,7 @@ class UpdateReport:
         the folder is told it was not read (new-user trial)."""
         if not self.skipped:
             return ""
-        # a name holding a line break would split the line printed
-        named = ", ".join(repr(p)[1:-1] if not p.isprintable() else p
-                          for p in self.skipped[:NAMED_SKIPPED])
+        named = ", ".join(printable_path(p) for p in self.skipped[:NAMED_SKIPPED])
         more = f" and {len(self.skipped) - NAMED_SKIPPED} more" \
             if len(self.skipped) > NAMED_SKIPPED else ""
         return (f"{len(self.skipped)} file(s) in other formats not read: {named}{more} "
@@ -275,7 +273,7 @@ class UpdateReport:
         if self.full:
             return []
         failed = {path for path, _ in self.failed}
-        lines = [f"{what}{', failed' if path in failed else ''}: {_printable(path)}"
+        lines = [f"{what}{', failed' if path in failed else ''}: {printable_path(path)}"
                  for what, paths in
                  (("added", self.added), ("changed", self.changed), ("removed", self.removed))
                  for path in paths]
@@ -295,7 +293,7 @@ class UpdateReport:
                 f"{c['sections']} sections; {self.seconds:.2f} s ({self.generation})")
 
 
-def _printable(path: str) -> str:
+def printable_path(path: str) -> str:
     """``path`` with control and format characters written as ``\\uXXXX``: a file name
     holding a line break printed a line of its own (``failed: …``), and an escape sequence or
     a right-to-left override reached the terminal (breaker)."""

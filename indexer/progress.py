@@ -11,7 +11,7 @@ import os
 import sys
 import time
 
-from .indexing import Progress, UpdateReport
+from .indexing import Progress, UpdateReport, printable_path
 
 
 def _seconds(text: str | None, default: float) -> float:
@@ -44,7 +44,8 @@ def make_progress(stream=None) -> tuple[Progress, callable]:
             state["bar"].update(1)
         elif time.monotonic() - state["last"] >= LOG_EVERY_S or done == total:
             state["last"] = time.monotonic()
-            print(f"analyzed {done}/{total} files ({path})", file=stream, flush=True)
+            print(f"analyzed {done}/{total} files ({printable_path(path)})", file=stream,
+                  flush=True)
 
     def close() -> None:
         if state["bar"] is not None:
@@ -75,7 +76,7 @@ def print_report(report: UpdateReport, index: str, told: set | None = None) -> N
     told.intersection_update(failures)  # one mended and broken again is told again
     for path, reason in failures:
         if (path, reason) not in told:
-            print(f"failed: {path}: {reason}", file=sys.stderr)
+            print(f"failed: {printable_path(path)}: {reason}", file=sys.stderr)
     again = sum(1 for failure in failures if failure in told)
     if again:
         print(f"note: {again} file(s) still failing, as said before", flush=True)

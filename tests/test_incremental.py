@@ -628,6 +628,29 @@ def test_an_update_names_at_most_twenty_files_then_counts_the_rest():
                              "added: x\\u202egnp.txt"]
 
 
+def test_failed_skipped_and_progress_lines_cannot_be_forged_by_a_name(capsys):
+    """The ``failed:`` lines and the progress lines printed a name as it is: a file named
+    ``evil\\nfailed: good.txt: fake reason.txt`` forged a failure of good.txt, and an escape
+    sequence reached the terminal (breaker; only the added/changed/removed lines were safe)."""
+    import io
+
+    from indexer.progress import make_progress, print_report
+
+    names = ["evil\nfailed: good.txt: fake reason.txt", "a\x1b[2Jb.pdf"]
+    report = indexer.UpdateReport(failed=[[n, "cannot read"] for n in names],
+                                  skipped=["x\ny.doc"])
+    print_report(report, "ix")
+    out, err = capsys.readouterr()
+    assert err.splitlines() == ["failed: evil\\u000afailed: good.txt: fake reason.txt: cannot read",
+                                "failed: a\\u001b[2Jb.pdf: cannot read"]
+    assert "x\\u000ay.doc" in out and "\x1b" not in out + err
+    stream = io.StringIO()
+    progress, close = make_progress(stream)
+    progress(1, 1, names[0])
+    close()
+    assert stream.getvalue().count("\n") == 1 and "\\u000afailed" in stream.getvalue()
+
+
 def test_a_file_that_fails_is_named_so_and_watch_says_a_failure_once(tmp_path, capsys):
     """An update listed a broken new file as ``added: 乱码.txt`` beside "1 failed", and
     ``--watch`` printed every failing file again after each change (new-user trial)."""
