@@ -153,7 +153,17 @@ def watch(seeds: str, index: str, told: set = frozenset()) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the command line; returns the exit status."""
+    """Run the command line; returns the exit status (130 when interrupted by Ctrl-C)."""
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        # an update stopped part-way switches nothing in (README: Ctrl-C is safe at any
+        # moment), so say that rather than print a traceback (breaker)
+        print("interrupted: the index is as it was before this update", file=sys.stderr)
+        return 130
+
+
+def _main(argv: list[str] | None) -> int:
     parser = argparse.ArgumentParser(prog="python -m indexer", description=__doc__.split("\n")[0])
     parser.add_argument("--seeds", default=None, type=folder_argument,
                         help="folder of documents, read recursively (default: $ZHSEARCH_SEEDS, "

@@ -29,6 +29,7 @@ from __future__ import annotations
 import ctypes
 import os
 import signal
+import threading
 from operator import itemgetter
 from typing import NamedTuple
 
@@ -450,7 +451,17 @@ class _GroupedTask(multiproc.SubWriterTask):
         # runs in the worker process: Whoosh's task makes its writer by this module-level
         # name, so rebinding it here changes the worker's writer and nothing in the parent
         multiproc.SegmentWriter = GroupedSegmentWriter
-        super().run()
+        try:
+            super().run()
+        except Exception:  # noqa: BLE001 - re-raised unless the build was stopped
+            # the parent stopped the build (Ctrl-C, an error) and removed its folder under
+            # this worker, which printed a traceback of its own for whatever failed first
+            # (a file gone, Whoosh's EmptyIndexError: breaker); a worker failing otherwise
+            # still says why, and the parent reports the build lost
+            folder = getattr(self.storage, "folder", None)
+            if folder is not None and not os.path.isdir(folder):
+                os._exit(1)
+            raise
 
 
 class GroupedMpWriter(multiproc.MpWriter):
@@ -462,5 +473,14 @@ class GroupedMpWriter(multiproc.MpWriter):
                             self.subargs, self.multisegment)
         task.parent_pid = os.getpid()  # read in the worker: see die_with_parent
         self.tasks.append(task)
-        task.start()
+        # the worker is forked ignoring Ctrl-C: a SIGINT to the process group before its run()
+        # ignored it (die_with_parent) raised KeyboardInterrupt in multiprocessing's own start-up
+        # code, with a traceback (breaker); the parent stops the build and the workers with it
+        in_main = threading.current_thread() is threading.main_thread()
+        before = signal.signal(signal.SIGINT, signal.SIG_IGN) if in_main else None
+        try:
+            task.start()
+        finally:
+            if in_main:
+                signal.signal(signal.SIGINT, before)
         return task

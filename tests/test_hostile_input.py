@@ -39,7 +39,7 @@ def test_bad_input_matrix(live_server, label, method, path, allowed):
     for name, value in HEADERS.items():
         assert headers.get(name.lower()) == value, f"{label}: {name} missing"
     if status >= 400 and method not in ("HEAD", "OPTIONS"):
-        if urlsplit(path).path.endswith(".json") or method != "GET":
+        if urlsplit(path).path.endswith((".json", ".csv")) or method != "GET":
             error = json.loads(body)["error"]
         else:
             assert "<p class=\"message\"" in text or "class=\"message\"" in text, text[:300]

@@ -254,3 +254,35 @@ def test_killing_a_parallel_build_ends_its_workers_and_frees_the_index(tmp_path,
     with indexer.SearchSession(indexer.open_index(index_dir)) as s:
         assert s.all_section_ids(indexer.parse_query("罚款")) == oracle.unquoted(
             oracle.load_sections(seeds), "罚款")
+
+
+def test_ctrl_c_during_a_parallel_build_says_so_without_a_traceback(tmp_path, law_files):
+    """Ctrl-C (SIGINT to the whole process group, as a terminal sends it) during a build
+    printed three tracebacks, the command's own and one from each worker, whose folder the
+    stopped build removed under it (breaker). It says the index is as it was, exits 130,
+    and the next update builds it."""
+    seeds, index_dir = copy(law_files[:120], tmp_path / "seeds"), tmp_path / "ix"
+    code = ("import functools, sys\n"
+            "import indexer.__main__ as cli\n"
+            "cli.update = functools.partial(cli.update, procs=2)  # parallel, whatever the size\n"
+            "sys.exit(cli.main(sys.argv[1:]))\n")
+    env = dict(os.environ, ZHSEARCH_LOG_EVERY_S="0")
+    proc = subprocess.Popen([sys.executable, "-c", code, "--seeds", str(seeds), "--index",
+                             str(index_dir)], cwd=REPO, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    seen, workers = [], set()
+    for line in proc.stdout:
+        seen.append(line)
+        workers = _children(proc.pid)
+        if len(workers) >= 2:
+            break
+    assert len(workers) >= 2, "".join(seen)  # the case under test: a parallel build
+    os.killpg(proc.pid, signal.SIGINT)
+    out = "".join(seen) + proc.stdout.read()
+    proc.wait(timeout=60)
+    proc.stdout.close()
+    assert proc.returncode == 130, out
+    assert "Traceback" not in out and "interrupted: the index is as it was" in out, out
+    assert indexer.read_meta(index_dir) is None  # a first build: nothing switched in
+    report = indexer.update(seeds, index_dir)
+    assert report.full and not report.failed
