@@ -195,13 +195,21 @@ def test_ranking_after_deletions_matches_a_fresh_build(tmp_path):
 
 
 def test_abandoned_rebuilds_are_cleaned_up_by_the_next_run(tmp_path):
+    from indexer.indexing import GENERATION_MARK
+
     seeds, index_dir = tmp_path / "seeds", tmp_path / "ix"
     write(seeds / "a.txt", PARAGRAPHS[:2])
     live = indexer.update(seeds, index_dir).generation
-    for n in (5, 6):  # what killed --rebuild runs leave behind
-        (index_dir / f"gen-{n:06d}").mkdir()
+    # what killed --rebuild runs leave behind: a generation begun (its mark), one of a version
+    # before the mark (Whoosh's files only); a folder holding neither is not known to be ours
+    # and stays (a user's gen-* folder was deleted: breaker)
+    (index_dir / "gen-000005").mkdir()
+    (index_dir / "gen-000005" / GENERATION_MARK).touch()
+    (index_dir / "gen-000006").mkdir()
+    (index_dir / "gen-000006" / "MAIN_x1y2.seg").write_bytes(b"")
+    (index_dir / "gen-000007").mkdir()
     indexer.update(seeds, index_dir)
-    assert sorted(p.name for p in index_dir.glob("gen-*")) == [live]
+    assert sorted(p.name for p in index_dir.glob("gen-*")) == [live, "gen-000007"]
 
 
 def test_watch_filter_keeps_folders_with_dots_and_drops_hidden_and_index_paths(tmp_path):
