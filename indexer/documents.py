@@ -10,7 +10,7 @@ from pathlib import PurePosixPath
 from .markup import (
     Heading, markdown_headings, strip_emphasis, strip_html_comments, strip_links_and_tables,
 )
-from .formats import MARKDOWN_SUFFIXES, extract
+from .formats import MARKDOWN_SUFFIXES, TEXT_SUFFIXES, extract
 from .failures import english
 from .repair import repair, unify_radicals
 from .sources import DocumentError, SourceFile
@@ -76,6 +76,13 @@ def read_document(source: SourceFile) -> Document:
         DocumentError: the file cannot be decoded or parsed, or holds more than
             :data:`MAX_DOCUMENT_CHARS` characters (the message says why).
     """
+    # any encoding read spends at most 4 bytes a character: a longer text file is over the
+    # limit, said before decoding it (a 54 MB one took 2.2 GB to be refused: breaker)
+    if source.rel_path.lower().endswith(TEXT_SUFFIXES + MARKDOWN_SUFFIXES) \
+            and len(source.data) > 4 * MAX_DOCUMENT_CHARS:
+        raise DocumentError(english("too_many_characters",
+                                    chars=f"{len(source.data) // 4:,}+",
+                                    limit=f"{MAX_DOCUMENT_CHARS:,}"))
     extracted = extract(source)
     try:
         extracted.text.encode("utf-8")

@@ -54,6 +54,10 @@ REASONS: dict[str, Reason] = {
                          "读取 .docx 需要安装 docx 扩展：pip install -e '.[docx]'"),
     "bad_docx": Reason("not a readable .docx file ({error}): damaged, cut short, or not a .docx",
                        "不是可读的 .docx 文件（{error}）：文件可能已损坏、不完整，或并非 .docx"),
+    "docx_too_large": Reason("its text parts unpack to {size} bytes, over the {limit}-byte limit "
+                             "(a .docx of a few hundred pages holds a few MB; is it damaged?)",
+                             "其文字部分解压后有 {size} 字节，超过 {limit} 字节的上限"
+                             "（几百页的 .docx 也只有几兆字节：文件可能已损坏）"),
     "pdf_extra": Reason("reading .pdf needs the 'pdf' extra: pip install -e '.[pdf]'",
                         "读取 .pdf 需要安装 pdf 扩展：pip install -e '.[pdf]'"),
     "encrypted": Reason("is encrypted", "已加密，无法读取"),
@@ -71,6 +75,9 @@ REASONS: dict[str, Reason] = {
         "{chars} characters of text is over the {limit}-character limit; split the file",
         "文本 {chars} 个字符，超过 {limit} 个字符的上限：请拆分文件"),
     "unparsable": Reason("could not be parsed ({error})", "无法解析（{error}）"),
+    "read_too_long": Reason("took over {seconds} s to read, and was given up (an unusual file: "
+                            "save it again, or as another format)",
+                            "读取超过 {seconds} 秒，已放弃（文件结构异常：请重新保存，或另存为其他格式）"),
     "long_synonym_group": Reason(
         "line {line}: {count} terms is over the {limit}-term limit of a group; its first {limit} are used",
         "第 {line} 行：{count} 个词，超过一组 {limit} 个的上限；只用了前 {limit} 个"),

@@ -20,6 +20,7 @@ import io
 import logging
 import re
 import unicodedata
+import zipfile
 from collections import Counter
 from dataclasses import dataclass
 
@@ -30,6 +31,9 @@ from .sources import DocumentError, SourceFile, decode
 
 TEXT_SUFFIXES = (".txt",)
 MARKDOWN_SUFFIXES = (".md", ".markdown")
+MAX_DOCX_XML_BYTES = 32 * 1024 * 1024
+"""A .docx whose XML parts unpack to more than this (bytes) is refused before it is parsed:
+python-docx holds the whole tree in memory, about twenty times the XML's size."""
 HTML_SUFFIXES = (".html", ".htm")
 
 
@@ -381,6 +385,16 @@ def docx_to_text(data: bytes) -> str:
         import docx
     except ImportError:
         raise DocumentError(english("docx_extra")) from None
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(i.file_size for i in archive.infolist()
+                           if i.filename.endswith((".xml", ".rels")))
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise DocumentError(english("bad_docx", error=type(exc).__name__)) from None
+    if unpacked > MAX_DOCX_XML_BYTES:
+        # a 290 KB file of 30 million empty paragraphs took 3.9 GB to parse (breaker)
+        raise DocumentError(english("docx_too_large", size=f"{unpacked:,}",
+                                    limit=f"{MAX_DOCX_XML_BYTES:,}"))
     try:
         document = docx.Document(io.BytesIO(data))
         styles = {style.style_id: style.name for style in document.styles}

@@ -39,6 +39,7 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 
 from .analysis import analysis_signature, read_user_dictionary, set_cache_dir
+from .deadline import TimeUp, hard_deadline
 from .codec import SectionCodec
 from .failures import english
 from .pool import SearcherPool
@@ -497,13 +498,31 @@ def _write_meta(gen: Path, meta: dict) -> None:
         raise
 
 
+READ_BUDGET_S = float(os.environ.get("ZHSEARCH_READ_BUDGET_S", "120"))
+"""Seconds one file may take to be read and cut into sections before it is given up as a
+failure (``$ZHSEARCH_READ_BUDGET_S``): a 164 KB PDF of 1,000 pages sharing one huge content
+stream would have held an update, and a service's start, for hours (breaker). A 1,000-page
+book takes well under a minute here."""
+
+
+class _ReadTimeUp(TimeUp):
+    """The file's reading passed :data:`READ_BUDGET_S`."""
+
+
 def _analyze(files: list[SourceFile], report: UpdateReport, encodings: dict[str, str],
              progress: Progress | None):
     """Yield ``(source, sections)`` for each readable file; record failures and empties."""
     for done, source in enumerate(files, 1):
         try:
-            document = read_document(source)
-            sections = split_sections(document)
+            with hard_deadline(READ_BUDGET_S, _ReadTimeUp) as limit:
+                try:
+                    document = read_document(source)
+                    sections = split_sections(document)
+                finally:
+                    limit.finish()
+        except _ReadTimeUp:
+            report.failed.append([source.rel_path, english("read_too_long", seconds=f"{READ_BUDGET_S:g}")])
+            sections = None
         except DocumentError as exc:
             report.failed.append([source.rel_path, str(exc)])
             sections = None

@@ -143,3 +143,90 @@ def test_a_folder_that_cannot_be_listed_is_named(tmp_path, monkeypatch):
     report = indexer.update(seeds, tmp_path / "ix")
     assert [tuple(f) for f in report.failed] == [("locked/", "cannot read: Permission denied")]
     assert report.removed == ["locked/page.txt"] and "权限" in chinese(report.failed[0][1])
+
+
+def _docx(path: pathlib.Path, text: str, empty_paragraphs: int = 0) -> None:
+    """A .docx of one paragraph ``text``, then ``empty_paragraphs`` empty ones (``<w:p/>``,
+    six bytes each: a zip bomb's way to a huge tree from a small file)."""
+    import io
+    import zipfile
+
+    import docx
+
+    buffer = io.BytesIO()
+    document = docx.Document()
+    document.add_paragraph(text)
+    document.save(buffer)
+    with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as source, \
+            zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "word/document.xml":
+                at = data.index(b"</w:body>")
+                data = data[:at] + b"<w:p/>" * empty_paragraphs + data[at:]
+            out.writestr(item.filename, data)
+
+
+def _slow_pdf(path: pathlib.Path, pages: int, tokens: int) -> None:
+    """A small PDF whose pages share one compressed content stream of ``tokens`` operators:
+    pypdf spends seconds a page on it."""
+    import io
+    import zlib
+
+    stream = zlib.compress(b"BT /F1 12 Tf 72 712 Td (zqpdf) Tj ET\n" + b"1 0 0 1 0 0 cm\n" * tokens)
+    kids = " ".join(f"{5 + i} 0 R" for i in range(pages))
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
+               f"<< /Type /Pages /Kids [{kids}] /Count {pages} >>".encode(),
+               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+               b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream
+               + b"\nendstream"]
+    objects += [b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+                b"/Resources << /Font << /F1 3 0 R >> >> >>"] * pages
+    out, offsets = io.BytesIO(), []
+    out.write(b"%PDF-1.4\n")
+    for k, body in enumerate(objects, 1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n" % k + body + b"\nendobj\n")
+    start = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+    out.write(b"".join(b"%010d 00000 n \n" % o for o in offsets))
+    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n"
+              % (len(objects) + 1, start))
+    path.write_bytes(out.getvalue())
+
+
+def test_files_that_would_take_hours_or_gigabytes_fail_alone(tmp_path, monkeypatch):
+    """One small file could stop a whole update (breaker): a 290 KB .docx of 30 million empty
+    paragraphs took 3.9 GB and was killed for memory, a 164 KB PDF whose pages share one huge
+    content stream would have read for 1.7 hours, and a 54 MB text file took 2.2 GB only to
+    be refused as too long. Each now fails on its own, said why, before or within its budget
+    (the limits are lowered here to keep the test small), and the others are indexed."""
+    import time
+
+    from indexer import documents, formats, indexing, sources
+
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "good.md").write_text("# 好文件\n\n正常的正文内容。\n", encoding="utf-8")
+    _docx(seeds / "fine.docx", "正常的文档正文。")
+    # python-docx's own template is 0.8 MB of XML; these empty paragraphs add 1.2 MB
+    _docx(seeds / "bomb.docx", "炸弹文件。", empty_paragraphs=200_000)
+    _slow_pdf(seeds / "slow.pdf", pages=3, tokens=300_000)
+    (seeds / "long.txt").write_text("长" * 2_000, encoding="utf-8")  # 6,000 bytes
+    monkeypatch.setattr(formats, "MAX_DOCX_XML_BYTES", 1_500_000)
+    monkeypatch.setattr(indexing, "READ_BUDGET_S", 1.0)
+    monkeypatch.setattr(documents, "MAX_DOCUMENT_CHARS", 1_000)
+    decoded = []
+    real_decode = sources.decode
+    monkeypatch.setattr(formats, "decode", lambda s: decoded.append(s.rel_path) or real_decode(s))
+    started = time.monotonic()
+    report = indexer.update(seeds, tmp_path / "ix")
+    assert time.monotonic() - started < 20
+    failed = dict(report.failed)
+    assert set(failed) == {"bomb.docx", "slow.pdf", "long.txt"}
+    assert "unpack to" in failed["bomb.docx"] and "1,500,000-byte limit" in failed["bomb.docx"]
+    assert failed["slow.pdf"].startswith("took over 1 s to read")
+    assert "1,500+ characters" in failed["long.txt"] and "long.txt" not in decoded
+    assert all(chinese(reason) != reason for reason in failed.values())
+    with indexer.SearchSession(indexer.open_index(tmp_path / "ix")) as s:
+        assert s.search(s.parse("正文")).total == 2
