@@ -342,13 +342,22 @@ the line breaks of its source, which are white space (an address's 电话 line w
 a poem's lines to one another: breaker)."""
 
 
+_STRAY_MARKED_SECTION = re.compile(r"<!\[(?!CDATA\[|if\b|endif\b)", re.I)
+
+
 def html_to_text(html: str) -> str:
     """HTML → paragraphs and ``#`` headings; scripts, styles and the ``<head>`` are dropped
     (its ``<title>`` becomes the first heading when the page has no ``<h1>``). Time grows
     with the page's size, not with the square of a tag's children."""
     from bs4 import BeautifulSoup
+    from bs4.exceptions import ParserRejectedMarkup
 
-    soup = BeautifulSoup(html, "html.parser")
+    try:
+        soup = BeautifulSoup(html, "html.parser")
+    except ParserRejectedMarkup:
+        # Python's parser gives up on a stray "<![" in the text (a "a<![ x" refused the whole
+        # page: breaker); read as text, it costs the page nothing
+        soup = BeautifulSoup(_STRAY_MARKED_SECTION.sub("&lt;![", html), "html.parser")
     title = " ".join(soup.title.get_text().split()) if soup.title else ""
     text, has_h1 = _page_text(soup)
     paragraphs = []
@@ -638,8 +647,10 @@ def extract(source: SourceFile) -> Extracted:
     if suffix in HTML_SUFFIXES:
         html, encoding = _decode_html(source)
         return Extracted(html_to_text(html), encoding, True, False)
+    # an empty .docx or .pdf is an empty file, as an empty .txt is (it was "damaged, cut
+    # short, or not a .docx": breaker)
     if suffix == ".docx":
-        return Extracted(docx_to_text(source.data), "docx", True, False)
+        return Extracted(docx_to_text(source.data) if source.data else "", "docx", True, False)
     if suffix == ".pdf":
-        return Extracted(pdf_to_text(source.data), "pdf", False, True)
+        return Extracted(pdf_to_text(source.data) if source.data else "", "pdf", False, True)
     raise DocumentError(english("file_type", suffix=suffix or "(none)"))

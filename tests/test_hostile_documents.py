@@ -230,3 +230,20 @@ def test_files_that_would_take_hours_or_gigabytes_fail_alone(tmp_path, monkeypat
     assert all(chinese(reason) != reason for reason in failed.values())
     with indexer.SearchSession(indexer.open_index(tmp_path / "ix")) as s:
         assert s.search(s.parse("正文")).total == 2
+
+
+def test_empty_office_files_are_empty_and_a_stray_marked_section_is_text(tmp_path):
+    """A 0-byte .docx or .pdf failed as "damaged, cut short" while README lists empty files
+    as empty, and a page holding ``a<![ x`` in its text was refused whole, Python's HTML
+    parser giving up on it (breaker)."""
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "blank.docx").write_bytes(b"")
+    (seeds / "blank.pdf").write_bytes(b"")
+    (seeds / "page.html").write_text(
+        "<html><body><h1>通知</h1><p>比较 a<![ x 的写法，照常索引。</p></body></html>",
+        encoding="utf-8")
+    report = indexer.update(seeds, tmp_path / "ix")
+    assert report.failed == [] and sorted(report.empty) == ["blank.docx", "blank.pdf"]
+    with indexer.SearchSession(indexer.open_index(tmp_path / "ix")) as s:
+        assert s.search(s.parse('"a<![ x 的写法"')).total == 1
