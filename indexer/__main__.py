@@ -32,6 +32,9 @@ WATCH_MAX_WAIT_MS = 10_000
 """A folder that never stays quiet is still updated at least this often (milliseconds):
 watchfiles' ``debounce``, the longest it gathers changes, and the longest :func:`_settle`
 waits for the changed files to stop changing."""
+WATCH_CHECK_MS = 5000
+"""Between changes, ``--watch`` looks this often (milliseconds) whether the seeds folder was
+replaced and whether an update that could not run can run now."""
 BUSY_RETRY_S = 2.0
 """In --watch, how long to wait before trying again when another update holds the lock."""
 
@@ -115,30 +118,77 @@ def _settle(changes: set, quiet_s: float, max_s: float) -> dict:
     return last
 
 
+def _identity(seeds: str) -> tuple | None:
+    """``(resolved path, device, inode)`` of the folder ``seeds`` names now; None when it is
+    gone. A link re-pointed (``current -> v2``) or a folder swapped in by renames changes it."""
+    try:
+        path = Path(seeds).resolve()
+        st = path.stat()
+    except (OSError, RuntimeError):
+        return None
+    return str(path), st.st_dev, st.st_ino
+
+
 def watch(seeds: str, index: str, told: set = frozenset()) -> int:
     """Update the index after each settled batch of changes under ``seeds``, until Ctrl-C;
-    ``told``: failures already printed (see :func:`run_update`)."""
+    ``told``: failures already printed (see :func:`run_update`).
+
+    Every :data:`WATCH_CHECK_MS` without a change it also looks whether ``seeds`` names
+    another folder than the one watched (a link re-pointed, a folder swapped in: the watcher
+    kept watching the old one and went deaf, breaker), then updates from it and watches it;
+    and it tries again an update that could not run (a full disk: the change waited for
+    another one, breaker)."""
     from watchfiles import watch as watch_changes
 
-    seeds_path = Path(seeds).resolve()
-    print(f"watching {seeds_path} (Ctrl-C to stop)", flush=True)
     told = set(told)
     said = ""
     read: dict = {}  # the settled stats of the paths the last updates read
+    pending = False  # the last update could not run: tried again at the next check
     while True:
+        identity = _identity(seeds)
+        if identity is None:
+            if said != "gone":
+                said = "gone"
+                print(f"note: {seeds} is gone; waiting for it to come back", file=sys.stderr,
+                      flush=True)
+            try:
+                time.sleep(WATCH_RETRY_S)
+            except KeyboardInterrupt:
+                return 0
+            if _identity(seeds) is not None:
+                pending = run_update(seeds, index, rebuild=False, retry_busy=True,
+                                     told=told) is None
+            continue
+        seeds_path = Path(identity[0])
+        print(f"watching {seeds_path} (Ctrl-C to stop)", flush=True)
         try:
             for changes in watch_changes(seeds_path, step=WATCH_QUIET_MS,
                                          debounce=WATCH_MAX_WAIT_MS,
-                                         watch_filter=_relevant(seeds_path, Path(index))):
+                                         watch_filter=_relevant(seeds_path, Path(index)),
+                                         rust_timeout=WATCH_CHECK_MS, yield_on_timeout=True):
+                if _identity(seeds) != identity:
+                    if _identity(seeds) is not None:
+                        print(f"note: {seeds} now names another folder; watching it",
+                              flush=True)
+                        pending = run_update(seeds, index, rebuild=False, retry_busy=True,
+                                             told=told) is None
+                    break
+                if not changes:
+                    if pending:
+                        pending = run_update(seeds, index, rebuild=False, retry_busy=True,
+                                             told=told) is None
+                    continue
                 settled = _settle(changes, WATCH_QUIET_MS / 1000, WATCH_MAX_WAIT_MS / 1000)
                 # writes that _settle waited out arrive again as the next batch: an update
                 # for them found nothing new (breaker)
-                if all(p in read and read[p] == st for p, st in settled.items()):
+                if all(p in read and read[p] == st for p, st in settled.items()) and not pending:
                     continue
                 read.update(settled)
                 print(f"{len(changes)} change(s) seen", flush=True)
-                run_update(seeds, index, rebuild=False, retry_busy=True, told=told)
-            return 0
+                pending = run_update(seeds, index, rebuild=False, retry_busy=True,
+                                     told=told) is None
+            else:
+                return 0
         except KeyboardInterrupt:
             return 0
         except OSError as exc:
@@ -149,7 +199,8 @@ def watch(seeds: str, index: str, told: set = frozenset()) -> int:
                 print(f"note: cannot watch all of {seeds_path} ({exc}); trying again every "
                       f"{WATCH_RETRY_S:g} s", file=sys.stderr, flush=True)
             time.sleep(WATCH_RETRY_S)
-            run_update(seeds, index, rebuild=False, retry_busy=True, told=told)
+            pending = run_update(seeds, index, rebuild=False, retry_busy=True,
+                                 told=told) is None
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 import random
 import shutil
 
@@ -688,3 +689,59 @@ def test_a_file_that_fails_is_named_so_and_watch_says_a_failure_once(tmp_path, c
     capsys.readouterr()
     run_update(str(seeds), str(index), rebuild=False, told=told)
     assert capsys.readouterr().err.count("failed: 乱码.txt: ") == 1
+
+
+def test_watch_follows_a_replaced_folder_and_retries_an_update_that_could_not_run(
+        tmp_path, monkeypatch, capsys):
+    """``--watch`` resolved its folder once: a link re-pointed (``current -> v2``) or a folder
+    swapped in by renames went unwatched, its files never indexed, nothing said; and a change
+    whose update failed (a full disk) waited for another change (breaker). At each quiet
+    check it follows what the name points to now, and tries a failed update again."""
+    import watchfiles
+    from watchfiles import Change
+
+    import indexer.__main__ as cli
+
+    v1, v2, index = tmp_path / "v1", tmp_path / "v2", tmp_path / "ix"
+    v1.mkdir()
+    v2.mkdir()
+    (v1 / "a.md").write_text("# 甲\n\n第一版的正文。\n", encoding="utf-8")
+    (v2 / "b.md").write_text("# 乙\n\n第二版的正文。\n", encoding="utf-8")
+    current = tmp_path / "current"
+    current.symlink_to(v1)
+    cli.run_update(str(current), str(index), rebuild=False)
+    real_update = cli.update
+    calls = []
+
+    def update(*args, **kwargs):
+        calls.append(args[0])
+        if len(calls) == 1:
+            raise indexer.IndexWriteError("cannot write the index: No space left on device")
+        return real_update(*args, **kwargs)
+
+    watched = []
+
+    def watch(path, **kwargs):
+        watched.append(Path(path))
+        assert kwargs["yield_on_timeout"] and kwargs["rust_timeout"] == cli.WATCH_CHECK_MS
+        if len(watched) == 1:
+            (v1 / "c.md").write_text("# 丙\n\n新加的正文。\n", encoding="utf-8")
+            yield {(Change.added, str(v1 / "c.md"))}  # its update fails: the disk is full
+            yield set()  # a quiet check: tried again, and it runs
+            current.unlink()
+            current.symlink_to(v2)  # re-pointed, as a release script does
+            yield set()
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "update", update)
+    monkeypatch.setattr(watchfiles, "watch", watch)
+    monkeypatch.setattr(cli, "WATCH_QUIET_MS", 50)
+    capsys.readouterr()
+    assert cli.watch(str(current), str(index)) == 0
+    out, err = capsys.readouterr()
+    assert watched == [v1.resolve(), v2.resolve()]
+    assert "No space left" in err and f"{current} now names another folder" in out
+    assert len(calls) == 3  # the failed one, its retry, and the new folder's
+    with indexer.SearchSession(indexer.open_index(index)) as s:
+        assert s.search(s.parse("第二版")).total == 1  # the folder followed now
+        assert s.search(s.parse("第一版")).total == 0
