@@ -485,6 +485,24 @@ def _read_config(seeds_dir: Path) -> tuple[tuple[str, ...], list[list[str]], lis
     return read_user_dictionary(texts[USER_DICTIONARY]), groups, failed
 
 
+def _sync_file(path: Path) -> None:
+    """``fsync`` the file or folder ``path`` (a folder: the names in it), so that what was
+    written to it survives a power cut. Raises ``OSError``."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _sync_folder(folder: Path) -> None:
+    """``fsync`` every file directly in ``folder``, then the folder itself."""
+    for entry in os.scandir(folder):
+        if entry.is_file(follow_symlinks=False):
+            _sync_file(Path(entry.path))
+    _sync_file(folder)
+
+
 def _write_meta(gen: Path, meta: dict) -> None:
     """Replace ``gen``'s ``meta.json`` at once (a temporary file renamed over it); on failure
     the temporary file is removed and the error raised (``OSError``)."""
@@ -821,9 +839,14 @@ def update(seeds_dir: str | os.PathLike, index_dir: str | os.PathLike, rebuild: 
             **skipped,
         })
         if full:
+            # on disk before it is named: after a power cut CURRENT named a generation whose
+            # files were still empty, beside the intact previous one (breaker)
+            _sync_folder(gen)
             tmp = index_dir / f"{CURRENT}.tmp"
             tmp.write_text(gen.name, encoding="utf-8")
+            _sync_file(tmp)
             os.replace(tmp, index_dir / CURRENT)
+            _sync_file(index_dir)
             _remove_old_generations(index_dir, keep={gen.name, live.name if live else ""})
         return report
     except OSError as exc:

@@ -462,3 +462,26 @@ def test_the_index_folder_cannot_be_the_documents_folder_nor_empty(tmp_path, cap
             main(args)
         assert exited.value.code == 2
         assert "an empty folder name" in capsys.readouterr().err
+
+
+def test_a_new_generation_is_on_disk_before_current_names_it(tmp_path, monkeypatch):
+    """After a power cut, CURRENT named a new generation whose files were still empty,
+    beside the intact previous one: "no index" (breaker). Every file of the generation, and
+    CURRENT's new text, are synced before CURRENT is replaced."""
+    import os
+
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "a.md").write_text("# 甲\n\n正文。\n", encoding="utf-8")
+    events = []
+    real_fsync, real_replace = os.fsync, os.replace
+    monkeypatch.setattr(os, "fsync", lambda fd: events.append(
+        ("sync", os.readlink(f"/proc/self/fd/{fd}"))) or real_fsync(fd))
+    monkeypatch.setattr(os, "replace", lambda a, b: events.append(
+        ("replace", os.fspath(b))) or real_replace(a, b))
+    report = indexer.update(seeds, tmp_path / "ix")
+    switched = events.index(("replace", os.fspath(tmp_path / "ix" / "CURRENT")))
+    synced = {path for kind, path in events[:switched] if kind == "sync"}
+    gen = tmp_path / "ix" / report.generation
+    assert {os.fspath(p) for p in gen.iterdir()} | {os.fspath(gen)} <= synced
+    assert os.fspath(tmp_path / "ix" / "CURRENT.tmp") in synced
