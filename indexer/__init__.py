@@ -4,7 +4,9 @@ Data flows one way: files → documents → sections → analyzer → index → 
 The public API below is all the web layer uses.
 """
 
-from .config import default_index_dir, default_seeds_dir, folder_argument, seeds_for
+from .config import (
+    default_index_dir, default_seeds_dir, folder_argument, interruptible, seeds_for,
+)
 from .failures import chinese as failure_in_chinese
 from .indexing import (
     UpdateReport,
@@ -53,6 +55,6 @@ __all__ = [
     "Occurrence", "DocumentSummary", "DocumentView", "Hit", "IndexBusyError",
     "INTRO_TITLE", "IndexHandle", "IndexStatus", "index_status", "IndexBuildError", "IndexLocationError", "IndexWriteError", "IndexMissingError", "IndexOutdatedError", "IndexDamagedError", "SeedsEmptyError", "SeedsUnreadableError", "MAX_PER_PAGE", "MAX_QUERY_CHARS",
     "NotFoundError", "Page", "ParsedQuery", "QueryError", "SEARCH_BUDGET_S", "SearchSession", "UpdateReport", "update",
-    "default_index_dir", "default_seeds_dir", "folder_argument", "seeds_for", "failure_in_chinese", "is_current", "open_index", "parse_query",
+    "default_index_dir", "default_seeds_dir", "folder_argument", "interruptible", "seeds_for", "failure_in_chinese", "is_current", "open_index", "parse_query",
     "read_meta", "recorded_seeds", "make_progress", "print_report", "raised_reading_index",
 ]

@@ -16,7 +16,9 @@ import sys
 import time
 from pathlib import Path
 
-from .config import default_index_dir, default_seeds_dir, folder_argument, seeds_for
+from .config import (
+    default_index_dir, default_seeds_dir, folder_argument, interruptible, seeds_for,
+)
 from .indexing import (
     IndexBusyError, IndexLocationError, SeedsUnreadableError, UpdateReport, update,
 )
@@ -203,18 +205,9 @@ def watch(seeds: str, index: str, told: set = frozenset()) -> int:
                                  told=told) is None
 
 
+@interruptible
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status (130 when interrupted by Ctrl-C)."""
-    try:
-        return _main(argv)
-    except KeyboardInterrupt:
-        # an update stopped part-way switches nothing in (README: Ctrl-C is safe at any
-        # moment), so say that rather than print a traceback (breaker)
-        print("interrupted: the index is as it was before this update", file=sys.stderr)
-        return 130
-
-
-def _main(argv: list[str] | None) -> int:
     parser = argparse.ArgumentParser(prog="python -m indexer", description=__doc__.split("\n")[0])
     parser.add_argument("--seeds", default=None, type=folder_argument,
                         help="folder of documents, read recursively (default: $ZHSEARCH_SEEDS, "

@@ -22,6 +22,28 @@ def folder_argument(text: str) -> str:
     return text
 
 
+INTERRUPTED_EXIT = 130
+"""The exit status of a command stopped by Ctrl-C (128 + SIGINT, as shells report it)."""
+
+
+def interruptible(main):
+    """Wrap a command line's ``main(argv) -> int`` so that Ctrl-C during it prints one line,
+    that the index is as it was (an update stopped part-way switches nothing in, README: Ctrl-C
+    is safe at any moment), and returns :data:`INTERRUPTED_EXIT` instead of a traceback
+    (breaker: one from the command and one from each build worker)."""
+    import functools
+    import sys
+
+    @functools.wraps(main)
+    def run(argv: list[str] | None = None) -> int:
+        try:
+            return main(argv)
+        except KeyboardInterrupt:
+            print("interrupted: the index is as it was before this update", file=sys.stderr)
+            return INTERRUPTED_EXIT
+    return run
+
+
 def default_seeds_dir() -> Path:
     """``$ZHSEARCH_SEEDS``, else the bundled ``seeds/`` folder."""
     return Path(os.environ.get("ZHSEARCH_SEEDS", REPO_ROOT / "seeds"))

@@ -136,18 +136,10 @@ def _warn_if_few_open_files(app, soft_limit: int) -> None:
               file=sys.stderr, flush=True)
 
 
+@indexer.interruptible
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status (serves until interrupted; 130 when
     Ctrl-C came during the first build or update)."""
-    try:
-        return _main(argv)
-    except KeyboardInterrupt:
-        # a build stopped part-way switches nothing in: say that, not a traceback (breaker)
-        print("interrupted: the index is as it was before this update", file=sys.stderr)
-        return 130
-
-
-def _main(argv: list[str] | None) -> int:
     parser = argparse.ArgumentParser(prog="python -m webapp", description=__doc__.split("\n")[0])
     parser.add_argument("--host", default="127.0.0.1",
                         help="address to bind (default: %(default)s, this machine only; "
