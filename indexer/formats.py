@@ -32,8 +32,11 @@ from .sources import DocumentError, SourceFile, decode
 TEXT_SUFFIXES = (".txt",)
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 MAX_DOCX_XML_BYTES = 32 * 1024 * 1024
-"""A .docx whose XML parts unpack to more than this (bytes) is refused before it is parsed:
-python-docx holds the whole tree in memory, about twenty times the XML's size."""
+"""A .docx whose parts other than pictures and media unpack to more than this (bytes) is
+refused before it is parsed: python-docx holds the whole tree in memory, about twenty times
+the XML's size."""
+_DOCX_MEDIA = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".emf", ".wmf", ".svg",
+               ".webp", ".ico", ".mp3", ".mp4", ".wav", ".avi", ".mov", ".wdp", ".jfif")
 HTML_SUFFIXES = (".html", ".htm")
 
 
@@ -396,8 +399,10 @@ def docx_to_text(data: bytes) -> str:
         raise DocumentError(english("docx_extra")) from None
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            # every part but pictures and media, whatever its name: a main part renamed
+            # word/document.bin was parsed all the same and went uncounted (breaker)
             unpacked = sum(i.file_size for i in archive.infolist()
-                           if i.filename.endswith((".xml", ".rels")))
+                           if not i.filename.lower().endswith(_DOCX_MEDIA))
     except (zipfile.BadZipFile, ValueError, OSError) as exc:
         raise DocumentError(english("bad_docx", error=type(exc).__name__)) from None
     if unpacked > MAX_DOCX_XML_BYTES:

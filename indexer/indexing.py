@@ -423,20 +423,21 @@ def _fields(section: Section, sha256: str, path: str) -> dict:
 GENERATION_MARK = ".zhsearch-generation"
 """An empty file every generation folder holds from its creation: only folders holding it
 (or an index's files, for generations written before it existed) are ever removed."""
-_GENERATION_NAME = re.compile(r"gen-\d{6,}")
-_INDEX_FILE = re.compile(r"(?:meta\.json|.*\.(?:toc|seg|trm|pst|col|sfx))")
+_GENERATION_NAME = re.compile(r"gen-\d{6}")
+_WHOOSH_TOC = re.compile(r"_MAIN_\d+\.toc")
 
 
 def _generations(index_dir: Path) -> list[Path]:
-    """The generation folders in ``index_dir`` this program wrote: named ``gen-`` and six or
-    more digits, and holding :data:`GENERATION_MARK` or an index's files. A user's own
-    ``gen-2023年度报告`` folder, in a folder given as ``--index``, was deleted by the next
-    build (breaker)."""
+    """The generation folders in ``index_dir`` this program wrote: named ``gen-`` and six
+    digits, and holding :data:`GENERATION_MARK` or (written before the mark) Whoosh's table of
+    contents. A user's own ``gen-2023年度报告`` folder, in a folder given as ``--index``, was
+    deleted by the next build, and so was a ``gen-20240101`` holding a ``meta.json``
+    (breakers)."""
     found = []
     for gen in index_dir.glob("gen-*"):
         try:
             if _GENERATION_NAME.fullmatch(gen.name) and gen.is_dir() and not gen.is_symlink() \
-                    and any(_INDEX_FILE.fullmatch(n) or n == GENERATION_MARK
+                    and any(_WHOOSH_TOC.fullmatch(n) or n == GENERATION_MARK
                             for n in os.listdir(gen)):
                 found.append(gen)
         except OSError:

@@ -145,9 +145,11 @@ def test_a_folder_that_cannot_be_listed_is_named(tmp_path, monkeypatch):
     assert report.removed == ["locked/page.txt"] and "权限" in chinese(report.failed[0][1])
 
 
-def _docx(path: pathlib.Path, text: str, empty_paragraphs: int = 0) -> None:
+def _docx(path: pathlib.Path, text: str, empty_paragraphs: int = 0, main: str = "") -> None:
     """A .docx of one paragraph ``text``, then ``empty_paragraphs`` empty ones (``<w:p/>``,
-    six bytes each: a zip bomb's way to a huge tree from a small file)."""
+    six bytes each: a zip bomb's way to a huge tree from a small file); ``main``: another
+    name for its main part (``word/document.bin``), which the package's relationships and
+    content types name, so that it is read all the same."""
     import io
     import zipfile
 
@@ -161,10 +163,16 @@ def _docx(path: pathlib.Path, text: str, empty_paragraphs: int = 0) -> None:
             zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
         for item in source.infolist():
             data = source.read(item.filename)
-            if item.filename == "word/document.xml":
+            name = item.filename
+            if name == "word/document.xml":
                 at = data.index(b"</w:body>")
                 data = data[:at] + b"<w:p/>" * empty_paragraphs + data[at:]
-            out.writestr(item.filename, data)
+                name = main or name
+            elif main and name in ("_rels/.rels", "[Content_Types].xml"):
+                data = data.replace(b"word/document.xml", main.encode())
+            elif main and name == "word/_rels/document.xml.rels":
+                name = f"word/_rels/{main.rsplit('/', 1)[1]}.rels"
+            out.writestr(name, data)
 
 
 def _slow_pdf(path: pathlib.Path, pages: int, tokens: int) -> None:
@@ -211,6 +219,8 @@ def test_files_that_would_take_hours_or_gigabytes_fail_alone(tmp_path, monkeypat
     _docx(seeds / "fine.docx", "正常的文档正文。")
     # python-docx's own template is 0.8 MB of XML; these empty paragraphs add 1.2 MB
     _docx(seeds / "bomb.docx", "炸弹文件。", empty_paragraphs=200_000)
+    # its main part under another name than .xml went uncounted, and was parsed (breaker)
+    _docx(seeds / "renamed.docx", "改名文件。", empty_paragraphs=200_000, main="word/document.bin")
     _slow_pdf(seeds / "slow.pdf", pages=3, tokens=300_000)
     (seeds / "long.txt").write_text("长" * 2_000, encoding="utf-8")  # 6,000 bytes
     monkeypatch.setattr(formats, "MAX_DOCX_XML_BYTES", 1_500_000)
@@ -223,8 +233,9 @@ def test_files_that_would_take_hours_or_gigabytes_fail_alone(tmp_path, monkeypat
     report = indexer.update(seeds, tmp_path / "ix")
     assert time.monotonic() - started < 20
     failed = dict(report.failed)
-    assert set(failed) == {"bomb.docx", "slow.pdf", "long.txt"}
+    assert set(failed) == {"bomb.docx", "renamed.docx", "slow.pdf", "long.txt"}
     assert "unpack to" in failed["bomb.docx"] and "1,500,000-byte limit" in failed["bomb.docx"]
+    assert "unpack to" in failed["renamed.docx"]
     assert failed["slow.pdf"].startswith("took over 1 s to read")
     assert "1,500+ characters" in failed["long.txt"] and "long.txt" not in decoded
     assert all(chinese(reason) != reason for reason in failed.values())

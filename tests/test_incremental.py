@@ -202,12 +202,12 @@ def test_abandoned_rebuilds_are_cleaned_up_by_the_next_run(tmp_path):
     write(seeds / "a.txt", PARAGRAPHS[:2])
     live = indexer.update(seeds, index_dir).generation
     # what killed --rebuild runs leave behind: a generation begun (its mark), one of a version
-    # before the mark (Whoosh's files only); a folder holding neither is not known to be ours
+    # before the mark (Whoosh's table of contents); a folder holding neither is not known to be ours
     # and stays (a user's gen-* folder was deleted: breaker)
     (index_dir / "gen-000005").mkdir()
     (index_dir / "gen-000005" / GENERATION_MARK).touch()
     (index_dir / "gen-000006").mkdir()
-    (index_dir / "gen-000006" / "MAIN_x1y2.seg").write_bytes(b"")
+    (index_dir / "gen-000006" / "_MAIN_1.toc").write_bytes(b"")
     (index_dir / "gen-000007").mkdir()
     indexer.update(seeds, index_dir)
     assert sorted(p.name for p in index_dir.glob("gen-*")) == [live, "gen-000007"]

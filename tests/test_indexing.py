@@ -424,19 +424,24 @@ def test_a_build_removes_only_the_generations_it_wrote(tmp_path):
     previous generation: a user's ``gen-2023年度报告`` folder, in a folder given as
     ``--index``, was deleted, documents and all (breaker). Only folders holding the
     generation mark or an index's files are ours to remove."""
+    from indexer.indexing import GENERATION_MARK
+
     seeds, index = tmp_path / "seeds", tmp_path / "work"
     seeds.mkdir()
     (seeds / "a.md").write_text("# 甲\n\n正文。\n", encoding="utf-8")
     mine = {index / "gen-2023年度报告" / "报告.txt": "2023年度报告正文。",
             index / "gen-ai-notes" / "notes.txt": "my notes",
-            index / "gen-000777" / "plan.txt": "important"}
+            index / "gen-000777" / "plan.txt": "important",
+            # a dated folder with a meta.json of its own was taken for ours (breaker)
+            index / "gen-20240101" / "meta.json": "{}",
+            index / "gen-20240101" / "report.txt": "2024年报告"}
     for path, text in mine.items():
-        path.parent.mkdir(parents=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     for _ in range(4):  # each rebuild removes the generation before the previous one
         report = indexer.update(seeds, index, rebuild=True)
     assert all(path.read_text(encoding="utf-8") == text for path, text in mine.items())
-    ours = sorted(p.name for p in index.glob("gen-*") if (p / "meta.json").exists())
+    ours = sorted(p.name for p in index.glob("gen-*") if (p / GENERATION_MARK).exists())
     assert len(ours) == 2 and ours[-1] == report.generation
     assert report.generation > "gen-000777"  # past the user's folder, never into it
 
