@@ -64,12 +64,14 @@ SECTION_NUMBER = re.compile(r"^(?:[一二三四五六七八九十百]+|[壹贰�
 ARTICLE_NUMBER = re.compile(r"^第[一二三四五六七八九十百千零〇0-9]+条")
 """An article of a law ("第三条 …"): it starts a block and is body text."""
 CHAPTER_NUMBER = re.compile(
-    r"^第[一二三四五六七八九十百千零〇0-9０-９]+(?:部分|部份|章|节|節|编|編|卷|回(?!合))")
+    r"^第[一二三四五六七八九十百千零〇0-9０-９]+(?:部分|章|节|编"
+    r"|(?:部份|節|編|卷|回)(?=[\s\u3000]|$))")
 """A chapter heading of a law ("第一章 总则"), a report's part ("第一部分 产业发展"), a book's
-编, 节 or 卷, or a novel's 回 ("第一回 甄士隐梦幻识通灵"; not 第三回合), in Simplified or
-Traditional characters (第一編 and 第一節 were not headings: new-user trial): it starts a
-block and is never continued (on a short line of its own it starts a section:
-:mod:`indexer.sections`)."""
+编, 节 or 卷, or a novel's 回 ("第一回 甄士隐梦幻识通灵"), in Simplified or Traditional
+characters (第一編 and 第一節 were not headings: new-user trial): it starts a block and is
+never continued (on a short line of its own it starts a section: :mod:`indexer.sections`).
+The units read in prose (第一回见到她, 第三卷读得最慢, 第一節課: breaker) are headings only
+when a space or the line's end follows them."""
 MAX_PART_HEADING_CHARS = 40
 """A part heading line (:func:`is_part_heading`) is at most this long: a longer line starting
 with 第…章 is a sentence that mentions a chapter."""
@@ -78,6 +80,9 @@ DATED = re.compile(r"^[（(【\[]?(?:根据)?\s*[0-9０-９〇○零一二三四
 ``二○○九年``, ``2009.8.27``, ``2009-08-27``, ``【2009年…``, a law's ``根据1999年…修正``): an
 entry of a dated list when the paragraph before it starts with one too."""
 SENTENCE_END = re.compile(r"[。！？；!?;]")
+_CLAUSE_MARK = re.compile(r"[，,]")
+"""A comma: a line holding one is a sentence's start, no heading (第三卷读得最慢，…: breaker).
+(A colon or 、 can be a heading's: 第一章：总则, 第一部分 产业发展、人居环境.)"""
 """A mark that ends a sentence (a heading holds none; a long section is cut after one)."""
 
 
@@ -88,7 +93,7 @@ def is_part_heading(line: str) -> bool:
     the next line nor the next paragraph is joined to it (a 40-character one was glued to the
     paragraph after it, so its section was lost: breaker)."""
     return bool(CHAPTER_NUMBER.match(line)) and len(line) <= MAX_PART_HEADING_CHARS \
-        and not SENTENCE_END.search(line)
+        and not SENTENCE_END.search(line) and not _CLAUSE_MARK.search(line)
 
 
 CLOSING_LINE = re.compile(r"^(责任编辑|责编|编辑|校对|审校)[\s：:]")

@@ -199,10 +199,12 @@ def _text_drafts(document: Document, doc_title: str) -> list[_Draft]:
             break
         if j in articles:
             article, author = articles[j]
-            # an intro is the article's: with no article title (a byline under the document's
-            # title, as a classical text's 出師表 / 諸葛亮), the section is the document's
-            # own, titled by it, not "导语" (new-user trial)
-            drafts.append(_Draft(INTRO_TITLE if article else doc_title, article, author, a, b))
+            # an intro is the article's: with no article title (a title over a byline, as a
+            # classical text's 出師表 / 諸葛亮, read as a role line and a name), the section
+            # is titled by that first line, not "导语" (new-user trial), nor by the document's
+            # title when a second such text follows (後出師表: breaker)
+            title = INTRO_TITLE if article else paras[j].split("\n", 1)[0].strip() or doc_title
+            drafts.append(_Draft(title, article, author, a, b))
         elif (numbered := SECTION_NUMBER.match(paras[j])) or \
                 (part := _part_heading(paras[j])) or not drafts:
             title = _heading_sentence(paras[j]) if numbered else part or doc_title

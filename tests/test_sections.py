@@ -126,7 +126,10 @@ def test_book_and_novel_chapter_lines_start_sections_in_either_script(script):
     raw = ("中国历史研究法\n\n第一编 总论\n\n史者何记述人类社会赓续活动之体相。\n\n"
            "第一节 史之意义\n\n校其总成绩求得其因果关系。\n\n"
            "第二卷 红楼梦\n\n第一回 甄士隐梦幻识通灵\n\n此开卷第一回也。\n\n"
-           "第三回合比赛开始了\n\n双方战成平局。\n")
+           "第三回合比赛开始了\n\n双方战成平局。\n\n"
+           # prose that starts so is no heading (breaker: each became a section)
+           "第一回见到她，\n\n她正在看书。\n\n第三卷读得最慢，\n\n因为太长。\n\n"
+           "第二回目的比赛更加激烈\n\n观众很多。\n\n第一节课是语文，\n\n老师很好。\n")
     if script == "traditional":
         raw = opencc.OpenCC("s2t").convert(raw)
     doc = read_document(SourceFile("h.txt", raw.encode(), "0"))
@@ -136,8 +139,12 @@ def test_book_and_novel_chapter_lines_start_sections_in_either_script(script):
     if script == "traditional":
         want = [opencc.OpenCC("s2t").convert(t) for t in want]
     assert titles == want
-    assert sections[-1].text.endswith("第三回合比賽開始了\n\n雙方戰成平局。" if script == "traditional"
-                                      else "第三回合比赛开始了\n\n双方战成平局。")
+    tail = ("第三回合比赛开始了\n\n双方战成平局。\n\n第一回见到她，\n\n她正在看书。\n\n"
+            "第三卷读得最慢，\n\n因为太长。\n\n第二回目的比赛更加激烈\n\n观众很多。\n\n"
+            "第一节课是语文，\n\n老师很好。")
+    if script == "traditional":
+        tail = opencc.OpenCC("s2t").convert(tail)
+    assert sections[-1].text.endswith(tail)
     assert "".join(s.text for s in sections).replace("\n", "") == raw.replace("\n", "")
 
 
@@ -151,6 +158,11 @@ def test_a_text_under_its_title_and_byline_is_the_documents_section_not_an_intro
     assert [(s.title, s.article_title, s.author, s.breadcrumb) for s in sections] == [
         ("出師表", "", "諸葛亮", ("出師表",))]
     assert sections[0].text.replace("\n", "") == raw.replace("\n", "")
+    # a second such text in the file is titled by its own first line (it took the
+    # document's: breaker)
+    more = raw + "\n後出師表\n諸葛亮\n\n先帝慮漢賊不兩立，王業不偏安。\n"
+    sections = split_sections(read_document(SourceFile("出師表.txt", more.encode(), "0")))
+    assert [(s.title, s.author) for s in sections] == [("出師表", "諸葛亮"), ("後出師表", "諸葛亮")]
 
 
 def test_kangxi_radicals_from_a_pdf_font_read_as_the_ideographs_they_stand_for():
