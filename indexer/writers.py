@@ -27,6 +27,7 @@ points them at ours inside the worker process only).
 from __future__ import annotations
 
 import ctypes
+import multiprocessing
 import os
 import signal
 import threading
@@ -442,8 +443,14 @@ def die_with_parent(parent_pid: int) -> None:
         os._exit(1)
 
 
+STOPPED_BUILD_WAIT_S = 1.0
+"""How long a worker that failed waits (seconds) to be told its build was stopped, before it
+reports its failure as its own."""
+
+
 class _GroupedTask(multiproc.SubWriterTask):
     parent_pid: int | None = None
+    stopped = None  # the writer's multiprocessing.Event, set when the parent stops the build
 
     def run(self):
         if self.parent_pid is not None:
@@ -456,10 +463,9 @@ class _GroupedTask(multiproc.SubWriterTask):
         except Exception:  # noqa: BLE001 - re-raised unless the build was stopped
             # the parent stopped the build (Ctrl-C, an error) and removed its folder under
             # this worker, which printed a traceback of its own for whatever failed first
-            # (a file gone, Whoosh's EmptyIndexError: breaker); a worker failing otherwise
+            # (a job file gone, Whoosh's EmptyIndexError: breaker); a worker failing otherwise
             # still says why, and the parent reports the build lost
-            folder = getattr(self.storage, "folder", None)
-            if folder is not None and not os.path.isdir(folder):
+            if self.stopped is not None and self.stopped.wait(STOPPED_BUILD_WAIT_S):
                 os._exit(1)
             raise
 
@@ -468,10 +474,21 @@ class GroupedMpWriter(multiproc.MpWriter):
     """Whoosh's ``MpWriter`` whose worker processes write with :class:`GroupedSegmentWriter`;
     same arguments (``ix``, ``procs``, ``batchsize``, ``multisegment``, writer keywords)."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._stopped = multiprocessing.Event()
+
+    def cancel(self):
+        """Stop the build: the workers are told first (a worker that then fails on a file the
+        stopped build removed exits quietly), then Whoosh's cancel."""
+        self._stopped.set()
+        super().cancel()
+
     def _new_task(self):
         task = _GroupedTask(self.storage, self.indexname, self.jobqueue, self.resultqueue,
                             self.subargs, self.multisegment)
         task.parent_pid = os.getpid()  # read in the worker: see die_with_parent
+        task.stopped = self._stopped
         self.tasks.append(task)
         # the worker is forked ignoring Ctrl-C: a SIGINT to the process group before its run()
         # ignored it (die_with_parent) raised KeyboardInterrupt in multiprocessing's own start-up
