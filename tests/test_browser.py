@@ -1177,3 +1177,35 @@ def test_an_empty_search_box_keeps_the_page(browser, live_server, javascript):
         assert page.request.get(live_server + "/search?q=").status == 400
     finally:
         context.close()
+
+
+def test_the_match_toolbar_groups_its_numbers_as_the_page_does(browser, tmp_path):
+    """The page wrote "1,200 处匹配" above a toolbar saying "第 1 / 1200 处" (UI review: the
+    toolbar's numbers were left ungrouped): both group digits by thousands."""
+    import threading
+
+    import waitress
+
+    from indexer.documents import doc_id_for
+    from webapp import create_app
+
+    from .conftest import small_index, stop_server
+
+    index = small_index(tmp_path, {"a.md": "# 甲\n\n" + "公安，" * 1200 + "\n"})
+    app = create_app({"SEEDS_DIR": str(tmp_path / "seeds"), "INDEX_DIR": str(index)})
+    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=2)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    context = _context(browser)
+    try:
+        page = context.new_page()
+        base = f"http://127.0.0.1:{int(server.effective_port)}"
+        doc_id = doc_id_for("a.md")
+        page.goto(f"{base}/doc/{doc_id}?q={quote('公安')}")
+        expect(page.locator(".docnav")).to_contain_text("1,200 处匹配")
+        expect(page.locator(".match-position")).to_have_text("第 1 / 1,200 处")
+        page.keyboard.press("Shift+N")
+        expect(page.locator(".match-position")).to_have_text("第 1,200 / 1,200 处")
+    finally:
+        context.close()
+        stop_server(server, thread)

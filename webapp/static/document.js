@@ -26,7 +26,10 @@
   var matches = marks.reduce(function (sum, mark) {
     return sum + (parseInt(mark.dataset.n, 10) || 1);
   }, 0);
-  var merged = matches !== marks.length ? "标记（共 " + matches + " 处匹配，重叠的合为一处）" : "";
+  // counts as the page writes them, 25,123 (its numbers are grouped: the UI review read
+  // "25,000 处匹配" above a toolbar saying "/ 20000")
+  function grouped(n) { return n.toLocaleString("en-US"); }
+  var merged = matches !== marks.length ? "标记（共 " + grouped(matches) + " 处匹配，重叠的合为一处）" : "";
 
   function sectionOf(mark) {
     return mark.closest("section.section");
@@ -44,8 +47,8 @@
     current = (i + marks.length) % marks.length;
     var mark = marks[current];
     mark.classList.add("current");
-    position.textContent = "第 " + (current + 1) + " / " + marks.length + " 处" + merged;
-    spoken.textContent = "第 " + (current + 1) + " 处：" + contextOf(mark);
+    position.textContent = "第 " + grouped(current + 1) + " / " + grouped(marks.length) + " 处" + merged;
+    spoken.textContent = "第 " + grouped(current + 1) + " 处：" + contextOf(mark);
     if (scroll && !inView(mark)) mark.scrollIntoView({ block: "center" });
     // keep the URL pointing at the match on screen, so a reload or a bookmark reopens it:
     // its section (#id) and, past the section's first, its number there (m=, as a
