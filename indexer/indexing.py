@@ -175,6 +175,9 @@ class UpdateReport:
             since the last update (None when it did not, or there was no index): an update
             that took a new synonyms.txt into use said only "up to date, nothing written"
             (new-user trial).
+        index_inside: the index folder's path inside the seeds folder when it lies there
+            in a folder that is not hidden, whose files are then not read as documents; ""
+            otherwise (such a folder's documents were left out without a word: breaker).
     """
 
     full: bool = False
@@ -193,6 +196,7 @@ class UpdateReport:
     outdated: bool = False
     dictionary_changed: bool = False
     synonym_groups: int | None = None
+    index_inside: str = ""
 
     @property
     def wrote(self) -> bool:
@@ -262,8 +266,11 @@ class UpdateReport:
             synonyms = (f"synonyms.txt changed: {self.synonym_groups} synonym group(s) in use from "
                         "now on" + (" (some or all of it could not be used: see failed)"
                                     if problems else ""))
+        inside = (f"the index folder {printable_path(self.index_inside)} is inside the "
+                  "documents' folder: files in it are not read as documents (a folder whose "
+                  "name starts with a dot, .index, says so by itself)") if self.index_inside else ""
         return [n for n in (damaged, outdated, dictionary, synonyms, self.switch_note(),
-                            self.skipped_note()) if n]
+                            self.skipped_note(), inside) if n]
 
     def changes(self, limit: int = 20) -> list[str]:
         """Lines naming the files an incremental update added, changed or removed
@@ -484,6 +491,16 @@ def _read_config(seeds_dir: Path) -> tuple[tuple[str, ...], list[list[str]], lis
     groups, problems = read_synonyms(texts[SYNONYMS])
     failed.extend([SYNONYMS, problem] for problem in problems)
     return read_user_dictionary(texts[USER_DICTIONARY]), groups, failed
+
+
+def _inside(index_dir: Path, seeds_dir: Path) -> str:
+    """``index_dir``'s path relative to ``seeds_dir`` when it lies inside it and no part of
+    that path is hidden (``.index`` is: the scan skips hidden paths anyway); else ""."""
+    try:
+        rel = index_dir.resolve().relative_to(seeds_dir.resolve())
+    except (ValueError, OSError, RuntimeError):
+        return ""
+    return "" if any(part.startswith(".") for part in rel.parts) else rel.as_posix()
 
 
 def _sync_file(path: Path) -> None:
@@ -757,7 +774,8 @@ def update(seeds_dir: str | os.PathLike, index_dir: str | os.PathLike, rebuild: 
         stat_keys = {p: list(f.stat_key) for p, f in files.items()}
         scanned_files = list(files.values())
         report = UpdateReport(full=full, skipped=scanned.skipped, damaged=damage,
-                              outdated=outdated, dictionary_changed=dictionary_changed)
+                              outdated=outdated, dictionary_changed=dictionary_changed,
+                              index_inside=_inside(index_dir, seeds_dir))
         if meta is not None and meta.get("synonyms") != synonyms:
             report.synonym_groups = len(synonyms)
         skipped = {"skipped": scanned.skipped[:MAX_RECORDED_SKIPPED],

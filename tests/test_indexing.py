@@ -490,3 +490,20 @@ def test_a_new_generation_is_on_disk_before_current_names_it(tmp_path, monkeypat
     gen = tmp_path / "ix" / report.generation
     assert {os.fspath(p) for p in gen.iterdir()} | {os.fspath(gen)} <= synced
     assert os.fspath(tmp_path / "ix" / "CURRENT.tmp") in synced
+
+
+def test_an_index_inside_the_documents_folder_is_said_to_be_left_unread(tmp_path, capsys):
+    """``--seeds docs --index docs/2023`` left ``docs/2023/report.txt`` out of the index with
+    no note (breaker): the update says the index folder is not read; a hidden one
+    (``docs/.index``) needs no word."""
+    from indexer.progress import print_report
+
+    docs = tmp_path / "docs"
+    (docs / "2023").mkdir(parents=True)
+    (docs / "a.md").write_text("# 甲\n\n正文。\n", encoding="utf-8")
+    (docs / "2023" / "report.txt").write_text("二〇二三年的报告。\n", encoding="utf-8")
+    report = indexer.update(docs, docs / "2023")
+    assert report.index_inside == "2023" and report.added == ["a.md"]
+    print_report(report, str(docs / "2023"))
+    assert "the index folder 2023 is inside the documents' folder" in capsys.readouterr().out
+    assert indexer.update(docs, docs / ".index").index_inside == ""
