@@ -146,6 +146,10 @@ def watch(seeds: str, index: str, told: set = frozenset()) -> int:
     said = ""
     read: dict = {}  # the settled stats of the paths the last updates read
     pending = False  # the last update could not run: tried again at the next check
+
+    def failed_update() -> bool:
+        """Run an update; whether it could not run (see :func:`run_update`)."""
+        return run_update(seeds, index, rebuild=False, retry_busy=True, told=told) is None
     while True:
         identity = _identity(seeds)
         if identity is None:
@@ -158,8 +162,7 @@ def watch(seeds: str, index: str, told: set = frozenset()) -> int:
             except KeyboardInterrupt:
                 return 0
             if _identity(seeds) is not None:
-                pending = run_update(seeds, index, rebuild=False, retry_busy=True,
-                                     told=told) is None
+                pending = failed_update()
             continue
         seeds_path = Path(identity[0])
         print(f"watching {seeds_path} (Ctrl-C to stop)", flush=True)
@@ -168,17 +171,16 @@ def watch(seeds: str, index: str, told: set = frozenset()) -> int:
                                          debounce=WATCH_MAX_WAIT_MS,
                                          watch_filter=_relevant(seeds_path, Path(index)),
                                          rust_timeout=WATCH_CHECK_MS, yield_on_timeout=True):
-                if _identity(seeds) != identity:
-                    if _identity(seeds) is not None:
+                now = _identity(seeds)
+                if now != identity:
+                    if now is not None:
                         print(f"note: {seeds} now names another folder; watching it",
                               flush=True)
-                        pending = run_update(seeds, index, rebuild=False, retry_busy=True,
-                                             told=told) is None
+                        pending = failed_update()
                     break
                 if not changes:
                     if pending:
-                        pending = run_update(seeds, index, rebuild=False, retry_busy=True,
-                                             told=told) is None
+                        pending = failed_update()
                     continue
                 settled = _settle(changes, WATCH_QUIET_MS / 1000, WATCH_MAX_WAIT_MS / 1000)
                 # writes that _settle waited out arrive again as the next batch: an update
@@ -187,8 +189,7 @@ def watch(seeds: str, index: str, told: set = frozenset()) -> int:
                     continue
                 read.update(settled)
                 print(f"{len(changes)} change(s) seen", flush=True)
-                pending = run_update(seeds, index, rebuild=False, retry_busy=True,
-                                     told=told) is None
+                pending = failed_update()
             else:
                 return 0
         except KeyboardInterrupt:
@@ -201,8 +202,7 @@ def watch(seeds: str, index: str, told: set = frozenset()) -> int:
                 print(f"note: cannot watch all of {seeds_path} ({exc}); trying again every "
                       f"{WATCH_RETRY_S:g} s", file=sys.stderr, flush=True)
             time.sleep(WATCH_RETRY_S)
-            pending = run_update(seeds, index, rebuild=False, retry_busy=True,
-                                 told=told) is None
+            pending = failed_update()
 
 
 @interruptible

@@ -429,7 +429,8 @@ def _fields(section: Section, sha256: str, path: str) -> dict:
 
 GENERATION_MARK = ".zhsearch-generation"
 """An empty file every generation folder holds from its creation: only folders holding it
-(or an index's files, for generations written before it existed) are ever removed."""
+(or Whoosh's table of contents, for generations written before it existed) are ever
+removed (:func:`_generations`)."""
 _GENERATION_NAME = re.compile(r"gen-\d{6}")
 _WHOOSH_TOC = re.compile(r"_MAIN_\d+\.toc")
 

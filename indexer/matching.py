@@ -830,10 +830,9 @@ def _shared_codes(readers: list, fieldname: str) \
         for reader, shared in zip(readers, maps):
             ordinals, at = codes(reader, "ordinal")
             np.minimum.at(first, shared, np.asarray(ordinals, np.int64)[at])
-        documents = [str(v).split("\x1f", 1)[0] for v in values]
-        group = np.asarray([i if i == 0 or documents[i] != documents[i - 1] else -1
-                            for i in range(len(values))], np.int64)
-        group = np.maximum.accumulate(group) if len(values) else group
+        documents: dict[str, int] = {}  # each value's document, numbered in sorted order
+        group = np.asarray([documents.setdefault(str(v).split("\x1f", 1)[0], len(documents))
+                            for v in values], np.int64)
         order = np.empty(len(values), np.int64)
         order[np.lexsort((first, group))] = np.arange(len(values))
         found = (values, maps, {}, order)

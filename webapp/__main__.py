@@ -56,8 +56,9 @@ def ensure_index(seeds: str, index: str, rebuild: bool = False) -> None:
 
 def _brought_up_to_date(seeds: str, index: str, rebuild: bool = False) -> bool | None:
     """:func:`ensure_index`, saying what stood in its way: True when done, None when the
-    index stays as it is and can be served (another indexer holds it, or the seeds folder
-    is empty), False when there is nothing to serve (the message is printed)."""
+    index stays as it is and can be served (another indexer holds it; the seeds folder is
+    empty, gone or unreadable; the disk cannot be written), False when there is nothing to
+    serve (the message is printed)."""
     try:
         ensure_index(seeds, index, rebuild=rebuild)
         return True
