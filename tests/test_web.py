@@ -726,18 +726,15 @@ def test_a_document_is_tagged_with_the_script_it_is_written_in(tmp_path):
     """Traditional documents were served as zh-CN, so fonts drew them with the mainland's
     glyphs and screen readers read them as Simplified (new-user trials): the document view
     and its JSON say zh-Hant for a Traditional text, zh-Hans for a Simplified one."""
-    import indexer
     from indexer.documents import doc_id_for
     from webapp import create_app
 
-    seeds = tmp_path / "seeds"
-    seeds.mkdir()
-    (seeds / "trad.md").write_text("# 出師表\n\n先帝創業未半，而中道崩殂，今天下三分，益州疲弊。\n",
-                                   encoding="utf-8")
-    (seeds / "simp.md").write_text("# 出师表\n\n先帝创业未半，而中道崩殂，今天下三分，益州疲弊。\n",
-                                   encoding="utf-8")
-    indexer.update(seeds, tmp_path / "ix")
-    client = create_app({"SEEDS_DIR": str(seeds), "INDEX_DIR": str(tmp_path / "ix"),
+    from .conftest import small_index
+
+    index = small_index(tmp_path, {
+        "trad.md": "# 出師表\n\n先帝創業未半，而中道崩殂，今天下三分，益州疲弊。\n",
+        "simp.md": "# 出师表\n\n先帝创业未半，而中道崩殂，今天下三分，益州疲弊。\n"})
+    client = create_app({"SEEDS_DIR": str(tmp_path / "seeds"), "INDEX_DIR": str(index),
                          "TESTING": True}).test_client()
     for name, lang in (("trad.md", "zh-Hant"), ("simp.md", "zh-Hans")):
         doc_id = doc_id_for(name)
