@@ -10,7 +10,9 @@ arrives between two bytecodes, so ``finally`` blocks and ``with`` exits still ru
 
 Python drops an exception that lands in a garbage-collector callback or a ``__del__``, so it
 is raised again every :data:`REPEAT_S` seconds, at most :data:`MAX_RAISES` times, while the
-block runs. When the block ends (``__exit__``, or :meth:`hard_deadline.finish` for a caller
+block runs. Python also reports each dropped one through ``sys.unraisablehook`` ("Exception
+ignored in …" on stderr, a failure under pytest): the hook is wrapped to pass over those,
+since the raise that follows does the work. When the block ends (``__exit__``, or :meth:`hard_deadline.finish` for a caller
 whose ``with`` exit was itself interrupted), no more are raised and one still pending is
 cleared, so none arrives after the block.
 """
@@ -21,6 +23,7 @@ import ctypes
 import heapq
 import itertools
 import os
+import sys
 import threading
 import time
 
@@ -39,6 +42,21 @@ MAX_RAISES = 8
 def _set_async_exc(thread_id: int, exc: type[BaseException] | None) -> None:
     ctypes.pythonapi.PyThreadState_SetAsyncExc(
         ctypes.c_ulong(thread_id), ctypes.py_object(exc) if exc is not None else None)
+
+
+def _passes_over_time_up(hook):
+    """``hook`` (a ``sys.unraisablehook``) wrapped to ignore a dropped :class:`TimeUp`."""
+    def wrapped(unraisable):
+        if unraisable.exc_type is None or not issubclass(unraisable.exc_type, TimeUp):
+            hook(unraisable)
+    wrapped.passes_over_time_up = True
+    return wrapped
+
+
+def _quiet_dropped_raises() -> None:
+    # checked at each raise rather than once: a program (or a test) may set its own hook later
+    if not getattr(sys.unraisablehook, "passes_over_time_up", False):
+        sys.unraisablehook = _passes_over_time_up(sys.unraisablehook)
 
 
 class _Watchdog:
@@ -107,6 +125,7 @@ class hard_deadline:  # noqa: N801 - used like a function: ``with hard_deadline(
         with self._guard:
             if self._done:
                 return False
+            _quiet_dropped_raises()
             _set_async_exc(self._target, self.exc)
             self._raised += 1
             return True

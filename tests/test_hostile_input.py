@@ -213,9 +213,6 @@ def test_concordance_csv_cells_never_start_a_formula(tmp_path):
     assert any(c.startswith("'=1+1") for c in cells)
 
 
-# the interrupt can land in a garbage-collector callback, where Python reports and drops it
-# (the deadline raises it again 0.25 s later); that report is not a failure here
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_a_search_stuck_in_matching_is_cut_off_at_the_budget(tmp_path, monkeypatch):
     """A quoted run of one character over 300,000 repeats of it once spent minutes inside
     Whoosh's phrase matcher; candidate verification answers it exactly at once. Matching that
@@ -299,9 +296,6 @@ def test_bidi_controls_in_file_names_are_shown_not_obeyed(tmp_path):
         assert "rtl&lt;U+202E&gt;gnp.exe" in html and "rtl\u202egnp" not in html, url
 
 
-# the interrupt can land in a garbage-collector callback, where Python reports and drops it
-# (the deadline raises it again 0.25 s later); that report is not a failure here
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_the_hard_deadline_interrupts_pure_python_loops_and_never_fires_late():
     """It interrupts code that swallows ordinary exceptions, and nothing arrives after the
     block ended (the work continues untouched)."""
@@ -329,6 +323,48 @@ def test_the_hard_deadline_interrupts_pure_python_loops_and_never_fires_late():
     end = time.monotonic() + 0.6
     while time.monotonic() < end:
         sum(range(1000))
+
+def test_an_interrupt_dropped_in_a_garbage_collector_callback_comes_again_unreported(monkeypatch):
+    """Python drops an exception raised while a garbage-collector callback runs and reports it
+    as "Exception ignored" (CI failed on such a report from hypothesis's callback, in the middle
+    of an update's read budget). The deadline raises again and the dropped one goes unreported;
+    other unraisable exceptions are still reported."""
+    import gc
+    import sys
+    import time
+
+    from indexer.deadline import TimeUp, hard_deadline
+
+    reports = []
+    monkeypatch.setattr(sys, "unraisablehook", reports.append)
+    slow = [True]
+
+    def callback(phase, info):  # the first collection's callback outlasts the deadline
+        if slow.pop() if slow else False:
+            end = time.monotonic() + 0.3
+            while time.monotonic() < end:
+                pass
+
+    gc.callbacks.append(callback)
+    started = time.monotonic()
+    try:
+        with pytest.raises(TimeUp):
+            with hard_deadline(0.05):
+                gc.collect()
+                while True:
+                    pass
+    finally:
+        gc.callbacks.remove(callback)
+    assert time.monotonic() - started >= 0.25  # the first raise was dropped in the callback
+    assert reports == []
+
+    class Noisy:
+        def __del__(self):
+            raise ValueError("still reported")
+
+    Noisy()
+    assert [r.exc_type for r in reports] == [ValueError]
+
 
 def test_a_short_deadline_fires_while_the_watchdog_sleeps_toward_a_later_one():
     """The watchdog is woken only for a deadline earlier than every one it knows: a block in
