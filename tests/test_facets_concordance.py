@@ -297,10 +297,19 @@ def test_concordance_link_keeps_the_results_filter(client, sections):
     assert gone["total"] == 0 and gone["unknown_filters"] == ["doc"]
     page = client.get("/concordance", query_string={"q": "公安", "doc": "nope"})
     assert page.status_code == 200 and "索引里没有这篇文档" in page.get_data(as_text=True)
+    assert "下载 CSV" not in page.get_data(as_text=True)
     # one way back to everything, not the filter's line and the note's one under the other
     assert page.get_data(as_text=True).count("全部出现处") == 1
     results = client.get("/search", query_string={"q": "公安", "doc": "nope"})
     assert results.get_data(as_text=True).count("全部结果") == 1
+    # a download has no page to say so beside its empty list: an empty file said nothing
+    for args in ({"doc": "nope"}, {"article": "nope"}, {"doc": "nope", "article": "nope"}):
+        download = client.get("/concordance.csv", query_string={"q": "公安", **args})
+        assert download.status_code == 404 and download.is_json, args
+        assert "索引里没有这篇" in download.get_json()["error"], args
+    kept = client.get("/concordance.csv", query_string={"q": "公安", "article": facet["value"]})
+    assert kept.status_code == 200
+    assert len(kept.get_data(as_text=True).splitlines()) == 1 + len(want)
     assert client.get("/concordance.json", query_string={
         "q": "公安", "doc": "x" * 3000}).status_code == 400
 
