@@ -395,13 +395,15 @@ def _lock(index_dir: Path):
 
 
 HEADING_SEPARATOR = "\u00a6"
-"""Between the article title and the section title in the heading fields (¦, BROKEN BAR)."""
+"""Between two titles in the heading fields (¦, BROKEN BAR): the article's, those of the headings
+between it and the section, and the section's."""
 
 
 def _fields(section: Section, sha256: str, path: str) -> dict:
     # the separator survives normalization (a line break next to Chinese does not), so no
     # n-gram spans the end of the article title and the start of the section title
-    headings = HEADING_SEPARATOR.join(t for t in (section.article_title, section.title) if t)
+    headings = HEADING_SEPARATOR.join(
+        t for t in (section.article_title, *section.between, section.title) if t)
     return dict(
         section_id=section.section_id,
         doc_id=section.doc_id,

@@ -55,7 +55,9 @@ class Section:
         doc_id: the document's id.
         ordinal: 0-based order in the document.
         doc_title, article_title, author, title: the headings ("" when absent).
-        breadcrumb: document › article › section titles, empty levels left out.
+        breadcrumb: document › article › the headings between the article and the section
+            (a law's 编 › 章 › 节: the 章) › section titles, empty levels left out.
+        between: those headings between the article's and the section's, outermost first.
         text: ``document.text[start_char:end_char]`` (repaired text).
         start_char, end_char: offsets (code points) into ``Document.text``.
     """
@@ -71,6 +73,7 @@ class Section:
     text: str
     start_char: int
     end_char: int
+    between: tuple[str, ...] = ()
 
 
 @dataclass
@@ -81,6 +84,9 @@ class _Draft:
     start: int
     end: int
     own: bool = False  # the article's own section (its heading is the article's)
+    # the open headings between the article's and the section's: 刑法's 第四章 above its
+    # 第一节 量刑, which a breadcrumb of document › article › section lost (new-user trial)
+    between: tuple[str, ...] = ()
 
 
 def _paragraph_spans(text: str) -> list[tuple[int, int]]:
@@ -235,7 +241,8 @@ def _markdown_drafts(document: Document, doc_title: str) -> list[_Draft]:
             # every hit inside it: a "## 下一步工作" without subheadings, and the text under
             # "## 主要议题" before its first "###", counted in no article (new-user trial)
             article = path[0] if path else ""
-            drafts.append(_Draft(line, article, "", start, start + len(line), len(path) == 1))
+            drafts.append(_Draft(line, article, "", start, start + len(line), len(path) == 1,
+                                 tuple(path[1:-1])))
         elif line.strip():
             if not drafts:
                 drafts.append(_Draft(doc_title, "", "", start, start + len(line)))
@@ -292,7 +299,7 @@ def _bounded(drafts: list[_Draft], text: str) -> list[_Draft]:
         bounds.append(d.end)
         for n, (start, end) in enumerate(zip(bounds, bounds[1:]), 1):
             title = d.title if n == 1 else PART_TITLE.format(title=d.title or "正文", n=n)
-            out.append(_Draft(title, d.article_title, d.author, start, end, d.own))
+            out.append(_Draft(title, d.article_title, d.author, start, end, d.own, d.between))
     return out
 
 
@@ -313,8 +320,8 @@ def split_sections(document: Document) -> list[Section]:
     drafts = _bounded(drafts, document.text)
     sections = []
     for ordinal, d in enumerate(drafts):
-        crumbs = tuple(c for c in (doc_title, d.article_title if not d.own else "", d.title)
-                       if c)
+        crumbs = tuple(c for c in (doc_title, d.article_title if not d.own else "", *d.between,
+                                   d.title) if c)
         if d.title == doc_title and not d.article_title:
             crumbs = (doc_title,)
         sections.append(
@@ -330,6 +337,7 @@ def split_sections(document: Document) -> list[Section]:
                 text=document.text[d.start : d.end],
                 start_char=d.start,
                 end_char=d.end,
+                between=d.between,
             )
         )
     return sections

@@ -25,8 +25,9 @@ def matches(node, section) -> bool:
     if isinstance(node, Clause):
         if node.field == "doc":
             return section.doc_id == node.text.strip()
-        # title: the article title or the section title, each on its own (never across both)
-        wheres = [t for t in (section.article_title, section.title) if t] \
+        # title: the article's title, a heading between it and the section (a law's 章 above
+        # its 节) or the section's, each on its own (never across two)
+        wheres = [t for t in (section.article_title, *section.between, section.title) if t] \
             if node.field == "title" else [section.text]
         return any(n in normalized(w) for w in wheres for n in (node.norm, *node.synonyms))
     if isinstance(node, Not):

@@ -98,6 +98,41 @@ def test_markdown_headings_make_sections():
     assert "#" not in sections[2].text and "**" not in sections[4].text
 
 
+def test_a_breadcrumb_holds_every_heading_above_its_section(tmp_path):
+    """刑法 nests 编 › 章 › 节: the breadcrumb of its 第一节 量刑 read 刑法 › 第一编 总则 ›
+    第一节 量刑, without the 第四章 it lies in, so the concordance's place column could not be
+    cited among dozens of 第一节 (new-user trial). Every open heading is there, the hit, the
+    concordance and the document view show it, and ``title:`` finds the sections under it."""
+    import indexer
+
+    raw = ("# 中华人民共和国刑法\n\n## 第一编 总则\n\n### 第四章 刑罚的具体运用\n\n"
+           "#### 第一节 量刑\n\n第六十一条 对于犯罪分子决定刑罚的时候。\n\n"
+           "#### 第二节 累犯\n\n第六十五条 被判处有期徒刑以上刑罚的犯罪分子。\n\n"
+           "### 第五章 其他规定\n\n第九十九条 本法所称以上。\n")
+    sections = split_sections(read_document(SourceFile("刑法.md", raw.encode(), "0")))
+    # ground truth: the open headings of the file above each section, in order
+    open_headings, want = {}, []
+    for line in raw.splitlines():
+        if line.startswith("#"):
+            level = len(line) - len(line.lstrip("#"))
+            open_headings = {k: v for k, v in open_headings.items() if k < level}
+            open_headings[level] = line.lstrip("# ")
+            want.append(tuple(open_headings[k] for k in sorted(open_headings)))
+    assert [s.breadcrumb for s in sections] == want
+    assert want[3] == ("中华人民共和国刑法", "第一编 总则", "第四章 刑罚的具体运用", "第一节 量刑")
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "刑法.md").write_text(raw, encoding="utf-8")
+    indexer.update(seeds, tmp_path / "ix")
+    with indexer.SearchSession(indexer.open_index(tmp_path / "ix")) as s:
+        hit = s.search(s.parse("犯罪分子决定")).hits[0]
+        assert hit.breadcrumb == want[3]
+        assert [o.breadcrumb for o in s.concordance(s.parse("犯罪分子")).occurrences] == \
+            [want[3], want[4]]
+        assert {h.section_title for h in s.search(s.parse("title:第四章")).hits} == \
+            {"第四章 刑罚的具体运用", "第一节 量刑", "第二节 累犯"}
+
+
 def test_part_and_chapter_heading_lines_start_sections():
     """A plain text cut into 第一部分 … or 第一章 … parts gets a section per part, titled by its
     heading line (a report of two parts was one section: new-user trial); a line that starts
