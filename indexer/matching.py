@@ -51,6 +51,7 @@ from .highlight import count_matches, self_overlapping
 from .normalize import normalized
 from .postings import (
     codes, column_texts, doc_frequency, lengths, posting_arrays, postings, section_normalized,
+    stored_record,
 )
 from .query import All, Clause, Node, Not, ParsedQuery
 from .segment_cache import (
@@ -707,15 +708,29 @@ def _with_proximity(docnums, base, bonus, segments, spanned, limit, deadline=Non
     return [-d for _, d in best], [s for s, _ in best], False
 
 
-def occurrence_counts(matches: list[SegmentMatches], needles: list[str]) -> list[tuple[int, int]]:
+def section_needles(reader, docnum: int, parsed: ParsedQuery) -> list[str]:
+    """The needles section ``docnum`` of ``reader``'s segment counts and marks for ``parsed``
+    (:meth:`indexer.query.ParsedQuery.needles_in`): those of the branches it matches, read
+    from its ``norm_text`` and ``norm_heading`` columns (only for a query whose OR holds a
+    branch of several clauses; any other gets its needles at once)."""
+    if not parsed.branch_dependent:
+        return parsed.needles
+    return parsed.needles_in(column_texts(reader, SCOPES["body"][2])[docnum],
+                             column_texts(reader, SCOPES["heading"][2])[docnum],
+                             stored_record(reader, docnum)["doc_id"])
+
+
+def occurrence_counts(matches: list[SegmentMatches], parsed: ParsedQuery) \
+        -> list[tuple[int, int]]:
     """``[(global document number, occurrences), …]`` for every section of ``matches``:
-    occurrences of each distinct needle in its normalized text, overlapping ones included
-    (:func:`indexer.highlight.count_matches`), read from the ``norm_text`` column without
-    normalizing the section again."""
+    occurrences of each distinct needle it counts (:func:`section_needles`) in its normalized
+    text, overlapping ones included (:func:`indexer.highlight.count_matches`), read from the
+    ``norm_text`` column without normalizing the section again."""
     out = []
     for m in matches:
         texts = column_texts(m.reader, SCOPES["body"][2])
-        out.extend((d + m.offset, count_matches(texts[d], needles)) for d in m.ids.tolist())
+        out.extend((d + m.offset, count_matches(texts[d], section_needles(m.reader, d, parsed)))
+                   for d in m.ids.tolist())
     return out
 
 

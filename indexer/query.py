@@ -242,6 +242,39 @@ def positive_clauses(node: Node) -> list[Clause]:
     return [c for child in node.children for c in positive_clauses(child)]
 
 
+def _forms(clause: Clause) -> tuple[str, ...]:
+    return (clause.norm, *clause.variants, *clause.synonyms)
+
+
+def _matched_clauses(node: Node, text: str, heading: str, doc_id: str) -> list[Clause] | None:
+    """The positive clauses through which a section matches ``node`` (those of the branches it
+    matches), or None when it does not match it; ``text`` and ``heading`` normalized."""
+    if isinstance(node, Clause):
+        if node.field == "doc":
+            found = doc_id == node.text.strip()
+        else:
+            where = heading if node.field == "title" else text
+            found = any(n in where for n in _forms(node))
+        return [node] if found else None
+    if isinstance(node, Not):
+        return None if _matched_clauses(node.child, text, heading, doc_id) is not None else []
+    parts = [_matched_clauses(c, text, heading, doc_id) for c in node.children]
+    if isinstance(node, All):
+        return None if any(p is None for p in parts) else [c for p in parts for c in p]
+    found = [c for p in parts if p is not None for c in p]
+    return found if any(p is not None for p in parts) else None
+
+
+def _needles_of(clauses) -> list[str]:
+    out: list[str] = []
+    for c in clauses:
+        if c.field != "doc":
+            for n in _forms(c):
+                if n not in out:
+                    out.append(n)
+    return out
+
+
 @dataclass(frozen=True)
 class ParsedQuery:
     """A query as read.
@@ -270,13 +303,36 @@ class ParsedQuery:
     def needles(self) -> list[str]:
         """The normalized strings to highlight: positive text clauses, their spelling variants
         and their synonyms."""
-        out: list[str] = []
-        for c in self.clauses:
-            if c.field != "doc":
-                for n in (c.norm, *c.variants, *c.synonyms):
-                    if n not in out:
-                        out.append(n)
-        return out
+        return _needles_of(self.clauses)
+
+    @property
+    def branch_dependent(self) -> bool:
+        """Whether a section it matches may hold a needle of a branch it does not match: an
+        OR with a branch of more than one clause, ``会见 OR (习近平 鑫鑫鑫)``, whose 习近平 a
+        section matching through 会见 alone must not count. When False, :attr:`needles`
+        holds for every section it matches (each needle found is its own clause matched)."""
+        def dependent(node: Node) -> bool:
+            if isinstance(node, Clause):
+                return False
+            if isinstance(node, Not):
+                return dependent(node.child)
+            if isinstance(node, Any) and any(not isinstance(c, Clause) for c in node.children):
+                return True
+            return any(dependent(c) for c in node.children)
+        return dependent(self.root)
+
+    def needles_in(self, text: str, heading: str, doc_id: str) -> list[str]:
+        """:attr:`needles` of the clauses through which one section matches the query (all of
+        them unless :attr:`branch_dependent`); none when it does not match.
+
+        Args:
+            text: the section's normalized text.
+            heading: its normalized headings (the ``norm_heading`` column).
+            doc_id: its document's id.
+        """
+        if not self.branch_dependent:
+            return self.needles
+        return _needles_of(_matched_clauses(self.root, text, heading, doc_id) or [])
 
 
 @lru_cache(maxsize=4096)  # every page's reading renders its clauses

@@ -544,7 +544,7 @@ class SearchSession:
                                   first + per_page, restrict, deadline)
         timed_out = ranked is None or ranked.timed_out
         if ranked is not None and ranked.total:
-            hits = [self._hit(d, score, parsed.needles)
+            hits = [self._hit(d, score, matching.section_needles(*self._leaf(d), parsed))
                     for d, score in zip(ranked.docnums[first:], ranked.scores[first:])]
             return Page(parsed, ranked.total, page, per_page,
                         max(1, math.ceil(ranked.total / per_page)), tuple(hits),
@@ -703,7 +703,6 @@ class SearchSession:
         """
         if sort not in CONCORDANCE_SORTS:
             raise ValueError(f"sort must be one of {CONCORDANCE_SORTS}, not {sort!r}")
-        needles = parsed.needles
         deadline = None if budget_s is None else time.monotonic() + budget_s
         restrict = (filters or Filters()).terms()
         found_matches, interrupted = self._bounded(deadline, matching.match, self._searcher,
@@ -711,7 +710,7 @@ class SearchSession:
         if interrupted:
             return Concordance((), 0, False, True)
         matches, timed_out = found_matches
-        counted = matching.occurrence_counts(matches, needles)
+        counted = matching.occurrence_counts(matches, parsed)
         total = sum(n for _, n in counted)
         unknown = self._unknown(restrict) if not total else ()
         # sections in document order: sorted by path and ordinal
@@ -738,6 +737,7 @@ class SearchSession:
                 break
             text = self._text(docnum)
             norm = self._normalized(docnum) or normalize(text)
+            needles = matching.section_needles(*self._leaf(docnum), parsed)
             for number, (m, i, j) in enumerate(find_matches_located(text, needles, norm), 1):
                 if len(found) >= pool:
                     break
@@ -874,16 +874,16 @@ class SearchSession:
         # the index's normalized texts and maps, as hits use them: no section normalized again
         norms = [self._normalized(d) for d in docnums] if parsed else []
 
-        def matches_of(words: list[str], only: set[int] | None = None) \
-                -> list[tuple[list, int]]:
+        def matches_of(words_of, only: set[int] | None = None) -> list[tuple[list, int]]:
             """Each section's first matches (:data:`MAX_DOCUMENT_MARKS` over the document)
-            and how many it holds."""
+            and how many it holds; ``words_of(docnum)`` gives a section's needles."""
             out, room = [], MAX_DOCUMENT_MARKS
             for s, n, d in zip(stored, norms, docnums):
                 if only is not None and d not in only:
                     out.append(([], 0))
                     continue
                 n = n or normalize(s["text"])
+                words = words_of(d)
                 # each word's first `room` matches: fewer in all than `room` means they are
                 # all (one pass over the text, as before the cap); else they are counted
                 first = find_matches(s["text"], words, room, n) if room else []
@@ -898,7 +898,9 @@ class SearchSession:
             # "公安 -广东" marked 公安 in the sections holding 广东 too: 82 marks where the
             # results and the concordance counted 57 (breaker)
             hits, _ = matching.match(self._searcher, parsed.root, restrict=[("doc_id", doc_id)])
-            found = matches_of(needles, set(_docnums(hits)))
+            # and only the words of the OR's branches it matches (breaker)
+            found = matches_of(lambda d: matching.section_needles(*self._leaf(d), parsed),
+                               set(_docnums(hits)))
         else:
             found = [([], 0) for _ in stored]
         partial: tuple[str, ...] = ()
@@ -906,7 +908,7 @@ class SearchSession:
             if parsed and not any(total for _, total in found) else None
         if fallback is not None:
             for words in _partial_marks(fallback.words):  # as a partial-match hit is marked
-                found = matches_of(words)
+                found = matches_of(lambda d, words=words: words)
                 if any(total for _, total in found):
                     partial = tuple(words)
                     break
