@@ -54,21 +54,27 @@ QUOTES = frozenset({'"', "\uff02"})
 _OPERATOR_CHARACTERS = {"(": "LP", ")": "RP", "|": "OR", "｜": "OR", "（": "LP", "）": "RP"}
 """Characters that are operators: parentheses and the bar, also in the full-width forms a
 Chinese input method types (breaker: ``（广东 | 青海） 平安`` found nothing). A full-width
-parenthesis is one only where :func:`_full_width_groups` says so."""
+parenthesis is one only where :func:`_parentheses` says so, and an ASCII one unless it says
+it is text."""
+LONE_WORD_GROUP_NOTE = "括号只括住一个词，按分组读，括号本身不搜索：要找带括号的原文，请加引号，如 \"(一)\"。"
+"""The note of a query whose ASCII parentheses stand alone around one word, ``(一)``."""
 _FULL_WIDTH_CAPITALS = {0xFF21 + k: 0x41 + k for k in range(26)}
 """Ｏ → O: operator words typed in a full-width input mode (and no other look-alike: 𝐎𝐑)."""
 _GROUPING = re.compile(r"[\s|｜()（）]")
 """What makes a pair of full-width parentheses a group: white space or an operator inside."""
 
 
-def _full_width_groups(text: str) -> set[int]:
-    """The places of the full-width parentheses ``（`` ``）`` of ``text`` that group, pair by
-    pair: those holding white space or an operator (``（广东 | 青海）``), and those paired with
-    an ASCII one, as a query typed half in one input mode and half in the other pairs them
-    (``（公安 (法院 | 检察院）)``: breaker). Chinese text is written with them, so a pasted
-    ``刑法（2020年修正）`` stays text to find; parentheses inside quotes and unpaired ones are
-    text too."""
-    out: set[int] = set()
+_ATTACHING = re.compile(r"[^\s|｜()（）\-－:：]")
+"""A character that, right before ``(`` or right after ``)``, makes an ASCII pair part of a
+word: a letter, a digit, a Han character, punctuation that is not an operator."""
+
+
+def _pair_parentheses(text: str) -> list[tuple[int, int]]:
+    """The pairs ``(opener, closer)`` of the parentheses of ``text``, either width: each closer
+    pairs with the nearest opener of either width, as a query typed half in one input mode and
+    half in the other pairs them (``（公安 (法院 | 检察院）)``: breaker); those inside quotes
+    and unpaired ones are left out."""
+    pairs: list[tuple[int, int]] = []
     opened: list[int] = []
     i = 0
     while i < len(text):
@@ -80,12 +86,42 @@ def _full_width_groups(text: str) -> set[int]:
         if ch in "(（":
             opened.append(i)
         elif ch in ")）" and opened:
-            start = opened.pop()
-            if "(" in (text[start], ch) or ")" in (text[start], ch) \
-                    or _GROUPING.search(text, start + 1, i):
-                out.update((start, i))
+            pairs.append((opened.pop(), i))
         i += 1
-    return out
+    return pairs
+
+
+def _parentheses(text: str) -> tuple[set[int], set[int], bool]:
+    """``(grouping, literal, lone_word)`` for the parentheses of ``text``:
+
+    * ``grouping``: the places of the full-width ``（`` ``）`` that group: a pair holding white
+      space or an operator (``（广东 | 青海）``), or paired with an ASCII one. Chinese text is
+      written with them, so a pasted ``刑法（2020年修正）`` stays text to find;
+    * ``literal``: the places of ASCII ``(`` ``)`` that are text: a pair holding one word
+      (no space, operator or parenthesis) and written against a word on either side,
+      ``刑法修正案(十一)``, ``第(一)项``, ``公司法(2018)``, as legal citations pasted from Word
+      are (new-user trial: they were read as ``刑法修正案 十一``, counting every 十一);
+    * ``lone_word``: whether an ASCII pair standing alone holds one word, ``(一)``: it groups,
+      which changes nothing but drops the parentheses, so the page says how to find them.
+
+    Unpaired ASCII parentheses are operators (the parser closes or drops them, with a note);
+    unpaired full-width ones, and any inside quotes, are text."""
+    grouping: set[int] = set()
+    literal: set[int] = set()
+    lone_word = False
+    for start, end in _pair_parentheses(text):
+        simple = not _GROUPING.search(text, start + 1, end)
+        if text[start] == "（" or text[end] == "）":
+            if "(" in (text[start], text[end]) or ")" in (text[start], text[end]) or not simple:
+                grouping.update((start, end))
+        elif simple:
+            before = text[start - 1] if start else " "
+            after = text[end + 1] if end + 1 < len(text) else " "
+            if _ATTACHING.match(before) or _ATTACHING.match(after):
+                literal.update((start, end))
+            elif before not in "(（-－:：" and after not in ")）":
+                lone_word = True
+    return grouping, literal, lone_word
 
 
 _FIELDS = {"title": "title", "doc": "doc", "标题": "title"}
@@ -367,10 +403,13 @@ def _lex(text: str, notes: list[str]) -> list[_Tok]:
     toks: list[_Tok] = []
     i, n = 0, len(text)
     pending_field: str | None = None
-    groups = _full_width_groups(text) if "（" in text or "）" in text else set()
+    groups, literal, lone_word = _parentheses(text) if any(c in text for c in "()（）") \
+        else (set(), set(), False)
+    if lone_word:
+        notes.append(LONE_WORD_GROUP_NOTE)
 
     def operator_at(k: int) -> bool:
-        return text[k] in "()|｜" or k in groups
+        return text[k] in "|｜" or text[k] in "()" and k not in literal or k in groups
 
     while i < n:
         ch = text[i]

@@ -1013,6 +1013,32 @@ def test_full_width_parentheses_in_text_stay_text(typed):
                      else typed.split())
 
 
+def test_ascii_parentheses_against_a_word_are_text_and_a_lone_word_group_says_so(tmp_path):
+    """A lawyer pastes ``刑法修正案(十一)`` or ``第(一)项`` from Word: the ASCII parentheses
+    grouped, so the concordance counted every 十一 and 一 (72 and 22,087 where the texts hold 2
+    and 16), with no note (new-user trial). A pair holding one word against a word is text;
+    a pair standing alone around one word still groups, and the page says how to find it."""
+    text = ("根据刑法修正案（十一）第一条，依照第(一)项处理。\n\n"
+            "十一月，第一项工作完成；刑法修正案(十一)已经施行。(一)总则。\n")
+    ix = small_index(tmp_path, {"a.txt": text})
+    norm = normalized(text)
+    with indexer.SearchSession(indexer.open_index(ix)) as s:
+        for typed, written in (("刑法修正案(十一)", "刑法修正案(十一)"), ("第(一)项", "第(一)项"),
+                               ("公司法(2018)", "公司法(2018)")):
+            parsed = s.parse(typed)
+            assert [c.norm for c in parsed.clauses] == [normalized(written)] and not parsed.notes
+            assert s.concordance(parsed).total == norm.count(normalized(written)), typed
+        assert norm.count(normalized("刑法修正案(十一)")) == 2
+        lone = s.parse("(一)")
+        assert [c.norm for c in lone.clauses] == ["一"] and lone.notes == (
+            indexer.query.LONE_WORD_GROUP_NOTE,)
+        assert s.concordance(s.parse('"(一)"')).total == norm.count("(一)") == 2
+    for grouped, words in (("(广东 | 青海) 平安", ["广东", "青海", "平安"]),
+                           ("((((公安)))) 民警", ["公安", "民警"]), ("-(公安) 民警", ["民警"])):
+        parsed = indexer.parse_query(grouped)
+        assert [c.norm for c in parsed.clauses] == words and not parsed.notes, grouped
+
+
 def test_document_numbers_quotes_and_dashes_are_found_as_typed(tmp_path):
     """A clerk types a document number's 〔2024〕 as 【2024】, [2024] or （2024） (a pinyin
     keyboard gives no 〔), 「」 for “”, and —— where a PDF holds the two-em dash ⸺; each found
