@@ -36,6 +36,7 @@ from .searcher import (
     MAX_PER_PAGE,
     SEARCH_BUDGET_S,
     Concordance,
+    DocumentCount,
     Facets,
     FacetValue,
     Filters,
@@ -51,7 +52,7 @@ from .sections import INTRO_TITLE
 from .sources import DocumentError
 
 __all__ = [
-    "Concordance", "CONCORDANCE_SORTS", "DocumentError", "mark_matches", "FacetValue", "Facets", "Filters", "MAX_CONCORDANCE",
+    "Concordance", "CONCORDANCE_SORTS", "DocumentCount", "DocumentError", "mark_matches", "FacetValue", "Facets", "Filters", "MAX_CONCORDANCE",
     "Occurrence", "DocumentSummary", "DocumentView", "Hit", "IndexBusyError",
     "INTRO_TITLE", "IndexHandle", "IndexStatus", "index_status", "IndexBuildError", "IndexLocationError", "IndexWriteError", "IndexMissingError", "IndexOutdatedError", "IndexDamagedError", "SeedsEmptyError", "SeedsUnreadableError", "MAX_PER_PAGE", "MAX_QUERY_CHARS",
     "NotFoundError", "Page", "ParsedQuery", "QueryError", "SEARCH_BUDGET_S", "SearchSession", "UpdateReport", "update",

@@ -200,6 +200,25 @@ class Occurrence:
 
 
 @dataclass(frozen=True)
+class DocumentCount:
+    """How often a query occurs in one document (a row of a concordance's per-document table).
+
+    Attributes:
+        doc_id: the document's id.
+        name: its name as the facets show it (its path added when another shares its title).
+        path: its path under the seeds folder.
+        occurrences: the query's occurrences in it, as the concordance counts them.
+        sections: how many of its sections hold them.
+    """
+
+    doc_id: str
+    name: str
+    path: str
+    occurrences: int
+    sections: int
+
+
+@dataclass(frozen=True)
 class Concordance:
     """Occurrences of a query, sorted: one page of the first ``listed`` (up to a cap); ``total``
     counts them all and ``truncated`` says whether fewer than all can be listed.
@@ -220,6 +239,10 @@ class Concordance:
     listed: int = 0
     """How many occurrences can be listed: the first ``limit`` in the chosen order, fewer
     when the time ran out; ``occurrences`` are those of them from the asked ``offset``."""
+    documents: tuple[DocumentCount, ...] = ()
+    """Every document holding an occurrence, the most occurrences first (then by path): which
+    laws use a phrase, and how often, which the document facet (sections, at most 20) could
+    not say (new-user trial). Those read before the time ran out when ``timed_out``."""
 
 
 @dataclass(frozen=True)
@@ -715,6 +738,7 @@ class SearchSession:
         unknown = self._unknown(restrict) if not total else ()
         # sections in document order: sorted by path and ordinal
         keyed = []
+        per_document: dict[str, list[int]] = {}  # doc_id → [occurrences, sections, docnum]
         for docnum, n in counted:
             if not n:
                 continue
@@ -723,7 +747,15 @@ class SearchSession:
                 break
             stored = self._searcher.stored_fields(docnum)
             keyed.append(((stored.get("path", ""), stored["ordinal"]), docnum, stored))
+            row = per_document.setdefault(stored["doc_id"], [0, 0, docnum])
+            row[0] += n
+            row[1] += 1
         keyed.sort(key=lambda t: t[0])
+        documents = sorted(
+            (DocumentCount(doc_id, self._doc_name(docnum, doc_id)[0],
+                           self._doc_head(docnum, doc_id)[1], n, sections)
+             for doc_id, (n, sections, docnum) in per_document.items()),
+            key=lambda d: (-d.occurrences, d.path))
         # the first `pool` occurrences in document order, as (section, text, match, number):
         # a sorted list is chosen from many, so an Occurrence is made only for those listed
         end = limit if count is None else min(limit, offset + count)
@@ -761,7 +793,7 @@ class SearchSession:
                 shared_title=shared))
         return Concordance(tuple(occurrences), total, total > listed, timed_out, unknown,
                            sorted_among=total if sort == "position" else len(found),
-                           listed=listed)
+                           listed=listed, documents=tuple(documents))
 
     def _partial(self, fallback: Fallback, limit: int, deadline: float | None = None,
                  restrict: list[tuple[str, str]] = ()) -> matching.Ranked | None:

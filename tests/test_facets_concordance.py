@@ -589,7 +589,7 @@ def test_facet_values_that_tie_are_listed_in_reading_order_and_the_rest_not_call
     assert [f["value"] for f in facets["documents"]] == [doc_id_for("古文彙編.md"), *ids]
     html = client.get("/search", query_string={"q": "出師表"}).get_data(as_text=True)
     more = BeautifulSoup(html, "html.parser").select(".facet-more")
-    assert [m.get_text() for m in more] == ["另有 10 篇文章不在此列（匹配不多于上列）"]
+    assert [m.get_text() for m in more] == ["另有 10 篇文章不在此列（各自匹配的章节不多于上列）"]
 
 
 
@@ -620,7 +620,8 @@ def test_the_results_page_folds_a_long_facet_and_marks_the_one_it_is_filtered_to
     assert len(shown) == 5 and "展开其余 15 篇文档" in nav.select_one("details summary").get_text()
     # the two counts read as two different things (new-user trial: 另外 15 … and 另有 15 …
     # 没有列出 read as the same)
-    assert "另有 5 篇文档不在此列（匹配不多于上列）" in nav.get_text()
+    assert "另有 5 篇文档不在此列（各自匹配的章节不多于上列；各篇的出现次数见语境索引）" in nav.get_text()
+    assert nav.select(".facet-more a")[0]["href"].endswith("#documents")
     assert not nav.select("[aria-current]")
     # filtered to the third document: its link is marked, no other
     third = facets["documents"][2]
@@ -881,3 +882,50 @@ def test_a_page_of_the_concordance_is_that_slice_of_the_whole_list(seed_session,
         assert page.occurrences == cut[offset:offset + count]
         assert page.listed == min(whole.total, limit) and page.total == whole.total
         assert page.truncated == (whole.total > limit)
+
+
+def test_the_concordance_counts_each_documents_occurrences_most_first(tmp_path):
+    """"In which laws, and how often": the document facet counts sections, shows 20, and
+    left out 证券法, whose one chapter holds the phrase 71 times, as having "no more matches"
+    than those listed (new-user trial). The concordance lists every document with its
+    occurrences and sections, most first, each linking to its own count; ground truth from the
+    files' texts."""
+    from webapp import create_app
+
+    from .conftest import close_index
+
+    files = {f"法{k:02d}.md": f"# 第{k}号法\n\n## 第一章\n\n" + "违法所得，" * k + "正文。\n\n"
+             + ("## 第二章\n\n没收违法所得。\n" if k % 3 == 0 else "")
+             for k in range(1, 26)}
+    files["无关.md"] = "# 无关\n\n没有这个词。\n"
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    for name, text in files.items():
+        (seeds / name).write_text(text, encoding="utf-8")
+    indexer.update(seeds, tmp_path / "ix")
+    want = {}
+    for name, text in files.items():
+        n = normalized(text).count("违法所得")
+        if n:
+            sections = [p for p in text.split("\n## ")[1:] if "违法所得" in p]
+            want[name] = (n, len(sections))
+    app = create_app({"TESTING": True, "SEEDS_DIR": str(seeds), "INDEX_DIR": str(tmp_path / "ix")})
+    try:
+        client = app.test_client()
+        data = client.get("/concordance.json", query_string={"q": "违法所得"}).get_json()
+        rows = data["documents"]
+        assert {r["source"]: (r["occurrences"], r["sections"]) for r in rows} == want
+        assert [r["occurrences"] for r in rows] == sorted((n for n, _ in want.values()), reverse=True)
+        assert sum(r["occurrences"] for r in rows) == data["total"]
+        assert [r["source"] for r in rows] == sorted(want, key=lambda f: (-want[f][0], f))
+        top = rows[0]
+        followed = client.get(top["url"].replace("/concordance?", "/concordance.json?")).get_json()
+        assert followed["total"] == top["occurrences"] and followed["documents"] == [
+            {**top, "url": followed["documents"][0]["url"]}]
+        page = client.get("/concordance", query_string={"q": "违法所得"}).get_data(as_text=True)
+        assert "按文档统计：25 篇文档" in page and "第24号法" in page
+        # the facet's note says what its figures count
+        results = client.get("/search", query_string={"q": "违法所得"}).get_data(as_text=True)
+        assert "匹配的章节不多于上列" in results
+    finally:
+        close_index(app)

@@ -26,6 +26,8 @@ from .params import (
 bp = Blueprint("concordance", __name__)
 
 
+DOCUMENT_ROWS_SHOWN = 200
+"""The page's per-document table lists at most this many documents (the JSON lists all)."""
 CSV_CHUNK_ROWS = 500
 """Rows of a CSV download sent at a time."""
 MAX_CSV_ROWS = 100_000
@@ -103,6 +105,14 @@ def _data() -> tuple[ConcordanceParams, dict]:
         "next": (link(params.sort, params.page + 1, per_page=params.per_page)
                  if params.page < last_page(pages) else None),
         "csv_url": link(params.sort, fmt="csv"),
+        # which documents hold it and how often, most first, each a link to its own count
+        "documents": [
+            {"doc_id": d.doc_id, "name": d.name, "source": d.path,
+             "occurrences": d.occurrences, "sections": d.sections,
+             "url": urls.concordance_url(params.q, params.sort, doc=d.doc_id,
+                                         per_page=params.per_page)}
+            for d in conc.documents
+        ],
     }
 
 
@@ -111,6 +121,7 @@ def concordance():
     """Every occurrence with 20 characters of context each side, sortable."""
     params, data = _data()
     return render_template("concordance.html", q=params.q, data=data,
+                           document_rows=DOCUMENT_ROWS_SHOWN,
                            json_url=_link(params)(params.sort, params.page, "json",
                                                   per_page=params.per_page))
 
