@@ -103,7 +103,7 @@ def _in_viewport(page, locator) -> bool:
 
 def test_results_update_as_you_type_and_the_url_reproduces_them(page, live_server, sections):
     page.goto(live_server + "/")
-    box = page.get_by_label("搜索")
+    box = page.get_by_label("搜索", exact=True)
     expect(box).to_be_focused()
     box.press_sequentially("两个确", delay=40)
     _wait_for_query(page, "两个确")
@@ -126,12 +126,12 @@ def test_results_update_as_you_type_and_the_url_reproduces_them(page, live_serve
     page.reload()
     assert _q(page) == "两个确立"
     assert _titles(page) == typed
-    expect(page.get_by_label("搜索")).to_have_value("两个确立")
+    expect(page.get_by_label("搜索", exact=True)).to_have_value("两个确立")
 
 
 def test_one_history_entry_per_search(page, live_server):
     page.goto(live_server + "/")
-    box = page.get_by_label("搜索")
+    box = page.get_by_label("搜索", exact=True)
     box.press_sequentially("公安", delay=40)
     _wait_for_query(page, "公安")
     box.press("Enter")  # ends the burst: no second entry for the same query
@@ -144,13 +144,13 @@ def test_one_history_entry_per_search(page, live_server):
 
     page.go_back()
     _wait_for_query(page, "公安")
-    expect(page.get_by_label("搜索")).to_have_value("公安")
+    expect(page.get_by_label("搜索", exact=True)).to_have_value("公安")
     expect(page.locator("#result-count strong")).to_have_text(
         str(page.request.get(live_server + "/search.json?q=" + quote("公安")).json()["total"]))
     page.go_back()
     page.wait_for_url(live_server + "/")
     expect(page.locator("ul.doclist")).to_be_visible()
-    expect(page.get_by_label("搜索")).to_have_value("")
+    expect(page.get_by_label("搜索", exact=True)).to_have_value("")
     page.go_forward()
     _wait_for_query(page, "公安")
     page.go_forward()
@@ -163,7 +163,7 @@ def test_a_search_asked_for_after_a_pause_keeps_the_typed_one_in_history(page, l
     query with Enter at once: Back returns to the typed results (the new-user trial found
     them replaced)."""
     page.goto(live_server + "/")
-    box = page.get_by_label("搜索")
+    box = page.get_by_label("搜索", exact=True)
     box.press_sequentially("公安", delay=40)
     _wait_for_query(page, "公安")
     page.wait_for_timeout(2300)
@@ -172,7 +172,7 @@ def test_a_search_asked_for_after_a_pause_keeps_the_typed_one_in_history(page, l
     _wait_for_query(page, "广东")
     page.go_back()
     _wait_for_query(page, "公安")
-    expect(page.get_by_label("搜索")).to_have_value("公安")
+    expect(page.get_by_label("搜索", exact=True)).to_have_value("公安")
     page.go_back()
     page.wait_for_url(live_server + "/")
 
@@ -181,7 +181,7 @@ def test_nothing_is_fetched_while_an_input_method_is_composing(page, live_server
     page.goto(live_server + "/")
     fetched: list[str] = []
     page.on("request", lambda r: fetched.append(r.url) if "/search" in r.url else None)
-    box = page.get_by_label("搜索")
+    box = page.get_by_label("搜索", exact=True)
     box.focus()
     # what a pinyin IME does: compositionstart, input events with the Latin keys, then the
     # chosen characters and compositionend
@@ -205,7 +205,7 @@ def test_nothing_is_fetched_while_an_input_method_is_composing(page, live_server
 
 def test_a_bad_query_says_why_while_typing_and_on_enter(page, live_server):
     page.goto(live_server + "/search?q=" + quote("公安"))
-    box = page.get_by_label("搜索")
+    box = page.get_by_label("搜索", exact=True)
     box.fill("")
     box.press_sequentially('"', delay=40)
     notice = page.locator(".typing-notice")
@@ -227,7 +227,7 @@ def test_a_pasted_long_text_is_sent_cut_and_the_page_says_so(page, live_server):
     page.goto(live_server + "/search?q=" + quote("公安"))
     # characters outside the BMP first: two UTF-16 units each, one character to the service
     pasted = "𠀀" * 10 + "两个确立" * 2000
-    page.get_by_label("搜索").fill(pasted)
+    page.get_by_label("搜索", exact=True).fill(pasted)
     page.wait_for_function("() => (new URLSearchParams(location.search).get('q') || '').length > 10")
     expect(page.locator("main")).not_to_have_attribute("aria-busy", "true")
     sent = _q(page)
@@ -237,8 +237,8 @@ def test_a_pasted_long_text_is_sent_cut_and_the_page_says_so(page, live_server):
     # the page on screen, so Back stayed on it (breaker)
     entries = page.evaluate("() => history.length")
     page.wait_for_timeout(2100)  # past the script's BURST_IDLE_MS: the burst has ended
-    page.get_by_label("搜索").press("End")
-    page.get_by_label("搜索").press_sequentially("法律")
+    page.get_by_label("搜索", exact=True).press("End")
+    page.get_by_label("搜索", exact=True).press_sequentially("法律")
     page.wait_for_timeout(600)  # past its DEBOUNCE_MS, with time for an answer to land
     expect(page.locator("main")).not_to_have_attribute("aria-busy", "true")
     assert page.evaluate("() => history.length") == entries and _q(page) == sent
@@ -246,7 +246,7 @@ def test_a_pasted_long_text_is_sent_cut_and_the_page_says_so(page, live_server):
     # the cut, 1,599 pasted characters were searched as 876, cut inside a word, with no note
     # (breaker)
     pasted = "\x01".join(["人民政府 国家"] * 200)
-    page.get_by_label("搜索").fill(pasted)
+    page.get_by_label("搜索", exact=True).fill(pasted)
     page.wait_for_function("() => !(new URLSearchParams(location.search).get('q') || '').startsWith('𠀀')")
     expect(page.locator("main")).not_to_have_attribute("aria-busy", "true")
     assert _q(page) == pasted.replace("\x01", "")[:1001]
@@ -259,8 +259,8 @@ def test_pagination_reload_and_back(page, live_server, sections):
     want = oracle.unquoted(sections, "的")
     assert len(want) > 10, "the seed must give more than one page for this test"
     page.goto(live_server + "/")
-    page.get_by_label("搜索").fill("的")
-    page.get_by_label("搜索").press("Enter")
+    page.get_by_label("搜索", exact=True).fill("的")
+    page.get_by_label("搜索", exact=True).press("Enter")
     _wait_for_query(page, "的")
     expect(page.locator("li.hit")).to_have_count(10)
     first_page = _sections_shown(page)
@@ -374,7 +374,7 @@ def test_match_position_counts_overlapping_matches(page, live_server, sections):
 
 def test_keyboard_shortcuts(page, live_server, sections):
     page.goto(live_server + "/search?q=" + quote("公安"))
-    box = page.get_by_label("搜索")
+    box = page.get_by_label("搜索", exact=True)
     page.locator("#result-count").click()  # focus away from the box
     expect(box).not_to_be_focused()
     page.keyboard.press("/")
@@ -413,14 +413,14 @@ def test_keyboard_shortcuts(page, live_server, sections):
     assert page.url.endswith(href)
     # the search box shortcut works on the document page too, and n still steps matches
     page.keyboard.press("/")
-    expect(page.get_by_label("搜索")).to_be_focused()
+    expect(page.get_by_label("搜索", exact=True)).to_be_focused()
 
 
 def test_slash_in_the_focused_empty_box_is_not_typed(page, live_server):
     """The home page focuses the box on load; "/" (the go-to-search key the page advertises)
     then must not become the first character of the query. In a box with text it types."""
     page.goto(live_server + "/")
-    box = page.get_by_label("搜索")
+    box = page.get_by_label("搜索", exact=True)
     expect(box).to_be_focused()
     page.keyboard.press("/")
     page.keyboard.type("两个确立")
@@ -541,14 +541,14 @@ def test_everything_works_without_javascript(browser, live_server, sections):
     try:
         page = context.new_page()
         page.goto(live_server + "/")
-        page.get_by_label("搜索").fill("的")
-        page.get_by_label("搜索").press("Enter")  # a plain form submit
+        page.get_by_label("搜索", exact=True).fill("的")
+        page.get_by_label("搜索", exact=True).press("Enter")  # a plain form submit
         page.wait_for_url("**/search?q=*")
         expect(page.locator("li.hit")).to_have_count(10)
         page.get_by_role("link", name="下一页").click()
         page.wait_for_url(re.compile(r"page=2"))
         expect(page.locator("li.hit")).to_have_count(len(oracle.unquoted(sections, "的")) - 10)
-        page.get_by_label("搜索").fill("两个确立")
+        page.get_by_label("搜索", exact=True).fill("两个确立")
         page.get_by_role("button", name="搜索").click()
         page.wait_for_url(re.compile(r"q=%E4%B8%A4"))
         page.locator("li.hit .hit-title a").first.click()
@@ -585,7 +585,7 @@ def test_a_new_search_on_a_filtered_page_stays_within_its_filter(browser, page, 
 
     page.goto(filtered)
     expect(page.locator("p.filter")).to_contain_text("新的搜索也只在这里找")
-    box = page.get_by_label("搜索")
+    box = page.get_by_label("搜索", exact=True)
     box.fill("")
     box.press_sequentially("安全", delay=40)
     _wait_for_query(page, "安全")
@@ -606,8 +606,8 @@ def test_a_new_search_on_a_filtered_page_stays_within_its_filter(browser, page, 
     try:
         plain = context.new_page()
         plain.goto(filtered)
-        plain.get_by_label("搜索").fill("安全")
-        plain.get_by_label("搜索").press("Enter")
+        plain.get_by_label("搜索", exact=True).fill("安全")
+        plain.get_by_label("搜索", exact=True).press("Enter")
         plain.wait_for_url(re.compile(r"q=%E5%AE%89%E5%85%A8"))
         assert parse_qs(urlsplit(plain.url).query)["article"] == [key]
         expect(plain.locator("#result-count strong")).to_have_text(
@@ -633,7 +633,7 @@ def test_table_of_contents_and_back_keep_the_match_toolbar(page, live_server, se
     expect(position).to_contain_text(f"第 {before + 2} /")
     page.go_back()  # a fragment step: the page stays, nothing is fetched again
     expect(page.locator(".matchnav")).to_be_visible()
-    expect(page.get_by_label("搜索")).to_have_value("公安")
+    expect(page.get_by_label("搜索", exact=True)).to_have_value("公安")
     # and the toolbar shows the match of the entry gone back to (it kept the later one)
     expect(position).to_contain_text("第 1 /")
     page.go_forward()  # to the match that entry's address names (m=2, after the n)
@@ -796,7 +796,7 @@ def test_a_match_number_the_section_lacks_is_not_kept_in_the_address(page, live_
 def test_a_query_refused_while_typing_keeps_the_results(page, live_server):
     page.goto(live_server + "/search?q=" + quote("公安"))
     url, titles = page.url, _titles(page)
-    box = page.get_by_label("搜索")
+    box = page.get_by_label("搜索", exact=True)
     box.fill("")
     box.press_sequentially("-公安", delay=40)  # only an exclusion: the server says 400
     expect(page.locator(".typing-notice")).to_be_visible()
@@ -813,7 +813,7 @@ def test_typing_back_to_the_shown_query_cancels_the_pending_update(page, live_se
     page.goto(live_server + "/search?q=" + quote("公安"))
     page.unroute("**/search?q=*")
     page.route("**/search?q=*", lambda route: (page.wait_for_timeout(1200), route.continue_()))
-    box = page.get_by_label("搜索")
+    box = page.get_by_label("搜索", exact=True)
     box.press("End")
     box.press_sequentially("广东", delay=30)
     page.wait_for_timeout(400)  # the debounced request for 公安广东 is on its way
@@ -1164,7 +1164,7 @@ def test_an_empty_search_box_keeps_the_page(browser, live_server, javascript):
             page.goto(live_server + start)
             url = page.url
             asked.clear()
-            box = page.get_by_label("搜索")
+            box = page.get_by_label("搜索", exact=True)
             box.fill("")
             box.press("Enter")
             page.get_by_role("button", name="搜索").click()

@@ -741,3 +741,33 @@ def test_a_document_is_tagged_with_the_script_it_is_written_in(tmp_path):
         assert client.get(f"/doc/{doc_id}.json").get_json()["lang"] == lang
         page = soup(client.get(f"/doc/{doc_id}", query_string={"q": "先帝"}))
         assert page.select_one("article.document")["lang"] == lang
+
+
+def test_the_document_view_searches_within_its_document(tmp_path):
+    """"刑法 第六十四条" finds nothing when 刑法 is only the law's title, and the law's page had
+    no way to search it (new-user trial): its form sends the query with the document's filter,
+    and the results are that document's sections holding it (ground truth from the files)."""
+    from bs4 import BeautifulSoup
+
+    from webapp import create_app
+
+    from .conftest import close_index, small_index
+
+    files = {"刑法.md": "# 刑法\n\n## 第一章\n\n第六十四条 没收。\n\n## 第二章\n\n第六十五条 累犯。\n",
+             "民法.md": "# 民法\n\n## 第一章\n\n第六十四条 另一部法律。\n"}
+    ix = small_index(tmp_path, files)
+    app = create_app({"TESTING": True, "SEEDS_DIR": str(tmp_path / "seeds"), "INDEX_DIR": str(ix)})
+    try:
+        client = app.test_client()
+        everywhere = client.get("/search.json", query_string={"q": "第六十四条"}).get_json()
+        assert everywhere["total"] == sum("第六十四条" in t for t in files.values()) == 2
+        doc_id = next(h["doc_id"] for h in everywhere["hits"] if h["doc_title"] == "刑法")
+        page = BeautifulSoup(client.get(f"/doc/{doc_id}").get_data(as_text=True), "html.parser")
+        form = page.select_one("form.docsearch")
+        assert form["action"] == "/search" and form.select_one("input[name=doc]")["value"] == doc_id
+        assert form.select_one("input[name=q]").has_attr("required")
+        within = client.get(form["action"] + ".json", query_string={
+            "q": "第六十四条", "doc": doc_id}).get_json()
+        assert [h["section_title"] for h in within["hits"]] == ["第一章"]
+    finally:
+        close_index(app)
