@@ -12,7 +12,7 @@ from .markup import (
 )
 from .formats import MARKDOWN_SUFFIXES, TEXT_SUFFIXES, extract
 from .failures import english
-from .repair import repair, unify_radicals
+from .repair import blank_invisible_lines, repair, unify_radicals
 from .sources import DocumentError, SourceFile
 
 _PLAIN_STEM = re.compile(r"^[A-Za-z0-9_]+$")
@@ -92,7 +92,8 @@ def read_document(source: SourceFile) -> Document:
     if len(extracted.text) > MAX_DOCUMENT_CHARS:
         raise DocumentError(english("too_many_characters", chars=f"{len(extracted.text):,}",
                                     limit=f"{MAX_DOCUMENT_CHARS:,}"))
-    text = unify_radicals(extracted.text)  # before repair: 第⼆部分 must read as a heading
+    # before repair: 第⼆部分 must read as a heading, a line of U+200B as a blank line
+    text = blank_invisible_lines(unify_radicals(extracted.text))
     markdown = source.rel_path.lower().endswith(MARKDOWN_SUFFIXES)
     # only typesetting hyphenates words at a line's end
     text = repair(text, dehyphenate=extracted.encoding == "pdf", markdown=markdown) \

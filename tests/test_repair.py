@@ -142,3 +142,25 @@ def test_a_long_address_is_no_measure_of_a_paragraphs_margin():
     text = ("一、全面贯彻新时代公安机关的使命任务，努力在维护政治安全、社\n会稳定上展现新担当。详见网址"
             "https://www.mps.gov.cn/n2254314/n6409334/c8339845/content.html\n，并及时报送情况。")
     assert join_lines(text).startswith("一、全面贯彻新时代公安机关的使命任务，努力在维护政治安全、社会稳定上")
+
+
+def test_a_line_of_zero_width_spaces_is_a_blank_line(tmp_path):
+    """Laws copied from web pages hold lines of U+200B alone (42 in a 公司法): each was a
+    paragraph of its own, a blank gap in the document view, and a stray U+200B in the
+    concordance's context (new-user trial). They separate paragraphs, as they show; a
+    zero-width character inside text stays."""
+    import indexer
+
+    text = ("# 公司法\n\n## 第一章\n\n第一条 测试短语甲乙丙。\n\u200b\n第二条 其余。\n"
+            "\u2060 \u200b\n\n第三条 内\u200b有。\n")
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "公司法.md").write_text(text, encoding="utf-8")
+    indexer.update(seeds, tmp_path / "ix")
+    with indexer.SearchSession(indexer.open_index(tmp_path / "ix")) as s:
+        view = s.document(s.search(s.parse("测试短语")).hits[0].doc_id)
+        body = view.sections[-1].text
+        assert body.split("\n\n") == ["第一章", "第一条 测试短语甲乙丙。", "第二条 其余。",
+                                      "第三条 内\u200b有。"]
+        (row,) = s.concordance(s.parse("测试短语甲乙丙")).occurrences
+        assert row.right.startswith("。  第二条")
