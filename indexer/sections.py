@@ -28,6 +28,7 @@ are left out).
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -51,7 +52,9 @@ class Section:
     """A numbered part of an article (or the front matter, an intro, the closing lines).
 
     Attributes:
-        section_id: ``f"{doc_id}-s{ordinal}"``: stable across rebuilds, URL-safe.
+        section_id: ``f"{doc_id}-s{key}"``, ``key`` from the section's titles
+            (:func:`section_key`): stable across rebuilds and across edits elsewhere in the
+            document, URL-safe.
         doc_id: the document's id.
         ordinal: 0-based order in the document.
         doc_title, article_title, author, title: the headings ("" when absent).
@@ -303,6 +306,21 @@ def _bounded(drafts: list[_Draft], text: str) -> list[_Draft]:
     return out
 
 
+def section_key(titles: tuple[str, ...], taken: dict[str, int]) -> str:
+    """The part of a section id after its document's: ``s`` and 8 hex digits of the SHA-1 of
+    the section's titles (article, the headings between, its own), with ``x2``, ``x3``… added
+    for a second, third… section of the document with the same titles (``taken``: the keys
+    given so far in the document, updated).
+
+    Numbered by their place (``-s20``), a section added or removed above it renumbered every
+    section after it, and a bookmark or a CSV's link then opened another section without a
+    word (new-user trial, breaker); keyed by its titles, it keeps its id until its own titles
+    change, and a link to an id the document no longer holds says so."""
+    digest = hashlib.sha1("\x1f".join(titles).encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    n = taken[digest] = taken.get(digest, 0) + 1
+    return f"s{digest}" if n == 1 else f"s{digest}x{n}"
+
+
 def split_sections(document: Document) -> list[Section]:
     """Split a document into its sections, in order.
 
@@ -319,14 +337,16 @@ def split_sections(document: Document) -> list[Section]:
         drafts = _text_drafts(document, doc_title)
     drafts = _bounded(drafts, document.text)
     sections = []
+    keys: dict[str, int] = {}
     for ordinal, d in enumerate(drafts):
         crumbs = tuple(c for c in (doc_title, d.article_title if not d.own else "", *d.between,
                                    d.title) if c)
         if d.title == doc_title and not d.article_title:
             crumbs = (doc_title,)
+        titles = (d.article_title, *d.between, d.title)
         sections.append(
             Section(
-                section_id=f"{document.doc_id}-s{ordinal}",
+                section_id=f"{document.doc_id}-{section_key(titles, keys)}",
                 doc_id=document.doc_id,
                 ordinal=ordinal,
                 doc_title=doc_title,

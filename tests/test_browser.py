@@ -1209,3 +1209,49 @@ def test_the_match_toolbar_groups_its_numbers_as_the_page_does(browser, tmp_path
     finally:
         context.close()
         stop_server(server, thread)
+
+
+def test_a_link_to_a_section_survives_an_edit_above_it_and_says_when_its_section_is_gone(
+        browser, tmp_path):
+    """Numbered by place, a bookmarked ``#…-s20`` opened 第十章 instead of 第十一章 once a
+    section was added above it, without a word (new-user trial, breaker). Keyed by its titles,
+    the link opens its section after the edit; a link to a section the file no longer holds
+    opens the document with a note saying so."""
+    import threading
+
+    import waitress
+
+    import indexer
+    from indexer.documents import doc_id_for
+    from webapp import create_app
+
+    from .conftest import small_index, stop_server
+
+    law = "# 公司法\n\n## 第一章 总则\n\n认缴出资。\n\n## 第十章 财务\n\n会计。\n\n## 第十一章 清算\n\n认缴的清算。\n"
+    index = small_index(tmp_path, {"公司法.md": law})
+    doc_id = doc_id_for("公司法.md")
+    with indexer.SearchSession(indexer.open_index(index)) as s:
+        before = {x.title: x.section_id for x in s.document(doc_id).sections}
+    (tmp_path / "seeds" / "公司法.md").write_text(
+        law.replace("## 第十章", "## 第一章之一 新增\n\n新的条文。\n\n## 第十章"), encoding="utf-8")
+    indexer.update(tmp_path / "seeds", index)
+    app = create_app({"SEEDS_DIR": str(tmp_path / "seeds"), "INDEX_DIR": str(index)})
+    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=2)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    context = _context(browser)
+    try:
+        page = context.new_page()
+        base = f"http://127.0.0.1:{int(server.effective_port)}"
+        bookmark = before["第十一章 清算"]
+        page.goto(f"{base}/doc/{doc_id}?q={quote('认缴')}&m=1#{bookmark}")
+        expect(page.locator(".match-position")).to_have_text("第 2 / 2 处")
+        expect(page.locator(f'[id="{bookmark}"] h2')).to_have_text("第十一章 清算")
+        expect(page.locator(".stale-section")).to_be_hidden()
+        page.goto(f"{base}/doc/{doc_id}?q={quote('认缴')}#{doc_id}-s00000000")
+        expect(page.locator(".stale-section")).to_be_visible()
+        page.goto(f"{base}/doc/{doc_id}#main")
+        expect(page.locator(".stale-section")).to_be_hidden()
+    finally:
+        context.close()
+        stop_server(server, thread)

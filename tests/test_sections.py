@@ -334,3 +334,30 @@ def test_a_heading_line_after_an_unfinished_line_starts_no_section():
         "list.txt": ["会议纪要", "一、提高政治站位"],
         "wrap.txt": ["wrap"],
     }
+
+
+def test_section_ids_follow_their_titles_not_their_place():
+    """An id is its document's and its titles' (article, headings between, its own): a section
+    added above leaves the others' ids as they were, sections of the same titles are told
+    apart by their order among themselves, and every id of a document is distinct."""
+    import hashlib
+
+    def ids(raw):
+        doc = read_document(SourceFile("法.md", raw.encode(), "0"))
+        seen: dict = {}
+        out = {}
+        for s in split_sections(doc):
+            seen[s.breadcrumb] = seen.get(s.breadcrumb, 0) + 1
+            out[(s.breadcrumb, seen[s.breadcrumb])] = s.section_id
+        return out, doc.doc_id
+
+    raw = "# 法\n\n## 第一章\n\n甲。\n\n## 附则\n\n乙。\n\n## 附则\n\n丙。\n\n## 第二章\n\n丁。\n"
+    before, doc_id = ids(raw)
+    after, _ = ids(raw.replace("## 第二章", "## 新增一章\n\n戊。\n\n## 第二章")
+                   .replace("## 第一章", "## 序章\n\n己。\n\n## 第一章"))
+    assert len(after) == len(before) + 2
+    assert {k: after[k] for k in before} == before
+    digest = hashlib.sha1("附则\x1f附则".encode()).hexdigest()[:8]
+    assert [before[(("法", "附则"), n)] for n in (1, 2)] == \
+        [f"{doc_id}-s{digest}", f"{doc_id}-s{digest}x2"]
+    assert len(set(before.values())) == len(before) and len(set(after.values())) == len(after)

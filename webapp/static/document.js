@@ -6,6 +6,22 @@
 (function () {
   "use strict";
 
+  // a bookmark or a concordance link whose #section the document no longer holds (its
+  // titles changed, or it was removed): say so rather than open elsewhere without a word
+  var stale = document.querySelector(".stale-section");
+  if (stale && location.hash.length > 1) {
+    var named;
+    try {
+      named = decodeURIComponent(location.hash.slice(1));
+    } catch (e) {
+      named = location.hash.slice(1);
+    }
+    var found = document.getElementById(named);
+    // only a section's address (#main, the skip link's, is no section and no stale link)
+    stale.hidden = named.indexOf(stale.dataset.prefix) !== 0 ||
+        !!(found && found.matches("section.section"));
+  }
+
   var bar = document.querySelector(".matchnav");
   var marks = Array.prototype.slice.call(document.querySelectorAll(".document .text mark"));
   if (!bar || !marks.length) return;
