@@ -10,6 +10,8 @@ The screenshots README shows are written here: ``tests/screenshots/results.png``
 
 from __future__ import annotations
 
+import contextlib
+
 import re
 import shutil
 import xml.etree.ElementTree as ET
@@ -47,6 +49,30 @@ def browser():
 def _context(browser, **options):
     options.setdefault("viewport", {"width": 1100, "height": 800})
     return browser.new_context(locale="zh-CN", **options)
+
+
+@contextlib.contextmanager
+def _served(browser, seeds, index):
+    """A service of its own on ``index`` (waitress on a free port of 127.0.0.1) and a page in
+    a fresh browser context: yields ``(page, base URL)``; both are stopped on leaving."""
+    import threading
+
+    import waitress
+
+    from webapp import create_app
+
+    from .conftest import stop_server
+
+    app = create_app({"SEEDS_DIR": str(seeds), "INDEX_DIR": str(index)})
+    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=2)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    context = _context(browser)
+    try:
+        yield context.new_page(), f"http://127.0.0.1:{int(server.effective_port)}"
+    finally:
+        context.close()
+        stop_server(server, thread)
 
 
 @pytest.fixture()
@@ -1182,33 +1208,18 @@ def test_an_empty_search_box_keeps_the_page(browser, live_server, javascript):
 def test_the_match_toolbar_groups_its_numbers_as_the_page_does(browser, tmp_path):
     """The page wrote "1,200 处匹配" above a toolbar saying "第 1 / 1200 处" (UI review: the
     toolbar's numbers were left ungrouped): both group digits by thousands."""
-    import threading
-
-    import waitress
-
     from indexer.documents import doc_id_for
-    from webapp import create_app
 
-    from .conftest import small_index, stop_server
+    from .conftest import small_index
 
     index = small_index(tmp_path, {"a.md": "# 甲\n\n" + "公安，" * 1200 + "\n"})
-    app = create_app({"SEEDS_DIR": str(tmp_path / "seeds"), "INDEX_DIR": str(index)})
-    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=2)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    context = _context(browser)
-    try:
-        page = context.new_page()
-        base = f"http://127.0.0.1:{int(server.effective_port)}"
+    with _served(browser, tmp_path / "seeds", index) as (page, base):
         doc_id = doc_id_for("a.md")
         page.goto(f"{base}/doc/{doc_id}?q={quote('公安')}")
         expect(page.locator(".docnav")).to_contain_text("1,200 处匹配")
         expect(page.locator(".match-position")).to_have_text("第 1 / 1,200 处")
         page.keyboard.press("Shift+N")
         expect(page.locator(".match-position")).to_have_text("第 1,200 / 1,200 处")
-    finally:
-        context.close()
-        stop_server(server, thread)
 
 
 def test_a_link_to_a_section_survives_an_edit_above_it_and_says_when_its_section_is_gone(
@@ -1217,15 +1228,10 @@ def test_a_link_to_a_section_survives_an_edit_above_it_and_says_when_its_section
     section was added above it, without a word (new-user trial, breaker). Keyed by its titles,
     the link opens its section after the edit; a link to a section the file no longer holds
     opens the document with a note saying so."""
-    import threading
-
-    import waitress
-
     import indexer
     from indexer.documents import doc_id_for
-    from webapp import create_app
 
-    from .conftest import small_index, stop_server
+    from .conftest import small_index
 
     law = "# 公司法\n\n## 第一章 总则\n\n认缴出资。\n\n## 第十章 财务\n\n会计。\n\n## 第十一章 清算\n\n认缴的清算。\n"
     index = small_index(tmp_path, {"公司法.md": law})
@@ -1235,14 +1241,7 @@ def test_a_link_to_a_section_survives_an_edit_above_it_and_says_when_its_section
     (tmp_path / "seeds" / "公司法.md").write_text(
         law.replace("## 第十章", "## 第一章之一 新增\n\n新的条文。\n\n## 第十章"), encoding="utf-8")
     indexer.update(tmp_path / "seeds", index)
-    app = create_app({"SEEDS_DIR": str(tmp_path / "seeds"), "INDEX_DIR": str(index)})
-    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=2)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    context = _context(browser)
-    try:
-        page = context.new_page()
-        base = f"http://127.0.0.1:{int(server.effective_port)}"
+    with _served(browser, tmp_path / "seeds", index) as (page, base):
         bookmark = before["第十一章 清算"]
         page.goto(f"{base}/doc/{doc_id}?q={quote('认缴')}&m=1#{bookmark}")
         expect(page.locator(".match-position")).to_have_text("第 2 / 2 处")
@@ -1252,6 +1251,3 @@ def test_a_link_to_a_section_survives_an_edit_above_it_and_says_when_its_section
         expect(page.locator(".stale-section")).to_be_visible()
         page.goto(f"{base}/doc/{doc_id}#main")
         expect(page.locator(".stale-section")).to_be_hidden()
-    finally:
-        context.close()
-        stop_server(server, thread)
