@@ -884,13 +884,13 @@ def test_a_page_of_the_concordance_is_that_slice_of_the_whole_list(seed_session,
         assert page.truncated == (whole.total > limit)
 
 
-def test_the_concordance_counts_each_documents_occurrences_most_first(tmp_path):
+def test_the_concordance_counts_each_documents_occurrences_most_first(tmp_path, monkeypatch):
     """"In which laws, and how often": the document facet counts sections, shows 20, and
     left out 证券法, whose one chapter holds the phrase 71 times, as having "no more matches"
     than those listed (new-user trial). The concordance lists every document with its
     occurrences and sections, most first, each linking to its own count; ground truth from the
     files' texts."""
-    from webapp import create_app
+    from webapp import concordance_views, create_app
 
     from .conftest import close_index
 
@@ -914,6 +914,7 @@ def test_the_concordance_counts_each_documents_occurrences_most_first(tmp_path):
         client = app.test_client()
         data = client.get("/concordance.json", query_string={"q": "违法所得"}).get_json()
         rows = data["documents"]
+        assert data["documents_count"] == len(rows) == len(want)
         assert {r["source"]: (r["occurrences"], r["sections"]) for r in rows} == want
         assert [r["occurrences"] for r in rows] == sorted((n for n, _ in want.values()), reverse=True)
         assert sum(r["occurrences"] for r in rows) == data["total"]
@@ -927,5 +928,11 @@ def test_the_concordance_counts_each_documents_occurrences_most_first(tmp_path):
         # the facet's note says what its figures count
         results = client.get("/search", query_string={"q": "违法所得"}).get_data(as_text=True)
         assert "匹配的章节不多于上列" in results
+        # a common word's documents are many: the first ones only, all of them counted
+        monkeypatch.setattr(concordance_views, "DOCUMENT_ROWS", 10)
+        capped = client.get("/concordance.json", query_string={"q": "违法所得"}).get_json()
+        assert capped["documents"] == rows[:10] and capped["documents_count"] == len(want)
+        page = client.get("/concordance", query_string={"q": "违法所得"}).get_data(as_text=True)
+        assert page.count('<td class="num">') == 2 * 10 and "只列出出现最多的 10 篇" in page
     finally:
         close_index(app)
