@@ -64,9 +64,21 @@ _GROUPING = re.compile(r"[\s|｜()（）]")
 """What makes a pair of full-width parentheses a group: white space or an operator inside."""
 
 
-_ATTACHING = re.compile(r"[^\s|｜()（）\-－:：]")
-"""A character that, right before ``(`` or right after ``)``, makes an ASCII pair part of a
-word: a letter, a digit, a Han character, punctuation that is not an operator."""
+_BREAKS_WORD = frozenset("|｜()（）-－:：") | QUOTES
+"""Characters that end the word written against a parenthesis (besides white space): an
+operator, a field's colon, a quote."""
+_FIELD_PREFIX = re.compile(r"^(title|doc|标题)[:：]", re.I)
+
+
+def _word_beside(text: str, i: int, step: int) -> str:
+    """The word written right against position ``i`` of ``text`` (going back with ``step``
+    -1, forward with 1): the characters up to white space or :data:`_BREAKS_WORD`; "" when
+    there is none, or when it is an operator word (``NOT(机关)`` is ``NOT (机关)``)."""
+    j = i
+    while 0 <= j < len(text) and not text[j].isspace() and text[j] not in _BREAKS_WORD:
+        j += step
+    word = text[j + 1:i + 1] if step < 0 else text[i:j]
+    return "" if word.translate(_FULL_WIDTH_CAPITALS) in OPERATOR_WORDS else word
 
 
 def _pair_parentheses(text: str) -> list[tuple[int, int]]:
@@ -94,15 +106,19 @@ def _pair_parentheses(text: str) -> list[tuple[int, int]]:
 def _parentheses(text: str) -> tuple[set[int], set[int], bool]:
     """``(grouping, literal, lone_word)`` for the parentheses of ``text``:
 
-    * ``grouping``: the places of the full-width ``（`` ``）`` that group: a pair holding white
-      space or an operator (``（广东 | 青海）``), or paired with an ASCII one. Chinese text is
-      written with them, so a pasted ``刑法（2020年修正）`` stays text to find;
-    * ``literal``: the places of ASCII ``(`` ``)`` that are text: a pair holding one word
-      (no space, operator or parenthesis) and written against a word on either side,
-      ``刑法修正案(十一)``, ``第(一)项``, ``公司法(2018)``, as legal citations pasted from Word
-      are (new-user trial: they were read as ``刑法修正案 十一``, counting every 十一);
-    * ``lone_word``: whether an ASCII pair standing alone holds one word, ``(一)``: it groups,
-      which changes nothing but drops the parentheses, so the page says how to find them.
+    * ``grouping``: the places of the parentheses that group: a full-width pair ``（`` ``）``
+      holding white space or an operator (``（广东 | 青海）``; Chinese text is written with
+      them, so a pasted ``刑法（2020年修正）`` stays text to find), and every pair with an ASCII
+      side that is not ``literal``;
+    * ``literal``: the places of the pairs with an ASCII side (``(…)``, or ``(…）`` typed
+      half in each input mode) that are text: a pair holding one word (no space, operator,
+      parenthesis, quote, leading ``-`` or field prefix) and written against a word on either
+      side (an operator word is none: ``NOT(机关)`` groups), ``刑法修正案(十一)``, ``第(一)项``,
+      ``公司法(2018)``, as legal citations pasted from Word are (new-user trial: they were read
+      as ``刑法修正案 十一``, counting every 十一);
+    * ``lone_word``: whether such a pair standing alone (between spaces) holds one word,
+      ``(一)``: it groups, which changes nothing but drops the parentheses, so the page says
+      how to find them.
 
     Unpaired ASCII parentheses are operators (the parser closes or drops them, with a note);
     unpaired full-width ones, and any inside quotes, are text."""
@@ -110,17 +126,19 @@ def _parentheses(text: str) -> tuple[set[int], set[int], bool]:
     literal: set[int] = set()
     lone_word = False
     for start, end in _pair_parentheses(text):
-        simple = not _GROUPING.search(text, start + 1, end)
-        if text[start] == "（" or text[end] == "）":
-            if "(" in (text[start], text[end]) or ")" in (text[start], text[end]) or not simple:
+        inside = text[start + 1:end]
+        simple = not _GROUPING.search(inside) and not any(q in inside for q in QUOTES) \
+            and not inside.startswith(("-", "－")) and not _FIELD_PREFIX.match(inside)
+        if text[start] == "（" and text[end] == "）":
+            if not simple:
                 grouping.update((start, end))
-        elif simple:
-            before = text[start - 1] if start else " "
-            after = text[end + 1] if end + 1 < len(text) else " "
-            if _ATTACHING.match(before) or _ATTACHING.match(after):
-                literal.update((start, end))
-            elif before not in "(（-－:：" and after not in ")）":
-                lone_word = True
+        elif simple and (_word_beside(text, start - 1, -1) or _word_beside(text, end + 1, 1)):
+            literal.update((start, end))
+        else:
+            grouping.update((start, end))
+            # standing alone, between spaces (not -(…), title:(…), NOT(…) or ((…)))
+            lone_word = lone_word or simple and (start == 0 or text[start - 1].isspace()) \
+                and (end + 1 == len(text) or text[end + 1].isspace())
     return grouping, literal, lone_word
 
 
@@ -409,7 +427,7 @@ def _lex(text: str, notes: list[str]) -> list[_Tok]:
         notes.append(LONE_WORD_GROUP_NOTE)
 
     def operator_at(k: int) -> bool:
-        return text[k] in "|｜" or text[k] in "()" and k not in literal or k in groups
+        return text[k] in "|｜" or k in groups or text[k] in "()" and k not in literal
 
     while i < n:
         ch = text[i]

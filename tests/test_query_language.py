@@ -1037,6 +1037,17 @@ def test_ascii_parentheses_against_a_word_are_text_and_a_lone_word_group_says_so
                            ("((((公安)))) 民警", ["公安", "民警"]), ("-(公安) 民警", ["民警"])):
         parsed = indexer.parse_query(grouped)
         assert [c.norm for c in parsed.clauses] == words and not parsed.notes, grouped
+    # an operator, a quote, a "-" or a field prefix against or inside the pair is no word:
+    # NOT(机关) was read as the text "NOT(机关)", flipping the query (breaker)
+    for typed, spaced in (("公安 NOT(机关)", "公安 NOT 机关"), ("罚金 OR(没收)", "罚金 OR 没收"),
+                          ("(广东)OR 公安", "广东 OR 公安"), ("公安(-广东)", "公安 -广东"),
+                          ("公安(title:广东)", "公安 title:广东"), ('"罚金"(没收)', '"罚金" 没收'),
+                          ('罚金("没收")', '罚金 "没收"'), ("公安 AND(广东)", "公安 广东")):
+        parsed = indexer.parse_query(typed)
+        assert parsed.root == indexer.parse_query(spaced).root and not parsed.notes, typed
+    # typed half in each input mode, a pair against a word is text too (breaker: 第(一）项
+    # still grouped, counting every 一)
+    assert [c.norm for c in indexer.parse_query("第(一）项").clauses] == [normalized("第(一)项")]
 
 
 def test_document_numbers_quotes_and_dashes_are_found_as_typed(tmp_path):
