@@ -363,14 +363,17 @@ class ParsedQuery:
     def branch_dependent(self) -> bool:
         """Whether a section it matches may hold a needle of a branch it does not match: an
         OR with a branch of more than one clause, ``会见 OR (习近平 鑫鑫鑫)``, whose 习近平 a
-        section matching through 会见 alone must not count. When False, :attr:`needles`
-        holds for every section it matches (each needle found is its own clause matched)."""
+        section matching through 会见 alone must not count, or with a ``title:`` branch, whose
+        word a section matching through the other may hold in its text only
+        (``title:刑罚 OR 罚金``: breaker). When False, :attr:`needles` holds for every section
+        it matches (each needle found in its text is its own text clause matched)."""
         def dependent(node: Node) -> bool:
             if isinstance(node, Clause):
                 return False
             if isinstance(node, Not):
                 return dependent(node.child)
-            if isinstance(node, Any) and any(not isinstance(c, Clause) for c in node.children):
+            if isinstance(node, Any) and any(not isinstance(c, Clause) or c.field == "title"
+                                             for c in node.children):
                 return True
             return any(dependent(c) for c in node.children)
         return dependent(self.root)

@@ -848,7 +848,8 @@ def branch_needles(node, section) -> list[str] | None:
 
 
 @pytest.mark.parametrize("q", ["广东 OR (青海 平安)", "公安 OR (鑫鑫鑫 平安)",
-                               "广东 OR (平安 -平安)", "(公安 广东) OR (青海 -公安)"])
+                               "广东 OR (平安 -平安)", "(公安 广东) OR (青海 -公安)",
+                               "title:公安 OR 青海"])
 def test_an_or_counts_and_marks_only_the_branches_a_section_matches(client, seeds_dir, q):
     """``会见 OR (习近平 鑫鑫鑫)`` selects the sections of 会见 alone, yet counted, listed and
     marked the 习近平 in them: 254 occurrences where 会见 has 97 (breaker). Each section counts
