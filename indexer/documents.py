@@ -92,9 +92,9 @@ def read_document(source: SourceFile) -> Document:
     if len(extracted.text) > MAX_DOCUMENT_CHARS:
         raise DocumentError(english("too_many_characters", chars=f"{len(extracted.text):,}",
                                     limit=f"{MAX_DOCUMENT_CHARS:,}"))
-    # before repair: 第⼆部分 must read as a heading, a line of U+200B as a blank line
-    text = blank_invisible_lines(unify_radicals(extracted.text))
     markdown = source.rel_path.lower().endswith(MARKDOWN_SUFFIXES)
+    # before repair: 第⼆部分 must read as a heading, a line of U+200B as a blank line
+    text = blank_invisible_lines(unify_radicals(extracted.text), markdown)
     # only typesetting hyphenates words at a line's end
     text = repair(text, dehyphenate=extracted.encoding == "pdf", markdown=markdown) \
         if extracted.paged else text

@@ -292,20 +292,33 @@ RADICAL_IDEOGRAPHS = {
 character each)."""
 
 
-_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
-_INVISIBLE_LINE = re.compile(f"^[^\\S\\n]*[{_INVISIBLE}][{_INVISIBLE}\\s]*?$", re.M)
-"""A line holding only zero-width characters (and white space)."""
+_INVISIBLE = "\u00ad\u180e\u200b-\u200f\u2060-\u2064\ufeff"
+"""Characters that show nothing: the soft hyphen, zero-width space, non-joiner and joiner,
+left-to-right and right-to-left marks, word joiner, invisible operators, BOM (as a character
+class's contents)."""
+_INVISIBLE_CHARS = re.compile(f"[{_INVISIBLE}]")
+_INVISIBLE_LINE = re.compile(f"[^\\S\\n]*[{_INVISIBLE}][{_INVISIBLE}\\s]*")
 
 
-def blank_invisible_lines(text: str) -> str:
-    """``text`` with each line that holds only zero-width characters (U+200B space, U+200C/D
-    non-joiner and joiner, U+2060 word joiner, U+FEFF) and white space made empty, so that
-    it separates paragraphs as the blank line it shows as. Laws copied from web pages hold
-    such lines (42 in a 公司法): each was a paragraph of its own, a blank gap in the document
-    view and a stray U+200B in concordance contexts (new-user trial)."""
-    if not any(c in text for c in _INVISIBLE):
+def blank_invisible_lines(text: str, markdown: bool = False) -> str:
+    """``text`` with each line that holds only characters that show nothing (see
+    :data:`_INVISIBLE`: U+200B and its kind) and white space made empty, so that it
+    separates paragraphs as the blank line it shows as. Laws copied from web pages hold such
+    lines (42 in a 公司法): each was a paragraph of its own, a blank gap in the document view
+    and a stray U+200B in concordance contexts (new-user trial). ``markdown``: lines of a
+    fenced code block are kept as written (breaker)."""
+    if not _INVISIBLE_CHARS.search(text):
         return text
-    return _INVISIBLE_LINE.sub("", text)
+    lines = text.split("\n")
+    fence = None
+    for k, line in enumerate(lines):
+        if markdown:
+            fence, at_fence = fence_step(fence, line)
+            if fence is not None or at_fence:
+                continue
+        if _INVISIBLE_LINE.fullmatch(line):
+            lines[k] = ""
+    return "\n".join(lines)
 
 
 def unify_radicals(text: str) -> str:

@@ -148,11 +148,12 @@ def test_a_line_of_zero_width_spaces_is_a_blank_line(tmp_path):
     """Laws copied from web pages hold lines of U+200B alone (42 in a 公司法): each was a
     paragraph of its own, a blank gap in the document view, and a stray U+200B in the
     concordance's context (new-user trial). They separate paragraphs, as they show; a
-    zero-width character inside text stays."""
+    zero-width character inside text stays, and so does a line of a code block."""
     import indexer
 
     text = ("# 公司法\n\n## 第一章\n\n第一条 测试短语甲乙丙。\n\u200b\n第二条 其余。\n"
-            "\u2060 \u200b\n\n第三条 内\u200b有。\n")
+            "\u2060 \u200b\n\n第三条 内\u200b有。\n\u200e\n第四条 标记。\n\n"
+            "```\n代码\n\u200b\n```\n")
     seeds = tmp_path / "seeds"
     seeds.mkdir()
     (seeds / "公司法.md").write_text(text, encoding="utf-8")
@@ -160,7 +161,9 @@ def test_a_line_of_zero_width_spaces_is_a_blank_line(tmp_path):
     with indexer.SearchSession(indexer.open_index(tmp_path / "ix")) as s:
         view = s.document(s.search(s.parse("测试短语")).hits[0].doc_id)
         body = view.sections[-1].text
+        # a code block is read as written, its line of U+200B too (breaker)
         assert body.split("\n\n") == ["第一章", "第一条 测试短语甲乙丙。", "第二条 其余。",
-                                      "第三条 内\u200b有。"]
+                                      "第三条 内\u200b有。", "第四条 标记。",
+                                      "```\n代码\n\u200b\n```"]
         (row,) = s.concordance(s.parse("测试短语甲乙丙")).occurrences
         assert row.right.startswith("。  第二条")
