@@ -1251,3 +1251,8 @@ def test_a_link_to_a_section_survives_an_edit_above_it_and_says_when_its_section
         expect(page.locator(".stale-section")).to_be_visible()
         page.goto(f"{base}/doc/{doc_id}#main")
         expect(page.locator(".stale-section")).to_be_hidden()
+        # the address changed within the page (pasted into the address bar: breaker)
+        page.evaluate(f"() => {{ location.hash = '{doc_id}-s00000000'; }}")
+        expect(page.locator(".stale-section")).to_be_visible()
+        page.evaluate(f"() => {{ location.hash = '{bookmark}'; }}")
+        expect(page.locator(".stale-section")).to_be_hidden()

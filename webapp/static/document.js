@@ -9,17 +9,22 @@
   // a bookmark or a concordance link whose #section the document no longer holds (its
   // titles changed, or it was removed): say so rather than open elsewhere without a word
   var stale = document.querySelector(".stale-section");
-  if (stale && location.hash.length > 1) {
+  function sayIfStale() {
     var named;
     try {
       named = decodeURIComponent(location.hash.slice(1));
     } catch (e) {
       named = location.hash.slice(1);
     }
-    var found = document.getElementById(named);
+    var found = named ? document.getElementById(named) : null;
     // only a section's address (#main, the skip link's, is no section and no stale link)
     stale.hidden = named.indexOf(stale.dataset.prefix) !== 0 ||
         !!(found && found.matches("section.section"));
+  }
+  if (stale) {
+    sayIfStale();
+    // a section address typed or pasted into this page's address bar (breaker)
+    window.addEventListener("hashchange", sayIfStale);
   }
 
   var bar = document.querySelector(".matchnav");
