@@ -35,8 +35,8 @@ from pathlib import PurePosixPath
 
 from .documents import Document
 from .repair import (
-    CLAUSE_MARKS, CLOSING_LINE, DATED, SECTION_NUMBER, SENTENCE_END, ends_sentence,
-    is_part_heading,
+    CHAPTER_NUMBER, CLAUSE_MARKS, CLOSING_LINE, DATED, SECTION_NUMBER, SENTENCE_END,
+    ends_sentence, is_part_heading,
 )
 
 FRONT_TITLE = "编者按"
@@ -187,6 +187,19 @@ def _titled(line: str) -> bool:
                 or any(mark in line for mark in CLAUSE_MARKS))
 
 
+_PART_RANKS = (("部分", 0), ("部份", 0), ("编", 0), ("編", 0), ("卷", 0), ("章", 1), ("回", 1),
+               ("节", 2), ("節", 2))
+"""How part headings nest in plain text, outermost first: a law's 编 › 章 › 节, a report's
+部分, a book's 卷, a novel's 回."""
+
+
+def _part_rank(heading: str) -> int:
+    """The nesting rank of a part heading line (:func:`_part_heading`): 0 for 编, 1 for 章…"""
+    number = CHAPTER_NUMBER.match(heading)
+    unit = number.group() if number else ""
+    return next((rank for name, rank in _PART_RANKS if unit.endswith(name)), 0)
+
+
 def _text_drafts(document: Document, doc_title: str) -> list[_Draft]:
     spans = _paragraph_spans(document.text)
     paras = [document.text[a:b] for a, b in spans]
@@ -198,6 +211,10 @@ def _text_drafts(document: Document, doc_title: str) -> list[_Draft]:
     if front_end >= 0:
         drafts.append(_Draft(FRONT_TITLE, "", "", spans[0][0], spans[front_end][1]))
     article, author = "", ""
+    # the open part headings, outermost first, as (rank, heading): a plain-text law's 第一节
+    # lies under its 第二章 (breaker: its breadcrumb, title: and id did not know the chapter,
+    # and the 第一节 of every chapter had the same titles)
+    parts: list[tuple[int, str]] = []
     closing = len(paras)
     while closing > 0 and CLOSING_LINE.match(paras[closing - 1]):
         closing -= 1
@@ -208,6 +225,7 @@ def _text_drafts(document: Document, doc_title: str) -> list[_Draft]:
             break
         if j in articles:
             article, author = articles[j]
+            parts = []
             # an intro is the article's: with no article title (a title over a byline, as a
             # classical text's 出師表 / 諸葛亮, read as a role line and a name), the section
             # is titled by that first line, not "导语" (new-user trial), nor by the document's
@@ -217,7 +235,14 @@ def _text_drafts(document: Document, doc_title: str) -> list[_Draft]:
         elif (numbered := SECTION_NUMBER.match(paras[j])) or \
                 (part := _part_heading(paras[j])) or not drafts:
             title = _heading_sentence(paras[j]) if numbered else part or doc_title
-            drafts.append(_Draft(title, article, author, a, b))
+            if not numbered and part:
+                rank = _part_rank(part)
+                while parts and parts[-1][0] >= rank:
+                    parts.pop()
+            drafts.append(_Draft(title, article, author, a, b,
+                                 between=tuple(h for _, h in parts)))
+            if not numbered and part:
+                parts.append((rank, part))
         else:
             drafts[-1].end = b
     return drafts

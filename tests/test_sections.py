@@ -336,6 +336,32 @@ def test_a_heading_line_after_an_unfinished_line_starts_no_section():
     }
 
 
+def test_plain_text_part_headings_nest_as_a_laws_do():
+    """A law saved as plain text had every 第一节 beside its 第二章, not under it: the breadcrumb
+    and ``title:`` did not know the chapter, and the 第一节 of each chapter had the same titles,
+    so their ids were told apart only by their order (breaker). 编 › 章 › 节 nest as in the
+    Markdown version; a numbered part lies under the parts open above it."""
+    raw = ("中华人民共和国刑法\n\n第一编 总则\n\n第一章 任务\n\n第一条 为了惩罚犯罪。\n\n"
+           "第二章 犯罪\n\n第一节 犯罪和刑事责任\n\n第十三条 一切危害。\n\n第二节 未遂\n\n"
+           "第二十二条 预备。\n\n第三章 刑罚\n\n第一节 刑罚的种类\n\n第三十二条 刑罚分为。\n\n"
+           "第二编 分则\n\n第一章 危害国家安全罪\n\n一、第一项。\n")
+    sections = split_sections(read_document(SourceFile("刑法.txt", raw.encode(), "0")))
+    # ground truth: the heading lines of the file, nested by their unit (编 > 章 > 节)
+    rank = {"编": 0, "章": 1, "节": 2}
+    open_parts, want = [], [("中华人民共和国刑法",)]
+    for line in raw.split("\n\n")[1:]:
+        unit = line.split(" ")[0][-1]
+        if unit in rank and " " in line:
+            open_parts = [p for p in open_parts if rank[p.split(" ")[0][-1]] < rank[unit]]
+            open_parts.append(line)
+            want.append(("中华人民共和国刑法", *open_parts))
+        elif line.startswith("一、"):
+            want.append(("中华人民共和国刑法", *open_parts, line.strip().rstrip("。")))
+    assert [s.breadcrumb for s in sections] == want
+    firsts = [s.section_id for s in sections if s.title.startswith("第一节")]
+    assert len(firsts) == 2 and not any("x" in i.rsplit("-s", 1)[1] for i in firsts)
+
+
 def test_section_ids_follow_their_titles_not_their_place():
     """An id is its document's and its titles' (article, headings between, its own): a section
     added above leaves the others' ids as they were, sections of the same titles are told
