@@ -511,6 +511,12 @@ class SearchSession:
         _synonym_maps = ((groups, mapped), *_synonym_maps[:3])
         return mapped
 
+    def unknown_documents(self, parsed: ParsedQuery) -> tuple[str, ...]:
+        """The ids that ``doc:`` clauses of ``parsed`` name and no section of the index holds
+        (a bookmark's document removed or renamed), in the order typed."""
+        named = dict.fromkeys(c.text.strip() for c in parsed.clauses if c.field == "doc")
+        return tuple(d for d in named if not matching.holds(self._searcher, "doc_id", d))
+
     def words(self, text: str) -> list[str]:
         """``text`` cut into words by this index's word analyzer (its user dictionary)."""
         return [t.text for t in self._searcher.schema["body"].analyzer(text)]
@@ -593,9 +599,7 @@ class SearchSession:
                             partial_shortened=fallback.shortened,
                             partial_absent=ranked.absent, timed_out=timed_out)
         unknown = self._unknown(restrict)
-        named = dict.fromkeys(c.text.strip() for c in parsed.clauses if c.field == "doc")
-        unknown_documents = tuple(d for d in named
-                                  if not matching.holds(self._searcher, "doc_id", d))
+        unknown_documents = self.unknown_documents(parsed)
         suggestions: list[str] = []  # kept as found, so an interrupt keeps the earlier ones
         elsewhere = 0
         if restrict and not unknown:

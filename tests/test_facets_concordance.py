@@ -307,6 +307,8 @@ def test_concordance_link_keeps_the_results_filter(client, sections):
         download = client.get("/concordance.csv", query_string={"q": "公安", **args})
         assert download.status_code == 404 and download.is_json, args
         assert "索引里没有这篇" in download.get_json()["error"], args
+    gone = client.get("/concordance.csv", query_string={"q": "公安 doc:nope"})
+    assert gone.status_code == 404 and "nope" in gone.get_json()["error"]
     kept = client.get("/concordance.csv", query_string={"q": "公安", "article": facet["value"]})
     assert kept.status_code == 200
     assert len(kept.get_data(as_text=True).splitlines()) == 1 + len(want)

@@ -153,14 +153,19 @@ def concordance_csv():
     whole addresses (scheme and host as the request named them): a path pasted into a
     spreadsheet opens nothing (new-user trial). A file that lists fewer than all says so in
     its name (``concordance-的-前100000次-共250000次.csv``). A filter to a document or article
-    the index does not hold answers 404: the pages say so beside their empty list, but an
-    empty file says nothing (``doc=`` of a bookmark whose document was removed)."""
-    params, _parsed, conc = _run(MAX_CSV_ROWS)
+    the index does not hold answers 404, as does a query whose ``doc:`` clause names one and
+    finds nothing: the pages say so beside their empty list, but an empty file says nothing
+    (``doc=`` of a bookmark whose document was removed)."""
+    params, parsed, conc = _run(MAX_CSV_ROWS)
     if conc.unknown_filters:
         unknown = [FILTER_PARAMS[f] for f in conc.unknown_filters]
         what = "和".join(label for key, label in (("doc", "这篇文档"), ("article", "这篇文章"))
                         if key in unknown)
         abort(404, description=f"索引里没有{what}（也许已被删除或改名）：没有可下载的出现处。")
+    # a doc: clause in the query naming a document the index does not hold, likewise (breaker)
+    if not conc.total and (gone := get_session().unknown_documents(parsed)):
+        abort(404, description=f"索引里没有文档 {'、'.join(gone)}（也许已被删除或改名）："
+                               "没有可下载的出现处。")
     base = request.host_url.rstrip("/")
     links = [base + urls.doc_url(o.doc_id, section_id=o.section_id, match=o.number,
                                  concordance=params) for o in conc.occurrences]
