@@ -42,8 +42,7 @@ QUERIES: list[tuple[str, str, tuple[int, ...]]] = [
     ("many NOTs", quote("NOT " * 2000 + "公安"), OK),
     ("exclusion only", quote("-公安"), BAD),
     ("field without value", quote("title:"), OK),
-    # the CSV download of a doc: clause naming no document is a 404 with the reason
-    ("doc field traversal", quote('doc:"../../etc/passwd"'), OK + (404,)),
+    ("doc field traversal", quote('doc:"../../etc/passwd"'), OK),
 ]
 for ch in "\"()[]{}:-+|!&*?~^\\/'<>=,;`@#$%.":
     QUERIES.append((f"syntax {ch!r} alone", quote(ch), OK + BAD))
@@ -83,6 +82,8 @@ def cases() -> list[tuple[str, str, str, tuple[int, ...]]]:
     out = []
     for route in SEARCH_ROUTES:
         for label, raw, allowed in QUERIES:
+            if route.endswith(".csv") and label == "doc field traversal":
+                allowed = (404,)  # a download of nothing, for a document the index lacks
             out.append((f"{route} q: {label}", "GET", f"{route}?q={raw}", allowed))
         for label, raw, allowed in PAGING:
             out.append((f"{route} {label}", "GET", f"{route}?q=%E5%85%AC%E5%AE%89&{raw}", allowed))
