@@ -1180,7 +1180,8 @@ def test_each_section_of_a_document_is_a_heading_that_looks_as_before(page, live
 def test_an_empty_search_box_keeps_the_page(browser, live_server, javascript):
     """Enter in the empty box (or the 搜索 button) went to an error page, "请输入要搜索的文字。
     HTTP 400" (UI review): the box is required, so the browser keeps the page and says what is
-    missing, with or without JavaScript; the address itself still answers 400."""
+    missing, with or without JavaScript, and so it does for a box of spaces alone; the address
+    itself still answers 400."""
     context = _context(browser, java_script_enabled=javascript)
     try:
         page = context.new_page()
@@ -1197,6 +1198,12 @@ def test_an_empty_search_box_keeps_the_page(browser, live_server, javascript):
             page.wait_for_timeout(500)  # time for a navigation that must not come
             assert page.url == url and asked == []
             assert box.evaluate("b => b.validity.valueMissing")
+            # spaces alone went to the error page too (UI review, breaker)
+            box.fill("   ")
+            box.press("Enter")
+            page.wait_for_timeout(500)
+            assert page.url == url and asked == []
+            assert box.evaluate("b => b.validity.patternMismatch")
             box.fill("两个确立")  # and a filled box still searches
             box.press("Enter")
             page.wait_for_url(re.compile(r"q=%E4%B8%A4"))

@@ -766,7 +766,8 @@ def test_the_document_view_searches_within_its_document(tmp_path):
         page = BeautifulSoup(client.get(f"/doc/{doc_id}").get_data(as_text=True), "html.parser")
         form = page.select_one("form.docsearch")
         assert form["action"] == "/search" and form.select_one("input[name=doc]")["value"] == doc_id
-        assert form.select_one("input[name=q]").has_attr("required")
+        box = form.select_one("input[name=q]")
+        assert box.has_attr("required") and box["pattern"] == page.select_one("#q")["pattern"]
         within = client.get(form["action"] + ".json", query_string={
             "q": "第六十四条", "doc": doc_id}).get_json()
         assert [h["section_title"] for h in within["hits"]] == ["第一章"]
