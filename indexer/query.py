@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Union
 
 from .failures import english
@@ -353,13 +353,13 @@ class ParsedQuery:
         """How the query was read, e.g. ``"两个确立" 公安 -积案``."""
         return display(self.root)
 
-    @property
+    @cached_property  # asked for every section a concordance counts: worked out once
     def needles(self) -> list[str]:
         """The normalized strings to highlight: positive text clauses, their spelling variants
-        and their synonyms."""
+        and their synonyms (one list, shared: never change it)."""
         return _needles_of(self.clauses)
 
-    @property
+    @cached_property
     def branch_dependent(self) -> bool:
         """Whether a section it matches may hold a needle of a branch it does not match: an
         OR with a branch of more than one clause, ``会见 OR (习近平 鑫鑫鑫)``, whose 习近平 a
