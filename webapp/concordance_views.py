@@ -157,14 +157,14 @@ def concordance_csv():
     finds nothing: the pages say so beside their empty list, but an empty file says nothing
     (``doc=`` of a bookmark whose document was removed)."""
     params, parsed, conc = _run(MAX_CSV_ROWS)
-    if conc.unknown_filters:
-        unknown = [FILTER_PARAMS[f] for f in conc.unknown_filters]
-        what = "和".join(label for key, label in (("doc", "这篇文档"), ("article", "这篇文章"))
-                        if key in unknown)
-        abort(404, description=f"索引里没有{what}（也许已被删除或改名）：没有可下载的出现处。")
-    # a doc: clause in the query naming a document the index does not hold, likewise (breaker)
-    if not conc.total and (gone := get_session().unknown_documents(parsed)):
-        abort(404, description=f"索引里没有文档 {'、'.join(gone)}（也许已被删除或改名）："
+    unknown = [FILTER_PARAMS[f] for f in conc.unknown_filters]
+    missing = [label for key, label in (("doc", "这篇文档"), ("article", "这篇文章"))
+               if key in unknown]
+    if not conc.total and not missing:
+        # a doc: clause in the query naming a document the index does not hold (breaker)
+        missing = [f"文档 {d}" for d in get_session().unknown_documents(parsed)]
+    if missing:
+        abort(404, description=f"索引里没有{'和'.join(missing)}（也许已被删除或改名）："
                                "没有可下载的出现处。")
     base = request.host_url.rstrip("/")
     links = [base + urls.doc_url(o.doc_id, section_id=o.section_id, match=o.number,

@@ -6,20 +6,29 @@
 (function () {
   "use strict";
 
+  // the id the address's #fragment names ("" for none, null for a malformed one)
+  function fragmentId() {
+    try {
+      return decodeURIComponent(location.hash.slice(1));
+    } catch (e) {
+      return null;
+    }
+  }
+
+  // the section the address names, or null (none, malformed, or no section of this page)
+  function targetSection() {
+    var id = fragmentId();
+    var el = id ? document.getElementById(id) : null;
+    return el && el.matches("section.section") ? el : null;
+  }
+
   // a bookmark or a concordance link whose #section the document no longer holds (its
   // titles changed, or it was removed): say so rather than open elsewhere without a word
   var stale = document.querySelector(".stale-section");
   function sayIfStale() {
-    var named;
-    try {
-      named = decodeURIComponent(location.hash.slice(1));
-    } catch (e) {
-      named = location.hash.slice(1);
-    }
-    var found = named ? document.getElementById(named) : null;
+    var id = fragmentId();
     // only a section's address (#main, the skip link's, is no section and no stale link)
-    stale.hidden = named.indexOf(stale.dataset.prefix) !== 0 ||
-        !!(found && found.matches("section.section"));
+    stale.hidden = !id || id.indexOf(stale.dataset.prefix) !== 0 || !!targetSection();
   }
   if (stale) {
     sayIfStale();
@@ -116,17 +125,6 @@
 
   function next() { select(current < 0 ? after : current + 1, true, true); }
   function previous() { select(current < 0 ? after - 1 : current - 1, true, true); }
-
-  function targetSection() {
-    var id;
-    try {
-      id = decodeURIComponent(location.hash.slice(1));
-    } catch (e) {
-      return null; // a malformed fragment names nothing
-    }
-    var el = id ? document.getElementById(id) : null;
-    return el && el.matches("section.section") ? el : null;
-  }
 
   function urlMatch() { return parseInt(new URLSearchParams(location.search).get("m"), 10); }
 
