@@ -73,12 +73,23 @@ _FIELD_PREFIX = re.compile(r"^(title|doc|标题)[:：]", re.I)
 def _word_beside(text: str, i: int, step: int) -> str:
     """The word written right against position ``i`` of ``text`` (going back with ``step``
     -1, forward with 1): the characters up to white space or :data:`_BREAKS_WORD`; "" when
-    there is none, or when it is an operator word (``NOT(机关)`` is ``NOT (机关)``)."""
+    there is none, or when it is an operator word (``NOT(机关)`` is ``NOT (机关)``). A colon
+    ends it only as a field's (``title:(机关)``): elsewhere it is punctuation of the text, as
+    in a pasted ``(新闻联播)：`` (new-user trial: it was read as 新闻联播 and ：)."""
     j = i
-    while 0 <= j < len(text) and not text[j].isspace() and text[j] not in _BREAKS_WORD:
+    while 0 <= j < len(text) and not text[j].isspace() and (
+            text[j] not in _BREAKS_WORD or text[j] in ":：" and not _field_colon(text, j)):
         j += step
     word = text[j + 1:i + 1] if step < 0 else text[i:j]
     return "" if word.translate(_FULL_WIDTH_CAPITALS) in OPERATOR_WORDS else word
+
+
+def _field_colon(text: str, at: int) -> bool:
+    """Whether the colon at ``at`` of ``text`` ends a field prefix (``title:``, ``标题：``)."""
+    start = at
+    while start > 0 and not text[start - 1].isspace() and text[start - 1] not in _BREAKS_WORD:
+        start -= 1
+    return bool(_FIELD_PREFIX.match(text[start:at + 1]))
 
 
 def _pair_parentheses(text: str) -> list[tuple[int, int]]:

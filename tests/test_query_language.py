@@ -1051,6 +1051,25 @@ def test_ascii_parentheses_against_a_word_are_text_and_a_lone_word_group_says_so
     assert [c.norm for c in indexer.parse_query("第(一）项").clauses] == [normalized("第(一)项")]
 
 
+def test_ascii_parentheses_against_a_colon_are_text_unless_it_is_a_fields(tmp_path):
+    """A journalist pastes ``(新闻联播)：`` from a transcript: the colon ended the word beside
+    the pair, so it grouped, and the search counted every 新闻联播 and every ： with no note
+    (new-user trial: 5,426 occurrences where the texts hold 1,796). A colon is a word break
+    only as a field's, ``title:(机关)``."""
+    text = ("央视网消息(新闻联播)：今天上午，会议召开。\n\n"
+            "新闻联播：节目预告。时间：七点。\n\n消息：(新闻联播)报道。\n")
+    ix = small_index(tmp_path, {"a.txt": text})
+    norm = normalized(text)
+    with indexer.SearchSession(indexer.open_index(ix)) as s:
+        for typed in ("(新闻联播)：", "(新闻联播):", "消息：(新闻联播)", "(新闻联播)：今天"):
+            parsed = s.parse(typed)
+            assert [c.norm for c in parsed.clauses] == [normalized(typed)] and not parsed.notes
+            assert s.concordance(parsed).total == norm.count(normalized(typed)) > 0, typed
+    for typed, spaced in (("标题：(机关) 公安", "标题：机关 公安"), ("公安 title:(机关)", "公安 title:机关")):
+        assert [c.norm for c in indexer.parse_query(typed).clauses] == \
+            [c.norm for c in indexer.parse_query(spaced).clauses], typed
+
+
 def test_document_numbers_quotes_and_dashes_are_found_as_typed(tmp_path):
     """A clerk types a document number's 〔2024〕 as 【2024】, [2024] or （2024） (a pinyin
     keyboard gives no 〔), 「」 for “”, and —— where a PDF holds the two-em dash ⸺; each found
