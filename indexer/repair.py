@@ -145,7 +145,7 @@ def _is_body(paragraph: str) -> bool:
         return False
     # The last line decides: a title block followed by a byline ends on a short name line.
     last_line = paragraph.splitlines()[-1].strip()
-    if len(last_line) >= BODY_MIN_CHARS:
+    if _shown_length(last_line) >= BODY_MIN_CHARS:
         return True
     numbered = SECTION_NUMBER.match(paragraph) or ARTICLE_NUMBER.match(paragraph)
     if not numbered:
@@ -185,7 +185,19 @@ def continues(p: str, q: str) -> bool:
         return False
     if DATED.match(p) and DATED.match(q):
         return False
-    return ends_sentence(q) or len(q) >= BODY_MIN_CHARS
+    return ends_sentence(q) or _shown_length(q) >= BODY_MIN_CHARS
+
+
+_LINK_TARGET = re.compile(r"\]\([^()\s]*(?:\s+\"[^\"]*\")?\)")
+"""The target of a Markdown link or image, ``](https://… "title")``, which the reader does
+not see."""
+
+
+def _shown_length(text: str) -> int:
+    """``len(text)`` without its Markdown link and image targets: a line holding only
+    ``[查看原文](https://tv.cctv.com/…)`` is a short link, not a line of body text, and was
+    continued by the next paragraph, ``查看原文新增段落`` (new-user trial)."""
+    return len(_LINK_TARGET.sub("]", text)) if "](" in text else len(text)
 
 
 _ADDRESS_END = re.compile(r"(?:://|www\.|@|/)\S*-$")

@@ -167,3 +167,21 @@ def test_a_line_of_zero_width_spaces_is_a_blank_line(tmp_path):
                                       "```\n代码\n\u200b\n```"]
         (row,) = s.concordance(s.parse("测试短语甲乙丙")).occurrences
         assert row.right.startswith("。  第二条")
+
+
+def test_a_markdown_link_on_its_own_is_no_line_of_body_text():
+    """A paragraph holding only ``[查看原文](https://tv.cctv.com/…)`` measured as 80 characters
+    of body text, so the next paragraph was taken as its continuation across a page break:
+    ``查看原文新增段落…`` on one line in the document view (new-user trial). Its reader sees
+    four characters; a long sentence cut at a page break is still joined."""
+    link = "[查看原文](https://tv.cctv.com/2022/09/11/VIDExMM1aELmYy9VWW8xQh08220911.shtml)"
+    image = '![现场图片](https://tv.cctv.com/2022/09/11/VIDExMM1aELmYy9VWW8xQh08220911.jpg "现场")'
+    body = "新增段落：乡村振兴示范村建设提速。"
+    for alone in (link, image):
+        assert len(alone) >= 40
+        assert split_paragraphs(repair(f"## 节\n\n{alone}\n\n{body}\n", markdown=True)) == \
+            ["## 节", alone, body]
+    cut = ("会议指出，要坚持以人民为中心的发展思想，更好统筹发展和安全，详见[通知全文]"
+           "(https://www.gov.cn/zhengce/content.htm)中关于")
+    assert split_paragraphs(repair(f"{cut}\n\n推进乡村振兴的部署。\n", markdown=True)) == \
+        [cut + "推进乡村振兴的部署。"]
