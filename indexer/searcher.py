@@ -602,7 +602,7 @@ class SearchSession:
         unknown_documents = self.unknown_documents(parsed)
         suggestions: list[str] = []  # kept as found, so an interrupt keeps the earlier ones
         elsewhere = 0
-        if restrict and not unknown:
+        if restrict:  # a filter naming nothing, a renamed article's, has its count too
             everywhere, _ = self._bounded(deadline, matching.rank, self._searcher, parsed,
                                           self.words, 1, [], deadline)
             elsewhere = everywhere.total if everywhere is not None else 0

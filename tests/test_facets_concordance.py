@@ -853,6 +853,16 @@ def test_nothing_in_the_filtered_document_says_where_else_it_is(client, tmp_path
         .get_json()["elsewhere"] == 0
     nowhere = c.get("/search.json", query_string={"q": "防汛值班", "doc": docs["c.txt"]}).get_json()
     assert nowhere["elsewhere"] == 0 and nowhere["total"] == 0
+    # a bookmark's article renamed, or its document removed: the count is given too, and the
+    # page names what it cannot find (new-user trial: "elsewhere": 0 though 2 sections match)
+    for gone in ({"doc": "report-0000000000"}, {"article": f"{docs['b.txt']}\x1f旧的标题"}):
+        data = c.get("/search.json", query_string={"q": "张建国", **gone}).get_json()
+        assert (data["total"], data["elsewhere"], data["unknown_filters"]) == \
+            (0, 2, list(gone)), gone
+        note = BeautifulSoup(c.get("/search", query_string={"q": "张建国", **gone})
+                             .get_data(as_text=True), "html.parser").select_one("p.unknown-filter")
+        assert data["filters"]["label"] in note.bdi.get_text() and "（2 个章节）" in note.a.get_text()
+        assert note.a["href"] == data["unfiltered_url"]
 
 
 def test_the_concordance_says_how_the_query_was_read(client):
