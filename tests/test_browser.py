@@ -1263,3 +1263,34 @@ def test_a_link_to_a_section_survives_an_edit_above_it_and_says_when_its_section
         expect(page.locator(".stale-section")).to_be_visible()
         page.evaluate(f"() => {{ location.hash = '{bookmark}'; }}")
         expect(page.locator(".stale-section")).to_be_hidden()
+
+
+def test_a_link_to_a_gone_section_stays_at_its_note_and_keeps_its_address(browser, tmp_path):
+    """A bookmark whose section was renamed opened the document scrolled to its first match, in
+    another section 6,000 px below the note that said the section was gone, and rewrote the
+    address to that section, dropping m=, so bookmarking again saved the wrong place (new-user
+    trial). It stays at the note with its address; n goes to the first match."""
+    from indexer.documents import doc_id_for
+
+    from .conftest import small_index
+
+    filler = "\n\n".join("会议听取了工作报告。" * 8 for _ in range(150))
+    text = f"# 报告\n\n## 一、总体情况\n\n{filler}\n\n## 二、乡村振兴\n\n推进乡村振兴。\n"
+    index = small_index(tmp_path, {"a.md": text})
+    doc_id = doc_id_for("a.md")
+    with _served(browser, tmp_path / "seeds", index) as (page, base):
+        page.set_viewport_size({"width": 1280, "height": 800})
+        gone = f"{base}/doc/{doc_id}?q={quote('乡村振兴')}&m=2#{doc_id}-s00000000"
+        page.goto(gone)
+        note = page.locator(".stale-section")
+        expect(note).to_be_visible()
+        count = text.count("乡村振兴")  # its heading's and its text's
+        expect(page.locator(".match-position")).to_have_text(f"共 {count} 处")
+        box = note.bounding_box()
+        assert box is not None and 0 <= box["y"] < 800
+        assert page.url == gone
+        page.keyboard.press("n")
+        expect(page.locator(".match-position")).to_have_text(f"第 1 / {count} 处")
+        expect(page.locator("mark.current")).to_be_in_viewport()
+        assert page.url.endswith(page.locator("mark.current").evaluate(
+            "m => '#' + m.closest('section.section').id"))

@@ -179,6 +179,14 @@
   // An m= that names no match there (m=99 in a section of two, a link from before the
   // document changed) is replaced by the number of the match shown, as stepping does.
   function start() {
+    if (stale && !stale.hidden) {
+      // a link to a section the document no longer holds: the reader stays at the note that
+      // says so, and the address as it came; n goes to the first match (new-user trial: the
+      // page scrolled to a match in another section, 6,000 px below the note, and rewrote
+      // the address to that section, so a new bookmark saved the wrong place)
+      after = 0;
+      return;
+    }
     var i = firstMatch(), given = new URLSearchParams(location.search).getAll("m");
     if (i < 0) {
       // the section has no mark: no m= names one (it stayed: breaker)
