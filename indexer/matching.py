@@ -55,7 +55,7 @@ from .postings import (
 )
 from .query import All, Clause, Node, Not, ParsedQuery
 from .segment_cache import (
-    LRUCache, kept_on, per_segment_file, segment_key, segment_leaves,
+    LRUCache, kept_on, per_segment, per_segment_file, segment_key, segment_leaves,
 )
 from .suffixes import SUFFIX_EXT, SuffixIndex
 from .schema import (
@@ -746,6 +746,15 @@ def documents_per_segment(searcher):
         out.append((counts.tolist(), [values[c] for c in present.tolist()],
                     (live[at] + offset).tolist()))
     return out
+
+
+def column_summaries(searcher, fieldname: str, summary) -> list:
+    """Per segment, ``summary(values)`` of the distinct values a sortable column holds there
+    (deleted sections' too), worked out once per segment and kept (``summary``: a
+    module-level function, which names the kept value; read it, never change it)."""
+    name = f"summary:{fieldname}:{summary.__module__}.{summary.__qualname__}"
+    return [per_segment(reader, name, lambda r=reader: summary(codes(r, fieldname)[0]))
+            for reader, _ in _segments(searcher)]
 
 
 def facet_top(matches: list[SegmentMatches], fieldname: str, k: int,
