@@ -25,6 +25,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from .failures import english
+from .markup import literal_line
 from .normalize import is_wide
 from .repair import RADICAL_IDEOGRAPHS, join_lines
 from .sources import DocumentError, SourceFile, decode
@@ -310,13 +311,17 @@ def _page_text(soup) -> tuple[str, bool]:
     out: list[str] = []
     has_h1 = False
     stack: list = [soup]
+    in_pre = 0  # <pre> blocks open: their line breaks are the page's (breaker: joined)
     while stack:
         node = stack.pop()
         if node is None:  # the end of a block
             out.append("\n\n")
+        elif node is _PRE_END:
+            out.append("\n\n")
+            in_pre -= 1
         elif not isinstance(node, Tag):
             if type(node) in kept_strings:
-                out.append(str(node))
+                out.append(str(node).replace("\n", _BREAK) if in_pre else str(node))
         elif node.name in _HEADINGS and id(node) in demoted:
             out.append("\n\n")  # a site banner's heading: a plain line of its text
             stack.append(None)
@@ -324,19 +329,27 @@ def _page_text(soup) -> tuple[str, bool]:
         elif node.name in _HEADINGS:
             text, holds_h1 = heading_text(node)
             has_h1 = has_h1 or holds_h1
-            if text:
-                out.append(f"\n\n{'#' * _HEADINGS[node.name]} {text}\n\n")
+            if text:  # marked by a NUL, which no decoded page holds: its text may start with #
+                out.append(f"\n\n\0{'#' * _HEADINGS[node.name]} {text}\n\n")
         elif node.name == "br":
             out.append(_BREAK)
         elif not kept(node):
             if node.name in blocks:  # gone, it still parts the text around it, as shown
                 out.append("\n\n")
         else:
-            if node.name in blocks:
+            if node.name == "pre":
+                out.append("\n\n")
+                stack.append(_PRE_END)
+                in_pre += 1
+            elif node.name in blocks:
                 out.append("\n\n")
                 stack.append(None)
             stack.extend(reversed(node.contents))
     return "".join(out), has_h1
+
+
+_PRE_END = object()
+"""Marks the end of a ``<pre>`` block in :func:`_page_text`'s walk."""
 
 
 _BREAK = "\u2028"
@@ -365,11 +378,10 @@ def html_to_text(html: str) -> str:
     text, has_h1 = _page_text(soup)
     paragraphs = []
     for block in re.split(r"\n\s*\n", text):
-        lines = block.split("\n")
-        if lines and lines[0].lstrip().startswith("#"):  # a heading stays one line
-            paragraphs.append(" ".join(block.split()))
+        if block.lstrip().startswith("\0"):  # a heading stays one line
+            paragraphs.append(" ".join(block.replace("\0", "").split()))
         else:  # a <br> breaks the line; the source's own line breaks are white space
-            paragraphs.append("\n".join(_inline(part.split("\n"))
+            paragraphs.append("\n".join(literal_line(_inline(part.split("\n")))
                                         for part in block.split(_BREAK)).strip("\n"))
     if title and not has_h1:
         paragraphs.insert(0, f"# {title}")
@@ -425,7 +437,7 @@ def docx_to_text(data: bytes) -> str:
         style = "" if nested or not para.style else styles.get(para.style) or ""
         m = re.match(r"(?:Heading|标题)\s*([1-6])$", style)
         level = int(m.group(1)) if m else (1 if style in ("Title", "标题") else 0)
-        out.append(f"{'#' * level} {text}" if level else text)
+        out.append(f"{'#' * level} {text}" if level else literal_line(text))
     return "\n\n".join(out)
 
 

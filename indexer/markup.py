@@ -42,28 +42,50 @@ def strip_emphasis(text: str) -> str:
 
 
 def strip_html_comments(text: str) -> str:
-    """Remove ``<!-- … -->`` (possibly over several lines) outside code fences, as CommonMark
-    ends such an HTML block at ``-->`` (an unclosed one runs to the end). A line left blank
-    parts the paragraphs around it, as the block does, but the blank lines around a comment of
-    its own are one paragraph break: cctv-news' ``<!--repaste.body.begin-->`` lines left an
-    empty paragraph, a tall gap in the document view (new-user trial)."""
+    """Remove ``<!-- … -->`` (possibly over several lines) outside code, as CommonMark reads
+    them: a line that opens with ``<!--`` starts an HTML block that ends at ``-->`` (an
+    unclosed one runs to the end); inside a line a comment is one only when its ``-->``
+    follows within the paragraph, and a ``<!--`` in a code span or in indented code is text
+    (breaker: each such unclosed ``<!--`` took the rest of the document, headings and all).
+    A line left blank parts the paragraphs around it, as the block does, but the blank lines
+    around a comment of its own are one paragraph break: cctv-news'
+    ``<!--repaste.body.begin-->`` lines left an empty paragraph, a tall gap in the document
+    view (new-user trial)."""
+    lines = text.split("\n")
     out: list[str] = []
     blank_run: list[tuple[str, bool]] = []  # blank lines just read; whether each held a comment
     fence, in_comment = None, False
+    code = False  # in indented code
 
     def end_blank_run() -> None:
         out.extend([""] if any(c for _, c in blank_run) else [b for b, _ in blank_run])
         blank_run.clear()
 
-    for line in text.split("\n"):
+    def closes_in_paragraph(k: int, i: int) -> bool:
+        """Whether ``-->`` follows position ``i`` of line ``k`` before a blank line."""
+        if "-->" in lines[k][i:]:
+            return True
+        for line in lines[k + 1:]:
+            if not line.strip():
+                return False
+            if "-->" in line:
+                return True
+        return False
+
+    for k, line in enumerate(lines):
         at_fence = False
         if not in_comment:
             fence, at_fence = fence_step(fence, line)
-        if fence is not None or at_fence:
+        if not line.strip():
+            code = False
+        elif not in_comment and (k == 0 or not lines[k - 1].strip()):
+            code = line.startswith(("    ", "\t"))  # indented code starts after a blank line
+        if fence is not None or at_fence or code:
             end_blank_run()
             out.append(line)
             continue
-        had_comment = in_comment or "<!--" in line
+        spans = [m.span() for m in _CODE_SPAN.finditer(line)] if "`" in line else []
+        had_comment = in_comment
         kept, i = [], 0
         while i < len(line):
             if in_comment:
@@ -71,13 +93,16 @@ def strip_html_comments(text: str) -> str:
                 if j < 0:
                     break
                 in_comment, i = False, j + 3
-            else:
-                j = line.find("<!--", i)
-                if j < 0:
-                    kept.append(line[i:])
-                    break
-                kept.append(line[i:j])
-                in_comment, i = True, j + 4
+                continue
+            j = line.find("<!--", i)
+            while j >= 0 and (any(a <= j < b for a, b in spans) or (
+                    line[:j].strip() or j > 3) and not closes_in_paragraph(k, j + 4)):
+                j = line.find("<!--", j + 4)  # text: in a code span, or never closed
+            if j < 0:
+                kept.append(line[i:])
+                break
+            kept.append(line[i:j])
+            in_comment, had_comment, i = True, True, j + 4
         line = "".join(kept)
         if line.strip():
             end_blank_run()
@@ -327,15 +352,27 @@ def _row(line: str, labels: set[str], notes: frozenset[str]) -> str:
     return " ".join(c for c in (_links_as_text(cell, labels, notes) for cell in _cells(line)) if c)
 
 
-def markdown_headings(text: str, escapes: bool = False) -> tuple[str, tuple[Heading, ...]]:
+def literal_line(line: str) -> str:
+    """``line``, a line of text of a format without Markdown (HTML, DOCX), escaped where it
+    would read as a Markdown heading (``# 注意``), so that :func:`markdown_headings` with
+    ``escapes`` reads it as the text it is (breaker: a paragraph ``# 这不是标题`` became an
+    article, and the page's real headings were put under it)."""
+    return "\\" + line if _HEADING.match(line) else line
+
+
+def markdown_headings(text: str, escapes: bool = False,
+                      fences: bool = True) -> tuple[str, tuple[Heading, ...]]:
     """Replace each ATX heading line (``## 标题 ##``) by its bare text, outside code fences.
 
     Args:
         text: lines, headings ``#``-marked.
-        escapes: also read Markdown's escaped ``\\#`` (the other escapes are read by
+        escapes: also read an escaped ``\\#`` (the other escapes of Markdown are read by
             :func:`strip_links_and_tables`) outside code fences, after the heading is
-            recognised: ``\\# 标题`` is text, not a heading, as CommonMark reads it. Only for
-            Markdown files: elsewhere a backslash is text.
+            recognised: ``\\# 标题`` is text, not a heading, as CommonMark reads it. For
+            Markdown files, and for the text of formats whose lines :func:`literal_line`
+            escaped: in a plain text a backslash is text.
+        fences: read code fences (Markdown's): in HTML and DOCX a paragraph of three
+            backticks is text, and took every heading after it (breaker).
     Returns:
         ``(plain, headings)``: the text with the markers removed, and where each heading now is
         (code-point offsets into ``plain``).
@@ -346,8 +383,9 @@ def markdown_headings(text: str, escapes: bool = False) -> tuple[str, tuple[Head
     lines = text.split("\n")
     code = _code_lines(lines) if escapes and "\\#" in text else set()
     for i, line in enumerate(lines):
-        fence, at_fence = fence_step(fence, line)
-        fenced = fence is not None or at_fence
+        if fences:
+            fence, at_fence = fence_step(fence, line)
+        fenced = fences and (fence is not None or at_fence)
         m = None if fenced else _HEADING.match(line)
         if m:
             line = m.group(2).strip()

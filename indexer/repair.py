@@ -352,7 +352,8 @@ def repair(text: str, dehyphenate: bool = False, markdown: bool = False) -> str:
     def repaired() -> None:
         joined = [join_lines(q, dehyphenate) for q in prose]
         if not markdown:  # in Markdown, lines without a blank line between are one paragraph
-            joined = [part for q in joined for part in _headed_paragraphs(q)]
+            joined = [part for k, q in enumerate(joined)
+                      for part in _headed_paragraphs(q, opens_text=not out and k == 0)]
         out.extend(repair_paragraphs(joined, dehyphenate)[0])
         prose.clear()
 
@@ -373,19 +374,33 @@ def repair(text: str, dehyphenate: bool = False, markdown: bool = False) -> str:
     return "\n\n".join(out)
 
 
-def _headed_paragraphs(paragraph: str) -> list[str]:
+def _title_like(line: str) -> bool:
+    """Whether ``line`` may be a text's title above its first part heading: shorter than body
+    text, with no clause mark (a sentence wrapped before ``第三章规定的…`` is none), and no
+    part heading itself."""
+    line = line.strip()
+    return 0 < len(line) < BODY_MIN_CHARS and not _CLAUSE_MARK.search(line) \
+        and not is_part_heading(line)
+
+
+def _headed_paragraphs(paragraph: str, opens_text: bool = False) -> list[str]:
     """``paragraph`` (lines joined by :func:`join_lines`) cut before each line that is a
     heading of its own (:func:`heading_line`, :func:`is_part_heading`) after a line that
     ends a sentence: a notice written without blank lines, ``一、提高思想认识`` on a line above
     its body, was one paragraph, so one section (new-user trial). Not after a line that does
     not end one: a title and its ``特急`` above the first heading were then read as a byline,
     and a table of contents, a table's rows, a list under a title or a line wrapped before
-    ``第三章规定的…`` each became sections (breaker)."""
+    ``第三章规定的…`` each became sections (breaker). The one exception: when the paragraph
+    ``opens_text``, a part heading (``第一章 总则``) right under its first line, the text's
+    title (breaker: a law written without blank lines lost its first chapter into the
+    title's section)."""
     lines = paragraph.split("\n")
     parts = [[lines[0]]]
-    for prev, line in zip(lines, lines[1:]):
+    for k, (prev, line) in enumerate(zip(lines, lines[1:])):
         stripped = line.strip()
-        if ends_sentence(prev) and (heading_line(stripped) or is_part_heading(stripped)):
+        if opens_text and k == 0 and is_part_heading(stripped) and _title_like(prev):
+            parts.append([line])
+        elif ends_sentence(prev) and (heading_line(stripped) or is_part_heading(stripped)):
             parts.append([line])
         else:
             parts[-1].append(line)

@@ -162,13 +162,15 @@ def _front_end(paras: list[str]) -> int:
 
 
 def _doc_title(document: Document, paras: list[str]) -> str:
-    """The first line of the first paragraph when it is a short line, not numbered and not
-    cut at a clause mark (``据新华社报道，`` is no title); else the file name's stem. Its first
+    """The first line of the first paragraph when it is a short line, not numbered (nor a part
+    heading) and not cut at a clause mark (``据新华社报道，`` is no title); else the file name's stem. Its first
     line, not only a paragraph of one line: a notice saved from Word as plain text has no
     blank line under its title (new-user trial: titled after its file name)."""
     first = paras[0].split("\n", 1)[0].strip() if paras else ""
+    # nor a part heading: a law opening with 第一编 总则 was titled by it, and each part was
+    # put under it in the breadcrumbs (breaker)
     if _short_line(first) and not SECTION_NUMBER.match(first) and first[-1] not in CLAUSE_MARKS \
-            and (len(paras[0]) == len(first) or _titled(first)):
+            and not is_part_heading(first) and (len(paras[0]) == len(first) or _titled(first)):
         return first
     return PurePosixPath(document.path).stem
 

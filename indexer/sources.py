@@ -325,10 +325,18 @@ def _common_share(text: str, encoding: str) -> float | None:
     return common / len(han)
 
 
+_LINE_BREAKS = str.maketrans({"\u2028": "\n", "\u2029": "\n\n", "\x85": "\n", "\x0b": "\n",
+                              "\x0c": "\n"})
+"""The other characters that end a line (Unicode's line and paragraph separators, NEL, the
+vertical tab, a form feed between pages), as ``str.splitlines`` and editors read them: each
+stood inside one line, so a law whose chapters they parted was one section titled with all
+of it (breaker)."""
+
+
 def _clean(text: str) -> str:
     if "\x00" in text:
         raise DocumentError(english("nul_characters"))
-    return text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    return text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n").translate(_LINE_BREAKS)
 
 
 _UNLIKELY = re.compile("[^\t\n\f\r\x20-\x7e\u00b7\u2010-\u206f\u3000-\u303f"

@@ -352,6 +352,43 @@ def test_a_docx_table_stays_in_the_section_it_stands_in():
     assert where["第一篇甲"].count("合并单元格") == 1
 
 
+@pytest.mark.parametrize("kind", ["html", "docx"])
+def test_text_that_reads_as_markdown_is_text_in_html_and_docx(kind):
+    """A paragraph ``# 这不是标题`` of a page or a Word file became an article, with the real
+    headings after it put under it, and a paragraph of three backticks opened a code block
+    that took every heading after it (breaker). Their text is text; only their headings are
+    headings. Ground truth: the headings as written in the file."""
+    import docx
+
+    paragraphs = ["# 这不是标题而是正文甲", "```", "## 缩进的井号"]
+    if kind == "html":
+        body = "".join(f"<p>{p}</p>" for p in paragraphs)
+        data = (f"<h1>文档真标题</h1>{body}<h2>第一个真标题</h2><p>内容甲<br># 换行后的井号</p>"
+                "<h2>第二个真标题</h2><pre><code>```python\nprint(1)</code></pre><p>内容乙</p>").encode()
+    else:
+        document = docx.Document()
+        document.add_heading("文档真标题", level=0)
+        for p in paragraphs:
+            document.add_paragraph(p)
+        document.add_heading("第一个真标题", level=2)
+        document.add_paragraph("内容甲")
+        document.add_paragraph("# 换行后的井号")
+        document.add_heading("第二个真标题", level=2)
+        document.add_paragraph("```python")
+        document.add_paragraph("内容乙")
+        buf = io.BytesIO()
+        document.save(buf)
+        data = buf.getvalue()
+    sections = split_sections(doc(f"a.{kind}", data))
+    assert [s.title for s in sections] == ["文档真标题", "第一个真标题", "第二个真标题"]
+    assert [s.breadcrumb for s in sections[1:]] == [("文档真标题", "第一个真标题"),
+                                                    ("文档真标题", "第二个真标题")]
+    # a <pre>'s lines stay lines (breaker: ```python print(1), joined)
+    lines = paragraphs + ["# 换行后的井号", "内容乙"] + (["```python", "print(1)"] if kind == "html" else [])
+    for p in lines:
+        assert sum(s.text.split("\n").count(p) for s in sections) == 1, p
+
+
 def test_docx_text_in_nested_tables_content_controls_and_tracked_insertions_is_read():
     """Text inside a table nested in a cell, in a content control (w:sdt) around a paragraph
     and in a tracked insertion (w:ins) is found, in its section and in order; tracked deleted
@@ -672,6 +709,15 @@ def test_pdf_lines_of_digits_are_page_numbers_only_where_they_count_the_pages():
     ("# 标题\n\n<!-- INFO END -->\n\n正文一段。\n", ["标题", "正文一段。"], ["INFO", "<!--"]),
     ("正文<!-- 注释 -->继续\n\n<!-- 跨\n多行 -->\n后文\n", ["正文继续", "后文"], ["注释", "多行"]),
     ("```\n<!-- 代码里的注释 -->\n```\n", ["<!-- 代码里的注释 -->"], []),
+    # a <!-- that opens no comment is text, and the rest of the file stays (breaker: each of
+    # these hid everything after it, headings and all): in a code span, never closed inside
+    # a line, in indented code; a line opening with one starts a block to its -->
+    ("使用 `<!--` 开始一个注释。\n\n## 第二节\n\n后续内容甲。\n", ["使用 <!-- 开始", "后续内容甲"], []),
+    ("小于号后跟 <!-- 在句中，没有闭合。\n\n## 第二节\n\n后续内容丙。\n",
+     ["小于号后跟 <!-- 在句中，没有闭合。", "后续内容丙"], []),
+    ("正文\n\n    <!-- 缩进代码 -->\n\n## 第二节\n\n后续内容丁。\n", ["<!-- 缩进代码 -->", "后续内容丁"], []),
+    ("正文<!-- 跨\n行的注释 -->继续\n\n  <!-- 块\n\n## 隐藏 -->\n\n后文。\n",
+     ["正文", "继续", "后文。"], ["跨", "隐藏"]),
 ])
 def test_markdown_html_comments_are_not_text(tmp_path, text, kept, gone):
     from indexer.documents import read_document

@@ -387,3 +387,32 @@ def test_section_ids_follow_their_titles_not_their_place():
     assert [before[(("法", "附则"), n)] for n in (1, 2)] == \
         [f"{doc_id}-s{digest}", f"{doc_id}-s{digest}x2"]
     assert len(set(before.values())) == len(before) and len(set(after.values())) == len(after)
+
+
+def test_a_law_without_blank_lines_or_title_keeps_its_first_chapter_and_its_parts_apart():
+    """Breaker: a law written without blank lines lost its 第一章 into the title's section
+    (title:总则 missed 第一条); one opening with 第一编 总则 was titled by it, and 第二编 分则
+    was put under 总则 in every breadcrumb; chapters parted by U+2028, U+2029, NEL, a vertical
+    tab or a form feed were one section titled with the whole text. Ground truth: the text of
+    the sections adds up to the file's."""
+    files = {
+        "compact.txt": "无目录紧凑条例\n第一章 总则\n第一条 为了规范管理，制定本条例。\n"
+                       "第二章 附则\n第二条 本条例自公布之日起施行。\n",
+        "parts.txt": "第一编 总则\n\n第一章 任务\n\n第一条 任务条款。\n\n第二编 分则\n\n"
+                     "第一章 罪名\n\n第一节 小节\n\n第二条 分则条款。\n",
+        "breaks.txt": "第一章 总则\u2028\u2028第一条 其一。\u2029第二章 附则\u2029第二条 其二。\x85"
+                      "第三章 其他\x0b第三条 其三。\x0c第四章 最后\n第四条 其四。\n",
+    }
+    got = {}
+    for name, text in files.items():
+        sections = split_sections(read_document(SourceFile(name, text.encode(), "0")))
+        assert normalized("".join(s.text for s in sections)) == normalized(
+            re.sub("[\u2028\u2029\x85\x0b\x0c]", "\n", text)), name
+        got[name] = [s.breadcrumb for s in sections]
+    assert got["compact.txt"] == [("无目录紧凑条例",), ("无目录紧凑条例", "第一章 总则"),
+                                  ("无目录紧凑条例", "第二章 附则")]
+    assert got["parts.txt"] == [
+        ("parts", "第一编 总则"), ("parts", "第一编 总则", "第一章 任务"), ("parts", "第二编 分则"),
+        ("parts", "第二编 分则", "第一章 罪名"), ("parts", "第二编 分则", "第一章 罪名", "第一节 小节")]
+    assert got["breaks.txt"] == [("breaks", f"第{n}章 {t}") for n, t in
+                                 zip("一二三四", ("总则", "附则", "其他", "最后"))]
