@@ -488,6 +488,8 @@ def test_a_long_filter_keeps_its_end_in_the_download_name():
         assert all(not unicodedata.category(part[:1] or "x").startswith("M") for part in cut)
         assert "🇨🇳" * 3 in name if "🇨🇳" in label else True
         assert name.count("\U0001f1e8") == name.count("\U0001f1f3")  # no flag cut in half
+    # a line or paragraph separator ends a line wherever the name shows (breaker)
+    assert _download_name("分隔\u2028符\u2029号", 1, 1) == "concordance-分隔_符_号.csv"
 
 
 def test_concordance_page_json_and_csv(client, sections):
