@@ -393,17 +393,25 @@ def _headed_paragraphs(paragraph: str, opens_text: bool = False) -> list[str]:
     ``第三章规定的…`` each became sections (breaker). The one exception: when the paragraph
     ``opens_text``, a part heading (``第一章 总则``) right under its first line, the text's
     title (breaker: a law written without blank lines lost its first chapter into the
-    title's section)."""
+    title's section); and in any paragraph, a part heading repeating a line above it, its
+    entry in a table of contents.""" 
     lines = paragraph.split("\n")
     parts = [[lines[0]]]
+    above = {"".join(lines[0].split())}  # the lines read, white space aside
     for k, (prev, line) in enumerate(zip(lines, lines[1:])):
         stripped = line.strip()
+        key = "".join(stripped.split())
         if opens_text and k == 0 and is_part_heading(stripped) and _title_like(prev):
             parts.append([line])
+        elif is_part_heading(stripped) and key in above:
+            # its entry in a table of contents above: here the part itself begins (breaker)
+            parts.append([line])
+            above.clear()
         elif ends_sentence(prev) and (heading_line(stripped) or is_part_heading(stripped)):
             parts.append([line])
         else:
             parts[-1].append(line)
+        above.add(key)
     return ["\n".join(part) for part in parts] if len(parts) > 1 else [paragraph]
 
 

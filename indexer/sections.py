@@ -202,11 +202,48 @@ def _part_rank(heading: str) -> int:
     return next((rank for name, rank in _PART_RANKS if unit.endswith(name)), 0)
 
 
+_CONTENTS = re.compile(r"^目\s*[录錄]$")
+"""The heading of a table of contents."""
+
+
+def _contents_entries(paras: list[str]) -> set[int]:
+    """The places in ``paras`` of the entries of plain-text tables of contents: after a
+    paragraph ``目录``, the part headings standing alone, each a paragraph (two at least), up
+    to the first that repeats one of them (the body's own first heading, read as its white
+    space aside); when body text follows them instead, the last is the body's first heading
+    and no entry. Each entry was a section of its own, empty, and made the body's sections
+    of those titles second ones (``…x2``; breaker)."""
+    entries: set[int] = set()
+    j = 0
+    while j < len(paras):
+        if not _CONTENTS.match(paras[j].strip()):
+            j += 1
+            continue
+        seen: set[str] = set()
+        run: list[int] = []
+        k = j + 1
+        while k < len(paras):
+            entry = _part_heading(paras[k])
+            key = "".join(entry.split())
+            if not entry or entry != paras[k].strip() or key in seen:
+                break
+            seen.add(key)
+            run.append(k)
+            k += 1
+        if run and k < len(paras) and not _part_heading(paras[k]):
+            run.pop()
+        if len(run) >= 2:
+            entries.update(run)
+        j = k
+    return entries
+
+
 def _text_drafts(document: Document, doc_title: str) -> list[_Draft]:
     spans = _paragraph_spans(document.text)
     paras = [document.text[a:b] for a, b in spans]
     if not paras:
         return []
+    contents = _contents_entries(paras)
     front_end = _front_end(paras)
     articles = _article_starts(paras, front_end + 1)
     drafts: list[_Draft] = []
@@ -225,7 +262,9 @@ def _text_drafts(document: Document, doc_title: str) -> list[_Draft]:
         if j == closing:
             drafts.append(_Draft(_heading_sentence(paras[j]), "", "", a, spans[-1][1]))
             break
-        if j in articles:
+        if j in contents and drafts:  # text of the section holding the table of contents
+            drafts[-1].end = b
+        elif j in articles:
             article, author = articles[j]
             parts = []
             # an intro is the article's: with no article title (a title over a byline, as a

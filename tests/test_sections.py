@@ -416,3 +416,28 @@ def test_a_law_without_blank_lines_or_title_keeps_its_first_chapter_and_its_part
         ("parts", "第二编 分则", "第一章 罪名"), ("parts", "第二编 分则", "第一章 罪名", "第一节 小节")]
     assert got["breaks.txt"] == [("breaks", f"第{n}章 {t}") for n, t in
                                  zip("一二三四", ("总则", "附则", "其他", "最后"))]
+
+
+def test_a_plain_text_table_of_contents_is_text_of_its_section():
+    """Each entry of a law's 目录 became a section without text, and the body's chapters of
+    those titles second ones (ids ending x2), so title:总则 listed an empty 第一章 总则 (breaker).
+    The entries are text of the section holding the 目录, with or without blank lines, and
+    the body's chapters are the only sections of their titles; where the body's first heading
+    reads otherwise than its entry, it is still a section. Ground truth: the text of the
+    sections adds up to the file's."""
+    blank = ("中华人民共和国目录测试法\n\n目录\n\n第一章 总则\n\n第二章 管理\n\n第三章 附则\n\n"
+             "第一章 总则\n\n第一条 为了测试，制定本法。\n\n第二章 管理\n\n第二条 管理条款。\n\n"
+             "第三章 附则\n\n第三条 本法自公布之日起施行。\n")
+    compact = ("紧凑目录条例\n目录\n第一章 总则\n第二章 附则\n第一章 总则\n第一条 为了规范管理，制定本条例。\n"
+               "第二章 附则\n第二条 本条例自公布之日起施行。\n")
+    other = "不同目录法\n\n目录\n\n第一章 总则\n\n第二章 附则\n\n第一章 一般规定\n\n第一条 正文。\n"
+    want = {"blank.txt": (blank, ["第一章 总则", "第二章 管理", "第三章 附则"]),
+            "compact.txt": (compact, ["第一章 总则", "第二章 附则"]),
+            "other.txt": (other, ["第一章 一般规定"])}
+    for name, (text, chapters) in want.items():
+        sections = split_sections(read_document(SourceFile(name, text.encode(), "0")))
+        assert normalized("".join(s.text for s in sections)) == normalized(text), name
+        assert [s.title for s in sections[1:]] == chapters, name
+        assert all(not s.section_id.endswith("x2") for s in sections), name
+        assert all(s.text.count("\n") for s in sections[1:]), name  # none holds its heading alone
+        assert "目录" in sections[0].text, name
