@@ -1063,6 +1063,26 @@ def test_the_search_button_has_an_edge_in_forced_colours(page, live_server):
                               ".borderTopColor"))[3] == 0
 
 
+def test_a_filtered_page_folds_the_whole_results_facets_above_its_hits(page, live_server):
+    """On a phone, a page filtered to one document showed the whole result's twenty documents
+    and articles, 450 px, above its own four hits (new-user trial): there they are folded
+    under one line that opens them, and the first hit shows on the first screen; an
+    unfiltered page shows them as before."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(live_server + "/search?q=" + quote("公安"))
+    facets = page.locator("nav.facets")
+    expect(facets.locator(".facet").first).to_be_visible()
+    doc_link = facets.locator(".facet").first.locator("a").nth(1)
+    href = doc_link.get_attribute("href")
+    page.goto(live_server + href)
+    expect(page.locator(".note.filter")).to_be_visible()
+    expect(facets.locator(".facet").first).to_be_hidden()
+    assert page.locator(".hit").first.bounding_box()["y"] < 844
+    facets.locator("summary").first.click()
+    expect(facets.locator(".facet").first).to_be_visible()
+    expect(facets.locator("a.current")).to_have_count(1)
+
+
 def test_facet_counts_and_separators_stay_with_their_values(page, live_server):
     """Where a facet line wrapped, a value's count badge or the "·" after it began the next
     line, away from its value (UI review, at 200 % zoom). Over widths from 320 to 1100 px
