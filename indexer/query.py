@@ -331,16 +331,11 @@ def _matched_clauses(node: Node, text: str, heading: str, doc_id: str) -> list[C
 
 
 def _needles_of(clauses) -> list[str]:
-    """The needles of ``clauses`` (:attr:`ParsedQuery.needles`): each text clause's forms,
-    less a form that holds another of the same clause, as every occurrence of it holds one of
-    that form (breaker: with the synonym 人民法院, 法院 counted each of its places twice, once
-    as 人民法院 and once as the 法院 in it)."""
     out: list[str] = []
     for c in clauses:
         if c.field != "doc":
-            forms = _forms(c)
-            for n in forms:
-                if n not in out and not any(f != n and f in n for f in forms):
+            for n in _forms(c):
+                if n not in out:
                     out.append(n)
     return out
 

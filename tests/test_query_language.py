@@ -524,26 +524,6 @@ def test_suggestions_with_synonyms_are_queries_that_find_something(tmp_path):
         assert all(s.search(s.parse(q)).total for q in page.suggestions)
 
 
-def test_a_synonym_holding_the_word_counts_each_place_once(tmp_path):
-    """With the synonym group 法院 人民法院, each 人民法院 was counted, listed and marked twice:
-    as 人民法院 and as the 法院 inside it (breaker: a concordance of 74 where the texts hold 37
-    places). A place counts once in every view, whichever form the query names. Ground truth:
-    the places of the shorter form, which every place of either holds."""
-    text = "人民法院依法审判。\n\n法院院长出席，人民法院的判决生效。\n"
-    ix = small_index(tmp_path, {"a.txt": text, "synonyms.txt": "法院 人民法院\n"})
-    places = text.count("法院")
-    with indexer.SearchSession(indexer.open_index(ix)) as s:
-        for typed in ("法院", "人民法院"):
-            parsed = s.parse(typed)
-            assert s.concordance(parsed).total == places, typed
-            page = s.search(parsed)
-            assert sum(h.match_count for h in page.hits) == places, typed
-            view = s.document(page.hits[0].doc_id, parsed)
-            assert view.match_count == places, typed
-        # two words typed are counted each, as before
-        assert s.concordance(s.parse('"法院" "人民法院"')).total == places + text.count("人民法院")
-
-
 def test_a_long_synonym_line_gives_its_first_terms_and_is_reported(tmp_path):
     """A line of 40 terms in synonyms.txt: its first 32 (MAX_SYNONYMS) are a group and the
     index reports the line; the rest match only themselves. A line of 5,000 (breaker: 2.3 s
