@@ -84,6 +84,15 @@ def _word_beside(text: str, i: int, step: int) -> str:
     return "" if word.translate(_FULL_WIDTH_CAPITALS) in OPERATOR_WORDS else word
 
 
+def _operator_before(text: str, at: int) -> bool:
+    """Whether an operator word is written right against the parenthesis at ``at``
+    (``NOT(新闻联播)：``, which groups whatever follows the pair: breaker)."""
+    start = at
+    while start > 0 and not text[start - 1].isspace() and text[start - 1] not in _BREAKS_WORD:
+        start -= 1
+    return start < at and text[start:at].translate(_FULL_WIDTH_CAPITALS) in OPERATOR_WORDS
+
+
 def _field_colon(text: str, at: int) -> bool:
     """Whether the colon at ``at`` of ``text`` ends a field prefix (``title:``, ``标题：``)."""
     start = at
@@ -143,7 +152,8 @@ def _parentheses(text: str) -> tuple[set[int], set[int], bool]:
         if text[start] == "（" and text[end] == "）":
             if not simple:
                 grouping.update((start, end))
-        elif simple and (_word_beside(text, start - 1, -1) or _word_beside(text, end + 1, 1)):
+        elif simple and not _operator_before(text, start) and (
+                _word_beside(text, start - 1, -1) or _word_beside(text, end + 1, 1)):
             literal.update((start, end))
         else:
             grouping.update((start, end))

@@ -1065,6 +1065,11 @@ def test_ascii_parentheses_against_a_colon_are_text_unless_it_is_a_fields(tmp_pa
             parsed = s.parse(typed)
             assert [c.norm for c in parsed.clauses] == [normalized(typed)] and not parsed.notes
             assert s.concordance(parsed).total == norm.count(normalized(typed)) > 0, typed
+    # an operator written against the pair still applies to it (breaker: NOT(新闻联播)： was
+    # read as one word, and the sections to exclude came back as partial matches)
+    for typed in ("习近平 NOT(新闻联播)：", "习近平 ＮＯＴ(新闻联播)：", "罚金 OR(没收)："):
+        assert indexer.parse_query(typed).root == \
+            indexer.parse_query(typed.replace("(", " (").replace(")", ") ")).root, typed
     for typed, spaced in (("标题：(机关) 公安", "标题：机关 公安"), ("公安 title:(机关)", "公安 title:机关")):
         assert [c.norm for c in indexer.parse_query(typed).clauses] == \
             [c.norm for c in indexer.parse_query(spaced).clauses], typed
