@@ -1314,3 +1314,10 @@ def test_a_link_to_a_gone_section_stays_at_its_note_and_keeps_its_address(browse
         expect(page.locator("mark.current")).to_be_in_viewport()
         assert page.url.endswith(page.locator("mark.current").evaluate(
             "m => '#' + m.closest('section.section').id"))
+        # the same address pasted while reading, past the first match (breaker)
+        page.keyboard.press("n")
+        page.evaluate(f"() => {{ location.hash = '{doc_id}-s00000000'; }}")
+        expect(page.locator(".match-position")).to_have_text(f"共 {count} 处")
+        expect(note).to_be_in_viewport()
+        page.keyboard.press("n")
+        expect(page.locator(".match-position")).to_have_text(f"第 1 / {count} 处")

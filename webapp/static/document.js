@@ -41,6 +41,7 @@
   if (!bar || !marks.length) return;
 
   var position = bar.querySelector(".match-position");
+  var unplaced = position.textContent; // "共 N 处", before any match is current
   var current = -1;
   // with no current mark (the reader is at a section without marks): the mark n goes to,
   // the first after that section (marks.length: none after it, so n wraps to the first)
@@ -203,6 +204,16 @@
   }
   // a table-of-contents link or Back/Forward moved to another section: continue from there
   window.addEventListener("hashchange", function () {
+    if (bar.isConnected && stale && !stale.hidden) {
+      // a gone section's address pasted while reading: as when the page opens at it (breaker:
+      // the note showed far above, and n went on from the match left behind)
+      if (current >= 0) marks[current].classList.remove("current");
+      current = -1;
+      after = 0;
+      position.textContent = unplaced;
+      stale.scrollIntoView({ block: "center" });
+      return;
+    }
     if (!bar.isConnected || !targetSection()) return;
     var url = new URL(location.href);
     url.searchParams.delete("m"); // it counted within the section we came from
