@@ -92,6 +92,8 @@ def test_articles_of_one_title_in_several_documents_are_told_apart(tmp_path):
         (seeds / f"{name}.md").write_text(
             f"# {title}\n\n## 第一章{space}总则\n\n{body}\n\n## 第二章 附则\n\n示范条款。\n"
             f"\n## 第三章 {name}罚则\n\n{name}罚款。\n", encoding="utf-8")
+    for k in range(120):  # enough that removing two laws leaves their sections deleted in place
+        (seeds / f"其他{k}.txt").write_text(f"其他文件{k}。\n", encoding="utf-8")
     sections = oracle.load_sections(seeds)
     hits = [s for s in sections if s.section_id in oracle.unquoted(sections, "示范")]
     want = Counter(f"{s.article_title}（{s.doc_title or s.doc_id}）" for s in hits)
@@ -119,6 +121,14 @@ def test_articles_of_one_title_in_several_documents_are_told_apart(tmp_path):
         [article] = client.get("/search.json", query_string={"q": query}).get_json()[
             "facets"]["articles"]
         assert article["label"] == label
+    # the others removed (an incremental update leaves their sections deleted in place), its
+    # title is its own again (breaker: the label kept naming its document)
+    for name in ("乙法", "丙法"):
+        (seeds / f"{name}.md").unlink()
+    indexer.update(seeds, tmp_path / "ix")
+    [article] = client.get("/search.json", query_string={"q": "甲法独有"}).get_json()[
+        "facets"]["articles"]
+    assert article["label"] == "第一章 总则"
 
 
 def test_documents_of_one_title_are_told_apart_by_their_paths(tmp_path):
