@@ -102,8 +102,8 @@ def read_document(source: SourceFile) -> Document:
     if markdown:
         text = strip_links_and_tables(strip_html_comments(text))
     headings: tuple[Heading, ...] = ()
-    if extracted.headed:  # HTML and DOCX escape their text's "#" lines, and have no fences
-        text, headings = markdown_headings(text, escapes=True, fences=markdown)
+    if extracted.headed:  # HTML and DOCX have no fences (nor escapes)
+        text, headings = markdown_headings(text, escapes=markdown, fences=markdown)
     return Document(
         doc_id=doc_id_for(source.rel_path),
         path=source.rel_path,

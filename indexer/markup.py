@@ -56,17 +56,20 @@ def strip_html_comments(text: str) -> str:
     blank_run: list[tuple[str, bool]] = []  # blank lines just read; whether each held a comment
     fence, in_comment = None, False
     code = False  # in indented code
+    listed: list[bool] = []  # per line with text read: whether it is in a list item
 
     def end_blank_run() -> None:
         out.extend([""] if any(c for _, c in blank_run) else [b for b, _ in blank_run])
         blank_run.clear()
 
     def closes_in_paragraph(k: int, i: int) -> bool:
-        """Whether ``-->`` follows position ``i`` of line ``k`` before a blank line."""
+        """Whether ``-->`` follows position ``i`` of line ``k`` before the paragraph ends, at
+        a blank line, a heading or a fence (breaker: a heading under the line, with no blank
+        line between, and its item were taken into the comment)."""
         if "-->" in lines[k][i:]:
             return True
         for line in lines[k + 1:]:
-            if not line.strip():
+            if not line.strip() or _HEADING.match(line) or fence_step(None, line)[1]:
                 return False
             if "-->" in line:
                 return True
@@ -79,7 +82,12 @@ def strip_html_comments(text: str) -> str:
         if not line.strip():
             code = False
         elif not in_comment and (k == 0 or not lines[k - 1].strip()):
-            code = line.startswith(("    ", "\t"))  # indented code starts after a blank line
+            # indented code starts after a blank line, unless it continues a list item
+            # (breaker: a comment there was shown as text)
+            code = line.startswith(("    ", "\t")) and not (listed and listed[-1])
+        if line.strip():
+            listed.append(bool(_LIST_ITEM.match(line)) or line.startswith(("  ", "\t")) and
+                          bool(listed and listed[-1]))
         if fence is not None or at_fence or code:
             end_blank_run()
             out.append(line)
@@ -113,6 +121,8 @@ def strip_html_comments(text: str) -> str:
     return "\n".join(out)
 
 
+_LIST_ITEM = re.compile(r"^ {0,3}(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)")
+"""A Markdown list item's first line."""
 _LINK = re.compile(r"(?<!\\)!?\[([^\[\]\n]*)\]\((?:[^()\s]|\([^()\s]*\))*(?:\s+(?:\"[^\"\n]*\"|'[^'\n]*'))?\s*\)")
 """An inline link or image, ``[text](address "title")`` / ``![alt](address)``: its text is
 group 1 (an address may hold one level of parentheses, as CommonMark allows; an escaped
@@ -352,12 +362,18 @@ def _row(line: str, labels: set[str], notes: frozenset[str]) -> str:
     return " ".join(c for c in (_links_as_text(cell, labels, notes) for cell in _cells(line)) if c)
 
 
+_LITERAL = "\0"
+"""Marks a line that :func:`markdown_headings` reads as text (:func:`literal_line`): a NUL,
+which no decoded file holds (a text with one is refused), and which it removes."""
+
+
 def literal_line(line: str) -> str:
-    """``line``, a line of text of a format without Markdown (HTML, DOCX), escaped where it
-    would read as a Markdown heading (``# 注意``), so that :func:`markdown_headings` with
-    ``escapes`` reads it as the text it is (breaker: a paragraph ``# 这不是标题`` became an
-    article, and the page's real headings were put under it)."""
-    return "\\" + line if _HEADING.match(line) else line
+    """``line``, a line of text of a format without Markdown (HTML, DOCX), marked where it
+    would read as a Markdown heading (``# 注意``), so that :func:`markdown_headings` reads it
+    as the text it is (breaker: a paragraph ``# 这不是标题`` became an article, and the page's
+    real headings were put under it). Not with a backslash, which the text may hold
+    itself before a ``#`` (``C:\\#temp``: breaker)."""
+    return _LITERAL + line if _HEADING.match(line) else line
 
 
 def markdown_headings(text: str, escapes: bool = False,
@@ -366,11 +382,11 @@ def markdown_headings(text: str, escapes: bool = False,
 
     Args:
         text: lines, headings ``#``-marked.
-        escapes: also read an escaped ``\\#`` (the other escapes of Markdown are read by
+        escapes: also read Markdown's escaped ``\\#`` (the other escapes are read by
             :func:`strip_links_and_tables`) outside code fences, after the heading is
-            recognised: ``\\# 标题`` is text, not a heading, as CommonMark reads it. For
-            Markdown files, and for the text of formats whose lines :func:`literal_line`
-            escaped: in a plain text a backslash is text.
+            recognised: ``\\# 标题`` is text, not a heading, as CommonMark reads it. Only for
+            Markdown files: elsewhere a backslash is text. A line :func:`literal_line` marked
+            is text in any case.
         fences: read code fences (Markdown's): in HTML and DOCX a paragraph of three
             backticks is text, and took every heading after it (breaker).
     Returns:
@@ -386,7 +402,10 @@ def markdown_headings(text: str, escapes: bool = False,
         if fences:
             fence, at_fence = fence_step(fence, line)
         fenced = fences and (fence is not None or at_fence)
-        m = None if fenced else _HEADING.match(line)
+        literal = line.startswith(_LITERAL)
+        if literal:
+            line = line[len(_LITERAL):]
+        m = None if fenced or literal else _HEADING.match(line)
         if m:
             line = m.group(2).strip()
         if escapes and not fenced and i not in code:

@@ -96,6 +96,16 @@ def is_part_heading(line: str) -> bool:
         and not SENTENCE_END.search(line) and not _CLAUSE_MARK.search(line)
 
 
+CONTENTS_LINE = re.compile(r"^目\s*[录錄]$")
+"""The heading of a table of contents."""
+
+
+def part_number(heading: str) -> str:
+    """The part a part heading numbers, white space aside: ``第一章`` for ``第一章 总则 1``."""
+    number = CHAPTER_NUMBER.match(heading)
+    return "".join(number.group().split()) if number else ""
+
+
 CLOSING_LINE = re.compile(r"^(责任编辑|责编|编辑|校对|审校)[\s：:]")
 MARKDOWN_BLOCK = re.compile(r"^(#{1,6}\s|[-*+]\s|\d+[.)]\s|>|```|~~~|\||\*\*)")
 TABLE_DELIMITER = re.compile(r"^\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)+\|?\s*$|^\s*\|\s*:?-+:?\s*\|\s*$")
@@ -188,9 +198,11 @@ def continues(p: str, q: str) -> bool:
     return ends_sentence(q) or _shown_length(q) >= BODY_MIN_CHARS
 
 
-_LINK_TARGET = re.compile(r"\]\([^()\s]*(?:\s+\"[^\"]*\")?\)")
-"""The target of a Markdown link or image, ``](https://… "title")``, which the reader does
-not see."""
+_LINK_TARGET = re.compile(r"\]\((?:<[^<>\n]*>|(?:[^()\s]|\([^()\s]*\))*)"
+                          r"(?:\s+(?:\"[^\"\n]*\"|'[^'\n]*'|\([^()\n]*\)))?\s*\)")
+"""The target of a Markdown link or image, which the reader does not see: ``](https://…)``,
+an address holding one level of parentheses or written ``<…>``, and a title in either
+quotes or parentheses (breaker: ``(消歧义)`` in an address, a title in single quotes)."""
 
 
 def _shown_length(text: str) -> int:
@@ -393,25 +405,33 @@ def _headed_paragraphs(paragraph: str, opens_text: bool = False) -> list[str]:
     ``第三章规定的…`` each became sections (breaker). The one exception: when the paragraph
     ``opens_text``, a part heading (``第一章 总则``) right under its first line, the text's
     title (breaker: a law written without blank lines lost its first chapter into the
-    title's section); and in any paragraph, a part heading repeating a line above it, its
-    entry in a table of contents.""" 
+    title's section); and after a table of contents (``目录`` and its entries), the part
+    heading that numbers its part as the first entry did."""
     lines = paragraph.split("\n")
     parts = [[lines[0]]]
-    above = {"".join(lines[0].split())}  # the lines read, white space aside
+    contents = None  # after a 目录 line: the part its first entry numbers, once read ("")
     for k, (prev, line) in enumerate(zip(lines, lines[1:])):
         stripped = line.strip()
-        key = "".join(stripped.split())
+        if CONTENTS_LINE.match(prev.strip()):
+            contents = ""
         if opens_text and k == 0 and is_part_heading(stripped) and _title_like(prev):
             parts.append([line])
-        elif is_part_heading(stripped) and key in above:
-            # its entry in a table of contents above: here the part itself begins (breaker)
-            parts.append([line])
-            above.clear()
-        elif ends_sentence(prev) and (heading_line(stripped) or is_part_heading(stripped)):
+        elif contents is not None and is_part_heading(stripped):
+            number = part_number(stripped)
+            if not contents:
+                contents = number
+            elif number == contents:
+                # the part its first entry numbered begins here, past the table (breaker)
+                parts.append([line])
+                contents = None
+                continue
+            parts[-1].append(line)
+        elif ends_sentence(prev) and (heading_line(stripped) or is_part_heading(stripped)) \
+                or is_part_heading(prev.strip()) and is_part_heading(stripped):
+            # a part heading under another (第三章 …, then 第一节 …) heads a part of its own
             parts.append([line])
         else:
             parts[-1].append(line)
-        above.add(key)
     return ["\n".join(part) for part in parts] if len(parts) > 1 else [paragraph]
 
 

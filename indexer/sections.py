@@ -35,7 +35,8 @@ from pathlib import PurePosixPath
 
 from .documents import Document
 from .repair import (
-    CHAPTER_NUMBER, CLAUSE_MARKS, CLOSING_LINE, DATED, SECTION_NUMBER, SENTENCE_END,
+    CHAPTER_NUMBER, CLAUSE_MARKS, CLOSING_LINE, CONTENTS_LINE, DATED, SECTION_NUMBER,
+    SENTENCE_END, part_number,
     ends_sentence, is_part_heading,
 )
 
@@ -163,14 +164,18 @@ def _front_end(paras: list[str]) -> int:
 
 def _doc_title(document: Document, paras: list[str]) -> str:
     """The first line of the first paragraph when it is a short line, not numbered (nor a part
-    heading) and not cut at a clause mark (``据新华社报道，`` is no title); else the file name's stem. Its first
-    line, not only a paragraph of one line: a notice saved from Word as plain text has no
-    blank line under its title (new-user trial: titled after its file name)."""
+    heading, ``第一编 总则``) and not cut at a clause mark (``据新华社报道，`` is no title); else the file
+    name's stem. Its first line, not only a paragraph of one line: a notice saved from Word as
+    plain text has no blank line under its title (new-user trial: titled after its file
+    name)."""
     first = paras[0].split("\n", 1)[0].strip() if paras else ""
-    # nor a part heading: a law opening with 第一编 总则 was titled by it, and each part was
-    # put under it in the breadcrumbs (breaker)
+    # nor a part heading set off by a space: a law opening with 第一编 总则 was titled by it,
+    # and each part was put under it in the breadcrumbs; 第一节课上了什么 is a headline (breaker)
+    number = CHAPTER_NUMBER.match(first)
+    spaced = number and (number.end() == len(first) or first[number.end()].isspace())
     if _short_line(first) and not SECTION_NUMBER.match(first) and first[-1] not in CLAUSE_MARKS \
-            and not is_part_heading(first) and (len(paras[0]) == len(first) or _titled(first)):
+            and not (spaced and is_part_heading(first)) \
+            and (len(paras[0]) == len(first) or _titled(first)):
         return first
     return PurePosixPath(document.path).stem
 
@@ -202,37 +207,36 @@ def _part_rank(heading: str) -> int:
     return next((rank for name, rank in _PART_RANKS if unit.endswith(name)), 0)
 
 
-_CONTENTS = re.compile(r"^目\s*[录錄]$")
-"""The heading of a table of contents."""
-
-
 def _contents_entries(paras: list[str]) -> set[int]:
     """The places in ``paras`` of the entries of plain-text tables of contents: after a
-    paragraph ``目录``, the part headings standing alone, each a paragraph (two at least), up
-    to the first that repeats one of them (the body's own first heading, read as its white
-    space aside); when body text follows them instead, the last is the body's first heading
-    and no entry. Each entry was a section of its own, empty, and made the body's sections
-    of those titles second ones (``…x2``; breaker)."""
+    paragraph ``目录``, the paragraphs of part headings (one a line, page numbers allowed),
+    two at least, up to the one that numbers its part as the first entry did (``第一章`` again:
+    the body's own first part, however its title reads, past a law's history paragraph if
+    need be); when body text follows them and no part is numbered so, the last is the body's
+    first heading and no entry. Each entry was a section of its own,
+    empty, and made the body's sections of those titles second ones (``…x2``; breaker)."""
     entries: set[int] = set()
     j = 0
     while j < len(paras):
-        if not _CONTENTS.match(paras[j].strip()):
+        if not CONTENTS_LINE.match(paras[j].strip()):
             j += 1
             continue
-        seen: set[str] = set()
-        run: list[int] = []
-        k = j + 1
+        first, run, k = None, [], j + 1
         while k < len(paras):
-            entry = _part_heading(paras[k])
-            key = "".join(entry.split())
-            if not entry or entry != paras[k].strip() or key in seen:
+            lines = [line.strip() for line in paras[k].split("\n") if line.strip()]
+            if not lines or not all(map(is_part_heading, lines)):
                 break
-            seen.add(key)
+            number = part_number(lines[0])
+            if first is None:
+                first = number
+            elif number == first:
+                break
             run.append(k)
             k += 1
-        if run and k < len(paras) and not _part_heading(paras[k]):
-            run.pop()
-        if len(run) >= 2:
+        if run and k < len(paras) and not _part_heading(paras[k]) and not any(
+                part_number(_part_heading(p)) == first for p in paras[k:]):
+            run.pop()  # no part is numbered as the first entry: the last was the body's
+        if len(run) >= 2 or run and "\n" in paras[run[0]]:
             entries.update(run)
         j = k
     return entries

@@ -360,7 +360,8 @@ def test_text_that_reads_as_markdown_is_text_in_html_and_docx(kind):
     headings. Ground truth: the headings as written in the file."""
     import docx
 
-    paragraphs = ["# 这不是标题而是正文甲", "```", "## 缩进的井号"]
+    # a backslash before a # is the text's own there (breaker: C:\#temp read as C:#temp)
+    paragraphs = ["# 这不是标题而是正文甲", "```", "## 缩进的井号", "路径 C:\\#temp 与 \\# 号"]
     if kind == "html":
         body = "".join(f"<p>{p}</p>" for p in paragraphs)
         data = (f"<h1>文档真标题</h1>{body}<h2>第一个真标题</h2><p>内容甲<br># 换行后的井号</p>"
@@ -718,6 +719,11 @@ def test_pdf_lines_of_digits_are_page_numbers_only_where_they_count_the_pages():
     ("正文\n\n    <!-- 缩进代码 -->\n\n## 第二节\n\n后续内容丁。\n", ["<!-- 缩进代码 -->", "后续内容丁"], []),
     ("正文<!-- 跨\n行的注释 -->继续\n\n  <!-- 块\n\n## 隐藏 -->\n\n后文。\n",
      ["正文", "继续", "后文。"], ["跨", "隐藏"]),
+    # a heading ends the paragraph a comment would have to close in; a list item's indented
+    # line is no code (breaker)
+    ("### 第一条\n\n留言说 <!-- 不是注释\n### 第二条新闻\n正文，箭头 --> 表示流程。\n",
+     ["留言说 <!-- 不是注释", "第二条新闻", "箭头 --> 表示流程"], []),
+    ("- 列表项\n\n    <!-- 列表续行注释 -->\n\n正文。\n", ["列表项", "正文。"], ["列表续行注释"]),
 ])
 def test_markdown_html_comments_are_not_text(tmp_path, text, kept, gone):
     from indexer.documents import read_document

@@ -177,7 +177,10 @@ def test_a_markdown_link_on_its_own_is_no_line_of_body_text():
     link = "[查看原文](https://tv.cctv.com/2022/09/11/VIDExMM1aELmYy9VWW8xQh08220911.shtml)"
     image = '![现场图片](https://tv.cctv.com/2022/09/11/VIDExMM1aELmYy9VWW8xQh08220911.jpg "现场")'
     body = "新增段落：乡村振兴示范村建设提速。"
-    for alone in (link, image):
+    odd = ("[维基百科](https://zh.wikipedia.org/wiki/法_(消歧义)_abcdefghijklmnopqrst)",
+           "[查看原文](https://tv.cctv.com/2022/09/11/VIDExMM1aELmYy9.shtml '央视')",
+           "[原文](<https://tv.cctv.com/2022/09/11/VIDExMM1aELmYy9VWW8xQh.shtml>)")
+    for alone in (link, image, *odd):
         assert len(alone) >= 40
         assert split_paragraphs(repair(f"## 节\n\n{alone}\n\n{body}\n", markdown=True)) == \
             ["## 节", alone, body]

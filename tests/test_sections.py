@@ -416,6 +416,10 @@ def test_a_law_without_blank_lines_or_title_keeps_its_first_chapter_and_its_part
         ("parts", "第二编 分则", "第一章 罪名"), ("parts", "第二编 分则", "第一章 罪名", "第一节 小节")]
     assert got["breaks.txt"] == [("breaks", f"第{n}章 {t}") for n, t in
                                  zip("一二三四", ("总则", "附则", "其他", "最后"))]
+    # a headline that opens like a part heading, with no space after its number, is a title
+    headline = "第一节课上了什么\n开学第一天，同学们很开心。\n"
+    [section] = split_sections(read_document(SourceFile("n.txt", headline.encode(), "0")))
+    assert section.doc_title == "第一节课上了什么"
 
 
 def test_a_plain_text_table_of_contents_is_text_of_its_section():
@@ -431,13 +435,20 @@ def test_a_plain_text_table_of_contents_is_text_of_its_section():
     compact = ("紧凑目录条例\n目录\n第一章 总则\n第二章 附则\n第一章 总则\n第一条 为了规范管理，制定本条例。\n"
                "第二章 附则\n第二条 本条例自公布之日起施行。\n")
     other = "不同目录法\n\n目录\n\n第一章 总则\n\n第二章 附则\n\n第一章 一般规定\n\n第一条 正文。\n"
+    # entries of one title under two chapters (行政强制法's 第一节 一般规定), the law's history
+    # between the table and the body, and the same without blank lines (breaker)
+    chapters = ["第一章 总则", "第二章 强制措施", "第一节 一般规定", "第三章 强制执行", "第一节 一般规定"]
+    body = "".join(f"{c}\n\n第{k}条 条文{k}。\n\n" for k, c in enumerate(chapters, 1))
+    law = "行政强制测试法\n\n目录\n\n" + "\n\n".join(chapters) + \
+        "\n\n2011年6月30日第十一届全国人民代表大会常务委员会通过\n\n" + body
     want = {"blank.txt": (blank, ["第一章 总则", "第二章 管理", "第三章 附则"]),
             "compact.txt": (compact, ["第一章 总则", "第二章 附则"]),
-            "other.txt": (other, ["第一章 一般规定"])}
+            "other.txt": (other, ["第一章 一般规定"]),
+            "law.txt": (law, chapters), "law_compact.txt": (law.replace("\n\n", "\n"), chapters)}
     for name, (text, chapters) in want.items():
         sections = split_sections(read_document(SourceFile(name, text.encode(), "0")))
         assert normalized("".join(s.text for s in sections)) == normalized(text), name
         assert [s.title for s in sections[1:]] == chapters, name
-        assert all(not s.section_id.endswith("x2") for s in sections), name
+        assert len({s.section_id for s in sections}) == len(sections), name
         assert all(s.text.count("\n") for s in sections[1:]), name  # none holds its heading alone
         assert "目录" in sections[0].text, name
