@@ -84,7 +84,8 @@ def strip_html_comments(text: str) -> str:
         elif not in_comment and (k == 0 or not lines[k - 1].strip()):
             # indented code starts after a blank line, unless it continues a list item
             # (breaker: a comment there was shown as text)
-            code = line.startswith(("    ", "\t")) and not (listed and listed[-1])
+            code = line.startswith(("    ", "\t")) and not (listed and listed[-1]) \
+                or line.startswith(("        ", "\t\t"))  # code in a list item
         if line.strip():
             listed.append(bool(_LIST_ITEM.match(line)) or line.startswith(("  ", "\t")) and
                           bool(listed and listed[-1]))
@@ -121,8 +122,8 @@ def strip_html_comments(text: str) -> str:
     return "\n".join(out)
 
 
-_LIST_ITEM = re.compile(r"^ {0,3}(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)")
-"""A Markdown list item's first line."""
+_LIST_ITEM = re.compile(r"^ {0,3}(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)(?! {0,3}(?:[-*_][ \t]*){2,}$)")
+"""A Markdown list item's first line (a thematic break, ``* * *``, is none: breaker)."""
 _LINK = re.compile(r"(?<!\\)!?\[([^\[\]\n]*)\]\((?:[^()\s]|\([^()\s]*\))*(?:\s+(?:\"[^\"\n]*\"|'[^'\n]*'))?\s*\)")
 """An inline link or image, ``[text](address "title")`` / ``![alt](address)``: its text is
 group 1 (an address may hold one level of parentheses, as CommonMark allows; an escaped

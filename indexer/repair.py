@@ -100,10 +100,14 @@ CONTENTS_LINE = re.compile(r"^目\s*[录錄]$")
 """The heading of a table of contents."""
 
 
-def part_number(heading: str) -> str:
-    """The part a part heading numbers, white space aside: ``第一章`` for ``第一章 总则 1``."""
-    number = CHAPTER_NUMBER.match(heading)
-    return "".join(number.group().split()) if number else ""
+_PAGE_NUMBER = re.compile(r"[\s.…·．・]*[0-9０-９]+$")
+"""A table of contents entry's page number, with the dots leading to it."""
+
+
+def contents_key(heading: str) -> str:
+    """A part heading as a table of contents and the body both write it: white space and a
+    trailing page number aside (``第一章 总则……1`` and ``第一章  总则`` read alike)."""
+    return "".join(_PAGE_NUMBER.sub("", heading).split())
 
 
 CLOSING_LINE = re.compile(r"^(责任编辑|责编|编辑|校对|审校)[\s：:]")
@@ -405,34 +409,38 @@ def _headed_paragraphs(paragraph: str, opens_text: bool = False) -> list[str]:
     ``第三章规定的…`` each became sections (breaker). The one exception: when the paragraph
     ``opens_text``, a part heading (``第一章 总则``) right under its first line, the text's
     title (breaker: a law written without blank lines lost its first chapter into the
-    title's section); and after a table of contents (``目录`` and its entries), the part
-    heading that numbers its part as the first entry did."""
+    title's section); and after a table of contents (``目录`` and its entries), the heading
+    that repeats its first entry (:func:`_contents_end`)."""
     lines = paragraph.split("\n")
+    table = _contents_end(lines)
     parts = [[lines[0]]]
-    contents = None  # after a 目录 line: the part its first entry numbers, once read ("")
-    for k, (prev, line) in enumerate(zip(lines, lines[1:])):
+    for k, (prev, line) in enumerate(zip(lines, lines[1:]), 1):
         stripped = line.strip()
-        if CONTENTS_LINE.match(prev.strip()):
-            contents = ""
-        if opens_text and k == 0 and is_part_heading(stripped) and _title_like(prev):
+        if opens_text and k == 1 and is_part_heading(stripped) and _title_like(prev):
             parts.append([line])
-        elif contents is not None and is_part_heading(stripped):
-            number = part_number(stripped)
-            if not contents:
-                contents = number
-            elif number == contents:
-                # the part its first entry numbered begins here, past the table (breaker)
-                parts.append([line])
-                contents = None
-                continue
-            parts[-1].append(line)
-        elif ends_sentence(prev) and (heading_line(stripped) or is_part_heading(stripped)) \
-                or is_part_heading(prev.strip()) and is_part_heading(stripped):
-            # a part heading under another (第三章 …, then 第一节 …) heads a part of its own
+        elif table and k < table[1]:
+            parts[-1].append(line)  # a table of contents: its entries are no headings
+        elif table and k == table[1] or ends_sentence(prev) and (
+                heading_line(stripped) or is_part_heading(stripped)):
             parts.append([line])
         else:
             parts[-1].append(line)
     return ["\n".join(part) for part in parts] if len(parts) > 1 else [paragraph]
+
+
+def _contents_end(lines: list[str]) -> tuple[int, int] | None:
+    """``(start, end)``: where a table of contents written without blank lines begins (its
+    ``目录`` line) and where the body it lists begins, the line repeating its first entry
+    (:func:`contents_key`); None when there is no such table (a ``目录`` line with no entry
+    right under it, or an entry the body never repeats: breaker)."""
+    for i, line in enumerate(lines[:-1]):
+        if CONTENTS_LINE.match(line.strip()) and is_part_heading(lines[i + 1].strip()):
+            first = contents_key(lines[i + 1].strip())
+            for j in range(i + 2, len(lines)):
+                if contents_key(lines[j].strip()) == first and is_part_heading(lines[j].strip()):
+                    return i, j
+            return None
+    return None
 
 
 _FENCE_LINE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")

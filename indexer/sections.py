@@ -36,7 +36,7 @@ from pathlib import PurePosixPath
 from .documents import Document
 from .repair import (
     CHAPTER_NUMBER, CLAUSE_MARKS, CLOSING_LINE, CONTENTS_LINE, DATED, SECTION_NUMBER,
-    SENTENCE_END, part_number,
+    SENTENCE_END, contents_key,
     ends_sentence, is_part_heading,
 )
 
@@ -169,12 +169,15 @@ def _doc_title(document: Document, paras: list[str]) -> str:
     plain text has no blank line under its title (new-user trial: titled after its file
     name)."""
     first = paras[0].split("\n", 1)[0].strip() if paras else ""
-    # nor a part heading set off by a space: a law opening with 第一编 总则 was titled by it,
-    # and each part was put under it in the breadcrumbs; 第一节课上了什么 is a headline (breaker)
+    # nor a part heading: a law opening with 第一编 总则 (or 第一章总则) was titled by it, and
+    # each part was put under it in the breadcrumbs; but 第一节课上了什么 and 第一部分析报告
+    # are headlines, a 节 or 部分 written against the words after it (breaker)
     number = CHAPTER_NUMBER.match(first)
-    spaced = number and (number.end() == len(first) or first[number.end()].isspace())
+    heading = number and is_part_heading(first) and (
+        number.end() == len(first) or first[number.end()].isspace()
+        or number.group().endswith(("章", "编", "編")))
     if _short_line(first) and not SECTION_NUMBER.match(first) and first[-1] not in CLAUSE_MARKS \
-            and not (spaced and is_part_heading(first)) \
+            and not heading \
             and (len(paras[0]) == len(first) or _titled(first)):
         return first
     return PurePosixPath(document.path).stem
@@ -209,12 +212,13 @@ def _part_rank(heading: str) -> int:
 
 def _contents_entries(paras: list[str]) -> set[int]:
     """The places in ``paras`` of the entries of plain-text tables of contents: after a
-    paragraph ``目录``, the paragraphs of part headings (one a line, page numbers allowed),
-    two at least, up to the one that numbers its part as the first entry did (``第一章`` again:
-    the body's own first part, however its title reads, past a law's history paragraph if
-    need be); when body text follows them and no part is numbered so, the last is the body's
-    first heading and no entry. Each entry was a section of its own,
-    empty, and made the body's sections of those titles second ones (``…x2``; breaker)."""
+    paragraph ``目录``, the paragraphs of part headings (one a line, page numbers allowed), up
+    to the one that repeats the first entry (:func:`indexer.repair.contents_key`: the body's
+    own first part, past a law's history paragraph if need be); when no paragraph after them
+    repeats it (the body's first heading reads otherwise), up to the last before the body
+    text, which is the body's first heading, two entries at least. Each entry was a section
+    of its own, empty, and made the body's sections of those titles second ones (``…x2``;
+    breaker)."""
     entries: set[int] = set()
     j = 0
     while j < len(paras):
@@ -226,17 +230,18 @@ def _contents_entries(paras: list[str]) -> set[int]:
             lines = [line.strip() for line in paras[k].split("\n") if line.strip()]
             if not lines or not all(map(is_part_heading, lines)):
                 break
-            number = part_number(lines[0])
+            key = contents_key(lines[0])
             if first is None:
-                first = number
-            elif number == first:
+                first = key
+            elif key == first:
                 break
             run.append(k)
             k += 1
-        if run and k < len(paras) and not _part_heading(paras[k]) and not any(
-                part_number(_part_heading(p)) == first for p in paras[k:]):
-            run.pop()  # no part is numbered as the first entry: the last was the body's
-        if len(run) >= 2 or run and "\n" in paras[run[0]]:
+        repeated = any(contents_key(_part_heading(p)) == first for p in paras[k:]) \
+            if first else False
+        if not repeated and run and k < len(paras) and not _part_heading(paras[k]):
+            run.pop()  # the last was the body's first heading
+        if repeated or len(run) >= 2:
             entries.update(run)
         j = k
     return entries

@@ -724,6 +724,9 @@ def test_pdf_lines_of_digits_are_page_numbers_only_where_they_count_the_pages():
     ("### 第一条\n\n留言说 <!-- 不是注释\n### 第二条新闻\n正文，箭头 --> 表示流程。\n",
      ["留言说 <!-- 不是注释", "第二条新闻", "箭头 --> 表示流程"], []),
     ("- 列表项\n\n    <!-- 列表续行注释 -->\n\n正文。\n", ["列表项", "正文。"], ["列表续行注释"]),
+    # a thematic break is no list item, and code inside an item is code (breaker)
+    ("正文\n\n* * *\n\n    <!-- 代码注释 -->\n", ["<!-- 代码注释 -->"], []),
+    ("- 列表项\n\n        <!-- 列表内代码 -->\n", ["<!-- 列表内代码 -->"], []),
 ])
 def test_markdown_html_comments_are_not_text(tmp_path, text, kept, gone):
     from indexer.documents import read_document

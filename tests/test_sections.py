@@ -417,9 +417,30 @@ def test_a_law_without_blank_lines_or_title_keeps_its_first_chapter_and_its_part
     assert got["breaks.txt"] == [("breaks", f"第{n}章 {t}") for n, t in
                                  zip("一二三四", ("总则", "附则", "其他", "最后"))]
     # a headline that opens like a part heading, with no space after its number, is a title
-    headline = "第一节课上了什么\n开学第一天，同学们很开心。\n"
-    [section] = split_sections(read_document(SourceFile("n.txt", headline.encode(), "0")))
-    assert section.doc_title == "第一节课上了什么"
+    for first, title in (("第一节课上了什么", "第一节课上了什么"), ("第一部分析报告发布", "第一部分析报告发布"),
+                         ("第一章总则", "n"), ("第一编 总则", "n")):
+        sections = split_sections(read_document(SourceFile(
+            "n.txt", f"{first}\n开学第一天，同学们很开心。\n".encode(), "0")))
+        assert sections[0].doc_title == title, first
+
+
+def test_a_contents_line_without_a_table_and_a_list_of_part_names_change_nothing():
+    """Breaker: a 目录 line with no table under it (``目录从略``, or a 民法典 excerpt opening its
+    body right under it) made the whole text one section, and a notice listing 第一部分 …
+    第三部分 as items made them sections. Both read as they did before tables of contents
+    were known. Ground truth: the text of the sections adds up to the file's."""
+    files = {
+        "nolist.txt": ("某某管理条例\n目录\n本条例共三章，目录从略。\n第一章 总则\n第一条 甲。\n第二章 管理\n"
+                       "第二条 乙。\n第三章 附则\n第三条 丙。\n",
+                       ["某某管理条例", "第一章 总则", "第二章 管理", "第三章 附则"]),
+        "items.txt": ("关于举办培训班的通知\n各单位：\n本次培训分为以下内容：\n第一部分 政策解读\n"
+                      "第二部分 案例分析\n第三部分 互动交流\n请各单位按时参加。\n联系人：张三\n",
+                      ["关于举办培训班的通知", "第一部分 政策解读"]),  # after its "：", one part
+    }
+    for name, (text, titles) in files.items():
+        sections = split_sections(read_document(SourceFile(name, text.encode(), "0")))
+        assert normalized("".join(s.text for s in sections)) == normalized(text), name
+        assert [s.title for s in sections] == titles, name
 
 
 def test_a_plain_text_table_of_contents_is_text_of_its_section():
@@ -441,7 +462,17 @@ def test_a_plain_text_table_of_contents_is_text_of_its_section():
     body = "".join(f"{c}\n\n第{k}条 条文{k}。\n\n" for k, c in enumerate(chapters, 1))
     law = "行政强制测试法\n\n目录\n\n" + "\n\n".join(chapters) + \
         "\n\n2011年6月30日第十一届全国人民代表大会常务委员会通过\n\n" + body
-    want = {"blank.txt": (blank, ["第一章 总则", "第二章 管理", "第三章 附则"]),
+    # one entry; chapters numbered again under a later part; page numbers (breaker)
+    single = "单章条例\n\n目录\n\n第一章 总则\n\n第一章 总则\n\n第一条 条文。\n"
+    restart = ("研究报告\n\n目录\n\n第一章 绪论\n\n第二章 方法\n\n第二部分 应用\n\n第一章 案例\n\n"
+               "第一章 绪论\n\n绪论正文。\n\n第二章 方法\n\n方法正文。\n\n第二部分 应用\n\n"
+               "第一章 案例\n\n案例正文。\n")
+    paged = ("页码条例\n\n目录\n\n第一章 总则……1\n\n第二章 附则……5\n\n第一章 总则\n\n第一条 甲。\n\n"
+             "第二章 附则\n\n第二条 乙。\n")
+    want = {"single.txt": (single, ["第一章 总则"]),
+            "restart.txt": (restart, ["第一章 绪论", "第二章 方法", "第二部分 应用", "第一章 案例"]),
+            "paged.txt": (paged, ["第一章 总则", "第二章 附则"]),
+            "blank.txt": (blank, ["第一章 总则", "第二章 管理", "第三章 附则"]),
             "compact.txt": (compact, ["第一章 总则", "第二章 附则"]),
             "other.txt": (other, ["第一章 一般规定"]),
             "law.txt": (law, chapters), "law_compact.txt": (law.replace("\n\n", "\n"), chapters)}
@@ -450,5 +481,6 @@ def test_a_plain_text_table_of_contents_is_text_of_its_section():
         assert normalized("".join(s.text for s in sections)) == normalized(text), name
         assert [s.title for s in sections[1:]] == chapters, name
         assert len({s.section_id for s in sections}) == len(sections), name
-        assert all(s.text.count("\n") for s in sections[1:]), name  # none holds its heading alone
+        # none holds its heading alone, but a part holding chapters
+        assert all(s.text.count("\n") for s in sections[1:] if "部分" not in s.title), name
         assert "目录" in sections[0].text, name
