@@ -1311,6 +1311,7 @@ def test_a_link_to_a_gone_section_stays_at_its_note_and_keeps_its_address(browse
         assert page.url == gone
         page.keyboard.press("n")
         expect(page.locator(".match-position")).to_have_text(f"第 1 / {count} 处")
+        expect(note).to_be_hidden()  # the address is a section's again (breaker)
         expect(page.locator("mark.current")).to_be_in_viewport()
         assert page.url.endswith(page.locator("mark.current").evaluate(
             "m => '#' + m.closest('section.section').id"))
@@ -1321,3 +1322,22 @@ def test_a_link_to_a_gone_section_stays_at_its_note_and_keeps_its_address(browse
         expect(note).to_be_in_viewport()
         page.keyboard.press("n")
         expect(page.locator(".match-position")).to_have_text(f"第 1 / {count} 处")
+
+
+def test_a_gone_sections_address_pasted_into_a_page_without_matches_shows_its_note(
+        browser, tmp_path):
+    """Pasted into the address bar of a document opened without a query, a gone section's
+    address showed its note 4,900 px above the reader (breaker): it is scrolled into view."""
+    from indexer.documents import doc_id_for
+
+    from .conftest import small_index
+
+    filler = "\n\n".join("会议听取了工作报告。" * 8 for _ in range(150))
+    index = small_index(tmp_path, {"a.md": f"# 报告\n\n## 一、总体情况\n\n{filler}\n"})
+    doc_id = doc_id_for("a.md")
+    with _served(browser, tmp_path / "seeds", index) as (page, base):
+        page.set_viewport_size({"width": 1280, "height": 800})
+        page.goto(f"{base}/doc/{doc_id}")
+        page.evaluate("() => window.scrollTo(0, document.body.scrollHeight)")
+        page.evaluate(f"() => {{ location.hash = '{doc_id}-s00000000'; }}")
+        expect(page.locator(".stale-section")).to_be_in_viewport()

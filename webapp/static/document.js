@@ -32,8 +32,12 @@
   }
   if (stale) {
     sayIfStale();
-    // a section address typed or pasted into this page's address bar (breaker)
-    window.addEventListener("hashchange", sayIfStale);
+    // a section address typed or pasted into this page's address bar (breaker), shown where
+    // the reader is, with matches or without
+    window.addEventListener("hashchange", function () {
+      sayIfStale();
+      if (!stale.hidden) stale.scrollIntoView({ block: "center" });
+    });
   }
 
   var bar = document.querySelector(".matchnav");
@@ -74,6 +78,8 @@
   // `scroll`: bring the match into view; `moved`: the user stepped away from where the URL
   // pointed, so its m= no longer applies.
   function select(i, scroll, moved) {
+    // stepped to a match, the reader has left the gone section's address behind
+    if (stale && moved) stale.hidden = true;
     if (current >= 0) marks[current].classList.remove("current");
     current = (i + marks.length) % marks.length;
     var mark = marks[current];
@@ -211,7 +217,7 @@
       current = -1;
       after = 0;
       position.textContent = unplaced;
-      stale.scrollIntoView({ block: "center" });
+      spoken.textContent = "";
       return;
     }
     if (!bar.isConnected || !targetSection()) return;
