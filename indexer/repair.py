@@ -100,14 +100,54 @@ CONTENTS_LINE = re.compile(r"^目\s*[录錄]$")
 """The heading of a table of contents."""
 
 
-_PAGE_NUMBER = re.compile(r"[\s.…·．・]*[0-9０-９]+$")
-"""A table of contents entry's page number, with the dots leading to it."""
+_PART_RANKS = (("部分", 0), ("部份", 0), ("编", 0), ("編", 0), ("卷", 0), ("章", 1), ("回", 1),
+               ("节", 2), ("節", 2))
+"""How part headings nest in plain text, outermost first: a law's 编 › 章 › 节, a report's
+部分, a book's 卷, a novel's 回."""
+
+
+def part_rank(heading: str) -> int:
+    """The nesting rank of a part heading line (:func:`is_part_heading`): 0 for 编, 1 for 章…"""
+    number = CHAPTER_NUMBER.match(heading)
+    unit = number.group() if number else ""
+    return next((rank for name, rank in _PART_RANKS if unit.endswith(name)), 0)
+
+
+_PAGE_NUMBER = re.compile(r"[\s.…·．・⋯—–\-]*[(（]?(?:[0-9０-９]+|[ivxlcIVXLC]+)[)）]?[\s\-—–]*$")
+"""A table of contents entry's page number (``……1``, ``⋯⋯3``, ``——5``, ``(7)``, ``iii``,
+``- 9 -``), with what leads to it."""
 
 
 def contents_key(heading: str) -> str:
     """A part heading as a table of contents and the body both write it: white space and a
     trailing page number aside (``第一章 总则……1`` and ``第一章  总则`` read alike)."""
-    return "".join(_PAGE_NUMBER.sub("", heading).split())
+    number = CHAPTER_NUMBER.match(heading)
+    rest = heading[number.end():] if number else heading
+    return "".join(((number.group() if number else "") + _PAGE_NUMBER.sub("", rest)).split())
+
+
+def contents_end(headings: list[str]) -> int | None:
+    """Where the body listed by a table of contents begins: given the part headings that
+    follow its ``目录`` line (``""`` for a line that is none), the place of the first that
+    repeats the first entry (:func:`contents_key`), or numbers its part as the first entry
+    does while no entry of an outer rank has come between (a body whose 第一章 is worded
+    otherwise than its entry; but the 第一章 of a later 第二部分 is an entry); None when none
+    does (a ``目录`` line with no table under it: breaker)."""
+    if not headings or not headings[0]:
+        return None
+    first, number, rank = contents_key(headings[0]), CHAPTER_NUMBER.match(headings[0]), \
+        part_rank(headings[0])
+    by_number = True
+    for k, heading in enumerate(headings[1:], 1):
+        if not heading:
+            continue
+        if contents_key(heading) == first:
+            return k
+        if part_rank(heading) < rank:
+            by_number = False
+        elif by_number and number and CHAPTER_NUMBER.match(heading).group() == number.group():
+            return k
+    return None
 
 
 CLOSING_LINE = re.compile(r"^(责任编辑|责编|编辑|校对|审校)[\s：:]")
@@ -410,37 +450,39 @@ def _headed_paragraphs(paragraph: str, opens_text: bool = False) -> list[str]:
     ``opens_text``, a part heading (``第一章 总则``) right under its first line, the text's
     title (breaker: a law written without blank lines lost its first chapter into the
     title's section); and after a table of contents (``目录`` and its entries), the heading
-    that repeats its first entry (:func:`_contents_end`)."""
+    that repeats its first entry (:func:`_contents_tables`)."""
     lines = paragraph.split("\n")
-    table = _contents_end(lines)
+    tables = _contents_tables(lines)
     parts = [[lines[0]]]
     for k, (prev, line) in enumerate(zip(lines, lines[1:]), 1):
-        stripped = line.strip()
+        stripped, before = line.strip(), prev.strip()
         if opens_text and k == 1 and is_part_heading(stripped) and _title_like(prev):
             parts.append([line])
-        elif table and k < table[1]:
+        elif any(a < k < b for a, b in tables):
             parts[-1].append(line)  # a table of contents: its entries are no headings
-        elif table and k == table[1] or ends_sentence(prev) and (
-                heading_line(stripped) or is_part_heading(stripped)):
+        elif any(k == b for _, b in tables) or ends_sentence(prev) and (
+                heading_line(stripped) or is_part_heading(stripped)) or (
+                is_part_heading(before) and is_part_heading(stripped)
+                and part_rank(stripped) > part_rank(before)):
+            # a 节 right under its 章 heads its own part; items of one rank (第一部分 …
+            # 第二部分 …) under each other do not (breaker)
             parts.append([line])
         else:
             parts[-1].append(line)
     return ["\n".join(part) for part in parts] if len(parts) > 1 else [paragraph]
 
 
-def _contents_end(lines: list[str]) -> tuple[int, int] | None:
-    """``(start, end)``: where a table of contents written without blank lines begins (its
-    ``目录`` line) and where the body it lists begins, the line repeating its first entry
-    (:func:`contents_key`); None when there is no such table (a ``目录`` line with no entry
-    right under it, or an entry the body never repeats: breaker)."""
-    for i, line in enumerate(lines[:-1]):
-        if CONTENTS_LINE.match(line.strip()) and is_part_heading(lines[i + 1].strip()):
-            first = contents_key(lines[i + 1].strip())
-            for j in range(i + 2, len(lines)):
-                if contents_key(lines[j].strip()) == first and is_part_heading(lines[j].strip()):
-                    return i, j
-            return None
-    return None
+def _contents_tables(lines: list[str]) -> list[tuple[int, int]]:
+    """``[(start, end), …]``: each table of contents written without blank lines, from its
+    ``目录`` line to the line where the body it lists begins (:func:`contents_end`)."""
+    tables = []
+    for i, line in enumerate(lines):
+        if CONTENTS_LINE.match(line.strip()) and not any(a <= i < b for a, b in tables):
+            end = contents_end([h if is_part_heading(h) else "" for h in
+                                (x.strip() for x in lines[i + 1:])])
+            if end is not None:
+                tables.append((i, i + 1 + end))
+    return tables
 
 
 _FENCE_LINE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")

@@ -29,6 +29,7 @@ are left out).
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -36,7 +37,7 @@ from pathlib import PurePosixPath
 from .documents import Document
 from .repair import (
     CHAPTER_NUMBER, CLAUSE_MARKS, CLOSING_LINE, CONTENTS_LINE, DATED, SECTION_NUMBER,
-    SENTENCE_END, contents_key,
+    SENTENCE_END, contents_end, part_rank,
     ends_sentence, is_part_heading,
 )
 
@@ -170,12 +171,13 @@ def _doc_title(document: Document, paras: list[str]) -> str:
     name)."""
     first = paras[0].split("\n", 1)[0].strip() if paras else ""
     # nor a part heading: a law opening with 第一编 总则 (or 第一章总则) was titled by it, and
-    # each part was put under it in the breadcrumbs; but 第一节课上了什么 and 第一部分析报告
-    # are headlines, a 节 or 部分 written against the words after it (breaker)
+    # each part was put under it in the breadcrumbs; but 第一节课上了什么, 第一部分析报告 and
+    # 第三编辑部年度工作总结 are headlines, the unit written against a longer run of words
+    # (breaker)
     number = CHAPTER_NUMBER.match(first)
     heading = number and is_part_heading(first) and (
         number.end() == len(first) or first[number.end()].isspace()
-        or number.group().endswith(("章", "编", "編")))
+        or number.group().endswith(("章", "编", "編")) and len(first) - number.end() <= 4)
     if _short_line(first) and not SECTION_NUMBER.match(first) and first[-1] not in CLAUSE_MARKS \
             and not heading \
             and (len(paras[0]) == len(first) or _titled(first)):
@@ -197,53 +199,35 @@ def _titled(line: str) -> bool:
                 or any(mark in line for mark in CLAUSE_MARKS))
 
 
-_PART_RANKS = (("部分", 0), ("部份", 0), ("编", 0), ("編", 0), ("卷", 0), ("章", 1), ("回", 1),
-               ("节", 2), ("節", 2))
-"""How part headings nest in plain text, outermost first: a law's 编 › 章 › 节, a report's
-部分, a book's 卷, a novel's 回."""
-
-
-def _part_rank(heading: str) -> int:
-    """The nesting rank of a part heading line (:func:`_part_heading`): 0 for 编, 1 for 章…"""
-    number = CHAPTER_NUMBER.match(heading)
-    unit = number.group() if number else ""
-    return next((rank for name, rank in _PART_RANKS if unit.endswith(name)), 0)
-
-
 def _contents_entries(paras: list[str]) -> set[int]:
     """The places in ``paras`` of the entries of plain-text tables of contents: after a
-    paragraph ``目录``, the paragraphs of part headings (one a line, page numbers allowed), up
-    to the one that repeats the first entry (:func:`indexer.repair.contents_key`: the body's
-    own first part, past a law's history paragraph if need be); when no paragraph after them
-    repeats it (the body's first heading reads otherwise), up to the last before the body
-    text, which is the body's first heading, two entries at least. Each entry was a section
-    of its own, empty, and made the body's sections of those titles second ones (``…x2``;
-    breaker)."""
+    paragraph ``目录``, the paragraphs of part headings (one a line, page numbers allowed) up
+    to the one where the body begins (:func:`indexer.repair.contents_end`: past a law's
+    history paragraph if need be); when none is found, the run of them up to the last before
+    body text, which is the body's first heading, two entries at least. Each entry was a
+    section of its own, empty, and made the body's sections of those titles second ones
+    (``…x2``; breaker)."""
     entries: set[int] = set()
     j = 0
     while j < len(paras):
         if not CONTENTS_LINE.match(paras[j].strip()):
             j += 1
             continue
-        first, run, k = None, [], j + 1
-        while k < len(paras):
-            lines = [line.strip() for line in paras[k].split("\n") if line.strip()]
-            if not lines or not all(map(is_part_heading, lines)):
-                break
-            key = contents_key(lines[0])
-            if first is None:
-                first = key
-            elif key == first:
-                break
-            run.append(k)
-            k += 1
-        repeated = any(contents_key(_part_heading(p)) == first for p in paras[k:]) \
-            if first else False
-        if not repeated and run and k < len(paras) and not _part_heading(paras[k]):
-            run.pop()  # the last was the body's first heading
-        if repeated or len(run) >= 2:
-            entries.update(run)
-        j = k
+        heads = []
+        for p in paras[j + 1:]:
+            lines = [line.strip() for line in p.split("\n") if line.strip()]
+            heads.append(lines[0] if lines and all(map(is_part_heading, lines)) else "")
+        end = contents_end(heads)
+        if end is not None:
+            run = [j + 1 + k for k in range(end) if heads[k]]
+        else:
+            run = list(itertools.takewhile(lambda k: heads[k - j - 1], range(j + 1, len(paras))))
+            if run and run[-1] + 1 < len(paras):
+                run.pop()  # the last was the body's first heading
+            if len(run) < 2:
+                run = []
+        entries.update(run)
+        j = max(run, default=j) + 1
     return entries
 
 
@@ -286,7 +270,7 @@ def _text_drafts(document: Document, doc_title: str) -> list[_Draft]:
                 (part := _part_heading(paras[j])) or not drafts:
             title = _heading_sentence(paras[j]) if numbered else part or doc_title
             if not numbered and part:
-                rank = _part_rank(part)
+                rank = part_rank(part)
                 while parts and parts[-1][0] >= rank:
                     parts.pop()
             drafts.append(_Draft(title, article, author, a, b,

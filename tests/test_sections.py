@@ -418,6 +418,7 @@ def test_a_law_without_blank_lines_or_title_keeps_its_first_chapter_and_its_part
                                  zip("一二三四", ("总则", "附则", "其他", "最后"))]
     # a headline that opens like a part heading, with no space after its number, is a title
     for first, title in (("第一节课上了什么", "第一节课上了什么"), ("第一部分析报告发布", "第一部分析报告发布"),
+                         ("第三编辑部年度工作总结", "第三编辑部年度工作总结"), ("第二章程修订说明", "第二章程修订说明"),
                          ("第一章总则", "n"), ("第一编 总则", "n")):
         sections = split_sections(read_document(SourceFile(
             "n.txt", f"{first}\n开学第一天，同学们很开心。\n".encode(), "0")))
@@ -469,7 +470,19 @@ def test_a_plain_text_table_of_contents_is_text_of_its_section():
                "第一章 案例\n\n案例正文。\n")
     paged = ("页码条例\n\n目录\n\n第一章 总则……1\n\n第二章 附则……5\n\n第一章 总则\n\n第一条 甲。\n\n"
              "第二章 附则\n\n第二条 乙。\n")
-    want = {"single.txt": (single, ["第一章 总则"]),
+    # worded otherwise than its entry while an appendix repeats the entry; page numbers of
+    # other styles; a second table, an appendix's; 节 right under 章 (breaker)
+    appendix = ("某某条例\n目录\n第一章 总则\n第二章 管理\n第一章 总则与定义\n第一条 甲。\n第二章 管理\n"
+                "第二条 乙。\n附件：某某条例实施办法\n目录\n第一章 适用范围\n第二章 罚则\n第一章 适用范围\n"
+                "第一条 丁。\n第二章 罚则\n第一节 一般规定\n第二条 戊。\n")
+    styles = "某某法\n目录\n第一章 总则⋯⋯1\n第二章 管理——3\n第三章 附则 (5)\n第一章 总则\n第一条 甲。\n" \
+        "第二章 管理\n第二条 乙。\n第三章 附则\n第三条 丙。\n"
+    want = {"appendix.txt": (appendix, ["第一章 总则与定义", "第二章 管理", "第一章 适用范围", "第二章 罚则",
+                                        "第一节 一般规定"]),
+            "appendix_blank.txt": (appendix.replace("\n", "\n\n"), [
+                "第一章 总则与定义", "第二章 管理", "第一章 适用范围", "第二章 罚则", "第一节 一般规定"]),
+            "styles.txt": (styles, ["第一章 总则", "第二章 管理", "第三章 附则"]),
+            "single.txt": (single, ["第一章 总则"]),
             "restart.txt": (restart, ["第一章 绪论", "第二章 方法", "第二部分 应用", "第一章 案例"]),
             "paged.txt": (paged, ["第一章 总则", "第二章 附则"]),
             "blank.txt": (blank, ["第一章 总则", "第二章 管理", "第三章 附则"]),
@@ -481,6 +494,7 @@ def test_a_plain_text_table_of_contents_is_text_of_its_section():
         assert normalized("".join(s.text for s in sections)) == normalized(text), name
         assert [s.title for s in sections[1:]] == chapters, name
         assert len({s.section_id for s in sections}) == len(sections), name
-        # none holds its heading alone, but a part holding chapters
-        assert all(s.text.count("\n") for s in sections[1:] if "部分" not in s.title), name
+        # none holds its heading alone but a part whose text is in the parts under it
+        assert all(s.text.count("\n") or t.breadcrumb[:len(s.breadcrumb)] == s.breadcrumb
+                   for s, t in zip(sections[1:], sections[2:] + [sections[0]])), name
         assert "目录" in sections[0].text, name
