@@ -64,10 +64,11 @@ SECTION_NUMBER = re.compile(r"^(?:[一二三四五六七八九十百]+|[壹贰�
 ARTICLE_NUMBER = re.compile(r"^第[一二三四五六七八九十百千零〇0-9]+条")
 """An article of a law ("第三条 …"): it starts a block and is body text."""
 CHAPTER_NUMBER = re.compile(
-    r"^第[一二三四五六七八九十百千零〇0-9０-９]+(?:部分|章|节|编"
-    r"|(?:部份|節|編|卷|回)(?=[\s\u3000]|$))")
-"""A chapter heading of a law ("第一章 总则"), a report's part ("第一部分 产业发展"), a book's
-编, 节 or 卷, or a novel's 回 ("第一回 甄士隐梦幻识通灵"), in Simplified or Traditional
+    r"^第[一二三四五六七八九十百千零〇0-9０-９]+(?:部分|章|节|编|分编"
+    r"|(?:部份|節|編|分編|卷|回)(?=[\s\u3000]|$))")
+"""A chapter heading of a law ("第一章 总则"; 民法典's 分编 between its 编 and 章), a report's
+part ("第一部分 产业发展"), a book's 编, 节 or 卷, or a novel's 回 ("第一回 甄士隐梦幻识通灵"), in
+Simplified or Traditional
 characters (第一編 and 第一節 were not headings: new-user trial): it starts a block and is
 never continued (on a short line of its own it starts a section: :mod:`indexer.sections`).
 The units read in prose (第一回见到她, 第三卷读得最慢, 第一節課: breaker) are headings only
@@ -100,14 +101,16 @@ CONTENTS_LINE = re.compile(r"^目\s*[录錄]$")
 """The heading of a table of contents."""
 
 
-_PART_RANKS = (("部分", 0), ("部份", 0), ("编", 0), ("編", 0), ("卷", 0), ("章", 1), ("回", 1),
-               ("节", 2), ("節", 2))
-"""How part headings nest in plain text, outermost first: a law's 编 › 章 › 节, a report's
-部分, a book's 卷, a novel's 回."""
+_PART_RANKS = (("部分", 0), ("部份", 0), ("分编", 1), ("分編", 1), ("编", 0), ("編", 0),
+               ("卷", 0), ("章", 2), ("回", 2), ("节", 3), ("節", 3))
+"""How part headings nest in plain text, outermost first: a law's 编 › 分编 › 章 › 节, a
+report's 部分, a book's 卷, a novel's 回 (a unit is matched by the end of its name, so 分编
+comes before 编)."""
 
 
 def part_rank(heading: str) -> int:
-    """The nesting rank of a part heading line (:func:`is_part_heading`): 0 for 编, 1 for 章…"""
+    """The nesting rank of a part heading line (:func:`is_part_heading`): 0 for 编, 1 for 分编,
+    2 for 章…"""
     number = CHAPTER_NUMBER.match(heading)
     unit = number.group() if number else ""
     return next((rank for name, rank in _PART_RANKS if unit.endswith(name)), 0)

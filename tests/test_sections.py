@@ -416,6 +416,13 @@ def test_a_law_without_blank_lines_or_title_keeps_its_first_chapter_and_its_part
         ("parts", "第二编 分则", "第一章 罪名"), ("parts", "第二编 分则", "第一章 罪名", "第一节 小节")]
     assert got["breaks.txt"] == [("breaks", f"第{n}章 {t}") for n, t in
                                  zip("一二三四", ("总则", "附则", "其他", "最后"))]
+    # 民法典's 分编 lies between its 编 and its 章 (breaker: no heading at all)
+    civil = ("民法典\n\n第三编 合同\n\n第一分编 通则\n\n第一章 一般规定\n\n第四百六十三条 甲。\n\n"
+             "第二分编 典型合同\n\n第九章 买卖合同\n\n第五百九十五条 乙。\n")
+    sections = split_sections(read_document(SourceFile("civil.txt", civil.encode(), "0")))
+    assert [s.breadcrumb[1:] for s in sections] == [
+        (), ("第三编 合同",), ("第三编 合同", "第一分编 通则"), ("第三编 合同", "第一分编 通则", "第一章 一般规定"),
+        ("第三编 合同", "第二分编 典型合同"), ("第三编 合同", "第二分编 典型合同", "第九章 买卖合同")]
     # a headline that opens like a part heading, with no space after its number, is a title
     for first, title in (("第一节课上了什么", "第一节课上了什么"), ("第一部分析报告发布", "第一部分析报告发布"),
                          ("第三编辑部年度工作总结", "第三编辑部年度工作总结"), ("第二章程修订说明", "第二章程修订说明"),
