@@ -56,7 +56,7 @@ def strip_html_comments(text: str) -> str:
     blank_run: list[tuple[str, bool]] = []  # blank lines just read; whether each held a comment
     fence, in_comment = None, False
     code = False  # in indented code
-    listed: list[bool] = []  # per line with text read: whether it is in a list item
+    listed = False  # whether the last line with text read is in a list item
 
     def end_blank_run() -> None:
         out.extend([""] if any(c for _, c in blank_run) else [b for b, _ in blank_run])
@@ -84,11 +84,10 @@ def strip_html_comments(text: str) -> str:
         elif not in_comment and (k == 0 or not lines[k - 1].strip()):
             # indented code starts after a blank line, unless it continues a list item
             # (breaker: a comment there was shown as text)
-            code = line.startswith(("    ", "\t")) and not (listed and listed[-1]) \
+            code = line.startswith(("    ", "\t")) and not listed \
                 or line.startswith(("        ", "\t\t"))  # code in a list item
         if line.strip():
-            listed.append(bool(_LIST_ITEM.match(line)) or line.startswith(("  ", "\t")) and
-                          bool(listed and listed[-1]))
+            listed = bool(_LIST_ITEM.match(line)) or line.startswith(("  ", "\t")) and listed
         if fence is not None or at_fence or code:
             end_blank_run()
             out.append(line)

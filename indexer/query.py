@@ -84,21 +84,25 @@ def _word_beside(text: str, i: int, step: int) -> str:
     return "" if word.translate(_FULL_WIDTH_CAPITALS) in OPERATOR_WORDS else word
 
 
-def _operator_before(text: str, at: int) -> bool:
-    """Whether an operator word is written right against the parenthesis at ``at``
-    (``NOT(新闻联播)：``, which groups whatever follows the pair: breaker)."""
+def _word_before(text: str, at: int) -> str:
+    """The characters right before position ``at`` of ``text``, back to white space or
+    :data:`_BREAKS_WORD`."""
     start = at
     while start > 0 and not text[start - 1].isspace() and text[start - 1] not in _BREAKS_WORD:
         start -= 1
-    return start < at and text[start:at].translate(_FULL_WIDTH_CAPITALS) in OPERATOR_WORDS
+    return text[start:at]
+
+
+def _operator_before(text: str, at: int) -> bool:
+    """Whether an operator word is written right against the parenthesis at ``at``
+    (``NOT(新闻联播)：``, which groups whatever follows the pair: breaker)."""
+    word = _word_before(text, at)
+    return bool(word) and word.translate(_FULL_WIDTH_CAPITALS) in OPERATOR_WORDS
 
 
 def _field_colon(text: str, at: int) -> bool:
     """Whether the colon at ``at`` of ``text`` ends a field prefix (``title:``, ``标题：``)."""
-    start = at
-    while start > 0 and not text[start - 1].isspace() and text[start - 1] not in _BREAKS_WORD:
-        start -= 1
-    return bool(_FIELD_PREFIX.match(text[start:at + 1]))
+    return bool(_FIELD_PREFIX.match(_word_before(text, at) + text[at]))
 
 
 def _pair_parentheses(text: str) -> list[tuple[int, int]]:

@@ -449,11 +449,12 @@ def _headed_paragraphs(paragraph: str, opens_text: bool = False) -> list[str]:
     its body, was one paragraph, so one section (new-user trial). Not after a line that does
     not end one: a title and its ``特急`` above the first heading were then read as a byline,
     and a table of contents, a table's rows, a list under a title or a line wrapped before
-    ``第三章规定的…`` each became sections (breaker). The one exception: when the paragraph
+    ``第三章规定的…`` each became sections (breaker). Three exceptions: when the paragraph
     ``opens_text``, a part heading (``第一章 总则``) right under its first line, the text's
     title (breaker: a law written without blank lines lost its first chapter into the
-    title's section); and after a table of contents (``目录`` and its entries), the heading
-    that repeats its first entry (:func:`_contents_tables`)."""
+    title's section); after a table of contents (``目录`` and its entries), the heading that
+    repeats its first entry (:func:`_contents_tables`), the entries themselves never; and a
+    part heading right under one of an outer rank (a 节 under its 章)."""
     lines = paragraph.split("\n")
     tables = _contents_tables(lines)
     parts = [[lines[0]]]

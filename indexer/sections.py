@@ -165,10 +165,10 @@ def _front_end(paras: list[str]) -> int:
 
 def _doc_title(document: Document, paras: list[str]) -> str:
     """The first line of the first paragraph when it is a short line, not numbered (nor a part
-    heading, ``第一编 总则``) and not cut at a clause mark (``据新华社报道，`` is no title); else the file
-    name's stem. Its first line, not only a paragraph of one line: a notice saved from Word as
-    plain text has no blank line under its title (new-user trial: titled after its file
-    name)."""
+    heading, ``第一编 总则``) and not cut at a clause mark (``据新华社报道，`` is no title);
+    else the file name's stem. Its first line, not only a paragraph of one line: a notice
+    saved from Word as plain text has no blank line under its title (new-user trial: titled
+    after its file name)."""
     first = paras[0].split("\n", 1)[0].strip() if paras else ""
     # nor a part heading: a law opening with 第一编 总则 (or 第一章总则) was titled by it, and
     # each part was put under it in the breadcrumbs; but 第一节课上了什么, 第一部分析报告 and

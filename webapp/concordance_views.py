@@ -250,7 +250,8 @@ def _cut_bytes(name: str, limit: int, from_end: bool = False) -> str:
 def _file_name_part(text: str, keep_end: bool = False) -> str:
     """``text`` with what a file name cannot hold, control characters, line and paragraph
     separators and invisible format characters (a right-to-left override would show
-    ``…\u202egnp.exe`` as an ``.exe.png``: breaker) replaced by ``_``, within :data:`FILE_NAME_PART_BYTES`: a longer one keeps its
+    ``…\u202egnp.exe`` as an ``.exe.png``: breaker) replaced by ``_``, within
+    :data:`FILE_NAME_PART_BYTES`: a longer one keeps its
     beginning and its end around a ``…``, or only its end (``keep_end``: a filter's name,
     ``法名 · 2017/法名.md``, whose end, the file's path, tells two versions of a law apart: cut
     at the end, the date was lost, and cut in the middle, the folder: new-user trial, breaker).

@@ -130,6 +130,15 @@
     spoken.textContent = position.textContent;
   }
 
+  // No match current and none to start from: n goes to the first (at a gone section's address).
+  function unplace() {
+    if (current >= 0) marks[current].classList.remove("current");
+    current = -1;
+    after = 0;
+    position.textContent = unplaced;
+    spoken.textContent = "";
+  }
+
   function next() { select(current < 0 ? after : current + 1, true, true); }
   function previous() { select(current < 0 ? after - 1 : current - 1, true, true); }
 
@@ -191,8 +200,7 @@
       // says so, and the address as it came; n goes to the first match (new-user trial: the
       // page scrolled to a match in another section, 6,000 px below the note, and rewrote
       // the address to that section, so a new bookmark saved the wrong place)
-      after = 0;
-      return;
+      return unplace();
     }
     var i = firstMatch(), given = new URLSearchParams(location.search).getAll("m");
     if (i < 0) {
@@ -213,12 +221,7 @@
     if (bar.isConnected && stale && !stale.hidden) {
       // a gone section's address pasted while reading: as when the page opens at it (breaker:
       // the note showed far above, and n went on from the match left behind)
-      if (current >= 0) marks[current].classList.remove("current");
-      current = -1;
-      after = 0;
-      position.textContent = unplaced;
-      spoken.textContent = "";
-      return;
+      return unplace();
     }
     if (!bar.isConnected || !targetSection()) return;
     var url = new URL(location.href);
