@@ -79,6 +79,62 @@ class Snippet:
     shown: int
 
 
+class Needles(list):
+    """A query's needles (normalized strings, in order, no repeats) that know which of them
+    lie within another form of the same clause: the synonym group 法院 人民法院 makes both
+    needles of ``法院``, and each 人民法院 holds a 法院.
+
+    An occurrence of a needle lying within an occurrence of such a longer form is that
+    place's: it is not counted, listed or numbered of its own (the longer form's mark holds
+    it), so a place counts once for its clause, as a reader counts it. Forms of different
+    clauses never merge (``公安 安厅`` counts both in 公安厅), nor do forms that overlap
+    without one holding the other. A plain list of needles holds none.
+
+    Attributes:
+        holders: ``{k: ((h, offset), …)}``: needle number ``k`` lies in needle number ``h``
+            (a longer form of a clause ``k`` is a form of) at ``offset`` (every offset at
+            which it does); only the needles that lie in another.
+    """
+
+    def __init__(self, needles=(),
+                 holders: dict[int, tuple[tuple[int, int], ...]] | None = None):
+        super().__init__(needles)
+        self.holders = holders or {}
+
+    @classmethod
+    def of_clauses(cls, forms_of_clauses) -> "Needles":
+        """The needles of clauses given as each one's forms (an iterable of string
+        sequences, the clause's own text first), in order, repeats and empty strings left
+        out, with their :attr:`holders`."""
+        needles: list[str] = []
+        number: dict[str, int] = {}
+        groups = []
+        for forms in forms_of_clauses:
+            forms = [f for f in forms if f]
+            groups.append(forms)
+            for f in forms:
+                if f not in number:
+                    number[f] = len(needles)
+                    needles.append(f)
+        holders: dict[int, set[tuple[int, int]]] = {}
+        for forms in groups:
+            for short in forms:
+                for long in forms:
+                    if len(long) > len(short):
+                        at = long.find(short)
+                        while at != -1:
+                            holders.setdefault(number[short], set()).add((number[long], at))
+                            at = long.find(short, at + 1)
+        return cls(needles, {k: tuple(sorted(v)) for k, v in holders.items()})
+
+
+def held_forms(needles: list[str]) -> bool:
+    """Whether some occurrences of ``needles`` may lie within a longer form of their clause
+    (:class:`Needles`): the located occurrences of a needle, after those are left out, then
+    do not tell whether it had more than a limit let be located."""
+    return bool(getattr(needles, "holders", None))
+
+
 def _distinct(needles: list[str]):
     """``(index, needle)`` of each non-empty needle not seen before in ``needles``."""
     return ((k, n) for k, n in enumerate(needles) if n and n not in needles[:k])
@@ -120,6 +176,20 @@ def _occurrences(text: str, needles: list[str], limit: int | None) -> list[tuple
             i = text.find(needle, i + 1)
             left -= 1
         out.append((k, len(needle), at))
+    return _unheld(out, needles.holders) if held_forms(needles) else out
+
+
+def _unheld(found: list[tuple[int, int, list[int]]], holders: dict) \
+        -> list[tuple[int, int, list[int]]]:
+    """:func:`_occurrences`' ``found`` less each occurrence lying within an occurrence of a
+    longer form of its clause (:class:`Needles`)."""
+    at_of = {k: at for k, _, at in found}
+    out = []
+    for k, length, at in found:
+        held = [(set(at_of[h]), offset) for h, offset in holders.get(k, ()) if at_of.get(h)]
+        if held:
+            at = [i for i in at if not any(i - offset in starts for starts, offset in held)]
+        out.append((k, length, at))
     return out
 
 
@@ -195,6 +265,8 @@ def count_matches(normalized_text: str, needles: list[str]) -> int:
     """How many matches :func:`find_matches` finds without a limit (each distinct needle's
     occurrences, overlapping ones included), counted in the normalized text: ``str.count``
     when a needle cannot overlap itself, else one ``find`` per occurrence."""
+    if held_forms(needles):
+        return sum(len(at) for _, _, at in _occurrences(normalized_text, needles, None))
     count = 0
     for _, needle in _distinct(needles):
         if not self_overlapping(needle):
@@ -431,7 +503,7 @@ def make_snippet(text: str, needles: list[str], norm: NormalizedText | None = No
         chosen, spans, shown = _choose_few(len(text), *_listed(norm, found))
     else:
         chosen, spans, shown = _choose_many(len(text), *_located(norm, found))
-    if total >= SNIPPET_MATCHES:  # some needle may have more than were located
+    if total >= SNIPPET_MATCHES or held_forms(needles):  # more than were located, maybe
         total = count_matches(norm.text, needles)
 
     fragments = [Fragment(a, b, mark(text, spans, a, b)) for a, b in chosen]

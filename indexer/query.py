@@ -25,6 +25,7 @@ from functools import cached_property, lru_cache
 from typing import Union
 
 from .failures import english
+from .highlight import Needles
 from .normalize import normalized, spelling_variants
 
 MAX_QUERY_CHARS = 1000
@@ -344,14 +345,8 @@ def _matched_clauses(node: Node, text: str, heading: str, doc_id: str) -> list[C
     return found if any(p is not None for p in parts) else None
 
 
-def _needles_of(clauses) -> list[str]:
-    out: list[str] = []
-    for c in clauses:
-        if c.field != "doc":
-            for n in _forms(c):
-                if n not in out:
-                    out.append(n)
-    return out
+def _needles_of(clauses) -> Needles:
+    return Needles.of_clauses(_forms(c) for c in clauses if c.field != "doc")
 
 
 @dataclass(frozen=True)
