@@ -229,6 +229,35 @@ def test_nothing_is_fetched_while_an_input_method_is_composing(page, live_server
     assert len(fetched) == 1 and "liang" not in fetched[0]
 
 
+def test_a_word_committed_then_another_begun_is_not_fetched_half_typed(page, live_server):
+    """New-user trial: a word committed (湿地) and the next begun within the pause (bao, still
+    composing) fetched ``湿地bao``, put it in the address and showed its results."""
+    page.goto(live_server + "/")
+    fetched: list[str] = []
+    page.on("request", lambda r: fetched.append(r.url) if "/search" in r.url else None)
+    page.get_by_label("搜索", exact=True).focus()
+    page.evaluate("""() => {
+        const box = document.getElementById('q');
+        box.dispatchEvent(new CompositionEvent('compositionstart', {data: ''}));
+        box.value = '两个';
+        box.dispatchEvent(new InputEvent('input', {data: '两个', isComposing: true}));
+        box.dispatchEvent(new CompositionEvent('compositionend', {data: '两个'}));
+        box.dispatchEvent(new CompositionEvent('compositionstart', {data: ''}));
+        box.value = '两个que';
+        box.dispatchEvent(new InputEvent('input', {data: 'que', isComposing: true}));
+    }""")
+    page.wait_for_timeout(900)
+    assert fetched == [] and page.url == live_server + "/"
+    page.evaluate("""() => {
+        const box = document.getElementById('q');
+        box.value = '两个确立';
+        box.dispatchEvent(new InputEvent('input', {data: '确立', isComposing: true}));
+        box.dispatchEvent(new CompositionEvent('compositionend', {data: '确立'}));
+    }""")
+    _wait_for_query(page, "两个确立")
+    assert len(fetched) == 1 and "que" not in fetched[0]
+
+
 def test_a_bad_query_says_why_while_typing_and_on_enter(page, live_server):
     page.goto(live_server + "/search?q=" + quote("公安"))
     box = page.get_by_label("搜索", exact=True)

@@ -19,6 +19,7 @@
   var form = box.form;
 
   var timer = 0;
+  var composing = false;
   var inFlight = null;
   var burstEntry = false; // the current history entry was pushed by an unfinished burst of typing
   var lastTyped = 0;      // when the burst last updated the page (ms)
@@ -153,6 +154,7 @@
 
   function searchAsYouType() {
     clearTimeout(timer);
+    if (composing) return;
     var q = box.value;
     if (!q.trim()) return;
     var href = resultsUrl(q);
@@ -166,7 +168,15 @@
     show(href, "type");
   }
 
+  // A word committed and the next one begun within the pause: the search for the first
+  // waits until the second is committed too, or a half-typed "湿地bao" was fetched (new-user
+  // trial)
+  box.addEventListener("compositionstart", function () {
+    composing = true;
+    clearTimeout(timer);
+  });
   box.addEventListener("compositionend", function () {
+    composing = false;
     clearTimeout(timer);
     timer = setTimeout(searchAsYouType, DEBOUNCE_MS);
   });
