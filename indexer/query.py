@@ -398,6 +398,26 @@ class ParsedQuery:
             return any(dependent(c) for c in node.children)
         return dependent(self.root)
 
+    @property
+    def synonyms(self) -> tuple[str, ...]:
+        """The synonyms its positive clauses search for besides what was typed (normalized,
+        in order, each once): what a count of it includes."""
+        return tuple(dict.fromkeys(s for c in self.clauses for s in c.synonyms))
+
+    @property
+    def exact_text(self) -> str:
+        """The query as it would be typed with each positive clause that has synonyms quoted
+        (a quoted phrase takes none): what counts the words as typed, ``"新型冠状病毒"`` for
+        ``新型冠状病毒`` with the group ``新冠 新型冠状病毒`` (new-user trial: a concordance of
+        155 for a word the texts never hold, all of them 新冠)."""
+        def exact(node: Node) -> Node:
+            if isinstance(node, Clause):
+                return replace(node, quoted=True, synonyms=()) if node.synonyms else node
+            if isinstance(node, Not):
+                return node
+            return type(node)(tuple(exact(c) for c in node.children))
+        return query_text(exact(self.root))
+
     def needles_in(self, text: str, heading: str, doc_id: str) -> list[str]:
         """:attr:`needles` of the clauses through which one section matches the query (all of
         them unless :attr:`branch_dependent`); none when it does not match.

@@ -966,3 +966,37 @@ def test_the_concordance_counts_each_documents_occurrences_most_first(tmp_path, 
         assert page.count('<td class="num">') == 2 * 10 and "只列出出现最多的 10 篇" in page
     finally:
         close_index(app)
+
+
+def test_a_concordance_says_its_count_includes_synonyms_and_links_the_words_alone(tmp_path):
+    """New-user trial: with the group 新冠 新型冠状病毒, the concordance of 新型冠状病毒 said
+    共出现 155 次 where the texts never hold it (all 155 were 新冠), with only a small (≈新冠)
+    to tell. The page and JSON name the synonyms counted and link the count of the words as
+    typed; ground truth is plain substring counting over the texts."""
+    from bs4 import BeautifulSoup
+
+    from webapp import create_app
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    texts = {"a.md": "# 甲\n\n新冠疫苗接种。新冠防控。\n", "b.md": "# 乙\n\n新型冠状病毒肺炎。\n"}
+    for name, text in texts.items():
+        (seeds / name).write_text(text, encoding="utf-8")
+    (seeds / "synonyms.txt").write_text("新冠 新型冠状病毒\n", encoding="utf-8")
+    indexer.update(seeds, tmp_path / "ix")
+    client = create_app({"SEEDS_DIR": str(seeds), "INDEX_DIR": str(tmp_path / "ix"),
+                         "TESTING": True}).test_client()
+    joined = "".join(texts.values())
+    data = client.get("/concordance.json", query_string={"q": "新型冠状病毒"}).get_json()
+    assert data["total"] == joined.count("新型冠状病毒") + joined.count("新冠")
+    assert data["synonyms"] == ["新冠"] and data["exact_query"] == '"新型冠状病毒"'
+    exact = client.get(data["exact_url"]).get_data(as_text=True)
+    args = {k: v[0] for k, v in parse_qs(urlsplit(data["exact_url"]).query).items()}
+    assert client.get("/concordance.json", query_string=args).get_json()["total"] == \
+        joined.count("新型冠状病毒")
+    page = client.get("/concordance", query_string={"q": "新型冠状病毒"}).get_data(as_text=True)
+    note = BeautifulSoup(page, "html.parser").select_one(".synonyms-counted")
+    assert "新冠" in note.get_text() and note.a["href"] == data["exact_url"]
+    assert exact and "synonyms-counted" not in exact
+    # a query without synonyms says nothing of them
+    plain = client.get("/concordance.json", query_string={"q": "疫苗"}).get_json()
+    assert plain["synonyms"] == [] and plain["exact_url"] is None

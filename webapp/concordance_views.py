@@ -71,6 +71,14 @@ def _data() -> tuple[ConcordanceParams, dict]:
         # how the query was read, as the results page says it (breaker: a query cut at 32
         # words, or a lower-case "or" taken as text, was counted with no word of why)
         "notes": list(parsed.notes),
+        # the count includes the synonyms' occurrences: say which, and link the count of the
+        # words as typed (new-user trial: 155 for a word the texts never hold, all 新冠)
+        "synonyms": list(parsed.synonyms),
+        "exact_url": urls.concordance_url(parsed.exact_text, params.sort,
+                                          per_page=params.per_page, doc=params.doc,
+                                          article=params.article)
+        if parsed.synonyms else None,
+        "exact_query": parsed.exact_text if parsed.synonyms else None,
         "sort": params.sort,
         "filters": filters_dict(params, get_session()),
         "unknown_filters": [FILTER_PARAMS[f] for f in conc.unknown_filters],
