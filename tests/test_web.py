@@ -181,6 +181,8 @@ def test_document_json(client, seeds_dir):
     "/search.json?q=%E2%80%8B",
     # the concordance's CSV is a program's too: its errors came as an HTML page (new-user trial)
     "/concordance.csv?q=-%E4%B9%8B", "/concordance.csv?q=a&sort=nope", "/concordance.csv",
+    # a document view's way back, given twice, was read as its first (breaker)
+    "/doc/000_8750069abcf0ab7e.json?q=a&from=concordance&from=x",
 ])
 def test_bad_parameters_are_400_json(client, url):
     resp = client.get(url)
@@ -188,7 +190,8 @@ def test_bad_parameters_are_400_json(client, url):
     assert resp.is_json and isinstance(resp.get_json()["error"], str) and resp.get_json()["error"]
 
 
-@pytest.mark.parametrize("url", ["/search?q=a&page=0", "/search?q=", "/search?q=a&per_page=abc"])
+@pytest.mark.parametrize("url", ["/search?q=a&page=0", "/search?q=", "/search?q=a&per_page=abc",
+                                 "/doc/000_8750069abcf0ab7e?q=a&from=concordance&from=x"])
 def test_bad_parameters_are_400_html(client, url):
     resp = client.get(url)
     assert resp.status_code == 400
@@ -211,6 +214,13 @@ def test_unknown_is_404(client, url):
 def test_wrong_method_is_405(client):
     resp = client.post("/search.json?q=a")
     assert resp.status_code == 405 and resp.get_json()["error"] and "GET" in resp.headers["Allow"]
+    # a program posting to a page gets JSON; a browser's form (it asks for HTML) a page
+    # (breaker: raw JSON in the browser)
+    assert client.post("/search?q=a").is_json
+    browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    resp = client.post("/search?q=a", headers={"Accept": browser})
+    assert resp.status_code == 405 and "GET" in resp.headers["Allow"]
+    assert soup(resp).select_one(".message").get_text().strip() == "不支持这种请求方法。"
 
 
 @pytest.mark.parametrize("q", ["*", "?", ":", "(", ")", '"', '"abc', "[a TO]", "AND", "OR", "NOT",

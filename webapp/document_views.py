@@ -9,7 +9,7 @@ import indexer
 from . import urls
 from .index_access import get_session
 from .limits import expensive
-from .params import ConcordanceParams, ParamError, SearchParams
+from .params import ConcordanceParams, ParamError, SearchParams, from_concordance
 
 bp = Blueprint("document", __name__)
 
@@ -19,7 +19,7 @@ def _load(doc_id: str) -> tuple[SearchParams | ConcordanceParams, indexer.Docume
     # q marks the matches; page, per_page, doc and article name the results page we came from,
     # or, with from=concordance, the concordance page (and its sort)
     try:
-        if request.args.get("from") == "concordance":
+        if from_concordance(request.args):
             results = ConcordanceParams.from_args(request.args)
         else:
             results = SearchParams.from_args(request.args)

@@ -26,11 +26,13 @@ _MESSAGES = {
 
 
 def _wants_json() -> bool:
-    # only browsers navigating (GET/HEAD) get HTML pages; PUT, DELETE, … come from programs;
-    # a JSON address with a slash after it (/search.json/) is a program's too (breaker), and
-    # so is a CSV one: a script reading /concordance.csv got an HTML page (new-user trial)
+    # browsers navigating get HTML pages; PUT, DELETE, … come from programs, unless they ask
+    # for HTML first (a form posted to /search showed a browser raw JSON: breaker); a JSON
+    # address with a slash after it (/search.json/) is a program's too (breaker), and so is a
+    # CSV one: a script reading /concordance.csv got an HTML page (new-user trial)
     return request.path.rstrip("/").endswith((".json", ".csv")) \
-        or request.method not in ("GET", "HEAD")
+        or (request.method not in ("GET", "HEAD")
+            and request.accept_mimetypes.best != "text/html")
 
 
 def error_response(code: int, message: str):

@@ -148,6 +148,12 @@ class ConcordanceParams:
                    doc=_filter(args, "doc"), article=_filter(args, "article"))
 
 
+def from_concordance(args: MultiDict) -> bool:
+    """Whether a document view was opened from a concordance line (``from=concordance``), so
+    its way back is that concordance page. Raises ParamError when ``from`` is repeated."""
+    return _one(args, "from") == "concordance"
+
+
 def check_query_string(raw: bytes) -> None:
     """Refuse a query string whose percent-escapes are not UTF-8 (``%FF``, a cut ``%E4%B8``).
 
