@@ -45,7 +45,7 @@ from .failures import english
 from .pool import SearcherPool
 from .query import read_synonyms
 from .documents import read_document
-from .schema import article_key, make_schema
+from .schema import HEADING_SEPARATOR, article_key, make_schema
 from .sections import Section, split_sections
 from .codec import segment_files
 from .postings import read_first_records
@@ -394,14 +394,7 @@ def _lock(index_dir: Path):
     return fh  # the lock lives as long as the file stays open; the kernel drops it on exit
 
 
-HEADING_SEPARATOR = "\u00a6"
-"""Between two titles in the heading fields (¦, BROKEN BAR): the article's, those of the headings
-between it and the section, and the section's."""
-
-
 def _fields(section: Section, sha256: str, path: str) -> dict:
-    # the separator survives normalization (a line break next to Chinese does not), so no
-    # n-gram spans the end of the article title and the start of the section title
     headings = HEADING_SEPARATOR.join(
         t for t in (section.article_title, *section.between, section.title) if t)
     return dict(

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 from whoosh.reading import TermNotFound
 
-from .normalize import NormalizedText, unpack_offsets
+from .normalize import NormalizedText, normalized, unpack_offsets
 from .storage import damaged
 from .posting_arrays import POSTING_ARRAYS_EXT, PostingArrays
 from .segment_cache import (
@@ -283,3 +283,17 @@ def codes(reader, fieldname: str) -> tuple[list, np.ndarray]:
         per_doc = [index.setdefault(v, len(index)) for v in reader.column_reader(fieldname)]
         return list(index), np.asarray(per_doc, np.int32)
     return per_segment(reader, "codes:" + fieldname, load)
+
+
+def document_titles(reader) -> list[str]:
+    """Per value of the segment's ``doc_id`` column (in :func:`codes`' order), its document's
+    title, normalized: what a ``title:`` clause reads besides the section's own headings. Read
+    from one stored record per document, once per segment."""
+    def load():
+        values, per_doc = codes(reader, "doc_id")
+        first: dict[int, int] = {}
+        for docnum, code in enumerate(per_doc.tolist()):
+            first.setdefault(code, docnum)
+        return [normalized(stored_record(reader, first[k]).get("doc_title", "") or "")
+                for k in range(len(values))]
+    return per_segment(reader, "doc_titles", load)

@@ -8,7 +8,8 @@ The query language (README "Query syntax", and the ``/help`` page):
 * ``"…"`` (ASCII or full-width double quotes) is one exact phrase, spaces included; an
   unclosed quote runs to the end of the query;
 * ``OR`` or ``|`` between terms: either; ``-term`` or ``NOT term``: without; ``( … )`` groups;
-* ``title:term`` only in section or article titles; ``doc:ID`` only in that document;
+* ``title:term`` only in titles: the section's, its article's, a heading between them, or
+  its document's; ``doc:ID`` only in that document;
 * everything else is literal text (``* ? : [ ] ~ ^ \\ +`` …; lower-case ``or``/``not``;
   Chinese quotes ``“”``). A query that parses to nothing is searched for literally, as written.
 
@@ -424,7 +425,8 @@ class ParsedQuery:
 
         Args:
             text: the section's normalized text.
-            heading: its normalized headings (the ``norm_heading`` column).
+            heading: its normalized titles as a ``title:`` clause reads them: the
+                ``norm_heading`` column and its document's title.
             doc_id: its document's id.
         """
         if not self.branch_dependent:

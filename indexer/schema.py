@@ -40,6 +40,11 @@ from .normalize import normalize, normalized, pack_offsets
 K1 = 1.2
 B = 0.75
 
+HEADING_SEPARATOR = "\u00a6"
+"""Between two titles in the heading fields (¦, BROKEN BAR): the article's, those of the headings
+between it and the section, and the section's; it survives normalization (a line break next to
+Chinese does not), so no n-gram spans the end of one title and the start of the next."""
+
 # Query-side boosts (multiplied into the optional ranking clauses in indexer/matching.py).
 HEADING_BOOST = 3.0
 """A query term found in the section or article title."""

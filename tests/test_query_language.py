@@ -25,9 +25,10 @@ def matches(node, section) -> bool:
     if isinstance(node, Clause):
         if node.field == "doc":
             return section.doc_id == node.text.strip()
-        # title: the article's title, a heading between it and the section (a law's 章 above
-        # its 节) or the section's, each on its own (never across two)
-        wheres = [t for t in (section.article_title, *section.between, section.title) if t] \
+        # title: the document's title, the article's, a heading between it and the section (a
+        # law's 章 above its 节) or the section's, each on its own (never across two)
+        wheres = [t for t in (section.doc_title, section.article_title, *section.between,
+                              section.title) if t] \
             if node.field == "title" else [section.text]
         return any(n in normalized(w) for w in wheres for n in (node.norm, *node.synonyms))
     if isinstance(node, Not):
@@ -1165,3 +1166,40 @@ def test_a_place_holding_two_forms_of_one_clause_counts_once(tmp_path):
         page = s.search(s.parse("民法 法院"))
         want = body["a.md"].count("民法") + len(_places(body["a.md"], ["法院", "人民法院"]))
         assert {h.path: h.match_count for h in page.hits} == {"a.md": want}
+
+
+def test_a_title_clause_reads_the_documents_title_too(tmp_path):
+    """New-user trial: an analyst comparing two provinces' laws typed ``罚款 title:广东`` and
+    found only each law's opening section, whose title is the law's name: the chapters below
+    it (第五章 法律责任) hold the fines. A ``title:`` clause now holds for every section of a
+    document whose title holds it, as for one whose own headings do; ground truth from the
+    sections as the document parser gives them (never the index)."""
+    files = {
+        "gd.md": "# 广东省环境保护条例\n\n## 第一章 总则\n\n为了保护环境。\n\n"
+                 "## 第二章 法律责任\n\n违反规定的，处以罚款。\n",
+        "zj.md": "# 浙江省环境保护条例\n\n## 第一章 总则\n\n为了保护环境。\n\n"
+                 "## 第二章 法律责任\n\n违反规定的，处以罚款；情节严重的，加倍罚款。\n",
+        "gd2.md": "# 年度报告\n\n## 广东篇\n\n罚款收入下降。\n\n## 浙江篇\n\n罚款收入上升。\n",
+    }
+    ix = small_index(tmp_path, files)
+    sections = oracle.load_sections(tmp_path / "seeds")
+    with indexer.SearchSession(indexer.open_index(ix)) as s:
+        for q in ("罚款 title:广东", "title:浙江", "罚款 -title:广东", "title:广东 OR 加倍",
+                  "title:环境保护 title:法律责任", "title:(广东 | 浙江) 罚款"):
+            parsed = s.parse(q)
+            want = {x.section_id for x in sections if matches(parsed.root, x)}
+            assert s.all_section_ids(parsed) == want, q
+            assert want, q  # each asks for something the texts hold
+        # the fines of 广东's law and of the report's 广东篇 (its heading), not 浙江's
+        page = s.search(s.parse("罚款 title:广东"))
+        assert {(h.path, h.section_title) for h in page.hits} == {
+            ("gd.md", "第二章 法律责任"), ("gd2.md", "广东篇")}
+        # a title: word is counted where the text holds it (a heading is text), as README says
+        text_of = {x.section_id: normalized(x.text) for x in sections}
+        assert {h.section_id: h.match_count for h in page.hits} == {
+            h.section_id: text_of[h.section_id].count("罚款") + text_of[h.section_id].count("广东")
+            for h in page.hits}
+        # an OR branch through the title counts its words only where the text holds them
+        page = s.search(s.parse("title:广东 OR 加倍"))
+        assert {h.path: h.match_count for h in page.hits if h.section_title == "第二章 法律责任"} \
+            == {"gd.md": 0, "zj.md": 1}
