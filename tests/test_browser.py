@@ -836,6 +836,13 @@ def test_a_match_number_the_section_lacks_is_not_kept_in_the_address(page, live_
     expect(page.locator(".match-position")).to_contain_text(f"第 {before + 1} /")
     page.wait_for_function("!location.search.includes('m=')")
     assert page.url.endswith(f"#{target.section_id}")
+    # and says so at the section, as for a gone section (breaker: dropped without a word),
+    # until the reader steps on
+    note = page.locator(f"[id='{target.section_id}'] .stale-match")
+    expect(note).to_be_visible()
+    expect(note).to_contain_text("第 99 处匹配，这一节现在只有 2 处")
+    page.keyboard.press("n")
+    expect(note).to_be_hidden()
     # m= that is not one whole number is replaced by the match shown (it stayed as typed)
     for odd in ["m=abc", "m=2.9", "m=", "m=1e9", "m=2&m=1"]:
         page.goto(f"{base}&{odd}#{target.section_id}")
@@ -846,6 +853,7 @@ def test_a_match_number_the_section_lacks_is_not_kept_in_the_address(page, live_
     page.goto(f"{base}&m=2#{target.section_id}")
     expect(page.locator(".match-position")).to_contain_text(f"第 {before + 2} /")
     assert "m=2" in page.url
+    expect(page.locator(".stale-match")).to_be_hidden()  # a number the section has: no note
 
 
 def test_a_query_refused_while_typing_keeps_the_results(page, live_server):

@@ -40,6 +40,7 @@
     });
   }
 
+  var goneMatch = document.querySelector(".stale-match"); // see sayGone
   var bar = document.querySelector(".matchnav");
   var marks = Array.prototype.slice.call(document.querySelectorAll(".document .text mark"));
   if (!bar || !marks.length) return;
@@ -80,6 +81,7 @@
   function select(i, scroll, moved) {
     // stepped to a match, the reader has left the gone section's address behind
     if (stale && moved) stale.hidden = true;
+    if (goneMatch && moved) goneMatch.hidden = true;
     if (current >= 0) marks[current].classList.remove("current");
     current = (i + marks.length) % marks.length;
     var mark = marks[current];
@@ -212,9 +214,24 @@
     }
     // kept only when it is one whole number naming the match shown (m=abc, m=2.9 and
     // m=3&m=4 stayed in the address too)
-    var named = given.length === 1 && /^[1-9][0-9]*$/.test(given[0]) &&
-        holds(marks[i], parseInt(given[0], 10));
+    var asked = given.length === 1 && /^[1-9][0-9]*$/.test(given[0]) ? parseInt(given[0], 10) : 0;
+    var named = asked > 0 && holds(marks[i], asked);
     select(i, true, given.length > 0 && !named);
+    if (asked && !named) sayGone(asked, targetSection());
+  }
+
+  // A bookmark of a match the section no longer holds (m=3 where it now has one): say so
+  // at the section, where the reader is, as for a gone section (breaker: m= was dropped from
+  // the address without a word). Only past the section's last: a number the document view
+  // never makes (m=1 is left out) was no match of a changed text; matches counted, marked or
+  // not (past the 20,000 a document marks).
+  function sayGone(asked, target) {
+    var held = target ? parseInt(target.dataset.matches, 10) : NaN;
+    if (!goneMatch || !(asked > held)) return;
+    goneMatch.querySelector(".asked").textContent = grouped(asked);
+    goneMatch.querySelector(".held").textContent = grouped(held);
+    target.insertBefore(goneMatch, target.querySelector(".text"));
+    goneMatch.hidden = false;
   }
   // a table-of-contents link or Back/Forward moved to another section: continue from there
   window.addEventListener("hashchange", function () {
