@@ -111,14 +111,23 @@ class Baseline:
 
 
 def write_passages(passages, folder: Path) -> dict[str, str]:
-    """One Markdown file per passage; returns section_id of each passage → passage id."""
+    """One Markdown file per passage; returns the doc_id of each passage's file → passage id
+    (a passage is one section; :func:`passage_of` maps its section id)."""
     folder.mkdir(parents=True, exist_ok=True)
     back = {}
     for p in passages:
         name = f"{p['_id']}.md"
         (folder / name).write_text(f"# {p['title']}\n\n{p['text']}\n", encoding="utf-8")
-        back[f"{doc_id_for('cmrc/' + name)}-s0"] = p["_id"]
+        back[doc_id_for("cmrc/" + name)] = p["_id"]
     return back
+
+
+def passage_of(section_id: str, back: dict[str, str]) -> str:
+    """The passage id of a section id (``<doc_id>-s<key>``), by its document (``back`` from
+    :func:`write_passages`); a cn-laws section's own id. Section ids were ``<doc_id>-s0`` once
+    and are keyed by the section's titles now, so the document is the key: matching the old
+    form found no passage at all, and every figure read 0."""
+    return back.get(section_id.rsplit("-s", 1)[0], section_id)
 
 
 def evaluate(system, queries, qrels, to_pid, limit):
@@ -204,14 +213,14 @@ def main() -> int:
             base = Baseline(docs, tmp / f"base-{with_laws}")
             print(f"\n[{title}] {len(sections)} sections; build: ours {ours.build_s:.1f} s, "
                   f"baseline {base.build_s:.1f} s")
-            to_pid = lambda k: back.get(k, k)  # noqa: E731
+            to_pid = lambda k: passage_of(k, back)  # noqa: E731
             rows = {
                 "ours": evaluate(ours, queries, qrels, to_pid, args.limit_queries),
                 "baseline": evaluate(base, queries, qrels, to_pid, args.limit_queries),
             }
             print_table(title, rows)
             if with_laws and args.known_items:
-                laws = [sec for sec in sections if sec.doc_id not in {k.rsplit("-s", 1)[0] for k in back}]
+                laws = [sec for sec in sections if sec.doc_id not in back]
                 items = known_item_queries(laws, sections, args.known_items)
                 print(f"\nknown-item queries over cn-laws sections: {len(items)}")
                 print(f"{'system':<10}{'MRR@10':>9}{'Success@10':>12}")
