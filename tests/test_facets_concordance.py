@@ -466,6 +466,17 @@ def test_a_cut_list_says_so_in_the_csv_name_and_a_cut_sort_on_the_page(client, s
     assert "排序只在按位置的前 20 次中进行" in page.get_data(as_text=True)
     page = client.get("/concordance", query_string={"q": "安全"})
     assert "排序只在" not in page.get_data(as_text=True)
+    # the last listed page of a cut list says where the rest is (new-user trial: next was
+    # null and nothing said more were not listed); an earlier page, and a whole list, do not
+    cut = f"只列出了前 5 次（共 {total:,} 次）"
+    last = client.get("/concordance.json", query_string={"q": "安全", "per_page": 2, "page": 3})
+    assert last.get_json()["next"] is None and cut in last.get_json()["paging_note"]
+    assert client.get("/concordance.json", query_string={"q": "安全", "per_page": 2}).get_json()[
+        "paging_note"] is None
+    assert cut in client.get("/concordance", query_string={"q": "安全"}).get_data(as_text=True)
+    monkeypatch.setattr(indexer, "MAX_CONCORDANCE", 10_000)
+    assert client.get("/concordance.json", query_string={"q": "安全"}).get_json()[
+        "paging_note"] is None
 
 
 def test_a_long_filter_keeps_its_end_in_the_download_name():

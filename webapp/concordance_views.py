@@ -95,7 +95,11 @@ def _data() -> tuple[ConcordanceParams, dict]:
         "per_page": params.per_page,
         "pages": pages,
         "last_page": last_page(pages),
-        "paging_note": paging_note(params.page, pages),
+        # the last listed page of a list cut short says where the rest is (new-user trial:
+        # next was null and nothing said that 11,808 more were not listed)
+        "paging_note": paging_note(params.page, pages) or (
+            f"只列出了前 {conc.listed:,} 次（共 {conc.total:,} 次）：全部出现处请下载 CSV，"
+            "或加词、筛选缩小范围。" if conc.truncated and params.page >= pages else None),
         "occurrences": [
             {"left": o.left, "match": o.match, "right": o.right, "doc_id": o.doc_id,
              "section_id": o.section_id, "breadcrumb": list(o.breadcrumb), "source": o.path,
