@@ -419,6 +419,7 @@ def _fields(section: Section, sha256: str, path: str) -> dict:
         norm_text=section.text,
         norm_heading=headings,
         norm_offsets=section.text,
+        bodyless=section.bodyless,
     )
 
 

@@ -26,7 +26,8 @@ of the matching
 score come the optional ranking clauses (as Whoosh's ``AndMaybe``): the query's jieba words in
 ``body`` and ``heading``, each clause in the headings, the whole query as one string, and
 proximity — the clauses of two or more characters found within :data:`PROXIMITY_SLOP`
-characters of each other add :data:`PROXIMITY_BOOST` × their own scores. Proximity needs the
+characters of each other add :data:`PROXIMITY_BOOST` × their own scores. A section that is
+only its heading keeps :data:`indexer.schema.BODYLESS_WEIGHT` of its score. Proximity needs the
 text, so it is computed only where it can change the top N: sections are visited by their
 upper bound (score + the largest possible bonus) until that falls below the N-th best exact
 score (the "upper bound, stop early" idea of Turtle & Flood, "Query evaluation: strategies and
@@ -51,7 +52,7 @@ from .codec import SUFFIX_TEXT_COLUMN
 from .highlight import count_matches, self_overlapping
 from .normalize import normalized
 from .postings import (
-    codes, column_texts, doc_frequency, document_titles, lengths, posting_arrays, postings,
+    bodyless, codes, column_texts, doc_frequency, document_titles, lengths, posting_arrays, postings,
     section_normalized, stored_record,
 )
 from .query import All, Clause, Node, Not, ParsedQuery
@@ -60,7 +61,7 @@ from .segment_cache import (
 )
 from .suffixes import SUFFIX_EXT, SuffixIndex
 from .schema import (
-    B, HEADING_BOOST, HEADING_SEPARATOR, K1, PHRASE_BOOST, PROXIMITY_BOOST, PROXIMITY_SLOP, SYNONYM_BOOST, WORD_BOOST,
+    B, BODYLESS_WEIGHT, HEADING_BOOST, HEADING_SEPARATOR, K1, PHRASE_BOOST, PROXIMITY_BOOST, PROXIMITY_SLOP, SYNONYM_BOOST, WORD_BOOST,
 )
 
 SCOPES = {"body": ("chars", "grams", "norm_text"),
@@ -573,10 +574,12 @@ def rank(searcher, parsed: ParsedQuery, words, limit: int, restrict: list[tuple[
         if not ids.size:
             continue
         score = required.score + _optional(ev, parsed, words_of, whole, mask)
+        weight = _weights(reader, ids)
         docnums.append(ids.astype(np.int64) + offset)
-        base.append(score[ids])
+        base.append(score[ids] * weight)
         if spanned:
-            bonus.append(PROXIMITY_BOOST * sum(ev.substring("body", s).score[ids] for s in spanned))
+            bonus.append(PROXIMITY_BOOST * weight
+                         * sum(ev.substring("body", s).score[ids] for s in spanned))
         segments.append((ev, offset))
     ranked.timed_out = budget.ran_out
     if not docnums:
@@ -664,12 +667,20 @@ def rank_partial(searcher, words: tuple[str, ...], limit: int, scale: float,
             matching = sum(p.mask[ids].astype(np.int64) for p in parts.values())
             score = (total.score[ids] + (matching - 1) / (terms - scale) ** 2) * (terms - 1) / terms
         docnums.append(ids.astype(np.int64) + offset)
-        scores.append(score)
+        scores.append(score * _weights(ev.reader, ids))
     if docnums:
         all_docnums = np.concatenate(docnums)
         ranked.total = int(all_docnums.size)
         ranked.docnums, ranked.scores = _best(all_docnums, np.concatenate(scores), limit)
     return ranked
+
+
+def _weights(reader, ids: np.ndarray) -> np.ndarray | float:
+    """The share of their scores the sections ``ids`` of ``reader``'s segment keep:
+    :data:`indexer.schema.BODYLESS_WEIGHT` for a section that is only its heading, 1 for the
+    others (1.0 itself when none of them is one)."""
+    flat = bodyless(reader)[ids]
+    return np.where(flat, BODYLESS_WEIGHT, 1.0) if flat.any() else 1.0
 
 
 def _telling(searcher, word: str) -> bool:

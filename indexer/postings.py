@@ -297,3 +297,12 @@ def document_titles(reader) -> list[str]:
         return [normalized(stored_record(reader, first[k]).get("doc_title", "") or "")
                 for k in range(len(values))]
     return per_segment(reader, "doc_titles", load)
+
+
+def bodyless(reader) -> np.ndarray:
+    """Per section of the segment (``bool``), whether its text is only its heading
+    (:attr:`indexer.sections.Section.bodyless`, the ``bodyless`` column)."""
+    def load():
+        return np.fromiter((bool(v) for v in reader.column_reader("bodyless")), bool,
+                           reader.doc_count_all())
+    return per_segment(reader, "bodyless", load)

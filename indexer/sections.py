@@ -80,6 +80,13 @@ class Section:
     end_char: int
     between: tuple[str, ...] = ()
 
+    @property
+    def bodyless(self) -> bool:
+        """Whether the section's text is only its title (white space aside): a heading with
+        nothing under it before the next (广东篇 above its subsections), or a document's title
+        line alone."""
+        return bool(self.title) and "".join(self.text.split()) == "".join(self.title.split())
+
 
 @dataclass
 class _Draft:

@@ -318,3 +318,32 @@ def test_the_words_of_an_and_query_side_by_side_rank_first(tmp_path):
     page = _ranked(tmp_path, {"a": apart, "b": together}, "公安 安全")
     assert [h.doc_id for h in page.hits] == ["b", "a"]
     assert page.hits[0].score > page.hits[1].score
+
+
+def test_a_section_that_is_only_its_heading_ranks_below_passages_under_it(tmp_path, monkeypatch):
+    """New-user trials, three times: a part heading with nothing under it but subsections
+    (广东篇), or a Markdown title alone (员工手册), topped the results for its words above the
+    passages that hold them. Such a section keeps BODYLESS_WEIGHT of its score: still found
+    (the recall contract), ranked by what there is to read. A section is bodyless when its
+    text is its title and nothing else (the document parser's sections, not the index)."""
+    from . import oracle
+
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "report.md").write_text(
+        "# 各省年度工作报告\n\n## 广东篇\n\n### 经济发展\n\n今年外贸平稳增长，广东的港口吞吐量位居前列。\n\n"
+        "## 广西篇\n\n### 经济发展\n\n北部湾港货物吞吐量增长。\n", encoding="utf-8")
+    sections = oracle.load_sections(seeds)
+    flat = {s.title for s in sections if s.bodyless}
+    assert flat == {"各省年度工作报告", "广东篇", "广西篇"}
+    indexer.update(seeds, tmp_path / "ix")
+    with indexer.SearchSession(indexer.open_index(tmp_path / "ix")) as session:
+        page = session.search(session.parse("广东"))
+        # both are found; the passage first, though the heading holds the word and is short
+        assert [h.section_title for h in page.hits] == ["经济发展", "广东篇"]
+        # the weight is the only difference: unweighted, the heading ranked first
+        monkeypatch.setattr(matching, "BODYLESS_WEIGHT", 1.0)
+        plain = session.search(session.parse("广东"))
+        assert [h.section_title for h in plain.hits] == ["广东篇", "经济发展"]
+        assert page.hits[1].score == pytest.approx(schema.BODYLESS_WEIGHT * plain.hits[0].score)
+        assert page.hits[0].score == pytest.approx(plain.hits[1].score)
