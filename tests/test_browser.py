@@ -256,6 +256,17 @@ def test_a_word_committed_then_another_begun_is_not_fetched_half_typed(page, liv
     }""")
     _wait_for_query(page, "两个确立")
     assert len(fetched) == 1 and "que" not in fetched[0]
+    # a composition ended without a compositionend (Back or Escape while composing, in
+    # Chromium): the next plain typing searches again (breaker: as-you-type stayed off)
+    page.evaluate("""() => {
+        const box = document.getElementById('q');
+        box.dispatchEvent(new CompositionEvent('compositionstart', {data: ''}));
+        box.value = '两个确立fa';
+        box.dispatchEvent(new InputEvent('input', {data: 'fa', isComposing: true}));
+        box.value = '两个';
+        box.dispatchEvent(new InputEvent('input', {data: null, isComposing: false}));
+    }""")
+    _wait_for_query(page, "两个")
 
 
 def test_a_bad_query_says_why_while_typing_and_on_enter(page, live_server):

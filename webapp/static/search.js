@@ -184,6 +184,10 @@
   // committed text arrives with compositionend (Chromium) or a last input event (Firefox).
   box.addEventListener("input", function (event) {
     if (event.isComposing) return;
+    // an input event outside a composition: none is going on, whatever ended the last one
+    // (Back, or Escape, set the box while composing and Chromium sent no compositionend, so
+    // as-you-type stayed off: breaker)
+    composing = false;
     clearTimeout(timer);
     timer = setTimeout(searchAsYouType, DEBOUNCE_MS);
   });
@@ -208,6 +212,7 @@
       location.reload();
       return;
     }
+    composing = false; // Back ends a composition without a compositionend
     box.value = q;
     show(location.href, "none");
   });
@@ -248,6 +253,7 @@
     if (target === box) {
       if (event.key === "Escape") {
         event.preventDefault();
+        composing = false;
         if (box.value) box.value = ""; else box.blur();
         clearTimeout(timer);
       } else if (event.key === "ArrowDown" && moveHit(1)) {
