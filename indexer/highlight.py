@@ -81,58 +81,60 @@ class Snippet:
 
 class Needles(list):
     """A query's needles (normalized strings, in order, no repeats) that know which of them
-    lie within another form of the same clause: the synonym group 法院 人民法院 makes both
-    needles of ``法院``, and each 人民法院 holds a 法院.
+    are synonyms only: with the group 法院 人民法院, ``法院`` searches for 法院 as typed and for
+    人民法院 as its synonym, and each 人民法院 holds a 法院.
 
-    An occurrence of a needle lying within an occurrence of such a longer form is that
-    place's: it is not counted, listed or numbered of its own (the longer form's mark holds
-    it), so a place counts once for its clause, as a reader counts it. Forms of different
-    clauses never merge (``公安 安厅`` counts both in 公安厅), nor do forms that overlap
-    without one holding the other. A plain list of needles holds none.
+    Every occurrence of a word as typed counts (a clause's own text or a spelling of it, of
+    any clause: what the query counts without synonyms, ``公安 安厅`` both in 公安厅, ``00``
+    twice in ``000``); a synonym adds the places no such occurrence touches, once each: an
+    occurrence of a synonym that overlaps an occurrence of a typed word, or of a synonym
+    counted before it (by position, the longer first), is not counted, listed or numbered
+    (the typed word's mark shows the place). So adding a synonym group never lowers a
+    query's count, and a place where a synonym holds the typed word counts once. A plain
+    list of needles has no synonyms.
 
     Attributes:
-        holders: ``{k: ((h, offset), …)}``: needle number ``k`` lies in needle number ``h``
-            (a longer form of a clause ``k`` is a form of) at ``offset`` (every offset at
-            which it does); only the needles that lie in another.
+        synonyms: the numbers of the needles that are synonyms only and can overlap a needle
+            (themselves included); the others' occurrences all count.
     """
 
-    def __init__(self, needles=(),
-                 holders: dict[int, tuple[tuple[int, int], ...]] | None = None):
+    def __init__(self, needles=(), synonyms=frozenset()):
         super().__init__(needles)
-        self.holders = holders or {}
+        self.synonyms = frozenset(synonyms)
 
     @classmethod
-    def of_clauses(cls, forms_of_clauses) -> "Needles":
-        """The needles of clauses given as each one's forms (an iterable of string
-        sequences, the clause's own text first), in order, repeats and empty strings left
-        out, with their :attr:`holders`."""
+    def of_clauses(cls, clauses) -> "Needles":
+        """The needles of clauses given as ``(own forms, synonyms)`` pairs of string
+        sequences (a clause's own text and its spelling variants; its synonyms), in order,
+        repeats and empty strings left out, with their :attr:`synonyms`."""
         needles: list[str] = []
-        number: dict[str, int] = {}
-        groups = []
-        for forms in forms_of_clauses:
-            forms = [f for f in forms if f]
-            groups.append(forms)
-            for f in forms:
-                if f not in number:
-                    number[f] = len(needles)
-                    needles.append(f)
-        holders: dict[int, set[tuple[int, int]]] = {}
-        for forms in groups:
-            for short in forms:
-                for long in forms:
-                    if len(long) > len(short):
-                        at = long.find(short)
-                        while at != -1:
-                            holders.setdefault(number[short], set()).add((number[long], at))
-                            at = long.find(short, at + 1)
-        return cls(needles, {k: tuple(sorted(v)) for k, v in holders.items()})
+        typed: set[str] = set()
+        synonyms: set[str] = set()
+        for own, alternatives in clauses:
+            for forms, kind in ((own, typed), (alternatives, synonyms)):
+                for f in forms:
+                    if f:
+                        kind.add(f)
+                        if f not in needles:
+                            needles.append(f)
+        return cls(needles, {k for k, n in enumerate(needles) if n in synonyms - typed
+                             and any(_can_overlap(n, other) for other in needles)})
+
+
+def _can_overlap(a: str, b: str) -> bool:
+    """Whether an occurrence of ``a`` and one of ``b`` (another of it when ``a == b``) can
+    share a character: one holds the other, or an end of one is the start of the other."""
+    if a == b:
+        return self_overlapping(a)
+    return a in b or b in a or any(a[-k:] == b[:k] or b[-k:] == a[:k]
+                                   for k in range(1, min(len(a), len(b))))
 
 
 def held_forms(needles: list[str]) -> bool:
-    """Whether some occurrences of ``needles`` may lie within a longer form of their clause
-    (:class:`Needles`): the located occurrences of a needle, after those are left out, then
-    do not tell whether it had more than a limit let be located."""
-    return bool(getattr(needles, "holders", None))
+    """Whether some occurrences of ``needles`` may not count (:class:`Needles`: a synonym's
+    where a typed word or another synonym is): the located occurrences of a needle, after
+    those are left out, then do not tell whether it had more than a limit let be located."""
+    return bool(getattr(needles, "synonyms", None))
 
 
 def _distinct(needles: list[str]):
@@ -176,21 +178,35 @@ def _occurrences(text: str, needles: list[str], limit: int | None) -> list[tuple
             i = text.find(needle, i + 1)
             left -= 1
         out.append((k, len(needle), at))
-    return _unheld(out, needles.holders) if held_forms(needles) else out
+    return _synonym_places(out, needles.synonyms) if held_forms(needles) else out
 
 
-def _unheld(found: list[tuple[int, int, list[int]]], holders: dict) \
+def _synonym_places(found: list[tuple[int, int, list[int]]], synonyms: frozenset) \
         -> list[tuple[int, int, list[int]]]:
-    """:func:`_occurrences`' ``found`` less each occurrence lying within an occurrence of a
-    longer form of its clause (:class:`Needles`)."""
-    at_of = {k: at for k, _, at in found}
-    out = []
+    """:func:`_occurrences`' ``found`` with the occurrences of the needles numbered in
+    ``synonyms`` that do not count left out (:class:`Needles`): those overlapping an
+    occurrence of another needle, or one of a synonym kept before them."""
+    typed = [(np.asarray(at, np.int64), length) for k, length, at in found
+             if k not in synonyms and at]
+    rows = []
     for k, length, at in found:
-        held = [(set(at_of[h]), offset) for h, offset in holders.get(k, ()) if at_of.get(h)]
-        if held:
-            at = [i for i in at if not any(i - offset in starts for starts, offset in held)]
-        out.append((k, length, at))
-    return out
+        if k in synonyms and at:
+            starts = np.asarray(at, np.int64)
+            free = np.ones(starts.size, bool)
+            for other, size in typed:  # an occurrence of it starting within reach
+                i = np.searchsorted(other, starts - size + 1)
+                reach = i < other.size
+                free[reach] &= other[i[reach]] >= starts[reach] + length
+            rows.extend(zip(starts[free].tolist(), [-length] * int(free.sum()),
+                            [k] * int(free.sum())))
+    rows.sort()  # by position, the longer first, then in the needles' order
+    kept: dict[int, list[int]] = {k: [] for k in synonyms}
+    far = -1
+    for start, negative, k in rows:
+        if start >= far:
+            kept[k].append(start)
+            far = start - negative
+    return [(k, length, kept[k] if k in synonyms else at) for k, length, at in found]
 
 
 def _mapped(norm: NormalizedText, found: list[tuple[int, int, list[int]]]) -> list[Match]:

@@ -352,7 +352,7 @@ def _needles_of(clauses) -> Needles:
     # labour law, whose title holds 勞動 and whose text is full of it (new-user trial)
     clauses = [c for c in clauses if c.field != "doc"]
     text = [c for c in clauses if c.field == "body"]
-    return Needles.of_clauses(_forms(c) for c in (text or clauses))
+    return Needles.of_clauses(((c.norm, *c.variants), c.synonyms) for c in (text or clauses))
 
 
 @dataclass(frozen=True)
@@ -409,22 +409,27 @@ class ParsedQuery:
     @property
     def synonyms(self) -> tuple[str, ...]:
         """The synonyms its positive clauses search for besides what was typed (normalized,
-        in order, each once): what a count of it includes."""
-        return tuple(dict.fromkeys(s for c in self.clauses for s in c.synonyms))
+        in order, each once, none of them typed as a clause or a spelling of one): what a
+        count of it includes."""
+        typed = {n for c in self.clauses for n in (c.norm, *c.variants)}
+        return tuple(dict.fromkeys(s for c in self.clauses for s in c.synonyms
+                                   if s not in typed))
 
     @property
-    def exact_text(self) -> str:
+    def exact_text(self) -> str | None:
         """The query as it would be typed with each positive clause that has synonyms quoted
         (a quoted phrase takes none): what counts the words as typed, ``"新型冠状病毒"`` for
         ``新型冠状病毒`` with the group ``新冠 新型冠状病毒`` (new-user trial: a concordance of
-        155 for a word the texts never hold, all of them 新冠)."""
+        155 for a word the texts never hold, all of them 新冠); None when the quotes make it
+        longer than :data:`MAX_QUERY_CHARS` (it would be searched cut: breaker)."""
         def exact(node: Node) -> Node:
             if isinstance(node, Clause):
                 return replace(node, quoted=True, synonyms=()) if node.synonyms else node
             if isinstance(node, Not):
                 return node
             return type(node)(tuple(exact(c) for c in node.children))
-        return query_text(exact(self.root))
+        text = query_text(exact(self.root))
+        return text if len(text) <= MAX_QUERY_CHARS else None
 
     def needles_in(self, text: str, heading: str, doc_id: str) -> list[str]:
         """:attr:`needles` of the clauses through which one section matches the query (all of

@@ -1011,3 +1011,10 @@ def test_a_concordance_says_its_count_includes_synonyms_and_links_the_words_alon
     # a query without synonyms says nothing of them
     plain = client.get("/concordance.json", query_string={"q": "疫苗"}).get_json()
     assert plain["synonyms"] == [] and plain["exact_url"] is None
+    # nor links a words-alone query that the quotes make too long to be searched whole
+    # (breaker: 1,006 characters, searched cut)
+    for n, linked in ((900, True), (993, False)):
+        long = client.get("/concordance.json", query_string={"q": "人" * n + " | 新冠"}).get_json()
+        assert long["synonyms"] == ["新型冠状病毒"]
+        assert (long["exact_url"] is not None) == linked
+        assert long["exact_query"] is None or len(long["exact_query"]) <= indexer.MAX_QUERY_CHARS

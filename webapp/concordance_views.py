@@ -64,6 +64,7 @@ def _data() -> tuple[ConcordanceParams, dict]:
     rows = conc.occurrences
     pages = max(1, math.ceil(conc.listed / params.per_page))
     link = _link(params)
+    exact = parsed.exact_text if parsed.synonyms else None
     return params, {
         "query": params.q,
         "index_version": get_session().index_version,
@@ -74,11 +75,10 @@ def _data() -> tuple[ConcordanceParams, dict]:
         # the count includes the synonyms' occurrences: say which, and link the count of the
         # words as typed (new-user trial: 155 for a word the texts never hold, all 新冠)
         "synonyms": list(parsed.synonyms),
-        "exact_url": urls.concordance_url(parsed.exact_text, params.sort,
-                                          per_page=params.per_page, doc=params.doc,
-                                          article=params.article)
-        if parsed.synonyms else None,
-        "exact_query": parsed.exact_text if parsed.synonyms else None,
+        "exact_url": urls.concordance_url(exact, params.sort, per_page=params.per_page,
+                                          doc=params.doc, article=params.article)
+        if exact else None,
+        "exact_query": exact,
         "sort": params.sort,
         "filters": filters_dict(params, get_session()),
         "unknown_filters": [FILTER_PARAMS[f] for f in conc.unknown_filters],
