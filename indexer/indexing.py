@@ -49,6 +49,7 @@ from .schema import HEADING_SEPARATOR, article_key, make_schema
 from .sections import Section, split_sections
 from .codec import segment_files
 from .postings import read_first_records
+from .normalize import script_of
 from .storage import IndexDamagedError, check_files, damaged, open_generation
 from .writers import GroupedMpWriter, GroupedSegmentWriter
 from .sources import (
@@ -394,7 +395,7 @@ def _lock(index_dir: Path):
     return fh  # the lock lives as long as the file stays open; the kernel drops it on exit
 
 
-def _fields(section: Section, sha256: str, path: str) -> dict:
+def _fields(section: Section, sha256: str, path: str, lang: str) -> dict:
     headings = HEADING_SEPARATOR.join(
         t for t in (section.article_title, *section.between, section.title) if t)
     return dict(
@@ -406,6 +407,7 @@ def _fields(section: Section, sha256: str, path: str) -> dict:
         article_title=section.article_title,
         article_key=article_key(section.doc_id, section.article_title),
         author=section.author,
+        lang=lang,
         title=section.title,
         breadcrumb=json.dumps(section.breadcrumb, ensure_ascii=False),
         text=section.text,
@@ -572,8 +574,9 @@ def _analyze(files: list[SourceFile], report: UpdateReport, encodings: dict[str,
 
 
 def _add(writer, source: SourceFile, sections: list[Section]) -> int:
+    lang = script_of(s.text for s in sections)  # the document's, as its view tags it
     for section in sections:
-        writer.add_document(**_fields(section, source.sha256, source.rel_path))
+        writer.add_document(**_fields(section, source.sha256, source.rel_path, lang))
     return len(sections)
 
 

@@ -225,6 +225,19 @@ def language_tag(text: str) -> str:
     return "zh-Hant" if hant > hans else "zh-Hans"
 
 
+def script_of(texts) -> str:
+    """:func:`language_tag` of ``texts`` (strings, a document's sections in order) read as
+    one text: what a document is tagged with, from its first
+    :data:`SCRIPT_SAMPLE_CHARS` characters."""
+    sample, length = [], 0
+    for text in texts:
+        sample.append(text)
+        length += len(text)
+        if length >= SCRIPT_SAMPLE_CHARS:
+            break
+    return language_tag("".join(sample))
+
+
 SAME_TEXT_FORMS = frozenset(("<wide>", "<narrow>", "<noBreak>", "<font>", "<small>",
                              "<vertical>", "<initial>", "<medial>", "<final>", "<isolated>",
                              "<super>", "<sub>"))

@@ -210,6 +210,7 @@ def make_schema(user_words: tuple[str, ...] = ()) -> Schema:
         doc_title=STORED(),
         article_title=STORED(),
         author=STORED(),
+        lang=STORED(),
         title=STORED(),
         breadcrumb=STORED(),
         text=SectionTextColumn(),

@@ -12,7 +12,7 @@ import math
 import time
 from bisect import bisect_right
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from . import matching
@@ -23,7 +23,7 @@ from .highlight import (
 )
 from .indexing import IndexHandle, damaged
 from .normalize import (
-    SCRIPT_SAMPLE_CHARS, language_tag, normalize, normalized, spelling_variants,
+    normalize, normalized, script_of, spelling_variants,
 )
 from .query import (
     QUOTES, Clause, Fallback, ParsedQuery, QueryError, fallback_words, parse_query, query_text,
@@ -98,6 +98,14 @@ class Hit:
     shown_count: int = 0
     needles: tuple[str, ...] = ()
     path: str = ""
+    lang: str = "zh-Hans"
+    """The script its document is written in (:attr:`DocumentView.lang`, as indexed), so a
+    page can draw Traditional text with Traditional glyphs."""
+
+
+def _lang(stored: dict) -> str:
+    # an index from before ANALYZER_VERSION 79 has none: it is rebuilt on its next update
+    return stored.get("lang") or "zh-Hans"
 
 
 @dataclass(frozen=True)
@@ -198,6 +206,8 @@ class Occurrence:
     number: int = 1
     path: str = ""
     shared_title: bool = False
+    lang: str = "zh-Hans"
+    """The script its document is written in (as :attr:`Hit.lang`)."""
 
 
 @dataclass(frozen=True)
@@ -292,14 +302,8 @@ class DocumentView:
     @property
     def lang(self) -> str:
         """The script the document is written in, as a BCP 47 tag (``zh-Hant`` or ``zh-Hans``:
-        :func:`indexer.normalize.language_tag` of its first sections' text)."""
-        texts, length = [], 0
-        for s in self.sections:
-            texts.append(s.text)
-            length += len(s.text)
-            if length >= SCRIPT_SAMPLE_CHARS:
-                break
-        return language_tag("".join(texts))
+        :func:`indexer.normalize.script_of` its sections' text)."""
+        return script_of(s.text for s in self.sections)
 
 
 @dataclass(frozen=True)
@@ -310,6 +314,8 @@ class DocumentSummary:
     title: str
     path: str
     sections: int
+    lang: str = "zh-Hans"
+    """The script it is written in (:attr:`DocumentView.lang`), as indexed."""
 
 
 class NotFoundError(LookupError):
@@ -556,6 +562,7 @@ class SearchSession:
             shown_count=snip.shown,
             needles=tuple(needles),
             path=self._doc_head(docnum, stored["doc_id"])[1],
+            lang=_lang(stored),
         )
 
     def search(self, parsed: ParsedQuery, page: int = 1, per_page: int = 10,
@@ -829,7 +836,7 @@ class SearchSession:
                 section_id=stored["section_id"], doc_id=stored["doc_id"],
                 breadcrumb=_crumbs(stored), start_char=m.start_char, end_char=m.end_char,
                 number=number, path=self._doc_head(docnum, stored["doc_id"])[1],
-                shared_title=shared))
+                shared_title=shared, lang=_lang(stored)))
         return Concordance(tuple(occurrences), total, total > listed, timed_out, unknown,
                            sorted_among=total if sort == "position" else len(found),
                            listed=listed, documents=tuple(documents))
@@ -1036,9 +1043,8 @@ class SearchSession:
                 if known is None:
                     stored = self._searcher.stored_fields(docnum)
                     known = DocumentSummary(doc_id, stored.get("doc_title", ""),
-                                            stored.get("path", ""), 0)
-                by_doc[doc_id] = DocumentSummary(known.doc_id, known.title, known.path,
-                                                 known.sections + n)
+                                            stored.get("path", ""), 0, _lang(stored))
+                by_doc[doc_id] = replace(known, sections=known.sections + n)
         return sorted(by_doc.values(), key=lambda d: d.path)
 
     def section_count(self) -> int:

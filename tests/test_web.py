@@ -53,7 +53,7 @@ def test_docs_json(client, n_sections):
     data = client.get("/docs.json").get_json()
     assert data["docs"] == [{"doc_id": DOC, "title": "尽职履责护稳定 喜迎党的二十大",
                              "source": "000_8750069abcf0ab7e.txt", "sections": n_sections,
-                             "url": f"/doc/{DOC}"}]
+                             "lang": "zh-Hans", "url": f"/doc/{DOC}"}]
 
 
 def test_search_page(client, seeds_dir):
@@ -783,3 +783,35 @@ def test_the_document_view_searches_within_its_document(tmp_path):
         assert [h["section_title"] for h in within["hits"]] == ["第一章"]
     finally:
         close_index(app)
+
+
+def test_traditional_text_is_tagged_on_every_page_that_shows_it(tmp_path):
+    """New-user trial (a researcher in Taiwan): only the document view was tagged zh-Hant, so
+    results, the concordance and the document list drew Traditional text with the mainland's
+    glyphs (骨, 直, 令 differ). Each hit, concordance row and listed document carries its
+    document's script, the one its document view is tagged with (and /doc/<id>.json says)."""
+    from webapp import create_app
+
+    from .conftest import small_index
+
+    index = small_index(tmp_path, {
+        "tw.md": "# 勞動基準法\n\n## 第一章 總則\n\n為規定勞動條件最低標準，保障勞工權益，特制定本法。\n",
+        "cn.md": "# 劳动法\n\n## 第一章 总则\n\n为了保护劳动者的合法权益，调整劳动关系，制定本法。\n",
+    })
+    client = create_app({"SEEDS_DIR": str(tmp_path / "seeds"), "INDEX_DIR": str(index),
+                         "TESTING": True}).test_client()
+    data = client.get("/search.json", query_string={"q": "劳动"}).get_json()
+    want = {h["doc_id"]: client.get(f"/doc/{h['doc_id']}.json").get_json()["lang"]
+            for h in data["hits"]}
+    assert sorted(want.values()) == ["zh-Hans", "zh-Hant"]
+    assert {h["doc_id"]: h["lang"] for h in data["hits"]} == want
+    page = soup(client.get("/search", query_string={"q": "劳动"}))
+    assert [li["lang"] for li in page.select("li.hit")] == [h["lang"] for h in data["hits"]]
+    conc = client.get("/concordance.json", query_string={"q": "劳动"}).get_json()
+    assert {o["doc_id"]: o["lang"] for o in conc["occurrences"]} == want
+    rows = soup(client.get("/concordance", query_string={"q": "劳动"})).select("table.kwic tbody tr")
+    assert sorted({tr["lang"] for tr in rows}) == sorted(want.values())
+    docs = client.get("/docs.json").get_json()["docs"]
+    assert {d["doc_id"]: d["lang"] for d in docs} == want
+    home = soup(client.get("/"))
+    assert sorted(li["lang"] for li in home.select("main li[lang]")) == sorted(want.values())

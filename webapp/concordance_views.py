@@ -103,7 +103,7 @@ def _data() -> tuple[ConcordanceParams, dict]:
         "occurrences": [
             {"left": o.left, "match": o.match, "right": o.right, "doc_id": o.doc_id,
              "section_id": o.section_id, "breadcrumb": list(o.breadcrumb), "source": o.path,
-             "shared_title": o.shared_title,
+             "shared_title": o.shared_title, "lang": o.lang,
              "start_char": o.start_char, "end_char": o.end_char,
              "url": urls.doc_url(o.doc_id, section_id=o.section_id, match=o.number,
                                  concordance=params)}

@@ -42,6 +42,7 @@ def _hit_dict(hit: indexer.Hit, url: str) -> dict:
         "match_count": hit.match_count,
         "more_matches": hit.match_count - hit.shown_count,
         "score": round(hit.score, 4),
+        "lang": hit.lang,
     }
 
 
@@ -127,7 +128,7 @@ def help_page():
 
 @bp.get("/docs.json")
 def docs_json():
-    """``{"docs": [{"doc_id", "title", "source", "sections", "url"}], "sections", "built_at",
+    """``{"docs": [{"doc_id", "title", "source", "sections", "lang", "url"}], "sections", "built_at",
     "updated_at"}``: ``built_at`` is the last full build, ``updated_at`` the last change of the
     index (a full build or an incremental update; ISO 8601, UTC)."""
     session = get_session()
@@ -135,7 +136,7 @@ def docs_json():
     return {
         "docs": [
             {"doc_id": d.doc_id, "title": d.title, "source": d.path, "sections": d.sections,
-             "url": urls.doc_url(d.doc_id)}
+             "lang": d.lang, "url": urls.doc_url(d.doc_id)}
             for d in session.documents()
         ],
         "sections": session.section_count(),
