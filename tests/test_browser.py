@@ -229,6 +229,28 @@ def test_nothing_is_fetched_while_an_input_method_is_composing(page, live_server
     assert len(fetched) == 1 and "liang" not in fetched[0]
 
 
+def test_back_from_a_document_focuses_the_hit_it_was_opened_from(page, live_server):
+    """New-user trial (keyboard only): the document's way back to the results reopened the
+    page at its top with nothing focused, so j went to the first hit again. The link names
+    the hit (#hit-<section>), which then has the focus: j goes on to the next."""
+    page.goto(live_server + "/search?q=" + quote("安全"))
+    links = page.locator("li.hit .hit-title a")
+    assert links.count() >= 4
+    third = links.nth(2)
+    section = third.get_attribute("href").split("#", 1)[1]
+    third.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/doc/**")
+    back = page.locator(".docnav a.back")
+    expect(back).to_have_attribute("href", re.compile(f"#hit-{re.escape(section)}$"))
+    back.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/search?**")
+    expect(links.nth(2)).to_be_focused()
+    page.keyboard.press("j")
+    expect(links.nth(3)).to_be_focused()
+
+
 def test_a_word_committed_then_another_begun_is_not_fetched_half_typed(page, live_server):
     """New-user trial: a word committed (湿地) and the next begun within the pause (bao, still
     composing) fetched ``湿地bao``, put it in the address and showed its results."""

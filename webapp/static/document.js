@@ -40,6 +40,14 @@
     });
   }
 
+  // the way back to the results names the hit this document was opened from, which the
+  // results page then focuses (search.js)
+  var back = document.querySelector(".docnav a.back");
+  var opened = targetSection();
+  if (back && opened && /\/search$/.test(back.pathname)) {
+    back.hash = "hit-" + opened.id;
+  }
+
   var goneMatch = document.querySelector(".stale-match"); // see sayGone
   var bar = document.querySelector(".matchnav");
   var marks = Array.prototype.slice.call(document.querySelectorAll(".document .text mark"));

@@ -289,4 +289,15 @@
     }
     if (handled) event.preventDefault();
   });
+
+  // Back from a document to its results (#hit-<section>, which the document view's link
+  // carries): the hit it opened has the focus, so j and the arrows go on from it (new-user
+  // trial: the page reopened at its top and j went to the first hit again). After load: the
+  // browser's own scroll to the #fragment took the focus back to the page.
+  window.addEventListener("load", function () {
+    var arrived = location.hash.indexOf("#hit-") === 0
+      ? document.getElementById(location.hash.slice(1)) : null;
+    var link = arrived && arrived.querySelector(".hit-title a");
+    if (link) link.focus();
+  });
 })();
