@@ -130,7 +130,7 @@ def _can_overlap(a: str, b: str) -> bool:
                                    for k in range(1, min(len(a), len(b))))
 
 
-def held_forms(needles: list[str]) -> bool:
+def synonyms_may_overlap(needles: list[str]) -> bool:
     """Whether some occurrences of ``needles`` may not count (:class:`Needles`: a synonym's
     where a typed word or another synonym is): the located occurrences of a needle, after
     those are left out, then do not tell whether it had more than a limit let be located."""
@@ -178,7 +178,7 @@ def _occurrences(text: str, needles: list[str], limit: int | None) -> list[tuple
             i = text.find(needle, i + 1)
             left -= 1
         out.append((k, len(needle), at))
-    return _synonym_places(out, needles.synonyms) if held_forms(needles) else out
+    return _synonym_places(out, needles.synonyms) if synonyms_may_overlap(needles) else out
 
 
 def _synonym_places(found: list[tuple[int, int, list[int]]], synonyms: frozenset) \
@@ -281,7 +281,7 @@ def count_matches(normalized_text: str, needles: list[str]) -> int:
     """How many matches :func:`find_matches` finds without a limit (each distinct needle's
     occurrences, overlapping ones included), counted in the normalized text: ``str.count``
     when a needle cannot overlap itself, else one ``find`` per occurrence."""
-    if held_forms(needles):
+    if synonyms_may_overlap(needles):
         return sum(len(at) for _, _, at in _occurrences(normalized_text, needles, None))
     count = 0
     for _, needle in _distinct(needles):
@@ -519,7 +519,8 @@ def make_snippet(text: str, needles: list[str], norm: NormalizedText | None = No
         chosen, spans, shown = _choose_few(len(text), *_listed(norm, found))
     else:
         chosen, spans, shown = _choose_many(len(text), *_located(norm, found))
-    if total >= SNIPPET_MATCHES or held_forms(needles):  # more than were located, maybe
+    # some needle may have more than were located (or fewer kept than it had)
+    if total >= SNIPPET_MATCHES or synonyms_may_overlap(needles):
         total = count_matches(norm.text, needles)
 
     fragments = [Fragment(a, b, mark(text, spans, a, b)) for a, b in chosen]

@@ -52,8 +52,8 @@ from .codec import SUFFIX_TEXT_COLUMN
 from .highlight import count_matches, self_overlapping
 from .normalize import normalized
 from .postings import (
-    bodyless, codes, column_texts, doc_frequency, document_titles, lengths, posting_arrays, postings,
-    section_normalized, stored_record,
+    bodyless, codes, column_texts, doc_frequency, document_titles, lengths, posting_arrays,
+    postings, section_normalized, stored_record,
 )
 from .query import All, Clause, Node, Not, ParsedQuery
 from .segment_cache import (
@@ -61,7 +61,8 @@ from .segment_cache import (
 )
 from .suffixes import SUFFIX_EXT, SuffixIndex
 from .schema import (
-    B, BODYLESS_WEIGHT, HEADING_BOOST, HEADING_SEPARATOR, K1, PHRASE_BOOST, PROXIMITY_BOOST, PROXIMITY_SLOP, SYNONYM_BOOST, WORD_BOOST,
+    B, BODYLESS_WEIGHT, HEADING_BOOST, HEADING_SEPARATOR, K1, PHRASE_BOOST, PROXIMITY_BOOST,
+    PROXIMITY_SLOP, SYNONYM_BOOST, WORD_BOOST,
 )
 
 SCOPES = {"body": ("chars", "grams", "norm_text"),
@@ -371,9 +372,9 @@ def holds(searcher, fieldname: str, value: str) -> bool:
 
 def preload(searcher) -> None:
     """Read what every search needs from each segment (text columns, offset maps, field
-    lengths, facet codes, suffix arrays) and from the segments together (facet values) into
-    the caches, so that the first searches do not pay for it (on cn-laws the text columns
-    alone take about 0.1 s)."""
+    lengths, facet codes, which sections are only their heading, suffix arrays) and from the
+    segments together (facet values) into the caches, so that the first searches do not pay
+    for it (on cn-laws the text columns alone take about 0.1 s)."""
     for reader, _ in _segments(searcher):
         for scope in SCOPES.values():
             column_texts(reader, scope[2])
@@ -383,6 +384,7 @@ def preload(searcher) -> None:
             lengths(reader, fieldname)
         for fieldname in ("doc_id", "article_key"):
             codes(reader, fieldname)
+        bodyless(reader)  # every ranking weighs by it
         if reader.doc_count_all():
             section_normalized(reader, 0)  # loads the segment's offset maps
         suffix_index(reader)  # maps it now, before an update can delete the file

@@ -18,8 +18,8 @@ from functools import lru_cache
 from . import matching
 from .deadline import TimeUp, hard_deadline
 from .highlight import (
-    Fragment, count_matches, find_matches, find_matches_located, held_forms, make_snippet, mark,
-    numbered_spans,
+    Fragment, count_matches, find_matches, find_matches_located, make_snippet, mark,
+    numbered_spans, synonyms_may_overlap,
 )
 from .indexing import IndexHandle, damaged
 from .normalize import (
@@ -965,7 +965,7 @@ class SearchSession:
                 # each word's first `room` matches: fewer in all than `room` means they are
                 # all (one pass over the text, as before the cap); else they are counted
                 first = find_matches(s["text"], words, room, n) if room else []
-                total = len(first) if len(first) < room and not held_forms(words) \
+                total = len(first) if len(first) < room and not synonyms_may_overlap(words) \
                     else count_matches(n.text, words)
                 first = first[:room]
                 room -= len(first)
