@@ -346,13 +346,16 @@ def _matched_clauses(node: Node, text: str, heading: str, doc_id: str) -> list[C
     return found if any(p is not None for p in parts) else None
 
 
-def _needles_of(clauses) -> Needles:
+def _counted(clauses) -> list[Clause]:
     # a title: clause selects sections; its word is what a section counts and marks only
     # when it matched through titles alone: 罚款 title:勞動 counted 40 勞動 beside 6 罰款 in a
     # labour law, whose title holds 勞動 and whose text is full of it (new-user trial)
     clauses = [c for c in clauses if c.field != "doc"]
-    text = [c for c in clauses if c.field == "body"]
-    return Needles.of_clauses(((c.norm, *c.variants), c.synonyms) for c in (text or clauses))
+    return [c for c in clauses if c.field == "body"] or clauses
+
+
+def _needles_of(clauses) -> Needles:
+    return Needles.of_clauses(((c.norm, *c.variants), c.synonyms) for c in _counted(clauses))
 
 
 @dataclass(frozen=True)
@@ -408,12 +411,17 @@ class ParsedQuery:
 
     @property
     def synonyms(self) -> tuple[str, ...]:
-        """The synonyms its positive clauses search for besides what was typed (normalized,
-        in order, each once, none of them typed as a clause or a spelling of one): what a
-        count of it includes."""
-        typed = {n for c in self.clauses for n in (c.norm, *c.variants)}
-        return tuple(dict.fromkeys(s for c in self.clauses for s in c.synonyms
-                                   if s not in typed))
+        """The synonyms a count of it includes besides what was typed (normalized, in order,
+        each once): those of the clauses it counts (:func:`_needles_of`) that no such clause
+        has as its own text or spelling; for a query whose OR branches count apart
+        (:attr:`branch_dependent`), those that are not the clause's own."""
+        counted = _counted(self.clauses)
+        if self.branch_dependent:  # a word typed in another branch may not count there
+            found = (s for c in counted for s in c.synonyms if s not in (c.norm, *c.variants))
+        else:  # (breaker: title:台湾 宝岛 counted 台湾 as 宝岛's synonym, and said nothing)
+            typed = {n for c in counted for n in (c.norm, *c.variants)}
+            found = (s for c in counted for s in c.synonyms if s not in typed)
+        return tuple(dict.fromkeys(found))
 
     @property
     def exact_text(self) -> str | None:

@@ -1197,6 +1197,10 @@ def test_synonyms_add_the_places_the_typed_words_leave(tmp_path):
         # the concordance names only synonyms nobody typed (breaker: 法院 人民法院 said it
         # counted the synonyms 人民法院 and 法院)
         assert s.parse("法院 人民法院").synonyms == () and s.parse("法院").synonyms == ("人民法院",)
+        # words typed where they are not counted are named (breaker: title:台湾 宝岛 counted
+        # 台湾 as a synonym of 宝岛 and said nothing), and so are those of another branch
+        assert s.parse("title:人民法院 法院").synonyms == ("人民法院",)
+        assert s.parse("法院 OR (人民法院 北京)").synonyms[:2] == ("人民法院", "法院")
 
 
 def test_a_title_clause_reads_the_documents_title_too(tmp_path):
