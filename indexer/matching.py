@@ -576,12 +576,11 @@ def rank(searcher, parsed: ParsedQuery, words, limit: int, restrict: list[tuple[
         if not ids.size:
             continue
         score = required.score + _optional(ev, parsed, words_of, whole, mask)
-        weight = _weights(reader, ids)
         docnums.append(ids.astype(np.int64) + offset)
-        base.append(score[ids] * weight)
+        base.append(_weighed(reader, ids, score[ids]))
         if spanned:
-            bonus.append(PROXIMITY_BOOST * weight
-                         * sum(ev.substring("body", s).score[ids] for s in spanned))
+            bonus.append(_weighed(reader, ids, PROXIMITY_BOOST
+                                  * sum(ev.substring("body", s).score[ids] for s in spanned)))
         segments.append((ev, offset))
     ranked.timed_out = budget.ran_out
     if not docnums:
@@ -669,7 +668,7 @@ def rank_partial(searcher, words: tuple[str, ...], limit: int, scale: float,
             matching = sum(p.mask[ids].astype(np.int64) for p in parts.values())
             score = (total.score[ids] + (matching - 1) / (terms - scale) ** 2) * (terms - 1) / terms
         docnums.append(ids.astype(np.int64) + offset)
-        scores.append(score * _weights(ev.reader, ids))
+        scores.append(_weighed(ev.reader, ids, score))
     if docnums:
         all_docnums = np.concatenate(docnums)
         ranked.total = int(all_docnums.size)
@@ -677,12 +676,19 @@ def rank_partial(searcher, words: tuple[str, ...], limit: int, scale: float,
     return ranked
 
 
-def _weights(reader, ids: np.ndarray) -> np.ndarray | float:
-    """The share of their scores the sections ``ids`` of ``reader``'s segment keep:
-    :data:`indexer.schema.BODYLESS_WEIGHT` for a section that is only its heading, 1 for the
-    others (1.0 itself when none of them is one)."""
-    flat = bodyless(reader)[ids]
-    return np.where(flat, BODYLESS_WEIGHT, 1.0) if flat.any() else 1.0
+def _weighed(reader, ids: np.ndarray, scores: np.ndarray) -> np.ndarray:
+    """``scores`` (a new array, one per section of ``ids``: ascending document numbers of
+    ``reader``'s segment) with those of the sections that are only their heading times
+    :data:`indexer.schema.BODYLESS_WEIGHT`, in place. Looked up from those few sections'
+    side (a binary search each) rather than the matches': a common character's thousands of
+    matches cost 22 µs a segment the other way."""
+    flat = bodyless(reader)
+    if flat.size and ids.size:
+        at = np.searchsorted(ids, flat)
+        held = at < ids.size
+        at = at[held]
+        scores[at[ids[at] == flat[held]]] *= BODYLESS_WEIGHT
+    return scores
 
 
 def _telling(searcher, word: str) -> bool:

@@ -300,9 +300,11 @@ def document_titles(reader) -> list[str]:
 
 
 def bodyless(reader) -> np.ndarray:
-    """Per section of the segment (``bool``), whether its text is only its heading
-    (:attr:`indexer.sections.Section.bodyless`, the ``bodyless`` column)."""
+    """The segment's sections whose text is only their heading
+    (:attr:`indexer.sections.Section.bodyless`, the ``bodyless`` column): their document
+    numbers, ascending (``int32``; a few in a hundred)."""
     def load():
-        return np.fromiter((bool(v) for v in reader.column_reader("bodyless")), bool,
-                           reader.doc_count_all())
+        flags = np.fromiter((bool(v) for v in reader.column_reader("bodyless")), bool,
+                            reader.doc_count_all())
+        return np.flatnonzero(flags).astype(np.int32)
     return per_segment(reader, "bodyless", load)
