@@ -815,3 +815,15 @@ def test_traditional_text_is_tagged_on_every_page_that_shows_it(tmp_path):
     assert {d["doc_id"]: d["lang"] for d in docs} == want
     home = soup(client.get("/"))
     assert sorted(li["lang"] for li in home.select("main li[lang]")) == sorted(want.values())
+
+
+def test_every_json_answer_and_the_csv_say_which_index_state_they_read(client):
+    """New-user trial (a script building ground truth from /doc/<id>.json while a reindex
+    ran): only /search.json and /concordance.json named the index state; the document list,
+    a document's JSON and the CSV now do too, the same value for the same state."""
+    version = client.get("/search.json", query_string={"q": "公安"}).get_json()["index_version"]
+    assert version
+    assert client.get("/docs.json").get_json()["index_version"] == version
+    assert client.get(f"/doc/{DOC}.json").get_json()["index_version"] == version
+    csv_resp = client.get("/concordance.csv", query_string={"q": "公安"})
+    assert csv_resp.headers["X-Index-Version"] == version

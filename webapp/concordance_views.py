@@ -203,8 +203,11 @@ def concordance_csv():
     name = _download_name(params.q, conc.listed, conc.total, _filter_name(params),
                           conc.timed_out, article=bool(params.article))
     disposition = f'attachment; filename="concordance.csv"; filename*=UTF-8\'\'{quote(name)}'
+    # the index state it was read from, as the JSON's index_version (new-user trial: a
+    # script could not tell which state a download came from while a reindex ran)
     return Response(rows(), mimetype="text/csv",
-                    headers={"Content-Disposition": disposition})
+                    headers={"Content-Disposition": disposition,
+                             "X-Index-Version": get_session().index_version})
 
 
 _NOT_IN_FILE_NAMES = re.compile(r'[/\\:*?"<>|]')

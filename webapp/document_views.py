@@ -58,8 +58,8 @@ def document(doc_id: str):
 
 @bp.get("/doc/<doc_id>.json")
 def document_json(doc_id: str):
-    """``{"doc_id", "title", "source", "lang" (the script it is written in, ``zh-Hant`` or
-    ``zh-Hans``), "partial_words", "absent", "unmarked", "sections":
+    """``{"doc_id", "index_version" (as ``/search.json``'s), "title", "source", "lang" (the
+    script it is written in, ``zh-Hant`` or ``zh-Hans``), "partial_words", "absent", "unmarked", "sections":
     [{"section_id", "title", "article_title", "author", "breadcrumb", "text",
     "match_count"}]}``; ``partial_words`` are the words marked when the query, taken whole,
     occurs nowhere in the document (else empty); ``absent`` the query's words that no section
@@ -68,6 +68,9 @@ def document_json(doc_id: str):
     _q, doc, _readable = _load(doc_id)
     return {
         "doc_id": doc.doc_id,
+        # which state of the index the texts come from (new-user trial: a script building
+        # ground truth from them while a reindex ran could not tell)
+        "index_version": get_session().index_version,
         "title": doc.title,
         "source": doc.path,
         "lang": doc.lang,

@@ -128,12 +128,13 @@ def help_page():
 
 @bp.get("/docs.json")
 def docs_json():
-    """``{"docs": [{"doc_id", "title", "source", "sections", "lang", "url"}], "sections",
-    "built_at", "updated_at"}``: ``built_at`` is the last full build, ``updated_at`` the last change of the
+    """``{"index_version", "docs": [{"doc_id", "title", "source", "sections", "lang", "url"}],
+    "sections", "built_at", "updated_at"}``: ``built_at`` is the last full build, ``updated_at`` the last change of the
     index (a full build or an incremental update; ISO 8601, UTC)."""
     session = get_session()
     status = index_status()
     return {
+        "index_version": session.index_version,
         "docs": [
             {"doc_id": d.doc_id, "title": d.title, "source": d.path, "sections": d.sections,
              "lang": d.lang, "url": urls.doc_url(d.doc_id)}
