@@ -251,6 +251,22 @@ def test_back_from_a_document_focuses_the_hit_it_was_opened_from(page, live_serv
     expect(links.nth(3)).to_be_focused()
 
 
+def test_j_and_k_step_through_a_concordances_lines(page, live_server):
+    """New-user trial (keyboard only): the concordance was the one list without j/k, its
+    lines reached only by tabbing through nine controls first."""
+    page.goto(live_server + "/concordance?q=" + quote("安全"))
+    lines = page.locator("table.kwic td.kw a")
+    assert lines.count() >= 3
+    page.locator("h1").click()  # the page, not the box
+    page.keyboard.press("j")
+    expect(lines.nth(0)).to_be_focused()
+    page.keyboard.press("j")
+    page.keyboard.press("ArrowDown")
+    expect(lines.nth(2)).to_be_focused()
+    page.keyboard.press("k")
+    expect(lines.nth(1)).to_be_focused()
+
+
 def test_a_word_committed_then_another_begun_is_not_fetched_half_typed(page, live_server):
     """New-user trial: a word committed (湿地) and the next begun within the pause (bao, still
     composing) fetched ``湿地bao``, put it in the address and showed its results."""

@@ -219,8 +219,11 @@
 
   // --- keyboard ---------------------------------------------------------------------------
 
+  // a results page's hits, or a concordance's lines (new-user trial: the one list view
+  // without j/k, its lines reached only by tabbing through nine controls first)
   function hitLinks() {
-    return Array.prototype.slice.call(main.querySelectorAll("li.hit .hit-title a"));
+    return Array.prototype.slice.call(
+      main.querySelectorAll("li.hit .hit-title a, table.kwic td.kw a"));
   }
 
   function moveHit(step) {
@@ -234,7 +237,7 @@
     var next = at < 0 ? (step > 0 ? 0 : links.length - 1)
       : Math.min(links.length - 1, Math.max(0, at + step));
     links[next].focus();
-    links[next].closest("li.hit").scrollIntoView({ block: "nearest" });
+    links[next].closest("li.hit, tr").scrollIntoView({ block: "nearest" });
     return true;
   }
 
