@@ -903,6 +903,16 @@ def test_a_match_number_the_section_lacks_is_not_kept_in_the_address(page, live_
     expect(page.locator(".match-position")).to_contain_text(f"第 {before + 2} /")
     assert "m=2" in page.url
     expect(page.locator(".stale-match")).to_be_hidden()  # a number the section has: no note
+    # a section with no match left says so too (breaker: it only said 本节没有匹配), and a
+    # number no section reaches was never a match's
+    bare = next(s for s in sections if "两个确立" not in s.text)
+    page.goto("about:blank")  # a load, not a step within the page on screen
+    page.goto(f"{base}&m=2#{bare.section_id}")
+    note = page.locator(f"[id='{bare.section_id}'] .stale-match")
+    expect(note).to_have_text("链接指向这一节的第 2 处匹配，这一节现在没有匹配：文档在链接生成之后改过。")
+    page.goto(f"{base}&m={'9' * 30}#{target.section_id}")
+    expect(page.locator("mark.current")).to_have_count(1)
+    expect(page.locator(".stale-match")).to_be_hidden()
 
 
 def test_a_query_refused_while_typing_keeps_the_results(page, live_server):

@@ -49,9 +49,16 @@
   }
 
   var goneMatch = document.querySelector(".stale-match"); // see sayGone
+  // the m= the address came with, when it is one whole number (0: none)
+  var given = new URLSearchParams(location.search).getAll("m");
+  var asked = given.length === 1 && /^[1-9][0-9]*$/.test(given[0]) ? parseInt(given[0], 10) : 0;
   var bar = document.querySelector(".matchnav");
   var marks = Array.prototype.slice.call(document.querySelectorAll(".document .text mark"));
-  if (!bar || !marks.length) return;
+  if (!bar || !marks.length) {
+    // a page without a mark: a bookmarked match of a section that now has none
+    if (asked && (!stale || stale.hidden)) sayGone(asked, targetSection());
+    return;
+  }
 
   var position = bar.querySelector(".match-position");
   var unplaced = position.textContent; // "共 N 处", before any match is current
@@ -212,17 +219,19 @@
       // the address to that section, so a new bookmark saved the wrong place)
       return unplace();
     }
-    var i = firstMatch(), given = new URLSearchParams(location.search).getAll("m");
+    var i = firstMatch();
     if (i < 0) {
-      // the section has no mark: no m= names one (it stayed: breaker)
+      // the section has no mark: no m= names one (it stayed: breaker), and a bookmarked
+      // one is gone (breaker: said nothing when the section had none left)
       var url = new URL(location.href);
       url.searchParams.delete("m");
       if (url.href !== location.href) history.replaceState(history.state, "", url.href);
-      return clear(targetSection());
+      clear(targetSection());
+      if (asked) sayGone(asked, targetSection());
+      return;
     }
     // kept only when it is one whole number naming the match shown (m=abc, m=2.9 and
     // m=3&m=4 stayed in the address too)
-    var asked = given.length === 1 && /^[1-9][0-9]*$/.test(given[0]) ? parseInt(given[0], 10) : 0;
     var named = asked > 0 && holds(marks[i], asked);
     select(i, true, given.length > 0 && !named);
     if (asked && !named) sayGone(asked, targetSection());
@@ -235,9 +244,11 @@
   // not (past the 20,000 a document marks).
   function sayGone(asked, target) {
     var held = target ? parseInt(target.dataset.matches, 10) : NaN;
-    if (!goneMatch || !(asked > held)) return;
-    goneMatch.querySelector(".asked").textContent = grouped(asked);
-    goneMatch.querySelector(".held").textContent = grouped(held);
+    // a number no section reaches (m=99999999999999999999) was never a match's
+    if (!goneMatch || !(asked > held) || asked > 1e9) return;
+    goneMatch.textContent = "链接指向这一节的第 " + grouped(asked) + " 处匹配，这一节现在" +
+      (held ? "只有 " + grouped(held) + " 处" : "没有匹配") + "：文档在链接生成之后改过。" +
+      (held ? "下面是第 1 处。" : "");
     target.insertBefore(goneMatch, target.querySelector(".text"));
     goneMatch.hidden = false;
   }
