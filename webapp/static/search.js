@@ -297,6 +297,15 @@
   // carries): the hit it opened has the focus, so j and the arrows go on from it (new-user
   // trial: the page reopened at its top and j went to the first hit again). After load: the
   // browser's own scroll to the #fragment took the focus back to the page.
+  // and a hit focused since names itself in the address, so that Back from the document it
+  // opens, when the browser loads this page again, focuses it and not the one before
+  // (breaker)
+  main.addEventListener("focusin", function (event) {
+    var hit = event.target.closest && event.target.closest("li.hit");
+    if (hit && hit.id && event.target.matches(".hit-title a") && location.hash !== "#" + hit.id) {
+      history.replaceState(history.state, "", "#" + hit.id);
+    }
+  });
   window.addEventListener("load", function () {
     var arrived = location.hash.indexOf("#hit-") === 0
       ? document.getElementById(location.hash.slice(1)) : null;
