@@ -416,6 +416,13 @@ class ParsedQuery:
         has as its own text or spelling; for a query whose OR branches count apart
         (:attr:`branch_dependent`), those that are not the clause's own."""
         counted = _counted(self.clauses)
+        # a synonym the whole query excludes (工作 -劳动, with 劳动 a synonym of 工作) is in
+        # no section counted (breaker: the note named it)
+        parts = self.root.children if isinstance(self.root, All) else (self.root,)
+        excluded = {f for n in parts if isinstance(n, Not) and isinstance(n.child, Clause)
+                    for f in _forms(n.child)}
+        counted = [replace(c, synonyms=tuple(s for s in c.synonyms if s not in excluded))
+                   for c in counted]
         if self.branch_dependent:  # a word typed in another branch may not count there
             found = (s for c in counted for s in c.synonyms if s not in (c.norm, *c.variants))
         else:  # (breaker: title:台湾 宝岛 counted 台湾 as 宝岛's synonym, and said nothing)

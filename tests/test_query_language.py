@@ -1200,6 +1200,11 @@ def test_synonyms_add_the_places_the_typed_words_leave(tmp_path):
         # words typed where they are not counted are named (breaker: title:台湾 宝岛 counted
         # 台湾 as a synonym of 宝岛 and said nothing), and so are those of another branch
         assert s.parse("title:人民法院 法院").synonyms == ("人民法院",)
+        # a synonym the query excludes is in no section counted, and is not named (breaker)
+        assert s.parse("法院 -人民法院").synonyms == ()
+        assert s.concordance(s.parse("法院 -人民法院")).total == sum(
+            len(_counted(t, [court[0]])) for t in body.values()
+            if "法院" in t and "人民法院" not in t)
         assert s.parse("法院 OR (人民法院 北京)").synonyms[:2] == ("人民法院", "法院")
 
 
