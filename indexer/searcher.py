@@ -152,6 +152,8 @@ class FacetValue:
     value: str
     label: str
     count: int
+    lang: str = "zh-Hans"
+    """The script of its document (:attr:`Hit.lang`), which its link is tagged with."""
 
 
 @dataclass(frozen=True)
@@ -227,6 +229,8 @@ class DocumentCount:
     path: str
     occurrences: int
     sections: int
+    lang: str = "zh-Hans"
+    """The script it is written in (:attr:`Hit.lang`)."""
 
 
 @dataclass(frozen=True)
@@ -644,7 +648,8 @@ class SearchSession:
         and ``article_key`` columns."""
         top, doc_count = matching.facet_top(matches, "doc_id", MAX_FACET_VALUES)
         names = self._doc_names({v: d for v, _, d in top})
-        documents = tuple(FacetValue(v, names[v], n) for v, n, _ in top)
+        documents = tuple(FacetValue(v, names[v], n, self._doc_head(d, v)[2])
+                          for v, n, d in top)
         # sections outside any article have a key with an empty article part: not a facet
         # value, and left out before the top is taken so they never displace a real article
         top, article_count = matching.facet_top(matches, "article_key", MAX_FACET_VALUES,
@@ -660,8 +665,8 @@ class SearchSession:
         articles = tuple(
             FacetValue(key, _article_label(key, docs[article_doc_id(key)][0])
                        if told or _read(label) in shared or docs[article_doc_id(key)][1]
-                       else label, n)
-            for (key, n, _), (_, label), told in zip(top, named, _alike(named)))
+                       else label, n, self._doc_head(d, article_doc_id(key))[2])
+            for (key, n, d), (_, label), told in zip(top, named, _alike(named)))
         return Facets(documents, articles, doc_count - len(documents),
                       article_count - len(articles))
 
@@ -680,7 +685,7 @@ class SearchSession:
         names = kept_on(self._searcher, "_zhsearch_doc_names", dict)  # for this index's life
         named = names.get(doc_id)
         if named is None:
-            title, path = self._doc_head(docnum, doc_id)
+            title, path, _ = self._doc_head(docnum, doc_id)
             shared = _read(title) in self._shared_titles()
             named = names[doc_id] = (f"{title} · {path}" if shared else title), shared
         return named
@@ -730,9 +735,9 @@ class SearchSession:
         (:func:`indexer.postings.section_normalized`), or None."""
         return section_normalized(*self._leaf(docnum))
 
-    def _doc_head(self, docnum: int, doc_id: str) -> tuple[str, str]:
-        """``(title, path)`` of document ``doc_id`` as its sections store them (its id for a
-        title it lacks or that is empty, and for a path), read from section ``docnum``
+    def _doc_head(self, docnum: int, doc_id: str) -> tuple[str, str, str]:
+        """``(title, path, lang)`` of document ``doc_id`` as its sections store them (its id
+        for a title it lacks or that is empty, and for a path), read from section ``docnum``
         (global number) once per segment and kept."""
         reader, local = self._leaf(docnum)
         heads = per_segment(reader, "doc_heads", dict)  # filled lazily, shared by threads
@@ -740,7 +745,7 @@ class SearchSession:
         if head is None:
             stored = stored_record(reader, local)
             head = heads[doc_id] = (stored.get("doc_title") or doc_id,
-                                    stored.get("path") or doc_id)
+                                    stored.get("path") or doc_id, _lang(stored))
         return head
 
     def concordance(self, parsed: ParsedQuery, context: int = 20, sort: str = "position",
@@ -799,7 +804,8 @@ class SearchSession:
         keyed.sort(key=lambda t: t[0])
         documents = sorted(
             (DocumentCount(doc_id, self._doc_name(docnum, doc_id)[0],
-                           self._doc_head(docnum, doc_id)[1], n, sections)
+                           self._doc_head(docnum, doc_id)[1], n, sections,
+                           self._doc_head(docnum, doc_id)[2])
              for doc_id, (n, sections, docnum) in per_document.items()),
             key=lambda d: (-d.occurrences, d.path))
         # the first `pool` occurrences in document order, as (section, text, match, number):

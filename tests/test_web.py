@@ -813,6 +813,13 @@ def test_traditional_text_is_tagged_on_every_page_that_shows_it(tmp_path):
     assert sorted({tr["lang"] for tr in rows}) == sorted(want.values())
     docs = client.get("/docs.json").get_json()["docs"]
     assert {d["doc_id"]: d["lang"] for d in docs} == want
+    # and the facets and the concordance's per-document table (breaker)
+    assert {f["value"]: f["lang"] for f in data["facets"]["documents"]} == want
+    assert {f["value"].split("\x1f")[0]: f["lang"] for f in data["facets"]["articles"]} == want
+    assert {d["doc_id"]: d["lang"] for d in conc["documents"]} == want
+    facet_links = soup(client.get("/search", query_string={"q": "劳动"})).select(
+        ".facets a[lang]")
+    assert sorted({a["lang"] for a in facet_links}) == sorted(want.values())
     home = soup(client.get("/"))
     assert sorted(li["lang"] for li in home.select("main li[lang]")) == sorted(want.values())
 

@@ -122,7 +122,7 @@ def _data() -> tuple[ConcordanceParams, dict]:
         # (the first DOCUMENT_ROWS: all 3,474 documents holding 的 made every page's JSON 1 MB)
         "documents": [
             {"doc_id": d.doc_id, "name": d.name, "source": d.path,
-             "occurrences": d.occurrences, "sections": d.sections,
+             "occurrences": d.occurrences, "sections": d.sections, "lang": d.lang,
              "url": urls.concordance_url(params.q, params.sort, doc=d.doc_id,
                                          per_page=params.per_page)}
             for d in conc.documents[:DOCUMENT_ROWS]

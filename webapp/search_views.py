@@ -49,7 +49,8 @@ def _hit_dict(hit: indexer.Hit, url: str) -> dict:
 def _facets_dict(params: SearchParams, facets: indexer.Facets | None) -> dict:
     def values(items, key):
         links = urls.facet_urls(params, key, [f.value for f in items])
-        return [{"value": f.value, "label": f.label, "count": f.count, "url": url}
+        return [{"value": f.value, "label": f.label, "count": f.count, "lang": f.lang,
+                 "url": url}
                 for f, url in zip(items, links)]
 
     if facets is None:
