@@ -647,9 +647,8 @@ class SearchSession:
         """Hit counts per document and per article over ``matches``, read from the ``doc_id``
         and ``article_key`` columns."""
         top, doc_count = matching.facet_top(matches, "doc_id", MAX_FACET_VALUES)
-        names = self._doc_names({v: d for v, _, d in top})
-        documents = tuple(FacetValue(v, names[v], n, self._doc_head(d, v)[2])
-                          for v, n, d in top)
+        heads = {v: self._doc_name(d, v) for v, _, d in top}
+        documents = tuple(FacetValue(v, heads[v][0], n, heads[v][2]) for v, n, _ in top)
         # sections outside any article have a key with an empty article part: not a facet
         # value, and left out before the top is taken so they never displace a real article
         top, article_count = matching.facet_top(matches, "article_key", MAX_FACET_VALUES,
@@ -665,29 +664,25 @@ class SearchSession:
         articles = tuple(
             FacetValue(key, _article_label(key, docs[article_doc_id(key)][0])
                        if told or _read(label) in shared or docs[article_doc_id(key)][1]
-                       else label, n, self._doc_head(d, article_doc_id(key))[2])
-            for (key, n, d), (_, label), told in zip(top, named, _alike(named)))
+                       else label, n, docs[article_doc_id(key)][2])
+            for (key, n, _), (_, label), told in zip(top, named, _alike(named)))
         return Facets(documents, articles, doc_count - len(documents),
                       article_count - len(articles))
 
-    def _doc_names(self, docnums: dict[str, int]) -> dict[str, str]:
-        """Each document's name as the facets and a filtered page show it: its title (its id
-        when it has none), followed by `` · `` and its path where another document of the
-        index has a title that reads the same (two provinces' 政府工作报告, two versions of a
-        law), whether or not that one is among the hits. ``docnums``: doc_id → global number
-        of one of its sections."""
-        return {doc_id: self._doc_name(docnum, doc_id)[0] for doc_id, docnum in docnums.items()}
-
-    def _doc_name(self, docnum: int, doc_id: str) -> tuple[str, bool]:
-        """``(name, shared)``: document ``doc_id``'s name as :meth:`_doc_names` gives it, and
-        whether another document of the index shares its title (its name then holds its
-        path). ``docnum``: the global number of one of its sections."""
+    def _doc_name(self, docnum: int, doc_id: str) -> tuple[str, bool, str]:
+        """``(name, shared, lang)``: document ``doc_id``'s name as the facets and a filtered
+        page show it, whether another document of the index shares its title, and its
+        script (:attr:`Hit.lang`). The name is its title (its id when it has none), followed
+        by `` · `` and its path where another document of the index has a title that reads
+        the same (two provinces' 政府工作报告, two versions of a law), whether or not that one
+        is among the hits. ``docnum``: the global number of one of its sections. One dict
+        lookup once known: the facets ask it for each value."""
         names = kept_on(self._searcher, "_zhsearch_doc_names", dict)  # for this index's life
         named = names.get(doc_id)
         if named is None:
-            title, path, _ = self._doc_head(docnum, doc_id)
+            title, path, lang = self._doc_head(docnum, doc_id)
             shared = _read(title) in self._shared_titles()
-            named = names[doc_id] = (f"{title} · {path}" if shared else title), shared
+            named = names[doc_id] = (f"{title} · {path}" if shared else title), shared, lang
         return named
 
     def _shared_titles(self) -> frozenset[str]:
@@ -805,7 +800,7 @@ class SearchSession:
         documents = sorted(
             (DocumentCount(doc_id, self._doc_name(docnum, doc_id)[0],
                            self._doc_head(docnum, doc_id)[1], n, sections,
-                           self._doc_head(docnum, doc_id)[2])
+                           self._doc_name(docnum, doc_id)[2])
              for doc_id, (n, sections, docnum) in per_document.items()),
             key=lambda d: (-d.occurrences, d.path))
         # the first `pool` occurrences in document order, as (section, text, match, number):
@@ -834,7 +829,7 @@ class SearchSession:
         listed = min(len(found) if timed_out or sort != "position" else total, limit)
         occurrences = []
         for docnum, stored, text, m, number, _ in found[offset:end]:
-            _, shared = self._doc_name(docnum, stored["doc_id"])
+            _, shared, _ = self._doc_name(docnum, stored["doc_id"])
             occurrences.append(Occurrence(
                 left=text[max(0, m.start_char - context):m.start_char].replace("\n", " "),
                 match=text[m.start_char:m.end_char],
@@ -1033,7 +1028,7 @@ class SearchSession:
         return self._document_name(doc) if doc else None
 
     def _document_name(self, doc_id: str) -> str:
-        """Document ``doc_id``'s name as the facets show it (:meth:`_doc_names`), or its id
+        """Document ``doc_id``'s name as the facets show it (:meth:`_doc_name`), or its id
         where the index holds no section of it."""
         docnum = self._searcher.document_number(doc_id=doc_id)
         return doc_id if docnum is None else self._doc_name(docnum, doc_id)[0]
