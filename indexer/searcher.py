@@ -797,12 +797,12 @@ class SearchSession:
             row[0] += n
             row[1] += 1
         keyed.sort(key=lambda t: t[0])
-        documents = sorted(
-            (DocumentCount(doc_id, self._doc_name(docnum, doc_id)[0],
-                           self._doc_head(docnum, doc_id)[1], n, sections,
-                           self._doc_name(docnum, doc_id)[2])
-             for doc_id, (n, sections, docnum) in per_document.items()),
-            key=lambda d: (-d.occurrences, d.path))
+        documents = []
+        for doc_id, (n, sections, docnum) in per_document.items():
+            name, _, lang = self._doc_name(docnum, doc_id)
+            documents.append(DocumentCount(doc_id, name, self._doc_head(docnum, doc_id)[1], n,
+                                           sections, lang))
+        documents.sort(key=lambda d: (-d.occurrences, d.path))
         # the first `pool` occurrences in document order, as (section, text, match, number):
         # a sorted list is chosen from many, so an Occurrence is made only for those listed
         end = limit if count is None else min(limit, offset + count)

@@ -59,9 +59,9 @@ def document(doc_id: str):
 @bp.get("/doc/<doc_id>.json")
 def document_json(doc_id: str):
     """``{"doc_id", "index_version" (as ``/search.json``'s), "title", "source", "lang" (the
-    script it is written in, ``zh-Hant`` or ``zh-Hans``), "partial_words", "absent", "unmarked", "sections":
-    [{"section_id", "title", "article_title", "author", "breadcrumb", "text",
-    "match_count"}]}``; ``partial_words`` are the words marked when the query, taken whole,
+    script it is written in, ``zh-Hant`` or ``zh-Hans``), "partial_words", "absent",
+    "unmarked", "sections": [{"section_id", "title", "article_title", "author", "breadcrumb",
+    "text", "match_count"}]}``; ``partial_words`` are the words marked when the query, taken whole,
     occurs nowhere in the document (else empty); ``absent`` the query's words that no section
     of it contains; ``unmarked`` how many matches the page leaves unmarked (past
     :data:`indexer.searcher.MAX_DOCUMENT_MARKS`)."""

@@ -130,8 +130,9 @@ def help_page():
 @bp.get("/docs.json")
 def docs_json():
     """``{"index_version", "docs": [{"doc_id", "title", "source", "sections", "lang", "url"}],
-    "sections", "built_at", "updated_at"}``: ``built_at`` is the last full build, ``updated_at`` the last change of the
-    index (a full build or an incremental update; ISO 8601, UTC)."""
+    "sections", "built_at", "updated_at"}``: ``built_at`` is the last full build,
+    ``updated_at`` the last change of the index (a full build or an incremental update;
+    ISO 8601, UTC)."""
     session = get_session()
     status = index_status()
     return {
