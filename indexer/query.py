@@ -421,14 +421,13 @@ class ParsedQuery:
         parts = self.root.children if isinstance(self.root, All) else (self.root,)
         excluded = {f for n in parts if isinstance(n, Not) and isinstance(n.child, Clause)
                     for f in _forms(n.child)}
-        counted = [replace(c, synonyms=tuple(s for s in c.synonyms if s not in excluded))
-                   for c in counted]
-        if self.branch_dependent:  # a word typed in another branch may not count there
-            found = (s for c in counted for s in c.synonyms if s not in (c.norm, *c.variants))
-        else:  # (breaker: title:台湾 宝岛 counted 台湾 as 宝岛's synonym, and said nothing)
-            typed = {n for c in counted for n in (c.norm, *c.variants)}
-            found = (s for c in counted for s in c.synonyms if s not in typed)
-        return tuple(dict.fromkeys(found))
+        # a word typed in another branch may not count there; else one typed anywhere it is
+        # counted (breaker: title:台湾 宝岛 counted 台湾 as 宝岛's synonym, and said nothing)
+        typed = None if self.branch_dependent else \
+            {n for c in counted for n in (c.norm, *c.variants)}
+        return tuple(dict.fromkeys(
+            s for c in counted for s in c.synonyms
+            if s not in excluded and s not in (typed or (c.norm, *c.variants))))
 
     @property
     def exact_text(self) -> str | None:

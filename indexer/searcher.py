@@ -23,7 +23,7 @@ from .highlight import (
 )
 from .indexing import IndexHandle, damaged
 from .normalize import (
-    normalize, normalized, script_of, spelling_variants,
+    normalize, normalized, spelling_variants,
 )
 from .query import (
     QUOTES, Clause, Fallback, ParsedQuery, QueryError, fallback_words, parse_query, query_text,
@@ -292,6 +292,9 @@ class DocumentView:
     absent: tuple[str, ...] = ()
     """Of a query of several words, those (normalized) that no section of the document
     contains: a partial-match hit's document holds some of the query, and says which not."""
+    lang: str = "zh-Hans"
+    """The script the document is written in, as a BCP 47 tag (``zh-Hant`` or ``zh-Hans``):
+    what indexing stored (:func:`indexer.normalize.script_of` of its sections' text)."""
 
     @property
     def match_count(self) -> int:
@@ -302,12 +305,6 @@ class DocumentView:
     def unmarked(self) -> int:
         """Matches counted but not marked, past :data:`MAX_DOCUMENT_MARKS` (0 mostly)."""
         return sum(s.match_count - s.marked for s in self.sections)
-
-    @property
-    def lang(self) -> str:
-        """The script the document is written in, as a BCP 47 tag (``zh-Hant`` or ``zh-Hans``:
-        :func:`indexer.normalize.script_of` its sections' text)."""
-        return script_of(s.text for s in self.sections)
 
 
 @dataclass(frozen=True)
@@ -1014,7 +1011,7 @@ class SearchSession:
             if len(spellings) > 1 and all(norms) else ()
         first = stored[0]
         return DocumentView(doc_id, first.get("doc_title", ""), first.get("path", ""),
-                            tuple(sections), partial, absent)
+                            tuple(sections), partial, absent, _lang(first))
 
     def filter_label(self, doc: str = "", article: str = "") -> str | None:
         """What a page filtered to document ``doc`` or to article ``article`` (an article key,
